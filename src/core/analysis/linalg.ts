@@ -1,0 +1,133 @@
+// Small dense linear algebra for the analysis: null spaces by SVD (ml-matrix), reduced row echelon
+// form, snapping to small rationals, and symmetric eigendecomposition.
+import { EigenvalueDecomposition, Matrix, SVD } from 'ml-matrix';
+
+/**
+ * Orthonormal basis (rows) of the null space of `rows` (K × m), by SVD with a relative
+ * threshold on the singular values.
+ */
+export function nullSpace(rows: number[][], m: number, relTol = 1e-9): number[][] {
+  if (m === 0) return [];
+  if (rows.length === 0) return identity(m);
+  const M = new Matrix(rows);
+  const svd = new SVD(M, { computeLeftSingularVectors: false, computeRightSingularVectors: true, autoTranspose: true });
+  const s = svd.diagonal;
+  const V = svd.rightSingularVectors;
+  const smax = Math.max(...s, 0);
+  const out: number[][] = [];
+  for (let j = 0; j < m; j++) {
+    const sj = j < s.length ? s[j] : 0;
+    if (smax === 0 || sj <= relTol * smax) out.push(V.getColumn(j));
+  }
+  return out;
+}
+
+export function identity(m: number): number[][] {
+  return Array.from({ length: m }, (_, i) => Array.from({ length: m }, (_, j) => (i === j ? 1 : 0)));
+}
+
+/** Reduced row echelon form (partial pivoting), dropping zero rows. */
+export function rref(basis: number[][], tol = 1e-10): number[][] {
+  const A = basis.map((r) => [...r]);
+  const rowsN = A.length;
+  if (rowsN === 0) return [];
+  const m = A[0].length;
+  let lead = 0;
+  const out: number[][] = [];
+  for (let r = 0; r < rowsN && lead < m; r++) {
+    let best = -1;
+    while (lead < m) {
+      let bestVal = tol;
+      for (let i = r; i < rowsN; i++) {
+        if (Math.abs(A[i][lead]) > bestVal) {
+          bestVal = Math.abs(A[i][lead]);
+          best = i;
+        }
+      }
+      if (best >= 0) break;
+      lead++;
+    }
+    if (best < 0) break;
+    [A[r], A[best]] = [A[best], A[r]];
+    const piv = A[r][lead];
+    for (let j = 0; j < m; j++) A[r][j] /= piv;
+    for (let i = 0; i < rowsN; i++) {
+      if (i === r) continue;
+      const f = A[i][lead];
+      if (f !== 0) for (let j = 0; j < m; j++) A[i][j] -= f * A[r][j];
+    }
+    out.push(A[r]);
+    lead++;
+  }
+  return out;
+}
+
+/** The nearest fraction p/q with q ≤ maxDen, if within tol; else undefined. */
+export function snapRational(x: number, maxDen = 12, tol = 1e-7): number | undefined {
+  if (Math.abs(x) < tol) return 0;
+  for (let q = 1; q <= maxDen; q++) {
+    const p = Math.round(x * q);
+    if (Math.abs(x - p / q) <= tol * Math.max(1, Math.abs(x))) return p / q;
+  }
+  return undefined;
+}
+
+/** Snap every entry to a small rational when all of them snap; else scale to max |entry| = 1. */
+export function snapVector(v: number[]): { v: number[]; exact: boolean } {
+  const snapped = v.map((x) => snapRational(x));
+  if (snapped.every((x) => x !== undefined)) return { v: snapped as number[], exact: true };
+  const mx = Math.max(...v.map(Math.abs));
+  return { v: v.map((x) => x / mx), exact: false };
+}
+
+export interface SymEig {
+  values: number[];
+  /** vectors[k] is the unit eigenvector of values[k]. */
+  vectors: number[][];
+}
+
+export function symmetricEigen(A: number[][]): SymEig {
+  const n = A.length;
+  if (n === 0) return { values: [], vectors: [] };
+  const e = new EigenvalueDecomposition(new Matrix(A), { assumeSymmetric: true });
+  const V = e.eigenvectorMatrix;
+  return { values: e.realEigenvalues, vectors: Array.from({ length: n }, (_, k) => V.getColumn(k)) };
+}
+
+/** Projects `vectors` onto the orthogonal complement of span(`against`), returning a basis. */
+export function complement(vectors: number[][], against: number[][], tol = 1e-8): number[][] {
+  if (against.length === 0) return vectors;
+  const q = orthonormalize(against, tol);
+  const projected = vectors.map((v) => {
+    const w = [...v];
+    for (const u of q) {
+      const d = dot(w, u);
+      for (let i = 0; i < w.length; i++) w[i] -= d * u[i];
+    }
+    return w;
+  });
+  return orthonormalize(projected, tol);
+}
+
+export function orthonormalize(vectors: number[][], tol = 1e-8): number[][] {
+  const out: number[][] = [];
+  for (const v of vectors) {
+    const w = [...v];
+    for (let pass = 0; pass < 2; pass++) {
+      for (const u of out) {
+        const d = dot(w, u);
+        for (let i = 0; i < w.length; i++) w[i] -= d * u[i];
+      }
+    }
+    const nrm = Math.sqrt(dot(w, w));
+    const ref = Math.sqrt(dot(v, v));
+    if (nrm > tol * Math.max(1, ref)) out.push(w.map((x) => x / nrm));
+  }
+  return out;
+}
+
+export function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
+  return s;
+}

@@ -1,0 +1,269 @@
+// Symbolic proofs that a candidate symmetry holds: D ℓ = 0, where D is the derivative along the
+// symmetry's vector field (Aθ for exponential symmetries, v for translations).
+//
+// Two provers, tried in order:
+// 1. Homogeneity calculus (diagonal A only): D θ_i = a_i θ_i, so every node is an eigenfunction of
+//    D with a degree (products add degrees, relu/abs keep theirs, sqrt halves it, a function of
+//    a degree-0 argument has degree 0). If the loss has degree 0, D ℓ = 0: a proof by structural
+//    induction that also covers normalisation layers and ReLU networks.
+// 2. nerdamer-prime: D ℓ is built with our own symbolic differentiation, every transcendental or
+//    non-smooth function application is replaced by an opaque atom (so the simplifier only has to
+//    decide a rational identity, which it does exactly, with bigint rationals), and the result
+//    must expand or simplify to 0. An identity that holds for every value of the atoms holds in
+//    particular for their true values, so the atomisation is sound.
+// A zero from either prover is also confirmed numerically by the caller: a simplifier can be wrong.
+import { Graph } from '../expr/graph';
+import { directional, localPartials } from '../expr/diff';
+import { compileEvaluator } from '../expr/codegen';
+
+// nerdamer-prime has no types for its CommonJS entry; we use three functions of it.
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const nerdamer = require('nerdamer-prime/all') as NerdamerLib;
+
+interface NerdamerLib {
+  (expr: string): { toString(): string };
+  flush(): void;
+  clear(which: 'all'): void;
+  set(option: string, value: number | boolean | string): void;
+}
+
+/** Milliseconds nerdamer may spend on one expression before we give up on it. */
+export const SYMBOLIC_TIMEOUT_MS = 1500;
+/** Longest string handed to nerdamer: past this its expansion is hopeless within the timeout. */
+const MAX_SYMBOLIC_CHARS = 60_000;
+
+export type ProofMethod = 'homogeneity' | 'nerdamer';
+
+/** Proof of invariance under θ → e^{λA}θ for a diagonal A (entries `diag`). */
+export function proveByHomogeneity(g: Graph, loss: number, paramNodes: number[], diag: number[]): boolean {
+  const degreeOfParam = new Map<number, number>();
+  paramNodes.forEach((id, i) => degreeOfParam.set(id, diag[i]));
+  const deg = new Map<number, number>(); // NaN: not homogeneous
+  const eq = (a: number, b: number) => Math.abs(a - b) <= 1e-12 * Math.max(1, Math.abs(a), Math.abs(b));
+  for (const id of g.reachable([loss])) {
+    const n = g.nodes[id];
+    let d = NaN;
+    switch (n.op) {
+      case 'const':
+      case 'data':
+        d = 0;
+        break;
+      case 'param':
+        d = degreeOfParam.get(id) ?? 0;
+        break;
+      case 'add': {
+        const x = deg.get(n.a) as number;
+        const y = deg.get(n.b) as number;
+        d = eq(x, y) ? x : NaN;
+        break;
+      }
+      case 'mul':
+        d = (deg.get(n.a) as number) + (deg.get(n.b) as number);
+        break;
+      case 'div':
+        d = (deg.get(n.a) as number) - (deg.get(n.b) as number);
+        break;
+      case 'neg':
+        d = deg.get(n.a) as number;
+        break;
+      case 'pow': {
+        const c = g.constValue(n.b);
+        const x = deg.get(n.a) as number;
+        if (c !== undefined) d = c * x;
+        else d = eq(x, 0) && eq(deg.get(n.b) as number, 0) ? 0 : NaN;
+        break;
+      }
+      case 'fn': {
+        const x = deg.get(n.a) as number;
+        const y = n.b !== undefined ? (deg.get(n.b) as number) : 0;
+        if (n.fn === 'step' || n.fn === 'sign') d = eq(x, 0) || !Number.isNaN(x) ? 0 : NaN;
+        else if (eq(x, 0) && eq(y, 0)) d = 0;
+        else if (n.fn === 'relu' || n.fn === 'abs') d = x; // positively homogeneous of degree 1
+        else if (n.fn === 'sqrt') d = x / 2;
+        else if ((n.fn === 'max' || n.fn === 'min') && eq(x, y)) d = x;
+        else d = NaN;
+        break;
+      }
+    }
+    deg.set(id, d);
+  }
+  const top = deg.get(loss) as number;
+  return !Number.isNaN(top) && eq(top, 0);
+}
+
+/** Builds D ℓ for the vector field `field` (graph nodes, one per parameter). */
+export function derivativeAlong(g: Graph, loss: number, paramNodes: number[], field: number[]): number {
+  return directional(g, loss, paramNodes, field);
+}
+
+/**
+ * Forward-mode proof: propagate the tangent T(n) = D n node by node; wherever a tangent vanishes
+ * numerically, ask nerdamer to prove it is 0 and replace it by the constant 0 before going on.
+ * Cancellations then happen in small subexpressions (e.g. one hidden-unit sum of W U x for a
+ * GL symmetry) instead of in the expanded loss, which keeps the symbolic work small.
+ */
+export function proveByTangents(g: Graph, loss: number, paramNodes: number[], field: number[], samplePoints: { theta: ArrayLike<number>; z: ArrayLike<number> }[]): boolean {
+  const fieldOf = new Map<number, number>();
+  paramNodes.forEach((id, i) => fieldOf.set(id, field[i]));
+  const order = g.reachable([loss]);
+  const tangents = (zeroed: Set<number>): Map<number, number> => {
+    const T = new Map<number, number>();
+    const zero = g.constant(0);
+    for (const id of order) {
+      const n = g.nodes[id];
+      const t = (x: number) => T.get(x) as number;
+      let v: number;
+      switch (n.op) {
+        case 'const':
+        case 'data':
+          v = zero;
+          break;
+        case 'param':
+          v = fieldOf.get(id) ?? zero;
+          break;
+        case 'add':
+          v = g.add(t(n.a), t(n.b));
+          break;
+        default: {
+          // Chain rule with the same local partials as reverse mode.
+          v = zero;
+          for (const [operand, partial] of localPartials(g, id)) v = g.add(v, g.mul(partial, t(operand)));
+        }
+      }
+      T.set(id, zeroed.has(id) ? zero : v);
+    }
+    return T;
+  };
+  // Pass 1: which tangents vanish numerically?
+  const T1 = tangents(new Set());
+  const candidates = order.filter((id) => g.constValue(T1.get(id) as number) === undefined);
+  if (candidates.length === 0) return g.constValue(T1.get(loss) as number) === 0;
+  if (candidates.length > 20000) return false;
+  const evaluate = compileEvaluator(g, candidates.map((id) => T1.get(id) as number));
+  const values = new Float64Array(candidates.length);
+  const vanishes = new Array<boolean>(candidates.length).fill(true);
+  for (const pt of samplePoints) {
+    evaluate(pt.theta, pt.z, values);
+    for (let k = 0; k < candidates.length; k++) if (!(Math.abs(values[k]) <= 1e-9)) vanishes[k] = false;
+  }
+  // Pass 2: prove each vanishing tangent, innermost first, with what was proved before it.
+  const zeroed = new Set<number>();
+  let attempts = 0;
+  for (let k = 0; k < candidates.length; k++) {
+    if (!vanishes[k]) continue;
+    const T = tangents(zeroed);
+    const t = T.get(candidates[k]) as number;
+    if (g.constValue(t) === 0) continue;
+    if (++attempts > 200) return false;
+    if (proveZeroWithNerdamer(g, t)) zeroed.add(candidates[k]);
+    if (zeroed.has(loss)) return true;
+  }
+  return g.constValue(tangents(zeroed).get(loss) as number) === 0;
+}
+
+/** nerdamer's verdict on "node == 0": true (proved), false (could not prove; not a disproof). */
+export function proveZeroWithNerdamer(g: Graph, node: number): boolean {
+  if (g.constValue(node) === 0) return true;
+  let text: string;
+  try {
+    text = toNerdamer(g, node);
+  } catch {
+    return false;
+  }
+  if (text.length > MAX_SYMBOLIC_CHARS) return false;
+  nerdamer.set('TIMEOUT', SYMBOLIC_TIMEOUT_MS);
+  try {
+    for (const how of ['expand', 'simplify']) {
+      try {
+        const r = nerdamer(`${how}(${text})`).toString();
+        if (r === '0') return true;
+      } catch {
+        // timeout or an internal failure: try the next method
+      }
+    }
+    return false;
+  } finally {
+    // nerdamer keeps every expression until flushed.
+    try {
+      nerdamer.flush();
+      nerdamer.clear('all');
+    } catch {
+      /* nothing to free */
+    }
+  }
+}
+
+/** Exact rational text of a double (nerdamer parses decimals, but not exponent notation). */
+export function rationalText(v: number): string {
+  if (!Number.isFinite(v)) throw new Error('non-finite constant');
+  if (Number.isInteger(v) && Math.abs(v) < 1e15) return String(v);
+  // Continued fraction to the exact double (or as near as denominators ≤ 1e12 allow).
+  const sign = v < 0 ? '-' : '';
+  let x = Math.abs(v);
+  let [h0, h1, k0, k1] = [0, 1, 1, 0];
+  for (let i = 0; i < 40; i++) {
+    const a = Math.floor(x);
+    [h0, h1] = [h1, a * h1 + h0];
+    [k0, k1] = [k1, a * k1 + k0];
+    if (k1 > 1e12) {
+      [h1, k1] = [h0, k0];
+      break;
+    }
+    if (Math.abs(h1 / k1 - Math.abs(v)) <= Number.EPSILON * Math.abs(v)) break;
+    const frac = x - a;
+    if (frac === 0) break;
+    x = 1 / frac;
+  }
+  return `${sign}(${h1}/${k1})`;
+}
+
+/** nerdamer text of a node, with opaque atoms for functions (see the header). */
+export function toNerdamer(g: Graph, root: number): string {
+  const memo = new Map<number, string>();
+  const atom = (id: number) => `q${id}`;
+  const order = g.reachable([root]);
+  for (const id of order) {
+    const n = g.nodes[id];
+    const r = (x: number) => memo.get(x) as string;
+    let s: string;
+    switch (n.op) {
+      case 'const':
+        s = rationalText(n.value);
+        break;
+      case 'param':
+        s = `p${n.index}`;
+        break;
+      case 'data':
+        s = `d${n.index}`;
+        break;
+      case 'add':
+        s = `(${r(n.a)}+${r(n.b)})`;
+        break;
+      case 'mul':
+        s = `(${r(n.a)}*${r(n.b)})`;
+        break;
+      case 'div':
+        s = `(${r(n.a)}/${r(n.b)})`;
+        break;
+      case 'neg':
+        s = `(-${r(n.a)})`;
+        break;
+      case 'pow': {
+        const c = g.constValue(n.b);
+        s = c !== undefined && Number.isInteger(c) ? `(${r(n.a)}^(${c}))` : atom(id);
+        break;
+      }
+      case 'fn':
+        if (n.fn === 'relu') s = `(${r(n.a)}*${atom(g.fn('step', n.a))})`;
+        else if (n.fn === 'abs') s = `(${r(n.a)}*${atom(g.fn('sign', n.a))})`;
+        else if (n.fn === 'max' || n.fn === 'min') {
+          const b = n.b as number;
+          const st = n.fn === 'max' ? g.fn('step', g.sub(n.a, b)) : g.fn('step', g.sub(b, n.a));
+          s = `(${r(n.a)}*${atom(st)}+${r(b)}*(1-${atom(st)}))`;
+        } else s = atom(id);
+        break;
+    }
+    memo.set(id, s);
+  }
+  return memo.get(root) as string;
+}

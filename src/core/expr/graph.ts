@@ -1,0 +1,210 @@
+// The scalar expression graph every analysis works on. Tensors are lowered to arrays of scalar
+// nodes; nodes are hash-consed, so equal subexpressions are one node (common subexpressions are
+// shared for free in derivatives and generated code). Node ids are topologically ordered:
+// a node's operands always have smaller ids.
+
+export type FnName =
+  | 'exp'
+  | 'log'
+  | 'sqrt'
+  | 'abs'
+  | 'tanh'
+  | 'sigmoid'
+  | 'relu'
+  | 'softplus'
+  | 'sin'
+  | 'cos'
+  | 'max'
+  | 'min'
+  /** Heaviside step, 1 for x > 0 else 0: the derivative of relu (0 at 0, as in PyTorch). */
+  | 'step'
+  /** sign(x) in {-1, 0, 1}: the derivative of abs. */
+  | 'sign';
+
+export const UNARY_FNS: readonly FnName[] = ['exp', 'log', 'sqrt', 'abs', 'tanh', 'sigmoid', 'relu', 'softplus', 'sin', 'cos', 'step', 'sign'];
+export const BINARY_FNS: readonly FnName[] = ['max', 'min'];
+
+export type Node =
+  | { op: 'const'; value: number }
+  | { op: 'param'; index: number }
+  | { op: 'data'; index: number }
+  | { op: 'add'; a: number; b: number }
+  | { op: 'mul'; a: number; b: number }
+  | { op: 'div'; a: number; b: number }
+  | { op: 'neg'; a: number }
+  | { op: 'pow'; a: number; b: number }
+  | { op: 'fn'; fn: FnName; a: number; b?: number };
+
+export class Graph {
+  readonly nodes: Node[] = [];
+  private readonly ids = new Map<string, number>();
+
+  private intern(node: Node, key: string): number {
+    const found = this.ids.get(key);
+    if (found !== undefined) return found;
+    const id = this.nodes.length;
+    this.nodes.push(node);
+    this.ids.set(key, id);
+    return id;
+  }
+
+  constant(value: number): number {
+    // -0 and 0 are the same constant; NaN keeps its own key.
+    const v = Object.is(value, -0) ? 0 : value;
+    return this.intern({ op: 'const', value: v }, `c${v}`);
+  }
+
+  param(index: number): number {
+    return this.intern({ op: 'param', index }, `p${index}`);
+  }
+
+  data(index: number): number {
+    return this.intern({ op: 'data', index }, `d${index}`);
+  }
+
+  constValue(id: number): number | undefined {
+    const n = this.nodes[id];
+    return n.op === 'const' ? n.value : undefined;
+  }
+
+  add(a: number, b: number): number {
+    const ca = this.constValue(a);
+    const cb = this.constValue(b);
+    if (ca !== undefined && cb !== undefined) return this.constant(ca + cb);
+    if (ca === 0) return b;
+    if (cb === 0) return a;
+    const nb = this.nodes[b];
+    if (nb.op === 'neg' && nb.a === a) return this.constant(0);
+    const na = this.nodes[a];
+    if (na.op === 'neg' && na.a === b) return this.constant(0);
+    const [x, y] = a <= b ? [a, b] : [b, a];
+    return this.intern({ op: 'add', a: x, b: y }, `+${x},${y}`);
+  }
+
+  sub(a: number, b: number): number {
+    if (a === b) return this.constant(0);
+    return this.add(a, this.neg(b));
+  }
+
+  neg(a: number): number {
+    const n = this.nodes[a];
+    if (n.op === 'const') return this.constant(-n.value);
+    if (n.op === 'neg') return n.a;
+    return this.intern({ op: 'neg', a }, `-${a}`);
+  }
+
+  mul(a: number, b: number): number {
+    const ca = this.constValue(a);
+    const cb = this.constValue(b);
+    if (ca !== undefined && cb !== undefined) return this.constant(ca * cb);
+    if (ca === 0 || cb === 0) return this.constant(0);
+    if (ca === 1) return b;
+    if (cb === 1) return a;
+    if (ca === -1) return this.neg(b);
+    if (cb === -1) return this.neg(a);
+    // Pull negations out so that x*(-y) and -(x*y) are one node.
+    const na = this.nodes[a];
+    const nb = this.nodes[b];
+    if (na.op === 'neg') return this.neg(this.mul(na.a, b));
+    if (nb.op === 'neg') return this.neg(this.mul(a, nb.a));
+    if (a === b) return this.pow(a, this.constant(2));
+    const [x, y] = a <= b ? [a, b] : [b, a];
+    return this.intern({ op: 'mul', a: x, b: y }, `*${x},${y}`);
+  }
+
+  div(a: number, b: number): number {
+    const ca = this.constValue(a);
+    const cb = this.constValue(b);
+    if (ca !== undefined && cb !== undefined) return this.constant(ca / cb);
+    if (ca === 0) return this.constant(0);
+    if (cb === 1) return a;
+    if (cb === -1) return this.neg(a);
+    if (cb !== undefined && cb !== 0 && isFinite(1 / cb)) return this.mul(a, this.constant(1 / cb));
+    if (a === b) return this.constant(1);
+    const na = this.nodes[a];
+    if (na.op === 'neg') return this.neg(this.div(na.a, b));
+    return this.intern({ op: 'div', a, b }, `/${a},${b}`);
+  }
+
+  pow(a: number, b: number): number {
+    const ca = this.constValue(a);
+    const cb = this.constValue(b);
+    if (ca !== undefined && cb !== undefined) return this.constant(Math.pow(ca, cb));
+    if (cb === 0) return this.constant(1);
+    if (cb === 1) return a;
+    const na = this.nodes[a];
+    // (x^p)^q = x^(pq) holds for integer q; keep it to that case.
+    if (cb !== undefined && na.op === 'pow' && Number.isInteger(cb)) {
+      const inner = this.constValue(na.b);
+      if (inner !== undefined) return this.pow(na.a, this.constant(inner * cb));
+    }
+    return this.intern({ op: 'pow', a, b }, `^${a},${b}`);
+  }
+
+  fn(fn: FnName, a: number, b?: number): number {
+    const ca = this.constValue(a);
+    if (b === undefined && ca !== undefined) return this.constant(evalFn(fn, ca, 0));
+    if (b !== undefined) {
+      const cb = this.constValue(b);
+      if (ca !== undefined && cb !== undefined) return this.constant(evalFn(fn, ca, cb));
+      if (a === b) return a; // max(x, x) = min(x, x) = x
+      return this.intern({ op: 'fn', fn, a, b }, `${fn}(${a},${b})`);
+    }
+    return this.intern({ op: 'fn', fn, a }, `${fn}(${a})`);
+  }
+
+  /** Ids of every node `roots` depend on, in increasing (topological) order. */
+  reachable(roots: number[]): number[] {
+    const seen = new Uint8Array(this.nodes.length);
+    const stack = [...roots];
+    while (stack.length) {
+      const id = stack.pop() as number;
+      if (seen[id]) continue;
+      seen[id] = 1;
+      const n = this.nodes[id];
+      if ('a' in n) stack.push(n.a);
+      if ('b' in n && n.b !== undefined) stack.push(n.b);
+    }
+    const out: number[] = [];
+    for (let i = 0; i < seen.length; i++) if (seen[i]) out.push(i);
+    return out;
+  }
+
+  /** True if node `id` depends on any parameter. */
+  dependsOn(id: number, kind: 'param' | 'data'): boolean {
+    return this.reachable([id]).some((i) => this.nodes[i].op === kind);
+  }
+}
+
+export function evalFn(fn: FnName, x: number, y: number): number {
+  switch (fn) {
+    case 'exp':
+      return Math.exp(x);
+    case 'log':
+      return Math.log(x);
+    case 'sqrt':
+      return Math.sqrt(x);
+    case 'abs':
+      return Math.abs(x);
+    case 'tanh':
+      return Math.tanh(x);
+    case 'sigmoid':
+      return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
+    case 'relu':
+      return x > 0 ? x : 0;
+    case 'softplus':
+      return x > 30 ? x : Math.log1p(Math.exp(x));
+    case 'sin':
+      return Math.sin(x);
+    case 'cos':
+      return Math.cos(x);
+    case 'max':
+      return Math.max(x, y);
+    case 'min':
+      return Math.min(x, y);
+    case 'step':
+      return x > 0 ? 1 : 0;
+    case 'sign':
+      return x > 0 ? 1 : x < 0 ? -1 : 0;
+  }
+}

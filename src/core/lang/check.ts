@@ -1,0 +1,802 @@
+// Name resolution, shape checking and lowering of a parsed `.loss` file to the scalar graph.
+// Every problem becomes a diagnostic with a span and, where one exists, a fix; checking goes on
+// after an error (the offending expression lowers to "unknown"), so all errors are reported.
+import { DistExpr, Expr, Program, Statement } from './ast';
+import { Diagnostic, DiagnosticBag, Span, joinSpans, nearest } from './diagnostics';
+import { ComponentDist, DISTRIBUTIONS } from './distributions';
+import { FnName, Graph } from '../expr/graph';
+import { DataInfo, Dataset, LetInfo, Model, OptimizerName, ParamInfo, Tensor, TrainSpec, componentName, shapeText } from './model';
+import { parse } from './parser';
+import { CsvError, parseCsv } from './csv';
+
+export interface CheckOptions {
+  /** Reads a data file named in `from "..."` (path as written, relative to the .loss file). */
+  readFile?: (path: string) => string;
+}
+
+export interface CheckResult {
+  model?: Model;
+  diagnostics: Diagnostic[];
+}
+
+type Value = Tensor | undefined; // undefined: an error was already reported
+
+const ELEMENTWISE: Record<string, FnName> = {
+  exp: 'exp', log: 'log', sqrt: 'sqrt', abs: 'abs', tanh: 'tanh', sigmoid: 'sigmoid',
+  relu: 'relu', softplus: 'softplus', sin: 'sin', cos: 'cos',
+};
+const REDUCTIONS = ['sum', 'mean', 'norm2'];
+export const FUNCTIONS: Record<string, string> = {
+  exp: 'eˣ, elementwise', log: 'natural logarithm, elementwise', sqrt: 'square root, elementwise',
+  abs: '|x|, elementwise', tanh: 'hyperbolic tangent, elementwise', sigmoid: '1/(1+e⁻ˣ), elementwise',
+  relu: 'max(x, 0), elementwise', softplus: 'log(1+eˣ), elementwise', sin: 'sine, elementwise',
+  cos: 'cosine, elementwise', sum: 'sum of all entries', mean: 'mean of all entries',
+  dot: 'inner product of two tensors of one shape', norm2: 'sum of squares of all entries',
+  transpose: 'matrix transpose', max: 'elementwise maximum of two values', min: 'elementwise minimum of two values',
+};
+
+export const OPTIMIZERS: Record<OptimizerName, string> = {
+  sgd: 'minibatch stochastic gradient descent',
+  gd: 'full-batch gradient descent (the expected gradient)',
+  momentum: 'heavy-ball momentum as in PyTorch: m ← β·m + ĝ, θ ← θ − lr·m',
+  adam: "Adam as in PyTorch",
+};
+
+interface KeySpec {
+  doc: string;
+  optimizers?: OptimizerName[];
+  kind: 'number' | 'int' | 'sampling';
+  check?: (v: number) => string | undefined;
+}
+
+export const TRAIN_KEYS: Record<string, KeySpec> = {
+  lr: { doc: 'learning rate η (required)', kind: 'number', check: (v) => (v > 0 && isFinite(v) ? undefined : 'must be > 0') },
+  batch: { doc: 'minibatch size B (default 1)', kind: 'int', check: (v) => (v >= 1 && v <= 1e6 ? undefined : 'must be between 1 and 10⁶') },
+  steps: { doc: 'number of steps (default 10000)', kind: 'int', check: (v) => (v >= 1 && v <= 1e9 ? undefined : 'must be between 1 and 10⁹') },
+  chains: { doc: 'independent runs (default 1)', kind: 'int', check: (v) => (v >= 1 && v <= 1e5 ? undefined : 'must be between 1 and 10⁵') },
+  seed: { doc: 'random seed (default 0)', kind: 'int', check: (v) => (v >= 0 && v < 2 ** 53 ? undefined : 'must be ≥ 0') },
+  weight_decay: { doc: 'weight decay γ (default 0)', kind: 'number', check: (v) => (v >= 0 && isFinite(v) ? undefined : 'must be ≥ 0') },
+  sampling: { doc: '`with_replacement` (default) or `without_replacement` (epochs of shuffled batches of a finite data set)', kind: 'sampling' },
+  record_every: { doc: 'record statistics every this many steps (default: at most 2000 points per series)', kind: 'int', check: (v) => (v >= 1 ? undefined : 'must be ≥ 1') },
+  warmup: { doc: 'linear learning-rate warmup over this many steps (default 0)', kind: 'int', check: (v) => (v >= 0 ? undefined : 'must be ≥ 0') },
+  beta: { doc: 'momentum β (default 0.9)', optimizers: ['momentum'], kind: 'number', check: (v) => (v >= 0 && v < 1 ? undefined : 'must be in [0, 1)') },
+  beta1: { doc: 'Adam β₁ (default 0.9)', optimizers: ['adam'], kind: 'number', check: (v) => (v >= 0 && v < 1 ? undefined : 'must be in [0, 1)') },
+  beta2: { doc: 'Adam β₂ (default 0.999)', optimizers: ['adam'], kind: 'number', check: (v) => (v >= 0 && v < 1 ? undefined : 'must be in [0, 1)') },
+  eps: { doc: 'Adam ε (default 1e-8)', optimizers: ['adam'], kind: 'number', check: (v) => (v > 0 ? undefined : 'must be > 0') },
+};
+
+const MAX_COMPONENTS = 100_000;
+const MAX_GRAPH_NODES = 2_000_000;
+
+export function checkSource(source: string, options: CheckOptions = {}): CheckResult {
+  const diags = new DiagnosticBag();
+  const program = parse(source, diags);
+  const model = new Checker(diags, options, source).check(program);
+  return { model: diags.hasErrors ? undefined : model, diagnostics: diags.sorted() };
+}
+
+class GraphTooLarge extends Error {}
+
+class Checker {
+  private readonly g = new Graph();
+  private readonly params: ParamInfo[] = [];
+  private readonly data: DataInfo[] = [];
+  private readonly lets: LetInfo[] = [];
+  private readonly env = new Map<string, { value: Value; span: Span; kind: 'param' | 'data' | 'let' }>();
+  private readonly laterLets = new Map<string, Span>();
+  private nParam = 0;
+  private nData = 0;
+  private readonly paramNodes: number[] = [];
+  private readonly dataNodes: number[] = [];
+
+  private finiteData = false;
+  private readonly lines: string[];
+
+  constructor(private readonly diags: DiagnosticBag, private readonly options: CheckOptions, source: string) {
+    this.lines = source.split('\n');
+  }
+
+  /** The source text of a span (for fixes that rewrite an expression). */
+  private textOf(s: Span): string {
+    if (s.line === s.endLine) return (this.lines[s.line - 1] ?? '').slice(s.column - 1, s.endColumn - 1);
+    const parts = [(this.lines[s.line - 1] ?? '').slice(s.column - 1)];
+    for (let l = s.line + 1; l < s.endLine; l++) parts.push(this.lines[l - 1] ?? '');
+    parts.push((this.lines[s.endLine - 1] ?? '').slice(0, s.endColumn - 1));
+    return parts.join('\n');
+  }
+
+  check(program: Program): Model | undefined {
+    const st = program.statements;
+    // Declarations first: parameters and data may be used anywhere; `let`s only after definition.
+    for (const s of st) if (s.kind === 'param') this.declareParams(s);
+    const csvStatements = st.filter((s) => s.kind === 'data' && s.file) as Extract<Statement, { kind: 'data' }>[];
+    for (const s of st) if (s.kind === 'data') this.declareData(s);
+    for (const s of st) if (s.kind === 'let') this.laterLets.set(s.name, s.nameSpan);
+
+    let dataset: Dataset | undefined;
+    const datasetStatements = st.filter((s) => s.kind === 'dataset') as Extract<Statement, { kind: 'dataset' }>[];
+    if (datasetStatements.length > 1) this.diags.error(datasetStatements[1].span, 'only one `dataset` line is allowed', { title: 'remove this line', replacement: '' });
+    if (csvStatements.length > 0) {
+      dataset = this.loadCsv(csvStatements);
+      if (datasetStatements.length > 0) {
+        this.diags.error(datasetStatements[0].span, 'the data set is already finite (loaded from CSV); `dataset size` applies only to `~` data', {
+          title: 'remove this line',
+          replacement: '',
+        });
+      }
+    } else if (datasetStatements.length > 0) {
+      const n = this.constInt(datasetStatements[0].size, 'the data set size');
+      if (n !== undefined) {
+        if (n < 1 || n > 10_000_000) this.diags.error(datasetStatements[0].size.span, `the data set size must be between 1 and 10⁷, found ${n}`);
+        else dataset = { kind: 'sampled', size: n };
+      }
+    }
+
+    this.finiteData = dataset !== undefined;
+    let loss: number | undefined;
+    let lossSpan: Span | undefined;
+    const trains: TrainSpec[] = [];
+    try {
+      for (const s of st) {
+        if (s.kind === 'let') this.defineLet(s);
+        else if (s.kind === 'loss') {
+          if (lossSpan) {
+            this.diags.error(s.keywordSpan, `a file has exactly one \`loss\`; another is defined on line ${lossSpan.line}`, {
+              title: 'rename to a `let`',
+              replacement: 'let loss2',
+            });
+            continue;
+          }
+          lossSpan = s.span;
+          const v = this.lower(s.value);
+          if (v && v.shape.length > 0) {
+            this.diags.error(
+              s.value.span,
+              `the loss must be a scalar, but this expression has shape ${shapeText(v.shape)}; reduce it with sum(…) or mean(…)`,
+              { title: 'wrap in sum(…)', replacement: `sum(${this.textOf(s.value.span)})` },
+            );
+          } else if (v) loss = v.nodes[0];
+        } else if (s.kind === 'train') {
+          const t = this.train(s);
+          if (t) trains.push(t);
+        }
+      }
+    } catch (e) {
+      if (!(e instanceof GraphTooLarge)) throw e;
+      this.diags.error(program.statements[0]?.span ?? { line: 1, column: 1, endLine: 1, endColumn: 2 }, `the problem is too large to analyse (more than ${MAX_GRAPH_NODES} scalar operations)`);
+    }
+    if (!lossSpan) {
+      const last = st.length ? st[st.length - 1].span : { line: 1, column: 1, endLine: 1, endColumn: 1 };
+      this.diags.error(
+        { line: last.endLine, column: 1, endLine: last.endLine, endColumn: Math.max(2, last.endColumn) },
+        'the file has no `loss`; add a line `loss = EXPR` (the per-example loss)',
+      );
+    }
+    if (this.params.length === 0 && program.statements.length > 0) {
+      const first = st[0].span;
+      this.diags.error({ ...first, endLine: first.line, endColumn: first.column + 1 }, 'the file declares no parameters; add a line such as `param w = 0.5`');
+    }
+    if (loss !== undefined) this.warnUnused(loss);
+    if (this.diags.hasErrors || loss === undefined || lossSpan === undefined) return undefined;
+    return {
+      graph: this.g,
+      params: this.params,
+      data: this.data,
+      lets: this.lets,
+      loss,
+      lossSpan,
+      components: this.params.flatMap((p) => range(p.size).map((k) => componentName(p.name, p.shape, k))),
+      dataComponents: this.data.flatMap((d) => range(d.size).map((k) => componentName(d.name, d.shape, k))),
+      paramNodes: this.paramNodes,
+      dataNodes: this.dataNodes,
+      dataset,
+      trains,
+    };
+  }
+
+  // ---- declarations -----------------------------------------------------------------------
+
+  private declare(name: string, span: Span, kind: 'param' | 'data' | 'let', value: Value): boolean {
+    const prev = this.env.get(name);
+    if (prev) {
+      this.diags.error(span, `\`${name}\` is already defined (as a ${prev.kind} on line ${prev.span.line}); choose another name`);
+      return false;
+    }
+    if (name in FUNCTIONS || name in DISTRIBUTIONS) {
+      this.diags.error(span, `\`${name}\` is the name of a built-in function; choose another name`);
+      return false;
+    }
+    this.env.set(name, { value, span, kind });
+    return true;
+  }
+
+  private declareParams(s: Extract<Statement, { kind: 'param' }>): void {
+    for (const d of s.decls) {
+      const shape = d.shape?.dims ?? [];
+      const size = shape.reduce((a, b) => a * b, 1);
+      if (this.nParam + size > MAX_COMPONENTS) {
+        this.diags.error(d.nameSpan, `too many parameters (more than ${MAX_COMPONENTS} components)`);
+        continue;
+      }
+      let init: ParamInfo['init'] = { kind: 'dist', dists: new Array(size).fill({ kind: 'normal', mean: 0, std: 1 }) };
+      if (d.init?.kind === 'dist') {
+        const dists = this.dist(d.init.dist, size, shape);
+        if (dists) init = { kind: 'dist', dists };
+      } else if (d.init?.kind === 'value') {
+        const values = this.constTensor(d.init.value, shape, `the initial value of \`${d.name}\``);
+        if (values) init = { kind: 'value', values };
+      }
+      const nodes = range(size).map((k) => this.g.param(this.nParam + k));
+      const info: ParamInfo = { name: d.name, shape, offset: this.nParam, size, span: d.nameSpan, init };
+      if (!this.declare(d.name, d.nameSpan, 'param', { shape, nodes })) continue;
+      this.params.push(info);
+      this.paramNodes.push(...nodes);
+      this.nParam += size;
+    }
+  }
+
+  private declareData(s: Extract<Statement, { kind: 'data' }>): void {
+    for (const [i, d] of s.names.entries()) {
+      const shape = d.shape?.dims ?? [];
+      const size = shape.reduce((a, b) => a * b, 1);
+      if (this.nData + size > MAX_COMPONENTS) {
+        this.diags.error(d.nameSpan, `too much data per example (more than ${MAX_COMPONENTS} components)`);
+        continue;
+      }
+      let dists: ComponentDist[] | undefined;
+      if (s.dist && i === 0) dists = this.dist(s.dist, size, shape) ?? new Array(size).fill({ kind: 'normal', mean: 0, std: 1 });
+      else if (s.dist) dists = new Array(size).fill({ kind: 'normal', mean: 0, std: 1 }); // already reported
+      const nodes = range(size).map((k) => this.g.data(this.nData + k));
+      if (!this.declare(d.name, d.nameSpan, 'data', { shape, nodes })) continue;
+      this.data.push({ name: d.name, shape, offset: this.nData, size, span: d.nameSpan, dists, csv: s.file ? { file: s.file.path } : undefined });
+      this.dataNodes.push(...nodes);
+      this.nData += size;
+    }
+  }
+
+  private loadCsv(statements: Extract<Statement, { kind: 'data' }>[]): Dataset | undefined {
+    const fresh = this.data.filter((d) => d.dists);
+    if (fresh.length > 0) {
+      this.diags.error(
+        fresh[0].span,
+        'a file that loads data from CSV cannot also draw data with `~`: every example must come from the data set. Put this column in the CSV file',
+      );
+      return undefined;
+    }
+    let n: number | undefined;
+    const perFile: { rows: number[][]; offset: number; width: number }[] = [];
+    for (const s of statements) {
+      const file = s.file as { path: string; span: Span };
+      const infos = s.names.map((nm) => this.data.find((d) => d.name === nm.name && d.span === nm.nameSpan)).filter((x): x is DataInfo => !!x);
+      if (infos.length !== s.names.length) return undefined;
+      const width = infos.reduce((a, d) => a + d.size, 0);
+      let text: string;
+      try {
+        if (!this.options.readFile) throw new Error('files cannot be read here');
+        text = this.options.readFile(file.path);
+      } catch (e) {
+        const why = e instanceof Error ? (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : e.message : String(e);
+        this.diags.error(file.span, `cannot read the data file "${file.path}": ${why} (the path is relative to the .loss file)`);
+        return undefined;
+      }
+      let rows: number[][];
+      try {
+        rows = parseCsv(text, width);
+      } catch (e) {
+        if (!(e instanceof CsvError)) throw e;
+        this.diags.error(file.span, `data file "${file.path}": ${e.message}`);
+        return undefined;
+      }
+      if (n !== undefined && rows.length !== n) {
+        this.diags.error(file.span, `data file "${file.path}" has ${rows.length} rows but an earlier data file has ${n}; every file must hold the same examples`);
+        return undefined;
+      }
+      n = rows.length;
+      perFile.push({ rows, offset: infos[0].offset, width });
+    }
+    if (n === undefined) return undefined;
+    const rows = new Float64Array(n * this.nData);
+    for (const f of perFile) for (let r = 0; r < n; r++) for (let c = 0; c < f.width; c++) rows[r * this.nData + f.offset + c] = f.rows[r][c];
+    return { kind: 'csv', size: n, rows };
+  }
+
+  private defineLet(s: Extract<Statement, { kind: 'let' }>): void {
+    this.laterLets.delete(s.name);
+    const v = this.lower(s.value);
+    if (this.declare(s.name, s.nameSpan, 'let', v) && v) this.lets.push({ name: s.name, value: v, span: s.nameSpan });
+  }
+
+  private warnUnused(loss: number): void {
+    const used = new Set(this.g.reachable([loss]).filter((id) => this.g.nodes[id].op === 'param'));
+    for (const p of this.params) {
+      const nodes = range(p.size).map((k) => this.g.param(p.offset + k));
+      if (nodes.every((id) => !used.has(id))) {
+        this.diags.warning(p.span, `the parameter \`${p.name}\` does not affect the loss; it never moves (except by weight decay)`);
+      }
+    }
+  }
+
+  // ---- distributions and constants ------------------------------------------------------------
+
+  private dist(d: DistExpr, size: number, shape: number[]): ComponentDist[] | undefined {
+    const spec = DISTRIBUTIONS[d.name];
+    if (!spec) {
+      const guess = nearest(d.name, Object.keys(DISTRIBUTIONS));
+      this.diags.error(
+        d.nameSpan,
+        `unknown distribution \`${d.name}\`${guess ? `; did you mean \`${guess}\`?` : ` (known: ${Object.keys(DISTRIBUTIONS).join(', ')})`}`,
+        guess ? { title: `change to \`${guess}\``, replacement: guess } : undefined,
+      );
+      return undefined;
+    }
+    if (d.args.length !== spec.params.length) {
+      this.diags.error(
+        d.span,
+        `\`${d.name}\` takes ${spec.params.length} argument${spec.params.length === 1 ? '' : 's'} (${spec.params.join(', ') || 'none'}), found ${d.args.length}`,
+      );
+      return undefined;
+    }
+    const args: number[][] = [];
+    for (const [i, a] of d.args.entries()) {
+      const v = this.constPerEntry(a, size, shape, `the ${spec.params[i]} of \`${d.name}\``);
+      if (!v) return undefined;
+      args.push(v);
+    }
+    const out: ComponentDist[] = [];
+    for (let k = 0; k < size; k++) {
+      switch (d.name) {
+        case 'normal':
+          if (args[1][k] < 0) return this.distError(d.args[1].span, `the std of \`normal\` must be ≥ 0, found ${args[1][k]}`);
+          out.push({ kind: 'normal', mean: args[0][k], std: args[1][k] });
+          break;
+        case 'uniform':
+          if (args[0][k] > args[1][k]) return this.distError(d.span, `\`uniform(lo, hi)\` needs lo ≤ hi, found lo = ${args[0][k]}, hi = ${args[1][k]}`);
+          out.push({ kind: 'uniform', lo: args[0][k], hi: args[1][k] });
+          break;
+        case 'bernoulli':
+          if (!(args[0][k] >= 0 && args[0][k] <= 1)) return this.distError(d.args[0].span, `the p of \`bernoulli\` must be in [0, 1], found ${args[0][k]}`);
+          out.push({ kind: 'bernoulli', p: args[0][k] });
+          break;
+        case 'rademacher':
+          out.push({ kind: 'rademacher' });
+          break;
+        case 'const':
+          out.push({ kind: 'const', value: args[0][k] });
+          break;
+      }
+    }
+    return out;
+  }
+
+  private distError(span: Span, message: string): undefined {
+    this.diags.error(span, message);
+    return undefined;
+  }
+
+  /** A constant that is a scalar (broadcast to every entry) or has exactly `size` entries. */
+  private constPerEntry(e: Expr, size: number, shape: number[], what: string): number[] | undefined {
+    const v = this.constValue(e, what);
+    if (!v) return undefined;
+    if (v.shape.length === 0) return new Array(size).fill(v.values[0]);
+    if (v.values.length === size && (sameShape(v.shape, shape) || v.shape.length === 1)) return v.values;
+    this.diags.error(e.span, `${what} has shape ${shapeText(v.shape)} but the tensor has shape ${shapeText(shape)}; give one number or one per entry`);
+    return undefined;
+  }
+
+  private constTensor(e: Expr, shape: number[], what: string): number[] | undefined {
+    const size = shape.reduce((a, b) => a * b, 1);
+    return this.constPerEntry(e, size, shape, what);
+  }
+
+  private constInt(e: Expr, what: string): number | undefined {
+    const v = this.constValue(e, what);
+    if (!v) return undefined;
+    if (v.shape.length !== 0 || !Number.isInteger(v.values[0])) {
+      this.diags.error(e.span, `${what} must be a whole number`);
+      return undefined;
+    }
+    return v.values[0];
+  }
+
+  /** Evaluates an expression that may use no names (numbers, lists, arithmetic, functions). */
+  private constValue(e: Expr, what: string): { shape: number[]; values: number[] } | undefined {
+    const names = findNames(e);
+    if (names.length > 0) {
+      this.diags.error(names[0].span, `${what} must be a constant; \`${names[0].name}\` is not allowed here`);
+      return undefined;
+    }
+    const v = this.lower(e);
+    if (!v) return undefined;
+    const values = v.nodes.map((id) => this.g.constValue(id) as number);
+    if (values.some((x) => x === undefined || !isFinite(x))) {
+      this.diags.error(e.span, `${what} is not a finite number`);
+      return undefined;
+    }
+    return { shape: v.shape, values };
+  }
+
+  // ---- training ---------------------------------------------------------------------------
+
+  private train(s: Extract<Statement, { kind: 'train' }>): TrainSpec | undefined {
+    const opts = Object.keys(OPTIMIZERS) as OptimizerName[];
+    if (!opts.includes(s.optimizer as OptimizerName)) {
+      const guess = nearest(s.optimizer, opts);
+      this.diags.error(
+        s.optimizerSpan,
+        `unknown optimizer \`${s.optimizer}\`${guess ? `; did you mean \`${guess}\`?` : ` (known: ${opts.join(', ')})`}`,
+        guess ? { title: `change to \`${guess}\``, replacement: guess } : undefined,
+      );
+      return undefined;
+    }
+    const opt = s.optimizer as OptimizerName;
+    const t: TrainSpec = {
+      optimizer: opt, lr: NaN, batch: 1, steps: 10000, chains: 1, seed: 0, weightDecay: 0,
+      sampling: 'with_replacement', beta: 0.9, beta1: 0.9, beta2: 0.999, eps: 1e-8, warmup: 0, span: s.span,
+    };
+    let ok = true;
+    const seen = new Set<string>();
+    for (const a of s.args) {
+      const spec = TRAIN_KEYS[a.key];
+      if (!spec) {
+        const guess = nearest(a.key, Object.keys(TRAIN_KEYS));
+        this.diags.error(
+          a.keySpan,
+          `unknown key \`${a.key}\` for \`${opt}\`${guess ? `; did you mean \`${guess}\`?` : ` (keys: ${Object.keys(TRAIN_KEYS).filter((k) => !TRAIN_KEYS[k].optimizers || TRAIN_KEYS[k].optimizers?.includes(opt)).join(', ')})`}`,
+          guess ? { title: `change to \`${guess}\``, replacement: guess } : undefined,
+        );
+        ok = false;
+        continue;
+      }
+      if (spec.optimizers && !spec.optimizers.includes(opt)) {
+        this.diags.error(a.keySpan, `\`${a.key}\` is a key of ${spec.optimizers.join(', ')}, not of \`${opt}\``, { title: 'remove it', replacement: '' });
+        ok = false;
+        continue;
+      }
+      if (seen.has(a.key)) {
+        this.diags.error(a.keySpan, `\`${a.key}\` is given twice`);
+        ok = false;
+        continue;
+      }
+      seen.add(a.key);
+      if (spec.kind === 'sampling') {
+        const v = a.value.kind === 'name' ? a.value.name : '';
+        if (v !== 'with_replacement' && v !== 'without_replacement') {
+          const guess = nearest(v, ['with_replacement', 'without_replacement']);
+          this.diags.error(a.value.span, '`sampling` is `with_replacement` or `without_replacement`', guess ? { title: `change to \`${guess}\``, replacement: guess } : undefined);
+          ok = false;
+        } else t.sampling = v;
+        continue;
+      }
+      const v = this.constValue(a.value, `\`${a.key}\``);
+      if (!v || v.shape.length !== 0) {
+        if (v) this.diags.error(a.value.span, `\`${a.key}\` must be a single number`);
+        ok = false;
+        continue;
+      }
+      const x = v.values[0];
+      if (spec.kind === 'int' && !Number.isInteger(x)) {
+        this.diags.error(a.value.span, `\`${a.key}\` must be a whole number, found ${x}`, { title: `round to ${Math.max(1, Math.round(x))}`, replacement: String(Math.max(1, Math.round(x))) });
+        ok = false;
+        continue;
+      }
+      const problem = spec.check?.(x);
+      if (problem) {
+        this.diags.error(a.value.span, `\`${a.key}\` ${problem}, found ${x}`);
+        ok = false;
+        continue;
+      }
+      switch (a.key) {
+        case 'lr': t.lr = x; break;
+        case 'batch': t.batch = x; break;
+        case 'steps': t.steps = x; break;
+        case 'chains': t.chains = x; break;
+        case 'seed': t.seed = x; break;
+        case 'weight_decay': t.weightDecay = x; break;
+        case 'record_every': t.recordEvery = x; break;
+        case 'warmup': t.warmup = x; break;
+        case 'beta': t.beta = x; break;
+        case 'beta1': t.beta1 = x; break;
+        case 'beta2': t.beta2 = x; break;
+        case 'eps': t.eps = x; break;
+      }
+    }
+    if (!seen.has('lr')) {
+      this.diags.error(s.optimizerSpan, `\`${opt}\` needs a learning rate: add \`lr = …\``, { title: 'add `lr = 0.01`', replacement: `${opt}` });
+      ok = false;
+    }
+    if (t.sampling === 'without_replacement' && !this.hasFiniteData()) {
+      const arg = s.args.find((a) => a.key === 'sampling');
+      this.diags.error(arg ? arg.span : s.span, '`without_replacement` needs a finite data set: add `dataset size = N` or load data `from "file.csv"`');
+      ok = false;
+    }
+    return ok ? t : undefined;
+  }
+
+  private hasFiniteData(): boolean {
+    return this.finiteData;
+  }
+
+  // ---- expressions ------------------------------------------------------------------------
+
+  private lower(e: Expr): Value {
+    if (this.g.nodes.length > MAX_GRAPH_NODES) throw new GraphTooLarge();
+    switch (e.kind) {
+      case 'number':
+        return { shape: [], nodes: [this.g.constant(e.value)] };
+      case 'name':
+        return this.lookup(e.name, e.span);
+      case 'list':
+        return this.list(e);
+      case 'unary': {
+        const v = this.lower(e.arg);
+        if (!v || e.op === '+') return v;
+        return { shape: v.shape, nodes: v.nodes.map((n) => this.g.neg(n)) };
+      }
+      case 'binary':
+        return e.op === '@' ? this.matmul(e) : this.elementwise(e);
+      case 'call':
+        return this.call(e);
+      case 'index':
+        return this.index(e);
+    }
+  }
+
+  private lookup(name: string, span: Span): Value {
+    const entry = this.env.get(name);
+    if (entry) return entry.value;
+    if (name in FUNCTIONS) {
+      this.diags.error(span, `\`${name}\` is a function; call it as \`${name}(…)\``);
+      return undefined;
+    }
+    const later = this.laterLets.get(name);
+    if (later) {
+      this.diags.error(span, `\`${name}\` is defined later (line ${later.line}); a \`let\` can use only names defined above it`);
+      return undefined;
+    }
+    const guess = nearest(name, this.env.keys());
+    this.diags.error(
+      span,
+      `unknown name \`${name}\`${guess ? `; did you mean \`${guess}\`?` : ''}`,
+      guess ? { title: `change to \`${guess}\``, replacement: guess } : undefined,
+    );
+    return undefined;
+  }
+
+  private list(e: Extract<Expr, { kind: 'list' }>): Value {
+    if (e.items.length === 0) {
+      this.diags.error(e.span, 'an empty list has no value');
+      return undefined;
+    }
+    const items = e.items.map((it) => this.lower(it));
+    if (items.some((it) => !it)) return undefined;
+    const vs = items as Tensor[];
+    const inner = vs[0].shape;
+    for (const [i, v] of vs.entries()) {
+      if (!sameShape(v.shape, inner)) {
+        this.diags.error(e.items[i].span, `list entries must have one shape: entry 1 is ${shapeText(inner)}, entry ${i + 1} is ${shapeText(v.shape)}`);
+        return undefined;
+      }
+    }
+    if (inner.length >= 2) {
+      this.diags.error(e.span, 'lists nest at most two deep (a matrix)');
+      return undefined;
+    }
+    return { shape: [vs.length, ...inner], nodes: vs.flatMap((v) => v.nodes) };
+  }
+
+  private elementwise(e: Extract<Expr, { kind: 'binary' }>): Value {
+    const a = this.lower(e.left);
+    const b = this.lower(e.right);
+    if (!a || !b) return undefined;
+    const shape = this.broadcast(a, b, e, `\`${e.op}\``);
+    if (!shape) return undefined;
+    const size = shape.reduce((x, y) => x * y, 1);
+    const nodes: number[] = [];
+    for (let k = 0; k < size; k++) {
+      const x = a.nodes[a.shape.length === 0 ? 0 : k];
+      const y = b.nodes[b.shape.length === 0 ? 0 : k];
+      nodes.push(this.binary(e.op as '+' | '-' | '*' | '/' | '^', x, y));
+    }
+    return { shape, nodes };
+  }
+
+  private binary(op: '+' | '-' | '*' | '/' | '^', x: number, y: number): number {
+    switch (op) {
+      case '+':
+        return this.g.add(x, y);
+      case '-':
+        return this.g.sub(x, y);
+      case '*':
+        return this.g.mul(x, y);
+      case '/':
+        return this.g.div(x, y);
+      case '^':
+        return this.g.pow(x, y);
+    }
+  }
+
+  private broadcast(a: Tensor, b: Tensor, e: { left: Expr; right: Expr; span: Span }, what: string): number[] | undefined {
+    if (a.shape.length === 0) return b.shape;
+    if (b.shape.length === 0 || sameShape(a.shape, b.shape)) return a.shape;
+    const hint =
+      a.shape.length === 2 && b.shape.length >= 1 && a.shape[1] === b.shape[0] ? '; for a matrix product use `@`' : '';
+    this.diags.error(
+      e.span,
+      `shape mismatch in ${what}: the left side has shape ${shapeText(a.shape)}, the right side ${shapeText(b.shape)}; elementwise operations need equal shapes or a scalar${hint}`,
+    );
+    return undefined;
+  }
+
+  private matmul(e: Extract<Expr, { kind: 'binary' }>): Value {
+    const a = this.lower(e.left);
+    const b = this.lower(e.right);
+    if (!a || !b) return undefined;
+    const mismatch = () => {
+      this.diags.error(
+        e.span,
+        `shape mismatch in \`@\`: ${shapeText(a.shape)} @ ${shapeText(b.shape)}; the inner dimensions must agree${
+          a.shape.length === 2 && b.shape.length === 2 && a.shape[0] === b.shape[0] ? ' (did you mean transpose(…) of the left side?)' : ''
+        }`,
+      );
+      return undefined;
+    };
+    if (a.shape.length === 0 || b.shape.length === 0) {
+      this.diags.error(e.span, `\`@\` multiplies vectors and matrices, found ${shapeText(a.shape)} @ ${shapeText(b.shape)}; use \`*\` for scalars`, {
+        title: 'use `*`',
+        replacement: `${this.textOf(e.left.span)} * ${this.textOf(e.right.span)}`,
+      });
+      return undefined;
+    }
+    const [m, k1] = a.shape.length === 2 ? a.shape : [1, a.shape[0]];
+    const [k2, n] = b.shape.length === 2 ? b.shape : [b.shape[0], 1];
+    if (k1 !== k2) return mismatch();
+    const nodes: number[] = [];
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < n; j++) {
+        let acc = this.g.constant(0);
+        for (let k = 0; k < k1; k++) acc = this.g.add(acc, this.g.mul(a.nodes[i * k1 + k], b.nodes[k * n + j]));
+        nodes.push(acc);
+      }
+    }
+    const shape = a.shape.length === 2 && b.shape.length === 2 ? [m, n] : a.shape.length === 2 ? [m] : b.shape.length === 2 ? [n] : [];
+    return { shape, nodes };
+  }
+
+  private index(e: Extract<Expr, { kind: 'index' }>): Value {
+    const t = this.lower(e.target);
+    if (!t) return undefined;
+    if (e.indices.length > t.shape.length) {
+      this.diags.error(e.span, `too many indices: ${shapeText(t.shape)} takes at most ${t.shape.length}`);
+      return undefined;
+    }
+    const idx: number[] = [];
+    for (const [k, ie] of e.indices.entries()) {
+      const v = this.constInt(ie, 'an index');
+      if (v === undefined) return undefined;
+      if (v < 0 || v >= t.shape[k]) {
+        this.diags.error(ie.span, `index ${v} is out of range: dimension ${k + 1} has size ${t.shape[k]} (indices start at 0)`, {
+          title: `change to ${Math.max(0, Math.min(t.shape[k] - 1, v))}`,
+          replacement: String(Math.max(0, Math.min(t.shape[k] - 1, v))),
+        });
+        return undefined;
+      }
+      idx.push(v);
+    }
+    if (t.shape.length === 2 && idx.length === 1) {
+      const cols = t.shape[1];
+      return { shape: [cols], nodes: t.nodes.slice(idx[0] * cols, idx[0] * cols + cols) };
+    }
+    const flat = t.shape.length === 2 ? idx[0] * t.shape[1] + idx[1] : idx[0];
+    return { shape: [], nodes: [t.nodes[flat]] };
+  }
+
+  private call(e: Extract<Expr, { kind: 'call' }>): Value {
+    const name = e.callee;
+    const arity = (n: number): boolean => {
+      if (e.args.length === n) return true;
+      this.diags.error(e.span, `\`${name}\` takes ${n} argument${n === 1 ? '' : 's'}, found ${e.args.length}`);
+      return false;
+    };
+    if (name in ELEMENTWISE) {
+      if (!arity(1)) return undefined;
+      const v = this.lower(e.args[0]);
+      if (!v) return undefined;
+      return { shape: v.shape, nodes: v.nodes.map((n) => this.g.fn(ELEMENTWISE[name], n)) };
+    }
+    if (REDUCTIONS.includes(name)) {
+      if (!arity(1)) return undefined;
+      const v = this.lower(e.args[0]);
+      if (!v) return undefined;
+      const terms = name === 'norm2' ? v.nodes.map((n) => this.g.pow(n, this.g.constant(2))) : v.nodes;
+      let acc = this.g.constant(0);
+      for (const t of terms) acc = this.g.add(acc, t);
+      if (name === 'mean') acc = this.g.div(acc, this.g.constant(v.nodes.length));
+      return { shape: [], nodes: [acc] };
+    }
+    if (name === 'dot') {
+      if (!arity(2)) return undefined;
+      const a = this.lower(e.args[0]);
+      const b = this.lower(e.args[1]);
+      if (!a || !b) return undefined;
+      if (!sameShape(a.shape, b.shape)) {
+        this.diags.error(e.span, `\`dot\` needs two tensors of one shape, found ${shapeText(a.shape)} and ${shapeText(b.shape)}`);
+        return undefined;
+      }
+      let acc = this.g.constant(0);
+      for (let k = 0; k < a.nodes.length; k++) acc = this.g.add(acc, this.g.mul(a.nodes[k], b.nodes[k]));
+      return { shape: [], nodes: [acc] };
+    }
+    if (name === 'transpose') {
+      if (!arity(1)) return undefined;
+      const v = this.lower(e.args[0]);
+      if (!v) return undefined;
+      if (v.shape.length < 2) return v;
+      const [m, n] = v.shape;
+      const nodes: number[] = [];
+      for (let j = 0; j < n; j++) for (let i = 0; i < m; i++) nodes.push(v.nodes[i * n + j]);
+      return { shape: [n, m], nodes };
+    }
+    if (name === 'max' || name === 'min') {
+      if (!arity(2)) return undefined;
+      const a = this.lower(e.args[0]);
+      const b = this.lower(e.args[1]);
+      if (!a || !b) return undefined;
+      const shape = this.broadcast(a, b, { left: e.args[0], right: e.args[1], span: e.span }, `\`${name}\``);
+      if (!shape) return undefined;
+      const size = shape.reduce((x, y) => x * y, 1);
+      const nodes = range(size).map((k) => this.g.fn(name, a.nodes[a.shape.length === 0 ? 0 : k], b.nodes[b.shape.length === 0 ? 0 : k]));
+      return { shape, nodes };
+    }
+    if (name in DISTRIBUTIONS) {
+      this.diags.error(e.calleeSpan, `\`${name}\` is a distribution: use it after \`~\` in a \`data\` or \`param\` line`);
+      return undefined;
+    }
+    const guess = nearest(name, Object.keys(FUNCTIONS));
+    this.diags.error(
+      e.calleeSpan,
+      `unknown function \`${name}\`${guess ? `; did you mean \`${guess}\`?` : ` (known: ${Object.keys(FUNCTIONS).join(', ')})`}`,
+      guess ? { title: `change to \`${guess}\``, replacement: guess } : undefined,
+    );
+    return undefined;
+  }
+}
+
+function sameShape(a: number[], b: number[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+function range(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => i);
+}
+
+function findNames(e: Expr): { name: string; span: Span }[] {
+  const out: { name: string; span: Span }[] = [];
+  const walk = (x: Expr) => {
+    switch (x.kind) {
+      case 'name':
+        out.push({ name: x.name, span: x.span });
+        break;
+      case 'list':
+        x.items.forEach(walk);
+        break;
+      case 'unary':
+        walk(x.arg);
+        break;
+      case 'binary':
+        walk(x.left);
+        walk(x.right);
+        break;
+      case 'call':
+        x.args.forEach(walk);
+        break;
+      case 'index':
+        walk(x.target);
+        x.indices.forEach(walk);
+        break;
+    }
+  };
+  walk(e);
+  return out;
+}
+
+export { joinSpans };

@@ -1,0 +1,98 @@
+// The checked, lowered form of a `.loss` file: what every analysis and simulation consumes.
+import { Graph } from '../expr/graph';
+import { ComponentDist } from './distributions';
+import { Span } from './diagnostics';
+
+export interface Tensor {
+  shape: number[];
+  /** Graph node ids, row-major. */
+  nodes: number[];
+}
+
+export interface TensorInfo {
+  name: string;
+  shape: number[];
+  /** Index of the first component in the flattened vector. */
+  offset: number;
+  size: number;
+  span: Span;
+}
+
+export type ParamInit = { kind: 'value'; values: number[] } | { kind: 'dist'; dists: ComponentDist[] };
+
+export interface ParamInfo extends TensorInfo {
+  init: ParamInit;
+}
+
+export interface DataInfo extends TensorInfo {
+  /** Per-component distributions for data drawn fresh (`~`); undefined for CSV data. */
+  dists?: ComponentDist[];
+  csv?: { file: string };
+}
+
+export type OptimizerName = 'sgd' | 'gd' | 'momentum' | 'adam';
+export type Sampling = 'with_replacement' | 'without_replacement';
+
+export interface TrainSpec {
+  optimizer: OptimizerName;
+  lr: number;
+  batch: number;
+  steps: number;
+  chains: number;
+  seed: number;
+  weightDecay: number;
+  sampling: Sampling;
+  /** Record every this many steps; undefined means "so that at most 2000 points are kept". */
+  recordEvery?: number;
+  beta: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  /** Linear learning-rate warmup over this many steps (0: none). */
+  warmup: number;
+  span: Span;
+}
+
+/** A finite training set: N examples, each a full data vector (row-major, N × dataDim). */
+export interface Dataset {
+  kind: 'csv' | 'sampled';
+  size: number;
+  rows?: Float64Array;
+}
+
+export interface LetInfo {
+  name: string;
+  value: Tensor;
+  span: Span;
+}
+
+export interface Model {
+  graph: Graph;
+  params: ParamInfo[];
+  data: DataInfo[];
+  lets: LetInfo[];
+  /** Node id of the per-example loss. */
+  loss: number;
+  lossSpan: Span;
+  /** Flattened parameter component names ("u", "U[0,1]"), in order. */
+  components: string[];
+  /** Flattened data component names, in order. */
+  dataComponents: string[];
+  /** Graph node of each parameter / data component. */
+  paramNodes: number[];
+  dataNodes: number[];
+  /** Finite training set, when the file declares one (CSV or `dataset size = N`). */
+  dataset?: Dataset;
+  trains: TrainSpec[];
+}
+
+export function componentName(name: string, shape: number[], flat: number): string {
+  if (shape.length === 0) return name;
+  if (shape.length === 1) return `${name}[${flat}]`;
+  const cols = shape[1];
+  return `${name}[${Math.floor(flat / cols)},${flat % cols}]`;
+}
+
+export function shapeText(shape: number[]): string {
+  return shape.length === 0 ? 'scalar' : `[${shape.join(', ')}]`;
+}

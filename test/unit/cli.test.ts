@@ -1,0 +1,68 @@
+// The `noether` CLI: exit codes, JSON shape, no stack traces.
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ROOT } from './helpers';
+
+const BIN = path.join(ROOT, 'bin', 'noether.js');
+const run = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', cwd: ROOT });
+
+test('analyze --json has the documented shape', () => {
+  const r = run('analyze', 'examples/two-layer-scalar.loss', '--json');
+  assert.equal(r.status, 0, r.stderr);
+  const j = JSON.parse(r.stdout);
+  assert.equal(j.file, 'examples/two-layer-scalar.loss');
+  assert.deepEqual(j.components, ['u', 'w']);
+  assert.deepEqual(j.parameters, [{ name: 'u', shape: [] }, { name: 'w', shape: [] }]);
+  assert.deepEqual(j.initial, { u: 1.5, w: 0.2 });
+  assert.equal(j.symmetries.length, 1);
+  const s = j.symmetries[0];
+  assert.equal(s.kind, 'rescaling');
+  assert.equal(s.status, 'proved');
+  assert.deepEqual(s.matrix, [[1, 0], [0, -1]]);
+  assert.equal(s.charge.text, 'u² − w²');
+  assert.equal(typeof s.charge.tex, 'string');
+  for (const k of ['gradientFlow', 'sgdStep', 'sgdContinuous']) assert.equal(typeof s.laws[k], 'string');
+  assert.equal(typeof s.equilibrium.lambda, 'number');
+  assert.deepEqual(Object.keys(s.equilibrium.point), ['u', 'w']);
+  assert.deepEqual(j.diagnostics, []);
+});
+
+test('matrix components are named U[i,j] in order', () => {
+  const r = run('analyze', 'examples/two-layer-matrix.loss', '--json');
+  const j = JSON.parse(r.stdout);
+  assert.equal(j.components[1], 'U[0,1]');
+  assert.equal(j.components.length, 18);
+  assert.equal(j.symmetries[0].matrix.length, 18);
+});
+
+test('a file with errors exits 1 and still prints diagnostics as JSON', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'noether-'));
+  const f = path.join(dir, 'bad.loss');
+  fs.writeFileSync(f, 'param w = 1\nloss = (w2 - 1)^2\n');
+  const r = run('analyze', f, '--json');
+  assert.equal(r.status, 1);
+  const j = JSON.parse(r.stdout);
+  assert.equal(j.diagnostics.length, 1);
+  assert.deepEqual(
+    { line: j.diagnostics[0].line, column: j.diagnostics[0].column, endColumn: j.diagnostics[0].endColumn, severity: j.diagnostics[0].severity },
+    { line: 2, column: 9, endColumn: 11, severity: 'error' },
+  );
+  assert.match(j.diagnostics[0].message, /unknown name `w2`; did you mean `w`\?/);
+  const text = run('analyze', f);
+  assert.equal(text.status, 1);
+  assert.match(text.stderr, /bad\.loss:2:9: error: unknown name/);
+  assert.doesNotMatch(text.stderr, /\n\s+at /);
+});
+
+test('usage errors exit 2 without a stack trace', () => {
+  for (const args of [[], ['frobnicate'], ['analyze'], ['analyze', 'no-such-file.loss'], ['analyze', 'a', 'b'], ['analyze', 'x.loss', '--bogus']]) {
+    const r = run(...args);
+    assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, /usage: noether/);
+    assert.doesNotMatch(r.stderr, /\n\s+at /);
+  }
+});

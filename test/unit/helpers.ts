@@ -1,0 +1,18 @@
+// Shared helpers for the unit tests.
+import * as fs from 'fs';
+import * as path from 'path';
+import { checkSource } from '../../src/core/lang/check';
+import { Model } from '../../src/core/lang/model';
+
+export const ROOT = path.resolve(__dirname, '..', '..', '..');
+export const EXAMPLES = path.join(ROOT, 'examples');
+
+export function readExample(name: string): string {
+  return fs.readFileSync(path.join(EXAMPLES, name), 'utf8');
+}
+
+export function modelOf(source: string, dir = EXAMPLES): Model {
+  const r = checkSource(source, { readFile: (p) => fs.readFileSync(path.resolve(dir, p), 'utf8') });
+  if (!r.model) throw new Error('expected a valid model, got:\n' + r.diagnostics.map((d) => `${d.line}:${d.column} ${d.message}`).join('\n'));
+  return r.model;
+}
