@@ -1,24 +1,30 @@
-// One build script for every bundle: the CLI (and, as they arrive, the extension host, the
-// simulation worker and the webviews).
+// One build script for every bundle: the CLI, the extension host, the analysis and simulation
+// workers, and the webviews. Entries whose source does not exist yet are skipped.
 import * as esbuild from 'esbuild';
 import { existsSync } from 'fs';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
 
-const common = { bundle: true, sourcemap: !production, minify: production, logLevel: 'warning', target: 'node20' };
-const builds = [
-  { ...common, entryPoints: ['src/cli/noether.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs' },
+const common = { bundle: true, sourcemap: !production, minify: production, logLevel: 'warning' };
+const node = { ...common, platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'] };
+const browser = {
+  ...common,
+  platform: 'browser',
+  format: 'iife',
+  target: 'es2022',
+  loader: { '.woff2': 'file', '.woff': 'file', '.ttf': 'file' },
+};
+
+const entries = [
+  ['src/cli/noether.ts', 'dist/cli.js', node],
+  ['src/extension.ts', 'dist/extension.js', node],
+  ['src/worker/analysisWorker.ts', 'dist/analysisWorker.js', node],
+  ['src/core/numeric/simWorker.ts', 'dist/simWorker.js', node],
+  ['webview/panel/main.ts', 'dist/webview/panel.js', browser],
+  ['webview/sidebar/main.ts', 'dist/webview/sidebar.js', browser],
 ];
-for (const [entry, out] of [
-  ['src/extension.ts', 'dist/extension.js'],
-  ['src/worker/simulationWorker.ts', 'dist/worker.js'],
-]) {
-  if (existsSync(entry)) builds.push({ ...common, entryPoints: [entry], outfile: out, platform: 'node', format: 'cjs', external: ['vscode'] });
-}
-for (const [entry, out] of [['webview/panel/main.ts', 'dist/webview/panel.js'], ['webview/sidebar/main.ts', 'dist/webview/sidebar.js']]) {
-  if (existsSync(entry)) builds.push({ ...common, entryPoints: [entry], outfile: out, platform: 'browser', format: 'iife', target: 'es2022' });
-}
+const builds = entries.filter(([src]) => existsSync(src)).map(([src, out, opts]) => ({ ...opts, entryPoints: [src], outfile: out }));
 
 if (watch) {
   for (const b of builds) (await esbuild.context(b)).watch();
