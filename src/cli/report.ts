@@ -46,3 +46,27 @@ export function formatReport(file: string, r: AnalysisResult): string {
   if (warnings.length) out.push(formatDiagnostics(file, { ...r, diagnostics: warnings }));
   return out.join('\n');
 }
+
+export function formatSimulation(file: string, r: import('../core/numeric/types').SimulationResult): string {
+  const out: string[] = [`Noether Lab simulation of ${file}`];
+  for (const run of r.runs) {
+    out.push('');
+    out.push(
+      `Run ${run.run}: ${run.optimizer}(lr = ${run.lr}, batch = ${run.batch}${run.weightDecay ? `, weight_decay = ${run.weightDecay}` : ''}), ` +
+        `${run.chains} chains × ${run.steps} steps, seed ${run.seed}${run.gdGradient ? `, gradient: ${run.gdGradient}` : ''}` +
+        `  [${fmt(run.stepsPerSecond)} chain-steps/s]${run.cancelled ? '  (cancelled)' : ''}`,
+    );
+    if (run.diverged.length) out.push(`  diverged: ${run.diverged.length} chain(s), first at step ${Math.min(...run.diverged.map((d) => d.step))}`);
+    if (Number.isFinite(run.lawResidual)) out.push(`  law (D) per step: max relative residual ${run.lawResidual.toExponential(2)} over every step of every chain`);
+    for (const c of run.charges) {
+      out.push(
+        `  charge ${c.symmetry + 1} (${c.kind}) C = ${c.text}: ${fmt(c.initial)} → ${fmt(c.finalMean)} ± ${fmt(c.finalStd)} (over chains)` +
+          (c.predictedEquilibrium !== null ? `; noise equilibrium predicts ${fmt(c.predictedEquilibrium)}` : ''),
+      );
+    }
+    const st = run.stationary;
+    const comps = Object.keys(st.mean).slice(0, 8);
+    out.push(`  stationary (after step ${st.burnin}): ` + comps.map((c) => `${c}: mean ${fmt(st.mean[c])} ± ${fmt(st.meanStdErr[c])}, var ${fmt(st.var[c])} ± ${fmt(st.varStdErr[c])}`).join('; '));
+  }
+  return out.join('\n');
+}
