@@ -242,9 +242,11 @@ export function buildRun(
     for (let k = 0; k < records; k++) {
       if (k === 0) predicted.push(kappa === null ? null : m[0]);
       else {
+        // Trapezoidal integration of (C) between record points.
         const prev = predicted[k - 1];
-        const d = predDrift[k - 1];
-        predicted.push(prev === null || d === null ? null : prev + spec.lr * (steps[k] - steps[k - 1]) * d);
+        const d0 = predDrift[k - 1];
+        const d1 = predDrift[k] ?? d0;
+        predicted.push(prev === null || d0 === null || d1 === null ? null : prev + spec.lr * (steps[k] - steps[k - 1]) * 0.5 * (d0 + d1));
       }
     }
     const measured = range(Math.max(0, records - 1)).map((k) => (m[k + 1] - m[k]) / (spec.lr * (steps[k + 1] - steps[k])));
@@ -253,7 +255,10 @@ export function buildRun(
   const chainBatch = batches.find((b) => b.traceH.length > 0);
   const diverged = batches.flatMap((b) => b.diverged).sort((a, b) => a.chain - b.chain);
   // Final state over the chains that did not diverge.
-  const finals = batches.flatMap((b) => b.finalTheta).filter((f) => !diverged.some((d) => d.chain === f.chain));
+  const finals = batches
+    .flatMap((b) => b.finalTheta)
+    .filter((f) => !diverged.some((d) => d.chain === f.chain))
+    .sort((a, b) => a.chain - b.chain); // chain order, so sums do not depend on the worker split
   const finalMean = new Array<number>(n).fill(0);
   const finalVar = new Array<number>(n).fill(0);
   for (const f of finals) f.theta.forEach((x, i) => (finalMean[i] += x / finals.length));
