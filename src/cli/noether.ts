@@ -163,3 +163,4 @@ if (require.main === module) {
     process.exitCode = code;
   });
 }
+export { simulateSource } from '../core/numeric/runner';

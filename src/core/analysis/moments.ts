@@ -5,7 +5,7 @@
 //   polynomial in the data and taking raw moments (Isserlis' theorem for the Gaussian case);
 // - otherwise Monte Carlo, with standard errors.
 import { Model } from '../lang/model';
-import { expandInData, expectation, maxDegree, momentTable, mulPoly, NotPolynomial, numberRing, Poly } from './polynomial';
+import { expandInData, expectation, maxDegree, momentTable, mulPoly, NotPolynomial, numberRing, Poly, resetWork } from './polynomial';
 import { Rng, STREAM_ANALYSIS } from '../numeric/rng';
 import { GradientFn } from './symmetries';
 import { datasetRows, drawFresh } from './points';
@@ -28,7 +28,9 @@ export function noiseCovariance(model: Model, fn: GradientFn, theta: Float64Arra
   if (rows) return datasetCovariance(model, fn, theta, rows);
   const exact = exactCovariance(model, theta, gradNodes);
   if (exact) return exact;
-  return monteCarloCovariance(model, fn, theta, opts.mcSamples ?? 40000);
+  // Each sample costs O(n²): keep the Monte Carlo work near 4·10⁷ operations.
+  const n = model.components.length;
+  return monteCarloCovariance(model, fn, theta, opts.mcSamples ?? Math.max(2000, Math.min(40000, Math.floor(4e7 / (n * n)))));
 }
 
 function datasetCovariance(model: Model, fn: GradientFn, theta: Float64Array, rows: Float64Array): NoiseCovariance {
@@ -109,6 +111,7 @@ function exactCovariance(model: Model, theta: Float64Array, gradNodes: number[])
   const mean = polys.map((p) => expectation(ring, p, moments));
   const cov: number[][] = Array.from({ length: n }, () => new Array<number>(n).fill(0));
   try {
+    resetWork();
     for (let i = 0; i < n; i++) {
       for (let j = i; j < n; j++) {
         const c = expectation(ring, mulPoly(ring, polys[i], polys[j]), moments) - mean[i] * mean[j];

@@ -92,6 +92,45 @@ function newState(model: Model, chain: number, seed: number, rows?: Float64Array
   };
 }
 
+/** A charge θᵀAθ (or vᵀθ) as its nonzero terms: (i, j, coefficient); j = -1 for linear terms. */
+interface SparseForm {
+  i: Int32Array;
+  j: Int32Array;
+  c: Float64Array;
+}
+
+export function sparseForm(s: KernelSymmetry): SparseForm {
+  const is: number[] = [];
+  const js: number[] = [];
+  const cs: number[] = [];
+  if (s.matrix) {
+    s.matrix.forEach((row, i) =>
+      row.forEach((a, j) => {
+        if (a !== 0 && j >= i) {
+          is.push(i);
+          js.push(j);
+          cs.push(i === j ? a : 2 * a);
+        }
+      }),
+    );
+  } else {
+    (s.direction as number[]).forEach((a, i) => {
+      if (a !== 0) {
+        is.push(i);
+        js.push(-1);
+        cs.push(a);
+      }
+    });
+  }
+  return { i: Int32Array.from(is), j: Int32Array.from(js), c: Float64Array.from(cs) };
+}
+
+export function evalForm(f: SparseForm, x: ArrayLike<number>): number {
+  let s = 0;
+  for (let k = 0; k < f.c.length; k++) s += f.j[k] < 0 ? f.c[k] * x[f.i[k]] : f.c[k] * x[f.i[k]] * x[f.j[k]];
+  return s;
+}
+
 /** Evaluates law (C)'s drift −2γC + η(κ tr(AΣ) + ∇LᵀA∇L) for every symmetry at θ. */
 function driftPredictor(model: Model, syms: KernelSymmetry[], spec: TrainSpec, kappa: number, rows?: Float64Array): ((theta: Float64Array) => number[]) | undefined {
   const g = model.graph;
@@ -104,23 +143,13 @@ function driftPredictor(model: Model, syms: KernelSymmetry[], spec: TrainSpec, k
     for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) if (s.matrix[i][j] !== 0) acc = g.add(acc, g.mul(g.constant(s.matrix[i][j]), g.mul(grads[i], grads[j])));
     return acc;
   });
-  const charge = (s: KernelSymmetry, th: Float64Array) => {
-    let c = 0;
-    if (s.matrix) for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) c += th[i] * s.matrix[i][j] * th[j];
-    else for (let i = 0; i < n; i++) c += (s.direction as number[])[i] * th[i];
-    return c;
-  };
-  const quad = (s: KernelSymmetry, v: ArrayLike<number>) => {
-    let c = 0;
-    if (s.matrix) for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) c += v[i] * s.matrix[i][j] * v[j];
-    return c;
-  };
+  const sparse = syms.map(sparseForm);
   const finish = (th: Float64Array, meanG: ArrayLike<number>, meanQ: ArrayLike<number>) =>
     syms.map((s, k) => {
-      if (!s.matrix) return -spec.weightDecay * charge(s, th); // translation: d(vᵀθ)/dt = −γ vᵀθ
-      const gAg = quad(s, meanG);
+      if (!s.matrix) return -spec.weightDecay * evalForm(sparse[k], th); // translation: d(vᵀθ)/dt = −γ vᵀθ
+      const gAg = evalForm(sparse[k], meanG);
       const trAS = meanQ[k] - gAg; // E[gᵀAg] − ∇LᵀA∇L = tr(AΣ)
-      return -2 * spec.weightDecay * charge(s, th) + spec.lr * (kappa * trAS + gAg);
+      return -2 * spec.weightDecay * evalForm(sparse[k], th) + spec.lr * (kappa * trAS + gAg);
     });
   const exact = rows ? undefined : expectedNodes(model, [...grads, ...qNodes]);
   if (exact) {
@@ -267,16 +296,7 @@ export function runChains(job: ChainJob, onSegment?: (b: ChainBatch) => void, sh
     stepsDone: 0,
     gdGradient: kernel.gdGradient,
   };
-  const chargeOf = (s: KernelSymmetry, th: Float64Array) => {
-    let c = 0;
-    if (s.matrix) {
-      for (let i = 0; i < n; i++) {
-        const row = s.matrix[i];
-        for (let j = 0; j < n; j++) if (row[j] !== 0) c += th[i] * row[j] * th[j];
-      }
-    } else for (let i = 0; i < n; i++) c += (s.direction as number[])[i] * th[i];
-    return c;
-  };
+  const forms = job.symmetries.map(sparseForm);
   const record = (step: number, lossPerChain: number[]) => {
     let cnt = 0;
     let ls = 0;
@@ -291,8 +311,8 @@ export function runChains(job: ChainJob, onSegment?: (b: ChainBatch) => void, sh
       const l = lossPerChain[k];
       ls += l;
       lq += l * l;
-      job.symmetries.forEach((s, j) => {
-        const c = chargeOf(s, st.theta);
+      forms.forEach((f, j) => {
+        const c = evalForm(f, st.theta);
         cs[j] += c;
         cq[j] += c * c;
       });

@@ -68,37 +68,31 @@ export interface KernelInputs {
   gdSample?: Float64Array;
 }
 
-const HELPERS = `
-function u32(rs) {
-  const s0 = rs[0], s1 = rs[1], s2 = rs[2] ^ s0, s3 = rs[3] ^ s1;
-  const x = Math.imul(s1, 5);
-  const r = Math.imul((x << 7) | (x >>> 25), 9);
-  rs[0] = s0 ^ s3; rs[1] = s1 ^ s2; rs[2] = s2 ^ (s1 << 9); rs[3] = (s3 << 11) | (s3 >>> 21);
-  return r >>> 0;
+// The generator's state lives in locals (s0..s3, and the polar method's spare) for the whole
+// kernel call, so that V8 keeps it in registers; it is loaded from and stored to the chain state.
+/** Statement assigning a uniform [0, 1) double (32 random bits) to `target`. */
+function uniformInto(target: string): string {
+  return `{ const x_ = Math.imul(s1, 5); ${target} = (Math.imul((x_ << 7) | (x_ >>> 25), 9) >>> 0) * 2.3283064365386963e-10; const t_ = s1 << 9; s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t_; s3 = (s3 << 11) | (s3 >>> 21); }`;
 }
-function unif(rs) { return u32(rs) * 2.3283064365386963e-10; }
-function normal(rs, sp) {
-  if (sp[0] !== 0) { sp[0] = 0; return sp[1]; }
-  let u, v, s;
-  do { u = 2 * unif(rs) - 1; v = 2 * unif(rs) - 1; s = u * u + v * v; } while (s >= 1 || s === 0);
-  const f = Math.sqrt(-2 * Math.log(s) / s);
-  sp[0] = 1; sp[1] = v * f;
-  return u * f;
-}
-`;
 
-function sampleExpr(d: ComponentDist): string {
+/** Statements assigning a standard normal to `target` (Marsaglia's polar method, spare kept). */
+function normalInto(target: string): string {
+  return `if (hs) { hs = 0; ${target} = spv; } else { let u_ = 0, v_ = 0, q_ = 0; do { ${uniformInto('u_')} ${uniformInto('v_')} u_ = 2 * u_ - 1; v_ = 2 * v_ - 1; q_ = u_ * u_ + v_ * v_; } while (q_ >= 1 || q_ === 0); const f_ = Math.sqrt(-2 * Math.log(q_) / q_); spv = v_ * f_; hs = 1; ${target} = u_ * f_; }`;
+}
+
+/** Statements drawing one component into `target`. */
+function sampleInto(target: string, d: ComponentDist): string {
   switch (d.kind) {
     case 'normal':
-      return d.std === 0 ? lit(d.mean) : `${lit(d.mean)} + ${lit(d.std)} * normal(rs, sp)`;
+      return d.std === 0 ? `${target} = ${lit(d.mean)};` : `${normalInto('rv')} ${target} = ${lit(d.mean)} + ${lit(d.std)} * rv;`;
     case 'uniform':
-      return `${lit(d.lo)} + ${lit(d.hi - d.lo)} * unif(rs)`;
+      return `${uniformInto('rv')} ${target} = ${lit(d.lo)} + ${lit(d.hi - d.lo)} * rv;`;
     case 'bernoulli':
-      return `(unif(rs) < ${lit(d.p)} ? 1 : 0)`;
+      return `${uniformInto('rv')} ${target} = rv < ${lit(d.p)} ? 1 : 0;`;
     case 'rademacher':
-      return `(unif(rs) < 0.5 ? -1 : 1)`;
+      return `${uniformInto('rv')} ${target} = rv < 0.5 ? -1 : 1;`;
     case 'const':
-      return lit(d.value);
+      return `${target} = ${lit(d.value)};`;
   }
 }
 
@@ -168,13 +162,13 @@ export function generateKernel(inp: KernelInputs): Kernel {
       const N = inp.rows.length / Math.max(1, dim);
       if (spec.sampling === 'without_replacement') {
         body.push(`if (ctl[${CTL.permCursor}] >= ${N}) {`);
-        body.push(`  for (let i = ${N} - 1; i > 0; i--) { const j = (unif(rs) * (i + 1)) | 0; const tmp = perm[i]; perm[i] = perm[j]; perm[j] = tmp; }`);
+        body.push(`  for (let i = ${N} - 1; i > 0; i--) { ${uniformInto('rv')} const j = (rv * (i + 1)) | 0; const tmp = perm[i]; perm[i] = perm[j]; perm[j] = tmp; }`);
         body.push(`  ctl[${CTL.permCursor}] = 0;`, '}');
         body.push(`const r = perm[ctl[${CTL.permCursor}]++] * ${dim};`);
-      } else body.push(`const r = ((unif(rs) * ${N}) | 0) * ${dim};`);
+      } else body.push(`${uniformInto('rv')}`, `const r = ((rv * ${N}) | 0) * ${dim};`);
       for (let k = 0; k < dim; k++) body.push(`z[${k}] = src[r + ${k}];`);
     } else {
-      for (const d of model.data) (d.dists ?? []).forEach((dist, k) => body.push(`z[${d.offset + k}] = ${sampleExpr(dist)};`));
+      for (const d of model.data) (d.dists ?? []).forEach((dist, k) => body.push(sampleInto(`z[${d.offset + k}]`, dist)));
     }
     body.push(b.code, `lsum += ${b.values[0]};`, ...b.values.slice(1).map((v, i) => `gs[${i}] += ${v};`), '}');
     body.push(`lossSum += lsum / ${spec.batch};`, `for (let i = 0; i < ${n}; i++) gs[i] /= ${spec.batch};`);
@@ -186,6 +180,8 @@ export function generateKernel(inp: KernelInputs): Kernel {
   emit('return function kernel(st, t0, nsteps) {');
   emit('const th = st.theta, prev = st.prev, m = st.m, v = st.v, gs = st.gsum, z = st.z, rs = st.rng, sp = st.spare, perm = st.perm, ctl = st.ctl;');
   emit('const src = SRC;');
+  emit('let s0 = rs[0] | 0, s1 = rs[1] | 0, s2 = rs[2] | 0, s3 = rs[3] | 0, hs = sp[0] | 0, spv = sp[1], rv = 0;');
+  const saveRng = 'rs[0] = s0; rs[1] = s1; rs[2] = s2; rs[3] = s3; sp[0] = hs; sp[1] = spv;';
   emit(`let lossSum = ctl[${CTL.lossSum}], lawMax = ctl[${CTL.lawResidual}];`);
   emit('for (let s = 0; s < nsteps; s++) {');
   emit('const t = t0 + s;');
@@ -228,7 +224,7 @@ export function generateKernel(inp: KernelInputs): Kernel {
   // Divergence: a NaN/Inf or a parameter beyond the limit stops the chain at its last finite point.
   emit('let bad = 0;');
   emit(`for (let i = 0; i < ${n}; i++) { const x = th[i]; if (x !== x || x === Infinity || x === -Infinity) { bad = 1; break; } if (x > ${DIVERGENCE_LIMIT} || x < -${DIVERGENCE_LIMIT}) bad = 2; }`);
-  emit(`if (bad !== 0) { for (let i = 0; i < ${n}; i++) th[i] = prev[i]; ctl[${CTL.divergedAt}] = t; ctl[${CTL.divergedKind}] = bad; ctl[${CTL.lossSum}] = lossSum; ctl[${CTL.lawResidual}] = lawMax; return s; }`);
+  emit(`if (bad !== 0) { ${saveRng} for (let i = 0; i < ${n}; i++) th[i] = prev[i]; ctl[${CTL.divergedAt}] = t; ctl[${CTL.divergedKind}] = bad; ctl[${CTL.lossSum}] = lossSum; ctl[${CTL.lawResidual}] = lawMax; return s; }`);
   // Law (D) after the update.
   lawSyms.forEach((sym, k) => {
     const f = sym.matrix ? quadForm(sym.matrix, th) : linForm(sym.direction as number[], th);
@@ -245,9 +241,10 @@ export function generateKernel(inp: KernelInputs): Kernel {
   });
   emit('}');
   emit(`ctl[${CTL.lossSum}] = lossSum; ctl[${CTL.lawResidual}] = lawMax;`);
+  emit(saveRng);
   emit('return nsteps;');
   emit('};');
-  const source = `"use strict";\n${HELPERS}\n${lines.join('\n')}`;
+  const source = `"use strict";\n${lines.join('\n')}`;
   const src = inp.rows ?? inp.gdSample ?? new Float64Array(0);
   // eslint-disable-next-line no-new-func -- generated from graph nodes only (see the header)
   const factory = new Function('SRC', source) as (src: Float64Array) => (st: ChainState, t0: number, n: number) => number;
