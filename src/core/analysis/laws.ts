@@ -61,7 +61,8 @@ function linearTerms(v: number[], names: string[]): Term[] {
 function render(terms: Term[], tex: boolean, wrap: (s: string) => string = (s) => s): string {
   if (terms.length === 0) return '0';
   const mono = (t: Term) => {
-    const names = t.vars.map((v) => (tex ? texName(wrap(v)) : wrap(v)));
+    // In TeX, `wrap` receives the typeset component name (e.g. U_{0,1}).
+    const names = t.vars.map((v) => (tex ? wrap(texName(v)) : wrap(v)));
     if (t.square) return tex ? `${names[0]}^2` : `${names[0]}²`;
     return names.join(tex ? ' ' : '·');
   };
@@ -110,7 +111,7 @@ export function describeLaws(sym: Symmetry, names: string[], k: TrainingConstant
   const tex = render(terms, true);
   // ĝᵀAĝ and tr(AΣ) share the quadratic form's terms, with ĝ or Σ entries in place of θ.
   const gTerms = render(terms, false, gradName);
-  const gTex = render(terms, true, (c) => `\\hat g_{${c}}`).replace(/\\mathrm\{([^}]*)\}/g, '$1');
+  const gTex = render(terms, true, (c) => `\\hat g_{${c}}`);
   const sigmaText = terms
     .map((t, i) => {
       const mag = Math.abs(t.coef);

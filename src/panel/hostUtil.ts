@@ -1,0 +1,86 @@
+// Host-side helpers shared by the panel and the side view: HTML with a fresh nonce, saving exports,
+// revealing a component in the `.loss` editor.
+import * as vscode from 'vscode';
+import { makeNonce, webviewHtml } from './html';
+import { ExportDataMessage, safeFileName } from '../shared/protocol';
+
+export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions {
+  return {
+    enableScripts: true,
+    localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist', 'webview'), vscode.Uri.joinPath(extensionUri, 'media')],
+  };
+}
+
+/** The page for one render; each call draws a fresh nonce. */
+export function renderHtml(webview: vscode.Webview, extensionUri: vscode.Uri, view: 'panel' | 'sidebar', title: string): string {
+  const asset = (file: string) => webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview', file)).toString();
+  return webviewHtml({
+    cspSource: webview.cspSource,
+    nonce: makeNonce(),
+    scriptUri: asset(`${view}.js`),
+    styleUri: asset(`${view}.css`),
+    view,
+    title,
+  });
+}
+
+const FILTERS: Record<ExportDataMessage['format'], Record<string, string[]>> = {
+  png: { 'PNG image': ['png'] },
+  svg: { 'SVG image': ['svg'] },
+  csv: { 'CSV table': ['csv'] },
+};
+
+/** Ask where to save an export and write it. Returns the saved path, or undefined when cancelled. */
+export async function saveExport(msg: ExportDataMessage, near: vscode.Uri | undefined): Promise<string | undefined> {
+  let name = safeFileName(msg.suggestedName, `noether-export.${msg.format}`);
+  if (!name.toLowerCase().endsWith(`.${msg.format}`)) name += `.${msg.format}`;
+  let defaultUri: vscode.Uri | undefined;
+  if (near && near.scheme === 'file') defaultUri = vscode.Uri.joinPath(near, '..', name);
+  else if (vscode.workspace.workspaceFolders?.length) defaultUri = vscode.Uri.joinPath(vscode.workspace.workspaceFolders[0].uri, name);
+  const target = await vscode.window.showSaveDialog({ defaultUri, filters: FILTERS[msg.format], saveLabel: 'Export', title: `Export ${msg.format.toUpperCase()}` });
+  if (!target) return undefined;
+  const bytes = msg.format === 'png'
+    ? Buffer.from(msg.data.slice(msg.data.indexOf(',') + 1), 'base64')
+    : Buffer.from(msg.data, 'utf8');
+  await vscode.workspace.fs.writeFile(target, bytes);
+  return target.scheme === 'file' ? target.fsPath : target.toString();
+}
+
+/** Open the `.loss` file and select the declaration of a component (`w[1]` → `param w`). */
+export async function revealComponent(uri: vscode.Uri, component: string): Promise<boolean> {
+  const base = component.replace(/\[.*$/, '').trim();
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(base)) return false;
+  const doc = await vscode.workspace.openTextDocument(uri);
+  const text = doc.getText();
+  const decl = new RegExp(`^[ \\t]*param[ \\t]+(${base})\\b`, 'm').exec(text);
+  let offset = -1;
+  let length = base.length;
+  if (decl) offset = decl.index + decl[0].length - base.length;
+  else {
+    const any = new RegExp(`\\b${base}\\b`).exec(text);
+    if (any) offset = any.index;
+    else length = 0;
+  }
+  const visible = vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === uri.toString());
+  const editor = await vscode.window.showTextDocument(doc, { viewColumn: visible?.viewColumn ?? vscode.ViewColumn.One, preserveFocus: false });
+  if (offset >= 0) {
+    const range = new vscode.Range(doc.positionAt(offset), doc.positionAt(offset + length));
+    editor.selection = new vscode.Selection(range.start, range.end);
+    editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+  }
+  return offset >= 0;
+}
+
+export function baseName(uri: vscode.Uri): string {
+  const p = uri.path;
+  return p.slice(p.lastIndexOf('/') + 1) || p;
+}
+
+export function themeKind(kind: vscode.ColorThemeKind): 'light' | 'dark' | 'high-contrast' | 'high-contrast-light' {
+  switch (kind) {
+    case vscode.ColorThemeKind.Light: return 'light';
+    case vscode.ColorThemeKind.HighContrast: return 'high-contrast';
+    case vscode.ColorThemeKind.HighContrastLight: return 'high-contrast-light';
+    default: return 'dark';
+  }
+}

@@ -1,0 +1,207 @@
+// One Noether Lab panel per `.loss` file: symmetry cards, equilibria and live simulation plots.
+// The host keeps each panel's latest state (analysis, progress or result) and re-sends it whenever
+// the webview (re)loads and says `ready`, so panels need no retainContextWhenHidden; panels survive a
+// window reload through a WebviewPanelSerializer whose state is the file URI.
+import * as vscode from 'vscode';
+import type { AnalysisResult } from '../core/analysis/analyze';
+import type { SimulationProgress, SimulationResult } from '../core/numeric/types';
+import {
+  FromWebviewMessage, FromWebviewType, idCounter, isFromWebviewMessage, ToWebviewMessage, ToWebviewType, Unsent,
+} from '../shared/protocol';
+import { baseName, renderHtml, revealComponent, saveExport, themeKind, webviewOptions } from './hostUtil';
+
+type SimulationUpdate = { kind: 'progress'; progress: SimulationProgress } | { kind: 'result'; result: SimulationResult };
+
+interface PanelEntry {
+  uri: vscode.Uri;
+  panel: vscode.WebviewPanel;
+  ready: boolean;
+  analysis?: AnalysisResult;
+  progress?: SimulationProgress;
+  result?: SimulationResult;
+  posted: unknown[];
+  disposables: vscode.Disposable[];
+  /** Restored after a reload: ask the extension for a fresh analysis once the webview is ready. */
+  restored: boolean;
+}
+
+export class PanelManager implements vscode.Disposable {
+  static readonly viewType = 'noetherLab.panel';
+
+  private readonly panels = new Map<string, PanelEntry>();
+  /** Messages posted to panels that have since been closed (kept for tests). */
+  private readonly history = new Map<string, unknown[]>();
+  private readonly commandEmitter = new vscode.EventEmitter<{ uri: vscode.Uri; command: string; args?: unknown }>();
+  private readonly disposables: vscode.Disposable[] = [];
+  private readonly nextId = idCounter();
+
+  readonly onDidReceiveCommand = this.commandEmitter.event;
+
+  constructor(private readonly context: vscode.ExtensionContext, private readonly log: vscode.LogOutputChannel) {
+    this.disposables.push(
+      this.commandEmitter,
+      vscode.window.registerWebviewPanelSerializer(PanelManager.viewType, {
+        deserializeWebviewPanel: async (panel, state) => this.restore(panel, state),
+      }),
+      vscode.window.onDidChangeActiveColorTheme((t) => {
+        for (const e of this.panels.values()) this.post(e, { type: ToWebviewType.Theme, kind: themeKind(t.kind) });
+      }),
+    );
+  }
+
+  showAnalysis(uri: vscode.Uri, analysis: AnalysisResult, reveal = true): void {
+    const e = this.ensure(uri, reveal);
+    e.analysis = analysis;
+    this.post(e, this.analysisMessage(e, analysis));
+  }
+
+  showSimulation(uri: vscode.Uri, update: SimulationUpdate): void {
+    const e = this.ensure(uri, false);
+    if (update.kind === 'progress') {
+      e.progress = update.progress;
+      this.post(e, { type: ToWebviewType.SimulationProgress, progress: update.progress });
+    } else {
+      e.progress = undefined;
+      e.result = update.result;
+      this.post(e, { type: ToWebviewType.SimulationResult, result: update.result });
+    }
+  }
+
+  focusSymmetry(uri: vscode.Uri, index: number): void {
+    const e = this.ensure(uri, true);
+    this.post(e, { type: ToWebviewType.FocusSymmetry, index });
+  }
+
+  postedMessages(uri: vscode.Uri): unknown[] {
+    const key = uri.toString();
+    return [...(this.history.get(key) ?? []), ...(this.panels.get(key)?.posted ?? [])];
+  }
+
+  dispose(): void {
+    for (const e of [...this.panels.values()]) e.panel.dispose();
+    this.panels.clear();
+    for (const d of this.disposables.splice(0)) d.dispose();
+  }
+
+  // ---- internals ----
+
+  private analysisMessage(e: PanelEntry, analysis: AnalysisResult): Unsent<ToWebviewMessage> {
+    return { type: ToWebviewType.Analysis, uri: e.uri.toString(), fileName: baseName(e.uri), analysis };
+  }
+
+  private ensure(uri: vscode.Uri, reveal: boolean): PanelEntry {
+    const key = uri.toString();
+    const existing = this.panels.get(key);
+    if (existing) {
+      if (reveal && !existing.panel.visible) existing.panel.reveal(existing.panel.viewColumn, true);
+      return existing;
+    }
+    const panel = vscode.window.createWebviewPanel(
+      PanelManager.viewType,
+      `Noether Lab: ${baseName(uri)}`,
+      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
+      { ...webviewOptions(this.context.extensionUri), enableFindWidget: true },
+    );
+    return this.adopt(uri, panel, false);
+  }
+
+  private restore(panel: vscode.WebviewPanel, state: unknown): void {
+    const uriText = typeof state === 'object' && state !== null ? (state as { uri?: unknown }).uri : undefined;
+    if (typeof uriText !== 'string') {
+      this.log.warn('Noether Lab panel: no file in the saved state; closing the restored panel');
+      panel.dispose();
+      return;
+    }
+    let uri: vscode.Uri;
+    try {
+      uri = vscode.Uri.parse(uriText, true);
+    } catch {
+      panel.dispose();
+      return;
+    }
+    if (this.panels.has(uri.toString())) {
+      panel.dispose();
+      return;
+    }
+    panel.webview.options = { ...webviewOptions(this.context.extensionUri), enableFindWidget: true } as vscode.WebviewOptions;
+    this.adopt(uri, panel, true);
+    this.log.info(`Noether Lab panel restored for ${uri.toString()}`);
+  }
+
+  private adopt(uri: vscode.Uri, panel: vscode.WebviewPanel, restored: boolean): PanelEntry {
+    const key = uri.toString();
+    const e: PanelEntry = { uri, panel, ready: false, posted: this.history.get(key) ?? [], disposables: [], restored };
+    this.history.delete(key);
+    this.panels.set(key, e);
+    panel.iconPath = vscode.Uri.joinPath(this.context.extensionUri, 'media', 'webview', 'noether.svg');
+    panel.webview.html = renderHtml(panel.webview, this.context.extensionUri, 'panel', panel.title);
+    e.disposables.push(
+      panel.webview.onDidReceiveMessage((m) => this.receive(e, m)),
+      panel.onDidDispose(() => {
+        for (const d of e.disposables.splice(0)) d.dispose();
+        if (this.panels.get(key) === e) this.panels.delete(key);
+        this.history.set(key, e.posted);
+      }),
+    );
+    return e;
+  }
+
+  private post(e: PanelEntry, message: Unsent<ToWebviewMessage>): number {
+    const full = { ...message, id: this.nextId() } as ToWebviewMessage;
+    e.posted.push(full);
+    void e.panel.webview.postMessage(full).then(
+      (ok) => { if (!ok) this.log.debug(`Noether Lab panel: message ${full.type} not delivered (webview hidden or loading)`); },
+      (err) => this.log.warn(`Noether Lab panel: postMessage failed: ${String(err)}`),
+    );
+    return full.id;
+  }
+
+  private receive(e: PanelEntry, raw: unknown): void {
+    if (!isFromWebviewMessage(raw)) {
+      this.log.warn(`Noether Lab panel: ignored an invalid message from the webview: ${preview(raw)}`);
+      return;
+    }
+    const m: FromWebviewMessage = raw;
+    switch (m.type) {
+      case FromWebviewType.Ready:
+        e.ready = true;
+        this.resendState(e);
+        if (e.restored && !e.analysis) this.commandEmitter.fire({ uri: e.uri, command: 'refresh' });
+        e.restored = false;
+        break;
+      case FromWebviewType.Command:
+        this.commandEmitter.fire({ uri: e.uri, command: m.command, args: m.args });
+        break;
+      case FromWebviewType.ExportData:
+        saveExport(m, e.uri).then(
+          (path) => this.post(e, { type: ToWebviewType.Reply, replyTo: m.id, ok: path !== undefined, detail: path ?? 'cancelled' }),
+          (err) => {
+            this.log.error(`Noether Lab export failed: ${String(err)}`);
+            void vscode.window.showErrorMessage(`Noether Lab: export failed: ${String(err)}`);
+            this.post(e, { type: ToWebviewType.Reply, replyTo: m.id, ok: false, detail: String(err) });
+          },
+        );
+        break;
+      case FromWebviewType.ShowInEditor:
+        revealComponent(e.uri, m.component).catch((err) => this.log.warn(`Noether Lab: cannot reveal ${m.component}: ${String(err)}`));
+        break;
+    }
+  }
+
+  /** The webview (re)loaded: send everything it should show. */
+  private resendState(e: PanelEntry): void {
+    this.post(e, { type: ToWebviewType.Theme, kind: themeKind(vscode.window.activeColorTheme.kind) });
+    if (e.analysis) this.post(e, this.analysisMessage(e, e.analysis));
+    if (e.result) this.post(e, { type: ToWebviewType.SimulationResult, result: e.result });
+    if (e.progress) this.post(e, { type: ToWebviewType.SimulationProgress, progress: e.progress });
+  }
+}
+
+function preview(x: unknown): string {
+  try {
+    const s = JSON.stringify(x);
+    return s === undefined ? String(x) : s.length > 200 ? `${s.slice(0, 200)}…` : s;
+  } catch {
+    return String(x);
+  }
+}

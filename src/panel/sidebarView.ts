@@ -1,0 +1,91 @@
+// The Noether Lab side view: a compact live summary of the active `.loss` file (its symmetries and
+// charges, equilibria, sparklines of the latest run), or an empty state.
+import * as vscode from 'vscode';
+import type { AnalysisResult } from '../core/analysis/analyze';
+import type { SimulationResult } from '../core/numeric/types';
+import { FromWebviewType, idCounter, isFromWebviewMessage, ToWebviewMessage, ToWebviewType, Unsent } from '../shared/protocol';
+import { baseName, renderHtml, revealComponent, themeKind, webviewOptions } from './hostUtil';
+
+export class SidebarViewProvider implements vscode.WebviewViewProvider, vscode.Disposable {
+  static readonly viewType = 'noetherLab.summary';
+
+  private view: vscode.WebviewView | undefined;
+  private uri: vscode.Uri | undefined;
+  private analysis: AnalysisResult | undefined;
+  private simulation: SimulationResult | undefined;
+  private readonly posted: unknown[] = [];
+  private readonly disposables: vscode.Disposable[] = [];
+  private viewDisposables: vscode.Disposable[] = [];
+  private readonly nextId = idCounter();
+
+  constructor(private readonly context: vscode.ExtensionContext, private readonly log: vscode.LogOutputChannel) {
+    this.disposables.push(
+      vscode.window.onDidChangeActiveColorTheme((t) => {
+        if (this.view) this.post({ type: ToWebviewType.Theme, kind: themeKind(t.kind) });
+      }),
+    );
+  }
+
+  resolveWebviewView(view: vscode.WebviewView): void {
+    for (const d of this.viewDisposables.splice(0)) d.dispose();
+    this.view = view;
+    view.webview.options = webviewOptions(this.context.extensionUri);
+    view.webview.html = renderHtml(view.webview, this.context.extensionUri, 'sidebar', 'Noether Lab');
+    this.viewDisposables.push(
+      view.webview.onDidReceiveMessage((m) => this.receive(m)),
+      view.onDidDispose(() => {
+        if (this.view === view) this.view = undefined;
+        for (const d of this.viewDisposables.splice(0)) d.dispose();
+      }),
+    );
+  }
+
+  update(uri: vscode.Uri | undefined, analysis?: AnalysisResult, simulation?: SimulationResult): void {
+    const sameFile = uri !== undefined && this.uri !== undefined && uri.toString() === this.uri.toString();
+    this.uri = uri;
+    this.analysis = uri ? analysis ?? (sameFile ? this.analysis : undefined) : undefined;
+    this.simulation = uri ? simulation ?? (sameFile ? this.simulation : undefined) : undefined;
+    if (this.view) this.postSummary();
+  }
+
+  postedMessages(): unknown[] {
+    return [...this.posted];
+  }
+
+  dispose(): void {
+    for (const d of this.viewDisposables.splice(0)) d.dispose();
+    for (const d of this.disposables.splice(0)) d.dispose();
+    this.view = undefined;
+  }
+
+  private postSummary(): void {
+    this.post({
+      type: ToWebviewType.Summary,
+      uri: this.uri ? this.uri.toString() : null,
+      fileName: this.uri ? baseName(this.uri) : null,
+      ...(this.analysis ? { analysis: this.analysis } : {}),
+      ...(this.simulation ? { simulation: this.simulation } : {}),
+    });
+  }
+
+  private post(message: Unsent<ToWebviewMessage>): void {
+    const full = { ...message, id: this.nextId() } as ToWebviewMessage;
+    this.posted.push(full);
+    void this.view?.webview.postMessage(full).then(undefined, (err) => this.log.warn(`Noether Lab side view: postMessage failed: ${String(err)}`));
+  }
+
+  private receive(raw: unknown): void {
+    if (!isFromWebviewMessage(raw)) {
+      this.log.warn('Noether Lab side view: ignored an invalid message from the webview');
+      return;
+    }
+    if (raw.type === FromWebviewType.Ready) {
+      this.post({ type: ToWebviewType.Theme, kind: themeKind(vscode.window.activeColorTheme.kind) });
+      this.postSummary();
+    } else if (raw.type === FromWebviewType.ShowInEditor && this.uri) {
+      revealComponent(this.uri, raw.component).catch((err) => this.log.warn(`Noether Lab: cannot reveal ${raw.component}: ${String(err)}`));
+    } else {
+      this.log.debug(`Noether Lab side view: ignored ${raw.type}`);
+    }
+  }
+}
