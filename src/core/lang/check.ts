@@ -71,7 +71,14 @@ const MAX_GRAPH_NODES = 2_000_000;
 export function checkSource(source: string, options: CheckOptions = {}): CheckResult {
   const diags = new DiagnosticBag();
   const program = parse(source, diags);
-  const model = new Checker(diags, options, source).check(program);
+  let model: Model | undefined;
+  try {
+    model = new Checker(diags, options, source).check(program);
+  } catch (e) {
+    // Declarations (constant initial values, distribution arguments) are lowered too.
+    if (!(e instanceof GraphTooLarge)) throw e;
+    diags.error(program.statements[0]?.span ?? { line: 1, column: 1, endLine: 1, endColumn: 2 }, `the problem is too large to analyse (more than ${MAX_GRAPH_NODES} scalar operations)`);
+  }
   return { model: diags.hasErrors ? undefined : model, diagnostics: diags.sorted() };
 }
 
@@ -265,9 +272,10 @@ class Checker {
     }
     let n: number | undefined;
     const perFile: { rows: number[][]; offset: number; width: number }[] = [];
+    const bySpan = new Map<Span, DataInfo>(this.data.map((d) => [d.span, d]));
     for (const s of statements) {
       const file = s.file as { path: string; span: Span };
-      const infos = s.names.map((nm) => this.data.find((d) => d.name === nm.name && d.span === nm.nameSpan)).filter((x): x is DataInfo => !!x);
+      const infos = s.names.map((nm) => bySpan.get(nm.nameSpan)).filter((x, i): x is DataInfo => !!x && x.name === s.names[i].name);
       if (infos.length !== s.names.length) return undefined;
       const width = infos.reduce((a, d) => a + d.size, 0);
       let text: string;
@@ -435,7 +443,7 @@ class Checker {
     };
     let ok = true;
     const seen = new Set<string>();
-    for (const a of s.args) {
+    for (const [ai, a] of s.args.entries()) {
       const spec = TRAIN_KEYS[a.key];
       if (!spec) {
         const guess = nearest(a.key, Object.keys(TRAIN_KEYS));
@@ -448,7 +456,15 @@ class Checker {
         continue;
       }
       if (spec.optimizers && !spec.optimizers.includes(opt)) {
-        this.diags.error(a.keySpan, `\`${a.key}\` is a key of ${spec.optimizers.join(', ')}, not of \`${opt}\``, { title: 'remove it', replacement: '' });
+        // The fix removes the whole argument with one of its separating commas.
+        const prev = s.args[ai - 1];
+        const after = s.args[ai + 1];
+        const whole: Span = prev
+          ? { line: prev.span.endLine, column: prev.span.endColumn, endLine: a.span.endLine, endColumn: a.span.endColumn }
+          : after
+            ? { line: a.span.line, column: a.span.column, endLine: after.span.line, endColumn: after.span.column }
+            : a.span;
+        this.diags.error(whole, `\`${a.key}\` is a key of ${spec.optimizers.join(', ')}, not of \`${opt}\``, { title: 'remove it', replacement: '' });
         ok = false;
         continue;
       }
@@ -501,7 +517,17 @@ class Checker {
       }
     }
     if (!seen.has('lr')) {
-      this.diags.error(s.optimizerSpan, `\`${opt}\` needs a learning rate: add \`lr = …\``, { title: 'add `lr = 0.01`', replacement: `${opt}` });
+      // The fix rewrites `opt(` as `opt(lr = 0.01, `, so the span runs to the opening parenthesis.
+      const o = s.optimizerSpan;
+      const text = this.lines[o.line - 1] ?? '';
+      let k = o.endColumn - 1;
+      while (text[k] === ' ' || text[k] === '\t') k++;
+      if (o.endLine === o.line && text[k] === '(') {
+        this.diags.error({ line: o.line, column: o.column, endLine: o.line, endColumn: k + 2 }, `\`${opt}\` needs a learning rate: add \`lr = …\``, {
+          title: 'add `lr = 0.01`',
+          replacement: `${opt}(lr = 0.01${s.args.length ? ', ' : ''}`,
+        });
+      } else this.diags.error(o, `\`${opt}\` needs a learning rate: add \`lr = …\``);
       ok = false;
     }
     if (t.sampling === 'without_replacement' && !this.hasFiniteData()) {
@@ -650,6 +676,7 @@ class Checker {
     const [m, k1] = a.shape.length === 2 ? a.shape : [1, a.shape[0]];
     const [k2, n] = b.shape.length === 2 ? b.shape : [b.shape[0], 1];
     if (k1 !== k2) return mismatch();
+    if (m * n * k1 > MAX_GRAPH_NODES) throw new GraphTooLarge();
     const nodes: number[] = [];
     for (let i = 0; i < m; i++) {
       for (let j = 0; j < n; j++) {

@@ -64,11 +64,17 @@ export function editDistance(a: string, b: string): number {
   return prev[n];
 }
 
+/** Names longer than this get no suggestion (the edit distance is quadratic in the lengths). */
+const MAX_SUGGEST_LENGTH = 100;
+
 /** The nearest candidate to `name`, if it is near enough to be a plausible typo. */
 export function nearest(name: string, candidates: Iterable<string>): string | undefined {
+  if (name.length > MAX_SUGGEST_LENGTH) return undefined;
   let best: string | undefined;
   let bestD = Infinity;
   for (const c of candidates) {
+    // The distance is at least the difference in length: skip what cannot be nearer.
+    if (c.length > MAX_SUGGEST_LENGTH || Math.abs(c.length - name.length) >= bestD) continue;
     const d = editDistance(name.toLowerCase(), c.toLowerCase());
     if (d < bestD) {
       bestD = d;

@@ -70,7 +70,13 @@ export function tokenize(source: string, diags: DiagnosticBag): Token[] {
       let j = i + 1;
       while (j < text.length && (text[j] === ' ' || text[j] === '\t' || text[j] === '\r')) j++;
       if (j < text.length && text[j] === '#') while (j < text.length && text[j] !== '\n') j++;
-      if (j >= text.length || text[j] === '\n') {
+      if (j >= text.length) {
+        // A backslash at the very end of the file continues into nothing.
+        col += j - i;
+        i = j;
+        continue;
+      }
+      if (text[j] === '\n') {
         i = j + 1;
         line++;
         col = 1;

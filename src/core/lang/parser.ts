@@ -7,6 +7,11 @@ import { Token, tokenize } from './lexer';
 export const KEYWORDS = ['param', 'data', 'dataset', 'let', 'loss', 'train'] as const;
 /** Nesting deeper than this is rejected, so no input can exhaust the stack. */
 const MAX_DEPTH = 120;
+/**
+ * Longest path from an expression's root to a leaf (operator chains such as `a + b + … + z` and
+ * `x[0][0]…` are parsed by loops, not recursion, but the checker lowers the tree recursively).
+ */
+const MAX_TREE_DEPTH = 1000;
 
 class ParseError extends Error {}
 
@@ -18,6 +23,7 @@ export function parse(source: string, diags: DiagnosticBag): Program {
 class Parser {
   private pos = 0;
   private depth = 0;
+  private readonly treeDepth = new WeakMap<Expr, number>();
 
   constructor(private readonly tokens: Token[], private readonly diags: DiagnosticBag) {}
 
@@ -28,6 +34,7 @@ class Parser {
         this.pos++;
         continue;
       }
+      this.depth = 0; // the depth guards unwind in `finally`; start every statement afresh
       try {
         const s = this.statement();
         if (s) statements.push(s);
@@ -125,7 +132,7 @@ class Parser {
     }
     this.fail(t, `expected \`~ DISTRIBUTION\` or \`from "FILE.csv"\` after the data name, found ${describe(t)}`, {
       title: 'draw it from a standard normal',
-      replacement: `~ normal(0, 1)${t.kind === 'newline' || t.kind === 'eof' ? '' : ' ' + t.text}`,
+      replacement: t.kind === 'newline' || t.kind === 'eof' ? ' ~ normal(0, 1)' : `~ normal(0, 1) ${t.text}`,
     });
   }
 
@@ -209,7 +216,6 @@ class Parser {
   private expr(): Expr {
     if (++this.depth > MAX_DEPTH) {
       const t = this.peek();
-      this.depth = 0;
       this.fail(t, `expression nested too deeply (more than ${MAX_DEPTH} levels)`);
     }
     try {
@@ -226,7 +232,7 @@ class Parser {
       if (t.kind === 'op' && (t.text === '+' || t.text === '-')) {
         this.next();
         const right = this.multiplicative();
-        left = { kind: 'binary', op: t.text, left, right, span: joinSpans(left.span, right.span) };
+        left = this.tree({ kind: 'binary', op: t.text, left, right, span: joinSpans(left.span, right.span) }, [left, right], t);
       } else return left;
     }
   }
@@ -238,7 +244,7 @@ class Parser {
       if (t.kind === 'op' && (t.text === '*' || t.text === '/' || t.text === '@')) {
         this.next();
         const right = this.unary();
-        left = { kind: 'binary', op: t.text, left, right, span: joinSpans(left.span, right.span) };
+        left = this.tree({ kind: 'binary', op: t.text, left, right, span: joinSpans(left.span, right.span) }, [left, right], t);
       } else return left;
     }
   }
@@ -248,12 +254,11 @@ class Parser {
     if (t.kind === 'op' && (t.text === '-' || t.text === '+')) {
       this.next();
       if (++this.depth > MAX_DEPTH) {
-        this.depth = 0;
         this.fail(t, `expression nested too deeply (more than ${MAX_DEPTH} levels)`);
       }
       try {
         const arg = this.unary();
-        return { kind: 'unary', op: t.text, arg, span: joinSpans(t, arg.span) };
+        return this.tree({ kind: 'unary', op: t.text, arg, span: joinSpans(t, arg.span) }, [arg], t);
       } finally {
         this.depth--;
       }
@@ -266,8 +271,15 @@ class Parser {
     const t = this.peek();
     if (t.kind === 'op' && t.text === '^') {
       this.next();
-      const exponent = this.unary(); // right-associative; allows 2^-1
-      return { kind: 'binary', op: '^', left: base, right: exponent, span: joinSpans(base.span, exponent.span) };
+      if (++this.depth > MAX_DEPTH) {
+        this.fail(t, `expression nested too deeply (more than ${MAX_DEPTH} levels)`);
+      }
+      try {
+        const exponent = this.unary(); // right-associative; allows 2^-1
+        return this.tree({ kind: 'binary', op: '^', left: base, right: exponent, span: joinSpans(base.span, exponent.span) }, [base, exponent], t);
+      } finally {
+        this.depth--;
+      }
     }
     return base;
   }
@@ -282,7 +294,7 @@ class Parser {
         do indices.push(this.expr());
         while (this.acceptOp(','));
         const close = this.expectOp(']');
-        e = { kind: 'index', target: e, indices, span: joinSpans(e.span, close) };
+        e = this.tree({ kind: 'index', target: e, indices, span: joinSpans(e.span, close) }, [e, ...indices], t);
       } else return e;
     }
   }
@@ -304,15 +316,18 @@ class Parser {
           while (this.acceptOp(','));
           this.expectOp(')');
         }
-        return { kind: 'call', callee: t.text, calleeSpan: t, args, span: joinSpans(t, this.prev()) };
+        return this.tree({ kind: 'call', callee: t.text, calleeSpan: t, args, span: joinSpans(t, this.prev()) }, args, t);
       }
       return { kind: 'name', name: t.text, span: t };
     }
     if (t.kind === 'op' && t.text === '(') {
       this.next();
       const inner = this.expr();
-      this.expectOp(')');
-      return inner;
+      const close = this.expectOp(')');
+      // The parentheses belong to the expression's span (diagnostics and fixes rewrite it whole).
+      const wrapped = { ...inner, span: joinSpans(t, close) };
+      this.treeDepth.set(wrapped, this.treeDepth.get(inner) ?? 1);
+      return wrapped;
     }
     if (t.kind === 'op' && t.text === '[') {
       this.next();
@@ -322,9 +337,20 @@ class Parser {
         while (this.acceptOp(','));
         this.expectOp(']');
       }
-      return { kind: 'list', items, span: joinSpans(t, this.prev()) };
+      return this.tree({ kind: 'list', items, span: joinSpans(t, this.prev()) }, items, t);
     }
     this.fail(t, `expected a number, a name or \`(\`, found ${describe(t)}`);
+  }
+
+  /** Records the depth of a new node; a tree deeper than MAX_TREE_DEPTH is an error at `at`. */
+  private tree<E extends Expr>(e: E, children: Expr[], at: Span): E {
+    let d = 0;
+    for (const c of children) d = Math.max(d, this.treeDepth.get(c) ?? 1);
+    if (d + 1 > MAX_TREE_DEPTH) {
+      this.fail(at, `expression too long (more than ${MAX_TREE_DEPTH} operations in a chain); split it into several \`let\`s`);
+    }
+    this.treeDepth.set(e, d + 1);
+    return e;
   }
 
   // ---- token helpers ----------------------------------------------------------------------
