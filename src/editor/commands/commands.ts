@@ -1,0 +1,212 @@
+// The command table: each command is built by a small factory from the context object
+// (after rust-analyzer's editors/code). Every command accepts the .loss file as its first argument
+// (a Uri, or a URI string from a CodeLens or hover link) and falls back to the active editor.
+import * as path from 'path';
+import * as vscode from 'vscode';
+import type { AnalysisResult } from '../../core/analysis/analyze';
+import { checkSource } from '../../core/lang/check';
+import type { Model, TrainSpec } from '../../core/lang/model';
+import type { SimulationResult } from '../../core/numeric/types';
+import { makeReadFile } from '../../worker/fileAccess';
+import { allowedRoots, baseDirOf, fileLabel } from '../analysis/trust';
+import { config } from '../configuration/config';
+import type { Ctx } from '../ctx';
+import { equilibriumText } from '../hover/format';
+import { statementLines } from '../hover/locate';
+import { buildReport, reportMarkdown } from '../report/report';
+import { withDefaults } from '../simulation/runService';
+
+export type CommandFactory = (ctx: Ctx) => (...args: any[]) => unknown;
+
+/** Parse + check on the host (milliseconds) to get the train lines; reports errors. */
+function checkedModel(doc: vscode.TextDocument, what: string): { model: Model; keys: string[][] } | undefined {
+  const text = doc.getText();
+  const r = checkSource(text, { readFile: makeReadFile(baseDirOf(doc.uri), allowedRoots()) });
+  if (!r.model) {
+    const first = r.diagnostics.find((d) => d.severity === 'error');
+    void vscode.window.showErrorMessage(
+      `Noether Lab: cannot ${what}: ${path.basename(doc.uri.path)} has errors${first ? ` (line ${first.line}: ${first.message})` : ''}. See the Problems view.`,
+    );
+    return undefined;
+  }
+  return { model: r.model, keys: statementLines(text).trains.map((t) => t.keys) };
+}
+
+function defaults() {
+  return { steps: config.defaultSteps, chains: config.defaultChains };
+}
+
+async function startRun(
+  ctx: Ctx,
+  doc: vscode.TextDocument,
+  title: string,
+  options: { run?: number; trains?: Partial<TrainSpec>[] },
+  runIndices: number[],
+): Promise<SimulationResult | undefined> {
+  const analysis = await ctx.analyzeNow(doc);
+  if (!analysis) return undefined;
+  ctx.panel.showAnalysis(doc.uri, analysis, true);
+  const result = await ctx.runs.run({ doc, title, options, runIndices, analysis, onProgress: ctx.progressSink(doc.uri) });
+  if (result) {
+    ctx.panel.showSimulation(doc.uri, { kind: 'result', result });
+    ctx.updateSidebar(doc.uri);
+  }
+  return result;
+}
+
+const analyze: CommandFactory = (ctx) => async (arg?: unknown): Promise<AnalysisResult | undefined> => {
+  const doc = await ctx.documentFor(arg);
+  if (!doc) return undefined;
+  const a = await ctx.analyzeNow(doc);
+  if (!a) return undefined;
+  ctx.panel.showAnalysis(doc.uri, a, true);
+  ctx.updateSidebar(doc.uri);
+  const errors = a.diagnostics.filter((d) => d.severity === 'error').length;
+  if (errors) void vscode.window.showWarningMessage(`Noether Lab: ${path.basename(doc.uri.path)} has ${errors} error${errors > 1 ? 's' : ''}; see the Problems view.`);
+  return a;
+};
+
+const runSgd: CommandFactory = (ctx) => async (arg?: unknown, runIndex?: unknown): Promise<SimulationResult | undefined> => {
+  const doc = await ctx.documentFor(arg);
+  if (!doc) return undefined;
+  const checked = checkedModel(doc, 'run');
+  if (!checked) return undefined;
+  const { model, keys } = checked;
+  const d = defaults();
+  if (model.trains.length === 0) {
+    void vscode.window.showInformationMessage(
+      `Noether Lab: the file has no train line; running sgd(lr = 0.01, steps = ${d.steps}, chains = ${d.chains}). Add a \`train\` line to choose.`,
+    );
+    return startRun(ctx, doc, 'SGD', { trains: [{ optimizer: 'sgd', lr: 0.01, steps: d.steps, chains: d.chains }] }, [0]);
+  }
+  const index = typeof runIndex === 'number' && Number.isInteger(runIndex) ? runIndex : undefined;
+  if (index !== undefined && (index < 0 || index >= model.trains.length)) {
+    void vscode.window.showErrorMessage(`Noether Lab: the file has no train line number ${index + 1}.`);
+    return undefined;
+  }
+  const indices = index !== undefined ? [index] : model.trains.map((_, i) => i);
+  const needsDefaults = indices.some((i) => !keys[i]?.includes('steps') || !keys[i]?.includes('chains'));
+  const title = indices.length === 1 ? `running ${model.trains[indices[0]].optimizer}` : `running ${indices.length} train lines`;
+  const options = needsDefaults
+    ? { trains: indices.map((i) => withDefaults(model.trains[i], keys[i] ?? [], d)) }
+    : index !== undefined
+      ? { run: index }
+      : {};
+  return startRun(ctx, doc, title, options, needsDefaults ? indices.map((_, k) => k) : indices);
+};
+
+const compareSgdGd: CommandFactory = (ctx) => async (arg?: unknown, runIndex?: unknown): Promise<SimulationResult | undefined> => {
+  const doc = await ctx.documentFor(arg);
+  if (!doc) return undefined;
+  const checked = checkedModel(doc, 'compare SGD and GD');
+  if (!checked) return undefined;
+  const { model, keys } = checked;
+  const d = defaults();
+  const trains = model.trains;
+  let i = typeof runIndex === 'number' && trains[runIndex] ? runIndex : trains.findIndex((t) => t.optimizer === 'sgd');
+  if (i < 0) i = 0;
+  const base: Partial<TrainSpec> = trains[i] ? withDefaults(trains[i], keys[i] ?? [], d) : { lr: 0.01, steps: d.steps, chains: d.chains };
+  const sgd: Partial<TrainSpec> = { ...base, optimizer: 'sgd' };
+  const gdIndex = trains.findIndex((t) => t.optimizer === 'gd');
+  // The file's own gd line when it has one; else the SGD line as full-batch GD, with the settings'
+  // chain count (GD's only randomness is a random start), on the same clock (steps) as SGD.
+  const gd: Partial<TrainSpec> =
+    gdIndex >= 0 ? { ...withDefaults(trains[gdIndex], keys[gdIndex] ?? [], d), optimizer: 'gd' } : { ...base, optimizer: 'gd', chains: d.chains, steps: base.steps ?? d.steps };
+  return startRun(ctx, doc, 'comparing SGD and GD', { trains: [sgd, gd] }, [0, 1]);
+};
+
+const findEquilibrium: CommandFactory = (ctx) => async (arg?: unknown) => {
+  const doc = await ctx.documentFor(arg);
+  if (!doc) return undefined;
+  const a = await ctx.analyzeNow(doc);
+  if (!a) return undefined;
+  ctx.panel.showAnalysis(doc.uri, a, true);
+  ctx.updateSidebar(doc.uri);
+  const found = a.symmetries.map((s, i) => ({ s, i })).filter(({ s }) => s.equilibrium);
+  if (a.symmetries.length === 0) {
+    void vscode.window.showInformationMessage('Noether Lab: no continuous symmetry, so no noise equilibrium.');
+  } else if (found.length === 0) {
+    void vscode.window.showInformationMessage(`Noether Lab: no noise equilibrium on this orbit. ${a.symmetries[0].equilibriumNote ?? ''}`);
+  } else {
+    ctx.panel.focusSymmetry(doc.uri, found[0].i);
+    void vscode.window.showInformationMessage(`Noether Lab: symmetry ${found[0].i + 1} (${found[0].s.kind}): ${equilibriumText(found[0].s)}`);
+  }
+  return a.symmetries.map((s) => s.equilibrium);
+};
+
+const stopRun: CommandFactory = (ctx) => (arg?: unknown) => {
+  const uri = arg instanceof vscode.Uri ? arg : typeof arg === 'string' ? vscode.Uri.parse(arg) : undefined;
+  const n = ctx.runs.stop(uri);
+  if (n === 0) void vscode.window.showInformationMessage('Noether Lab: no run is active.');
+  else ctx.log.info(`stopped ${n} run${n > 1 ? 's' : ''}`);
+  return n;
+};
+
+/** exportReport(file?, outPath?): writes OUT.json and OUT.md (OUT = outPath without .md/.json). */
+const exportReport: CommandFactory = (ctx) => async (arg?: unknown, outPath?: unknown) => {
+  const doc = await ctx.documentFor(arg);
+  if (!doc) return undefined;
+  const a = await ctx.analyzeNow(doc);
+  if (!a) return undefined;
+  let target: vscode.Uri | undefined;
+  if (typeof outPath === 'string' && outPath) target = path.isAbsolute(outPath) ? vscode.Uri.file(outPath) : vscode.Uri.joinPath(doc.uri, '..', outPath);
+  else if (outPath instanceof vscode.Uri) target = outPath;
+  else {
+    const stem = path.basename(doc.uri.path).replace(/\.loss$/, '');
+    const dir = doc.uri.scheme === 'untitled' ? vscode.workspace.workspaceFolders?.[0]?.uri : vscode.Uri.joinPath(doc.uri, '..');
+    target = await vscode.window.showSaveDialog({
+      defaultUri: dir ? vscode.Uri.joinPath(dir, `${stem}.noether-report.md`) : undefined,
+      filters: { Markdown: ['md'] },
+      title: 'Noether Lab: export the report (a .json with the same name is written beside it)',
+    });
+    if (!target) return undefined;
+  }
+  const base = target.path.replace(/\.(md|json)$/i, '');
+  const jsonUri = target.with({ path: `${base}.json` });
+  const mdUri = target.with({ path: `${base}.md` });
+  const report = buildReport(fileLabel(doc.uri), a, ctx.runs.lastSimulation(doc.uri), ctx.extension.extension.packageJSON.version);
+  const enc = new TextEncoder();
+  await vscode.workspace.fs.writeFile(jsonUri, enc.encode(JSON.stringify(report, null, 2) + '\n'));
+  await vscode.workspace.fs.writeFile(mdUri, enc.encode(reportMarkdown(report)));
+  ctx.log.info(`report written: ${mdUri.fsPath} and ${jsonUri.fsPath}`);
+  if (typeof outPath !== 'string') {
+    void vscode.window.showInformationMessage(`Noether Lab: report written to ${path.basename(mdUri.path)} and ${path.basename(jsonUri.path)}.`, 'Open').then((c) => {
+      if (c === 'Open') void vscode.window.showTextDocument(mdUri);
+    });
+  }
+  return { json: jsonUri.fsPath, markdown: mdUri.fsPath };
+};
+
+const showPanel: CommandFactory = (ctx) => async (arg?: unknown, symmetryIndex?: unknown) => {
+  const doc = await ctx.documentFor(arg);
+  if (!doc) return undefined;
+  const a = await ctx.analyzeNow(doc);
+  if (!a) return undefined;
+  ctx.panel.showAnalysis(doc.uri, a, true);
+  const last = ctx.runs.lastSimulation(doc.uri);
+  if (last) ctx.panel.showSimulation(doc.uri, { kind: 'result', result: last });
+  if (typeof symmetryIndex === 'number' && symmetryIndex >= 0 && symmetryIndex < a.symmetries.length) ctx.panel.focusSymmetry(doc.uri, symmetryIndex);
+  ctx.updateSidebar(doc.uri);
+  return a;
+};
+
+/** Every command of package.json's contributes.commands, by id. */
+export const COMMANDS: Record<string, CommandFactory> = {
+  'noetherLab.analyze': analyze,
+  'noetherLab.runSgd': runSgd,
+  'noetherLab.compareSgdGd': compareSgdGd,
+  'noetherLab.findEquilibrium': findEquilibrium,
+  'noetherLab.stopRun': stopRun,
+  'noetherLab.exportReport': exportReport,
+  'noetherLab.showPanel': showPanel,
+};
+
+/** Buttons in the panel's webview → commands. */
+export const WEBVIEW_COMMAND_IDS: Record<string, string> = {
+  run: 'noetherLab.runSgd',
+  compare: 'noetherLab.compareSgdGd',
+  stop: 'noetherLab.stopRun',
+  export: 'noetherLab.exportReport',
+  findEquilibrium: 'noetherLab.findEquilibrium',
+  refresh: 'noetherLab.showPanel',
+};

@@ -1,0 +1,165 @@
+// The extension's context object (after rust-analyzer's `Ctx`): owns every service, view and
+// disposable, and the little state shared by commands (last runs live in RunService, analyses in
+// AnalysisService). extension.ts only creates it and registers the command table.
+import * as path from 'path';
+import * as vscode from 'vscode';
+import type { AnalysisResult } from '../core/analysis/analyze';
+import type { SimulationProgress, SimulationResult } from '../core/numeric/types';
+import { PanelManager } from '../panel/panelManager';
+import { SidebarViewProvider } from '../panel/sidebarView';
+import { AnalysisService, isLossDocument, LANGUAGE_ID } from './analysis/analysisService';
+import { AnalysisWorkerClient } from './analysis/workerClient';
+import { LossCodeLensProvider } from './codeLens/codeLensProvider';
+import { onDidChangeConfig } from './configuration/config';
+import { DiagnosticsController } from './diagnostics/diagnostics';
+import { QuickFixProvider } from './diagnostics/quickFix';
+import { LossHoverProvider } from './hover/hoverProvider';
+import { RunService } from './simulation/runService';
+
+/** What activate() returns: used by the integration tests. */
+export interface NoetherLabApi {
+  analysisFor(uri: vscode.Uri): Promise<AnalysisResult | undefined>;
+  lastSimulation(uri: vscode.Uri): SimulationResult | undefined;
+  panelMessages(uri: vscode.Uri): unknown[];
+  sidebarMessages(): unknown[];
+}
+
+const SELECTOR: vscode.DocumentSelector = [{ language: LANGUAGE_ID }];
+const PROGRESS_THROTTLE_MS = 100;
+
+export class Ctx implements vscode.Disposable {
+  readonly log: vscode.LogOutputChannel;
+  readonly analysis: AnalysisService;
+  readonly diagnostics: DiagnosticsController;
+  readonly runs: RunService;
+  readonly panel: PanelManager;
+  readonly sidebar: SidebarViewProvider;
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(readonly extension: vscode.ExtensionContext) {
+    this.log = this.own(vscode.window.createOutputChannel('Noether Lab', { log: true }));
+    const worker = this.own(new AnalysisWorkerClient(path.join(extension.extensionPath, 'dist', 'analysisWorker.js'), this.log));
+    this.analysis = this.own(new AnalysisService(worker, this.log));
+    this.diagnostics = this.own(new DiagnosticsController(this.analysis, this.log));
+    this.runs = this.own(new RunService(extension.extensionPath, this.log));
+    this.panel = this.own(new PanelManager(extension, this.log));
+    this.sidebar = this.own(new SidebarViewProvider(extension, this.log));
+    const codeLens = this.own(new LossCodeLensProvider(this.analysis));
+
+    this.own(
+      vscode.window.registerWebviewViewProvider(SidebarViewProvider.viewType, this.sidebar),
+      vscode.languages.registerHoverProvider(SELECTOR, new LossHoverProvider(this.analysis)),
+      vscode.languages.registerCodeLensProvider(SELECTOR, codeLens),
+      vscode.languages.registerCodeActionsProvider(SELECTOR, new QuickFixProvider(this.diagnostics), QuickFixProvider.metadata),
+      this.analysis.onDidAnalyze((e) => this.onAnalysis(e.uri, e.result)),
+      this.runs.onDidFinish((e) => this.updateSidebar(e.uri)),
+      vscode.window.onDidChangeActiveTextEditor(() => this.updateSidebar()),
+      onDidChangeConfig(() => this.diagnostics.refreshAll()),
+      vscode.workspace.onDidGrantWorkspaceTrust(() => {
+        this.log.info('workspace trusted: re-checking .loss files with data files unrestricted');
+        this.analysis.clear();
+        this.diagnostics.refreshAll();
+      }),
+    );
+    this.updateSidebar();
+    this.log.info(`Noether Lab ${extension.extension.packageJSON.version} activated (trusted workspace: ${vscode.workspace.isTrusted})`);
+  }
+
+  own<T extends vscode.Disposable[]>(...ds: T): T[0] {
+    this.disposables.push(...ds);
+    return ds[0];
+  }
+
+  /** The .loss document a command applies to: its argument (Uri or URI string), else the active editor. */
+  async documentFor(arg: unknown): Promise<vscode.TextDocument | undefined> {
+    let uri: vscode.Uri | undefined;
+    if (arg instanceof vscode.Uri) uri = arg;
+    else if (typeof arg === 'string' && arg) uri = arg.includes(':') && !/^[a-zA-Z]:[\\/]/.test(arg) ? vscode.Uri.parse(arg) : vscode.Uri.file(arg);
+    else if (arg && typeof arg === 'object' && 'uri' in arg && (arg as { uri: unknown }).uri instanceof vscode.Uri) uri = (arg as { uri: vscode.Uri }).uri;
+    if (!uri) {
+      const active = vscode.window.activeTextEditor?.document;
+      const doc = active && isLossDocument(active) ? active : vscode.window.visibleTextEditors.map((e) => e.document).find(isLossDocument);
+      if (!doc) void vscode.window.showWarningMessage('Noether Lab: open a .loss file first.');
+      return doc;
+    }
+    try {
+      return await vscode.workspace.openTextDocument(uri);
+    } catch (e) {
+      void vscode.window.showErrorMessage(`Noether Lab: cannot open ${uri.toString()}: ${e instanceof Error ? e.message : e}`);
+      return undefined;
+    }
+  }
+
+  /** A fresh analysis of the document (no debounce), with a progress indicator in the status bar. */
+  async analyzeNow(doc: vscode.TextDocument): Promise<AnalysisResult | undefined> {
+    const cached = this.analysis.peek(doc);
+    if (cached) return cached;
+    const result = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Window, title: `Noether Lab: analysing ${path.basename(doc.uri.path)}` },
+      () => this.analysis.analyze(doc),
+    );
+    if (!result) {
+      const why = this.analysis.errorFor(doc) ?? 'no result';
+      void vscode.window.showErrorMessage(`Noether Lab: the analysis failed: ${why}`);
+    }
+    return result;
+  }
+
+  /** Progress of a run → the panel (throttled). */
+  progressSink(uri: vscode.Uri): (p: SimulationProgress) => void {
+    let last = 0;
+    return (p) => {
+      const now = Date.now();
+      if (now - last < PROGRESS_THROTTLE_MS && p.fraction < 1) return;
+      last = now;
+      this.panel.showSimulation(uri, { kind: 'progress', progress: p });
+    };
+  }
+
+  updateSidebar(uri?: vscode.Uri): void {
+    const active = vscode.window.activeTextEditor?.document;
+    const doc = active && isLossDocument(active) ? active : undefined;
+    if (uri && doc && doc.uri.toString() !== uri.toString()) return;
+    if (!doc) {
+      // Keep showing the last .loss file while focus is in the panel or elsewhere.
+      if (vscode.window.activeTextEditor) this.sidebar.update(undefined);
+      return;
+    }
+    this.sidebar.update(doc.uri, this.analysis.latest(doc.uri), this.runs.lastSimulation(doc.uri));
+  }
+
+  /** Whether a Noether Lab panel is open for this file (so that live analyses update it). */
+  hasPanel(uri: vscode.Uri): boolean {
+    const title = `Noether Lab: ${path.posix.basename(uri.path)}`;
+    return vscode.window.tabGroups.all.some((g) =>
+      g.tabs.some((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith(PanelManager.viewType) && t.label === title),
+    );
+  }
+
+  private onAnalysis(uri: vscode.Uri, result: AnalysisResult): void {
+    if (this.hasPanel(uri)) this.panel.showAnalysis(uri, result, false);
+    this.updateSidebar(uri);
+  }
+
+  api(): NoetherLabApi {
+    return {
+      analysisFor: async (uri) => {
+        const doc = await vscode.workspace.openTextDocument(uri);
+        return this.analysis.analyze(doc);
+      },
+      lastSimulation: (uri) => this.runs.lastSimulation(uri),
+      panelMessages: (uri) => this.panel.postedMessages(uri),
+      sidebarMessages: () => this.sidebar.postedMessages(),
+    };
+  }
+
+  dispose(): void {
+    for (const d of this.disposables.splice(0).reverse()) {
+      try {
+        d.dispose();
+      } catch (e) {
+        console.error(e);
+      }
+    }
+  }
+}

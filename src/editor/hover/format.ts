@@ -1,0 +1,86 @@
+// Readable Markdown (Unicode math) for hovers and reports, from the plain-data analysis. Pure.
+import type { AnalysisResult, SymmetryReport } from '../../core/analysis/analyze';
+
+export function num(x: number): string {
+  if (!Number.isFinite(x)) return String(x);
+  if (x === 0) return '0';
+  const a = Math.abs(x);
+  const s = a >= 1e-3 && a < 1e5 ? x.toFixed(4).replace(/\.?0+$/, '') : x.toExponential(3);
+  return s.replace(/^-/, '−');
+}
+
+/** Escape Markdown's special characters in plain text (laws contain `*`, `_`, `[`). */
+export function md(text: string): string {
+  return text.replace(/([\\`*_{}[\]()#+!|<>])/g, '\\$1');
+}
+
+export function symmetryTitle(s: SymmetryReport, i: number): string {
+  return `Symmetry ${i + 1}: ${s.kind} (${s.status}${s.proof ? `, by ${s.proof}` : ''})`;
+}
+
+export function equilibriumText(s: SymmetryReport): string {
+  const e = s.equilibrium;
+  if (!e) return s.equilibriumNote ? `none: ${s.equilibriumNote}` : 'none on this orbit';
+  const pm = e.lambdaStdErr !== undefined ? ` ± ${num(e.lambdaStdErr)}` : '';
+  const point = Object.entries(e.point)
+    .map(([k, v]) => `${k} = ${num(v)}`)
+    .join(', ');
+  return `λ* = ${num(e.lambda)}${pm}: C goes from ${num(e.chargeInitial)} to ${num(e.chargeEquilibrium)}, at ${point}`;
+}
+
+/** Bullet lines (Markdown) describing one symmetry: charge, laws, equilibrium. */
+export function symmetryBullets(s: SymmetryReport): string[] {
+  return [
+    `- **moves** ${md(s.involves.join(', '))}`,
+    `- **charge** C = ${md(s.charge.text)}`,
+    `- **gradient flow**: ${md(s.laws.gradientFlow)}`,
+    `- **SGD, exact per step**: ${md(s.laws.sgdStep)}`,
+    `- **SGD, continuous time**: ${md(s.laws.sgdContinuous)}`,
+    `- **noise equilibrium**: ${md(equilibriumText(s))}`,
+  ];
+}
+
+export function noSymmetryText(): string {
+  return 'No continuous symmetry: no conserved quantity, no balance law. (Checked: rescaling, scaling, general linear θ → e^{λA}θ with symmetric A, and translations.)';
+}
+
+/** Indices of the symmetries a parameter (scalar `u` or tensor `U` with components `U[i,j]`) takes part in. */
+export function symmetriesOf(a: AnalysisResult, name: string): number[] {
+  const mine = (c: string) => c === name || c.startsWith(`${name}[`);
+  return a.symmetries.map((s, i) => (s.involves.some(mine) ? i : -1)).filter((i) => i >= 0);
+}
+
+/** Extra theory for train keys (THEORY.md), beyond the key's one-line doc. */
+export const TRAIN_KEY_THEORY: Record<string, string> = {
+  lr:
+    'Stability (THEORY.md §7): GD on a quadratic is stable only for η < 2/λ_max(H), H the Hessian of the expected loss; ' +
+    "SGD's fluctuations diverge earlier — for linear regression with x ~ N(0, a) the stationary variance is finite only when " +
+    'η·a·(1 + 2/B) < 2 (§5). The temperature of SGD is T = η/B and its clock t = η·steps.',
+  batch:
+    'The minibatch gradient has noise covariance Σ/B (fresh data, or sampling with replacement), or Σ_N·(N−B)/(B(N−1)) ' +
+    'without replacement from a set of N examples. Temperature T = η/B: noise-driven effects (balance laws, escapes) scale with it.',
+  steps: 'The continuous-time clock of the laws is t = η·steps.',
+  chains: 'Independent runs from the same initial point (random inits drawn per chain); statistics and error bars are over chains.',
+  seed: 'Seed of the random stream (data, inits, minibatches); equal seeds give identical runs.',
+  weight_decay:
+    'Weight decay γ shrinks every step: θ ← (1 − ηγ)θ − ηĝ. Every charge is damped: C ← (1 − ηγ)²C + η²ĝᵀAĝ per step, ' +
+    'dC/dt = −2γC + η tr(AΣ_B) + … in continuous time, so the noise equilibrium balances noise against decay.',
+  sampling:
+    '`with_replacement` (default): each batch drawn independently; `without_replacement`: epochs of shuffled batches of the finite data set ' +
+    '(noise covariance Σ_N·(N−B)/(B(N−1))).',
+  record_every: 'How often statistics are recorded; by default at most 2000 points are kept per series.',
+  warmup: 'The learning rate grows linearly from 0 to lr over this many steps.',
+  beta: 'Heavy-ball momentum as in PyTorch: m ← β·m + ĝ, θ ← θ − lr·m (weight decay added to ĝ). Effective learning rate ≈ lr/(1 − β).',
+  beta1: "Adam's first-moment decay (PyTorch's Adam).",
+  beta2: "Adam's second-moment decay (PyTorch's Adam).",
+  eps: "Adam's ε added to √v̂ (PyTorch's Adam).",
+};
+
+export const KEYWORD_DOCS: Record<string, string> = {
+  param: '`param NAME[SHAPE]? (= INIT)?` — a trainable tensor; INIT is a number, a nested list, or `~ DIST` (drawn per chain). Default `~ normal(0, 1)`.',
+  data: '`data NAME[SHAPE]? ~ DIST` — one input of one example, drawn fresh for every example; or `data a, b from "FILE.csv"` — a finite data set, one example per row.',
+  dataset: '`dataset size = N` — draw a fixed training set of N examples once (seeded) and train on it instead of fresh data.',
+  let: '`let NAME = EXPR` — a named expression of data, parameters and earlier `let`s.',
+  loss: '`loss = EXPR` — the per-example loss ℓ(θ; z); a scalar; exactly one per file.',
+  train: '`train OPT(KEY = VALUE, …)` — an optimizer run; several `train` lines are runs to compare.',
+};

@@ -1,0 +1,196 @@
+// End-to-end tests through the workbench UI of a real VS Code (the server of code-server@4.100.3 in
+// Debian's Chromium, driven by playwright-core): open an example from the Explorer, run
+// "Noether Lab: Analyze" from the command palette, see the panel's webview render, hover a
+// parameter, open the side view, run a simulation; screenshots in light and dark themes go to
+// test-results/. Run with `npm run test:e2e` (after `bash scripts/setup-vscode-server.sh`).
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as path from 'path';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, Frame, Page } from 'playwright-core';
+
+// Plain JS shared with the integration-test launcher (not compiled).
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const server = require(path.join(__dirname, '..', '..', '..', 'scripts', 'vscode-server.js')) as {
+  ROOT: string;
+  startServer(o: { userDataDir: string; extensionsDir: string; disableWorkspaceTrust?: boolean }): Promise<{ port: number; stop(): Promise<void> }>;
+  workbenchUrl(port: number, o: { folder?: string; extensionDevelopmentPath?: string }): string;
+  launchBrowser(o?: { headless?: boolean }): Promise<Browser>;
+};
+
+const ROOT = server.ROOT;
+const RESULTS = path.join(ROOT, 'test-results');
+const WORK = path.join(ROOT, '.vscode-test', 'e2e');
+const WORKSPACE = path.join(WORK, 'workspace');
+
+const QUICK_RUN = `# A short run for the end-to-end test.
+param u = 1.5
+param w = 0.2
+data  x ~ normal(0, 1)
+data  eps ~ normal(0, 0.5)
+let   y = 2*x + eps
+loss  = (u*w*x - y)^2 / 2
+train sgd(lr = 0.05, batch = 4, steps = 4000, chains = 8, seed = 7)
+train gd(lr = 0.05, steps = 4000, seed = 7)
+`;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function poll<T>(what: string, get: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
+  const t0 = Date.now();
+  for (;;) {
+    const v = await get().catch(() => undefined);
+    if (v) return v;
+    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(200);
+  }
+}
+
+/** The frame (webviews are nested iframes of the same origin) whose body text includes `text`. */
+async function frameWithText(page: Page, text: string, timeoutMs = 30_000): Promise<Frame> {
+  return poll(`a webview frame showing "${text}"`, async () => {
+    for (const f of page.frames()) {
+      const body = await f.evaluate<string>('document.body ? document.body.innerText : ""').catch(() => '');
+      if (body.includes(text)) return f;
+    }
+    return undefined;
+  }, timeoutMs);
+}
+
+async function runCommand(page: Page, title: string): Promise<void> {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill(`>${title}`);
+  const row = page.locator('.quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }) }).first();
+  await row.waitFor({ state: 'visible', timeout: 15_000 });
+  await row.click();
+}
+
+async function setTheme(page: Page, theme: 'Light Modern' | 'Dark Modern'): Promise<void> {
+  await runCommand(page, 'Preferences: Color Theme');
+  // The theme list loads after the picker opens: wait for it, then click the theme.
+  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: theme }).first();
+  await row.waitFor({ state: 'visible', timeout: 15_000 });
+  await row.click();
+  const wanted = theme.startsWith('Light') ? 'vs' : 'vs-dark';
+  await poll(`the ${theme} theme`, async () => (await page.locator('.monaco-workbench').getAttribute('class'))?.split(/\s+/).includes(wanted));
+}
+
+async function notificationsText(page: Page): Promise<string> {
+  return (await page.locator('.notifications-toasts').innerText().catch(() => '')) ?? '';
+}
+
+describe('Noether Lab in the VS Code workbench (e2e)', { timeout: 10 * 60_000 }, () => {
+  let browser: Browser;
+  let srv: { port: number; stop(): Promise<void> };
+
+  before(async () => {
+    fs.mkdirSync(RESULTS, { recursive: true });
+    fs.rmSync(WORK, { recursive: true, force: true });
+    fs.mkdirSync(WORKSPACE, { recursive: true });
+    fs.cpSync(path.join(ROOT, 'examples'), WORKSPACE, { recursive: true });
+    fs.writeFileSync(path.join(WORKSPACE, 'quick-run.loss'), QUICK_RUN);
+    srv = await server.startServer({
+      userDataDir: path.join(WORK, 'user-data'),
+      extensionsDir: path.join(WORK, 'extensions'),
+      disableWorkspaceTrust: true,
+    });
+    browser = await server.launchBrowser();
+  });
+
+  after(async () => {
+    await browser?.close().catch(() => undefined);
+    await srv?.stop();
+  });
+
+  for (const theme of ['Light Modern', 'Dark Modern'] as const) {
+    const tag = theme.startsWith('Light') ? 'light' : 'dark';
+
+    it(`analyses an example opened from the Explorer and renders the panel (${tag})`, async () => {
+      const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      try {
+        await page.goto(server.workbenchUrl(srv.port, { folder: WORKSPACE, extensionDevelopmentPath: ROOT }));
+        await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
+        await setTheme(page, theme);
+
+        // Open the example from the Explorer.
+        const item = page.getByRole('treeitem', { name: 'two-layer-scalar.loss' });
+        if (!(await item.isVisible().catch(() => false))) await page.keyboard.press('Control+Shift+E');
+        await item.waitFor({ state: 'visible', timeout: 30_000 });
+        await item.dblclick();
+        const editor = page.locator('.editor-instance .monaco-editor').first();
+        await editor.locator('.view-line', { hasText: 'param u = 1.5' }).waitFor({ state: 'visible', timeout: 30_000 });
+        // Syntax colouring: the grammar gives `param` its own token colour.
+        const tokenClasses = await editor.locator('.view-line', { hasText: 'param u = 1.5' }).locator('span span').evaluateAll((els) => els.map((e) => e.className));
+        assert.ok(new Set(tokenClasses).size > 2, `several token colours on the param line (${tokenClasses.join(' ')})`);
+
+        // The CodeLens on `loss` shows the symmetry once the analysis is in.
+        await page.locator('.codelens-decoration', { hasText: '1 symmetry: rescaling' }).waitFor({ state: 'visible', timeout: 30_000 });
+
+        // Noether Lab: Analyze from the command palette → the panel's webview renders the analysis.
+        await runCommand(page, 'Noether Lab: Analyze');
+        const panel = await frameWithText(page, 'Symmetries and Noether charges');
+        const panelText = await panel.evaluate<string>('document.body.innerText');
+        assert.match(panelText, /rescaling/);
+        assert.match(panelText, /two-layer-scalar\.loss/);
+        await sleep(1000); // KaTeX and fonts
+        await page.screenshot({ path: path.join(RESULTS, `e2e-panel-${tag}.png`) });
+
+        // Hover on the parameter `u`: the charge and the laws.
+        await editor.locator('.view-line', { hasText: 'param u = 1.5' }).locator('span span', { hasText: /^u$/ }).first().hover();
+        const hover = page.locator('.monaco-hover-content, .monaco-hover .hover-contents').first();
+        await hover.waitFor({ state: 'visible', timeout: 15_000 });
+        await poll('the hover text', async () => (await hover.innerText()).includes('u² − w²'));
+        const hoverText = await hover.innerText();
+        assert.match(hoverText, /gradient flow/);
+        assert.match(hoverText, /Show in panel/);
+        await page.screenshot({ path: path.join(RESULTS, `e2e-hover-${tag}.png`) });
+        await page.keyboard.press('Escape');
+
+        // The side view (activity bar → Noether Lab).
+        await page.locator('.activitybar .action-item a[aria-label^="Noether Lab"], .activitybar .action-label[aria-label^="Noether Lab"]').first().click();
+        await frameWithText(page, 'rescaling', 30_000).then(async (f) => {
+          const t = await f.evaluate<string>('document.body.innerText');
+          assert.ok(t.length > 0);
+        });
+        await sleep(500);
+        await page.screenshot({ path: path.join(RESULTS, `e2e-sidebar-${tag}.png`) });
+        assert.deepStrictEqual(errors.filter((e) => /noether/i.test(e)), []);
+      } catch (e) {
+        await page.screenshot({ path: path.join(RESULTS, `e2e-failure-${tag}.png`) }).catch(() => undefined);
+        throw e;
+      } finally {
+        await page.close();
+      }
+    });
+  }
+
+  it('runs SGD vs GD from the palette and plots the run in the panel', async () => {
+    const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+    try {
+      await page.goto(server.workbenchUrl(srv.port, { folder: WORKSPACE, extensionDevelopmentPath: ROOT }));
+      await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
+      const item = page.getByRole('treeitem', { name: 'quick-run.loss' });
+      if (!(await item.isVisible().catch(() => false))) await page.keyboard.press('Control+Shift+E');
+      await item.waitFor({ state: 'visible', timeout: 30_000 });
+      await item.dblclick();
+      await page.locator('.view-line', { hasText: 'train sgd' }).first().waitFor({ state: 'visible', timeout: 30_000 });
+      // The CodeLens "Run sgd" above the first train line.
+      await page.locator('.codelens-decoration a', { hasText: 'Run sgd' }).first().click({ timeout: 30_000 });
+      const panel = await frameWithText(page, 'Symmetries and Noether charges');
+      await poll('the run to finish', async () => !(await notificationsText(page)).includes('Noether Lab: running'), 60_000);
+      await panel.getByRole('tab', { name: /Dynamics/ }).or(panel.locator('text=Dynamics')).first().click();
+      await poll('the run plotted in the panel', async () => (await panel.locator('canvas').count()) > 0, 60_000);
+      await sleep(1500);
+      await page.screenshot({ path: path.join(RESULTS, 'e2e-run-dark.png') });
+    } catch (e) {
+      await page.screenshot({ path: path.join(RESULTS, 'e2e-failure-run.png') }).catch(() => undefined);
+      throw e;
+    } finally {
+      await page.close();
+    }
+  });
+});

@@ -1,0 +1,174 @@
+// Language features in a real VS Code: activation, diagnostics while typing, quick fixes, hovers,
+// CodeLens, and the analysis service (worker, cache per version, stale results dropped).
+import * as assert from 'assert';
+import * as vscode from 'vscode';
+import { api, closeAll, hoverPlain, hoverText, noetherDiagnostics, open, positionOf, sleep, waitFor, writeFile } from './helpers';
+
+suite('Noether Lab: language support', () => {
+  suiteTeardown(closeAll);
+
+  test('activates on a .loss file and returns the test API', async () => {
+    const editor = await open('two-layer-scalar.loss');
+    assert.strictEqual(editor.document.languageId, 'loss');
+    const a = await api();
+    for (const k of ['analysisFor', 'lastSimulation', 'panelMessages', 'sidebarMessages'] as const) assert.strictEqual(typeof a[k], 'function', k);
+    const commands = await vscode.commands.getCommands(true);
+    for (const id of ['analyze', 'runSgd', 'compareSgdGd', 'findEquilibrium', 'stopRun', 'exportReport', 'showPanel']) {
+      assert.ok(commands.includes(`noetherLab.${id}`), `command noetherLab.${id} is registered`);
+    }
+  });
+
+  test('the analysis (in the worker) finds the rescaling symmetry of the two-layer net', async () => {
+    const { document } = await open('two-layer-scalar.loss');
+    const a = await (await api()).analysisFor(document.uri);
+    assert.ok(a, 'an analysis');
+    assert.deepStrictEqual(a.components, ['u', 'w']);
+    assert.strictEqual(a.symmetries.length, 1);
+    assert.strictEqual(a.symmetries[0].kind, 'rescaling');
+    assert.strictEqual(a.symmetries[0].charge.text, 'u² − w²');
+    assert.ok(Math.abs(a.symmetries[0].equilibrium.lambda - -1.00745) < 1e-3, `λ* = ${a.symmetries[0].equilibrium.lambda}`);
+    // Cached per URI + version: the same object comes back without re-analysing.
+    assert.strictEqual(await (await api()).analysisFor(document.uri), a);
+  });
+
+  test('an unknown name is an error at its exact range, with a quick fix', async () => {
+    const uri = await writeFile('broken.loss', 'param u = 1\nparam w = 2\ndata x ~ normal(0, 1)\nloss = (u*wx - x)^2\n');
+    const doc = await vscode.workspace.openTextDocument(uri);
+    await vscode.window.showTextDocument(doc);
+    const diags = await waitFor('diagnostics on broken.loss', () => {
+      const d = noetherDiagnostics(uri);
+      return d.length ? d : undefined;
+    });
+    const err = diags.find((d) => d.message.includes('unknown name'));
+    assert.ok(err, `an unknown-name error among ${JSON.stringify(diags.map((d) => d.message))}`);
+    assert.strictEqual(err.severity, vscode.DiagnosticSeverity.Error);
+    assert.match(err.message, /unknown name `wx`; did you mean `w`\?/);
+    // `wx` is on line 4 (0-based 3), columns 11–13 (0-based 10, exclusive 12).
+    assert.deepStrictEqual([err.range.start.line, err.range.start.character, err.range.end.line, err.range.end.character], [3, 10, 3, 12]);
+
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, err.range, vscode.CodeActionKind.QuickFix.value);
+    const fix = actions.find((a) => a.title === 'change to `w`');
+    assert.ok(fix?.edit, `a quick fix among ${JSON.stringify(actions.map((a) => a.title))}`);
+    assert.ok(await vscode.workspace.applyEdit(fix.edit));
+    assert.strictEqual(doc.lineAt(3).text, 'loss = (u*w - x)^2');
+    await waitFor('the error to disappear after the fix', () => (noetherDiagnostics(uri).some((d) => d.severity === vscode.DiagnosticSeverity.Error) ? undefined : true));
+  });
+
+  test('diagnostics follow typing: every error of the file is reported, and cleared when fixed', async () => {
+    const uri = await writeFile('typing.loss', 'param u = 1\ndata x ~ normal(0, 1)\nloss = (u*x)^2\ntrain sgd(lr = 0.1)\n');
+    const doc = await vscode.workspace.openTextDocument(uri);
+    const editor = await vscode.window.showTextDocument(doc);
+    await sleep(200);
+    assert.strictEqual(noetherDiagnostics(uri).filter((d) => d.severity === vscode.DiagnosticSeverity.Error).length, 0);
+    await editor.edit((e) => {
+      e.replace(new vscode.Range(3, 0, 3, doc.lineAt(3).text.length), 'train sgd(lr = -1, batchh = 2)');
+      e.insert(new vscode.Position(1, 0), 'data y ~ normall(0, 1)\n');
+    });
+    const errs = await waitFor('three errors', () => {
+      const d = noetherDiagnostics(uri).filter((x) => x.severity === vscode.DiagnosticSeverity.Error);
+      return d.length >= 3 ? d : undefined;
+    });
+    const msgs = errs.map((d) => d.message).join('\n');
+    assert.match(msgs, /normall/);
+    assert.match(msgs, /batchh/);
+    assert.match(msgs, /lr/);
+    await editor.edit((e) => {
+      e.delete(new vscode.Range(1, 0, 2, 0));
+      e.replace(new vscode.Range(4, 0, 4, doc.lineAt(4).text.length), 'train sgd(lr = 0.1)');
+    });
+    await waitFor('no errors after fixing', () => (noetherDiagnostics(uri).some((d) => d.severity === vscode.DiagnosticSeverity.Error) ? undefined : true));
+  });
+
+  test('stale analyses are dropped: the analysis follows the latest version', async () => {
+    const uri = await writeFile('edit.loss', 'param u = 1\nparam w = 1\ndata x ~ normal(0, 1)\nloss = (u*w*x - x)^2 / 2\n');
+    const doc = await vscode.workspace.openTextDocument(uri);
+    const editor = await vscode.window.showTextDocument(doc);
+    const a = await api();
+    const first = await a.analysisFor(uri);
+    assert.strictEqual(first.symmetries.length, 1);
+    // Several quick edits: the last one removes the symmetry (tanh breaks the rescaling).
+    for (const text of ['(u*w*x - 2*x)^2 / 2', '(u*w*x - 3*x)^2 / 2', '(tanh(u*x)*w - x)^2 / 2']) {
+      await editor.edit((e) => e.replace(new vscode.Range(3, 7, 3, doc.lineAt(3).text.length), text));
+    }
+    const last = await a.analysisFor(uri);
+    assert.ok(doc.getText().includes('tanh'), 'the document has the last edit');
+    assert.strictEqual(last.symmetries.length, 0, 'the analysis is of the latest text');
+  });
+
+  test('hover on a parameter states its symmetry, charge, laws and equilibrium', async () => {
+    const { document: doc } = await open('two-layer-scalar.loss');
+    await (await api()).analysisFor(doc.uri);
+    const hover = await hoverPlain(doc, positionOf(doc, 'u', 0)); // `param u = 1.5`
+    assert.match(hover, /\*\*u\*\* — parameter/);
+    assert.match(hover, /rescaling/);
+    assert.match(hover, /u² − w²/, 'the charge');
+    assert.match(hover, /gradient flow/);
+    assert.match(hover, /SGD, exact per step/);
+    assert.match(hover, /η²/, 'the exact per-step law');
+    assert.match(hover, /continuous time/);
+    assert.match(hover, /dC\/dt/, 'the continuous law');
+    assert.match(hover, /λ\* = −1\.007/, 'the equilibrium');
+    assert.match(await hoverText(doc, positionOf(doc, 'u', 0)), /\[\$\(preview\) Show in panel\]\(command:noetherLab\.showPanel\?/, 'a Show in panel link');
+    // The same hover on a use of `w` inside the loss expression.
+    const onUse = await hoverPlain(doc, positionOf(doc, 'w', 1)); // `u*w*x` in the loss
+    assert.match(onUse, /\*\*w\*\* — parameter/);
+    assert.match(onUse, /u² − w²/);
+  });
+
+  test('hover on `loss` lists every symmetry, or says there is none', async () => {
+    const { document: doc } = await open('two-layer-matrix.loss');
+    const a = await (await api()).analysisFor(doc.uri);
+    const hover = await hoverText(doc, positionOf(doc, 'loss', 0, 1));
+    assert.ok(a.symmetries.length > 1, 'GL(3) has several generators');
+    assert.match(hover, new RegExp(`${a.symmetries.length} continuous symmetries`));
+    for (let i = 0; i < a.symmetries.length; i++) assert.ok(hover.includes(`Symmetry ${i + 1}:`), `symmetry ${i + 1} listed`);
+
+    const { document: tanh } = await open('tanh-network.loss');
+    await (await api()).analysisFor(tanh.uri);
+    assert.match(await hoverText(tanh, positionOf(tanh, 'loss', 0, 1)), /No continuous symmetry/);
+  });
+
+  test('hovers on a train key, an optimizer, a function and a distribution give their docs', async () => {
+    const { document: doc } = await open('two-layer-matrix.loss');
+    assert.match(await hoverPlain(doc, positionOf(doc, 'lr')), /η < 2\/λ_max\(H\)/, 'the stability bound on lr');
+    assert.match(await hoverText(doc, positionOf(doc, 'batch')), /minibatch size B/);
+    assert.match(await hoverText(doc, positionOf(doc, 'sgd')), /stochastic gradient descent/);
+    assert.match(await hoverText(doc, positionOf(doc, 'norm2')), /sum of squares/);
+    assert.match(await hoverText(doc, positionOf(doc, 'normal')), /Gaussian/);
+  });
+
+  test('CodeLens: symmetries on `loss`, Run and Compare on each train line', async () => {
+    const { document: doc } = await open('two-layer-scalar.loss');
+    await (await api()).analysisFor(doc.uri);
+    const lenses = await waitFor('resolved CodeLenses', async () => {
+      const l = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', doc.uri);
+      return l && l.some((x) => x.command?.title.includes('1 symmetry')) ? l : undefined;
+    });
+    const lossLine = positionOf(doc, 'loss').line;
+    const onLoss = lenses.filter((l) => l.range.start.line === lossLine).map((l) => l.command!);
+    assert.ok(onLoss.some((c) => c.command === 'noetherLab.showPanel' && /1 symmetry: rescaling \(C = u² − w²\)/.test(c.title)), JSON.stringify(onLoss));
+    assert.ok(onLoss.some((c) => c.command === 'noetherLab.findEquilibrium'));
+    const trainLines = [positionOf(doc, 'train', 0).line, positionOf(doc, 'train', 1).line];
+    for (const [i, line] of trainLines.entries()) {
+      const cmds = lenses.filter((l) => l.range.start.line === line).map((l) => l.command!);
+      assert.ok(cmds.some((c) => c.command === 'noetherLab.runSgd' && c.arguments?.[1] === i), `Run on train line ${i}`);
+      assert.ok(cmds.some((c) => c.command === 'noetherLab.compareSgdGd' && c.arguments?.[1] === i), `Compare on train line ${i}`);
+    }
+  });
+
+  test('grammar, comments and snippets are contributed', async () => {
+    const ext = vscode.extensions.getExtension('noether-lab.noether-lab')!;
+    const c = ext.packageJSON.contributes;
+    assert.strictEqual(c.grammars[0].scopeName, 'source.loss');
+    assert.strictEqual(c.snippets[0].language, 'loss');
+    const uri = await writeFile('comment.loss', 'param u = 1\nloss = u^2\n');
+    const doc = await vscode.workspace.openTextDocument(uri);
+    const editor = await vscode.window.showTextDocument(doc);
+    editor.selection = new vscode.Selection(0, 0, 0, 0);
+    await vscode.commands.executeCommand('editor.action.commentLine');
+    await waitFor(`line 1 commented with # (it is ${JSON.stringify(doc.lineAt(0).text)})`, () => doc.lineAt(0).text.startsWith('# param'), 5000);
+    await vscode.commands.executeCommand('undo');
+    const items = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', doc.uri, new vscode.Position(doc.lineCount - 1, 0));
+    assert.ok(items.items.some((i) => (typeof i.label === 'string' ? i.label : i.label.label) === 'problem' || i.detail?.includes('complete .loss file')), 'the new-problem snippet');
+  });
+});
