@@ -487,6 +487,9 @@ const MUTATIONS: Record<string, Mutation> = {
       `train sgd(${Array.from({ length: Math.min(n, 2000) }, () => 'lr = 1').join(', ')})`,
       `loss = ${'w + \\\n'.repeat(Math.min(n, 2000))}w`,
       'zz'.repeat(n),
+      // Many names: "did you mean" and name lookups must stay near-linear.
+      `param w = 1\n${Array.from({ length: Math.min(n, 5000) }, (_, i) => `let a${i} = b${i}`).join('\n')}\nloss = w`,
+      `param w = 1\ndata ${Array.from({ length: Math.min(n, 20000) }, (_, i) => `d${i}`).join(', ')} from "d.csv"\nloss = w * d0`,
       // Long, nearly equal names: "did you mean" must not compare them in quadratic time.
       `param ${'a'.repeat(n)} = 1\nloss = ${'a'.repeat(n - 1)}b`,
     ]);

@@ -53,4 +53,6 @@ export type Statement =
 
 export interface Program {
   statements: Statement[];
+  /** Keywords of statements that did not parse (so that their absence is not reported again). */
+  unparsed?: string[];
 }

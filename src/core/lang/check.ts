@@ -66,6 +66,8 @@ export const TRAIN_KEYS: Record<string, KeySpec> = {
 };
 
 const MAX_COMPONENTS = 100_000;
+/** Total name comparisons spent on "did you mean" suggestions for unknown names, per file. */
+const MAX_SUGGEST_WORK = 1_000_000;
 const MAX_GRAPH_NODES = 2_000_000;
 
 export function checkSource(source: string, options: CheckOptions = {}): CheckResult {
@@ -97,6 +99,7 @@ class Checker {
   private readonly dataNodes: number[] = [];
 
   private finiteData = false;
+  private suggestWork = 0;
   private readonly lines: string[];
 
   constructor(private readonly diags: DiagnosticBag, private readonly options: CheckOptions, source: string) {
@@ -172,14 +175,15 @@ class Checker {
       if (!(e instanceof GraphTooLarge)) throw e;
       this.diags.error(program.statements[0]?.span ?? { line: 1, column: 1, endLine: 1, endColumn: 2 }, `the problem is too large to analyse (more than ${MAX_GRAPH_NODES} scalar operations)`);
     }
-    if (!lossSpan) {
+    // A `loss` line with a syntax error has been reported already: it is not missing.
+    if (!lossSpan && !program.unparsed?.includes('loss')) {
       const last = st.length ? st[st.length - 1].span : { line: 1, column: 1, endLine: 1, endColumn: 1 };
       this.diags.error(
         { line: last.endLine, column: 1, endLine: last.endLine, endColumn: Math.max(2, last.endColumn) },
         'the file has no `loss`; add a line `loss = EXPR` (the per-example loss)',
       );
     }
-    if (this.params.length === 0 && program.statements.length > 0) {
+    if (this.params.length === 0 && program.statements.length > 0 && !program.unparsed?.includes('param')) {
       const first = st[0].span;
       this.diags.error({ ...first, endLine: first.line, endColumn: first.column + 1 }, 'the file declares no parameters; add a line such as `param w = 0.5`');
     }
@@ -579,7 +583,10 @@ class Checker {
       this.diags.error(span, `\`${name}\` is defined later (line ${later.line}); a \`let\` can use only names defined above it`);
       return undefined;
     }
-    const guess = nearest(name, this.env.keys());
+    // "Did you mean" costs one comparison per known name; bound the total over the file, so that
+    // thousands of unknown names among thousands of known ones stay fast.
+    const guess = this.suggestWork < MAX_SUGGEST_WORK ? nearest(name, this.env.keys()) : undefined;
+    this.suggestWork += this.env.size;
     this.diags.error(
       span,
       `unknown name \`${name}\`${guess ? `; did you mean \`${guess}\`?` : ''}`,

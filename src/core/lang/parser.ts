@@ -29,22 +29,25 @@ class Parser {
 
   program(): Program {
     const statements: Statement[] = [];
+    const unparsed = new Set<string>();
     while (this.peek().kind !== 'eof') {
       if (this.peek().kind === 'newline') {
         this.pos++;
         continue;
       }
       this.depth = 0; // the depth guards unwind in `finally`; start every statement afresh
+      const first = this.peek();
       try {
         const s = this.statement();
         if (s) statements.push(s);
         this.endOfStatement();
       } catch (e) {
         if (!(e instanceof ParseError)) throw e;
+        if (first.kind === 'name' && (KEYWORDS as readonly string[]).includes(first.text)) unparsed.add(first.text);
         this.skipLine();
       }
     }
-    return { statements };
+    return { statements, unparsed: [...unparsed] };
   }
 
   // ---- statements -------------------------------------------------------------------------
@@ -404,7 +407,7 @@ class Parser {
   private endOfStatement(): void {
     const t = this.peek();
     if (t.kind === 'newline' || t.kind === 'eof') return;
-    this.fail(t, `unexpected ${describe(t)} after the end of the statement (one statement per line)`);
+    this.fail(t, `unexpected ${describe(t).replace(/^the /, '')} after the end of the statement (one statement per line)`);
   }
 
   private skipLine(): void {
