@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import type { AnalysisResult } from '../core/analysis/analyze';
 import type { SimulationProgress, SimulationResult } from '../core/numeric/types';
 import {
+  jsonSafe,
   FromWebviewMessage, FromWebviewType, idCounter, isFromWebviewMessage, ToWebviewMessage, ToWebviewType, Unsent,
 } from '../shared/protocol';
 import { baseName, renderHtml, revealComponent, saveExport, themeKind, webviewOptions } from './hostUtil';
@@ -147,7 +148,7 @@ export class PanelManager implements vscode.Disposable {
   }
 
   private post(e: PanelEntry, message: Unsent<ToWebviewMessage>): number {
-    const full = { ...message, id: this.nextId() } as ToWebviewMessage;
+    const full = jsonSafe({ ...message, id: this.nextId() } as ToWebviewMessage);
     e.posted.push(full);
     void e.panel.webview.postMessage(full).then(
       (ok) => { if (!ok) this.log.debug(`Noether Lab panel: message ${full.type} not delivered (webview hidden or loading)`); },

@@ -3,7 +3,7 @@
 import * as vscode from 'vscode';
 import type { AnalysisResult } from '../core/analysis/analyze';
 import type { SimulationResult } from '../core/numeric/types';
-import { FromWebviewType, idCounter, isFromWebviewMessage, ToWebviewMessage, ToWebviewType, Unsent } from '../shared/protocol';
+import { FromWebviewType, idCounter, isFromWebviewMessage, jsonSafe, ToWebviewMessage, ToWebviewType, Unsent } from '../shared/protocol';
 import { baseName, renderHtml, revealComponent, themeKind, webviewOptions } from './hostUtil';
 
 export class SidebarViewProvider implements vscode.WebviewViewProvider, vscode.Disposable {
@@ -69,7 +69,7 @@ export class SidebarViewProvider implements vscode.WebviewViewProvider, vscode.D
   }
 
   private post(message: Unsent<ToWebviewMessage>): void {
-    const full = { ...message, id: this.nextId() } as ToWebviewMessage;
+    const full = jsonSafe({ ...message, id: this.nextId() } as ToWebviewMessage);
     this.posted.push(full);
     void this.view?.webview.postMessage(full).then(undefined, (err) => this.log.warn(`Noether Lab side view: postMessage failed: ${String(err)}`));
   }

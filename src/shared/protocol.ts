@@ -153,14 +153,31 @@ const isFiniteNum = (x: unknown): x is number => typeof x === 'number' && Number
 const isInt = (x: unknown): x is number => Number.isInteger(x);
 const isStrArray = (x: unknown): x is string[] => Array.isArray(x) && x.every(isStr);
 
-/** A plain number array or a typed array (postMessage carries typed arrays binary). */
+/**
+ * A plain number array or a typed array (postMessage carries typed arrays binary). Non-finite
+ * numbers (NaN: "not measured", e.g. a drift that law (C) does not predict for Adam) travel as
+ * null, since webview messages are serialised as JSON; see jsonSafe.
+ */
 function isNumArray(x: unknown): x is number[] {
-  if (Array.isArray(x)) return x.every(isNum);
+  if (Array.isArray(x)) return x.every((v) => v === null || isNum(v));
   return ArrayBuffer.isView(x) && !(x instanceof DataView) && typeof (x as unknown as { length: unknown }).length === 'number';
 }
 const isNumOrNullArray = (x: unknown): x is (number | null)[] =>
   isNumArray(x) || (Array.isArray(x) && x.every((v) => v === null || isNum(v)));
-const isNumRecord = (x: unknown): x is Record<string, number> => isObj(x) && Object.values(x).every(isNum);
+const isNumRecord = (x: unknown): x is Record<string, number> => isObj(x) && Object.values(x).every((v) => v === null || isNum(v));
+
+/** A deep copy in which every non-finite number is null: what JSON would make of it, made explicit. */
+export function jsonSafe<T>(x: T): T {
+  if (typeof x === 'number') return (Number.isFinite(x) ? x : null) as T;
+  if (Array.isArray(x)) return x.map(jsonSafe) as T;
+  if (ArrayBuffer.isView(x)) return x;
+  if (x !== null && typeof x === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(x)) out[k] = jsonSafe(v);
+    return out as T;
+  }
+  return x;
+}
 
 const KINDS = ['rescaling', 'scaling', 'linear', 'translation'];
 

@@ -67,7 +67,7 @@ export const TRAIN_KEYS: Record<string, KeySpec> = {
 
 const MAX_COMPONENTS = 100_000;
 /** Total name comparisons spent on "did you mean" suggestions for unknown names, per file. */
-const MAX_SUGGEST_WORK = 1_000_000;
+const MAX_SUGGEST_WORK = 200_000;
 const MAX_GRAPH_NODES = 2_000_000;
 
 export function checkSource(source: string, options: CheckOptions = {}): CheckResult {

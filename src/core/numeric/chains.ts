@@ -240,6 +240,33 @@ function hessianProbe(model: Model, rows?: Float64Array): ((theta: Float64Array)
   };
 }
 
+/** Mean per-example loss over a fixed probe (the finite set when small, else 256 draws). */
+function lossProbe(model: Model, rows?: Float64Array): (theta: Float64Array) => number {
+  const dim = model.dataComponents.length;
+  const N = rows ? rows.length / Math.max(1, dim) : 0;
+  const count = rows && N <= 1024 ? N : 256;
+  const sample = new Float64Array(count * dim);
+  const rng = new Rng(97, 0, STREAM_ANALYSIS);
+  const z = new Float64Array(dim);
+  for (let e = 0; e < count; e++) {
+    if (rows && N <= 1024) sample.set(rows.subarray(e * dim, (e + 1) * dim), e * dim);
+    else {
+      drawExample(model, rng, z, rows);
+      sample.set(z, e * dim);
+    }
+  }
+  const ev = compileEvaluator(model.graph, [model.loss]);
+  const out = new Float64Array(1);
+  return (theta) => {
+    let s = 0;
+    for (let e = 0; e < count; e++) {
+      ev(theta, sample.subarray(e * dim, (e + 1) * dim), out);
+      s += out[0];
+    }
+    return s / count;
+  };
+}
+
 export function stabilityHint(spec: TrainSpec, lambdaMax: number | undefined): string {
   if (lambdaMax !== undefined && Number.isFinite(lambdaMax) && lambdaMax > 0) {
     const bound = 2 / lambdaMax;
@@ -278,6 +305,7 @@ export function runChains(job: ChainJob, onSegment?: (b: ChainBatch) => void, sh
   const hasChain0 = job.chains.includes(0);
   const probe = hasChain0 ? hessianProbe(model, rows) : undefined;
   const K = Math.min(n, job.statComponents);
+  const probeLoss = lossProbe(model, rows);
   const batch: ChainBatch = {
     recordSteps: [],
     count: [],
@@ -342,9 +370,9 @@ export function runChains(job: ChainJob, onSegment?: (b: ChainBatch) => void, sh
     }
   };
 
-  // Record point 0: the initial state (loss evaluated on one fresh minibatch-free probe: NaN).
-  const initialLambda = probe ? probe(states[job.chains.indexOf(0)].theta)[1] : undefined;
-  record(0, states.map(() => NaN));
+  // Record point 0: the initial state, its loss averaged over a fixed probe of examples.
+  const initialLambda = probe && hasChain0 ? probe(states[job.chains.indexOf(0)].theta)[1] : undefined;
+  record(0, states.map((st) => probeLoss(st.theta)));
   onSegment?.(batch);
   let t = 0;
   while (t < spec.steps) {
