@@ -32,6 +32,7 @@ function parseArgs(argv) {
 
 /** The workbench sends console calls as a JSON array of printf-style arguments. */
 function formatLog(message) {
+  if (Array.isArray(message)) return util.format(...message.map((a) => (typeof a === 'string' || typeof a === 'number' ? a : JSON.stringify(a))));
   if (typeof message !== 'string') return JSON.stringify(message);
   if (message.startsWith('[')) {
     try {
@@ -66,7 +67,7 @@ async function main() {
     const exited = new Promise((resolve) => (onExit = resolve));
     await page.exposeFunction('codeAutomationLog', (type, message) => {
       const text = formatLog(message);
-      if (!process.env.NOETHER_VERBOSE && /^(Creating a socket|Resolv(ing|ed) connection token)|open-vsx\.org/.test(text)) return;
+      if (!process.env.NOETHER_VERBOSE && /^(Creating a socket|Resolv(ing|ed) connection token|Updating additional builtin|ChatSessionStore)|open-vsx\.org|\[Service Worker\] registration/.test(text)) return;
       (type === 'error' ? console.error : console.log)(text);
     });
     await page.exposeFunction('codeAutomationExit', (c) => onExit(Number(c)));

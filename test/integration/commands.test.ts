@@ -3,6 +3,7 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
+import { isSimulationProgress, isSimulationResult } from '../../src/shared/protocol';
 import { api, closeAll, EXTENSION_ID, fileUri, messagesOfType, open, sleep, waitFor, writeFile } from './helpers';
 
 /** A quick problem for simulations (seconds, not minutes). */
@@ -87,6 +88,19 @@ suite('Noether Lab: commands, panel and side view', () => {
     assert.ok(messagesOfType(msgs, 'analysis').length > 0, 'the panel got the analysis');
     assert.ok(messagesOfType(msgs, 'simulationResult').length > 0, 'the panel got the result');
     console.log(`    run: ${Date.now() - t0} ms, ${messagesOfType(msgs, 'simulationProgress').length} progress messages`);
+  });
+
+  test('the panel webview accepts the run after postMessage (JSON: NaN becomes null)', async function () {
+    if (!simulationAvailable()) this.skip();
+    const a = await api();
+    const msgs = a.panelMessages(fileUri('quick.loss'));
+    const result = messagesOfType(msgs, 'simulationResult').pop();
+    assert.ok(result, 'a simulationResult was posted');
+    // postMessage to a webview in VS Code serialises as JSON; the webview validates what it receives.
+    assert.ok(isSimulationResult(JSON.parse(JSON.stringify(result.result))), 'the result passes the webview validator after JSON transport');
+    for (const p of messagesOfType(msgs, 'simulationProgress')) {
+      assert.ok(isSimulationProgress(JSON.parse(JSON.stringify(p.progress))), 'each progress message passes the validator after JSON transport');
+    }
   });
 
   test('Compare SGD vs GD runs both optimizers', async function () {
