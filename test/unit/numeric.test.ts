@@ -173,3 +173,17 @@ test('a diverging run is stopped and reported with its step, chain and the last 
     assert.ok(Number.isFinite(d.lastFinite.w));
   }
 });
+
+test('escape: each chain stops at its first passage, reported per chain', async () => {
+  // Stationary std ≈ 1 around 0 (THEORY.md §5 with η = 0.5, σ = 1): crossing w > 2 is frequent.
+  const src = 'param w = 0\ndata x ~ normal(0, 1)\ndata eps ~ normal(0, 1)\nloss = (w*x - eps)^2 / 2\ntrain sgd(lr = 0.5, batch = 1, steps = 200000, chains = 16, seed = 3)\n';
+  const run = (await simulateSource(src, { workers: 2, escape: { component: 'w', above: 2 } })).runs[0];
+  assert.equal(run.firstPassage?.length, 16);
+  run.firstPassage!.forEach((step, c) => {
+    assert.ok(step !== null && step >= 1 && step <= 200000, `chain ${c}: ${step}`);
+    assert.ok(run.finalPerChain![c][0] > 2, `chain ${c} stopped past the threshold (${run.finalPerChain![c][0]})`);
+  });
+  // Same passages in-process: reproducible whatever the worker count.
+  const again = (await simulateSource(src, { workers: 0, escape: { component: 'w', above: 2 } })).runs[0];
+  assert.deepEqual(again.firstPassage, run.firstPassage);
+});

@@ -10,7 +10,7 @@ import { compileEvaluator, Evaluator } from '../expr/codegen';
 import { expectedNodes } from '../analysis/expectation';
 import { datasetRows, drawExample, initialPoint } from '../analysis/points';
 import { symmetricEigen } from '../analysis/linalg';
-import { ChainState, CTL, GD_SAMPLE, generateKernel, KernelSymmetry } from './kernel';
+import { ChainState, CTL, EscapeCondition, GD_SAMPLE, generateKernel, KernelSymmetry } from './kernel';
 import { Rng, STREAM_ANALYSIS, STREAM_DATA } from './rng';
 import { Divergence } from './types';
 
@@ -28,6 +28,7 @@ export interface ChainJob {
   statComponents: number;
   /** Noise factor κ of law (C) for this run (0 for GD, null when the law does not apply). */
   kappa: number | null;
+  escape?: EscapeCondition;
 }
 
 export interface ChainBatch {
@@ -47,6 +48,8 @@ export interface ChainBatch {
   finalTheta: { chain: number; theta: number[] }[];
   samples: { chain: number; values: number[] }[];
   diverged: Divergence[];
+  /** Escape: the step each chain first crossed (null: never), in the job's chain order. */
+  firstPassage: { chain: number; step: number | null }[];
   stepsDone: number;
   gdGradient?: string;
 }
@@ -77,6 +80,7 @@ function newState(model: Model, chain: number, seed: number, rows?: Float64Array
   for (let i = 0; i < N; i++) perm[i] = i;
   const ctl = new Float64Array(CTL.size);
   ctl[CTL.divergedAt] = -1;
+  ctl[CTL.passedAt] = -1;
   ctl[CTL.permCursor] = N; // shuffle before the first epoch
   return {
     theta: initialPoint(model, chain, seed),
@@ -296,7 +300,7 @@ export function runChains(job: ChainJob, onSegment?: (b: ChainBatch) => void, sh
       gdSample.set(z, e * dim);
     }
   }
-  const kernel = generateKernel({ model, spec, symmetries: job.symmetries, rows, gdSample });
+  const kernel = generateKernel({ model, spec, symmetries: job.symmetries, rows, gdSample, escape: job.escape });
   const n = model.components.length;
   const nsym = job.symmetries.length;
   const states = job.chains.map((c) => newState(model, c, spec.seed, rows));
@@ -321,6 +325,7 @@ export function runChains(job: ChainJob, onSegment?: (b: ChainBatch) => void, sh
     finalTheta: [],
     samples: job.chains.map((c) => ({ chain: c, values: [] })),
     diverged: [],
+    firstPassage: [],
     stepsDone: 0,
     gdGradient: kernel.gdGradient,
   };
@@ -387,6 +392,10 @@ export function runChains(job: ChainJob, onSegment?: (b: ChainBatch) => void, sh
         const chunk = Math.min(MAX_STEPS_PER_CALL, seg - done);
         const did = kernel.run(st, t + done, chunk);
         done += did;
+        if (did < chunk && st.ctl[CTL.passedAt] >= 0) {
+          alive[k] = false; // escaped: this chain's experiment is over
+          break;
+        }
         if (did < chunk) {
           alive[k] = false;
           const at = st.ctl[CTL.divergedAt];
@@ -412,5 +421,6 @@ export function runChains(job: ChainJob, onSegment?: (b: ChainBatch) => void, sh
     if (shouldStop?.() || alive.every((a) => !a)) break;
   }
   batch.finalTheta = states.map((st, k) => ({ chain: job.chains[k], theta: Array.from(st.theta) }));
+  if (job.escape) batch.firstPassage = states.map((st, k) => ({ chain: job.chains[k], step: st.ctl[CTL.passedAt] >= 0 ? st.ctl[CTL.passedAt] : null }));
   return batch;
 }

@@ -26,7 +26,9 @@ export const CTL = {
   adamT: 4,
   /** 1 when the divergence was a NaN/Inf, 2 when a norm explosion. */
   divergedKind: 5,
-  size: 6,
+  /** Step at which the escape condition first held (−1: not yet). */
+  passedAt: 6,
+  size: 7,
 } as const;
 
 /** Beyond this magnitude a parameter counts as diverged (a norm explosion). */
@@ -66,6 +68,14 @@ export interface KernelInputs {
   rows?: Float64Array;
   /** Fixed sample for GD without a closed form (GD_SAMPLE × dataDim). */
   gdSample?: Float64Array;
+  /** Escape experiments: stop the chain at the first step where θ[index] crosses a threshold. */
+  escape?: EscapeCondition;
+}
+
+export interface EscapeCondition {
+  index: number;
+  above?: number;
+  below?: number;
 }
 
 // The generator's state lives in locals (s0..s3, and the polar method's spare) for the whole
@@ -239,6 +249,15 @@ export function generateKernel(inp: KernelInputs): Kernel {
     }
     emit(`  if (scale > 0) { const r = Math.abs(cn - pred) / scale; if (r > lawMax) lawMax = r; } }`);
   });
+  if (inp.escape) {
+    const e = inp.escape;
+    const conds: string[] = [];
+    if (e.above !== undefined) conds.push(`th[${e.index}] > ${lit(e.above)}`);
+    if (e.below !== undefined) conds.push(`th[${e.index}] < ${lit(e.below)}`);
+    if (conds.length) {
+      emit(`if (${conds.join(' || ')}) { ${saveRng} ctl[${CTL.passedAt}] = t + 1; ctl[${CTL.lossSum}] = lossSum; ctl[${CTL.lawResidual}] = lawMax; return s + 1; }`);
+    }
+  }
   emit('}');
   emit(`ctl[${CTL.lossSum}] = lossSum; ctl[${CTL.lawResidual}] = lawMax;`);
   emit(saveRng);

@@ -35,6 +35,8 @@ export interface SimulateOptions {
   workerScript?: string;
   /** Analysis already computed for this source (skips re-analysis). */
   analysis?: AnalysisResult;
+  /** Escape experiments: each chain stops at the first step where `component` crosses a threshold. */
+  escape?: { component: string; above?: number; below?: number };
 }
 
 export class SimulationInputError extends Error {
@@ -129,8 +131,14 @@ async function simulateRun(
   const requested = opts.workers ?? os.cpus().length;
   const workers = Math.max(0, Math.min(requested, spec.chains));
   const chainSets: number[][] = workers === 0 ? [range(spec.chains)] : range(workers).map((w) => range(spec.chains).filter((c) => c % workers === w));
+  let escape: ChainJob['escape'];
+  if (opts.escape) {
+    const index = model.components.indexOf(opts.escape.component);
+    if (index < 0) throw new SimulationInputError(`escape: no component \`${opts.escape.component}\` (components: ${model.components.join(', ')})`, []);
+    escape = { index, above: opts.escape.above, below: opts.escape.below };
+  }
   const jobs: ChainJob[] = chainSets.map((chains) => ({
-    source, files, runIndex, spec, symmetries, chains, recordEvery, burnin, statComponents: STAT_COMPONENTS, kappa,
+    source, files, runIndex, spec, symmetries, chains, recordEvery, burnin, statComponents: STAT_COMPONENTS, kappa, escape,
   }));
   const started = Date.now();
   const latest: (ChainBatch | undefined)[] = jobs.map(() => undefined);
@@ -307,6 +315,13 @@ export function buildRun(
       lambdaMaxH: chainBatch ? chainBatch.lambdaMaxH.slice(0, records) : [],
     },
     stepsPerSecond: (Math.min(...batches.map((b) => b.stepsDone)) * spec.chains) / Math.max(1e-3, elapsedMs / 1000),
+    firstPassage: batches.some((b) => b.firstPassage.length > 0)
+      ? batches.flatMap((b) => b.firstPassage).sort((a, b) => a.chain - b.chain).map((f) => f.step)
+      : undefined,
+    finalPerChain:
+      final && spec.chains * n <= 1e6
+        ? batches.flatMap((b) => b.finalTheta).sort((a, b) => a.chain - b.chain).map((f) => f.theta)
+        : undefined,
   };
 }
 

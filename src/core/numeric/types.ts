@@ -78,6 +78,8 @@ export interface RunResult {
   series: Series;
   /** Escape experiments: first-passage step per chain (null: did not escape). */
   firstPassage?: (number | null)[];
+  /** Each chain's final parameters (components order), chains in order; omitted when chains × components > 10⁶. */
+  finalPerChain?: number[][];
   stepsPerSecond: number;
   cancelled?: boolean;
 }
