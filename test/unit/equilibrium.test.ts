@@ -52,3 +52,13 @@ test('anisotropic two-layer net: the equilibrium is not norm balance', () => {
   assert.equal(r.symmetries.length, 3);
   for (const s of r.symmetries) assert.ok(s.equilibrium, `${s.kind} has an equilibrium`);
 });
+
+test('a file with more components than the analysis handles gets a warning, not an out-of-memory', () => {
+  const src = 'param w[30, 20] ~ normal(0, 1)\ndata x[20] ~ normal(0, 1)\nloss = norm2(w @ x) / 2\n';
+  const started = Date.now();
+  const r = analyzeSource(src);
+  assert.ok(Date.now() - started < 5000);
+  assert.equal(r.components.length, 600);
+  assert.deepEqual(r.symmetries, []);
+  assert.ok(r.diagnostics.some((d) => d.severity === 'warning' && /limited to 400 parameter components/.test(d.message)));
+});

@@ -107,8 +107,31 @@ export function trainingConstants(model: Model): TrainingConstants & { basis: st
   return { lr, batch, weightDecay, kappa, kappaText, basis };
 }
 
+/**
+ * Beyond this many components the dense n×n generators, covariances and eigendecompositions cost
+ * more memory and time than an editor can wait for: the file is still checked and can be
+ * simulated, but symmetry analysis is skipped with a warning.
+ */
+export const MAX_ANALYSIS_COMPONENTS = 400;
+
 export function analyzeModel(model: Model, base: AnalysisResult): AnalysisResult {
   const fn = gradientFunction(model);
+  if (model.components.length > MAX_ANALYSIS_COMPONENTS) {
+    const s = model.lossSpan;
+    return {
+      ...base,
+      components: model.components,
+      parameters: model.params.map((p) => ({ name: p.name, shape: p.shape })),
+      initial: Object.fromEntries(model.components.map((c, i) => [c, initialPoint(model)[i]])),
+      diagnostics: [
+        ...base.diagnostics,
+        {
+          line: s.line, column: s.column, endLine: s.endLine, endColumn: s.endColumn, severity: 'warning',
+          message: `symmetry analysis is limited to ${MAX_ANALYSIS_COMPONENTS} parameter components (this file has ${model.components.length}); the file can still be simulated`,
+        },
+      ],
+    };
+  }
   const symmetries = findSymmetries(model, fn);
   const theta = initialPoint(model);
   const names = model.components;

@@ -9,7 +9,8 @@ export function expectedNodes(model: Model, roots: number[]): number[] | undefin
   if (model.dataset || model.data.some((d) => !d.dists)) return undefined;
   const ring = nodeRing(model.graph, model.paramNodes);
   try {
-    const polys = expandInData(model.graph, roots, ring);
+    // Symbolic coefficients cost far more than numbers: a smaller budget before Monte Carlo.
+    const polys = expandInData(model.graph, roots, ring, 60_000);
     const moments = momentTable(model.data.flatMap((d) => d.dists ?? []), maxDegree(polys) + 1);
     return polys.map((p) => expectation(ring, p, moments));
   } catch (e) {

@@ -96,6 +96,9 @@ class Accumulator {
   }
 }
 
+/** Monomial products the exact Σ may take before we use Monte Carlo instead. */
+const EXACT_PAIR_WORK = 300_000;
+
 function exactCovariance(model: Model, theta: Float64Array, gradNodes: number[]): NoiseCovariance | undefined {
   if (model.data.some((d) => !d.dists)) return undefined;
   const ring = numberRing(theta);
@@ -106,8 +109,13 @@ function exactCovariance(model: Model, theta: Float64Array, gradNodes: number[])
     if (e instanceof NotPolynomial) return undefined;
     throw e;
   }
-  const moments = momentTable(model.data.flatMap((d) => d.dists ?? []), 2 * maxDegree(polys) + 1);
   const n = polys.length;
+  // Σ needs every pairwise product: give up early (Monte Carlo) when their size is beyond budget.
+  const sizes = polys.map((p) => p.size);
+  const total = sizes.reduce((a, b) => a + b, 0);
+  const pairWork = (total * total + sizes.reduce((a, b) => a + b * b, 0)) / 2;
+  if (pairWork > EXACT_PAIR_WORK) return undefined;
+  const moments = momentTable(model.data.flatMap((d) => d.dists ?? []), 2 * maxDegree(polys) + 1);
   const mean = polys.map((p) => expectation(ring, p, moments));
   const cov: number[][] = Array.from({ length: n }, () => new Array<number>(n).fill(0));
   try {

@@ -27,6 +27,7 @@ const MAX_TERMS = 5000;
 /** Monomial products one expansion may form before we give up on a closed form (bounded time). */
 const MAX_WORK = 300_000;
 let work = 0;
+let workLimit = MAX_WORK;
 
 export function parseKey(key: string): [number, number][] {
   if (key === '') return [];
@@ -48,13 +49,14 @@ function mulKeys(a: string, b: string): string {
 }
 
 /** Starts a new work budget (for callers that multiply expanded polynomials themselves). */
-export function resetWork(): void {
+export function resetWork(limit = MAX_WORK): void {
   work = 0;
+  workLimit = limit;
 }
 
 export function mulPoly<C>(ring: Ring<C>, a: Poly<C>, b: Poly<C>): Poly<C> {
   work += a.size * b.size;
-  if (work > MAX_WORK) throw new NotPolynomial();
+  if (work > workLimit) throw new NotPolynomial();
   const out: Poly<C> = new Map();
   for (const [ka, ca] of a) {
     for (const [kb, cb] of b) {
@@ -79,8 +81,8 @@ function dataFree<C>(p: Poly<C>, ring: Ring<C>): C | undefined {
 }
 
 /** Each root as a polynomial in the data; throws NotPolynomial otherwise. */
-export function expandInData<C>(g: Graph, roots: number[], ring: Ring<C>): Poly<C>[] {
-  work = 0;
+export function expandInData<C>(g: Graph, roots: number[], ring: Ring<C>, limit = MAX_WORK): Poly<C>[] {
+  resetWork(limit);
   const memo = new Map<number, Poly<C>>();
   const minusOne = ring.fromNumber(-1);
   for (const id of g.reachable(roots)) {
