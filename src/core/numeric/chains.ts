@@ -166,19 +166,7 @@ function driftPredictor(model: Model, syms: KernelSymmetry[], spec: TrainSpec, k
   }
   // Monte Carlo (or the exact average over a small finite set) with a fixed sample.
   const dim = model.dataComponents.length;
-  const N = rows ? rows.length / Math.max(1, dim) : 0;
-  const useAll = rows !== undefined && N <= 256;
-  const count = useAll ? N : MC_DRIFT_SAMPLES;
-  const sample = new Float64Array(count * dim);
-  const rng = new Rng(99, 0, STREAM_ANALYSIS);
-  const z = new Float64Array(dim);
-  for (let e = 0; e < count; e++) {
-    if (useAll) sample.set((rows as Float64Array).subarray(e * dim, (e + 1) * dim), e * dim);
-    else {
-      drawExample(model, rng, z, rows);
-      sample.set(z, e * dim);
-    }
-  }
+  const { sample, count } = fixedExamples(model, MC_DRIFT_SAMPLES, 99, rows, 256);
   const ev = compileEvaluator(g, [...grads, ...qNodes]);
   const out = new Float64Array(n + qNodes.length);
   const meanG = new Float64Array(n);
@@ -212,16 +200,8 @@ function hessianProbe(model: Model, rows?: Float64Array): ((theta: Float64Array)
   const ev: Evaluator = compileEvaluator(g, hNodes);
   const out = new Float64Array(hNodes.length);
   const dim = model.dataComponents.length;
-  const count = exactLoss ? 1 : 32;
-  const sample = new Float64Array(count * dim);
-  if (!exactLoss) {
-    const rng = new Rng(98, 0, STREAM_ANALYSIS);
-    const z = new Float64Array(dim);
-    for (let e = 0; e < count; e++) {
-      drawExample(model, rng, z, rows);
-      sample.set(z, e * dim);
-    }
-  }
+  // With the exact expected loss the Hessian needs no data: one evaluation.
+  const { sample, count } = exactLoss ? { sample: new Float64Array(dim), count: 1 } : fixedExamples(model, 32, 98, rows, 0);
   const H = Array.from({ length: n }, () => new Array<number>(n).fill(0));
   return (th) => {
     for (const r of H) r.fill(0);
@@ -244,21 +224,28 @@ function hessianProbe(model: Model, rows?: Float64Array): ((theta: Float64Array)
   };
 }
 
+/**
+ * A fixed set of examples (count × dataDim) for Monte Carlo estimates along a run: the whole
+ * finite data set when it has at most `useAllUpTo` rows, else `draws` examples from a seeded stream.
+ */
+function fixedExamples(model: Model, draws: number, seed: number, rows: Float64Array | undefined, useAllUpTo: number): { sample: Float64Array; count: number } {
+  const dim = model.dataComponents.length;
+  const N = rows ? rows.length / Math.max(1, dim) : 0;
+  if (rows && N <= useAllUpTo) return { sample: rows, count: N };
+  const sample = new Float64Array(draws * dim);
+  const rng = new Rng(seed, 0, STREAM_ANALYSIS);
+  const z = new Float64Array(dim);
+  for (let e = 0; e < draws; e++) {
+    drawExample(model, rng, z, rows);
+    sample.set(z, e * dim);
+  }
+  return { sample, count: draws };
+}
+
 /** Mean per-example loss over a fixed probe (the finite set when small, else 256 draws). */
 function lossProbe(model: Model, rows?: Float64Array): (theta: Float64Array) => number {
   const dim = model.dataComponents.length;
-  const N = rows ? rows.length / Math.max(1, dim) : 0;
-  const count = rows && N <= 1024 ? N : 256;
-  const sample = new Float64Array(count * dim);
-  const rng = new Rng(97, 0, STREAM_ANALYSIS);
-  const z = new Float64Array(dim);
-  for (let e = 0; e < count; e++) {
-    if (rows && N <= 1024) sample.set(rows.subarray(e * dim, (e + 1) * dim), e * dim);
-    else {
-      drawExample(model, rng, z, rows);
-      sample.set(z, e * dim);
-    }
-  }
+  const { sample, count } = fixedExamples(model, 256, 97, rows, 1024);
   const ev = compileEvaluator(model.graph, [model.loss]);
   const out = new Float64Array(1);
   return (theta) => {
