@@ -72,7 +72,7 @@ export function modelFromJob(job: Pick<ChainJob, 'source' | 'files'>): Model {
   return r.model;
 }
 
-function newState(model: Model, chain: number, seed: number, rows?: Float64Array): ChainState {
+export function newChainState(model: Model, chain: number, seed: number, rows?: Float64Array): ChainState {
   const n = model.components.length;
   const rng = new Rng(seed, chain, STREAM_DATA);
   const N = rows ? rows.length / Math.max(1, model.dataComponents.length) : 0;
@@ -290,7 +290,7 @@ export function runChains(job: ChainJob, onSegment?: (b: ChainBatch) => void, sh
   const kernel = generateKernel({ model, spec, symmetries: job.symmetries, rows, gdSample, escape: job.escape });
   const n = model.components.length;
   const nsym = job.symmetries.length;
-  const states = job.chains.map((c) => newState(model, c, spec.seed, rows));
+  const states = job.chains.map((c) => newChainState(model, c, spec.seed, rows));
   const alive = job.chains.map(() => true);
   const predict = job.kappa === null ? undefined : driftPredictor(model, job.symmetries, spec, job.kappa, rows);
   const hasChain0 = job.chains.includes(0);
