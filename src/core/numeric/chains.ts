@@ -186,7 +186,7 @@ function driftPredictor(model: Model, syms: KernelSymmetry[], spec: TrainSpec, k
 /** tr H and λ_max(H) of the expected loss (exact where possible, else a fixed-sample average). */
 function hessianProbe(model: Model, rows?: Float64Array): ((theta: Float64Array) => [number, number]) | undefined {
   const n = model.components.length;
-  if (n > HESSIAN_MAX_COMPONENTS) return undefined;
+  if (n > HESSIAN_MAX_COMPONENTS) return hvpProbe(model, rows);
   const g = model.graph;
   const grads = gradient(g, model.loss, model.paramNodes);
   const exactLoss = rows ? undefined : expectedNodes(model, [model.loss]);
@@ -221,6 +221,65 @@ function hessianProbe(model: Model, rows?: Float64Array): ((theta: Float64Array)
     if (!H.every((r) => r.every(Number.isFinite))) return [NaN, NaN];
     const vals = n === 1 ? [H[0][0]] : symmetricEigen(H).values;
     return [tr, Math.max(...vals)];
+  };
+}
+
+/**
+ * Large models: Hessian-vector products Hv = ∇(∇ℓ·v), generated like the gradient (v enters the
+ * graph as extra inputs after the data). λ_max by power iteration warm-started from the previous
+ * record point's vector (a few iterations per record converge along a run); tr H by Hutchinson's
+ * estimator with fresh Rademacher probes, averaged over the last records (an estimate, not exact).
+ */
+function hvpProbe(model: Model, rows?: Float64Array): (theta: Float64Array) => [number, number] {
+  const n = model.components.length;
+  const g = model.graph;
+  const dim = model.dataComponents.length;
+  const exactLoss = rows ? undefined : expectedNodes(model, [model.loss]);
+  const base = exactLoss ? exactLoss[0] : model.loss;
+  const gr = gradient(g, base, model.paramNodes);
+  const vNodes = Array.from({ length: n }, (_, j) => g.data(dim + j));
+  let q = g.constant(0);
+  for (let j = 0; j < n; j++) q = g.add(q, g.mul(gr[j], vNodes[j]));
+  const ev = compileEvaluator(g, gradient(g, q, model.paramNodes));
+  const { sample, count } = exactLoss ? { sample: new Float64Array(dim), count: 1 } : fixedExamples(model, 16, 96, rows, 0);
+  const input = new Float64Array(dim + n);
+  const out = new Float64Array(n);
+  const hv = new Float64Array(n);
+  const apply = (theta: Float64Array, v: Float64Array) => {
+    hv.fill(0);
+    input.set(v, dim);
+    for (let e = 0; e < count; e++) {
+      input.set(sample.subarray(e * dim, (e + 1) * dim), 0);
+      ev(theta, input, out);
+      for (let i = 0; i < n; i++) hv[i] += out[i] / count;
+    }
+    return hv;
+  };
+  const rng = new Rng(95, 0, STREAM_ANALYSIS);
+  const v = new Float64Array(n);
+  for (let i = 0; i < n; i++) v[i] = rng.normal();
+  const probe = new Float64Array(n);
+  const ITERATIONS = 4;
+  const TRACE_PROBES = 2;
+  return (theta) => {
+    let lambda = NaN;
+    for (let it = 0; it < ITERATIONS; it++) {
+      let nrm = 0;
+      for (let i = 0; i < n; i++) nrm += v[i] * v[i];
+      nrm = Math.sqrt(nrm) || 1;
+      for (let i = 0; i < n; i++) v[i] /= nrm;
+      const w = apply(theta, v);
+      lambda = 0;
+      for (let i = 0; i < n; i++) lambda += v[i] * w[i];
+      v.set(w);
+    }
+    let tr = 0;
+    for (let p = 0; p < TRACE_PROBES; p++) {
+      for (let i = 0; i < n; i++) probe[i] = rng.uniform() < 0.5 ? -1 : 1;
+      const w = apply(theta, probe);
+      for (let i = 0; i < n; i++) tr += (probe[i] * w[i]) / TRACE_PROBES;
+    }
+    return [tr, lambda];
   };
 }
 
