@@ -187,10 +187,18 @@ function report(s: Symmetry, names: string[], theta: Float64Array, k: TrainingCo
     return out;
   }
   const point = orbitPoint(terms, theta, sol.lambda);
+  // The charge, with a value at rounding level of its terms reported as 0 (u² = w² exactly, not
+  // −1.7e-16).
   const charge = (x: ArrayLike<number>) => {
     let c = 0;
-    for (let i = 0; i < A.length; i++) for (let j = 0; j < A.length; j++) c += x[i] * A[i][j] * x[j];
-    return c;
+    let scale = 0;
+    for (let i = 0; i < A.length; i++) {
+      for (let j = 0; j < A.length; j++) {
+        c += x[i] * A[i][j] * x[j];
+        scale += Math.abs(x[i] * A[i][j] * x[j]);
+      }
+    }
+    return Math.abs(c) <= 1e-12 * scale ? 0 : c;
   };
   out.equilibrium = {
     lambda: sol.lambda,
