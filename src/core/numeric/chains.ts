@@ -13,6 +13,7 @@ import { symmetricEigen } from '../analysis/linalg';
 import { ChainState, CTL, EscapeCondition, GD_SAMPLE, generateKernel, KernelSymmetry } from './kernel';
 import { Rng, STREAM_ANALYSIS, STREAM_DATA } from './rng';
 import { Divergence } from './types';
+import { predictedEquilibria } from './equilibria';
 
 export interface ChainJob {
   source: string;
@@ -48,6 +49,8 @@ export interface ChainBatch {
   finalTheta: { chain: number; theta: number[] }[];
   samples: { chain: number; values: number[] }[];
   diverged: Divergence[];
+  /** Charge at each symmetry's noise equilibrium for this run (from the worker with chain 0). */
+  equilibria?: (number | null)[];
   /** Escape: the step each chain first crossed (null: never), in the job's chain order. */
   firstPassage: { chain: number; step: number | null }[];
   stepsDone: number;
@@ -467,6 +470,7 @@ export function runChains(job: ChainJob, onSegment?: (b: ChainBatch) => void, sh
     if (shouldStop?.() || alive.every((a) => !a)) break;
   }
   batch.finalTheta = states.map((st, k) => ({ chain: job.chains[k], theta: Array.from(st.theta) }));
+  if (hasChain0) batch.equilibria = predictedEquilibria(model, job.symmetries, spec, job.kappa, initialPoint(model, 0, spec.seed));
   if (job.escape) batch.firstPassage = states.map((st, k) => ({ chain: job.chains[k], step: st.ctl[CTL.passedAt] >= 0 ? st.ctl[CTL.passedAt] : null }));
   return batch;
 }

@@ -8,11 +8,7 @@ import { Worker } from 'worker_threads';
 import { checkSource } from '../lang/check';
 import { Model, TrainSpec } from '../lang/model';
 import { analyzeModel, AnalysisResult } from '../analysis/analyze';
-import { gradient } from '../expr/diff';
-import { gradientFunction } from '../analysis/symmetries';
 import { initialPoint } from '../analysis/points';
-import { noiseCovariance } from '../analysis/moments';
-import { orbitPoint, orbitTerms, solveEquilibrium } from '../analysis/equilibrium';
 import { ChainBatch, ChainJob, runChains } from './chains';
 import { KernelSymmetry } from './kernel';
 import { Histogram, RunResult, SimulationProgress, SimulationResult } from './types';
@@ -150,7 +146,7 @@ async function simulateRun(
     lastProgress = now;
     const ready = latest.filter((b): b is ChainBatch => b !== undefined);
     if (ready.length !== jobs.length) return;
-    const partial = buildRun(model, analysis, spec, runIndex, kappa, ready, burnin, Date.now() - started, false);
+    const partial = buildRun(model, analysis, spec, runIndex, kappa, ready, burnin, Date.now() - started);
     const fraction = (ordinal + Math.min(...ready.map((b) => b.stepsDone)) / spec.steps) / total;
     opts.onProgress({ run: runIndex, fraction, partial });
   };
@@ -207,7 +203,7 @@ async function simulateRun(
     }
   }
   progress(true);
-  const result = buildRun(model, analysis, spec, runIndex, kappa, batches, burnin, Date.now() - started, true);
+  const result = buildRun(model, analysis, spec, runIndex, kappa, batches, burnin, Date.now() - started);
   if (cancelled) result.cancelled = true;
   return result;
 }
@@ -226,7 +222,6 @@ export function buildRun(
   batches: ChainBatch[],
   burnin: number,
   elapsedMs: number,
-  final: boolean,
 ): RunResult {
   const names = model.components;
   const n = names.length;
@@ -280,7 +275,8 @@ export function buildRun(
     else for (let i = 0; i < n; i++) c += (s.direction as number[])[i] * th[i];
     return c;
   };
-  const equilibria = final ? predictedEquilibria(model, analysis, spec, kappa, theta0) : analysis.symmetries.map(() => null);
+  // Solved in the worker that runs chain 0 (Σ can take a Monte Carlo estimate: off this thread).
+  const equilibria = batches.find((b) => b.equilibria)?.equilibria ?? analysis.symmetries.map(() => null);
   const lastK = records - 1;
   return {
     run: runIndex,
@@ -319,27 +315,10 @@ export function buildRun(
       ? batches.flatMap((b) => b.firstPassage).sort((a, b) => a.chain - b.chain).map((f) => f.step)
       : undefined,
     finalPerChain:
-      final && spec.chains * n <= 1e6
+      batches.every((b) => b.finalTheta.length > 0) && spec.chains * n <= 1e6
         ? batches.flatMap((b) => b.finalTheta).sort((a, b) => a.chain - b.chain).map((f) => f.theta)
         : undefined,
   };
-}
-
-/** The charge at the noise equilibrium for this run's η, B, γ (null when there is none). */
-function predictedEquilibria(model: Model, analysis: AnalysisResult, spec: TrainSpec, kappa: number | null, theta0: Float64Array): (number | null)[] {
-  if (!analysis.symmetries.some((s) => s.matrix)) return analysis.symmetries.map(() => null);
-  const fn = gradientFunction(model);
-  const noise = noiseCovariance(model, fn, theta0, gradient(model.graph, model.loss, model.paramNodes));
-  return analysis.symmetries.map((s) => {
-    if (!s.matrix) return null;
-    const terms = orbitTerms(s.matrix, theta0, noise.cov);
-    const sol = solveEquilibrium(terms, spec.lr, kappa ?? 1 / spec.batch, spec.weightDecay);
-    if (sol.kind !== 'root') return null;
-    const p = orbitPoint(terms, theta0, sol.lambda);
-    let c = 0;
-    for (let i = 0; i < p.length; i++) for (let j = 0; j < p.length; j++) c += p[i] * s.matrix[i][j] * p[j];
-    return c;
-  });
 }
 
 function toRecord(names: string[], values: number[]): Record<string, number> {
