@@ -6,6 +6,7 @@ import * as path from 'path';
 import { analyzeSource } from '../core/analysis/analyze';
 import { formatDiagnostics, formatReport, formatSimulation } from './report';
 import { simulateSource, SimulationInputError } from '../core/numeric/runner';
+import { EXPERIMENT_USAGE, experimentCommand, ExperimentUsageError } from './experiment';
 
 const USAGE = `usage: noether <command> [options]
 
@@ -14,6 +15,7 @@ commands:
   simulate FILE [--json] [--steps N] [--chains K] [--seed S] [--workers W] [--run I]
                             run the file's train lines (or line I, 0-based) with many chains and
                             set theory beside measurement
+${EXPERIMENT_USAGE}
 
 exit codes: 0 success, 1 the file has errors, 2 usage error`;
 
@@ -110,6 +112,13 @@ async function simulateCommand(rest: string[], out: (s: string) => void, err: (s
 }
 
 export async function mainAsync(argv: string[], out: (s: string) => void, err: (s: string) => void): Promise<number> {
+  if (argv[0] === 'experiment') {
+    try {
+      return await experimentCommand(argv.slice(1), out, err);
+    } catch (e) {
+      return reportError(e instanceof ExperimentUsageError ? new UsageError(e.message) : e, err);
+    }
+  }
   if (argv[0] === 'simulate') {
     try {
       return await simulateCommand(argv.slice(1), out, err);

@@ -57,8 +57,11 @@ export interface ChainBatch {
   gdGradient?: string;
 }
 
-/** Predicted-drift evaluation is costly without closed forms: limit it to this many chains. */
-const DRIFT_CHAINS = 8;
+/**
+ * Without a closed form, predicting the drift costs a Monte Carlo average per chain: then only this
+ * many chains per worker predict it (their mean estimates the mean over all chains).
+ */
+const MC_DRIFT_CHAINS = 8;
 const MC_DRIFT_SAMPLES = 32;
 const HESSIAN_MAX_COMPONENTS = 40;
 /** A kernel call runs at most this many steps, so that cancellation is seen within ~100 ms. */
@@ -139,7 +142,7 @@ export function evalForm(f: SparseForm, x: ArrayLike<number>): number {
 }
 
 /** Evaluates law (C)'s drift −2γC + η(κ tr(AΣ) + ∇LᵀA∇L) for every symmetry at θ. */
-function driftPredictor(model: Model, syms: KernelSymmetry[], spec: TrainSpec, kappa: number, rows?: Float64Array): ((theta: Float64Array) => number[]) | undefined {
+function driftPredictor(model: Model, syms: KernelSymmetry[], spec: TrainSpec, kappa: number, rows?: Float64Array): { predict: (theta: Float64Array) => number[]; exact: boolean } {
   const g = model.graph;
   const n = model.components.length;
   const grads = gradient(g, model.loss, model.paramNodes);
@@ -162,9 +165,12 @@ function driftPredictor(model: Model, syms: KernelSymmetry[], spec: TrainSpec, k
   if (exact) {
     const ev = compileEvaluator(g, exact);
     const out = new Float64Array(exact.length);
-    return (th) => {
-      ev(th, [], out);
-      return finish(th, out.subarray(0, n), out.subarray(n));
+    return {
+      exact: true,
+      predict: (th) => {
+        ev(th, [], out);
+        return finish(th, out.subarray(0, n), out.subarray(n));
+      },
     };
   }
   // Monte Carlo (or the exact average over a small finite set) with a fixed sample.
@@ -174,15 +180,19 @@ function driftPredictor(model: Model, syms: KernelSymmetry[], spec: TrainSpec, k
   const out = new Float64Array(n + qNodes.length);
   const meanG = new Float64Array(n);
   const meanQ = new Float64Array(qNodes.length);
-  return (th) => {
-    meanG.fill(0);
-    meanQ.fill(0);
-    for (let e = 0; e < count; e++) {
-      ev(th, sample.subarray(e * dim, (e + 1) * dim), out);
-      for (let i = 0; i < n; i++) meanG[i] += out[i] / count;
-      for (let k = 0; k < qNodes.length; k++) meanQ[k] += out[n + k] / count;
-    }
-    return finish(th, meanG, meanQ);
+  return {
+    // The exact average over a finite set is as good as a closed form.
+    exact: rows !== undefined && count === rows.length / Math.max(1, dim),
+    predict: (th) => {
+      meanG.fill(0);
+      meanQ.fill(0);
+      for (let e = 0; e < count; e++) {
+        ev(th, sample.subarray(e * dim, (e + 1) * dim), out);
+        for (let i = 0; i < n; i++) meanG[i] += out[i] / count;
+        for (let k = 0; k < qNodes.length; k++) meanQ[k] += out[n + k] / count;
+      }
+      return finish(th, meanG, meanQ);
+    },
   };
 }
 
@@ -354,7 +364,9 @@ export function runChains(job: ChainJob, onSegment?: (b: ChainBatch) => void, sh
   const nsym = job.symmetries.length;
   const states = job.chains.map((c) => newChainState(model, c, spec.seed, rows));
   const alive = job.chains.map(() => true);
-  const predict = job.kappa === null ? undefined : driftPredictor(model, job.symmetries, spec, job.kappa, rows);
+  const predictor = job.kappa === null ? undefined : driftPredictor(model, job.symmetries, spec, job.kappa, rows);
+  const predict = predictor?.predict;
+  const predictIsExact = predictor?.exact ?? false;
   const hasChain0 = job.chains.includes(0);
   const probe = hasChain0 ? hessianProbe(model, rows) : undefined;
   const K = Math.min(n, job.statComponents);
@@ -398,7 +410,7 @@ export function runChains(job: ChainJob, onSegment?: (b: ChainBatch) => void, sh
         cs[j] += c;
         cq[j] += c * c;
       });
-      if (predict && dc < DRIFT_CHAINS) {
+      if (predict && (predictIsExact || dc < MC_DRIFT_CHAINS)) {
         const d = predict(st.theta);
         d.forEach((x, j) => (ds[j] += x));
         dc++;

@@ -241,17 +241,24 @@ export function buildRun(
       const c = sumOver((b) => b.driftPredCount, k);
       return kappa === null || c === 0 ? null : sumOver((b) => b.driftPredSum[j], k) / c;
     });
-    const predicted: (number | null)[] = [];
+    // Law (C) summed over steps: C changes by η·d(θ_t) per step, so the prediction is η Σ_t d_t.
+    // Between record points we integrate by the trapezoid rule and add the Euler–Maclaurin
+    // endpoint term η (d_0 − d_k)/2 that turns the integral into the per-step sum.
+    const integral: (number | null)[] = [];
     for (let k = 0; k < records; k++) {
-      if (k === 0) predicted.push(kappa === null ? null : m[0]);
+      if (k === 0) integral.push(kappa === null ? null : 0);
       else {
-        // Trapezoidal integration of (C) between record points.
-        const prev = predicted[k - 1];
+        const prev = integral[k - 1];
         const d0 = predDrift[k - 1];
         const d1 = predDrift[k] ?? d0;
-        predicted.push(prev === null || d0 === null || d1 === null ? null : prev + spec.lr * (steps[k] - steps[k - 1]) * 0.5 * (d0 + d1));
+        integral.push(prev === null || d0 === null || d1 === null ? null : prev + spec.lr * (steps[k] - steps[k - 1]) * 0.5 * (d0 + d1));
       }
     }
+    const predicted = integral.map((I, k) => {
+      const d0 = predDrift[0];
+      const dk = predDrift[k];
+      return I === null || d0 === null || dk === null ? null : m[0] + I + (k === 0 ? 0 : (spec.lr * (d0 - dk)) / 2);
+    });
     const measured = range(Math.max(0, records - 1)).map((k) => (m[k + 1] - m[k]) / (spec.lr * (steps[k + 1] - steps[k])));
     return { mean: m, std: sd, predicted, drift: { measured, predicted: predDrift.slice(0, Math.max(0, records - 1)).map((x) => x ?? NaN) } };
   });

@@ -15,6 +15,7 @@ import { equilibriumText } from '../hover/format';
 import { statementLines } from '../hover/locate';
 import { buildReport, reportMarkdown } from '../report/report';
 import { withDefaults } from '../simulation/runService';
+import { runExperiment } from './runExperiment';
 
 export type CommandFactory = (ctx: Ctx) => (...args: any[]) => unknown;
 
@@ -199,6 +200,7 @@ export const COMMANDS: Record<string, CommandFactory> = {
   'noetherLab.stopRun': stopRun,
   'noetherLab.exportReport': exportReport,
   'noetherLab.showPanel': showPanel,
+  'noetherLab.runExperiment': runExperiment,
 };
 
 /** Buttons in the panel's webview → commands. */

@@ -1,0 +1,49 @@
+// Experiments 5–8 at the small size: each passes every check, reports figures, and its statistical
+// checks carry real (positive, finite) standard errors, so a pass means something.
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { checkSource } from '../../src/core/lang/check';
+import { deepDiagonal } from '../../src/core/experiments/deepDiagonal';
+import { escape, kestenIndex, wls } from '../../src/core/experiments/escape';
+import { noiseCurvature } from '../../src/core/experiments/noiseCurvature';
+import { sharpness } from '../../src/core/experiments/sharpness';
+import { lossReader } from '../../src/core/experiments/files';
+import { findExperiment } from '../../src/core/experiments/registry';
+import { Experiment } from '../../src/core/experiments/types';
+
+const readLoss = lossReader();
+
+test('Kesten index: β = 2 exactly where the second moment diverges (η(1 + 2/B) = 2 for unit-variance data)', () => {
+  assert.ok(Math.abs(kestenIndex(1, 2) - 2) < 1e-6, `β(η = 1, B = 2) = ${kestenIndex(1, 2)}`);
+  assert.ok(Math.abs(kestenIndex(0.5, 1) - 2.904) < 2e-3, `β(0.5, 1) = ${kestenIndex(0.5, 1)} (PAPERS.md table: 2.90)`);
+});
+
+test('weighted least squares recovers a line and its χ²', () => {
+  const f = wls([0, 1, 2, 3], [1, 3, 5, 7], [0.1, 0.1, 0.1, 0.1]);
+  assert.ok(Math.abs(f.slope - 2) < 1e-12 && Math.abs(f.intercept - 1) < 1e-12 && f.chi2 < 1e-20 && f.dof === 2);
+  assert.ok(Math.abs(f.slopeSe - 0.1 / Math.sqrt(5)) < 1e-12);
+});
+
+for (const exp of [deepDiagonal, escape, noiseCurvature, sharpness] as Experiment[]) {
+  test(`experiment ${exp.name} (small) passes with non-trivial standard errors`, async () => {
+    assert.equal(findExperiment(exp.name), exp, 'registered');
+    for (const f of exp.lossFiles) {
+      const r = checkSource(readLoss(f), {});
+      assert.ok(r.model, `${f}: ${r.diagnostics.map((d) => d.message).join('; ')}`);
+    }
+    const started = Date.now();
+    const res = await exp.run({ size: 'small', readLoss });
+    const seconds = (Date.now() - started) / 1000;
+    const failed = res.checks.filter((c) => !c.pass).map((c) => `${c.name}: predicted ${c.predicted}, measured ${c.measured} ± ${c.stdErr} (tolerance ${c.tolerance})`);
+    assert.deepEqual(failed, [], 'every check passes');
+    assert.ok(res.pass && res.checks.length >= 5, `${res.checks.length} checks`);
+    assert.ok(res.figures.length >= 1 && res.figures.every((f) => f.series.length > 0 && f.series.every((s) => s.x.length === s.y.length)));
+    assert.ok(res.notes.length >= 2);
+    for (const c of res.checks) assert.ok(Number.isFinite(c.stdErr) && c.stdErr >= 0 && Number.isFinite(c.tolerance), `${c.name}: stdErr ${c.stdErr}`);
+    const statistical = res.checks.filter((c) => c.stdErr > 0);
+    assert.ok(statistical.length >= 2, 'statistical checks with positive standard errors');
+    // Standard errors small enough to be informative: below the scale of the measured quantity.
+    for (const c of statistical) assert.ok(c.stdErr <= Math.max(Math.abs(c.measured), Math.abs(c.predicted), 1e-3), `${c.name}: SE ${c.stdErr} vs ${c.measured}`);
+    assert.ok(seconds < 60, `${exp.name} took ${seconds} s`);
+  });
+}
