@@ -162,4 +162,17 @@ suite('Noether Lab: commands, panel and side view', () => {
       assert.match(fs.readFileSync(w2.markdown, 'utf8'), /\| run \| optimizer \|/);
     }
   });
+
+  test('Run Experiment runs a named experiment and writes its JSON and HTML report into the workspace', async function () {
+    this.timeout(120_000);
+    const results = await vscode.commands.executeCommand<{ name: string; pass: boolean; checks: unknown[] }[]>('noetherLab.runExperiment', 'noise-curvature', 'small');
+    assert.ok(results && results.length === 1, 'one result');
+    assert.strictEqual(results[0].name, 'noise-curvature');
+    assert.ok(results[0].checks.length > 0 && results[0].pass, 'its checks pass');
+    const folder = vscode.workspace.workspaceFolders![0].uri.fsPath;
+    const json = path.join(folder, 'noether-report', 'noise-curvature.json');
+    const html = path.join(folder, 'noether-report', 'noise-curvature.html');
+    assert.ok(fs.existsSync(json) && fs.existsSync(html), 'report written');
+    assert.match(fs.readFileSync(html, 'utf8'), /<svg/);
+  });
 });
