@@ -307,7 +307,7 @@ export function buildRun(
       finalStd: chargeSeries[j].std[lastK],
       predictedEquilibrium: equilibria[j],
     })),
-    lawResidual: kappa === null ? NaN : Math.max(...batches.map((b) => b.lawResidual)),
+    lawResidual: kappa === null || nsym === 0 ? NaN : Math.max(...batches.map((b) => b.lawResidual)),
     series: {
       steps,
       lossMean,

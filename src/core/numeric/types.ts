@@ -73,7 +73,7 @@ export interface RunResult {
     histograms: Record<string, Histogram>;
   };
   charges: ChargeSummary[];
-  /** Largest relative residual of the exact per-step law (D) over the run (rounding level). */
+  /** Largest relative residual of the exact per-step law (D) over the run (rounding level); NaN (null in JSON) when there is no law to check: no symmetry, or momentum/Adam. */
   lawResidual: number;
   series: Series;
   /** Escape experiments: first-passage step per chain (null: did not escape). */
