@@ -209,3 +209,55 @@ describe('Noether Lab in the VS Code workbench (e2e)', { timeout: 10 * 60_000 },
     }
   });
 });
+
+describe('Noether Lab in an untrusted workspace (e2e, workspace trust on)', { timeout: 5 * 60_000 }, () => {
+  let browser: Browser;
+  let srv: { port: number; stop(): Promise<void> };
+  const work = path.join(WORK, 'untrusted');
+  const workspace = path.join(work, 'workspace');
+
+  before(async () => {
+    fs.rmSync(work, { recursive: true, force: true });
+    fs.mkdirSync(workspace, { recursive: true });
+    fs.writeFileSync(path.join(workspace, 'quick-run.loss'), QUICK_RUN);
+    srv = await server.startServer({ userDataDir: path.join(work, 'user-data'), extensionsDir: path.join(work, 'extensions') });
+    browser = await server.launchBrowser();
+  });
+
+  after(async () => {
+    await browser?.close().catch(() => undefined);
+    await srv?.stop();
+  });
+
+  it('keeps analysis and hovers, but refuses to run a simulation', async () => {
+    const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+    try {
+      await page.goto(server.workbenchUrl(srv.port, { folder: workspace, extensionDevelopmentPath: ROOT }));
+      await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
+      // A folder nobody has trusted opens in Restricted Mode (should VS Code ask instead, answer no).
+      await poll('Restricted Mode', async () => {
+        const no = page.getByRole('button', { name: /No, I don.t trust the authors/ });
+        if (await no.isVisible().catch(() => false)) await no.click();
+        return page.locator('.statusbar', { hasText: 'Restricted Mode' }).isVisible();
+      });
+      const item = page.getByRole('treeitem', { name: 'quick-run.loss' });
+      if (!(await item.isVisible().catch(() => false))) await page.keyboard.press('Control+Shift+E');
+      await item.waitFor({ state: 'visible', timeout: 30_000 });
+      await item.dblclick();
+      // The analysis still runs (nothing from the file is executed): its CodeLens appears.
+      await page.locator('.codelens-decoration', { hasText: '1 symmetry: rescaling' }).waitFor({ state: 'visible', timeout: 30_000 });
+      await clearNotifications(page);
+      await page.locator('.codelens-decoration a', { hasText: 'Run sgd' }).first().click({ timeout: 30_000 });
+      await poll('the untrusted-workspace warning', async () => /simulations are disabled in an untrusted workspace/.test(await notificationsText(page)), 30_000);
+      // The panel still shows the analysis.
+      await frameWithText(page, 'Symmetries and Noether charges');
+      await sleep(1000);
+      await page.screenshot({ path: path.join(RESULTS, 'e2e-untrusted.png') });
+    } catch (e) {
+      await page.screenshot({ path: path.join(RESULTS, 'e2e-failure-untrusted.png') }).catch(() => undefined);
+      throw e;
+    } finally {
+      await page.close();
+    }
+  });
+});
