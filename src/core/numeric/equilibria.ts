@@ -19,8 +19,14 @@ export function predictedEquilibria(model: Model, symmetries: KernelSymmetry[], 
     if (sol.kind !== 'root') return null;
     const p = orbitPoint(terms, theta0, sol.lambda);
     let c = 0;
-    for (let i = 0; i < p.length; i++) for (let j = 0; j < p.length; j++) c += p[i] * s.matrix[i][j] * p[j];
-    return c;
+    let scale = 0;
+    for (let i = 0; i < p.length; i++) {
+      for (let j = 0; j < p.length; j++) {
+        c += p[i] * s.matrix[i][j] * p[j];
+        scale += Math.abs(p[i] * s.matrix[i][j] * p[j]);
+      }
+    }
+    return Math.abs(c) <= 1e-12 * scale ? 0 : c; // rounding level of its terms: exactly balanced
   });
 }
 
