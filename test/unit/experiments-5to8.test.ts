@@ -47,3 +47,21 @@ for (const exp of [deepDiagonal, escape, noiseCurvature, sharpness] as Experimen
     assert.ok(seconds < 60, `${exp.name} took ${seconds} s`);
   });
 }
+
+test('the exact mean exit time of the escape experiment matches 4096 simulated chains', async () => {
+  const { exactMeanExitSteps } = await import('../../src/core/experiments/escape');
+  const { simulateSource } = await import('../../src/core/numeric/runner');
+  const fs = await import('node:fs');
+  const path = await import('node:path');
+  const src = fs.readFileSync(path.join(__dirname, '..', '..', '..', 'experiments', 'escape.loss'), 'utf8');
+  // The discretisation converges: 201 against 401 cells agree to 0.1%.
+  const fine = exactMeanExitSteps(0.5, 1, 2, 401);
+  const mid = exactMeanExitSteps(0.5, 1, 2, 201);
+  assert.ok(Math.abs(fine - mid) < 1e-3 * fine, `${mid} vs ${fine}`);
+  const run = (await simulateSource(src, { workers: 2, trains: [{ lr: 0.5, batch: 1, chains: 4096, seed: 77 }], escape: { component: 'w', above: 2, below: -2 } })).runs[0];
+  const t = run.firstPassage!.filter((x): x is number => x !== null);
+  assert.equal(t.length, 4096);
+  const m = t.reduce((a, b) => a + b, 0) / t.length;
+  const se = Math.sqrt(t.reduce((a, b) => a + (b - m) ** 2, 0) / (t.length - 1) / t.length);
+  assert.ok(Math.abs(m - mid) < 4 * se, `simulated ${m} ± ${se} steps vs exact ${mid}`);
+});

@@ -11,6 +11,7 @@
 // loss ratio (the log-barrier log c), exactly in discrete time. Paper (d) predicts the same form with
 // exponent φ = B/(η h*) + 1/2 from the decoupling approximation Σ ≈ 2L·H; the SDE with the exact
 // noise 2w² + 1 gives φ = (1 + B/η)/2; Arrhenius (additive noise) gives log E[τ] linear in ΔL.
+import { Matrix, solve } from 'ml-matrix';
 import { simulateSource } from '../numeric/runner';
 import { check, Z } from './stats';
 import { ExperimentCancelled, result, stages } from './common';
@@ -147,6 +148,51 @@ export async function runSim(ctx: ExperimentContext, source: string, file: strin
 
 // ---------------------------------------------------------------------------------------------
 
+/** erfc(x), |relative error| < 1.2e-7 (Numerical Recipes' Chebyshev fit). */
+function erfc(x: number): number {
+  const z = Math.abs(x);
+  const t = 1 / (1 + 0.5 * z);
+  const r = t * Math.exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))));
+  return x >= 0 ? r : 2 - r;
+}
+
+/**
+ * The exact mean exit time (in steps) of the SGD chain w' = (1 − η ĥ) w + η ĝ₀ from w = 0 out of
+ * [−r, r]: given ĥ = s² (s² ~ χ²_B / B), w' is Gaussian with mean (1 − η s²) w and standard deviation
+ * η s/√B, so the one-step kernel is a 1-D integral. m(w) = 1 + ∫ p(w'|w) m(w') dw' is solved on N
+ * cells of [−r, r] (cell-averaged kernel: exact probabilities of landing in each cell, so the
+ * singular density at s → 0 is harmless), with M Simpson nodes in s. No asymptotics: this is the
+ * prediction at every finite c, which the Kesten exponent only describes as c → ∞.
+ */
+export function exactMeanExitSteps(eta: number, B: number, r: number, N = 201, M = 200): number {
+  const logc = Math.log(2) + (B / 2) * Math.log(B / 2) - logGamma(B / 2);
+  const top = Math.sqrt(80 / B) + 2;
+  const h = top / M;
+  const nodes: { a: number; sd: number; w: number }[] = [];
+  for (let k = 0; k <= M; k++) {
+    const sv = k * h;
+    const simpsonWeight = ((k === 0 || k === M ? 1 : k % 2 ? 4 : 2) * h) / 3;
+    const density = sv === 0 ? (B === 1 ? Math.exp(logc) : 0) : Math.exp(logc + (B - 1) * Math.log(sv) - (B * sv * sv) / 2);
+    if (simpsonWeight * density > 0) nodes.push({ a: 1 - eta * sv * sv, sd: (eta * sv) / Math.sqrt(B), w: simpsonWeight * density });
+  }
+  const edges = Array.from({ length: N + 1 }, (_, j) => -r + (2 * r * j) / N);
+  const cdf = (x: number, mu: number, sd: number) => (sd > 0 ? 0.5 * erfc(-(x - mu) / (sd * Math.SQRT2)) : x >= mu ? 1 : 0);
+  const A = Matrix.eye(N);
+  for (let i = 0; i < N; i++) {
+    const wi = -r + (2 * r * (i + 0.5)) / N;
+    for (const nd of nodes) {
+      const mu = nd.a * wi;
+      let prev = cdf(edges[0], mu, nd.sd);
+      for (let j = 0; j < N; j++) {
+        const cur = cdf(edges[j + 1], mu, nd.sd);
+        A.set(i, j, A.get(i, j) - nd.w * (cur - prev));
+        prev = cur;
+      }
+    }
+  }
+  return solve(A, Matrix.ones(N, 1)).get((N - 1) / 2, 0);
+}
+
 const RADII = [2, 2 * Math.SQRT2, 4, 4 * Math.SQRT2, 8];
 /** Thresholds in the fits: c = 1 + r² ≥ 9 (the Kesten law is asymptotic in r; r = 2 is shown, not fitted). */
 const FIT_FROM = 1;
@@ -172,15 +218,24 @@ export const escape: Experiment = {
     const notes: string[] = [];
     const rateSeries: FigureSeries[] = [];
     const expo: { T: number; invT: number; phi: number; se: number; kesten: number; B: number }[] = [];
+    const exactExpo: { invT: number; phi: number; B: number }[] = [];
     const logc = RADII.map((r) => Math.log(1 + r * r));
     const dL = RADII.map((r) => (r * r) / 2);
-    for (const [eta, B] of settings) {
+    for (const [si, [eta, B]] of settings.entries()) {
       const tag = `η = ${eta}, B = ${B}`;
       const logTau: number[] = [];
       const logTauSe: number[] = [];
+      const exactTau: number[] = [];
+      const exactErr: number[] = [];
+      const measuredTau: number[] = [];
+      const measuredSe: number[] = [];
       let censored = 0;
-      for (const r of RADII) {
-        const sim = await runSim(ctx, source, 'escape.loss', { trains: [{ lr: eta, batch: B, chains }], escape: { component: 'w', above: r, below: -r } }, false);
+      for (const [ri, r] of RADII.entries()) {
+        // A seed of its own per (setting, radius): with one shared seed every chain would follow the
+        // same path for every radius, the E[τ] at different c would be correlated, and the χ² of the
+        // fits (which treat the points as independent) would mean nothing.
+        const seed = 1000 + 16 * si + ri;
+        const sim = await runSim(ctx, source, 'escape.loss', { trains: [{ lr: eta, batch: B, chains, seed }], escape: { component: 'w', above: r, below: -r } }, false);
         progress.sub(`escape ${tag}, r = ${fmt(r)}`)(1);
         const fp = sim.runs[0].firstPassage ?? [];
         const times = fp.filter((t): t is number => t !== null);
@@ -190,22 +245,46 @@ export const escape: Experiment = {
         // Time in units t = η·steps; the standard error of log E[τ] by the delta method.
         logTau.push(Math.log(eta * m));
         logTauSe.push(sd / Math.sqrt(times.length) / m);
+        // The exact prediction, and its discretisation error (N = 201 against N = 101 cells).
+        const fine = exactMeanExitSteps(eta, B, r, 201);
+        const coarse = exactMeanExitSteps(eta, B, r, 101);
+        exactTau.push(fine);
+        exactErr.push(Math.abs(fine - coarse));
+        measuredTau.push(m);
+        measuredSe.push(sd / Math.sqrt(times.length));
       }
+      // Every c at once: χ² of the measured mean exit times against the exact ones.
+      let chi2 = 0;
+      for (let k = 0; k < RADII.length; k++) chi2 += ((measuredTau[k] - exactTau[k]) / Math.hypot(measuredSe[k], exactErr[k])) ** 2;
+      checks.push(
+        fitAccepted(
+          `${tag}: E[τ] at every c against the exact discrete-time mean exit time (χ²/dof)`,
+          { intercept: 0, slope: 0, interceptSe: 0, slopeSe: 0, chi2, dof: RADII.length },
+          `exact: ${exactTau.map((v) => fmt(v)).join(', ')} steps; measured: ${measuredTau.map((v, k) => `${fmt(v)} ± ${fmt(measuredSe[k], 2)}`).join(', ')} (one independent run per c)`,
+        ),
+      );
       if (censored > 0) notes.push(`${tag}: ${censored} chains did not escape within the step limit (their times are left out; the mean is then biased low).`);
       const fx = (xs: number[]) => xs.slice(FIT_FROM);
       const power = wls(fx(logc), fx(logTau), fx(logTauSe));
       const arrhenius = wls(fx(dL), fx(logTau), fx(logTauSe));
       const beta = kestenIndex(eta, B);
+      // The exponent over the same c range from the exact exit times (same weights), and its
+      // discretisation error from the coarse solution: the finite-c counterpart of β/2.
+      const exactLog = exactTau.map((v) => Math.log(eta * v));
+      const exactPower = wls(fx(logc), fx(exactLog), fx(logTauSe));
+      const exactPowerCoarse = wls(fx(logc), fx(exactTau.map((v, k) => Math.log(eta * Math.max(1e-300, v - exactErr[k])))), fx(logTauSe));
       expo.push({ T: eta / B, invT: B / eta, phi: power.slope, se: power.slopeSe, kesten: beta / 2, B });
+      exactExpo.push({ invT: B / eta, phi: exactPower.slope, B });
       checks.push(
         check(
-          `${tag}: power-law exponent φ of E[τ] ∝ c^φ against the Kesten index β/2`,
-          beta / 2,
+          `${tag}: power-law exponent φ of E[τ] ∝ c^φ against the exact exit times' exponent`,
+          exactPower.slope,
           power.slope,
           power.slopeSe,
           Z,
-          0,
-          `weighted least-squares slope of log E[τ] on log c over c ∈ [${fmt(1 + RADII[FIT_FROM] ** 2)}, ${fmt(1 + RADII[RADII.length - 1] ** 2)}]; β = ${fmt(beta, 4)} solves E|1 − ηĥ|^β = 1 (asymptotic in c); paper (d) predicts φ = B/(ηh*) + 1/2 = ${fmt(B / eta + 0.5)}`,
+          Math.abs(exactPower.slope - exactPowerCoarse.slope),
+          `weighted least-squares slope of log E[τ] on log c over c ∈ [${fmt(1 + RADII[FIT_FROM] ** 2)}, ${fmt(1 + RADII[RADII.length - 1] ** 2)}], measured and exact; ` +
+            `the Kesten index gives the c → ∞ limit β/2 = ${fmt(beta / 2)} (β solves E|1 − ηĥ|^β = 1); paper (d) predicts φ = B/(ηh*) + 1/2 = ${fmt(B / eta + 0.5)}`,
         ),
       );
       checks.push(fitAccepted(`${tag}: power law in the loss ratio fits (χ²/dof)`, power));
@@ -213,8 +292,9 @@ export const escape: Experiment = {
       rateSeries.push({ name: `${tag}: measured`, x: RADII.map((r) => 1 + r * r), y: logTau.map((v) => Math.exp(-v)), yErr: logTauSe.map((s, i) => s * Math.exp(-logTau[i])), style: 'points' });
       rateSeries.push({ name: `${tag}: power-law fit`, x: RADII.map((r) => 1 + r * r), y: logc.map((l) => Math.exp(-(power.intercept + power.slope * l))), style: 'line' });
       rateSeries.push({ name: `${tag}: Arrhenius fit`, x: RADII.map((r) => 1 + r * r), y: dL.map((l) => Math.exp(-(arrhenius.intercept + arrhenius.slope * l))), style: 'dashed' });
+      rateSeries.push({ name: `${tag}: exact (discrete-time kernel)`, x: RADII.map((r) => 1 + r * r), y: exactTau.map((v) => 1 / (eta * v)), style: 'dashed' });
       notes.push(
-        `${tag} (T = η/B = ${fmt(eta / B)}): φ = ${fmt(power.slope)} ± ${fmt(power.slopeSe, 2)} (Kesten β/2 = ${fmt(beta / 2)}; paper (d) ${fmt(B / eta + 0.5)}; exact-noise SDE ${fmt((1 + B / eta) / 2)}); ` +
+        `${tag} (T = η/B = ${fmt(eta / B)}): φ = ${fmt(power.slope)} ± ${fmt(power.slopeSe, 2)} (exact exit times over the same c: ${fmt(exactPower.slope)}; Kesten β/2 = ${fmt(beta / 2)}; paper (d) ${fmt(B / eta + 0.5)}; exact-noise SDE ${fmt((1 + B / eta) / 2)}); ` +
           `χ²/dof power law ${fmt(power.chi2 / power.dof)}, Arrhenius ${fmt(arrhenius.chi2 / arrhenius.dof)}; E[τ] from ${fmt(Math.exp(logTau[0]))} to ${fmt(Math.exp(logTau[logTau.length - 1]))} (t = η·steps).`,
       );
     }
@@ -226,6 +306,8 @@ export const escape: Experiment = {
       expoSeries.push({ name: `Kesten β/2 (exact discrete time), B = ${B}`, x: g.map((p) => p.invT), y: g.map((p) => p.v), style: 'line' });
       const pts = expo.filter((e) => e.B === B);
       expoSeries.push({ name: `measured φ, B = ${B}`, x: pts.map((p) => p.invT), y: pts.map((p) => p.phi), yErr: pts.map((p) => p.se), style: 'points' });
+      const ex = exactExpo.filter((e) => e.B === B).sort((a, b) => a.invT - b.invT);
+      expoSeries.push({ name: `exact exit times over the fitted c, B = ${B}`, x: ex.map((p) => p.invT), y: ex.map((p) => p.phi), style: 'dashed' });
     }
     const xs = expo.map((e) => e.invT).sort((a, b) => a - b);
     expoSeries.push({ name: 'paper (d): B/(ηh*) + 1/2', x: xs, y: xs.map((v) => v + 0.5), style: 'dashed' });
