@@ -261,3 +261,54 @@ describe('Noether Lab in an untrusted workspace (e2e, workspace trust on)', { ti
     }
   });
 });
+
+describe('the packaged .vsix, installed into VS Code (e2e)', { timeout: 6 * 60_000 }, () => {
+  let browser: Browser;
+  let srv: { port: number; stop(): Promise<void> };
+  const work = path.join(WORK, 'vsix');
+  const workspace = path.join(work, 'workspace');
+  const extensions = path.join(work, 'extensions');
+
+  before(async () => {
+    fs.rmSync(work, { recursive: true, force: true });
+    fs.mkdirSync(workspace, { recursive: true });
+    fs.cpSync(path.join(ROOT, 'examples'), workspace, { recursive: true });
+    // Package exactly as a user would get it, then install it with VS Code's own CLI.
+    const { execFileSync } = await import('child_process');
+    const vsix = path.join(work, 'noether-lab.vsix');
+    execFileSync('npx', ['vsce', 'package', '--no-dependencies', '--allow-missing-repository', '--readme-path', 'docs/EXTENSION.md', '--out', vsix], { cwd: ROOT, stdio: 'pipe', input: '' });
+    const serverMain = (require(path.join(ROOT, 'scripts', 'vscode-server.js')) as { SERVER_MAIN: string }).SERVER_MAIN;
+    const out = execFileSync(process.execPath, [serverMain, '--install-extension', vsix, '--extensions-dir', extensions, '--user-data-dir', path.join(work, 'user-data'), '--accept-server-license-terms'], { encoding: 'utf8' });
+    assert.match(out, /successfully installed/);
+    srv = await server.startServer({ userDataDir: path.join(work, 'user-data'), extensionsDir: extensions, disableWorkspaceTrust: true });
+    browser = await server.launchBrowser();
+  });
+
+  after(async () => {
+    await browser?.close().catch(() => undefined);
+    await srv?.stop();
+  });
+
+  it('activates from the installed package: CodeLens, analysis and the panel', async () => {
+    const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+    try {
+      await page.goto(server.workbenchUrl(srv.port, { folder: workspace }));
+      await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
+      const item = page.getByRole('treeitem', { name: 'two-layer-matrix.loss' });
+      if (!(await item.isVisible().catch(() => false))) await page.keyboard.press('Control+Shift+E');
+      await item.waitFor({ state: 'visible', timeout: 30_000 });
+      await item.dblclick();
+      await page.locator('.codelens-decoration', { hasText: '6 symmetries' }).waitFor({ state: 'visible', timeout: 60_000 });
+      await runCommand(page, 'Noether Lab: Analyze');
+      const panel = await frameWithText(page, 'Symmetries and Noether charges');
+      assert.match(await panel.evaluate<string>('document.body.innerText'), /linear/);
+      await sleep(1000);
+      await page.screenshot({ path: path.join(RESULTS, 'e2e-vsix.png') });
+    } catch (e) {
+      await page.screenshot({ path: path.join(RESULTS, 'e2e-failure-vsix.png') }).catch(() => undefined);
+      throw e;
+    } finally {
+      await page.close();
+    }
+  });
+});
