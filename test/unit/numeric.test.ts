@@ -204,3 +204,14 @@ test('large models: tr H and λ_max from Hessian-vector products match the exact
   const exactTrace = a.reduce((x, y) => x + y, 0);
   assert.ok(tr.every((t) => Math.abs(t - exactTrace) < 1e-9 * exactTrace), `tr H ${tr[0]} vs ${exactTrace}`);
 });
+
+test('a stale worker bundle is refused with a clear message, not misread', async () => {
+  const fs = await import('node:fs');
+  const os = await import('node:os');
+  const path = await import('node:path');
+  // A worker that answers like a bundle built before the protocol field existed.
+  const stale = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'noether-stale-')), 'simWorker.js');
+  fs.writeFileSync(stale, "const { parentPort } = require('worker_threads'); parentPort.postMessage({ type: 'done', batch: {} });\n");
+  const src = readExample('two-layer-scalar.loss');
+  await assert.rejects(simulateSource(src, { workers: 1, run: 0, steps: 100, chains: 1, workerScript: stale }), /out of date; rebuild with `npm run build`/);
+});

@@ -15,7 +15,14 @@ import { Rng, STREAM_ANALYSIS, STREAM_DATA } from './rng';
 import { Divergence } from './types';
 import { predictedEquilibria } from './equilibria';
 
+/**
+ * Bumped whenever the job or batch shape changes: a worker bundle built from older sources
+ * refuses the job instead of silently returning a batch the runner misreads.
+ */
+export const ENGINE_PROTOCOL = 3;
+
 export interface ChainJob {
+  protocol: number;
   source: string;
   /** Contents of the data files the source names (workers cannot assume the same file system view). */
   files: Record<string, string>;

@@ -9,7 +9,7 @@ import { checkSource } from '../lang/check';
 import { Model, TrainSpec } from '../lang/model';
 import { analyzeModel, AnalysisResult } from '../analysis/analyze';
 import { initialPoint } from '../analysis/points';
-import { ChainBatch, ChainJob, runChains } from './chains';
+import { ChainBatch, ChainJob, ENGINE_PROTOCOL, runChains } from './chains';
 import { KernelSymmetry } from './kernel';
 import { Histogram, RunResult, SimulationProgress, SimulationResult } from './types';
 
@@ -134,6 +134,7 @@ async function simulateRun(
     escape = { index, above: opts.escape.above, below: opts.escape.below };
   }
   const jobs: ChainJob[] = chainSets.map((chains) => ({
+    protocol: ENGINE_PROTOCOL,
     source, files, runIndex, spec, symmetries, chains, recordEvery, burnin, statComponents: STAT_COMPONENTS, kappa, escape,
   }));
   const started = Date.now();
@@ -178,7 +179,12 @@ async function simulateRun(
           (job, w) =>
             new Promise<ChainBatch>((resolve, reject) => {
               const worker = new Worker(script, { workerData: { job, stop } });
-              worker.on('message', (msg: { type: string; batch?: ChainBatch; message?: string }) => {
+              worker.on('message', (msg: { type: string; batch?: ChainBatch; message?: string; protocol?: number }) => {
+                if ((msg.type === 'segment' || msg.type === 'done') && msg.protocol !== ENGINE_PROTOCOL) {
+                  reject(new Error(`the simulation worker bundle ${script} is out of date; rebuild with \`npm run build\``));
+                  void worker.terminate();
+                  return;
+                }
                 if (msg.type === 'segment' && msg.batch) {
                   latest[w] = msg.batch;
                   progress();
