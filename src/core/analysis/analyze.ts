@@ -9,7 +9,7 @@ import { findSymmetries, gradientFunction, Symmetry, SymmetryKind } from './symm
 import { describeLaws, TrainingConstants } from './laws';
 import { initialPoint } from './points';
 import { CovarianceMethod, noiseCovariance, NoiseCovariance } from './moments';
-import { orbitPoint, orbitTerms, solveEquilibrium } from './equilibrium';
+import { equilibriumOnOrbit, orbitTerms, solveEquilibrium } from './equilibrium';
 
 export interface EquilibriumResult {
   lambda: number;
@@ -85,6 +85,16 @@ function toJsonDiagnostic(d: Diagnostic): AnalysisResult['diagnostics'][number] 
   return out;
 }
 
+/**
+ * κ with Σ_B = κ Σ for one run's minibatches (THEORY.md notation): 1/B for fresh data or sampling
+ * with replacement, (N − B)/(B(N − 1)) without replacement from N examples.
+ */
+export function minibatchNoiseFactor(model: Model, spec: TrainSpec): number {
+  const N = model.dataset?.size;
+  if (spec.sampling === 'without_replacement' && N !== undefined && N > 1) return (N - spec.batch) / (spec.batch * (N - 1));
+  return 1 / spec.batch;
+}
+
 /** The SGD constants the equilibria and laws are stated for. */
 export function trainingConstants(model: Model): TrainingConstants & { basis: string } {
   const sgd = model.trains.find((t) => t.optimizer === 'sgd');
@@ -92,13 +102,8 @@ export function trainingConstants(model: Model): TrainingConstants & { basis: st
   const lr = t?.lr ?? 0.01;
   const batch = t?.batch ?? 1;
   const weightDecay = t?.weightDecay ?? 0;
-  let kappa = 1 / batch;
-  let kappaText = '(1/B)';
-  const N = model.dataset?.size;
-  if (t?.sampling === 'without_replacement' && N !== undefined && N > 1) {
-    kappa = (N - batch) / (batch * (N - 1));
-    kappaText = '(N−B)/(B(N−1))';
-  }
+  const kappa = t ? minibatchNoiseFactor(model, t) : 1 / batch;
+  const kappaText = kappa === 1 / batch ? '(1/B)' : '(N−B)/(B(N−1))';
   const basis = sgd
     ? `the first sgd run (line ${sgd.span.line})`
     : t
@@ -118,11 +123,12 @@ export function analyzeModel(model: Model, base: AnalysisResult): AnalysisResult
   const fn = gradientFunction(model);
   if (model.components.length > MAX_ANALYSIS_COMPONENTS) {
     const s = model.lossSpan;
+    const theta0 = initialPoint(model);
     return {
       ...base,
       components: model.components,
       parameters: model.params.map((p) => ({ name: p.name, shape: p.shape })),
-      initial: Object.fromEntries(model.components.map((c, i) => [c, initialPoint(model)[i]])),
+      initial: Object.fromEntries(model.components.map((c, i) => [c, theta0[i]])),
       diagnostics: [
         ...base.diagnostics,
         {
@@ -180,31 +186,16 @@ function report(s: Symmetry, names: string[], theta: Float64Array, k: TrainingCo
   }
   if (!noise) return out;
   const A = s.matrix as number[][];
-  const terms = orbitTerms(A, theta, noise.cov);
-  const sol = solveEquilibrium(terms, k.lr, k.kappa, k.weightDecay);
-  if (sol.kind !== 'root') {
-    out.equilibriumNote = sol.reason;
+  const eq = equilibriumOnOrbit(A, theta, noise.cov, k.lr, k.kappa, k.weightDecay);
+  if (eq.kind !== 'root') {
+    out.equilibriumNote = eq.reason;
     return out;
   }
-  const point = orbitPoint(terms, theta, sol.lambda);
-  // The charge, with a value at rounding level of its terms reported as 0 (u² = w² exactly, not
-  // −1.7e-16).
-  const charge = (x: ArrayLike<number>) => {
-    let c = 0;
-    let scale = 0;
-    for (let i = 0; i < A.length; i++) {
-      for (let j = 0; j < A.length; j++) {
-        c += x[i] * A[i][j] * x[j];
-        scale += Math.abs(x[i] * A[i][j] * x[j]);
-      }
-    }
-    return Math.abs(c) <= 1e-12 * scale ? 0 : c;
-  };
   out.equilibrium = {
-    lambda: sol.lambda,
-    point: Object.fromEntries(names.map((c, i) => [c, point[i]])),
-    chargeInitial: charge(theta),
-    chargeEquilibrium: charge(point),
+    lambda: eq.lambda,
+    point: Object.fromEntries(names.map((c, i) => [c, eq.point[i]])),
+    chargeInitial: eq.chargeInitial,
+    chargeEquilibrium: eq.chargeEquilibrium,
   };
   if (noise.batches) {
     const lambdas = noise.batches

@@ -102,3 +102,32 @@ export function orbitPoint(t: OrbitTerms, theta: ArrayLike<number>, lambda: numb
   });
   return out;
 }
+
+/** θᵀAθ, reported as 0 when it is at the rounding level of its terms (u² = w² exactly, not −1.7e-16). */
+export function quadraticCharge(A: number[][], x: ArrayLike<number>): number {
+  let c = 0;
+  let scale = 0;
+  for (let i = 0; i < A.length; i++) {
+    const row = A[i];
+    for (let j = 0; j < row.length; j++) {
+      if (row[j] === 0) continue;
+      const t = x[i] * row[j] * x[j];
+      c += t;
+      scale += Math.abs(t);
+    }
+  }
+  return Math.abs(c) <= 1e-12 * scale ? 0 : c;
+}
+
+export type OrbitEquilibrium =
+  | { kind: 'root'; lambda: number; point: number[]; chargeInitial: number; chargeEquilibrium: number }
+  | Exclude<EquilibriumOutcome, { kind: 'root' }>;
+
+/** The noise equilibrium on the orbit of θ for generator A, noise Σ(θ) and SGD constants η, κ, γ. */
+export function equilibriumOnOrbit(A: number[][], theta: ArrayLike<number>, cov: number[][], eta: number, kappa: number, gamma: number): OrbitEquilibrium {
+  const terms = orbitTerms(A, theta, cov);
+  const sol = solveEquilibrium(terms, eta, kappa, gamma);
+  if (sol.kind !== 'root') return sol;
+  const point = orbitPoint(terms, theta, sol.lambda);
+  return { kind: 'root', lambda: sol.lambda, point, chargeInitial: quadraticCharge(A, theta), chargeEquilibrium: quadraticCharge(A, point) };
+}

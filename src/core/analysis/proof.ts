@@ -13,7 +13,7 @@
 //    particular for their true values, so the atomisation is sound.
 // A zero from either prover is also confirmed numerically by the caller: a simplifier can be wrong.
 import { Graph } from '../expr/graph';
-import { directional, localPartials } from '../expr/diff';
+import { localPartials } from '../expr/diff';
 import { compileEvaluator } from '../expr/codegen';
 
 // nerdamer-prime has no types for its CommonJS entry; we use three functions of it.
@@ -31,8 +31,6 @@ interface NerdamerLib {
 export const SYMBOLIC_TIMEOUT_MS = 1500;
 /** Longest string handed to nerdamer: past this its expansion is hopeless within the timeout. */
 const MAX_SYMBOLIC_CHARS = 60_000;
-
-export type ProofMethod = 'homogeneity' | 'nerdamer';
 
 /** Proof of invariance under θ → e^{λA}θ for a diagonal A (entries `diag`). */
 export function proveByHomogeneity(g: Graph, loss: number, paramNodes: number[], diag: number[]): boolean {
@@ -89,11 +87,6 @@ export function proveByHomogeneity(g: Graph, loss: number, paramNodes: number[],
   }
   const top = deg.get(loss) as number;
   return !Number.isNaN(top) && eq(top, 0);
-}
-
-/** Builds D ℓ for the vector field `field` (graph nodes, one per parameter). */
-export function derivativeAlong(g: Graph, loss: number, paramNodes: number[], field: number[]): number {
-  return directional(g, loss, paramNodes, field);
 }
 
 /**

@@ -8,7 +8,8 @@ import { gradient } from '../expr/diff';
 import { Rng, STREAM_ANALYSIS } from '../numeric/rng';
 import { drawExample, datasetRows, initialPoint } from './points';
 import { complement, nullSpace, orthonormalize, rref, snapVector } from './linalg';
-import { derivativeAlong, proveByHomogeneity, proveByTangents, proveZeroWithNerdamer } from './proof';
+import { proveByHomogeneity, proveByTangents, proveZeroWithNerdamer } from './proof';
+import { directional } from '../expr/diff';
 
 export type SymmetryKind = 'rescaling' | 'scaling' | 'linear' | 'translation';
 
@@ -178,7 +179,7 @@ function verify(
     });
     const pts = fresh.slice(0, 3).map((s) => ({ theta: s.theta, z: s.z }));
     if (proveByTangents(g, model.loss, model.paramNodes, field, pts)) proof = 'nerdamer';
-    else if (proveZeroWithNerdamer(g, derivativeAlong(g, model.loss, model.paramNodes, field))) proof = 'nerdamer';
+    else if (proveZeroWithNerdamer(g, directional(g, model.loss, model.paramNodes, field))) proof = 'nerdamer';
   }
   return {
     kind: cand.kind,

@@ -21,9 +21,6 @@ export type FnName =
   /** sign(x) in {-1, 0, 1}: the derivative of abs. */
   | 'sign';
 
-export const UNARY_FNS: readonly FnName[] = ['exp', 'log', 'sqrt', 'abs', 'tanh', 'sigmoid', 'relu', 'softplus', 'sin', 'cos', 'step', 'sign'];
-export const BINARY_FNS: readonly FnName[] = ['max', 'min'];
-
 export type Node =
   | { op: 'const'; value: number }
   | { op: 'param'; index: number }
@@ -168,11 +165,6 @@ export class Graph {
     const out: number[] = [];
     for (let i = 0; i < seen.length; i++) if (seen[i]) out.push(i);
     return out;
-  }
-
-  /** True if node `id` depends on any parameter. */
-  dependsOn(id: number, kind: 'param' | 'data'): boolean {
-    return this.reachable([id]).some((i) => this.nodes[i].op === kind);
   }
 }
 

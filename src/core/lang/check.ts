@@ -833,4 +833,3 @@ function findNames(e: Expr): { name: string; span: Span }[] {
   return out;
 }
 
-export { joinSpans };

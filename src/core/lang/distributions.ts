@@ -57,18 +57,3 @@ export function rawMoments(d: ComponentDist, maxK: number): number[] {
       return m;
   }
 }
-
-export function describeDist(d: ComponentDist): string {
-  switch (d.kind) {
-    case 'normal':
-      return `normal(${d.mean}, ${d.std})`;
-    case 'uniform':
-      return `uniform(${d.lo}, ${d.hi})`;
-    case 'bernoulli':
-      return `bernoulli(${d.p})`;
-    case 'rademacher':
-      return 'rademacher()';
-    case 'const':
-      return `const(${d.value})`;
-  }
-}

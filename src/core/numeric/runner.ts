@@ -7,9 +7,9 @@ import * as path from 'path';
 import { Worker } from 'worker_threads';
 import { checkSource } from '../lang/check';
 import { Model, TrainSpec } from '../lang/model';
-import { analyzeModel, AnalysisResult } from '../analysis/analyze';
+import { analyzeModel, AnalysisResult, minibatchNoiseFactor } from '../analysis/analyze';
 import { initialPoint } from '../analysis/points';
-import { ChainBatch, ChainJob, ENGINE_PROTOCOL, runChains } from './chains';
+import { ChainBatch, ChainJob, ENGINE_PROTOCOL, evalForm, runChains, sparseForm } from './chains';
 import { KernelSymmetry } from './kernel';
 import { Histogram, RunResult, SimulationProgress, SimulationResult } from './types';
 
@@ -101,12 +101,11 @@ function runSpecs(model: Model, opts: SimulateOptions): { spec: TrainSpec; index
   }));
 }
 
+/** κ of law (C) for a run: SGD's minibatch factor, 0 for GD (no noise), null where (C) is not stated. */
 function noiseFactor(model: Model, spec: TrainSpec): number | null {
   if (spec.optimizer === 'gd') return 0;
-  if (spec.optimizer !== 'sgd') return null; // law (C) is SGD's
-  const N = model.dataset?.size;
-  if (spec.sampling === 'without_replacement' && N !== undefined && N > 1) return (N - spec.batch) / (spec.batch * (N - 1));
-  return 1 / spec.batch;
+  if (spec.optimizer !== 'sgd') return null;
+  return minibatchNoiseFactor(model, spec);
 }
 
 async function simulateRun(
@@ -281,13 +280,7 @@ export function buildRun(
   for (const f of finals) f.theta.forEach((x, i) => (finalVar[i] += (x - finalMean[i]) ** 2 / Math.max(1, finals.length - 1)));
   const stationary = stationaryStats(names, batches, burnin);
   const theta0 = initialPoint(model, 0, spec.seed);
-  const chargeOf = (j: number, th: ArrayLike<number>) => {
-    const s = analysis.symmetries[j];
-    let c = 0;
-    if (s.matrix) for (let i = 0; i < n; i++) for (let l = 0; l < n; l++) c += th[i] * s.matrix[i][l] * th[l];
-    else for (let i = 0; i < n; i++) c += (s.direction as number[])[i] * th[i];
-    return c;
-  };
+  const forms = analysis.symmetries.map((s) => sparseForm({ matrix: s.matrix, direction: s.direction }));
   // Solved in the worker that runs chain 0 (Σ can take a Monte Carlo estimate: off this thread).
   const equilibria = batches.find((b) => b.equilibria)?.equilibria ?? analysis.symmetries.map(() => null);
   const lastK = records - 1;
@@ -308,7 +301,7 @@ export function buildRun(
       symmetry: j,
       kind: s.kind,
       text: s.charge.text,
-      initial: chargeOf(j, theta0),
+      initial: evalForm(forms[j], theta0),
       finalMean: chargeSeries[j].mean[lastK],
       finalStd: chargeSeries[j].std[lastK],
       predictedEquilibrium: equilibria[j],
