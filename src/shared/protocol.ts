@@ -195,8 +195,7 @@ function isSymmetryReport(x: unknown): x is SymmetryReport {
   if (x.direction !== undefined && !isNumArray(x.direction)) return false;
   if (x.equilibrium !== null && x.equilibrium !== undefined) {
     const e = x.equilibrium;
-    if (!isObj(e) || !isNum(e.lambda) || !isNumRecord(e.point) || !isNum(e.chargeInitial) || !isNum(e.chargeEquilibrium)) return false;
-    if (e.lambdaStdErr !== undefined && !isNum(e.lambdaStdErr)) return false;
+    if (!isObj(e) || !isNumRecord(e.point) || !isNum(e.chargeInitial) || !isNum(e.chargeEquilibrium)) return false;
   }
   if (x.equilibriumNote !== undefined && !isStr(x.equilibriumNote)) return false;
   if (!isStrArray(x.involves)) return false;
@@ -210,6 +209,19 @@ export function isAnalysisResult(x: unknown): x is AnalysisResult {
   if (!Array.isArray(x.symmetries) || !x.symmetries.every(isSymmetryReport)) return false;
   if (!Array.isArray(x.diagnostics) || !x.diagnostics.every((d) => isObj(d) && isStr(d.message) && isNum(d.line))) return false;
   if (x.noise !== undefined && !(isObj(x.noise) && isStr(x.noise.method) && isNum(x.noise.lr) && isNum(x.noise.batch))) return false;
+  if (x.predictions !== undefined && !(Array.isArray(x.predictions) && x.predictions.every(isPrediction))) return false;
+  if (x.stability !== undefined && !(Array.isArray(x.stability) && x.stability.every((s) => isObj(s) && isInt(s.run) && isNumOrNull(s.bound)))) return false;
+  return true;
+}
+
+const isNumOrNull = (x: unknown): boolean => x === null || isNum(x);
+const STATUSES = ['equilibrium', 'grows', 'none'];
+
+function isPrediction(x: unknown): boolean {
+  if (!isObj(x) || !isInt(x.run) || !isStr(x.optimizer) || !isNum(x.lr) || !isNum(x.batch) || !isNum(x.weightDecay)) return false;
+  if (!isStr(x.status) || !STATUSES.includes(x.status) || !isStr(x.reason)) return false;
+  if (x.endPoint !== null && !isNumRecord(x.endPoint)) return false;
+  if (!Array.isArray(x.charges) || !x.charges.every(isNumOrNull) || !isNumOrNull(x.relaxationSteps)) return false;
   return true;
 }
 
@@ -234,7 +246,8 @@ export function isRunResult(x: unknown): x is RunResult {
     if (!isObj(st) || !isNumRecord(st.mean) || !isNumRecord(st.var)) return false;
     if (st.histograms !== undefined && !(isObj(st.histograms) && Object.values(st.histograms).every(isHistogram))) return false;
   }
-  if (!Array.isArray(x.charges) || !x.charges.every((c) => isObj(c) && isInt(c.symmetry) && isStr(c.text) && isNum(c.finalMean))) return false;
+  if (!Array.isArray(x.charges) || !x.charges.every((c) => isObj(c) && isInt(c.symmetry) && isStr(c.text) && isNumOrNull(c.finalMean) && isStr(c.verdict))) return false;
+  if (x.prediction !== undefined && !isPrediction(x.prediction)) return false;
   if (x.firstPassage !== undefined && !(Array.isArray(x.firstPassage) && x.firstPassage.every((v) => v === null || isNum(v)))) return false;
   return true;
 }

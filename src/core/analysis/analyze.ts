@@ -1,6 +1,8 @@
-// The whole analysis of a `.loss` file: check, find symmetries, state charges and laws, and solve
-// each noise equilibrium on the orbit of the file's initial point. Its result is plain data
-// (the JSON of `noether analyze --json`), so it crosses worker and webview boundaries unchanged.
+// The whole analysis of a `.loss` file: check, find symmetries, state charges and laws, predict
+// where each noisy run ends (gradient flow to a minimum, then the joint noise equilibrium of the
+// whole group there), and, as a secondary result, the joint equilibrium on the orbit of the file's
+// initial point. Its result is plain data (the JSON of `noether analyze --json`), so it crosses
+// worker and webview boundaries unchanged.
 import { checkSource, CheckOptions } from '../lang/check';
 import { Diagnostic } from '../lang/diagnostics';
 import { Model, TrainSpec } from '../lang/model';
@@ -9,16 +11,17 @@ import { findSymmetries, gradientFunction, Symmetry, SymmetryKind } from './symm
 import { describeLaws, TrainingConstants } from './laws';
 import { initialPoint } from './points';
 import { CovarianceMethod, noiseCovariance, NoiseCovariance } from './moments';
-import { equilibriumOnOrbit, orbitTerms, solveEquilibrium } from './equilibrium';
+import { JointEquilibrium, jointEquilibrium } from './jointEquilibrium';
+import { minibatchNoiseFactor, predictAll, Prediction, StabilityInfo } from './predictions';
 
+export { minibatchNoiseFactor } from './predictions';
+
+/** The joint equilibrium on the orbit of the file's initial point (secondary to `predictions`). */
 export interface EquilibriumResult {
-  lambda: number;
   point: Record<string, number>;
   /** Charge at the start and at the equilibrium. */
   chargeInitial: number;
   chargeEquilibrium: number;
-  /** Standard error of λ (Monte Carlo Σ only). */
-  lambdaStdErr?: number;
 }
 
 export interface SymmetryReport {
@@ -45,8 +48,14 @@ export interface AnalysisResult {
   initial: Record<string, number>;
   symmetries: SymmetryReport[];
   diagnostics: { line: number; column: number; endLine: number; endColumn: number; severity: string; message: string; fix?: { title: string; replacement: string } }[];
-  /** How Σ(θ) was obtained for the equilibria, and the SGD constants they use. */
+  /** How Σ(θ) was obtained for the start-orbit equilibria, and the SGD constants they use. */
   noise?: { method: CovarianceMethod; samples?: number; lr: number; batch: number; weightDecay: number; kappa: number; basis: string };
+  /** Where each noisy `train` line ends (THEORY.md §4): the primary prediction. */
+  predictions?: Prediction[];
+  /** λ_max(H) at each line's start and end, and the stability bound 2/λ_max. */
+  stability?: StabilityInfo[];
+  /** The joint equilibrium on the start's orbit (with the first SGD line's constants): secondary. */
+  startOrbit?: { status: JointEquilibrium['status']; reason: string };
   timings?: { totalMs: number };
 }
 
@@ -83,16 +92,6 @@ function toJsonDiagnostic(d: Diagnostic): AnalysisResult['diagnostics'][number] 
   };
   if (d.fix) out.fix = d.fix;
   return out;
-}
-
-/**
- * κ with Σ_B = κ Σ for one run's minibatches (THEORY.md notation): 1/B for fresh data or sampling
- * with replacement, (N − B)/(B(N − 1)) without replacement from N examples.
- */
-export function minibatchNoiseFactor(model: Model, spec: TrainSpec): number {
-  const N = model.dataset?.size;
-  if (spec.sampling === 'without_replacement' && N !== undefined && N > 1) return (N - spec.batch) / (spec.batch * (N - 1));
-  return 1 / spec.batch;
 }
 
 /** The SGD constants the equilibria and laws are stated for. */
@@ -143,24 +142,63 @@ export function analyzeModel(model: Model, base: AnalysisResult): AnalysisResult
   const names = model.components;
   const k = trainingConstants(model);
   let noise: NoiseCovariance | undefined;
-  if (symmetries.some((s) => s.kind !== 'translation')) {
+  let start: JointEquilibrium | undefined;
+  const exponential = symmetries.filter((s) => s.matrix);
+  if (exponential.length > 0) {
     const gradNodes = gradient(model.graph, model.loss, model.paramNodes);
     noise = noiseCovariance(model, fn, theta, gradNodes);
+    start = jointEquilibrium({ generators: exponential.map((s) => s.matrix as number[][]), theta, cov: noise.cov, eta: k.lr, kappa: k.kappa, gamma: k.weightDecay });
   }
-  const reports = symmetries.map((s) => report(s, names, theta, k, noise));
+  const { predictions, stability } = predictAll(model, symmetries, fn);
+  const reports = symmetries.map((s) => report(s, names, theta, k, start, exponential.indexOf(s)));
   return {
     ...base,
     components: names,
     parameters: model.params.map((p) => ({ name: p.name, shape: p.shape })),
     initial: Object.fromEntries(names.map((c, i) => [c, theta[i]])),
     symmetries: reports,
+    diagnostics: [...base.diagnostics, ...stabilityDiagnostics(model, stability)],
     noise: noise
       ? { method: noise.method, samples: noise.samples, lr: k.lr, batch: k.batch, weightDecay: k.weightDecay, kappa: k.kappa, basis: k.basis }
       : undefined,
+    predictions,
+    stability,
+    startOrbit: start ? { status: start.status, reason: start.reason } : undefined,
   };
 }
 
-function report(s: Symmetry, names: string[], theta: Float64Array, k: TrainingConstants, noise?: NoiseCovariance): SymmetryReport {
+/** A warning on `lr` where it is at or above 2/λ_max(H) at the start or at the predicted end. */
+function stabilityDiagnostics(model: Model, stability: StabilityInfo[]): AnalysisResult['diagnostics'] {
+  const out: AnalysisResult['diagnostics'] = [];
+  for (const st of stability) {
+    const spec = model.trains[st.run];
+    const span = spec?.lrSpan ?? spec?.span;
+    if (!span || st.bound === null || spec.lr < st.bound) continue;
+    const where =
+      st.lambdaMaxStart !== null && st.lambdaMaxEnd !== null && st.lambdaMaxEnd > st.lambdaMaxStart ? 'at the predicted end point' : 'at the initial point';
+    out.push({
+      line: span.line,
+      column: span.column,
+      endLine: span.endLine,
+      endColumn: span.endColumn,
+      severity: 'warning',
+      message:
+        `lr = ${spec.lr} is at or above the stability bound 2/λ_max(H) = ${st.bound.toPrecision(3)} ${where} (λ_max = ${(2 / st.bound).toPrecision(3)}): ` +
+        `gradient descent on the local quadratic diverges there, and SGD's fluctuations diverge even earlier; lower lr below ${st.bound.toPrecision(3)}`,
+      fix: { title: `set lr = ${niceBelow(st.bound)}`, replacement: String(niceBelow(st.bound)) },
+    });
+  }
+  return out;
+}
+
+/** A round number a little below x (two significant digits, at most 90% of x). */
+function niceBelow(x: number): number {
+  const target = 0.9 * x;
+  const p = Math.pow(10, Math.floor(Math.log10(target)) - 1);
+  return Math.floor(target / p) * p;
+}
+
+function report(s: Symmetry, names: string[], theta: Float64Array, k: TrainingConstants, start: JointEquilibrium | undefined, generator: number): SymmetryReport {
   const texts = describeLaws(s, names, k);
   const involves = s.direction
     ? names.filter((_, i) => (s.direction as number[])[i] !== 0)
@@ -184,29 +222,32 @@ function report(s: Symmetry, names: string[], theta: Float64Array, k: TrainingCo
       : 'a translation charge is conserved exactly by SGD: every point of the orbit is stationary';
     return out;
   }
-  if (!noise) return out;
-  const A = s.matrix as number[][];
-  const eq = equilibriumOnOrbit(A, theta, noise.cov, k.lr, k.kappa, k.weightDecay);
-  if (eq.kind !== 'root') {
-    out.equilibriumNote = eq.reason;
+  if (!start) return out;
+  const charge = start.charges[generator];
+  if (!start.point || charge === null || charge === undefined) {
+    out.equilibriumNote = start.status === 'grows' && charge === null ? start.growth.find((g) => g.generator === generator)?.law ?? start.reason : start.reason;
     return out;
   }
   out.equilibrium = {
-    lambda: eq.lambda,
-    point: Object.fromEntries(names.map((c, i) => [c, eq.point[i]])),
-    chargeInitial: eq.chargeInitial,
-    chargeEquilibrium: eq.chargeEquilibrium,
+    point: Object.fromEntries(names.map((c, i) => [c, (start.point as number[])[i]])),
+    chargeInitial: quadraticCharge(s.matrix as number[][], theta),
+    chargeEquilibrium: charge,
   };
-  if (noise.batches) {
-    const lambdas = noise.batches
-      .map((b) => solveEquilibrium(orbitTerms(A, theta, b.cov), k.lr, k.kappa, k.weightDecay))
-      .filter((r): r is { kind: 'root'; lambda: number } => r.kind === 'root')
-      .map((r) => r.lambda);
-    if (lambdas.length >= 2) {
-      const m = lambdas.reduce((a, b) => a + b, 0) / lambdas.length;
-      const v = lambdas.reduce((a, b) => a + (b - m) ** 2, 0) / (lambdas.length - 1);
-      out.equilibrium.lambdaStdErr = Math.sqrt(v / lambdas.length);
+  return out;
+}
+
+/** θᵀAθ, reported as 0 when it is at the rounding level of its terms. */
+export function quadraticCharge(A: number[][], x: ArrayLike<number>): number {
+  let c = 0;
+  let scale = 0;
+  for (let i = 0; i < A.length; i++) {
+    const row = A[i];
+    for (let j = 0; j < row.length; j++) {
+      if (row[j] === 0) continue;
+      const t = x[i] * row[j] * x[j];
+      c += t;
+      scale += Math.abs(t);
     }
   }
-  return out;
+  return Math.abs(c) <= 1e-12 * scale ? 0 : c;
 }

@@ -121,3 +121,25 @@ export function compileEvaluator(g: Graph, outputs: number[]): Evaluator {
   // eslint-disable-next-line no-new-func -- source built from graph nodes only (see header)
   return new Function('p', 'd', 'out', body) as Evaluator;
 }
+
+export type AveragedEvaluator = (p: ArrayLike<number>, rows: Float64Array, count: number, out: Float64Array) => void;
+
+/**
+ * A compiled function writing into `out` the mean of `outputs` over `count` examples stored as
+ * consecutive rows of `dataDim` entries: one loop inside the generated code, no per-example call.
+ */
+export function compileAveragedEvaluator(g: Graph, outputs: number[], dataDim: number): AveragedEvaluator {
+  const { code, values } = emitBlock(g, outputs, { data: (k) => `rows[r + ${k}]` });
+  const body = [
+    '"use strict";',
+    ...values.map((_, i) => `let s${i} = 0;`),
+    `for (let e = 0; e < count; e++) {`,
+    `const r = e * ${dataDim};`,
+    code,
+    ...values.map((v, i) => `s${i} += ${v};`),
+    '}',
+    ...values.map((_, i) => `out[${i}] = s${i} / count;`),
+  ].join('\n');
+  // eslint-disable-next-line no-new-func -- source built from graph nodes only (see header)
+  return new Function('p', 'rows', 'count', 'out', body) as AveragedEvaluator;
+}

@@ -506,7 +506,7 @@ class Checker {
         continue;
       }
       switch (a.key) {
-        case 'lr': t.lr = x; break;
+        case 'lr': t.lr = x; t.lrSpan = a.value.span; break;
         case 'batch': t.batch = x; break;
         case 'steps': t.steps = x; break;
         case 'chains': t.chains = x; break;

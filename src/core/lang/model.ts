@@ -51,6 +51,8 @@ export interface TrainSpec {
   /** Linear learning-rate warmup over this many steps (0: none). */
   warmup: number;
   span: Span;
+  /** Where the `lr` value is written (for the stability diagnostic). */
+  lrSpan?: Span;
 }
 
 /** A finite training set: N examples, each a full data vector (row-major, N × dataDim). */

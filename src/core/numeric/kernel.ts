@@ -24,7 +24,7 @@ export const CTL = {
   lawResidual: 2,
   permCursor: 3,
   adamT: 4,
-  /** 1 when the divergence was a NaN/Inf, 2 when a norm explosion. */
+  /** 1 when a parameter became NaN/Inf, 2 a norm explosion, 3 the loss became NaN/Inf. */
   divergedKind: 5,
   /** Step at which the escape condition first held (−1: not yet). */
   passedAt: 6,
@@ -168,14 +168,14 @@ export function generateKernel(inp: KernelInputs): Kernel {
     if (exact) {
       gdGradient = 'exact';
       const b = emitBlock(g, exact, { param: P, prefix: 'e' });
-      body.push('{', b.code, `lossSum += ${b.values[0]};`, ...b.values.slice(1).map((v, i) => `${G(i)} = ${v};`), '}');
+      body.push('let lstep = 0;', '{', b.code, `lstep = ${b.values[0]};`, ...b.values.slice(1).map((v, i) => `${G(i)} = ${v};`), '}');
     } else {
       gdGradient = inp.rows ? 'finite-set' : 'sampled';
       const N = inp.rows ? inp.rows.length / Math.max(1, dim) : GD_SAMPLE;
       const b = block((k) => `src[r + ${k}]`, 't');
       body.push(each((c) => `${c.G} = 0;`), 'let lsum = 0;');
       body.push(`for (let e = 0; e < ${N}; e++) {`, `const r = e * ${dim};`, b.code, `lsum += ${b.values[0]};`, accumulate(b.values), '}');
-      body.push(`lossSum += lsum / ${N};`, each((c) => `${c.G} /= ${N};`));
+      body.push(`const lstep = lsum / ${N};`, each((c) => `${c.G} /= ${N};`));
     }
   } else {
     const b = block(Z, 't');
@@ -194,8 +194,8 @@ export function generateKernel(inp: KernelInputs): Kernel {
       for (const d of model.data) (d.dists ?? []).forEach((dist, k) => body.push(sampleInto(Z(d.offset + k), dist)));
     }
     body.push(b.code, `lsum += ${b.values[0]};`, accumulate(b.values), '}');
-    if (spec.batch === 1) body.push('lossSum += lsum;');
-    else body.push(`lossSum += lsum / ${spec.batch};`, each((c) => `${c.G} /= ${spec.batch};`));
+    if (spec.batch === 1) body.push('const lstep = lsum;');
+    else body.push(`const lstep = lsum / ${spec.batch};`, each((c) => `${c.G} /= ${spec.batch};`));
   }
 
   // ---- the kernel ---------------------------------------------------------------------------
@@ -225,6 +225,9 @@ export function generateKernel(inp: KernelInputs): Kernel {
   emit('const t = t0 + s;');
   emit(spec.warmup > 0 ? `const lr = ${lit(spec.lr)} * Math.min(1, (t + 1) / ${spec.warmup});` : `const lr = ${lit(spec.lr)};`);
   lines.push(...body);
+  // A NaN or infinite loss is a divergence too, even while the parameters are still finite.
+  emit(`if (!(lstep - lstep === 0)) { ctl[${CTL.divergedAt}] = t; ctl[${CTL.divergedKind}] = 3; ${save} return s; }`);
+  emit('lossSum += lstep;');
   const gamma = spec.weightDecay;
   // Law (D): charges before the update.
   lawSyms.forEach((sym, k) => {

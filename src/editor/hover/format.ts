@@ -21,11 +21,11 @@ export function symmetryTitle(s: SymmetryReport, i: number): string {
 export function equilibriumText(s: SymmetryReport): string {
   const e = s.equilibrium;
   if (!e) return s.equilibriumNote ? `none: ${s.equilibriumNote}` : 'none on this orbit';
-  const pm = e.lambdaStdErr !== undefined ? ` ± ${num(e.lambdaStdErr)}` : '';
   const point = Object.entries(e.point)
+    .filter(([k]) => s.involves.includes(k))
     .map(([k, v]) => `${k} = ${num(v)}`)
     .join(', ');
-  return `λ* = ${num(e.lambda)}${pm}: C goes from ${num(e.chargeInitial)} to ${num(e.chargeEquilibrium)}, at ${point}`;
+  return `on the start's orbit (secondary: not where SGD ends): C goes from ${num(e.chargeInitial)} to ${num(e.chargeEquilibrium)}, at ${point}`;
 }
 
 /** Bullet lines (Markdown) describing one symmetry: charge, laws, equilibrium. */

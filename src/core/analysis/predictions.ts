@@ -1,0 +1,340 @@
+// Where SGD ends (THEORY.md §4): gradient flow from the run's initial point to a minimum (charges
+// conserved), then the joint noise equilibrium of the whole symmetry group on that minimum's orbit,
+// with the linearised relaxation time of the charges towards it. One prediction per `train` line
+// with noise; plus λ_max(H) at the start and at the end for the stability bound η < 2/λ_max.
+import { Model, TrainSpec } from '../lang/model';
+import { gradient } from '../expr/diff';
+import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
+import { GradientFn } from './symmetries';
+import { CovarianceMethod, noiseCovariance } from './moments';
+import { initialPoint } from './points';
+import { ExpectedGradient, expectedGradient } from './expectedLoss';
+import { FlowResult, gradientFlow, hessianByDifferences } from './gradientFlow';
+import { EquilibriumStatus, jointEquilibrium } from './jointEquilibrium';
+import { discreteShift } from './discreteShift';
+import { chargeInvariants, linearInvariant, orientationDependent, quadraticInvariant } from './invariants';
+
+/** κ with Σ_B = κ Σ: 1/B for fresh data or with replacement, (N − B)/(B(N − 1)) without. */
+export function minibatchNoiseFactor(model: Model, spec: TrainSpec): number {
+  const N = model.dataset?.size;
+  if (spec.sampling === 'without_replacement' && N !== undefined && N > 1) return (N - spec.batch) / (spec.batch * (N - 1));
+  return 1 / spec.batch;
+}
+
+/**
+ * The learning rate of the continuous-time limit: η for SGD, η/(1 − β) for heavy-ball momentum
+ * (its steps accumulate ĝ/(1 − β)); undefined where no law of balance holds (Adam, GD).
+ */
+export function effectiveLearningRate(spec: TrainSpec): number | undefined {
+  if (spec.optimizer === 'sgd') return spec.lr;
+  if (spec.optimizer === 'momentum') return spec.lr / (1 - spec.beta);
+  return undefined;
+}
+
+export interface Prediction {
+  /** Index of the `train` line. */
+  run: number;
+  optimizer: string;
+  lr: number;
+  batch: number;
+  weightDecay: number;
+  status: EquilibriumStatus;
+  /** Why (for `grows` and `none`), or what the equilibrium is. */
+  reason: string;
+  /** The predicted end point g*·θ_min (rotation gauge of the flow's minimum), null when there is none. */
+  endPoint: Record<string, number> | null;
+  /** Predicted charge of each symmetry in order (null: grows or not predicted). */
+  charges: (number | null)[];
+  /** Linearised relaxation time of the slowest charge towards the equilibrium, in steps. */
+  relaxationSteps: number | null;
+  /** The minimum gradient flow reaches from chain 0's initial point (seed of this line). */
+  minimum: { point: Record<string, number>; loss: number; converged: boolean; flowTime: number; note?: string };
+  /** How Σ at the minimum and ∇L along the flow were obtained. */
+  noise: { method: CovarianceMethod; samples?: number; flow: ExpectedGradient['method'] };
+  /**
+   * Growing charges (γ = 0 scalings): dC/dt = `rate` now; `invariant` is s = C·tr(AΣ), constant on
+   * the orbit of a scale-invariant loss, where C(t)² = C₀² + 2ηκ·s·t.
+   */
+  growth: { symmetry: number; rate: number; invariant: number; law: string }[];
+  /** Largest |drift| at the solution relative to its terms (rounding level when solved). */
+  residual: number | null;
+  /** What the prediction neglects. */
+  order: string;
+  /**
+   * Per symmetry, the discrete-time shift of the predicted charge at this η (THEORY.md §9): the
+   * O(η) term the continuous-time equilibrium leaves out (null where it is not computed).
+   */
+  etaTerms?: (number | null)[];
+  /**
+   * Per symmetry: whether its predicted value changes along the group's rotations at the end point
+   * (then only its rotation-invariant combinations below are predicted; SGD diffuses along them).
+   */
+  orientationDependent?: boolean[];
+  /** Rotation-invariant combinations of the charges, when some charge is orientation-dependent. */
+  invariants?: PredictedInvariant[];
+}
+
+export interface PredictedInvariant {
+  kind: 'linear' | 'quadratic';
+  text: string;
+  /** Linear: Σ coefficients[k]·C_k over the symmetries. Quadratic: Σ C_k metric[k][l] C_l. */
+  coefficients?: number[];
+  metric?: number[][];
+  predicted: number;
+  /** Its discrete-time O(η) term (null where not computed). */
+  etaTerm: number | null;
+}
+
+export interface StabilityInfo {
+  run: number;
+  optimizer: string;
+  lr: number;
+  /** λ_max of the Hessian of L at chain 0's initial point and at the predicted end (or the flow's minimum). */
+  lambdaMaxStart: number | null;
+  lambdaMaxEnd: number | null;
+  /** 2/λ_max: gradient descent on the local quadratic is stable only below it. */
+  bound: number | null;
+}
+
+/** The discrete-time shift needs Σ at 2·rank(H) points: only for small models. */
+const DISCRETE_SHIFT_MAX_COMPONENTS = 64;
+/** Largest model for which the dense Hessian by differences is computed (n gradient pairs, n³). */
+const HESSIAN_MAX_COMPONENTS = 400;
+
+export function largestHessianEigenvalue(eg: ExpectedGradient, theta: ArrayLike<number>): number | null {
+  const n = theta.length;
+  if (n === 0 || n > HESSIAN_MAX_COMPONENTS) return null;
+  const H = hessianByDifferences(eg, Float64Array.from(theta));
+  if (!H.every((r) => r.every(Number.isFinite))) return null;
+  const ev = n === 1 ? [H[0][0]] : new EigenvalueDecomposition(new Matrix(H), { assumeSymmetric: true }).realEigenvalues;
+  return Math.max(...ev);
+}
+
+/** The gradient flow from one start and Σ at its end, shared by the train lines that start there. */
+export interface FlowCache {
+  flow?: FlowResult;
+  noise?: ReturnType<typeof noiseCovariance>;
+}
+
+/** What the predictions need of a symmetry: its generator or its translation direction. */
+export interface SymmetryAction {
+  matrix?: number[][];
+  direction?: number[];
+}
+
+export interface PredictionSet {
+  predictions: Prediction[];
+  stability: StabilityInfo[];
+}
+
+/** Predictions for every noisy `train` line and stability bounds for every line. */
+export function predictAll(model: Model, symmetries: SymmetryAction[], fn: GradientFn): PredictionSet {
+  const eg = expectedGradient(model);
+  const flows = new Map<string, FlowCache>();
+  const gradNodes = gradient(model.graph, model.loss, model.paramNodes);
+  const flowFrom = (theta0: Float64Array): FlowCache => {
+    const key = Array.from(theta0).join(',');
+    let c = flows.get(key);
+    if (!c) {
+      c = {};
+      flows.set(key, c);
+    }
+    return c;
+  };
+  const predictions: Prediction[] = [];
+  const stability: StabilityInfo[] = [];
+  model.trains.forEach((spec, run) => {
+    const theta0 = initialPoint(model, 0, spec.seed);
+    let endTheta: ArrayLike<number> | null = null;
+    if (spec.optimizer !== 'gd') {
+      const p = predictRun(model, symmetries, fn, spec, run, theta0, { cache: flowFrom(theta0), eg, gradNodes });
+      predictions.push(p);
+      if (p.endPoint) endTheta = model.components.map((c) => (p.endPoint as Record<string, number>)[c]);
+    } else {
+      const c = flowFrom(theta0);
+      c.flow ??= gradientFlow(theta0, eg);
+      if (c.flow.converged) endTheta = c.flow.point;
+    }
+    const start = largestHessianEigenvalue(eg, theta0);
+    const end = endTheta ? largestHessianEigenvalue(eg, endTheta) : null;
+    const top = Math.max(start ?? -Infinity, end ?? -Infinity);
+    stability.push({ run, optimizer: spec.optimizer, lr: spec.lr, lambdaMaxStart: start, lambdaMaxEnd: end, bound: top > 0 ? 2 / top : null });
+  });
+  return { predictions, stability };
+}
+
+function record(names: string[], v: ArrayLike<number>): Record<string, number> {
+  return Object.fromEntries(names.map((c, i) => [c, v[i]]));
+}
+
+export function predictRun(
+  model: Model,
+  symmetries: SymmetryAction[],
+  fn: GradientFn,
+  spec: TrainSpec,
+  run: number,
+  theta0: Float64Array,
+  opts: { cache?: FlowCache; eg?: ExpectedGradient; gradNodes?: number[] } = {},
+): Prediction {
+  const names = model.components;
+  const eg = opts.eg ?? expectedGradient(model);
+  const gradNodes = opts.gradNodes ?? gradient(model.graph, model.loss, model.paramNodes);
+  const cache = opts.cache ?? {};
+  cache.flow ??= gradientFlow(theta0, eg);
+  const flow = cache.flow;
+  const kappa = minibatchNoiseFactor(model, spec);
+  const eta = effectiveLearningRate(spec);
+  const base = {
+    run,
+    optimizer: spec.optimizer,
+    lr: spec.lr,
+    batch: spec.batch,
+    weightDecay: spec.weightDecay,
+    minimum: { point: record(names, flow.point), loss: flow.loss, converged: flow.converged, flowTime: flow.time, note: flow.note },
+    growth: [] as Prediction['growth'],
+    order: 'leading order in η: the continuous-time equilibrium at a minimum of L; discrete-time SGD shifts it by O(η)',
+  };
+  const none = (reason: string, method: CovarianceMethod = 'exact-moments'): Prediction => ({
+    ...base,
+    status: 'none',
+    reason,
+    endPoint: null,
+    charges: symmetries.map(() => null),
+    relaxationSteps: null,
+    noise: { method, flow: eg.method },
+    residual: null,
+  });
+  if (eta === undefined) {
+    return none('Adam rescales every coordinate by its own gradient history, which breaks the law of balance: no equilibrium is predicted');
+  }
+  if (!flow.converged) return none(`no minimum to balance on: ${flow.note ?? 'gradient flow did not converge'}`);
+  if (!cache.noise) cache.noise = noiseCovariance(model, fn, flow.point, gradNodes);
+  const noise = cache.noise;
+  const noiseInfo = { method: noise.method, samples: noise.samples, flow: eg.method };
+  if (!(kappa > 0)) {
+    return { ...none('no minibatch noise (the batch is the whole data set, sampled without replacement): the charges keep their gradient-flow values', noise.method), noise: noiseInfo };
+  }
+  const expIdx = symmetries.map((s, i) => (s.matrix ? i : -1)).filter((i) => i >= 0);
+  const eq = jointEquilibrium({
+    generators: expIdx.map((i) => symmetries[i].matrix as number[][]),
+    theta: flow.point,
+    cov: noise.cov,
+    eta,
+    kappa,
+    gamma: spec.weightDecay,
+  });
+  // Translations: vᵀθ is conserved by SGD without weight decay and decays to 0 with it.
+  const point = eq.point ? Float64Array.from(eq.point) : Float64Array.from(flow.point);
+  const transIdx = symmetries.map((s, i) => (s.direction ? i : -1)).filter((i) => i >= 0);
+  if (spec.weightDecay > 0 && transIdx.length > 0) removeTranslations(point, transIdx.map((i) => symmetries[i].direction as number[]));
+  const charges = symmetries.map((s, i) => {
+    if (s.direction) return dotArr(s.direction, point);
+    const k = expIdx.indexOf(i);
+    return eq.charges[k] ?? null;
+  });
+  const slowest = eq.rates.length > 0 ? eq.rates[0] : undefined;
+  // The O(η) discrete-time shift of each charge (THEORY.md §9), for plain SGD without weight decay.
+  let etaTerms: (number | null)[] | undefined;
+  let shift: ReturnType<typeof discreteShift>;
+  if (eq.status === 'equilibrium' && eq.point && spec.optimizer === 'sgd' && spec.weightDecay === 0 && expIdx.length > 0 && names.length <= DISCRETE_SHIFT_MAX_COMPONENTS) {
+    shift = discreteShift({
+      generators: expIdx.map((i) => symmetries[i].matrix as number[][]),
+      theta: eq.point,
+      eta,
+      kappa,
+      eg,
+      sigma: (x) => noiseCovariance(model, fn, x, gradNodes).cov,
+    });
+    if (shift) {
+      const sh = shift.shift;
+      etaTerms = symmetries.map((s, i) => (s.direction ? 0 : sh[expIdx.indexOf(i)]));
+    }
+  }
+  // Orientation: which predicted charges depend on the rotation gauge, and the invariants.
+  let orientation: boolean[] | undefined;
+  let invariants: PredictedInvariant[] | undefined;
+  if (eq.status === 'equilibrium' && eq.point && expIdx.length > 1) {
+    const gens = expIdx.map((i) => symmetries[i].matrix as number[][]);
+    const inv = chargeInvariants(gens);
+    if (inv.rotations.length > 0) {
+      orientation = symmetries.map((s, i) => (s.matrix ? orientationDependent(s.matrix, inv.rotations, eq.point as number[]) : false));
+      if (orientation.some((x) => x)) {
+        const cExp = expIdx.map((i) => charges[i] as number);
+        const widen = (v: number[]) => symmetries.map((_, i) => (expIdx.includes(i) ? v[expIdx.indexOf(i)] : 0));
+        const name = (k: number) => `C${expIdx[k] + 1}`;
+        invariants = inv.linear.map((a) => ({
+          kind: 'linear' as const,
+          text: a
+            .map((x, k) => ({ x, k }))
+            .filter(({ x }) => x !== 0)
+            .map(({ x, k }, i) => `${x < 0 ? (i ? ' − ' : '−') : i ? ' + ' : ''}${Math.abs(x) === 1 ? '' : `${Math.abs(x)}·`}${name(k)}`)
+            .join(''),
+          coefficients: widen(a),
+          predicted: linearInvariant(a, cExp),
+          etaTerm: shift ? linearInvariant(a, shift.shift) : null,
+        }));
+        // E[q(c)] = q(c*) + 2c*ᵀG⁻¹δc + tr(G⁻¹ Cov c) to first order in η.
+        const M = inv.metric;
+        let etaQ: number | null = null;
+        if (shift) {
+          let lin = 0;
+          let tr = 0;
+          for (let a = 0; a < M.length; a++) for (let b = 0; b < M.length; b++) {
+            lin += 2 * cExp[a] * M[a][b] * shift.shift[b];
+            tr += M[a][b] * shift.chargeCov[b][a];
+          }
+          etaQ = lin + tr;
+        }
+        invariants.push({
+          kind: 'quadratic',
+          text: `cᵀG⁻¹c over ${expIdx.map((_, k) => name(k)).join(', ')} (G_kl = tr(A_k A_l): the rotation-invariant size of the charges)`,
+          metric: symmetries.map((_, i) => symmetries.map((__, j) => (expIdx.includes(i) && expIdx.includes(j) ? M[expIdx.indexOf(i)][expIdx.indexOf(j)] : 0))),
+          predicted: quadraticInvariant(M, cExp),
+          etaTerm: etaQ,
+        });
+      }
+    }
+  }
+  const growth = eq.growth.map((g) => ({ symmetry: expIdx[g.generator], rate: g.rate, invariant: g.invariant, law: g.law }));
+  let reason = eq.reason;
+  if (expIdx.length === 0) reason = transIdx.length > 0 ? (spec.weightDecay > 0 ? 'translation charges decay to 0 under weight decay' : 'translation charges are conserved exactly by SGD') : 'the loss has no continuous symmetry';
+  return {
+    ...base,
+    status: expIdx.length === 0 ? (transIdx.length > 0 ? 'equilibrium' : 'none') : eq.status,
+    reason,
+    endPoint: eq.status === 'grows' ? null : record(names, point),
+    charges,
+    relaxationSteps: slowest !== undefined ? 1 / (eta * slowest) : null,
+    noise: noiseInfo,
+    growth,
+    residual: Number.isFinite(eq.residual) ? eq.residual : null,
+    ...(etaTerms ? { etaTerms } : {}),
+    ...(orientation ? { orientationDependent: orientation } : {}),
+    ...(invariants ? { invariants } : {}),
+  };
+}
+
+/** Removes from θ its components along the translation directions (least squares). */
+function removeTranslations(theta: Float64Array, dirs: number[][]): void {
+  // Gram–Schmidt on the directions, then subtract the projection.
+  const q: number[][] = [];
+  for (const v of dirs) {
+    const w = [...v];
+    for (const u of q) {
+      const d = dotArr(w, u);
+      for (let i = 0; i < w.length; i++) w[i] -= d * u[i];
+    }
+    const nrm = Math.sqrt(dotArr(w, w));
+    if (nrm > 1e-12) q.push(w.map((x) => x / nrm));
+  }
+  for (const u of q) {
+    const d = dotArr(u, theta);
+    for (let i = 0; i < theta.length; i++) theta[i] -= d * u[i];
+  }
+}
+
+function dotArr(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
+  return s;
+}
