@@ -8,8 +8,7 @@
 //   - linear: combinations Σ a_k C_k with Σ a_k [R, A_k] = 0 for every R (tr Q for GL(k));
 //   - quadratic: cᵀ G⁻¹ c with G_kl = tr(A_k A_l), invariant because conjugation by a rotation is an
 //     isometry of the generators' Frobenius inner product (‖Q‖²-like for GL(k)).
-import { nullSpace, rref, snapVector } from './linalg';
-import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
+import { nullSpace, pseudoInverse, rref, snapVector } from './linalg';
 
 export interface ChargeInvariants {
   /** Rotation generators [A_k, A_l] (antisymmetric, nonzero), over the components. */
@@ -48,14 +47,7 @@ export function chargeInvariants(generators: number[][][]): ChargeInvariants {
     for (let i = 0; i < A.length; i++) for (let j = 0; j < A.length; j++) s += A[i][j] * B[j][i];
     return s;
   }));
-  const ge = new EigenvalueDecomposition(new Matrix(G.length ? G : [[0]]), { assumeSymmetric: true });
-  const gmax = Math.max(...ge.realEigenvalues.map(Math.abs), 0);
-  const metric = Array.from({ length: m }, () => new Array<number>(m).fill(0));
-  ge.realEigenvalues.forEach((lam, q) => {
-    if (!(lam > 1e-12 * gmax) || m === 0) return;
-    const v = ge.eigenvectorMatrix.getColumn(q);
-    for (let a = 0; a < m; a++) for (let b = 0; b < m; b++) metric[a][b] += (v[a] * v[b]) / lam;
-  });
+  const metric = pseudoInverse(G);
   if (rotations.length === 0) return { rotations, linear: [], metric };
   // Σ_k a_k [R, A_k] = 0 for every rotation R: one row per (R, entry).
   const rows: number[][] = [];

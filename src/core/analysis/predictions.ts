@@ -12,6 +12,7 @@ import { ExpectedGradient, expectedGradient } from './expectedLoss';
 import { FlowResult, gradientFlow, hessianByDifferences } from './gradientFlow';
 import { EquilibriumStatus, jointEquilibrium } from './jointEquilibrium';
 import { discreteShift } from './discreteShift';
+import { slowDrift, slowEquilibrium } from './slowDrift';
 import { chargeInvariants, linearInvariant, orientationDependent, quadraticInvariant } from './invariants';
 
 /** κ with Σ_B = κ Σ: 1/B for fresh data or with replacement, (N − B)/(B(N − 1)) without. */
@@ -72,6 +73,19 @@ export interface Prediction {
   orientationDependent?: boolean[];
   /** Rotation-invariant combinations of the charges, when some charge is orientation-dependent. */
   invariants?: PredictedInvariant[];
+  /**
+   * The law-of-balance point, where every charge drift G_k vanishes (THEORY.md §4's equilibrium),
+   * when it differs from the end point: with rotations in the group it need not be stationary.
+   */
+  balance?: { point: Record<string, number>; charges: (number | null)[] };
+  /** Rotation rates of the charges at the end point (per unit t = η·steps): they turn, invariants stay. */
+  rotation?: number[];
+  /**
+   * The stationary law around the end point to first order in η (THEORY.md §9's Gaussian closure):
+   * mean = end point moved along the orbit by the discrete shift plus the mean shift across the
+   * minimum; cov = the fluctuations across the minimum (none along the orbit at this order).
+   */
+  stationary?: { mean: Record<string, number>; cov: number[][] };
 }
 
 export interface PredictedInvariant {
@@ -215,35 +229,51 @@ export function predictRun(
     return { ...none('no minibatch noise (the batch is the whole data set, sampled without replacement): the charges keep their gradient-flow values', noise.method), noise: noiseInfo };
   }
   const expIdx = symmetries.map((s, i) => (s.matrix ? i : -1)).filter((i) => i >= 0);
-  const eq = jointEquilibrium({
-    generators: expIdx.map((i) => symmetries[i].matrix as number[][]),
-    theta: flow.point,
-    cov: noise.cov,
-    eta,
-    kappa,
-    gamma: spec.weightDecay,
-  });
+  const gens = expIdx.map((i) => symmetries[i].matrix as number[][]);
+  const eq = jointEquilibrium({ generators: gens, theta: flow.point, cov: noise.cov, eta, kappa, gamma: spec.weightDecay });
+  const sigma = (x: Float64Array) => noiseCovariance(model, fn, x, gradNodes).cov;
+  const small = names.length <= DISCRETE_SHIFT_MAX_COMPONENTS;
+  // With rotations in the group, the law-of-balance point (every G_k = 0) may not be stationary:
+  // SGD ends where the symmetric part of the slow drift vanishes (slowDrift.ts).
+  const inv = eq.status === 'equilibrium' && gens.length > 1 ? chargeInvariants(gens) : undefined;
+  let slow: ReturnType<typeof slowEquilibrium>;
+  if (inv && inv.rotations.length > 0 && eq.point && small) {
+    const drift = { generators: gens, rotations: inv.rotations, eg, sigma, eta, kappa, gamma: spec.weightDecay };
+    // Where the rotations do not move the charges (an isotropic equilibrium) the two points agree.
+    const at = slowDrift(drift, Float64Array.from(eq.point));
+    const size = (v: number[]) => Math.max(0, ...v.map(Math.abs));
+    if (at && size(at.symmetric) > 1e-9 * Math.max(size(at.rotation), size(eq.rates), 1e-300)) {
+      slow = slowEquilibrium(drift, eq.point);
+      if (slow && !(slow.residual <= 1e-6)) slow = undefined;
+    }
+  }
+  const endTheta = slow ? slow.point : eq.point;
   // Translations: vᵀθ is conserved by SGD without weight decay and decays to 0 with it.
-  const point = eq.point ? Float64Array.from(eq.point) : Float64Array.from(flow.point);
+  const point = endTheta ? Float64Array.from(endTheta) : Float64Array.from(flow.point);
   const transIdx = symmetries.map((s, i) => (s.direction ? i : -1)).filter((i) => i >= 0);
   if (spec.weightDecay > 0 && transIdx.length > 0) removeTranslations(point, transIdx.map((i) => symmetries[i].direction as number[]));
-  const charges = symmetries.map((s, i) => {
-    if (s.direction) return dotArr(s.direction, point);
-    const k = expIdx.indexOf(i);
-    return eq.charges[k] ?? null;
-  });
-  const slowest = eq.rates.length > 0 ? eq.rates[0] : undefined;
+  const chargeAt = (x: ArrayLike<number>) =>
+    symmetries.map((s, i) => {
+      if (s.direction) return dotArr(s.direction, x);
+      const k = expIdx.indexOf(i);
+      if (eq.charges[k] === null || eq.charges[k] === undefined) return null; // grows: no equilibrium value
+      return roundedCharge(s.matrix as number[][], x);
+    });
+  const charges = chargeAt(point);
+  const rates = slow ? slow.rates : eq.rates;
+  const slowest = rates.length > 0 ? rates[0] : undefined;
+  const rotationRate = slow ? Math.sqrt(slow.rotation.reduce((a, w) => a + w * w, 0)) : 0;
   // The O(η) discrete-time shift of each charge (THEORY.md §9), for plain SGD without weight decay.
   let etaTerms: (number | null)[] | undefined;
   let shift: ReturnType<typeof discreteShift>;
-  if (eq.status === 'equilibrium' && eq.point && spec.optimizer === 'sgd' && spec.weightDecay === 0 && expIdx.length > 0 && names.length <= DISCRETE_SHIFT_MAX_COMPONENTS) {
+  if (eq.status === 'equilibrium' && endTheta && spec.optimizer === 'sgd' && spec.weightDecay === 0 && expIdx.length > 0 && small) {
     shift = discreteShift({
-      generators: expIdx.map((i) => symmetries[i].matrix as number[][]),
-      theta: eq.point,
+      generators: gens,
+      theta: endTheta,
       eta,
       kappa,
       eg,
-      sigma: (x) => noiseCovariance(model, fn, x, gradNodes).cov,
+      sigma,
     });
     if (shift) {
       const sh = shift.shift;
@@ -253,11 +283,9 @@ export function predictRun(
   // Orientation: which predicted charges depend on the rotation gauge, and the invariants.
   let orientation: boolean[] | undefined;
   let invariants: PredictedInvariant[] | undefined;
-  if (eq.status === 'equilibrium' && eq.point && expIdx.length > 1) {
-    const gens = expIdx.map((i) => symmetries[i].matrix as number[][]);
-    const inv = chargeInvariants(gens);
-    if (inv.rotations.length > 0) {
-      orientation = symmetries.map((s, i) => (s.matrix ? orientationDependent(s.matrix, inv.rotations, eq.point as number[]) : false));
+  if (inv && inv.rotations.length > 0 && endTheta) {
+    {
+      orientation = symmetries.map((s, i) => (s.matrix ? orientationDependent(s.matrix, inv.rotations, endTheta) : false));
       if (orientation.some((x) => x)) {
         const cExp = expIdx.map((i) => charges[i] as number);
         const widen = (v: number[]) => symmetries.map((_, i) => (expIdx.includes(i) ? v[expIdx.indexOf(i)] : 0));
@@ -298,6 +326,10 @@ export function predictRun(
   const growth = eq.growth.map((g) => ({ symmetry: expIdx[g.generator], rate: g.rate, invariant: g.invariant, law: g.law }));
   let reason = eq.reason;
   if (expIdx.length === 0) reason = transIdx.length > 0 ? (spec.weightDecay > 0 ? 'translation charges decay to 0 under weight decay' : 'translation charges are conserved exactly by SGD') : 'the loss has no continuous symmetry';
+  if (slow && rotationRate > 0) {
+    reason = `the law-of-balance point (every charge drift zero) is not stationary here: the slow drift along the minima also turns the group's rotations, so SGD ends on a steady rotation (rate ${rotationRate.toPrecision(3)} per unit t = η·steps) where the symmetric part of that drift vanishes; the charges turn, their invariants stay`;
+  }
+  if (slow && slow.offOrbit > 1e-3) reason += `; the minima extend beyond the symmetry orbit and SGD also drifts along them (${(100 * slow.offOrbit).toFixed(1)}% of the slow drift), which this prediction leaves out`;
   return {
     ...base,
     status: expIdx.length === 0 ? (transIdx.length > 0 ? 'equilibrium' : 'none') : eq.status,
@@ -311,6 +343,8 @@ export function predictRun(
     ...(etaTerms ? { etaTerms } : {}),
     ...(orientation ? { orientationDependent: orientation } : {}),
     ...(invariants ? { invariants } : {}),
+    ...(shift ? { stationary: { mean: record(names, shift.mean), cov: shift.cov } } : {}),
+    ...(slow && eq.point ? { balance: { point: record(names, eq.point), charges: chargeAt(eq.point) }, rotation: slow.rotation } : {}),
   };
 }
 
@@ -337,4 +371,19 @@ function dotArr(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let s = 0;
   for (let i = 0; i < a.length; i++) s += a[i] * b[i];
   return s;
+}
+
+/** θᵀAθ, reported as 0 when it is at the rounding level of its terms. */
+function roundedCharge(A: number[][], x: ArrayLike<number>): number {
+  let c = 0;
+  let scale = 0;
+  for (let i = 0; i < A.length; i++) {
+    for (let j = 0; j < A.length; j++) {
+      if (A[i][j] === 0) continue;
+      const t = x[i] * A[i][j] * x[j];
+      c += t;
+      scale += Math.abs(t);
+    }
+  }
+  return Math.abs(c) <= 1e-12 * scale ? 0 : c;
 }

@@ -3,17 +3,16 @@
 // solves
 //     P = (I − ηH) P (I − ηH) + η² κ E[Σ(θ* + δ)],   E[Σ(θ* + δ)] = Σ(θ*) + ½ ∇²Σ[P] + …,
 // which for linear regression (Σ quadratic in θ) is exact and is §5's formula, multiplicative noise
-// included. ½∇²Σ[P] is taken along P's eigenvectors v_m (eigenvalues p_m) by the exact second
-// differences Σ(θ* ± √p_m v_m) − 2Σ(θ*), and the equation is iterated to its fixed point. Only
-// where the minimum is isolated (H positive definite: no symmetry orbit through it), γ = 0, plain
-// SGD, and Σ is exact (a closed form or a finite data set); elsewhere the panel labels a Gaussian fit.
-import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
+// included. ½∇²Σ[P] is taken along P's eigenvectors by second differences of the exact Σ, and the
+// equation is iterated to its fixed point. Only where the minimum is isolated (H positive definite:
+// no symmetry orbit through it), γ = 0, plain SGD, and Σ is exact (a closed form or a finite data
+// set); elsewhere the panel labels a Gaussian fit.
 import { Model, TrainSpec } from '../lang/model';
 import { gradient } from '../expr/diff';
 import { GradientFn } from './symmetries';
 import { noiseCovariance } from './moments';
 import { expectedGradient } from './expectedLoss';
-import { hessianByDifferences } from './gradientFlow';
+import { contractSecondDerivative, curvatureAt, lyapunov } from './fluctuations';
 import type { Prediction } from './predictions';
 import type { StationaryTheory } from '../numeric/types';
 
@@ -28,52 +27,39 @@ export function stationaryTheory(model: Model, fn: GradientFn, spec: TrainSpec, 
   const theta = Float64Array.from(names, (c) => pointRec[c]);
   const eg = expectedGradient(model);
   if (eg.method === 'sample') return undefined;
-  const H = hessianByDifferences(eg, theta);
-  const eig = new EigenvalueDecomposition(new Matrix(H), { assumeSymmetric: true });
-  const lam = eig.realEigenvalues;
-  const lmax = Math.max(...lam);
-  if (!(lmax > 0) || Math.min(...lam) <= 1e-6 * lmax) return undefined; // not isolated: a flat direction
-  const Q = eig.eigenvectorMatrix;
+  const c = curvatureAt(eg, theta);
+  if (!c || c.normal.some((x) => !x)) return undefined; // not isolated: a flat direction
   const gradNodes = gradient(model.graph, model.loss, model.paramNodes);
   const sigmaAt = (x: Float64Array) => {
     const s = noiseCovariance(model, fn, x, gradNodes);
-    return s.method === 'monte-carlo' ? undefined : new Matrix(s.cov);
+    return s.method === 'monte-carlo' ? undefined : s.cov;
   };
   const sigma0 = sigmaAt(theta);
   if (!sigma0) return undefined;
   const eta = spec.lr;
   // Stability of the mean dynamics: |1 − ηλ| < 1 for every curvature.
-  if (lam.some((l) => Math.abs(1 - eta * l) >= 1)) return undefined;
-  let noise = sigma0;
-  let P = new Matrix(n, n);
+  if (c.lambda.some((l) => Math.abs(1 - eta * l) >= 1)) return undefined;
+  const kernel = (li: number, lj: number) => (eta * eta * kappa) / (1 - (1 - eta * li) * (1 - eta * lj));
+  let P = lyapunov(c, sigma0, kernel);
   for (let it = 0; it < 40; it++) {
-    // Lyapunov solve in H's eigenbasis: P̃_ij = η²κ Σ̃_ij / (1 − (1 − ηλ_i)(1 − ηλ_j)).
-    const St = Q.transpose().mmul(noise).mmul(Q);
-    const Pt = new Matrix(n, n);
-    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) Pt.set(i, j, (eta * eta * kappa * St.get(i, j)) / (1 - (1 - eta * lam[i]) * (1 - eta * lam[j])));
-    const next = Q.mmul(Pt).mmul(Q.transpose());
+    if (!P.to1DArray().every(Number.isFinite) || P.norm('frobenius') > 1e12) return undefined; // the fluctuations diverge
+    // E[Σ(θ* + δ)] to second order: Σ + ½∇²Σ[P] (exact when Σ is quadratic in θ), entry by entry.
+    let bad = false;
+    const curv = contractSecondDerivative(
+      (x) => {
+        const s = sigmaAt(x);
+        if (!s) bad = true;
+        return (s ?? sigma0).flat();
+      },
+      theta,
+      P,
+    );
+    if (bad) return undefined;
+    const noise = sigma0.map((row, i) => row.map((v, j) => v + 0.5 * curv[i * n + j]));
+    const next = lyapunov(c, noise, kernel);
     const change = next.clone().sub(P).norm('frobenius');
     P = next;
-    if (!P.to1DArray().every(Number.isFinite) || P.norm('frobenius') > 1e12) return undefined; // the fluctuations diverge
     if (change <= 1e-13 * P.norm('frobenius')) break;
-    // E[Σ(θ* + δ)] to second order along P's eigenvectors (exact when Σ is quadratic in θ).
-    const pe = new EigenvalueDecomposition(P.clone().add(P.transpose()).mul(0.5), { assumeSymmetric: true });
-    let corr = new Matrix(n, n);
-    let ok = true;
-    pe.realEigenvalues.forEach((p, m) => {
-      if (!ok || !(p > 0)) return;
-      const v = pe.eigenvectorMatrix.getColumn(m);
-      const a = Math.sqrt(p);
-      const plus = sigmaAt(Float64Array.from(theta, (x, i) => x + a * v[i]));
-      const minus = sigmaAt(Float64Array.from(theta, (x, i) => x - a * v[i]));
-      if (!plus || !minus) {
-        ok = false;
-        return;
-      }
-      corr = corr.add(plus.add(minus).sub(sigma0.clone().mul(2)).mul(0.5));
-    });
-    if (!ok) return undefined;
-    noise = sigma0.clone().add(corr);
   }
   const cov = P.to2DArray();
   return {
