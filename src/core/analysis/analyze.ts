@@ -5,7 +5,7 @@
 // worker and webview boundaries unchanged.
 import { checkSource, CheckOptions } from '../lang/check';
 import { Diagnostic } from '../lang/diagnostics';
-import { Model, TrainSpec } from '../lang/model';
+import { hasScalarView, Model, TrainSpec } from '../lang/model';
 import { gradient } from '../expr/diff';
 import { findSymmetries, gradientFunction, Symmetry, SymmetryKind } from './symmetries';
 import { describeLaws, TrainingConstants } from './laws';
@@ -120,7 +120,7 @@ export const MAX_ANALYSIS_COMPONENTS = 400;
 
 export function analyzeModel(model: Model, base: AnalysisResult): AnalysisResult {
   const fn = gradientFunction(model);
-  if (model.components.length > MAX_ANALYSIS_COMPONENTS) {
+  if (model.components.length > MAX_ANALYSIS_COMPONENTS || !hasScalarView(model)) {
     const s = model.lossSpan;
     const theta0 = initialPoint(model);
     return {
@@ -145,8 +145,7 @@ export function analyzeModel(model: Model, base: AnalysisResult): AnalysisResult
   let start: JointEquilibrium | undefined;
   const exponential = symmetries.filter((s) => s.matrix);
   if (exponential.length > 0) {
-    const gradNodes = gradient(model.graph, model.loss, model.paramNodes);
-    noise = noiseCovariance(model, fn, theta, gradNodes);
+    noise = noiseCovariance(model, fn, theta);
     start = jointEquilibrium({ generators: exponential.map((s) => s.matrix as number[][]), theta, cov: noise.cov, eta: k.lr, kappa: k.kappa, gamma: k.weightDecay });
   }
   const { predictions, stability } = predictAll(model, symmetries, fn);

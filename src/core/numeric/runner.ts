@@ -182,6 +182,7 @@ async function simulateRun(ctx: RunContext): Promise<RunResult> {
     sampleRecords,
     kappa,
     predict: chains.includes(0),
+    prediction: matchingPrediction(analysis, spec),
     escape,
   }));
   const started = Date.now();
@@ -272,6 +273,14 @@ async function simulateRun(ctx: RunContext): Promise<RunResult> {
 
 function range(n: number): number[] {
   return Array.from({ length: n }, (_, i) => i);
+}
+
+/** The analysis's prediction for a train line with this run's constants and start, if it made one. */
+function matchingPrediction(analysis: AnalysisResult, spec: TrainSpec): ChainJob['prediction'] {
+  return analysis.predictions?.find((p) => {
+    const t = p.spec;
+    return t !== undefined && t.optimizer === spec.optimizer && t.lr === spec.lr && t.batch === spec.batch && t.weightDecay === spec.weightDecay && t.seed === spec.seed && t.sampling === spec.sampling && t.beta === spec.beta;
+  });
 }
 
 function toRecord(names: string[], values: number[]): Record<string, number> {
