@@ -147,6 +147,14 @@ export interface PredictionSet {
 
 /** Predictions for every noisy `train` line and stability bounds for every line. */
 export function predictAll(model: Model, symmetries: SymmetryAction[], fn: GradientFn): PredictionSet {
+  if (model.components.length > PREDICTION_MAX_COMPONENTS) {
+    // No gradient flow or dense Hessian at this size: each line says why it has no prediction.
+    const theta0 = new Float64Array(model.components.length);
+    return {
+      predictions: model.trains.flatMap((spec, run) => (spec.optimizer === 'gd' ? [] : [predictRun(model, symmetries, fn, spec, run, theta0)])),
+      stability: model.trains.map((spec, run) => ({ run, optimizer: spec.optimizer, lr: spec.lr, lambdaMaxStart: null, lambdaMaxEnd: null, bound: null })),
+    };
+  }
   const eg = expectedGradient(model);
   const flows = new Map<string, FlowCache>();
   const flowFrom = (theta0: Float64Array): FlowCache => {

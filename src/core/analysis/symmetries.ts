@@ -21,7 +21,7 @@ export interface Symmetry {
   kind: SymmetryKind;
   status: 'proved' | 'numerical';
   /** How the proof was obtained (for the report), when proved. */
-  proof?: 'homogeneity' | 'nerdamer';
+  proof?: 'homogeneity' | 'covariance' | 'nerdamer';
   /** Generator A over the components (exponential kinds): θ → e^{λA}θ. */
   matrix?: number[][];
   /** Direction v over the components (translation): θ → θ + λv. */

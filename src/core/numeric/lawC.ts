@@ -11,7 +11,7 @@ import { gradient } from '../expr/diff';
 import { compileEvaluator } from '../expr/codegen';
 import { expectedNodes } from '../analysis/expectation';
 import { KernelSymmetry } from './kernel';
-import { evalForm, sparseForm } from './forms';
+import { evalForm, isQuadratic, sparseForm } from './forms';
 import { fixedExamples } from './probes';
 import { gradientFunction } from '../analysis/gradientFn';
 
@@ -38,11 +38,12 @@ export const LAW_C_DESCRIPTION =
 export function lawCPredictor(model: Model, syms: KernelSymmetry[], spec: TrainSpec, kappa: number, rows?: Float64Array): LawCPredictor {
   const n = model.components.length;
   const forms = syms.map(sparseForm);
+  const quadratic = syms.map(isQuadratic);
   const gamma = spec.weightDecay;
   const finish = (th: Float64Array, lr: number, meanG: ArrayLike<number>, meanQ: ArrayLike<number>, out: Float64Array, drift: Float64Array) => {
     for (let k = 0; k < syms.length; k++) {
       const c = evalForm(forms[k], th);
-      if (!syms[k].matrix) {
+      if (!quadratic[k]) {
         out[k] = -lr * gamma * c;
         drift[k] = -gamma * c;
         continue;
@@ -55,7 +56,7 @@ export function lawCPredictor(model: Model, syms: KernelSymmetry[], spec: TrainS
     }
   };
   // Exact: E[∇ℓ] and E[∇ℓᵀA∇ℓ] as closed forms in θ (small models, polynomial in the data).
-  if (hasScalarView(model) && !rows) {
+  if (hasScalarView(model) && !rows && syms.every((s) => s.matrix || s.direction)) {
     const g = model.graph;
     const grads = gradient(g, model.loss, model.paramNodes);
     const qNodes = syms.map((s) => {
@@ -94,7 +95,7 @@ export function lawCPredictor(model: Model, syms: KernelSymmetry[], spec: TrainS
         fn.evaluate(th, sample.subarray(e * dim, (e + 1) * dim), fn.out);
         const gr = fn.out.subarray(1);
         for (let i = 0; i < n; i++) meanG[i] += gr[i] / count;
-        for (let k = 0; k < syms.length; k++) if (syms[k].matrix) meanQ[k] += evalForm(forms[k], gr) / count;
+        for (let k = 0; k < syms.length; k++) if (quadratic[k]) meanQ[k] += evalForm(forms[k], gr) / count;
       }
       finish(th, lr, meanG, meanQ, out, drift);
     },

@@ -10,7 +10,7 @@ import { Model, TrainSpec } from '../lang/model';
 import { analyzeModel, AnalysisResult, minibatchNoiseFactor } from '../analysis/analyze';
 import { initialPoint } from '../analysis/points';
 import { ChainBatch, ChainJob, ChainUpdate, ENGINE_PROTOCOL, RecordPoint, runChains } from './chains';
-import { evalForm, sparseForm } from './forms';
+import { evalForm, kernelSymmetry, sparseForm } from './forms';
 import { KernelSymmetry } from './kernel';
 import { LAW_C_DESCRIPTION } from './lawC';
 import { ChargeSummary, Divergence, DivergenceSummary, Histogram, InvariantSummary, RunResult, SimulationProgress, SimulationResult, VerdictFields } from './types';
@@ -75,7 +75,7 @@ export async function simulateSource(source: string, opts: SimulateOptions = {})
   const model = checked.model;
   const analysis =
     opts.analysis ??
-    analyzeModel(model, { file: opts.file ?? '', components: [], parameters: [], initial: {}, symmetries: [], diagnostics: [] });
+    analyzeModel(model, { file: opts.file ?? '', components: [], parameters: [], initial: {}, groups: [], symmetries: [], diagnostics: [] });
   const specs = runSpecs(model, opts);
   const runs: RunResult[] = [];
   for (const [index, spec] of specs.entries()) {
@@ -154,7 +154,7 @@ function applyUpdate(share: ChainBatch, u: ChainUpdate): void {
 
 async function simulateRun(ctx: RunContext): Promise<RunResult> {
   const { model, analysis, spec, runIndex, opts } = ctx;
-  const symmetries: KernelSymmetry[] = analysis.symmetries.map((s) => ({ matrix: s.matrix, direction: s.direction }));
+  const symmetries: KernelSymmetry[] = analysis.symmetries.map((s) => kernelSymmetry(model, s));
   const recordEvery = recordInterval(spec);
   const kappa = noiseFactor(model, spec);
   const requested = opts.workers ?? os.cpus().length;
@@ -344,7 +344,7 @@ export function buildRun(
   const prediction = shares.find((b) => b.prediction)?.prediction;
   const theory = shares.find((b) => b.stationaryTheory)?.stationaryTheory;
   if (theory) stationary.theory = theory;
-  const forms = analysis.symmetries.map((s) => sparseForm({ matrix: s.matrix, direction: s.direction }));
+  const forms = analysis.symmetries.map((s) => sparseForm(kernelSymmetry(model, s)));
   const theta0 = initialPoint(model, 0, spec.seed);
   const lastK = records - 1;
   const judged = verdicts(analysis, model, shares, burn, dead, charges.map((c) => c.mean), steps, prediction);

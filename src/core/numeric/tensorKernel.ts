@@ -12,7 +12,7 @@ import { emitNode, plan, Plan } from '../tensor/compile';
 import { operands, sizeOf } from '../tensor/graph';
 import { layoutOf } from '../tensor/evaluate';
 import { ChainState, CTL, DIVERGENCE_LIMIT, escapeCondition, GD_SAMPLE, GdGradient, Kernel, KernelInputs, chooseRow, lawAfter, normalInto, uniformInto } from './kernelCommon';
-import { sparseForm } from './forms';
+import { isQuadratic, sparseForm } from './forms';
 
 /** Constant pool grown while generating: per-component distribution parameters, law forms. */
 class Pool {
@@ -147,7 +147,7 @@ export function generateTensorKernel(inp: KernelInputs): Kernel {
   const checksLaw = spec.optimizer === 'sgd' || spec.optimizer === 'gd';
   const forms = (checksLaw ? symmetries : []).map((s) => {
     const f = sparseForm(s);
-    return { quad: s.matrix !== undefined, nnz: f.c.length, I: pool.add(f.i), J: pool.add(f.j), C: pool.add(f.c) };
+    return { quad: isQuadratic(s), nnz: f.c.length, I: pool.add(f.i), J: pool.add(f.j), C: pool.add(f.c) };
   });
   const formCode = (x: string, k: number, value: string, abs: string) => {
     const f = forms[k];
