@@ -324,8 +324,9 @@ export function isRunResult(x: unknown): x is RunResult {
     isOptional(c.lawResidual, (r) => isObj(r) && ofLength(r.mean) && ofLength(r.se) && ofLength(r.quadrature));
   if (!isArrayOf(s.charges, isSeriesCharge) || !isOptional(s.lawC, isStr)) return false;
   if (!isArrayOf(s.drift, (d) => isObj(d) && isNumArray(d.measured) && isNumArray(d.predicted))) return false;
-  // tr H and λ_max are probed sparsely: null (NaN) at the records that were not probed.
-  if (!isNumArray(s.traceH) || !isNumArray(s.lambdaMaxH) || ![0, n].includes(s.traceH.length) || ![0, n].includes(s.lambdaMaxH.length)) return false;
+  // tr H and λ_max come from chain 0's worker: null (NaN) at the records it did not probe, and while
+  // a run streams they may lag behind the other workers' records (never run ahead of them).
+  if (!isNumArray(s.traceH) || !isNumArray(s.lambdaMaxH) || s.traceH.length > n || s.lambdaMaxH.length > n) return false;
   if (!isStationary(x.stationary)) return false;
   if (!isArrayOf(x.charges, isChargeSummary) || !isOptional(x.invariants, (v) => isArrayOf(v, isInvariantSummary))) return false;
   if (!isOptional(x.prediction, isPrediction)) return false;
