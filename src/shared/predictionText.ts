@@ -84,7 +84,10 @@ export interface PredictionLine {
   charges: string;
   /** `≈6400 steps`, empty when not computed. */
   relaxation: string;
-  /** Why, for `grows` and `none` (the analysis' own sentence). */
+  /**
+   * Why, for `grows` and `none` (the analysis' own sentence), and for an end point that is not the
+   * law-of-balance point (the group's rotations turn the charges: `balance` is then set).
+   */
   reason: string;
 }
 
@@ -101,7 +104,7 @@ export function predictionLine(
   const relaxation = p.relaxationSteps !== null && Number.isFinite(p.relaxationSteps) ? stepsText(p.relaxationSteps) : '';
   if (p.status === 'equilibrium' && p.endPoint) {
     const comps = opts.components ?? movedComponents(a, opts.symmetries);
-    return { head: `SGD ends at ${pointText(p.endPoint, comps, opts.maxComponents)}`, charges, relaxation, reason: '' };
+    return { head: `SGD ends at ${pointText(p.endPoint, comps, opts.maxComponents)}`, charges, relaxation, reason: p.balance ? p.reason : '' };
   }
   if (p.status === 'grows') return { head: `SGD ends: no equilibrium — ${growingText(p)}`, charges, relaxation, reason: p.reason };
   return { head: 'SGD ends: no prediction', charges: '', relaxation: '', reason: p.reason };

@@ -265,6 +265,9 @@ function isPrediction(x: unknown): boolean {
   if (!isArrayOf(x.growth, (g) => isObj(g) && isInt(g.symmetry) && isNumOrNull(g.rate) && isNumOrNull(g.invariant) && isStr(g.law))) return false;
   if (!isOptional(x.etaTerms, (e) => isArrayOf(e, isNumOrNull))) return false;
   if (!isOptional(x.orientationDependent, (o) => isArrayOf(o, isBool))) return false;
+  if (!isOptional(x.balance, (b) => isObj(b) && isNumRecord(b.point) && isArrayOf(b.charges, isNumOrNull))) return false;
+  if (!isOptional(x.rotation, (r) => isArrayOf(r, isNumOrNull))) return false;
+  if (!isOptional(x.stationary, (st) => isObj(st) && isNumRecord(st.mean) && isArrayOf(st.cov, isNumArray))) return false;
   return isOptional(x.invariants, (v) => isArrayOf(v, isPredictedInvariant));
 }
 

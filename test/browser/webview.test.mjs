@@ -412,6 +412,17 @@ test('panel: the other examples (matrix, anisotropic, scaling, translation, none
       assert.equal(inv['C1 + C2'][1].replace('−', '-'), String(Number(want2[0].etaTerm.toPrecision(4))));
       assert.deepEqual(await page.$$eval('#nl-pred-charges-0 tbody tr td:last-child', (e) => e.map((x) => x.textContent)), ['gauge-dependent', 'gauge-dependent', 'gauge-dependent']);
       await page.screenshot({ path: join(out, 'panel-dark-anisotropic-symmetries.png'), fullPage: true });
+      // Where the group's rotations turn the charges, the engine ends SGD elsewhere than at the
+      // law-of-balance point and sends that point as `balance`: said why, and shown as secondary.
+      const turned = structuredClone(analyses[name]);
+      const p0 = turned.predictions[0];
+      p0.reason = 'the law-of-balance point (every charge drift zero) is not stationary here';
+      p0.balance = { point: { ...p0.endPoint }, charges: [0.25, 0.5, null] };
+      p0.rotation = [0.001];
+      await post({ type: 'analysis', uri: 'file:///w/turned.loss', fileName: 'turned.loss', analysis: turned });
+      await page.waitForFunction(() => document.querySelector('.nl-file').textContent === 'turned.loss');
+      assert.equal(await page.$eval('#prediction-0 .nl-reason', (e) => e.textContent), p0.reason);
+      assert.equal(await page.$eval('#prediction-0 .nl-balance', (e) => e.textContent), 'secondary — every charge drift vanishes there, but it is not stationary: C₁ = 0.25, C₂ = 0.5');
     }
     if (name === 'scale-invariant') assert.equal(info.ends[0], 'SGD ends: no equilibrium — C₁ grows without bound');
     if (name === 'tanh-network') assert.deepEqual(info.ends, ['SGD ends: no prediction']);

@@ -202,6 +202,11 @@ function predictionCard(a: AnalysisResult, p: Prediction): HTMLElement {
   if (line.relaxation) fact('Relaxation', `${line.relaxation} (linearised: a run needs several of them to reach the end point)`, 'nl-relaxation');
   for (const g of p.growth) fact(`${chargeName(g.symmetry)} grows`, g.law);
   if (line.reason) fact(p.status === 'none' ? 'Why not' : 'Why', line.reason, 'nl-reason');
+  if (p.balance) {
+    // Secondary: the law-of-balance point (every charge drift zero), not stationary here.
+    const b = p.balance.charges.map((c, i) => (c === null ? null : `${chargeName(i)} = ${sig4(c)}`)).filter((x): x is string => x !== null).join(', ');
+    fact('Balance point', `secondary — every charge drift vanishes there, but it is not stationary: ${b}`, 'nl-secondary nl-balance');
+  }
   if (st) {
     const l = stabilityLine(st);
     fact('Stability', `${l.bounds}; ${l.verdict}.`, l.stable === false ? 'nl-warn nl-stability' : 'nl-stability');

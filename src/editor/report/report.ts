@@ -89,6 +89,10 @@ function predictionMarkdown(a: AnalysisResult, p: Prediction): string[] {
     out.push(`- Stability: ${l.bounds}; ${l.verdict}.`);
   }
   for (const g of p.growth) out.push(`- ${chargeName(g.symmetry)} grows: ${g.law}`);
+  if (p.balance) {
+    const b = p.balance.charges.map((c, i) => (c === null ? null : `${chargeName(i)} = ${fmtOrDash(c)}`)).filter((x) => x !== null).join(', ');
+    out.push(`- Secondary, the law-of-balance point (every charge drift zero, not stationary here): ${b}`);
+  }
   out.push(`- How: gradient flow from chain 0's start to a minimum (L = ${fmtOrDash(p.minimum.loss)}${p.minimum.converged ? '' : `; ${p.minimum.note ?? 'not converged'}`}), then the joint noise equilibrium of every generator there.`);
   out.push(`- Accuracy: ${p.order}.`, '');
   // The end point only where it is predicted; else where gradient flow goes.
