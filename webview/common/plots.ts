@@ -59,6 +59,8 @@ export interface PlotOptions {
   /** y axis: linear (default), log (positive data, e.g. a loss) or asinh (signed data spanning
    *  orders of magnitude, e.g. a drift; the number is the linear threshold). */
   yScale?: 'linear' | 'log' | { asinh: number };
+  /** Show the values under the cursor in the legend (default true; off for narrow histograms). */
+  legendValues?: boolean;
   /** Tick labels of the y axis (e.g. `1e40` for a plot of log₁₀ values). */
   yTicks?: (v: number) => string;
   /** Stem of exported file names. */
@@ -228,7 +230,7 @@ export class Plot {
       width: this.width(),
       height: this.height(),
       series,
-      padding: compact ? [2, 2, 2, 2] : [10, 12, 0, 0],
+      padding: compact ? [2, 2, 2, 2] : [10, 22, 0, 0],
       scales: {
         x: { time: false },
         y: {
@@ -275,7 +277,7 @@ export class Plot {
           ...(this.opts.yTicks ? { values: (_u: uPlot, splits: number[]) => splits.map((v) => (v === null || v === undefined ? '' : (this.opts.yTicks as (x: number) => string)(v))) } : {}),
         },
       ],
-      legend: { show: !compact, live: true },
+      legend: { show: !compact, live: this.opts.legendValues !== false },
       cursor: compact
         ? { show: false, drag: { x: false, y: false } }
         : { drag: { x: true, y: false, setScale: true }, points: { size: 6 } },

@@ -735,7 +735,7 @@ function renderStationary(): void {
         density.push(ok ? n * (normalCdf((b - m) / sd) - normalCdf((a - m) / sd)) : null);
       }
       return {
-        opts: { id: `hist-${run.run}-${c}`, title: `Stationary distribution of ${c}`, xLabel: c, yLabel: 'count', yZero: true, height: 200, fileStem: `${stem()}-hist-${c}` },
+        opts: { id: `hist-${run.run}-${c}`, title: `Stationary distribution of ${c}`, xLabel: c, yLabel: 'count', yZero: true, height: 200, legendValues: false, fileStem: `${stem()}-hist-${c}` },
         data: { x, series: [{ label: `${runLabel(run)} histogram`, values: Array.from(hist.counts), color: colorOf(run.run), kind: 'bars' }, { label: overlayLabel, values: density, color: readTheme().palette[4], kind: 'spline' }] },
       };
     });
