@@ -9,7 +9,7 @@
 //
 // No `vscode` and no DOM import here: the file is compiled for the extension host and bundled into
 // the webviews.
-import type { AnalysisResult, SymmetryReport } from '../core/analysis/analyze';
+import type { AnalysisResult, GroupReport, SymmetryReport } from '../core/analysis/analyze';
 import type { RunResult, SimulationProgress, SimulationResult } from '../core/numeric/types';
 
 /** Messages the host sends to a webview. */
@@ -217,7 +217,29 @@ function isSymmetryReport(x: unknown): x is SymmetryReport {
   }
   if (x.equilibriumNote !== undefined && !isStr(x.equilibriumNote)) return false;
   if (!isStrArray(x.involves)) return false;
+  if (!isInt(x.group)) return false;
+  if (x.label !== undefined && !isStr(x.label)) return false;
+  if (x.action !== undefined && !isObj(x.action)) return false;
+  if (x.form !== undefined && !(isObj(x.form) && isNumArray(x.form.i) && isNumArray(x.form.j) && isNumArray(x.form.c))) return false;
   return true;
+}
+
+const STRUCTURES = ['gl', 'diagonal', 'tensors', 'shift', 'components'];
+
+function isGroupReport(x: unknown): x is GroupReport {
+  if (!isObj(x)) return false;
+  if (!isStr(x.name) || !isOneOf(x.kind, KINDS) || !isInt(x.dimension) || !isStrArray(x.tensors)) return false;
+  if (x.status !== 'proved' && x.status !== 'numerical') return false;
+  if (x.proof !== undefined && !isStr(x.proof)) return false;
+  if (x.proofNote !== undefined && !isStr(x.proofNote)) return false;
+  if (!isObj(x.charge) || !isStr(x.charge.text) || !isStr(x.charge.tex)) return false;
+  for (const key of ['laws', 'lawsTex'] as const) {
+    const l = x[key];
+    if (!isObj(l) || !isStr(l.gradientFlow) || !isStr(l.sgdStep) || !isStr(l.sgdContinuous)) return false;
+  }
+  if (!isArrayOf(x.symmetries, isInt) || !isInt(x.unlisted)) return false;
+  if (!isObj(x.structure) || !isOneOf(x.structure.type, STRUCTURES)) return false;
+  return isNumOrNull(x.residual);
 }
 
 export function isAnalysisResult(x: unknown): x is AnalysisResult {
@@ -225,6 +247,8 @@ export function isAnalysisResult(x: unknown): x is AnalysisResult {
   if (!isStr(x.file) || !isStrArray(x.components) || !isNumRecord(x.initial)) return false;
   if (!Array.isArray(x.parameters) || !x.parameters.every((p) => isObj(p) && isStr(p.name) && isNumArray(p.shape))) return false;
   if (!Array.isArray(x.symmetries) || !x.symmetries.every(isSymmetryReport)) return false;
+  if (!Array.isArray(x.groups) || !x.groups.every(isGroupReport)) return false;
+  if (!x.symmetries.every((s) => (s as SymmetryReport).group < (x.groups as unknown[]).length)) return false;
   if (!Array.isArray(x.diagnostics) || !x.diagnostics.every((d) => isObj(d) && isStr(d.message) && isNum(d.line))) return false;
   if (x.noise !== undefined && !(isObj(x.noise) && isStr(x.noise.method) && isNum(x.noise.lr) && isNum(x.noise.batch))) return false;
   if (x.predictions !== undefined && !(Array.isArray(x.predictions) && x.predictions.every(isPrediction))) return false;
