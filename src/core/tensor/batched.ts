@@ -6,7 +6,7 @@
 // Like compile.ts, the source is built from node kinds, offsets and sizes only.
 import { fnExpr } from '../expr/codegen';
 import { emitDots } from './dots';
-import { Layout } from './compile';
+import { binaryExpr as plainBinary, Layout } from './compile';
 import { flatStart, operands, sizeOf, TGraph, TNode } from './graph';
 
 export interface BatchedAddress {
@@ -63,29 +63,15 @@ function ref(a: BatchedAddress, i: string, b: string, B: number): string {
   return a.batched ? `${a.array}[${a.offset} + (${i}) * ${B} + ${b}]` : `${a.array}[${a.offset} + ${i}]`;
 }
 
+/** a ∘ b as code; integer and half powers by a constant as products (like the other kernels). */
 function binaryExpr(fn: string, x: string, y: string, c: number | undefined): string {
   if (fn === 'pow') {
     if (c === 2) return `(${x} * ${x})`;
     if (c === 3) return `(${x} * ${x} * ${x})`;
     if (c === 0.5) return `Math.sqrt(${x})`;
     if (c === -1) return `(1 / ${x})`;
-    return `Math.pow(${x}, ${y})`;
   }
-  switch (fn) {
-    case 'add':
-      return `${x} + ${y}`;
-    case 'sub':
-      return `${x} - ${y}`;
-    case 'mul':
-      return `${x} * ${y}`;
-    case 'div':
-      return `${x} / ${y}`;
-    case 'max':
-      return `Math.max(${x}, ${y})`;
-    case 'min':
-      return `Math.min(${x}, ${y})`;
-  }
-  throw new Error(`unknown operation ${fn}`);
+  return plainBinary(fn, x, y);
 }
 
 /** A per-example statement for `b` (one example's loop nest over strided entries): the general case. */

@@ -53,7 +53,7 @@ function at(a: Address, i: string): string {
   return `${a.array}[${a.offset} + ${i}]`;
 }
 
-function binaryExpr(fn: string, x: string, y: string): string {
+export function binaryExpr(fn: string, x: string, y: string): string {
   switch (fn) {
     case 'add':
       return `${x} + ${y}`;
