@@ -5,7 +5,7 @@
 // worker and webview boundaries unchanged.
 import { checkSource, CheckOptions } from '../lang/check';
 import { Diagnostic } from '../lang/diagnostics';
-import { hasScalarView, Model, TrainSpec } from '../lang/model';
+import { hasScalarView, Model, ScalarModel, TrainSpec } from '../lang/model';
 import { gradient } from '../expr/diff';
 import { findSymmetries, gradientFunction, Symmetry, SymmetryKind } from './symmetries';
 import { describeLaws, TrainingConstants } from './laws';
@@ -18,6 +18,7 @@ import { describeGroup, generatorChargeText } from './groupLaws';
 import { GeneratorSpec } from './generators';
 import { ListedSymmetry, listGroups, reconcile, SymmetryList } from './symmetryList';
 import { sparseForm } from '../numeric/forms';
+import { ClosedFormLaw, closedFormLaws } from './closedForm';
 
 export { minibatchNoiseFactor } from './predictions';
 
@@ -36,7 +37,15 @@ export interface SymmetryReport {
   matrix?: number[][];
   direction?: number[];
   charge: { text: string; tex: string };
-  laws: { gradientFlow: string; sgdStep: string; sgdContinuous: string };
+  laws: {
+    gradientFlow: string;
+    sgdStep: string;
+    sgdContinuous: string;
+    /** Law (C) with the data expectation done exactly, simplified and factorised where it can be (null: no closed form). */
+    sgdClosedForm?: ClosedFormLaw | null;
+    /** Why there is no closed form. */
+    sgdClosedFormNote?: string;
+  };
   lawsTex: { gradientFlow: string; sgdStep: string; sgdContinuous: string };
   equilibrium: EquilibriumResult | null;
   /** Why there is no equilibrium, when there is none. */
@@ -195,7 +204,14 @@ export function analyzeModel(model: Model, base: AnalysisResult): AnalysisResult
       residual: g.residual,
     };
   });
-  const reports = symmetries.map((s) => report(s, model, list.groups, groups, theta, k, start, exponential.indexOf(s)));
+  const closed = small ? closedFormLaws(model as ScalarModel, symmetries, k) : undefined;
+  const reports = symmetries.map((s, i) => {
+    const r = report(s, model, list.groups, groups, theta, k, start, exponential.indexOf(s));
+    const c = closed?.[i];
+    if (c && 'law' in c) r.laws = { ...r.laws, sgdClosedForm: c.law };
+    else r.laws = { ...r.laws, sgdClosedForm: null, sgdClosedFormNote: c ? c.note : 'the closed form is computed for models up to 400 components' };
+    return r;
+  });
   return {
     ...base,
     components: names,
