@@ -19,6 +19,7 @@ import { GeneratorSpec } from './generators';
 import { ListedSymmetry, listGroups, reconcile, SymmetryList } from './symmetryList';
 import { sparseForm } from '../numeric/forms';
 import { ClosedFormLaw, closedFormLaws } from './closedForm';
+import { ConservationLaws, conservationLaws } from './completeness';
 
 export { minibatchNoiseFactor } from './predictions';
 
@@ -105,6 +106,8 @@ export interface AnalysisResult {
   stability?: StabilityInfo[];
   /** The joint equilibrium on the start's orbit (with the first SGD line's constants): secondary. */
   startOrbit?: { status: JointEquilibrium['status']; reason: string };
+  /** All conservation laws of gradient flow (THEORY.md §8): how many, and how many the symmetries explain. */
+  conservationLaws?: ConservationLaws | { note: string };
   timings?: { totalMs: number };
 }
 
@@ -226,6 +229,7 @@ export function analyzeModel(model: Model, base: AnalysisResult): AnalysisResult
     predictions,
     stability,
     startOrbit: start ? { status: start.status, reason: start.reason } : undefined,
+    conservationLaws: small ? conservationLaws(model as ScalarModel, symmetries.length) : { note: 'the count of all conservation laws (Lie-algebra rank) is computed for small models only' },
   };
 }
 

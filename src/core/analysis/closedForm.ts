@@ -36,6 +36,8 @@ export type ClosedFormResult = { law: ClosedFormLaw } | { note: string };
 const DATASET_MAX_ROWS = 4096;
 /** An `expr` longer than this is not a readable closed form (the numeric law stays). */
 const MAX_EXPR_CHARS = 200_000;
+/** Text and TeX longer than this are summarised (the expansion stays whole in `expr`). */
+const MAX_TEXT_CHARS = 1500;
 
 /** E_z of each root over the file's data: exact moments, or the average over its finite data set. */
 function expectations(model: ScalarModel, roots: number[]): { nodes: number[]; method: ClosedFormLaw['method'] } | { note: string } {
@@ -192,6 +194,8 @@ export function closedFormLaws(model: ScalarModel, syms: Symmetry[], k: Training
     const q = exp.map((i) => quadraticNode(g, syms[i].matrix as number[][], grads));
     moments = expectations(model, [...grads, ...q]);
   }
+  // Expectation nodes share subexpressions: one memo for all their polynomial forms.
+  const polyMemo = new Map<number, P.MPoly>();
   return syms.map((s, si): ClosedFormResult => {
     const C = chargePoly(s);
     const c = P.print(C, names, texNames);
@@ -214,8 +218,8 @@ export function closedFormLaws(model: ScalarModel, syms: Symmetry[], k: Training
     const m = moments.nodes;
     const qNode = m[n + exp.indexOf(si)];
     try {
-      const gbar = m.slice(0, n).map((id) => P.clean(P.fromGraph(g, id)));
-      const EQ = P.clean(P.fromGraph(g, qNode));
+      const gbar = m.slice(0, n).map((id) => P.clean(P.fromGraph(g, id, polyMemo)));
+      const EQ = P.clean(P.fromGraph(g, qNode, polyMemo));
       const T2 = P.clean(quadraticPoly(A, gbar)); // ∇LᵀA∇L
       const T1 = P.clean(P.add(EQ, T2, -1)); // tr(AΣ)
       const D = P.clean(P.add(P.add(P.scale(C, -2 * gamma), P.scale(T1, eta * kappa)), P.scale(T2, eta)));
@@ -256,16 +260,25 @@ export function closedFormLaws(model: ScalarModel, syms: Symmetry[], k: Training
       const t2 = P.print(T2, names, texNames);
       const d = P.print(D, names, texNames);
       if (d.expr.length > MAX_EXPR_CHARS) return { note: 'the closed form is too long to be useful' };
+      // A long expansion is not read but evaluated: the text says its size, `expr` holds it whole.
+      const long = t1.text.length + t2.text.length > MAX_TEXT_CHARS;
+      const terms = (p: P.MPoly) => `a polynomial of ${p.size} terms`;
       return {
         law: {
-          text: `d${Ctext}/dt = ${decayT}η·${kappaT}·(${t1.text}) + η·(${t2.text}) ${consts}`,
-          tex: `\\frac{d}{dt}${Ctex} = ${decayX}\\eta\\,${kappaX}\\left(${t1.tex}\\right) + \\eta\\left(${t2.tex}\\right)`,
+          text: long
+            ? `d${Ctext}/dt = ${decayT}η·${kappaT}·(${terms(T1)}) + η·(${terms(T2)}) ${consts}; the whole right-hand side is in expr`
+            : `d${Ctext}/dt = ${decayT}η·${kappaT}·(${t1.text}) + η·(${t2.text}) ${consts}`,
+          tex: long
+            ? `\\frac{d}{dt}${Ctex} = ${decayX}\\eta\\,${kappaX}\\,\\mathrm{tr}(A\\Sigma) + \\eta\\,\\nabla L^{\\top}A\\nabla L \\quad\\text{(polynomials of ${T1.size} and ${T2.size} terms)}`
+            : `\\frac{d}{dt}${Ctex} = ${decayX}\\eta\\,${kappaX}\\left(${t1.tex}\\right) + \\eta\\left(${t2.tex}\\right)`,
           expr: d.expr,
           factorised: false,
-          equilibrium: {
-            text: `${gamma > 0 ? `2γ·${Ctext} = ` : '0 = '}η·${kappaT}·(${t1.text}) + η·(${t2.text}), jointly for every charge`,
-            tex: `${gamma > 0 ? `2\\gamma ${Ctex} = ` : '0 = '}\\eta\\,${kappaX}\\left(${t1.tex}\\right) + \\eta\\left(${t2.tex}\\right)`,
-          },
+          equilibrium: long
+            ? { text: `${gamma > 0 ? `2γ·${Ctext}` : '0'} = η·${kappaT}·tr(AΣ) + η·∇LᵀA∇L, jointly for every charge`, tex: `${gamma > 0 ? `2\\gamma ${Ctex}` : '0'} = \\eta\\,${kappaX}\\,\\mathrm{tr}(A\\Sigma) + \\eta\\,\\nabla L^{\\top}A\\nabla L` }
+            : {
+                text: `${gamma > 0 ? `2γ·${Ctext} = ` : '0 = '}η·${kappaT}·(${t1.text}) + η·(${t2.text}), jointly for every charge`,
+                tex: `${gamma > 0 ? `2\\gamma ${Ctex} = ` : '0 = '}\\eta\\,${kappaX}\\left(${t1.tex}\\right) + \\eta\\left(${t2.tex}\\right)`,
+              },
           method,
         },
       };

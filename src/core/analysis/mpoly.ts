@@ -10,12 +10,19 @@ export class NotParamPolynomial extends Error {}
 /** Terms beyond this many make a polynomial too large to print or divide usefully. */
 const MAX_TERMS = 4000;
 
+const parsed = new Map<string, [number, number][]>();
+
 function parse(key: string): [number, number][] {
   if (key === '') return [];
-  return key.split(',').map((t) => {
+  const hit = parsed.get(key);
+  if (hit) return hit;
+  const out = key.split(',').map((t): [number, number] => {
     const [v, e] = t.split(':');
     return [Number(v), Number(e)];
   });
+  if (parsed.size > 100_000) parsed.clear();
+  parsed.set(key, out);
+  return out;
 }
 
 function keyOf(m: Map<number, number>): string {
@@ -72,9 +79,9 @@ export function mul(a: MPoly, b: MPoly): MPoly {
 }
 
 /** A graph node as a polynomial in the parameters (param node k is θ_k), or NotParamPolynomial. */
-export function fromGraph(g: Graph, root: number): MPoly {
-  const memo = new Map<number, MPoly>();
+export function fromGraph(g: Graph, root: number, memo: Map<number, MPoly> = new Map()): MPoly {
   for (const id of g.reachable([root])) {
+    if (memo.has(id)) continue;
     const n = g.nodes[id];
     const p = (x: number) => memo.get(x) as MPoly;
     let out: MPoly;
@@ -140,14 +147,21 @@ export function evaluate(p: MPoly, x: ArrayLike<number>): number {
 
 /** Lexicographic comparison of monomials (variable 0 first, higher exponent larger). */
 function lexCompare(a: string, b: string): number {
+  // Both lists are sorted by variable: walk them together.
   const pa = parse(a);
   const pb = parse(b);
-  const ea = new Map(pa);
-  const eb = new Map(pb);
-  const vars = [...new Set([...ea.keys(), ...eb.keys()])].sort((x, y) => x - y);
-  for (const v of vars) {
-    const d = (ea.get(v) ?? 0) - (eb.get(v) ?? 0);
-    if (d !== 0) return d;
+  let i = 0;
+  let j = 0;
+  while (i < pa.length || j < pb.length) {
+    const va = i < pa.length ? pa[i][0] : Infinity;
+    const vb = j < pb.length ? pb[j][0] : Infinity;
+    if (va === vb) {
+      const d = pa[i][1] - pb[j][1];
+      if (d !== 0) return d;
+      i++;
+      j++;
+    } else if (va < vb) return pa[i][1];
+    else return -pb[j][1];
   }
   return 0;
 }
@@ -188,9 +202,11 @@ export function divide(D: MPoly, C: MPoly, rel = 1e-10): MPoly | undefined {
   let r: MPoly = new Map(D);
   let q: MPoly = new Map();
   for (let guard = 0; r.size > 0 && guard < 100_000; guard++) {
-    r = new Map([...r].filter(([, c]) => Math.abs(c) > rel * big));
-    if (r.size === 0) break;
     const [lr, lrCoef] = leading(r);
+    if (Math.abs(lrCoef) <= rel * big) {
+      r.delete(lr); // rounding residue of a cancelled term
+      continue;
+    }
     const t = divideKey(lr, lc);
     if (t === undefined) return undefined; // a remainder term: C does not divide D
     const tc = lrCoef / lcCoef;
@@ -234,7 +250,8 @@ function readable(x: number): string {
  * `texNames`: terms by decreasing degree. `expr` uses the `.loss` syntax with exact coefficients.
  */
 export function print(p: MPoly, names: string[], texNames: string[]): PolyPrint {
-  const keys = [...p.keys()].sort((a, b) => degree(b) - degree(a) || -lexCompare(a, b));
+  const deg = new Map([...p.keys()].map((k) => [k, degree(k)]));
+  const keys = [...p.keys()].sort((a, b) => (deg.get(b) as number) - (deg.get(a) as number) || -lexCompare(a, b));
   if (keys.length === 0) return { text: '0', tex: '0', expr: '0' };
   const text: string[] = [];
   const tex: string[] = [];
