@@ -330,8 +330,23 @@ function isStationary(x: unknown): boolean {
   if (!isInt(x.burnin) || !isStr(x.burninMethod) || !isBool(x.reached) || !isInt(x.samples)) return false;
   if (!isOptional(x.meanStdErr, isNumRecord) || !isOptional(x.varStdErr, isNumRecord) || !isOptional(x.cov, (c) => isArrayOf(c, isNumArray))) return false;
   if (!isOptional(x.histograms, (hs) => isObj(hs) && Object.values(hs).every(isHistogram))) return false;
+  if (!isOptional(x.product, isProductStatistics)) return false;
   const t = x.theory;
-  return t === undefined || (isObj(t) && isStr(t.source) && isNumRecord(t.mean) && isNumRecord(t.var) && isArrayOf(t.cov, isNumArray));
+  return t === undefined || (isObj(t) && isStr(t.source) && isNumRecord(t.mean) && isNumRecord(t.var) && isArrayOf(t.cov, isNumArray) && isProductTheory(t));
+}
+
+/** A deep chain's law of the product (all optional: a Gaussian theory has none of them). */
+function isProductTheory(t: Record<string, unknown>): boolean {
+  return (
+    isOptional(t.variable, isStr) &&
+    isOptional(t.density, (d) => isObj(d) && isNumArray(d.x) && isNumArray(d.p) && d.x.length === d.p.length) &&
+    isOptional(t.quantiles, isNumArray) && isOptional(t.mode, isNumOrNull) && isOptional(t.tc, isNumOrNull) &&
+    isOptional(t.collapsed, isBool) && isOptional(t.temperature, isNum) && isOptional(t.depth, isInt)
+  );
+}
+
+function isProductStatistics(x: unknown): boolean {
+  return isObj(x) && isStr(x.variable) && isNumArray(x.quantiles) && isNumArray(x.quantileStdErr) && isInt(x.samples);
 }
 
 export function isRunResult(x: unknown): x is RunResult {

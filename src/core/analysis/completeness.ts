@@ -41,41 +41,7 @@ const MAX_LEVELS = 4;
 
 /** The roots with every data node replaced by the constants of one example. */
 function substituteData(g: Graph, roots: number[], z: ArrayLike<number>): number[] {
-  const map = new Map<number, number>();
-  for (const id of g.reachable(roots)) {
-    const n = g.nodes[id];
-    const m = (x: number) => map.get(x) as number;
-    let out: number;
-    switch (n.op) {
-      case 'const':
-      case 'param':
-        out = id;
-        break;
-      case 'data':
-        out = g.constant(z[n.index]);
-        break;
-      case 'add':
-        out = g.add(m(n.a), m(n.b));
-        break;
-      case 'mul':
-        out = g.mul(m(n.a), m(n.b));
-        break;
-      case 'div':
-        out = g.div(m(n.a), m(n.b));
-        break;
-      case 'neg':
-        out = g.neg(m(n.a));
-        break;
-      case 'pow':
-        out = g.pow(m(n.a), m(n.b));
-        break;
-      case 'fn':
-        out = g.fn(n.fn, m(n.a), n.b !== undefined ? m(n.b) : undefined);
-        break;
-    }
-    map.set(id, out);
-  }
-  return roots.map((r) => map.get(r) as number);
+  return g.substitute(roots, (n) => (n.op === 'data' ? g.constant(z[n.index]) : undefined));
 }
 
 type Field = number[];
