@@ -1,4 +1,4 @@
-// Experiments 5–8 at the small size: each passes every check, reports figures, and its statistical
+// Experiments 5–9 at the small size: each passes every check, reports figures, and its statistical
 // checks carry real (positive, finite) standard errors, so a pass means something.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
@@ -7,6 +7,7 @@ import { deepDiagonal } from '../../src/core/experiments/deepDiagonal';
 import { escape, kestenIndex, wls } from '../../src/core/experiments/escape';
 import { noiseCurvature } from '../../src/core/experiments/noiseCurvature';
 import { sharpness } from '../../src/core/experiments/sharpness';
+import { discreteEquilibrium, fitLinearQuadratic } from '../../src/core/experiments/discreteEquilibrium';
 import { lossReader } from '../../src/core/experiments/files';
 import { findExperiment } from '../../src/core/experiments/registry';
 import { Experiment } from '../../src/core/experiments/types';
@@ -24,7 +25,18 @@ test('weighted least squares recovers a line and its χ²', () => {
   assert.ok(Math.abs(f.slopeSe - 0.1 / Math.sqrt(5)) < 1e-12);
 });
 
-for (const exp of [deepDiagonal, escape, noiseCurvature, sharpness] as Experiment[]) {
+test('the aη + cη² fit recovers both coefficients and the standard error of a', () => {
+  const eta = [0.01, 0.02, 0.04];
+  const f = fitLinearQuadratic(eta, eta.map((e) => 3 * e - 5 * e * e), [1e-3, 1e-3, 1e-3]);
+  assert.ok(Math.abs(f.a - 3) < 1e-9 && Math.abs(f.c + 5) < 1e-7, `${f.a}, ${f.c}`);
+  // Var(a) = (XᵀWX)⁻¹₁₁ for X = [η, η²], W = I/σ².
+  const s11 = eta.reduce((a, e) => a + e * e, 0) / 1e-6;
+  const s12 = eta.reduce((a, e) => a + e ** 3, 0) / 1e-6;
+  const s22 = eta.reduce((a, e) => a + e ** 4, 0) / 1e-6;
+  assert.ok(Math.abs(f.seA - Math.sqrt(s22 / (s11 * s22 - s12 * s12))) < 1e-12);
+});
+
+for (const exp of [deepDiagonal, escape, noiseCurvature, sharpness, discreteEquilibrium] as Experiment[]) {
   test(`experiment ${exp.name} (small) passes with non-trivial standard errors`, async () => {
     assert.equal(findExperiment(exp.name), exp, 'registered');
     for (const f of exp.lossFiles) {
