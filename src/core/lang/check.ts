@@ -8,6 +8,7 @@ import { FnName, Graph } from '../expr/graph';
 import { DataInfo, Dataset, LetInfo, Model, OptimizerName, ParamInfo, Tensor, TrainSpec, componentName, shapeText } from './model';
 import { parse } from './parser';
 import { CsvError, parseCsv } from './csv';
+import { hasName, lookupName, nameTable } from './names';
 
 export interface CheckOptions {
   /** Reads a data file named in `from "..."` (path as written, relative to the .loss file). */
@@ -21,26 +22,26 @@ export interface CheckResult {
 
 type Value = Tensor | undefined; // undefined: an error was already reported
 
-const ELEMENTWISE: Record<string, FnName> = {
+const ELEMENTWISE = nameTable<FnName>({
   exp: 'exp', log: 'log', sqrt: 'sqrt', abs: 'abs', tanh: 'tanh', sigmoid: 'sigmoid',
   relu: 'relu', softplus: 'softplus', sin: 'sin', cos: 'cos',
-};
+});
 const REDUCTIONS = ['sum', 'mean', 'norm2'];
-export const FUNCTIONS: Record<string, string> = {
+export const FUNCTIONS = nameTable<string>({
   exp: 'eˣ, elementwise', log: 'natural logarithm, elementwise', sqrt: 'square root, elementwise',
   abs: '|x|, elementwise', tanh: 'hyperbolic tangent, elementwise', sigmoid: '1/(1+e⁻ˣ), elementwise',
   relu: 'max(x, 0), elementwise', softplus: 'log(1+eˣ), elementwise', sin: 'sine, elementwise',
   cos: 'cosine, elementwise', sum: 'sum of all entries', mean: 'mean of all entries',
   dot: 'inner product of two tensors of one shape', norm2: 'sum of squares of all entries',
   transpose: 'matrix transpose', max: 'elementwise maximum of two values', min: 'elementwise minimum of two values',
-};
+});
 
-export const OPTIMIZERS: Record<OptimizerName, string> = {
+export const OPTIMIZERS = nameTable<string>({
   sgd: 'minibatch stochastic gradient descent',
   gd: 'full-batch gradient descent (the expected gradient)',
   momentum: 'heavy-ball momentum as in PyTorch: m ← β·m + ĝ, θ ← θ − lr·m',
   adam: "Adam as in PyTorch",
-};
+} satisfies Record<OptimizerName, string>);
 
 interface KeySpec {
   doc: string;
@@ -49,7 +50,7 @@ interface KeySpec {
   check?: (v: number) => string | undefined;
 }
 
-export const TRAIN_KEYS: Record<string, KeySpec> = {
+export const TRAIN_KEYS = nameTable<KeySpec>({
   lr: { doc: 'learning rate η (required)', kind: 'number', check: (v) => (v > 0 && isFinite(v) ? undefined : 'must be > 0') },
   batch: { doc: 'minibatch size B (default 1)', kind: 'int', check: (v) => (v >= 1 && v <= 1e6 ? undefined : 'must be between 1 and 10⁶') },
   steps: { doc: 'number of steps (default 10000)', kind: 'int', check: (v) => (v >= 1 && v <= 1e9 ? undefined : 'must be between 1 and 10⁹') },
@@ -63,7 +64,7 @@ export const TRAIN_KEYS: Record<string, KeySpec> = {
   beta1: { doc: 'Adam β₁ (default 0.9)', optimizers: ['adam'], kind: 'number', check: (v) => (v >= 0 && v < 1 ? undefined : 'must be in [0, 1)') },
   beta2: { doc: 'Adam β₂ (default 0.999)', optimizers: ['adam'], kind: 'number', check: (v) => (v >= 0 && v < 1 ? undefined : 'must be in [0, 1)') },
   eps: { doc: 'Adam ε (default 1e-8)', optimizers: ['adam'], kind: 'number', check: (v) => (v > 0 ? undefined : 'must be > 0') },
-};
+});
 
 const MAX_COMPONENTS = 100_000;
 /** Total name comparisons spent on "did you mean" suggestions for unknown names, per file. */
@@ -213,7 +214,7 @@ class Checker {
       this.diags.error(span, `\`${name}\` is already defined (as a ${prev.kind} on line ${prev.span.line}); choose another name`);
       return false;
     }
-    if (name in FUNCTIONS || name in DISTRIBUTIONS) {
+    if (hasName(FUNCTIONS, name) || hasName(DISTRIBUTIONS, name)) {
       this.diags.error(span, `\`${name}\` is the name of a built-in function; choose another name`);
       return false;
     }
@@ -331,7 +332,7 @@ class Checker {
   // ---- distributions and constants ------------------------------------------------------------
 
   private dist(d: DistExpr, size: number, shape: number[]): ComponentDist[] | undefined {
-    const spec = DISTRIBUTIONS[d.name];
+    const spec = lookupName(DISTRIBUTIONS, d.name);
     if (!spec) {
       const guess = nearest(d.name, Object.keys(DISTRIBUTIONS));
       this.diags.error(
@@ -448,7 +449,7 @@ class Checker {
     let ok = true;
     const seen = new Set<string>();
     for (const [ai, a] of s.args.entries()) {
-      const spec = TRAIN_KEYS[a.key];
+      const spec = lookupName(TRAIN_KEYS, a.key);
       if (!spec) {
         const guess = nearest(a.key, Object.keys(TRAIN_KEYS));
         this.diags.error(
@@ -574,7 +575,7 @@ class Checker {
   private lookup(name: string, span: Span): Value {
     const entry = this.env.get(name);
     if (entry) return entry.value;
-    if (name in FUNCTIONS) {
+    if (hasName(FUNCTIONS, name)) {
       this.diags.error(span, `\`${name}\` is a function; call it as \`${name}(…)\``);
       return undefined;
     }
@@ -731,11 +732,12 @@ class Checker {
       this.diags.error(e.span, `\`${name}\` takes ${n} argument${n === 1 ? '' : 's'}, found ${e.args.length}`);
       return false;
     };
-    if (name in ELEMENTWISE) {
+    const fn = lookupName(ELEMENTWISE, name);
+    if (fn) {
       if (!arity(1)) return undefined;
       const v = this.lower(e.args[0]);
       if (!v) return undefined;
-      return { shape: v.shape, nodes: v.nodes.map((n) => this.g.fn(ELEMENTWISE[name], n)) };
+      return { shape: v.shape, nodes: v.nodes.map((n) => this.g.fn(fn, n)) };
     }
     if (REDUCTIONS.includes(name)) {
       if (!arity(1)) return undefined;
@@ -781,7 +783,7 @@ class Checker {
       const nodes = range(size).map((k) => this.g.fn(name, a.nodes[a.shape.length === 0 ? 0 : k], b.nodes[b.shape.length === 0 ? 0 : k]));
       return { shape, nodes };
     }
-    if (name in DISTRIBUTIONS) {
+    if (hasName(DISTRIBUTIONS, name)) {
       this.diags.error(e.calleeSpan, `\`${name}\` is a distribution: use it after \`~\` in a \`data\` or \`param\` line`);
       return undefined;
     }

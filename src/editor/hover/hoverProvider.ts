@@ -8,6 +8,7 @@ import { DISTRIBUTIONS } from '../../core/lang/distributions';
 import type { AnalysisService } from '../analysis/analysisService';
 import { KEYWORD_DOCS, TRAIN_KEY_THEORY, md, noSymmetryText, num, symmetriesOf, symmetryBullets, symmetryTitle } from './format';
 import { locate, Target } from './locate';
+import { lookupName } from '../../core/lang/names';
 
 /** How long a hover waits for an analysis in flight. */
 const HOVER_WAIT_MS = 2500;
@@ -44,7 +45,7 @@ export class LossHoverProvider implements vscode.HoverProvider {
           : '*Analysing… hover again in a moment.*';
     switch (t.kind) {
       case 'keyword': {
-        const head = `**\`${t.word}\`** — ${KEYWORD_DOCS[t.word] ?? ''}`;
+        const head = `**\`${t.word}\`** — ${lookupName(KEYWORD_DOCS, t.word) ?? ''}`;
         if (t.word !== 'loss') return head;
         if (!a || a.components.length === 0) return `${head}\n\n${pending()}`;
         if (a.symmetries.length === 0) return `${head}\n\n**${md(noSymmetryText())}**\n\n${showPanelLink(uri)}`;
@@ -77,24 +78,24 @@ export class LossHoverProvider implements vscode.HoverProvider {
       case 'let':
         return `**${t.name}** — a named expression (\`let\`)`;
       case 'trainKey': {
-        const spec = TRAIN_KEYS[t.key];
+        const spec = lookupName(TRAIN_KEYS, t.key);
         if (!spec) return undefined;
         const only = spec.optimizers ? ` (only for ${spec.optimizers.join(', ')})` : '';
-        const theory = TRAIN_KEY_THEORY[t.key];
+        const theory = lookupName(TRAIN_KEY_THEORY, t.key);
         return `**\`${t.key}\`** — ${md(spec.doc)}${only}${theory ? `\n\n${md(theory)}` : ''}`;
       }
       case 'samplingValue':
         return `**\`${t.value}\`** — ${md(TRAIN_KEY_THEORY.sampling)}`;
       case 'optimizer': {
-        const doc = (OPTIMIZERS as Record<string, string>)[t.name];
+        const doc = lookupName(OPTIMIZERS, t.name);
         return doc ? `**\`${t.name}\`** — optimizer: ${md(doc)}` : undefined;
       }
       case 'function': {
-        const doc = FUNCTIONS[t.name];
+        const doc = lookupName(FUNCTIONS, t.name);
         return doc ? `**\`${t.name}(…)\`** — ${md(doc)}` : undefined;
       }
       case 'distribution': {
-        const d = DISTRIBUTIONS[t.name];
+        const d = lookupName(DISTRIBUTIONS, t.name);
         return d ? `**\`${t.name}(${d.params.join(', ')})\`** — distribution: ${md(d.doc)}` : undefined;
       }
     }

@@ -5,6 +5,7 @@ import { FUNCTIONS, TRAIN_KEYS, OPTIMIZERS } from '../../core/lang/check';
 import { DiagnosticBag, Span } from '../../core/lang/diagnostics';
 import { Token, tokenize } from '../../core/lang/lexer';
 import { KEYWORDS, parse } from '../../core/lang/parser';
+import { hasName } from '../../core/lang/names';
 
 export type Target =
   | { kind: 'keyword'; word: string }
@@ -54,15 +55,15 @@ export function locate(source: string, line: number, column: number): Located | 
     }
   }
   if (next?.text === '(') {
-    if (prev?.text === '~' && tok.text in DISTRIBUTIONS) return { target: { kind: 'distribution', name: tok.text }, span };
-    if (tok.text in FUNCTIONS) return { target: { kind: 'function', name: tok.text }, span };
-    if (tok.text in DISTRIBUTIONS) return { target: { kind: 'distribution', name: tok.text }, span };
+    if (prev?.text === '~' && hasName(DISTRIBUTIONS, tok.text)) return { target: { kind: 'distribution', name: tok.text }, span };
+    if (hasName(FUNCTIONS, tok.text)) return { target: { kind: 'function', name: tok.text }, span };
+    if (hasName(DISTRIBUTIONS, tok.text)) return { target: { kind: 'distribution', name: tok.text }, span };
   }
   const names = declaredNames(source);
   const kind = names.get(tok.text);
   if (kind) return { target: { kind: kind.kind, name: tok.text, declared: kind.spans.some((sp) => sp.line === tok.line && sp.column === tok.column) }, span };
-  if (tok.text in OPTIMIZERS) return { target: { kind: 'optimizer', name: tok.text }, span };
-  if (tok.text in TRAIN_KEYS && first.text === 'train') return { target: { kind: 'trainKey', key: tok.text, optimizer: tokens[s + 1]?.text ?? 'sgd' }, span, trainIndex };
+  if (hasName(OPTIMIZERS, tok.text)) return { target: { kind: 'optimizer', name: tok.text }, span };
+  if (hasName(TRAIN_KEYS, tok.text) && first.text === 'train') return { target: { kind: 'trainKey', key: tok.text, optimizer: tokens[s + 1]?.text ?? 'sgd' }, span, trainIndex };
   return undefined;
 }
 
