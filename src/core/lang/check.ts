@@ -2,7 +2,7 @@
 // Every problem becomes a diagnostic with a span and, where one exists, a fix; checking goes on
 // after an error (the offending expression lowers to "unknown"), so all errors are reported.
 import { DistExpr, Expr, Program, Statement } from './ast';
-import { Diagnostic, DiagnosticBag, Span, joinSpans, nearest } from './diagnostics';
+import { Diagnostic, DiagnosticBag, Span, joinSpans, nearest, quote } from './diagnostics';
 import { ComponentDist, DISTRIBUTIONS } from './distributions';
 import { FnName, Graph } from '../expr/graph';
 import { DataInfo, Dataset, LetInfo, Model, OptimizerName, ParamInfo, Tensor, TrainSpec, componentName, shapeText } from './model';
@@ -289,7 +289,7 @@ class Checker {
         text = this.options.readFile(file.path);
       } catch (e) {
         const why = e instanceof Error ? (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : e.message : String(e);
-        this.diags.error(file.span, `cannot read the data file "${file.path}": ${why} (the path is relative to the .loss file)`);
+        this.diags.error(file.span, `cannot read the data file ${quote(file.path)}: ${why} (the path is relative to the .loss file)`);
         return undefined;
       }
       let rows: number[][];
@@ -297,11 +297,11 @@ class Checker {
         rows = parseCsv(text, width);
       } catch (e) {
         if (!(e instanceof CsvError)) throw e;
-        this.diags.error(file.span, `data file "${file.path}": ${e.message}`);
+        this.diags.error(file.span, `data file ${quote(file.path)}: ${e.message}`);
         return undefined;
       }
       if (n !== undefined && rows.length !== n) {
-        this.diags.error(file.span, `data file "${file.path}" has ${rows.length} rows but an earlier data file has ${n}; every file must hold the same examples`);
+        this.diags.error(file.span, `data file ${quote(file.path)} has ${rows.length} rows but an earlier data file has ${n}; every file must hold the same examples`);
         return undefined;
       }
       n = rows.length;

@@ -1,5 +1,6 @@
 // Numeric CSV for `data ... from "file.csv"`: one example a row, an optional header row,
 // comma (or semicolon/tab) separated. Errors name the row (1-based, as an editor shows it).
+import { quote } from './diagnostics';
 
 export class CsvError extends Error {}
 
@@ -25,7 +26,7 @@ export function parseCsv(text: string, width: number): number[][] {
       throw new CsvError(`row ${i + 1} has ${cells.length} column${cells.length === 1 ? '' : 's'} but the data names need ${width}`);
     }
     const bad = nums.findIndex((x) => !Number.isFinite(x));
-    if (bad >= 0) throw new CsvError(`row ${i + 1}, column ${bad + 1}: ${JSON.stringify(cells[bad])} is not a finite number`);
+    if (bad >= 0) throw new CsvError(`row ${i + 1}, column ${bad + 1}: ${quote(cells[bad])} is not a finite number`);
     rows.push(nums);
     if (rows.length > MAX_CSV_ROWS) throw new CsvError(`more than ${MAX_CSV_ROWS} rows`);
   }
