@@ -2,7 +2,7 @@
 // extension host's thread. Built by esbuild.mjs to dist/analysisWorker.js.
 import { parentPort } from 'worker_threads';
 import { analyzeSource } from '../core/analysis/analyze';
-import { makeReadFile } from './fileAccess';
+import { makeReadFile } from '../core/io/files';
 import type { AnalysisReply, AnalysisRequest } from './protocol';
 
 const port = parentPort;

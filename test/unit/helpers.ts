@@ -1,5 +1,6 @@
 // Shared helpers for the unit tests.
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { checkSource } from '../../src/core/lang/check';
 import { Model } from '../../src/core/lang/model';
@@ -15,4 +16,12 @@ export function modelOf(source: string, dir = EXAMPLES): Model {
   const r = checkSource(source, { readFile: (p) => fs.readFileSync(path.resolve(dir, p), 'utf8') });
   if (!r.model) throw new Error('expected a valid model, got:\n' + r.diagnostics.map((d) => `${d.line}:${d.column} ${d.message}`).join('\n'));
   return r.model;
+}
+
+/** Writes `text` to a file `name` in a fresh temporary folder; returns its path. */
+export function tmpFile(name: string, text: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'noether-test-'));
+  const f = path.join(dir, name);
+  fs.writeFileSync(f, text);
+  return f;
 }

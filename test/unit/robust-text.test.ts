@@ -4,23 +4,16 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { escapeControls, quote } from '../../src/core/lang/diagnostics';
 import { checkSource } from '../../src/core/lang/check';
-import { ROOT } from './helpers';
+import { ROOT, tmpFile } from './helpers';
 
 const BIN = path.join(ROOT, 'bin', 'noether.js');
 const run = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', cwd: ROOT, timeout: 60_000 });
 /** Raw control characters a terminal would act on: C0 but newline and tab, DEL, C1, bidi overrides. */
 const RAW_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 
-function tmpFile(name: string, text: string): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'noether-text-'));
-  const f = path.join(dir, name);
-  fs.writeFileSync(f, text);
-  return f;
-}
 
 test('control characters from a file are escaped in every message, and long quotes are cut', () => {
   assert.equal(escapeControls('a\u001b[31mb\u009bc\u202ed\ne'), 'a\\u001b[31mb\\u009bc\\u202ed\\u000ae');

@@ -7,17 +7,28 @@ import { ComponentDist, DISTRIBUTIONS } from './distributions';
 import { FnName, Graph } from '../expr/graph';
 import { DataInfo, Dataset, LetInfo, Model, OptimizerName, ParamInfo, Tensor, TrainSpec, componentName, shapeText } from './model';
 import { parse } from './parser';
-import { CsvError, parseCsv } from './csv';
+import { CsvError, CsvTable, MAX_CSV_ROWS, parseCsvTable } from './csv';
 import { hasName, lookupName, nameTable } from './names';
 
 export interface CheckOptions {
   /** Reads a data file named in `from "..."` (path as written, relative to the .loss file). */
   readFile?: (path: string) => string;
+  /**
+   * The editor's quick check on its main thread: data files are not read (their `from "…"` lines
+   * are checked, their contents are not), and lowering stops past QUICK_CHECK_MAX_NODES graph
+   * nodes. The result then has no model and says it is `incomplete`; the full check (in the
+   * analysis worker) has the rest.
+   */
+  quick?: boolean;
 }
 
 export interface CheckResult {
   model?: Model;
   diagnostics: Diagnostic[];
+  /** Quick check only: what it left to the full check (data files not read, lowering stopped). */
+  incomplete?: ('data-files' | 'size')[];
+  /** Quick check only: the train lines, when the file has no error so far. */
+  trains?: TrainSpec[];
 }
 
 type Value = Tensor | undefined; // undefined: an error was already reported
@@ -70,22 +81,96 @@ const MAX_COMPONENTS = 100_000;
 /** Total name comparisons spent on "did you mean" suggestions for unknown names, per file. */
 const MAX_SUGGEST_WORK = 200_000;
 const MAX_GRAPH_NODES = 2_000_000;
+/**
+ * Largest loss the scalar engine takes, in scalar operations (graph nodes the loss depends on).
+ * The engine generates one straight-line JavaScript function per model (loss and gradient,
+ * Hessian-vector products, the full Hessian up to 40 components), one local per operation; past
+ * about 1.2·10⁵ locals a function overflows the main thread's stack (984 KiB), past about 5·10⁵
+ * a worker's (4 MiB). Measured (README, "What the tools refuse"): every path (analysis, runs in
+ * workers) works at 2·10⁴ operations for linear, tanh, sigmoid, normalised and 40-parameter
+ * full-Hessian models; the first failure was at 3·10⁴ (full Hessian in a worker).
+ */
+export const MAX_SCALAR_OPERATIONS = 20_000;
+/**
+ * Runs in the calling thread (`--workers 0`) have the main thread's smaller stack: there, models
+ * with at most 40 components (whose full Hessian is generated) overflowed it from 8·10³ operations.
+ */
+export const MAX_IN_THREAD_OPERATIONS = 5_000;
+
+/** The number of scalar operations of a loss: the graph nodes it depends on, constants aside. */
+export function scalarOperations(g: Graph, loss: number): number {
+  let n = 0;
+  for (const id of g.reachable([loss])) if (g.nodes[id].op !== 'const') n++;
+  return n;
+}
+
+/** Largest finite data set kept in memory: examples × data components, in numbers (128 MiB). */
+export const MAX_DATASET_VALUES = 2 ** 24;
+/** At most this many `train` lines per file: each is a run with its own worker pool. */
+export const MAX_TRAIN_LINES = 32;
+/** The quick check on the editor's main thread stops lowering past this many graph nodes. */
+export const QUICK_CHECK_MAX_NODES = 50_000;
+
+/** Parsed CSV files, by the path as written: reused while the file's text is the same. */
+const csvCache = new Map<string, { text: string; width: number; maxRows: number; table?: CsvTable; error?: string }>();
+const CSV_CACHE_ENTRIES = 4;
+let csvParses = 0;
+
+/** How many CSV texts were parsed (not served from the cache), for tests. */
+export function csvParseCount(): number {
+  return csvParses;
+}
+
+function parseCsvCached(path: string, text: string, width: number, perExample: number): CsvTable {
+  const maxRows = Math.min(MAX_CSV_ROWS, Math.floor(MAX_DATASET_VALUES / Math.max(1, perExample)));
+  const hit = csvCache.get(path);
+  // The same text is usually the same string (the file reader caches it): === is then immediate.
+  if (hit && hit.width === width && hit.maxRows === maxRows && hit.text === text) {
+    csvCache.delete(path);
+    csvCache.set(path, hit);
+    if (hit.error !== undefined) throw new CsvError(hit.error);
+    return hit.table as CsvTable;
+  }
+  csvParses++;
+  let entry: { text: string; width: number; maxRows: number; table?: CsvTable; error?: string };
+  try {
+    const why =
+      maxRows < MAX_CSV_ROWS ? `: a data set is kept in memory up to ${MAX_DATASET_VALUES} numbers (128 MiB), which is ${maxRows} examples of ${perExample} data components` : '';
+    entry = { text, width, maxRows, table: parseCsvTable(text, width, maxRows, why) };
+  } catch (e) {
+    if (!(e instanceof CsvError)) throw e;
+    entry = { text, width, maxRows, error: e.message };
+  }
+  csvCache.delete(path);
+  csvCache.set(path, entry);
+  while (csvCache.size > CSV_CACHE_ENTRIES) csvCache.delete(csvCache.keys().next().value as string);
+  if (entry.error !== undefined) throw new CsvError(entry.error);
+  return entry.table as CsvTable;
+}
 
 export function checkSource(source: string, options: CheckOptions = {}): CheckResult {
   const diags = new DiagnosticBag();
   const program = parse(source, diags);
   let model: Model | undefined;
+  const checker = new Checker(diags, options, source);
   try {
-    model = new Checker(diags, options, source).check(program);
+    model = checker.check(program);
   } catch (e) {
     // Declarations (constant initial values, distribution arguments) are lowered too.
     if (!(e instanceof GraphTooLarge)) throw e;
     diags.error(program.statements[0]?.span ?? { line: 1, column: 1, endLine: 1, endColumn: 2 }, `the problem is too large to analyse (more than ${MAX_GRAPH_NODES} scalar operations)`);
   }
-  return { model: diags.hasErrors ? undefined : model, diagnostics: diags.sorted() };
+  if (!options.quick) return { model: diags.hasErrors ? undefined : model, diagnostics: diags.sorted() };
+  return {
+    diagnostics: diags.sorted(),
+    incomplete: checker.incomplete.length ? checker.incomplete : undefined,
+    trains: diags.hasErrors ? undefined : checker.trains,
+  };
 }
 
 class GraphTooLarge extends Error {}
+/** Quick check: lowering went past QUICK_CHECK_MAX_NODES (the full check goes on). */
+class QuickBudgetSpent extends Error {}
 
 class Checker {
   private readonly g = new Graph();
@@ -102,6 +187,11 @@ class Checker {
   private finiteData = false;
   private suggestWork = 0;
   private readonly lines: string[];
+  /** Lowering a constant (initial values, distribution and train arguments): no quick budget. */
+  private constDepth = 0;
+  /** Quick check: what was left to the full check. */
+  readonly incomplete: ('data-files' | 'size')[] = [];
+  readonly trains: TrainSpec[] = [];
 
   constructor(private readonly diags: DiagnosticBag, private readonly options: CheckOptions, source: string) {
     this.lines = source.split('\n');
@@ -138,19 +228,37 @@ class Checker {
     } else if (datasetStatements.length > 0) {
       const n = this.constInt(datasetStatements[0].size, 'the data set size');
       if (n !== undefined) {
-        if (n < 1 || n > 10_000_000) this.diags.error(datasetStatements[0].size.span, `the data set size must be between 1 and 10⁷, found ${n}`);
-        else dataset = { kind: 'sampled', size: n };
+        const sizeSpan = datasetStatements[0].size.span;
+        const perExample = Math.max(1, this.nData);
+        const maxN = Math.min(MAX_CSV_ROWS, Math.floor(MAX_DATASET_VALUES / perExample));
+        if (n < 1 || n > 10_000_000) this.diags.error(sizeSpan, `the data set size must be between 1 and 10⁷, found ${n}`);
+        else if (n > maxN) {
+          this.diags.error(
+            sizeSpan,
+            `the data set would hold ${n} examples × ${perExample} data components = ${n * perExample} numbers; at most ${MAX_DATASET_VALUES} (128 MiB) are kept in memory, so at most ${maxN} examples here`,
+            { title: `change to ${maxN}`, replacement: String(maxN) },
+          );
+        } else dataset = { kind: 'sampled', size: n };
       }
     }
 
     this.finiteData = dataset !== undefined;
     let loss: number | undefined;
     let lossSpan: Span | undefined;
-    const trains: TrainSpec[] = [];
+    const trains = this.trains;
+    let trainLines = 0;
+    let quickStopped = false;
     try {
       for (const s of st) {
-        if (s.kind === 'let') this.defineLet(s);
-        else if (s.kind === 'loss') {
+        if ((s.kind === 'let' || s.kind === 'loss') && quickStopped) continue;
+        if (s.kind === 'let') {
+          try {
+            this.defineLet(s);
+          } catch (e) {
+            if (!(e instanceof QuickBudgetSpent)) throw e;
+            quickStopped = true;
+          }
+        } else if (s.kind === 'loss') {
           if (lossSpan) {
             this.diags.error(s.keywordSpan, `a file has exactly one \`loss\`; another is defined on line ${lossSpan.line}`, {
               title: 'rename to a `let`',
@@ -159,15 +267,40 @@ class Checker {
             continue;
           }
           lossSpan = s.span;
-          const v = this.lower(s.value);
+          let v: Value;
+          try {
+            v = this.lower(s.value);
+          } catch (e) {
+            if (!(e instanceof QuickBudgetSpent)) throw e;
+            quickStopped = true;
+            continue;
+          }
           if (v && v.shape.length > 0) {
             this.diags.error(
               s.value.span,
               `the loss must be a scalar, but this expression has shape ${shapeText(v.shape)}; reduce it with sum(…) or mean(…)`,
               { title: 'wrap in sum(…)', replacement: `sum(${this.textOf(s.value.span)})` },
             );
-          } else if (v) loss = v.nodes[0];
+          } else if (v) {
+            const ops = scalarOperations(this.g, v.nodes[0]);
+            if (ops > MAX_SCALAR_OPERATIONS) {
+              this.diags.error(
+                s.value.span,
+                `this model is too large for the scalar engine: ${ops} operations, limit ${MAX_SCALAR_OPERATIONS} (it generates code for every scalar operation of the loss and its derivatives); use smaller tensors or fewer of them`,
+              );
+            } else loss = v.nodes[0];
+          }
         } else if (s.kind === 'train') {
+          if (++trainLines > MAX_TRAIN_LINES) {
+            if (trainLines === MAX_TRAIN_LINES + 1) {
+              const more = st.filter((x) => x.kind === 'train').length - MAX_TRAIN_LINES;
+              this.diags.error(
+                s.span,
+                `at most ${MAX_TRAIN_LINES} \`train\` lines per file (each is a run with its own worker threads); this one and the ${more - 1} after it are ${more} too many: split them over several files`,
+              );
+            }
+            continue;
+          }
           const t = this.train(s);
           if (t) trains.push(t);
         }
@@ -175,6 +308,11 @@ class Checker {
     } catch (e) {
       if (!(e instanceof GraphTooLarge)) throw e;
       this.diags.error(program.statements[0]?.span ?? { line: 1, column: 1, endLine: 1, endColumn: 2 }, `the problem is too large to analyse (more than ${MAX_GRAPH_NODES} scalar operations)`);
+    }
+    if (quickStopped) {
+      // The rest of the lets and the loss are for the full check; nothing more to say here.
+      this.incomplete.push('size');
+      return undefined;
     }
     // A `loss` line with a syntax error has been reported already: it is not missing.
     if (!lossSpan && !program.unparsed?.includes('loss')) {
@@ -189,7 +327,7 @@ class Checker {
       this.diags.error({ ...first, endLine: first.line, endColumn: first.column + 1 }, 'the file declares no parameters; add a line such as `param w = 0.5`');
     }
     if (loss !== undefined) this.warnUnused(loss);
-    if (this.diags.hasErrors || loss === undefined || lossSpan === undefined) return undefined;
+    if (this.diags.hasErrors || loss === undefined || lossSpan === undefined || this.options.quick) return undefined;
     return {
       graph: this.g,
       params: this.params,
@@ -275,8 +413,13 @@ class Checker {
       );
       return undefined;
     }
+    if (this.options.quick) {
+      // The editor's main thread reads no files: the analysis worker checks their contents.
+      this.incomplete.push('data-files');
+      return { kind: 'csv', size: 0 };
+    }
     let n: number | undefined;
-    const perFile: { rows: number[][]; offset: number; width: number }[] = [];
+    const perFile: { table: CsvTable; offset: number }[] = [];
     const bySpan = new Map<Span, DataInfo>(this.data.map((d) => [d.span, d]));
     for (const s of statements) {
       const file = s.file as { path: string; span: Span };
@@ -287,29 +430,37 @@ class Checker {
       try {
         if (!this.options.readFile) throw new Error('files cannot be read here');
         text = this.options.readFile(file.path);
+        if (typeof text !== 'string') throw new Error('not a text file');
       } catch (e) {
-        const why = e instanceof Error ? (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : e.message : String(e);
-        this.diags.error(file.span, `cannot read the data file ${quote(file.path)}: ${why} (the path is relative to the .loss file)`);
+        const code = (e as NodeJS.ErrnoException | undefined)?.code;
+        const why = code === 'ENOENT' ? 'no such file' : e instanceof Error ? e.message : String(e);
+        // A refused file (a FIFO, a device, too large) says itself what to do instead.
+        const hint = code === 'EREFUSED' ? '' : ' (the path is relative to the .loss file)';
+        this.diags.error(file.span, `cannot read the data file ${quote(file.path)}: ${why}${hint}`);
         return undefined;
       }
-      let rows: number[][];
+      let table: CsvTable;
       try {
-        rows = parseCsv(text, width);
+        table = parseCsvCached(file.path, text, width, this.nData);
       } catch (e) {
         if (!(e instanceof CsvError)) throw e;
         this.diags.error(file.span, `data file ${quote(file.path)}: ${e.message}`);
         return undefined;
       }
-      if (n !== undefined && rows.length !== n) {
-        this.diags.error(file.span, `data file ${quote(file.path)} has ${rows.length} rows but an earlier data file has ${n}; every file must hold the same examples`);
+      if (n !== undefined && table.rows !== n) {
+        this.diags.error(file.span, `data file ${quote(file.path)} has ${table.rows} rows but an earlier data file has ${n}; every file must hold the same examples`);
         return undefined;
       }
-      n = rows.length;
-      perFile.push({ rows, offset: infos[0].offset, width });
+      n = table.rows;
+      perFile.push({ table, offset: infos[0].offset });
     }
     if (n === undefined) return undefined;
+    // One file holding every data component is the data set as parsed (it is only read from).
+    if (perFile.length === 1 && perFile[0].table.width === this.nData) return { kind: 'csv', size: n, rows: perFile[0].table.values };
     const rows = new Float64Array(n * this.nData);
-    for (const f of perFile) for (let r = 0; r < n; r++) for (let c = 0; c < f.width; c++) rows[r * this.nData + f.offset + c] = f.rows[r][c];
+    for (const { table, offset } of perFile) {
+      for (let r = 0; r < n; r++) for (let c = 0; c < table.width; c++) rows[r * this.nData + offset + c] = table.values[r * table.width + c];
+    }
     return { kind: 'csv', size: n, rows };
   }
 
@@ -418,7 +569,13 @@ class Checker {
       this.diags.error(names[0].span, `${what} must be a constant; \`${names[0].name}\` is not allowed here`);
       return undefined;
     }
-    const v = this.lower(e);
+    let v: Value;
+    this.constDepth++;
+    try {
+      v = this.lower(e);
+    } finally {
+      this.constDepth--;
+    }
     if (!v) return undefined;
     const values = v.nodes.map((id) => this.g.constValue(id) as number);
     if (values.some((x) => x === undefined || !isFinite(x))) {
@@ -551,6 +708,7 @@ class Checker {
 
   private lower(e: Expr): Value {
     if (this.g.nodes.length > MAX_GRAPH_NODES) throw new GraphTooLarge();
+    if (this.options.quick && this.constDepth === 0 && this.g.nodes.length > QUICK_CHECK_MAX_NODES) throw new QuickBudgetSpent();
     switch (e.kind) {
       case 'number':
         return { shape: [], nodes: [this.g.constant(e.value)] };

@@ -7,7 +7,7 @@ import type { AnalysisResult } from '../../core/analysis/analyze';
 import { checkSource } from '../../core/lang/check';
 import type { Model, TrainSpec } from '../../core/lang/model';
 import type { SimulationResult } from '../../core/numeric/types';
-import { makeReadFile } from '../../worker/fileAccess';
+import { makeReadFile } from '../../core/io/files';
 import { allowedRoots, baseDirOf, fileLabel } from '../analysis/trust';
 import { config } from '../configuration/config';
 import type { Ctx } from '../ctx';

@@ -3,7 +3,7 @@
 // kept per document so that the quick-fix provider can find each one's `fix`.
 import * as vscode from 'vscode';
 import { checkSource } from '../../core/lang/check';
-import { makeReadFile } from '../../worker/fileAccess';
+import { makeReadFile } from '../../core/io/files';
 import { AnalysisService, isLossDocument } from '../analysis/analysisService';
 import { allowedRoots, baseDirOf } from '../analysis/trust';
 import { config } from '../configuration/config';

@@ -7,7 +7,7 @@ import type { AnalysisResult } from '../../core/analysis/analyze';
 import type { TrainSpec } from '../../core/lang/model';
 import { simulateSource, SimulateOptions } from '../../core/numeric/runner';
 import type { SimulationProgress, SimulationResult } from '../../core/numeric/types';
-import { makeReadFile } from '../../worker/fileAccess';
+import { makeReadFile } from '../../core/io/files';
 import { baseDirOf, fileLabel } from '../analysis/trust';
 import { workerCount } from '../configuration/config';
 
