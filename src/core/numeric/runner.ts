@@ -172,12 +172,15 @@ async function simulateRun(
     opts.signal?.addEventListener('abort', onAbort);
     if (opts.signal?.aborted) onAbort();
     const script = opts.workerScript ?? path.join(__dirname, 'simWorker.js');
+    // One failed worker fails the run: its siblings are terminated, not left running.
+    const pool: Worker[] = [];
     try {
       batches = await Promise.all(
         jobs.map(
           (job, w) =>
             new Promise<ChainBatch>((resolve, reject) => {
               const worker = new Worker(script, { workerData: { job, stop } });
+              pool.push(worker);
               worker.on('message', (msg: { type: string; batch?: ChainBatch; message?: string; protocol?: number }) => {
                 if ((msg.type === 'segment' || msg.type === 'done') && msg.protocol !== ENGINE_PROTOCOL) {
                   reject(new Error(`the simulation worker bundle ${script} is out of date; rebuild with \`npm run build\``));
@@ -203,6 +206,9 @@ async function simulateRun(
             }),
         ),
       );
+    } catch (e) {
+      for (const worker of pool) void worker.terminate();
+      throw e;
     } finally {
       opts.signal?.removeEventListener('abort', onAbort);
     }
