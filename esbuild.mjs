@@ -21,6 +21,7 @@ const entries = [
   ['src/extension.ts', 'dist/extension.js', node],
   ['src/worker/analysisWorker.ts', 'dist/analysisWorker.js', node],
   ['src/core/numeric/simWorker.ts', 'dist/simWorker.js', node],
+  ['src/core/symbolic/proofWorker.ts', 'dist/proofWorker.js', node],
   ['webview/panel/main.ts', 'dist/webview/panel.js', browser],
   ['webview/sidebar/main.ts', 'dist/webview/sidebar.js', browser],
 ];

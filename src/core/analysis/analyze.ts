@@ -25,6 +25,8 @@ export interface SymmetryReport {
   kind: SymmetryKind;
   status: 'proved' | 'numerical';
   proof?: string;
+  /** Why a `numerical` symmetry is not proved, when the symbolic proof stopped at a time limit. */
+  proofNote?: string;
   matrix?: number[][];
   direction?: number[];
   charge: { text: string; tex: string };
@@ -169,6 +171,7 @@ function report(s: Symmetry, names: string[], theta: Float64Array, k: TrainingCo
     kind: s.kind,
     status: s.status,
     proof: s.proof,
+    proofNote: s.proofNote,
     matrix: s.matrix,
     direction: s.direction,
     charge: texts.charge,

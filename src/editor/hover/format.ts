@@ -38,6 +38,7 @@ export function symmetryBullets(s: SymmetryReport): string[] {
     `- **SGD, exact per step**: ${md(s.laws.sgdStep)}`,
     `- **SGD, continuous time**: ${md(s.laws.sgdContinuous)}`,
     `- **noise equilibrium**: ${md(equilibriumText(s))}`,
+    ...(s.proofNote ? [`- **proof**: ${md(s.proofNote)}; it holds to rounding at 64 random points`] : []),
   ];
 }
 
