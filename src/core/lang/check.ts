@@ -692,6 +692,7 @@ class Checker {
       } else this.diags.error(o, `\`${opt}\` needs a learning rate: add \`lr = …\``);
       ok = false;
     }
+    t.given = [...seen];
     if (t.sampling === 'without_replacement' && !this.hasFiniteData()) {
       const arg = s.args.find((a) => a.key === 'sampling');
       this.diags.error(arg ? arg.span : s.span, '`without_replacement` needs a finite data set: add `dataset size = N` or load data `from "file.csv"`');

@@ -51,6 +51,8 @@ export interface TrainSpec {
   /** Linear learning-rate warmup over this many steps (0: none). */
   warmup: number;
   span: Span;
+  /** The keys the line gives (the others have their defaults). */
+  given?: string[];
 }
 
 /** A finite training set: N examples, each a full data vector (row-major, N × dataDim). */

@@ -3,7 +3,8 @@
 import * as vscode from 'vscode';
 import type { AnalysisService } from '../analysis/analysisService';
 import { config } from '../configuration/config';
-import { statementLines } from '../hover/locate';
+import { HOST_CHECK_MAX_CHARS } from '../diagnostics/diagnostics';
+import { statementLines, statementLinesByScan } from '../hover/locate';
 
 export class LossCodeLensProvider implements vscode.CodeLensProvider, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
@@ -15,7 +16,8 @@ export class LossCodeLensProvider implements vscode.CodeLensProvider, vscode.Dis
   }
 
   provideCodeLenses(doc: vscode.TextDocument): vscode.CodeLens[] {
-    const lines = statementLines(doc.getText());
+    const text = doc.getText();
+    const lines = text.length <= HOST_CHECK_MAX_CHARS ? statementLines(text) : statementLinesByScan(text);
     const lenses: vscode.CodeLens[] = [];
     const uri = doc.uri.toString();
     if (lines.loss) {

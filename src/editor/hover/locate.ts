@@ -90,6 +90,28 @@ export function declaredNames(source: string): Map<string, { kind: 'param' | 'da
   return out;
 }
 
+/**
+ * The `loss` and `train` lines of a text too large to parse on the editor's thread at every
+ * change: a scan of the lines that start with the keyword (continuation lines skipped).
+ */
+export function statementLinesByScan(source: string): { loss?: Span; trains: { span: Span; optimizer: string }[] } {
+  let loss: Span | undefined;
+  const trains: { span: Span; optimizer: string }[] = [];
+  const lines = source.split('\n');
+  let continued = false;
+  lines.forEach((text, i) => {
+    const line = i + 1;
+    const span = { line, column: 1, endLine: line, endColumn: text.length + 1 };
+    if (!continued) {
+      if (!loss && /^loss\b/.test(text)) loss = span;
+      const t = /^train\s+([\p{L}_][\p{L}\p{N}_]*)/u.exec(text);
+      if (t) trains.push({ span, optimizer: t[1] });
+    }
+    continued = /\\[ \t\r]*(#.*)?$/.test(text);
+  });
+  return { loss, trains };
+}
+
 /** The statements' lines, for CodeLens: the `loss` line and each `train` line (1-based). */
 export function statementLines(source: string): { loss?: Span; trains: { span: Span; optimizer: string; keys: string[] }[] } {
   const program = parse(source, new DiagnosticBag());
