@@ -82,3 +82,17 @@ test('the quick check reads no data file and stops lowering past its budget, kee
   assert.ok(QUICK_CHECK_MAX_NODES < 60399);
   assert.ok(quickMs < 2000, `${quickMs} ms`);
 });
+
+test('a matrix product past the graph limit is refused before it is built, at its statement, in the quick and the full check', () => {
+  // 120×120 @ 120×120: 3.5·10⁶ nodes, which took 11 s to build before being refused.
+  const src = 'param W[120, 120] ~ normal(0, 1)\ndata x ~ normal(0, 1)\nlet A = W @ W\nloss = sum(A) * x\n';
+  for (const quick of [false, true]) {
+    const t0 = performance.now();
+    const r = checkSource(src, { quick });
+    const ms = performance.now() - t0;
+    assert.ok(ms < 2000, `${ms} ms (quick: ${quick})`);
+    const d = r.diagnostics.find((x) => x.severity === 'error');
+    assert.match(d?.message ?? '', /^the problem is too large to analyse: lowering it takes more than 500000 scalar operations \(a loss may have at most 20000\)/);
+    assert.equal(d?.line, 3);
+  }
+});

@@ -80,7 +80,11 @@ export const TRAIN_KEYS = nameTable<KeySpec>({
 const MAX_COMPONENTS = 100_000;
 /** Total name comparisons spent on "did you mean" suggestions for unknown names, per file. */
 const MAX_SUGGEST_WORK = 200_000;
-const MAX_GRAPH_NODES = 2_000_000;
+/**
+ * Lowering stops past this many graph nodes (2 per scalar multiply-add of a matrix product): a
+ * loss can use at most MAX_SCALAR_OPERATIONS of them anyway, and creating 3.5·10⁶ nodes took 11 s.
+ */
+const MAX_GRAPH_NODES = 500_000;
 /**
  * Largest loss the scalar engine takes, in scalar operations (graph nodes the loss depends on).
  * The engine generates one straight-line JavaScript function per model (loss and gradient,
@@ -158,7 +162,7 @@ export function checkSource(source: string, options: CheckOptions = {}): CheckRe
   } catch (e) {
     // Declarations (constant initial values, distribution arguments) are lowered too.
     if (!(e instanceof GraphTooLarge)) throw e;
-    diags.error(program.statements[0]?.span ?? { line: 1, column: 1, endLine: 1, endColumn: 2 }, `the problem is too large to analyse (more than ${MAX_GRAPH_NODES} scalar operations)`);
+    diags.error(program.statements[0]?.span ?? { line: 1, column: 1, endLine: 1, endColumn: 2 }, tooLargeMessage());
   }
   if (!options.quick) return { model: diags.hasErrors ? undefined : model, diagnostics: diags.sorted() };
   return {
@@ -169,6 +173,10 @@ export function checkSource(source: string, options: CheckOptions = {}): CheckRe
 }
 
 class GraphTooLarge extends Error {}
+
+function tooLargeMessage(): string {
+  return `the problem is too large to analyse: lowering it takes more than ${MAX_GRAPH_NODES} scalar operations (a loss may have at most ${MAX_SCALAR_OPERATIONS}); use smaller tensors or fewer of them`;
+}
 /** Quick check: lowering went past QUICK_CHECK_MAX_NODES (the full check goes on). */
 class QuickBudgetSpent extends Error {}
 
@@ -248,8 +256,10 @@ class Checker {
     const trains = this.trains;
     let trainLines = 0;
     let quickStopped = false;
+    let current: Statement | undefined;
     try {
       for (const s of st) {
+        current = s;
         if ((s.kind === 'let' || s.kind === 'loss') && quickStopped) continue;
         if (s.kind === 'let') {
           try {
@@ -307,7 +317,8 @@ class Checker {
       }
     } catch (e) {
       if (!(e instanceof GraphTooLarge)) throw e;
-      this.diags.error(program.statements[0]?.span ?? { line: 1, column: 1, endLine: 1, endColumn: 2 }, `the problem is too large to analyse (more than ${MAX_GRAPH_NODES} scalar operations)`);
+      this.diags.error(current?.span ?? program.statements[0]?.span ?? { line: 1, column: 1, endLine: 1, endColumn: 2 }, tooLargeMessage());
+      return undefined;
     }
     if (quickStopped) {
       // The rest of the lets and the loss are for the full check; nothing more to say here.
@@ -707,9 +718,14 @@ class Checker {
 
   // ---- expressions ------------------------------------------------------------------------
 
+  /** Before creating about `n` nodes in one go: stop past the graph's (or the quick check's) budget. */
+  private spend(n: number): void {
+    if (this.g.nodes.length + n > MAX_GRAPH_NODES) throw new GraphTooLarge();
+    if (this.options.quick && this.constDepth === 0 && this.g.nodes.length + n > QUICK_CHECK_MAX_NODES) throw new QuickBudgetSpent();
+  }
+
   private lower(e: Expr): Value {
-    if (this.g.nodes.length > MAX_GRAPH_NODES) throw new GraphTooLarge();
-    if (this.options.quick && this.constDepth === 0 && this.g.nodes.length > QUICK_CHECK_MAX_NODES) throw new QuickBudgetSpent();
+    this.spend(0);
     switch (e.kind) {
       case 'number':
         return { shape: [], nodes: [this.g.constant(e.value)] };
@@ -720,6 +736,7 @@ class Checker {
       case 'unary': {
         const v = this.lower(e.arg);
         if (!v || e.op === '+') return v;
+        this.spend(v.nodes.length);
         return { shape: v.shape, nodes: v.nodes.map((n) => this.g.neg(n)) };
       }
       case 'binary':
@@ -784,6 +801,7 @@ class Checker {
     const shape = this.broadcast(a, b, e, `\`${e.op}\``);
     if (!shape) return undefined;
     const size = shape.reduce((x, y) => x * y, 1);
+    this.spend(size);
     const nodes: number[] = [];
     for (let k = 0; k < size; k++) {
       const x = a.nodes[a.shape.length === 0 ? 0 : k];
@@ -843,7 +861,8 @@ class Checker {
     const [m, k1] = a.shape.length === 2 ? a.shape : [1, a.shape[0]];
     const [k2, n] = b.shape.length === 2 ? b.shape : [b.shape[0], 1];
     if (k1 !== k2) return mismatch();
-    if (m * n * k1 > MAX_GRAPH_NODES) throw new GraphTooLarge();
+    // Each entry is k1 multiply-adds: 2·m·n·k1 nodes, created here without coming back to lower().
+    this.spend(2 * m * n * k1);
     const nodes: number[] = [];
     for (let i = 0; i < m; i++) {
       for (let j = 0; j < n; j++) {
@@ -896,12 +915,14 @@ class Checker {
       if (!arity(1)) return undefined;
       const v = this.lower(e.args[0]);
       if (!v) return undefined;
+      this.spend(v.nodes.length);
       return { shape: v.shape, nodes: v.nodes.map((n) => this.g.fn(fn, n)) };
     }
     if (REDUCTIONS.includes(name)) {
       if (!arity(1)) return undefined;
       const v = this.lower(e.args[0]);
       if (!v) return undefined;
+      this.spend(2 * v.nodes.length);
       const terms = name === 'norm2' ? v.nodes.map((n) => this.g.pow(n, this.g.constant(2))) : v.nodes;
       let acc = this.g.constant(0);
       for (const t of terms) acc = this.g.add(acc, t);
@@ -917,6 +938,7 @@ class Checker {
         this.diags.error(e.span, `\`dot\` needs two tensors of one shape, found ${shapeText(a.shape)} and ${shapeText(b.shape)}`);
         return undefined;
       }
+      this.spend(2 * a.nodes.length);
       let acc = this.g.constant(0);
       for (let k = 0; k < a.nodes.length; k++) acc = this.g.add(acc, this.g.mul(a.nodes[k], b.nodes[k]));
       return { shape: [], nodes: [acc] };
@@ -939,6 +961,7 @@ class Checker {
       const shape = this.broadcast(a, b, { left: e.args[0], right: e.args[1], span: e.span }, `\`${name}\``);
       if (!shape) return undefined;
       const size = shape.reduce((x, y) => x * y, 1);
+      this.spend(size);
       const nodes = range(size).map((k) => this.g.fn(name, a.nodes[a.shape.length === 0 ? 0 : k], b.nodes[b.shape.length === 0 ? 0 : k]));
       return { shape, nodes };
     }
