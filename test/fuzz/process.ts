@@ -125,15 +125,14 @@ function prepare(c: ProcessCase): { dir: string; file: string } {
   return { dir, file: path.isAbsolute(target) ? target : path.join(dir, target) };
 }
 
-/** Diagnostics of a file with errors take at most this much output (long quotes are cut). */
-const MAX_ERROR_OUTPUT = 1_000_000;
+/** The longest diagnostic message (MAX_MESSAGE_LENGTH: quotes of file text are cut). */
+const MAX_MESSAGE = 1000;
 
 /** Problems with one process's outcome; empty when it kept the contract. */
 export function processProblems(c: ProcessCase, status: number | null, signal: string | null, stdout: string, stderr: string, timedOut: boolean, ms = 0): string[] {
   const p: string[] = [];
   if (timedOut) return ['did not end within the time limit (killed)'];
   if (c.maxMs !== undefined && ms > c.maxMs) p.push(`took ${(ms / 1000).toFixed(1)} s, limit ${c.maxMs / 1000} s`);
-  if (status !== 0 && stdout.length + stderr.length > MAX_ERROR_OUTPUT) p.push(`${stdout.length + stderr.length} characters of output for an error`);
   if (signal) p.push(`killed by ${signal}`);
   const expect = c.expect ?? [0, 1, 2];
   if (status === null || !expect.includes(status)) p.push(`exit code ${status}, expected ${expect.join(' or ')}`);
@@ -141,7 +140,7 @@ export function processProblems(c: ProcessCase, status: number | null, signal: s
   if (/FATAL ERROR|heap out of memory|Aborted|core dumped|internal error/i.test(stderr)) p.push(`a crash: ${stderr.slice(0, 200)}`);
   if (RAW_CONTROL.test(stdout) || RAW_CONTROL.test(stderr)) p.push('a raw control character was printed');
   if (status === 0 || status === 1) {
-    let j: { file?: unknown; diagnostics?: { severity: string }[]; runs?: unknown[]; symmetries?: unknown[] } | undefined;
+    let j: { file?: unknown; diagnostics?: { severity: string; message: string }[]; runs?: unknown[]; symmetries?: unknown[] } | undefined;
     try {
       j = JSON.parse(stdout);
     } catch {
@@ -151,6 +150,8 @@ export function processProblems(c: ProcessCase, status: number | null, signal: s
       if (typeof j.file !== 'string') p.push('the JSON has no file');
       if (c.command === 'analyze' && (!Array.isArray(j.diagnostics) || !Array.isArray(j.symmetries))) p.push('the analysis JSON lacks diagnostics or symmetries');
       if (c.command === 'simulate' && !Array.isArray(j.runs)) p.push('the simulation JSON lacks runs');
+      const long = (j.diagnostics ?? []).find((d) => typeof d.message !== 'string' || d.message.length > MAX_MESSAGE);
+      if (long) p.push(`a diagnostic message of ${String(long.message).length} characters`);
       const errors = (j.diagnostics ?? []).filter((d) => d.severity === 'error').length;
       if (status === 1 && errors === 0) p.push('exit code 1 without an error diagnostic');
       if (status === 0 && errors > 0) p.push('exit code 0 with an error diagnostic');

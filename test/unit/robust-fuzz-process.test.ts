@@ -25,5 +25,6 @@ test('the process contract catches hangs, crashes, stack traces, raw control cha
   assert.match(processProblems(c, 0, null, '{', '', false).join(), /not JSON/);
   assert.match(processProblems({ ...c, expect: [1] }, 0, null, json, '', false).join(), /expected 1/);
   assert.match(processProblems({ ...c, maxMs: 1000 }, 0, null, json, '', false, 2000).join(), /took 2\.0 s, limit 1 s/);
-  assert.match(processProblems(c, 1, null, '', 'x'.repeat(2_000_000), false).join(), /characters of output for an error/);
+  const long = JSON.stringify({ file: 'f', components: [], symmetries: [], diagnostics: [{ severity: 'error', message: 'x'.repeat(5000) }] });
+  assert.match(processProblems(c, 1, null, long, '', false).join(), /a diagnostic message of 5000 characters/);
 });
