@@ -16,7 +16,7 @@ export interface CheckOptions {
   /**
    * The editor's quick check on its main thread: data files are not read (their `from "…"` lines
    * are checked, their contents are not), and lowering stops past QUICK_CHECK_MAX_NODES graph
-   * nodes. The result then has no model and says it is `incomplete`; the full check (in the
+   * nodes. The result has no model, and says when it is `incomplete`; the full check (in the
    * analysis worker) has the rest.
    */
   quick?: boolean;
@@ -27,8 +27,6 @@ export interface CheckResult {
   diagnostics: Diagnostic[];
   /** Quick check only: what it left to the full check (data files not read, lowering stopped). */
   incomplete?: ('data-files' | 'size')[];
-  /** Quick check only: the train lines, when the file has no error so far. */
-  trains?: TrainSpec[];
 }
 
 type Value = Tensor | undefined; // undefined: an error was already reported
@@ -165,11 +163,7 @@ export function checkSource(source: string, options: CheckOptions = {}): CheckRe
     diags.error(program.statements[0]?.span ?? { line: 1, column: 1, endLine: 1, endColumn: 2 }, tooLargeMessage());
   }
   if (!options.quick) return { model: diags.hasErrors ? undefined : model, diagnostics: diags.sorted() };
-  return {
-    diagnostics: diags.sorted(),
-    incomplete: checker.incomplete.length ? checker.incomplete : undefined,
-    trains: diags.hasErrors ? undefined : checker.trains,
-  };
+  return { diagnostics: diags.sorted(), incomplete: checker.incomplete.length ? checker.incomplete : undefined };
 }
 
 class GraphTooLarge extends Error {}
@@ -199,7 +193,6 @@ class Checker {
   private constDepth = 0;
   /** Quick check: what was left to the full check. */
   readonly incomplete: ('data-files' | 'size')[] = [];
-  readonly trains: TrainSpec[] = [];
 
   constructor(private readonly diags: DiagnosticBag, private readonly options: CheckOptions, source: string) {
     this.lines = source.split('\n');
@@ -253,7 +246,7 @@ class Checker {
     this.finiteData = dataset !== undefined;
     let loss: number | undefined;
     let lossSpan: Span | undefined;
-    const trains = this.trains;
+    const trains: TrainSpec[] = [];
     let trainLines = 0;
     let quickStopped = false;
     let current: Statement | undefined;

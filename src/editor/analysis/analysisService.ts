@@ -110,19 +110,19 @@ export class AnalysisService implements vscode.Disposable {
       key,
       setTimeout(() => {
         this.checkTimers.delete(key);
-        void this.check(snapshot(doc)).then((c) => c && this.checkEmitter.fire(c));
+        void this.check(snapshot(doc), 'check').then((c) => c && this.checkEmitter.fire(c));
       }, config.analysisDebounceMs),
     );
   }
 
   /**
    * The full check of a snapshot in the worker (data files read there, never on this thread).
-   * Undefined when it failed or a newer check of the document superseded it.
+   * Undefined when it failed or a newer check for the same purpose (typing, or a run) superseded it.
    */
-  async check(snap: DocSnapshot): Promise<FullCheck | undefined> {
+  async check(snap: DocSnapshot, purpose: 'check' | 'run'): Promise<FullCheck | undefined> {
     const key = snap.uri.toString();
     try {
-      const { result, trains } = await this.client.analyze(`check:${key}`, { ...this.request(snap.uri, snap.text), mode: 'check' });
+      const { result, trains } = await this.client.analyze(`${purpose}:${key}`, { ...this.request(snap.uri, snap.text), mode: 'check' });
       return { uri: snap.uri, version: snap.version, diagnostics: result.diagnostics, trains };
     } catch (e) {
       if (!(e instanceof StaleRequestError)) this.log.error(`check of ${vscode.workspace.asRelativePath(snap.uri)} v${snap.version} failed: ${(e as Error).message}`);

@@ -23,7 +23,7 @@ export type CommandFactory = (ctx: Ctx) => (...args: any[]) => unknown;
  */
 async function checkedRun(ctx: Ctx, doc: vscode.TextDocument, what: string): Promise<{ snap: DocSnapshot; trains: TrainSpec[] } | undefined> {
   const snap = snapshot(doc);
-  const checked = await ctx.analysis.check(snap);
+  const checked = await ctx.analysis.check(snap, 'run');
   const first = checked?.diagnostics.find((d) => d.severity === 'error');
   if (!checked || first || !checked.trains) {
     const why = !checked ? ' could not be checked (see the Noether Lab log)' : ` has errors${first ? ` (line ${first.line}: ${first.message})` : ''}. See the Problems view.`;
