@@ -3,7 +3,7 @@
 // Exit codes: 0 analysed, 1 the file has errors (diagnostics are still printed), 2 usage error.
 import * as path from 'path';
 import { analyzeSource } from '../core/analysis/analyze';
-import { checkSource, MAX_IN_THREAD_OPERATIONS, MAX_TRAIN_LINES, scalarOperations, TRAIN_KEYS } from '../core/lang/check';
+import { checkSource, MAX_IN_THREAD_OPERATIONS, MAX_TRAIN_LINES, TRAIN_KEYS } from '../core/lang/check';
 import { escapeControls } from '../core/lang/diagnostics';
 import { lookupName } from '../core/lang/names';
 import { makeReadFile, MAX_LOSS_FILE_BYTES, readRegularFile } from '../core/io/files';
@@ -92,10 +92,14 @@ async function simulateCommand(rest: string[], out: (s: string) => void, err: (s
   const dir = path.dirname(path.resolve(file));
   const numbers = { steps: intFlag(flags, 'steps'), chains: intFlag(flags, 'chains'), seed: intFlag(flags, 'seed'), workers: intFlag(flags, 'workers'), run: intFlag(flags, 'run') };
   if (numbers.workers === 0) {
+    // Only the straight-line path (a model's scalar view) is limited by the main thread's stack;
+    // models without one take the tensor path (loops) and run here at any size.
     const model = checkSource(source, { readFile: makeReadFile(dir, null) }).model;
-    const ops = model ? scalarOperations(model.graph, model.loss) : 0;
+    const ops = model?.scalarOperations ?? 0;
     if (ops > MAX_IN_THREAD_OPERATIONS) {
-      throw new UsageError(`--workers 0 runs the chains in the main thread, whose stack holds models of up to ${MAX_IN_THREAD_OPERATIONS} operations; this one has ${ops}: use --workers 1 or more`);
+      throw new UsageError(
+        `--workers 0 runs the chains in the main thread, whose stack holds the straight-line code of models of up to ${MAX_IN_THREAD_OPERATIONS} scalar operations; this one has ${ops}: use --workers 1 or more`,
+      );
     }
   }
   const controller = new AbortController();

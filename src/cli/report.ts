@@ -23,6 +23,7 @@ export function formatReport(file: string, r: AnalysisResult): string {
     out.push(`  noise Σ(θ₀): ${how}; SGD constants from ${r.noise.basis}`);
   }
   out.push('');
+  for (const p of r.predictions ?? []) out.push(...formatPrediction(r, p), '');
   if (r.symmetries.length === 0) {
     out.push('No continuous symmetry: no conserved quantity, no balance law. (Checked: rescaling, scaling,');
     out.push('general linear θ → e^{λA}θ with symmetric A, and translations.)');
@@ -36,16 +37,33 @@ export function formatReport(file: string, r: AnalysisResult): string {
     out.push(`  SGD, in time  ${s.laws.sgdContinuous}`);
     if (s.equilibrium) {
       const e = s.equilibrium;
-      out.push(
-        `  equilibrium   λ* = ${fmt(e.lambda)}${e.lambdaStdErr !== undefined ? ` ± ${fmt(e.lambdaStdErr)}` : ''}: C goes from ${fmt(e.chargeInitial)} to ${fmt(e.chargeEquilibrium)}`,
-      );
+      out.push(`  start's orbit (secondary: the balanced point of the initial point's orbit, not where SGD ends): C ${fmt(e.chargeInitial)} → ${fmt(e.chargeEquilibrium)}`);
       out.push(`                at ${Object.entries(e.point).filter(([c]) => s.involves.includes(c)).map(([c, v]) => `${c} = ${fmt(v)}`).join(', ')}`);
-    } else if (s.equilibriumNote) out.push(`  equilibrium   none: ${s.equilibriumNote}`);
+    } else if (s.equilibriumNote) out.push(`  start's orbit none: ${s.equilibriumNote}`);
     out.push('');
   });
   const warnings = r.diagnostics.filter((d) => d.severity !== 'error');
   if (warnings.length) out.push(formatDiagnostics(file, { ...r, diagnostics: warnings }));
   return out.join('\n');
+}
+
+/** "SGD ends at …": the prediction of one noisy train line (THEORY.md §4). */
+export function formatPrediction(r: AnalysisResult, p: NonNullable<AnalysisResult['predictions']>[number]): string[] {
+  const out: string[] = [];
+  const head = `${p.optimizer}(lr = ${p.lr}, batch = ${p.batch}${p.weightDecay ? `, weight_decay = ${p.weightDecay}` : ''})`;
+  if (p.status === 'equilibrium' && p.endPoint) {
+    const moved = r.components.filter((c) => r.symmetries.some((s) => s.involves.includes(c)));
+    const shown = (moved.length ? moved : r.components).slice(0, 12);
+    out.push(`SGD ends at (run ${p.run}, ${head}): ${shown.map((c) => `${c} = ${fmt((p.endPoint as Record<string, number>)[c])}`).join(', ')}${shown.length < r.components.length ? ', …' : ''}`);
+  } else out.push(`SGD ends (run ${p.run}, ${head}): ${p.status === 'grows' ? 'no equilibrium, a charge grows' : 'no prediction'}: ${p.reason}`);
+  const ch = p.charges.map((c, i) => (c === null ? null : `C${i + 1} = ${fmt(c)}`)).filter((x): x is string => x !== null);
+  if (ch.length) out.push(`  charges there ${ch.join(', ')}`);
+  for (const g of p.growth) out.push(`  C${g.symmetry + 1} grows: ${g.law}`);
+  if (p.relaxationSteps !== null) out.push(`  relaxation    the slowest charge relaxes in about ${fmt(Math.round(p.relaxationSteps))} steps (linearised; a run needs several of them)`);
+  const m = p.minimum;
+  out.push(`  how           gradient flow from chain 0's start to a minimum (L = ${fmt(m.loss)}${m.converged ? '' : `; ${m.note ?? 'not converged'}`}), then the joint noise equilibrium of every generator there`);
+  out.push(`  accuracy      ${p.order}`);
+  return out;
 }
 
 export function formatSimulation(file: string, r: import('../core/numeric/types').SimulationResult): string {
@@ -55,19 +73,43 @@ export function formatSimulation(file: string, r: import('../core/numeric/types'
     out.push(
       `Run ${run.run}: ${run.optimizer}(lr = ${run.lr}, batch = ${run.batch}${run.weightDecay ? `, weight_decay = ${run.weightDecay}` : ''}), ` +
         `${run.chains} chains × ${run.steps} steps, seed ${run.seed}${run.gdGradient ? `, gradient: ${run.gdGradient}` : ''}` +
-        `  [${fmt(run.stepsPerSecond)} chain-steps/s]${run.cancelled ? '  (cancelled)' : ''}`,
+        `  [${fmt(run.stepsPerSecond)} chain-steps/s]  status: ${run.status}`,
     );
-    if (run.diverged.length) out.push(`  diverged: ${run.diverged.length} chain(s), first at step ${Math.min(...run.diverged.map((d) => d.step))}`);
+    if (run.divergence) out.push(`  DIVERGED      ${run.divergence.message}`);
+    const p = run.prediction;
+    if (p && p.status === 'equilibrium' && p.endPoint) {
+      const shown = Object.entries(p.endPoint).slice(0, 8);
+      out.push(`  SGD ends at   ${shown.map(([c, v]) => `${c} = ${fmt(v)}`).join(', ')}${Object.keys(p.endPoint).length > shown.length ? ', …' : ''}` +
+        (p.relaxationSteps !== null ? `  (relaxation ≈ ${fmt(Math.round(p.relaxationSteps))} steps)` : ''));
+    } else if (p) out.push(`  SGD ends      ${p.status === 'grows' ? 'no equilibrium: a charge grows' : 'no prediction'}: ${p.reason}`);
     if (Number.isFinite(run.lawResidual)) out.push(`  law (D) per step: max relative residual ${run.lawResidual.toExponential(2)} over every step of every chain`);
     for (const c of run.charges) {
-      out.push(
-        `  charge ${c.symmetry + 1} (${c.kind}) C = ${c.text}: ${fmt(c.initial)} → ${fmt(c.finalMean)} ± ${fmt(c.finalStd)} (over chains)` +
-          (c.predictedEquilibrium !== null ? `; noise equilibrium predicts ${fmt(c.predictedEquilibrium)}` : ''),
-      );
+      const head = `  charge ${c.symmetry + 1} (${c.kind}) C = ${c.text}: ${fmt(c.initial)} → ${fmtMaybe(c.finalMean)} ± ${fmtMaybe(c.finalStd)} (over chains)`;
+      out.push(head);
+      const lawC = run.series.charges[c.symmetry]?.lawResidual;
+      if (lawC) {
+        const k = lawC.mean.length - 1;
+        out.push(`      law (C)   predicted ${fmtMaybe(run.series.charges[c.symmetry].predicted[k] ?? NaN)}; measured − predicted ${fmtMaybe(lawC.mean[k])} ± ${fmtMaybe(lawC.se[k])} (SE over chains)`);
+      }
+      out.push(`      ${verdictLine(c.verdict, c.predictedEquilibrium, c.measured, c.measuredStdErr, c.z, c.etaTerm, c.verdictNote)}`);
     }
+    for (const inv of run.invariants ?? []) {
+      out.push(`  invariant ${inv.text}`);
+      out.push(`      ${verdictLine(inv.verdict, inv.predicted, inv.measured, inv.measuredStdErr, inv.z, inv.etaTerm, inv.verdictNote)}`);
+    }
+    if (run.series.lawC) out.push(`  law (C) curve: ${run.series.lawC}`);
     const st = run.stationary;
     const comps = Object.keys(st.mean).slice(0, 8);
-    out.push(`  stationary (after step ${st.burnin}): ` + comps.map((c) => `${c}: mean ${fmt(st.mean[c])} ± ${fmt(st.meanStdErr[c])}, var ${fmt(st.var[c])} ± ${fmt(st.varStdErr[c])}`).join('; '));
+    out.push(`  stationary (after step ${st.burnin}${st.reached ? '' : ', NOT stationary yet: the charges or the loss still drift'}; ${st.samples} samples): ` + comps.map((c) => `${c}: mean ${fmtMaybe(st.mean[c])} ± ${fmtMaybe(st.meanStdErr[c])}, var ${fmtMaybe(st.var[c])} ± ${fmtMaybe(st.varStdErr[c])}${st.theory ? ` (theory ${fmt(st.theory.var[c])})` : ''}`).join('; '));
   }
   return out.join('\n');
+}
+
+function fmtMaybe(x: number | null | undefined): string {
+  return x === null || x === undefined || !Number.isFinite(x) ? '—' : fmt(x);
+}
+
+function verdictLine(verdict: string, predicted: number | null, measured: number | null, se: number | null, z: number | null, eta: number | null, note: string): string {
+  if (verdict === 'no prediction') return `prediction —: ${note}`;
+  return `predicted ${fmtMaybe(predicted)}${eta ? ` (+ O(η) ${fmt(eta)})` : ''}, measured ${fmtMaybe(measured)} ± ${fmtMaybe(se)}, z = ${fmtMaybe(z)}: ${verdict.toUpperCase()} — ${note}`;
 }

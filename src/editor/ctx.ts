@@ -26,6 +26,14 @@ export interface NoetherLabApi {
   runState(uri: vscode.Uri): { version: number | undefined; running: boolean };
   /** Whether the file has a Noether Lab panel open. */
   hasPanel(uri: vscode.Uri): boolean;
+  /** Notifications shown through Ctx.notify (the tests cannot read VS Code's). */
+  notifications(): Notice[];
+}
+
+export interface Notice {
+  severity: 'error' | 'warning' | 'info';
+  message: string;
+  items: string[];
 }
 
 const SELECTOR: vscode.DocumentSelector = [{ language: LANGUAGE_ID }];
@@ -39,6 +47,7 @@ export class Ctx implements vscode.Disposable {
   readonly panel: PanelManager;
   readonly sidebar: SidebarViewProvider;
   private readonly disposables: vscode.Disposable[] = [];
+  private readonly notices: Notice[] = [];
 
   constructor(readonly extension: vscode.ExtensionContext) {
     this.log = this.own(vscode.window.createOutputChannel('Noether Lab', { log: true }));
@@ -109,6 +118,14 @@ export class Ctx implements vscode.Disposable {
     return result;
   }
 
+  /** A notification (recorded for the test API); resolves with the chosen item. */
+  notify(severity: Notice['severity'], message: string, ...items: string[]): Thenable<string | undefined> {
+    this.notices.push({ severity, message, items });
+    if (severity === 'error') return vscode.window.showErrorMessage(message, ...items);
+    if (severity === 'warning') return vscode.window.showWarningMessage(message, ...items);
+    return vscode.window.showInformationMessage(message, ...items);
+  }
+
   /** Progress of a run → the panel (throttled). */
   progressSink(uri: vscode.Uri): (p: SimulationProgress) => void {
     let last = 0;
@@ -156,6 +173,7 @@ export class Ctx implements vscode.Disposable {
       sidebarMessages: () => this.sidebar.postedMessages(),
       runState: (uri) => ({ version: this.runs.pinnedVersion(uri), running: this.runs.isRunning(uri) }),
       hasPanel: (uri) => this.panel.has(uri),
+      notifications: () => [...this.notices],
     };
   }
 

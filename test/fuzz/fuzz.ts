@@ -706,7 +706,9 @@ export function fuzz(count: number, seed: number, opts: FuzzOptions = {}): FuzzS
           const a = analyzeSource(input, { readFile: readFileMissing });
           const bad = a.symmetries.filter((s) => s.equilibrium && Object.values(s.equilibrium.point).some((v) => Number.isNaN(v)));
           if (bad.length) fail(i, generator, `analyzeSource: NaN in the equilibrium point of a ${bad[0].kind} symmetry`, input);
-          else if (a.symmetries.some((s) => s.equilibrium && Number.isNaN(s.equilibrium.lambda))) fail(i, generator, 'analyzeSource: NaN λ', input);
+          else if ((a.predictions ?? []).some((p) => p.charges.some((c) => c !== null && Number.isNaN(c)) || Object.values(p.endPoint ?? {}).some((v) => Number.isNaN(v)))) {
+            fail(i, generator, 'analyzeSource: NaN in a predicted end point or charge', input);
+          }
         } catch (e) {
           fail(i, generator, `analyzeSource threw: ${e instanceof Error ? e.stack ?? e.message : String(e)}`, input);
         }

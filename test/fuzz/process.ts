@@ -88,8 +88,11 @@ export function hostileCases(): ProcessCase[] {
     { name: '--workers 256', command: 'simulate', source: matrix, flags: ['--workers', '256'], expect: [2] },
     { name: '--workers 1e5 --chains 1e5', command: 'simulate', source: matrix, flags: ['--workers', '1e5', '--chains', '1e5'], expect: [2] },
     { name: '--seed 1e300', command: 'simulate', source: matrix, flags: ['--seed', '1e300'], expect: [2] },
-    { name: 'a model past the scalar engine', command: 'simulate', source: tanh(80), flags: SIMULATE_FLAGS, expect: [1] },
-    { name: 'the largest model under the scalar engine', command: 'simulate', source: tanh(57), flags: ['--steps', '5', '--chains', '2', '--workers', '2'], expect: [0] },
+    { name: 'a model past the scalar view (the tensor path)', command: 'simulate', source: tanh(80), flags: SIMULATE_FLAGS, expect: [0] },
+    { name: 'a model past the scalar view, in the main thread', command: 'simulate', source: tanh(57), flags: ['--steps', '5', '--chains', '2', '--workers', '0'], expect: [0] },
+    { name: 'a scalar view too large for the main thread', command: 'simulate', source: 'param w[40] ~ normal(0, 0.1)\ndata X[80,40] ~ normal(0, 1)\nloss = sum(tanh(X@w)^2)\n', flags: ['--steps', '5', '--workers', '0'], expect: [2] },
+    { name: 'a loss of 2.4·10⁴ scalar operations on 40 components (the tensor path)', command: 'simulate', source: 'param w[40] ~ normal(0, 0.1)\ndata X[200,40] ~ normal(0, 1)\nloss = sum(tanh(X@w)^2)\n', flags: SIMULATE_FLAGS, expect: [0] },
+    { name: 'a matrix product past the graph limit', command: 'analyze', source: 'param w = 1\ndata a[5000, 1] ~ normal(0, 1)\ndata b[1, 5000] ~ normal(0, 1)\nloss = sum(a @ b) * w\n', expect: [1] },
     { name: 'a data set past memory', command: 'analyze', source: 'param w = 1\ndata x[100] ~ normal(0, 1)\ndataset size = 10000000\nloss = (w*sum(x))^2\n', expect: [1] },
     { name: '40 train lines', command: 'simulate', source: `param w = 1\ndata x ~ normal(0, 1)\nloss = (w*x)^2\n${'train sgd(lr = 0.01)\n'.repeat(40)}`, flags: SIMULATE_FLAGS, expect: [1] },
     // The symbolic budget is 10 s; the rest of this analysis takes about 1 s.

@@ -26,9 +26,16 @@ test('analyze --json has the documented shape', () => {
   assert.equal(s.charge.text, 'u² − w²');
   assert.equal(typeof s.charge.tex, 'string');
   for (const k of ['gradientFlow', 'sgdStep', 'sgdContinuous']) assert.equal(typeof s.laws[k], 'string');
-  assert.equal(typeof s.equilibrium.lambda, 'number');
   assert.deepEqual(Object.keys(s.equilibrium.point), ['u', 'w']);
   assert.deepEqual(j.diagnostics, []);
+  // predictions: one per train line with noise (the sgd line; the gd line has none).
+  assert.equal(j.predictions.length, 1);
+  const p = j.predictions[0];
+  for (const k of ['run', 'optimizer', 'lr', 'batch', 'weightDecay', 'endPoint', 'charges', 'relaxationSteps', 'status']) assert.ok(k in p, k);
+  assert.deepEqual([p.run, p.optimizer, p.lr, p.batch, p.weightDecay, p.status], [0, 'sgd', 0.05, 4, 0, 'equilibrium']);
+  assert.deepEqual(Object.keys(p.endPoint), ['u', 'w']);
+  assert.equal(p.charges.length, 1);
+  assert.equal(typeof p.relaxationSteps, 'number');
 });
 
 test('matrix components are named U[i,j] in order', () => {

@@ -140,23 +140,27 @@ test('reproducible from the seed whatever the number of workers', async () => {
   assert.notDeepEqual(d.runs[0].final, a.runs[0].final);
 });
 
-test('cancellation stops a long run within 100 ms and returns partial results', async () => {
+test('cancellation stops a long run within 200 ms of the abort once the kernel runs, and returns partial results', async () => {
   const src = readExample('two-layer-scalar.loss');
   const controller = new AbortController();
   const started = Date.now();
   let abortedAt = 0;
-  setTimeout(() => {
-    abortedAt = Date.now();
-    controller.abort();
-  }, 300);
-  const r = await simulateSource(src, { workers: 2, run: 0, steps: 50_000_000, chains: 4, signal: controller.signal });
+  // Abort once the kernel is running: the first progress with a record past step 0.
+  const onProgress = (p: { partial?: { series: { steps: number[] } } }) => {
+    if (abortedAt === 0 && p.partial && p.partial.series.steps.length > 1) {
+      abortedAt = Date.now();
+      controller.abort();
+    }
+  };
+  const r = await simulateSource(src, { workers: 2, run: 0, steps: 50_000_000, chains: 4, signal: controller.signal, onProgress });
   const stoppedAfter = Date.now() - abortedAt;
+  assert.ok(abortedAt > 0, 'the run made progress');
   assert.ok(r.runs[0].cancelled, 'marked cancelled');
-  // Workers poll the flag between kernel calls of ≤ 20000 steps (~2 ms here); the 100 ms budget
-  // gets 150 ms of scheduling slack because the test suite may share the two cores.
-  assert.ok(stoppedAfter < 100 + 150, `stopped ${stoppedAfter} ms after the abort`);
-  assert.ok(Date.now() - started < 5000);
-  assert.ok(r.runs[0].series.steps.length >= 1);
+  assert.equal(r.runs[0].status, 'cancelled');
+  // Workers poll the flag between kernel calls bounded by work (a few ms here); the budget is 200 ms.
+  assert.ok(stoppedAfter < 200, `stopped ${stoppedAfter} ms after the abort`);
+  assert.ok(Date.now() - started < 20000);
+  assert.ok(r.runs[0].series.steps.length >= 2);
 });
 
 test('a diverging run is stopped and reported with its step, chain and the last finite values', async () => {
@@ -166,12 +170,23 @@ test('a diverging run is stopped and reported with its step, chain and the last 
   const run = (await simulateSource(src, { workers: 0 })).runs[0];
   assert.ok(Date.now() - started < 5000, 'not hung');
   assert.equal(run.diverged.length, 3);
+  assert.equal(run.status, 'diverged');
   for (const d of run.diverged) {
     assert.ok(d.step >= 0 && d.step < 100000);
     assert.match(d.message, /diverged at step \d+/);
-    assert.match(d.message, /lr = 1.5 is above the stability bound 2\/λ_max\(H\) ≈ 0.5/);
     assert.ok(Number.isFinite(d.lastFinite.w));
   }
+  // One summary: how many, the first step, and the bound 2/λ_max against lr.
+  const s = run.divergence!;
+  assert.deepEqual([s.chains, s.of], [3, 3]);
+  assert.equal(s.firstStep, Math.min(...run.diverged.map((d) => d.step)));
+  assert.ok(Math.abs(s.bound! - 0.5) < 1e-6, `bound ${s.bound}`);
+  assert.match(s.message, /3 of 3 chains diverged, the first at step \d+/);
+  assert.match(s.message, /lr = 1.5 is at or above the stability bound 2\/λ_max\(H\) = 0.500/);
+  assert.match(s.message, /No chain survived: there are no statistics/);
+  // No surviving chain: statistics are missing (NaN, null in JSON), never 0.
+  assert.ok(Number.isNaN(run.final.mean.w) && Number.isNaN(run.stationary.mean.w) && Number.isNaN(run.stationary.var.w));
+  assert.ok(run.series.survivors.every((c, k) => k === 0 || c <= 3));
 });
 
 test('escape: each chain stops at its first passage, reported per chain', async () => {
@@ -194,9 +209,13 @@ test('large models: tr H and λ_max from Hessian-vector products match the exact
   const a = Array.from({ length: n }, (_, i) => 0.5 + i / n);
   const src = `param w[${n}] = 0\ndata x[${n}] ~ normal(0, [${a.map(Math.sqrt).join(', ')}])\nloss = (dot(w, x) - x[0])^2 / 2\ntrain sgd(lr = 0.01, steps = 400, chains = 1, seed = 2)\n`;
   const run = (await simulateSource(src, { workers: 0 })).runs[0];
-  const lm = run.series.lambdaMaxH;
-  const tr = run.series.traceH;
-  assert.equal(lm.length, run.series.steps.length);
+  // Probed sparsely in time (at most 200 record points), NaN elsewhere; always at the last record.
+  const probed = run.series.lambdaMaxH.map((x, k) => (Number.isFinite(x) ? k : -1)).filter((k) => k >= 0);
+  assert.equal(run.series.lambdaMaxH.length, run.series.steps.length);
+  assert.ok(probed.length >= 100 && probed.length <= 201, `${probed.length} probes`);
+  assert.equal(probed[probed.length - 1], run.series.steps.length - 1);
+  const lm = probed.map((k) => run.series.lambdaMaxH[k]);
+  const tr = probed.map((k) => run.series.traceH[k]);
   // Warm-started power iteration converges along the run (eigengap 1/n: allow 2%).
   const lastL = lm[lm.length - 1];
   assert.ok(Math.abs(lastL - Math.max(...a)) < 0.02 * Math.max(...a), `λ_max ${lastL} vs ${Math.max(...a)}`);

@@ -116,3 +116,55 @@ test('max and abs keep positive homogeneity', () => {
   assert.equal(syms[0].kind, 'rescaling');
   assert.equal(syms[0].status, 'proved');
 });
+
+test('a rescaling that shares a parameter with a translation is found beside it', () => {
+  // ŷ = (a·b + a·c)·x: the rescaling diag(1, −1, −1) and the translation (0, 1, −1).
+  const syms = findSymmetries(modelOf('param a = 1\nparam b = 0.5\nparam c = 0.3\ndata x ~ normal(0, 1)\nloss = ((a*b + a*c)*x - x)^2\n'));
+  assert.equal(syms.length, 2);
+  const r = syms.find((s) => s.kind === 'rescaling');
+  assert.deepEqual(r?.matrix, [[1, 0, 0], [0, -1, 0], [0, 0, -1]]);
+  assert.equal(r?.status, 'proved');
+  assert.deepEqual(syms.find((s) => s.kind === 'translation')?.direction, [0, 1, -1]);
+});
+
+test('near-symmetry traps: a residual above the evaluation rounding is rejected, one below it is never called proved', () => {
+  for (const eps of ['1e-12', '1e-9']) {
+    const src = `param u = 1\nparam w = 0.5\ndata x ~ normal(0,1)\ndata y ~ normal(0,1)\nloss = (u*w*x - y)^2 + ${eps}*u^2\n`;
+    assert.deepEqual(findSymmetries(modelOf(src)), [], eps);
+  }
+  // Far below rounding (10⁻²⁴·u²) the term is numerically invisible, but the proof sees it.
+  const tiny = findSymmetries(modelOf('param u = 1\nparam w = 0.5\ndata x ~ normal(0,1)\ndata y ~ normal(0,1)\nloss = (u*w*x - y)^2 + 1e-24*u^2\n'));
+  assert.equal(tiny.length, 1);
+  assert.equal(tiny[0].status, 'numerical');
+});
+
+test('GL on non-square layers, matrix chains and attention scores', () => {
+  const count = (src: string) => {
+    const syms = findSymmetries(modelOf(src));
+    assert.ok(syms.every((s) => s.status === 'proved'));
+    return { rescaling: syms.filter((s) => s.kind === 'rescaling').length, linear: syms.filter((s) => s.kind === 'linear').length, all: syms.length };
+  };
+  // GL(2) on the hidden index of U[2,3], W[3,2]: 3 symmetric generators.
+  assert.deepEqual(
+    count('param U[2, 3] = [[0.5, 0.1, -0.2], [0.3, 0.4, 0.2]]\nparam W[3, 2] = [[0.2, 0.1], [0.5, -0.3], [0.1, 0.7]]\ndata x[3] ~ normal(0, 1)\nloss = norm2(W @ (U @ x) - x) / 2\n'),
+    { rescaling: 2, linear: 1, all: 3 },
+  );
+  // GL(2) × GL(2) on the two hidden indices of C B A x.
+  assert.deepEqual(
+    count('param A[2, 2] = [[0.5, 0.1], [0.3, 0.4]]\nparam B[2, 2] = [[0.2, 0.1], [0.5, -0.3]]\nparam C[2, 2] = [[0.1, 0.7], [0.2, 0.3]]\ndata x[2] ~ normal(0, 1)\nloss = norm2(C @ (B @ (A @ x)) - x) / 2\n'),
+    { rescaling: 4, linear: 2, all: 6 },
+  );
+  // Attention scores (Wq x)·(Wk z): GL(2) on the shared key/query index.
+  assert.deepEqual(
+    count('param Wq[2, 3] = [[0.5, 0.1, 0.2], [0.3, 0.4, -0.1]]\nparam Wk[2, 3] = [[0.2, 0.1, 0.3], [0.5, -0.3, 0.2]]\ndata x[3] ~ normal(0, 1)\ndata z[3] ~ normal(0, 1)\ndata y ~ normal(0, 1)\nloss = (dot(Wq @ x, Wk @ z) - y)^2 / 2\n'),
+    { rescaling: 2, linear: 1, all: 3 },
+  );
+});
+
+test('layer normalisation: translations of the pre-activations and of the read-out, proved through the exact 1/3 of mean()', () => {
+  const src = 'param W[3, 2] = [[0.5, 0.1], [0.3, -0.4], [0.2, 0.2]]\nparam a[3] = [0.3, 0.2, 0.1]\ndata x[2] ~ normal(0, 1)\ndata y ~ normal(0,1)\n' +
+    'let h = W @ x\nlet c = h - mean(h)\nlet n = c / sqrt(mean(c * c) + 0.001)\nloss = (dot(a, n) - y)^2\n';
+  const syms = findSymmetries(modelOf(src));
+  assert.equal(syms.length, 3);
+  assert.ok(syms.every((s) => s.kind === 'translation' && s.status === 'proved'));
+});

@@ -1,24 +1,32 @@
-// The whole analysis of a `.loss` file: check, find symmetries, state charges and laws, and solve
-// each noise equilibrium on the orbit of the file's initial point. Its result is plain data
-// (the JSON of `noether analyze --json`), so it crosses worker and webview boundaries unchanged.
+// The whole analysis of a `.loss` file: check, find symmetries, state charges and laws, predict
+// where each noisy run ends (gradient flow to a minimum, then the joint noise equilibrium of the
+// whole group there), and, as a secondary result, the joint equilibrium on the orbit of the file's
+// initial point. Its result is plain data (the JSON of `noether analyze --json`), so it crosses
+// worker and webview boundaries unchanged.
 import { checkSource, CheckOptions } from '../lang/check';
 import { Diagnostic } from '../lang/diagnostics';
-import { Model, TrainSpec } from '../lang/model';
+import { hasScalarView, Model, TrainSpec } from '../lang/model';
 import { gradient } from '../expr/diff';
 import { findSymmetries, gradientFunction, Symmetry, SymmetryKind } from './symmetries';
 import { describeLaws, TrainingConstants } from './laws';
 import { initialPoint } from './points';
 import { CovarianceMethod, noiseCovariance, NoiseCovariance } from './moments';
-import { equilibriumOnOrbit, orbitTerms, solveEquilibrium } from './equilibrium';
+import { JointEquilibrium, jointEquilibrium } from './jointEquilibrium';
+import { minibatchNoiseFactor, predictAll, Prediction, StabilityInfo } from './predictions';
+import { findGroups, Group } from './groups';
+import { describeGroup, generatorChargeText } from './groupLaws';
+import { GeneratorSpec } from './generators';
+import { ListedSymmetry, listGroups, reconcile, SymmetryList } from './symmetryList';
+import { sparseForm } from '../numeric/forms';
 
+export { minibatchNoiseFactor } from './predictions';
+
+/** The joint equilibrium on the orbit of the file's initial point (secondary to `predictions`). */
 export interface EquilibriumResult {
-  lambda: number;
   point: Record<string, number>;
   /** Charge at the start and at the equilibrium. */
   chargeInitial: number;
   chargeEquilibrium: number;
-  /** Standard error of λ (Monte Carlo Σ only). */
-  lambdaStdErr?: number;
 }
 
 export interface SymmetryReport {
@@ -35,8 +43,40 @@ export interface SymmetryReport {
   equilibrium: EquilibriumResult | null;
   /** Why there is no equilibrium, when there is none. */
   equilibriumNote?: string;
-  /** Components this symmetry moves (for hovers). */
+  /** Components this symmetry moves (for hovers); the tensors' names for models beyond 400 components. */
   involves: string[];
+  residual: number;
+  /** Index into `groups` of the group this generator belongs to. */
+  group: number;
+  /** The generator in compact tensor form (a generator of a tensor-level group). */
+  action?: GeneratorSpec;
+  /**
+   * The charge's nonzero terms (i, j, coefficient; j = −1 for a translation) when the model is too
+   * large for a dense `matrix` in the output and the generator has no compact form.
+   */
+  form?: { i: number[]; j: number[]; c: number[] };
+  /** Its name within the group (Q[0,1], Q[3]). */
+  label?: string;
+}
+
+/** A symmetry group as a theorist names it, with its charge and laws in matrix form. */
+export interface GroupReport {
+  name: string;
+  kind: SymmetryKind;
+  /** Number of independent charges (generators). */
+  dimension: number;
+  tensors: string[];
+  status: 'proved' | 'numerical';
+  proof?: string;
+  proofNote?: string;
+  charge: { text: string; tex: string };
+  laws: { gradientFlow: string; sgdStep: string; sgdContinuous: string };
+  lawsTex: { gradientFlow: string; sgdStep: string; sgdContinuous: string };
+  /** Indices into `symmetries` of its listed generators. */
+  symmetries: number[];
+  /** Generators of the group the flat list leaves out (a huge group is summarised). */
+  unlisted: number;
+  structure: Group['structure'];
   residual: number;
 }
 
@@ -45,10 +85,19 @@ export interface AnalysisResult {
   components: string[];
   parameters: { name: string; shape: number[] }[];
   initial: Record<string, number>;
+  /** The symmetry groups (rescaling of each hidden neuron, GL(k) on a hidden index, …). */
+  groups: GroupReport[];
+  /** One entry per generator (a huge group is summarised: see its `unlisted`). */
   symmetries: SymmetryReport[];
   diagnostics: { line: number; column: number; endLine: number; endColumn: number; severity: string; message: string; fix?: { title: string; replacement: string } }[];
-  /** How Σ(θ) was obtained for the equilibria, and the SGD constants they use. */
+  /** How Σ(θ) was obtained for the start-orbit equilibria, and the SGD constants they use. */
   noise?: { method: CovarianceMethod; samples?: number; lr: number; batch: number; weightDecay: number; kappa: number; basis: string };
+  /** Where each noisy `train` line ends (THEORY.md §4): the primary prediction. */
+  predictions?: Prediction[];
+  /** λ_max(H) at each line's start and end, and the stability bound 2/λ_max. */
+  stability?: StabilityInfo[];
+  /** The joint equilibrium on the start's orbit (with the first SGD line's constants): secondary. */
+  startOrbit?: { status: JointEquilibrium['status']; reason: string };
   timings?: { totalMs: number };
 }
 
@@ -64,6 +113,7 @@ export function analyzeSource(source: string, options: AnalyzeOptions = {}): Ana
     components: [],
     parameters: [],
     initial: {},
+    groups: [],
     symmetries: [],
     diagnostics: checked.diagnostics.map(toJsonDiagnostic),
   };
@@ -87,16 +137,6 @@ function toJsonDiagnostic(d: Diagnostic): AnalysisResult['diagnostics'][number] 
   return out;
 }
 
-/**
- * κ with Σ_B = κ Σ for one run's minibatches (THEORY.md notation): 1/B for fresh data or sampling
- * with replacement, (N − B)/(B(N − 1)) without replacement from N examples.
- */
-export function minibatchNoiseFactor(model: Model, spec: TrainSpec): number {
-  const N = model.dataset?.size;
-  if (spec.sampling === 'without_replacement' && N !== undefined && N > 1) return (N - spec.batch) / (spec.batch * (N - 1));
-  return 1 / spec.batch;
-}
-
 /** The SGD constants the equilibria and laws are stated for. */
 export function trainingConstants(model: Model): TrainingConstants & { basis: string } {
   const sgd = model.trains.find((t) => t.optimizer === 'sgd');
@@ -115,71 +155,148 @@ export function trainingConstants(model: Model): TrainingConstants & { basis: st
 }
 
 /**
- * Beyond this many components the dense n×n generators, covariances and eigendecompositions cost
- * more memory and time than an editor can wait for: the file is still checked and can be
- * simulated, but symmetry analysis is skipped with a warning.
+ * Beyond this many components the component-level search, the dense n×n generators, covariances and
+ * end-point predictions cost more than an editor can wait for: symmetries are then found at the
+ * level of tensor axes only and listed in compact form.
  */
 export const MAX_ANALYSIS_COMPONENTS = 400;
+/** Dense generators appear in the output up to this many components (sparse terms beyond). */
+const JSON_DENSE_MAX_COMPONENTS = 64;
 
 export function analyzeModel(model: Model, base: AnalysisResult): AnalysisResult {
   const fn = gradientFunction(model);
-  if (model.components.length > MAX_ANALYSIS_COMPONENTS) {
-    const s = model.lossSpan;
-    const theta0 = initialPoint(model);
-    return {
-      ...base,
-      components: model.components,
-      parameters: model.params.map((p) => ({ name: p.name, shape: p.shape })),
-      initial: Object.fromEntries(model.components.map((c, i) => [c, theta0[i]])),
-      diagnostics: [
-        ...base.diagnostics,
-        {
-          line: s.line, column: s.column, endLine: s.endLine, endColumn: s.endColumn, severity: 'warning',
-          message: `symmetry analysis is limited to ${MAX_ANALYSIS_COMPONENTS} parameter components (this file has ${model.components.length}); the file can still be simulated`,
-        },
-      ],
-    };
-  }
-  const symmetries = findSymmetries(model, fn);
-  const theta = initialPoint(model);
   const names = model.components;
+  const theta = initialPoint(model);
   const k = trainingConstants(model);
+  const search = findGroups(model, fn);
+  const small = names.length <= MAX_ANALYSIS_COMPONENTS && hasScalarView(model);
+  const list: SymmetryList = small ? reconcile(model, search, findSymmetries(model, fn)) : listGroups(model, search);
+  const symmetries = list.symmetries;
   let noise: NoiseCovariance | undefined;
-  if (symmetries.some((s) => s.kind !== 'translation')) {
-    const gradNodes = gradient(model.graph, model.loss, model.paramNodes);
-    noise = noiseCovariance(model, fn, theta, gradNodes);
+  let start: JointEquilibrium | undefined;
+  const exponential = symmetries.filter((s) => s.matrix);
+  if (small && exponential.length > 0) {
+    noise = noiseCovariance(model, fn, theta);
+    start = jointEquilibrium({ generators: exponential.map((s) => s.matrix as number[][]), theta, cov: noise.cov, eta: k.lr, kappa: k.kappa, gamma: k.weightDecay });
   }
-  const reports = symmetries.map((s) => report(s, names, theta, k, noise));
+  const { predictions, stability } = predictAll(model, symmetries, fn);
+  const groups = list.groups.map((g, gi): GroupReport => {
+    const texts = g.structure.type === 'components' ? componentTexts(symmetries[g.structure.symmetries[0]], names, k) : describeGroup(g, model.params, k);
+    return {
+      name: g.name,
+      kind: g.kind,
+      dimension: g.dimension,
+      tensors: g.tensors,
+      status: g.status,
+      proof: g.proof,
+      proofNote: g.proofNote,
+      ...texts,
+      symmetries: symmetries.flatMap((s, i) => (s.group === gi ? [i] : [])),
+      unlisted: list.unlisted[gi],
+      structure: g.structure,
+      residual: g.residual,
+    };
+  });
+  const reports = symmetries.map((s) => report(s, model, list.groups, groups, theta, k, start, exponential.indexOf(s)));
   return {
     ...base,
     components: names,
     parameters: model.params.map((p) => ({ name: p.name, shape: p.shape })),
     initial: Object.fromEntries(names.map((c, i) => [c, theta[i]])),
+    groups,
     symmetries: reports,
+    diagnostics: [...base.diagnostics, ...stabilityDiagnostics(model, stability)],
     noise: noise
       ? { method: noise.method, samples: noise.samples, lr: k.lr, batch: k.batch, weightDecay: k.weightDecay, kappa: k.kappa, basis: k.basis }
       : undefined,
+    predictions,
+    stability,
+    startOrbit: start ? { status: start.status, reason: start.reason } : undefined,
   };
 }
 
-function report(s: Symmetry, names: string[], theta: Float64Array, k: TrainingConstants, noise?: NoiseCovariance): SymmetryReport {
-  const texts = describeLaws(s, names, k);
-  const involves = s.direction
-    ? names.filter((_, i) => (s.direction as number[])[i] !== 0)
-    : names.filter((_, i) => (s.matrix as number[][])[i].some((x) => x !== 0));
+function componentTexts(s: Symmetry, names: string[], k: TrainingConstants) {
+  const t = describeLaws(s, names, k);
+  return { charge: t.charge, laws: t.laws, lawsTex: t.lawsTex };
+}
+
+/** A warning on `lr` where it is at or above 2/λ_max(H) at the start or at the predicted end. */
+function stabilityDiagnostics(model: Model, stability: StabilityInfo[]): AnalysisResult['diagnostics'] {
+  const out: AnalysisResult['diagnostics'] = [];
+  for (const st of stability) {
+    const spec = model.trains[st.run];
+    const span = spec?.lrSpan ?? spec?.span;
+    if (!span || st.bound === null || spec.lr < st.bound) continue;
+    const where =
+      st.lambdaMaxStart !== null && st.lambdaMaxEnd !== null && st.lambdaMaxEnd > st.lambdaMaxStart ? 'at the predicted end point' : 'at the initial point';
+    out.push({
+      line: span.line,
+      column: span.column,
+      endLine: span.endLine,
+      endColumn: span.endColumn,
+      severity: 'warning',
+      message:
+        `lr = ${spec.lr} is at or above the stability bound 2/λ_max(H) = ${st.bound.toPrecision(3)} ${where} (λ_max = ${(2 / st.bound).toPrecision(3)}): ` +
+        `gradient descent on the local quadratic diverges there, and SGD's fluctuations diverge even earlier; lower lr below ${st.bound.toPrecision(3)}`,
+      fix: { title: `set lr = ${niceBelow(st.bound)}`, replacement: String(niceBelow(st.bound)) },
+    });
+  }
+  return out;
+}
+
+/** A round number a little below x (two significant digits, at most 90% of x). */
+function niceBelow(x: number): number {
+  const target = 0.9 * x;
+  const p = Math.pow(10, Math.floor(Math.log10(target)) - 1);
+  // toPrecision drops the float artefact of k·10^e (1.7000000000000002).
+  return Number((Math.floor(target / p) * p).toPrecision(2));
+}
+
+function report(
+  s: ListedSymmetry,
+  model: Model,
+  groupList: Group[],
+  groups: GroupReport[],
+  theta: Float64Array,
+  k: TrainingConstants,
+  start: JointEquilibrium | undefined,
+  generator: number,
+): SymmetryReport {
+  const names = model.components;
+  const group = groups[s.group];
+  let texts: { charge: { text: string; tex: string }; laws: SymmetryReport['laws']; lawsTex: SymmetryReport['lawsTex'] };
+  let involves: string[];
+  if (s.matrix || s.direction) {
+    texts = describeLaws(s, names, k);
+    involves = s.direction
+      ? names.filter((_, i) => (s.direction as number[])[i] !== 0)
+      : names.filter((_, i) => (s.matrix as number[][])[i].some((x) => x !== 0));
+  } else {
+    // A generator of a large model: its entry of the group's charge, and the group's laws.
+    const text = s.label ? generatorChargeText(groupList[s.group], model.params, s.label, false) : undefined;
+    const tex = s.label ? generatorChargeText(groupList[s.group], model.params, s.label, true) : undefined;
+    texts = { charge: text && tex ? { text, tex } : group.charge, laws: group.laws, lawsTex: group.lawsTex };
+    involves = group.tensors;
+  }
+  const dense = names.length <= JSON_DENSE_MAX_COMPONENTS;
+  const sparse = !dense && !s.action && (s.matrix || s.direction) ? sparseForm(s) : undefined;
   const out: SymmetryReport = {
     kind: s.kind,
     status: s.status,
     proof: s.proof,
     proofNote: s.proofNote,
-    matrix: s.matrix,
-    direction: s.direction,
+    matrix: dense ? s.matrix : undefined,
+    direction: dense ? s.direction : undefined,
+    form: sparse ? { i: Array.from(sparse.i), j: Array.from(sparse.j), c: Array.from(sparse.c) } : undefined,
     charge: texts.charge,
     laws: texts.laws,
     lawsTex: texts.lawsTex,
     equilibrium: null,
     involves,
     residual: s.residual,
+    group: s.group,
+    action: s.action,
+    label: s.label,
   };
   if (s.kind === 'translation') {
     out.equilibriumNote = k.weightDecay > 0
@@ -187,29 +304,32 @@ function report(s: Symmetry, names: string[], theta: Float64Array, k: TrainingCo
       : 'a translation charge is conserved exactly by SGD: every point of the orbit is stationary';
     return out;
   }
-  if (!noise) return out;
-  const A = s.matrix as number[][];
-  const eq = equilibriumOnOrbit(A, theta, noise.cov, k.lr, k.kappa, k.weightDecay);
-  if (eq.kind !== 'root') {
-    out.equilibriumNote = eq.reason;
+  if (!start) return out;
+  const charge = start.charges[generator];
+  if (!start.point || charge === null || charge === undefined) {
+    out.equilibriumNote = start.status === 'grows' && charge === null ? start.growth.find((g) => g.generator === generator)?.law ?? start.reason : start.reason;
     return out;
   }
   out.equilibrium = {
-    lambda: eq.lambda,
-    point: Object.fromEntries(names.map((c, i) => [c, eq.point[i]])),
-    chargeInitial: eq.chargeInitial,
-    chargeEquilibrium: eq.chargeEquilibrium,
+    point: Object.fromEntries(names.map((c, i) => [c, (start.point as number[])[i]])),
+    chargeInitial: quadraticCharge(s.matrix as number[][], theta),
+    chargeEquilibrium: charge,
   };
-  if (noise.batches) {
-    const lambdas = noise.batches
-      .map((b) => solveEquilibrium(orbitTerms(A, theta, b.cov), k.lr, k.kappa, k.weightDecay))
-      .filter((r): r is { kind: 'root'; lambda: number } => r.kind === 'root')
-      .map((r) => r.lambda);
-    if (lambdas.length >= 2) {
-      const m = lambdas.reduce((a, b) => a + b, 0) / lambdas.length;
-      const v = lambdas.reduce((a, b) => a + (b - m) ** 2, 0) / (lambdas.length - 1);
-      out.equilibrium.lambdaStdErr = Math.sqrt(v / lambdas.length);
+  return out;
+}
+
+/** θᵀAθ, reported as 0 when it is at the rounding level of its terms. */
+export function quadraticCharge(A: number[][], x: ArrayLike<number>): number {
+  let c = 0;
+  let scale = 0;
+  for (let i = 0; i < A.length; i++) {
+    const row = A[i];
+    for (let j = 0; j < row.length; j++) {
+      if (row[j] === 0) continue;
+      const t = x[i] * row[j] * x[j];
+      c += t;
+      scale += Math.abs(t);
     }
   }
-  return out;
+  return Math.abs(c) <= 1e-12 * scale ? 0 : c;
 }

@@ -28,7 +28,7 @@ export function texName(component: string): string {
   return m ? `${b}_{${m[2]}}` : b;
 }
 
-function num(x: number): string {
+export function num(x: number): string {
   if (Number.isInteger(x)) return String(x);
   for (let q = 2; q <= 12; q++) {
     const p = Math.round(x * q);
@@ -82,6 +82,9 @@ function gradName(component: string): string {
 
 export function describeLaws(sym: Symmetry, names: string[], k: TrainingConstants): LawTexts {
   const decay = k.weightDecay > 0;
+  // Exactness for every batch follows from the symmetry; an unproved one only held numerically.
+  const exact = sym.status === 'proved';
+  const everyBatch = exact ? 'exact for every batch' : 'held to rounding at every re-check point, but the symmetry is not proved, so exactness for every batch is not guaranteed';
   const eta = num(k.lr);
   if (sym.kind === 'translation') {
     const v = sym.direction as number[];
@@ -94,8 +97,10 @@ export function describeLaws(sym: Symmetry, names: string[], k: TrainingConstant
       laws: {
         gradientFlow: `d/dt (${text}) = ${decay ? '−γ·(' + text + ')' : '0'}   (conserved by gradient flow${decay ? ' without weight decay' : ''})`,
         sgdStep: decay
-          ? `C(θₜ₊₁) = ${factor}·C(θₜ), C = ${text}   [η = ${eta}, γ = ${num(k.weightDecay)}]: exact for every batch`
-          : `C(θₜ₊₁) = C(θₜ), C = ${text}: conserved exactly by every SGD step, whatever the batch`,
+          ? `C(θₜ₊₁) = ${factor}·C(θₜ), C = ${text}   [η = ${eta}, γ = ${num(k.weightDecay)}]: ${everyBatch}`
+          : exact
+            ? `C(θₜ₊₁) = C(θₜ), C = ${text}: conserved exactly by every SGD step, whatever the batch`
+            : `C(θₜ₊₁) = C(θₜ), C = ${text}: ${everyBatch}`,
         sgdContinuous: decay ? `dC/dt = −γ·C   [γ = ${num(k.weightDecay)}]: noise does not move it` : 'dC/dt = 0: noise does not move it',
       },
       lawsTex: {
@@ -136,7 +141,7 @@ export function describeLaws(sym: Symmetry, names: string[], k: TrainingConstant
     charge: { text, tex },
     laws: {
       gradientFlow: `d/dt (${text}) = 0   (conserved by gradient flow)`,
-      sgdStep: `C(θₜ₊₁) = ${stepFactor}C(θₜ) + η²·(${gTerms}),  C = ${text},  ĝ the minibatch gradient ${consts}: exact for every batch`,
+      sgdStep: `C(θₜ₊₁) = ${stepFactor}C(θₜ) + η²·(${gTerms}),  C = ${text},  ĝ the minibatch gradient ${consts}: ${everyBatch}`,
       sgdContinuous:
         `dC/dt = ${decay ? '−2γ·C + ' : ''}η·${k.kappaText}·(${sigmaText}) + η·∇LᵀA∇L ${consts}` +
         `: SGD's noise drives C (the last term, O(η), is the discretisation GD shares)`,

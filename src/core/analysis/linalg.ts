@@ -131,3 +131,29 @@ export function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
   for (let i = 0; i < a.length; i++) s += a[i] * b[i];
   return s;
 }
+
+/**
+ * x = G⁺ b for a symmetric positive semidefinite G: eigen-directions with eigenvalue ≤ relTol·max
+ * are left out (they carry no information: neutral directions of a solve).
+ */
+export function pseudoSolve(G: number[][], b: ArrayLike<number>, relTol = 1e-12): number[] {
+  const m = G.length;
+  const x = new Array<number>(m).fill(0);
+  if (m === 0) return x;
+  const e = new EigenvalueDecomposition(new Matrix(G), { assumeSymmetric: true });
+  const ev = e.realEigenvalues;
+  const emax = Math.max(...ev.map(Math.abs), 0);
+  ev.forEach((l, q) => {
+    if (!(l > relTol * emax)) return;
+    const v = e.eigenvectorMatrix.getColumn(q);
+    let pr = 0;
+    for (let k = 0; k < m; k++) pr += v[k] * b[k];
+    for (let k = 0; k < m; k++) x[k] += (pr / l) * v[k];
+  });
+  return x;
+}
+
+/** G⁺ for a symmetric positive semidefinite G (see pseudoSolve). */
+export function pseudoInverse(G: number[][], relTol = 1e-12): number[][] {
+  return G.map((_, j) => pseudoSolve(G, G.map((__, i) => (i === j ? 1 : 0)), relTol));
+}

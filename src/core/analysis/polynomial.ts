@@ -29,23 +29,40 @@ const MAX_WORK = 300_000;
 let work = 0;
 let workLimit = MAX_WORK;
 
+// Monomial keys repeat across every product and every expectation: parsing and multiplying them
+// is memoised (bounded caches, cleared when full), which is most of the work of an expansion.
+const MAX_KEY_CACHE = 200_000;
+const parsed = new Map<string, [number, number][]>();
+const products = new Map<string, string>();
+
 export function parseKey(key: string): [number, number][] {
   if (key === '') return [];
-  return key.split(',').map((t) => {
+  const hit = parsed.get(key);
+  if (hit) return hit;
+  const out = key.split(',').map((t): [number, number] => {
     const [v, e] = t.split(':');
     return [Number(v), Number(e)];
   });
+  if (parsed.size >= MAX_KEY_CACHE) parsed.clear();
+  parsed.set(key, out);
+  return out;
 }
 
 function mulKeys(a: string, b: string): string {
   if (a === '') return b;
   if (b === '') return a;
+  const pair = a < b ? `${a}|${b}` : `${b}|${a}`;
+  const hit = products.get(pair);
+  if (hit !== undefined) return hit;
   const m = new Map<number, number>(parseKey(a));
   for (const [v, e] of parseKey(b)) m.set(v, (m.get(v) ?? 0) + e);
-  return [...m.entries()]
+  const out = [...m.entries()]
     .sort((x, y) => x[0] - y[0])
     .map(([v, e]) => `${v}:${e}`)
     .join(',');
+  if (products.size >= MAX_KEY_CACHE) products.clear();
+  products.set(pair, out);
+  return out;
 }
 
 /** Starts a new work budget (for callers that multiply expanded polynomials themselves). */

@@ -190,28 +190,37 @@ export function proveZeroWithNerdamer(g: Graph, node: number): boolean {
   return v.kind === 'zero';
 }
 
-/** Exact rational text of a double (nerdamer parses decimals, but not exponent notation). */
+/**
+ * Exact rational text of a constant: the simplest fraction p/q (q ≤ 10¹²) that rounds to exactly
+ * this double (0.1 → 1/10, and 1/3 for the 0.333… that `mean` of three entries folds to), else the
+ * shortest decimal that does (1e-17 → 1/10^17). Never an approximation by another double, so a
+ * tiny term cannot vanish in a proof (nerdamer reads integers of any length exactly).
+ */
 export function rationalText(v: number): string {
   if (!Number.isFinite(v)) throw new Error('non-finite constant');
-  if (Number.isInteger(v) && Math.abs(v) < 1e15) return String(v);
-  // Continued fraction to the exact double (or as near as denominators ≤ 1e12 allow).
   const sign = v < 0 ? '-' : '';
-  let x = Math.abs(v);
+  const x0 = Math.abs(v);
+  if (Number.isInteger(x0) && x0 < 1e15) return `${sign}${x0}`;
+  // Convergents of the continued fraction, accepted only when they round to the double itself.
+  let x = x0;
   let [h0, h1, k0, k1] = [0, 1, 1, 0];
-  for (let i = 0; i < 40; i++) {
+  for (let i = 0; i < 60; i++) {
     const a = Math.floor(x);
     [h0, h1] = [h1, a * h1 + h0];
     [k0, k1] = [k1, a * k1 + k0];
-    if (k1 > 1e12) {
-      [h1, k1] = [h0, k0];
-      break;
-    }
-    if (Math.abs(h1 / k1 - Math.abs(v)) <= Number.EPSILON * Math.abs(v)) break;
+    if (k1 > 1e12 || h1 > 1e15) break;
+    if (h1 / k1 === x0) return `${sign}(${h1}/${k1})`;
     const frac = x - a;
     if (frac === 0) break;
     x = 1 / frac;
   }
-  return `${sign}(${h1}/${k1})`;
+  const m = /^(\d+)(?:\.(\d+))?(?:e([+-]\d+))?$/.exec(String(x0));
+  if (!m) throw new Error(`cannot read the constant ${v}`);
+  const frac = m[2] ?? '';
+  const exp = Number(m[3] ?? '0') - frac.length;
+  const digits = (m[1] + frac).replace(/^0+(?=\d)/, '');
+  if (exp >= 0) return `${sign}${digits}${'0'.repeat(exp)}`;
+  return `${sign}(${digits}/1${'0'.repeat(-exp)})`;
 }
 
 /** nerdamer text of a node, with opaque atoms for functions (see the header). */

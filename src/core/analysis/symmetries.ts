@@ -2,14 +2,18 @@
 // so the symmetries are the null space of a matrix with one row per random point (θ_k, z_k).
 // Candidates are snapped to small rationals, proved symbolically (proof.ts), and re-checked at
 // fresh random points; a candidate that fails both is dropped (a false positive is the worst error).
-import { Model } from '../lang/model';
-import { compileEvaluator, Evaluator } from '../expr/codegen';
+import { ScalarModel } from '../lang/model';
+import { gradientFunction, GradientFn } from './gradientFn';
+
+export { gradientFunction } from './gradientFn';
+export type { GradientFn } from './gradientFn';
 import { gradient } from '../expr/diff';
 import { Rng, STREAM_ANALYSIS } from '../numeric/rng';
 import { drawExample, datasetRows, initialPoint } from './points';
-import { complement, nullSpace, orthonormalize, rref, snapVector } from './linalg';
+import { dot, nullSpace, orthonormalize, rref, snapVector } from './linalg';
 import { proveByHomogeneity, proveByTangents, proveZeroWithNerdamer, takeProofNote } from './proof';
 import { directional } from '../expr/diff';
+import { evaluateWithErrors, UNIT_ROUNDOFF } from '../expr/errorBound';
 
 export type SymmetryKind = 'rescaling' | 'scaling' | 'linear' | 'translation';
 
@@ -17,34 +21,23 @@ export interface Symmetry {
   kind: SymmetryKind;
   status: 'proved' | 'numerical';
   /** How the proof was obtained (for the report), when proved. */
-  proof?: 'homogeneity' | 'nerdamer';
+  proof?: 'homogeneity' | 'covariance' | 'nerdamer';
   /** Why it is not proved, when the symbolic proof stopped at its deadline or budget. */
   proofNote?: string;
   /** Generator A over the components (exponential kinds): θ → e^{λA}θ. */
   matrix?: number[][];
   /** Direction v over the components (translation): θ → θ + λv. */
   direction?: number[];
-  /** Largest relative residual of the symmetry condition at the fresh re-check points. */
+  /**
+   * Largest relative residual |Σ f_i g_i| / Σ |f_i g_i| of the symmetry condition at the fresh
+   * re-check points; each point's residual was also within its own rounding-error bound.
+   */
   residual: number;
 }
 
 /** Full symmetric-generator search up to this many components (n(n+1)/2 unknowns). */
 const FULL_SEARCH_MAX_COMPONENTS = 30;
 const RECHECK_POINTS = 64;
-/** Relative residual of (S) accepted as rounding error at the re-check points. */
-const RECHECK_TOL = 1e-8;
-
-export interface GradientFn {
-  evaluate: Evaluator;
-  /** out[0] = loss, out[1..n] = gradient. */
-  out: Float64Array;
-}
-
-export function gradientFunction(model: Model): GradientFn {
-  const g = model.graph;
-  const grads = gradient(g, model.loss, model.paramNodes);
-  return { evaluate: compileEvaluator(g, [model.loss, ...grads]), out: new Float64Array(1 + grads.length) };
-}
 
 interface Sample {
   theta: Float64Array;
@@ -53,7 +46,7 @@ interface Sample {
 }
 
 /** Gradients at random points: half near the initial point, half from a standard normal. */
-function samplePoints(model: Model, fn: GradientFn, count: number, rng: Rng): Sample[] {
+function samplePoints(model: ScalarModel, fn: GradientFn, count: number, rng: Rng): Sample[] {
   const n = model.components.length;
   const init = initialPoint(model);
   const rows = datasetRows(model);
@@ -74,7 +67,7 @@ function samplePoints(model: Model, fn: GradientFn, count: number, rng: Rng): Sa
   return out;
 }
 
-export function findSymmetries(model: Model, fn: GradientFn = gradientFunction(model)): Symmetry[] {
+export function findSymmetries(model: ScalarModel, fn: GradientFn = gradientFunction(model)): Symmetry[] {
   const n = model.components.length;
   if (n === 0) return [];
   const rng = new Rng(20240917, 0, STREAM_ANALYSIS);
@@ -83,49 +76,82 @@ export function findSymmetries(model: Model, fn: GradientFn = gradientFunction(m
   const samples = samplePoints(model, fn, Math.max(2 * unknowns, 2 * n) + 24, rng);
   if (samples.length < n + 4) return []; // the loss is not finite almost anywhere: nothing to find
   const fresh = samplePoints(model, fn, RECHECK_POINTS, new Rng(777, 1, STREAM_ANALYSIS));
+  const check = recheck(model, fresh);
 
   // ---- translations: vᵀ g = 0 ---------------------------------------------------------------
   const transRows = samples.map((s) => normalized(Array.from(s.grad)));
-  const transBasis = rref(nullSpace(transRows, n));
   const translations: Symmetry[] = [];
-  for (const raw of transBasis) {
-    const { v } = snapVector(raw);
-    const sym = verify(model, fn, fresh, { kind: 'translation', direction: v });
+  for (const raw of rref(nullSpace(transRows, n))) {
+    const sym = verify(model, fresh, check, { kind: 'translation', direction: snapVector(raw).v });
     if (sym) translations.push(sym);
   }
   const transDirs = translations.map((t) => t.direction as number[]);
 
   // ---- exponential symmetries: (Aθ)ᵀ g = 0 with A symmetric -----------------------------------
+  // Unknowns are the entries A_ij, i ≤ j (diagonal first). Diagonal generators (rescalings and
+  // scalings) are searched on their own first, so that they are reported as such rather than
+  // mixed into off-diagonal combinations; the full search (small models) then adds what is left.
   const pairs: [number, number][] = [];
   for (let i = 0; i < n; i++) pairs.push([i, i]);
   if (full) for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) pairs.push([i, j]);
-  const expRows = samples.map((s) =>
-    normalized(pairs.map(([i, j]) => (i === j ? s.grad[i] * s.theta[i] : s.grad[i] * s.theta[j] + s.grad[j] * s.theta[i]))),
-  );
-  let basis = nullSpace(expRows, pairs.length);
-  // Generators built only from translation directions (A = v_a v_bᵀ + v_b v_aᵀ) are symmetries
-  // too, but their charges are products of the translation charges: leave them out.
-  if (transDirs.length > 0) {
-    const trivial: number[][] = [];
-    for (let a = 0; a < transDirs.length; a++) {
-      for (let b = a; b < transDirs.length; b++) {
-        trivial.push(pairs.map(([i, j]) => (i === j ? transDirs[a][i] * transDirs[b][i] : transDirs[a][i] * transDirs[b][j] + transDirs[b][i] * transDirs[a][j])));
-      }
+  const row = (s: Sample, cols: [number, number][]) =>
+    normalized(cols.map(([i, j]) => (i === j ? s.grad[i] * s.theta[i] : s.grad[i] * s.theta[j] + s.grad[j] * s.theta[i])));
+  // Generators built only from translation directions, A = v_a v_bᵀ + v_b v_aᵀ, are symmetries
+  // too, but their charges are products of the translation charges: they are quotiented out.
+  const trivial: number[][] = [];
+  for (let a = 0; a < transDirs.length; a++) {
+    for (let b = a; b < transDirs.length; b++) {
+      const va = transDirs[a];
+      const vb = transDirs[b];
+      trivial.push(pairs.map(([i, j]) => va[i] * vb[j] + vb[i] * va[j]));
     }
-    basis = complement(basis, orthonormalize(trivial));
   }
   const exponentials: Symmetry[] = [];
-  for (const raw of rref(basis)) {
-    const { v } = snapVector(raw);
+  const kept: number[][] = []; // accepted generators, in pair coordinates
+  const accept = (v: number[]) => {
     const A = Array.from({ length: n }, () => new Array<number>(n).fill(0));
     pairs.forEach(([i, j], k) => {
       A[i][j] = v[k];
       A[j][i] = v[k];
     });
-    const sym = verify(model, fn, fresh, { kind: classify(A), matrix: A });
-    if (sym) exponentials.push(sym);
+    const sym = verify(model, fresh, check, { kind: classify(A), matrix: A });
+    if (sym) {
+      exponentials.push(sym);
+      kept.push(v);
+    }
+  };
+  const diagonal = pairs.slice(0, n);
+  const diagBasis = nullSpace(samples.map((s) => row(s, diagonal)), n).map((v) => [...v, ...new Array<number>(pairs.length - n).fill(0)]);
+  for (const v of representatives(diagBasis, trivial)) accept(v);
+  if (full) {
+    const fullBasis = nullSpace(samples.map((s) => row(s, pairs)), pairs.length);
+    for (const v of representatives(fullBasis, [...trivial, ...kept])) accept(v);
   }
   return [...exponentials, ...translations];
+}
+
+/**
+ * Simple representatives of span(`basis`) modulo span(`known`): the rows of the reduced row echelon
+ * form (snapped to small rationals) that are not combinations of `known` and of the rows kept
+ * before them. Rows are kept whole (not projected), so a diagonal generator stays diagonal.
+ */
+function representatives(basis: number[][], known: number[][]): number[][] {
+  if (basis.length === 0) return [];
+  const span = orthonormalize(known);
+  const out: number[][] = [];
+  for (const raw of rref(basis)) {
+    const v = snapVector(raw).v;
+    const residual = [...v];
+    for (const q of span) {
+      const d = dot(residual, q);
+      for (let i = 0; i < residual.length; i++) residual[i] -= d * q[i];
+    }
+    const r = Math.sqrt(dot(residual, residual));
+    if (r <= 1e-6 * Math.sqrt(dot(v, v))) continue;
+    span.push(residual.map((x) => x / r));
+    out.push(v);
+  }
+  return out;
 }
 
 function classify(A: number[][]): SymmetryKind {
@@ -137,34 +163,70 @@ function classify(A: number[][]): SymmetryKind {
   return d.every((x) => x > 0) || d.every((x) => x < 0) ? 'scaling' : 'rescaling';
 }
 
-/** Symbolic proof, then numerical re-check at fresh points; undefined if the candidate fails. */
+/** Each re-check point's gradient with a bound on its rounding error (errorBound.ts). */
+interface Recheck {
+  grad: Float64Array[];
+  gradError: Float64Array[];
+}
+
+function recheck(model: ScalarModel, fresh: Sample[]): Recheck {
+  const grads = gradient(model.graph, model.loss, model.paramNodes);
+  const out: Recheck = { grad: [], gradError: [] };
+  for (const s of fresh) {
+    const b = evaluateWithErrors(model.graph, grads, s.theta, s.z);
+    out.grad.push(b.value);
+    out.gradError.push(b.error);
+  }
+  return out;
+}
+
+/**
+ * Numerical re-check at fresh points, then a symbolic proof; undefined if the candidate fails.
+ * The re-check accepts a point only when |Σ f_i g_i| (f = Aθ or v) is within the rounding error
+ * of its own evaluation: the running error bound of each g_i, the rounding of f_i, and the sum.
+ * A near-symmetry such as (u·w·x − y)² + 10⁻¹²·u² leaves a residual far above that bound.
+ */
 function verify(
-  model: Model,
-  fn: GradientFn,
+  model: ScalarModel,
   fresh: Sample[],
+  check: Recheck,
   cand: { kind: SymmetryKind; matrix?: number[][]; direction?: number[] },
 ): Symmetry | undefined {
   const n = model.components.length;
-  // Numerical re-check: |field · g| relative to Σ |field_i g_i|.
   let worst = 0;
-  for (const s of fresh) {
+  for (let p = 0; p < fresh.length; p++) {
+    const theta = fresh[p].theta;
+    const g = check.grad[p];
+    const ge = check.gradError[p];
     let num = 0;
     let scale = 0;
+    let bound = 0;
     for (let i = 0; i < n; i++) {
       let f = 0;
-      if (cand.direction) f = cand.direction[i];
-      else {
-        const row = (cand.matrix as number[][])[i];
-        for (let j = 0; j < n; j++) f += row[j] * s.theta[j];
+      let fAbs = 0;
+      let terms = 0;
+      if (cand.direction) {
+        f = cand.direction[i];
+        fAbs = Math.abs(f);
+      } else {
+        const r = (cand.matrix as number[][])[i];
+        for (let j = 0; j < n; j++) {
+          if (r[j] === 0) continue;
+          f += r[j] * theta[j];
+          fAbs += Math.abs(r[j] * theta[j]);
+          terms++;
+        }
       }
-      num += f * s.grad[i];
-      scale += Math.abs(f * s.grad[i]);
+      // A coefficient like 1/3 is itself rounded: one more unit per term.
+      const fErr = (terms + 1) * UNIT_ROUNDOFF * fAbs;
+      num += f * g[i];
+      scale += Math.abs(f * g[i]);
+      bound += Math.abs(f) * ge[i] + fErr * Math.abs(g[i]) + fErr * ge[i];
     }
-    const rel = scale === 0 ? 0 : Math.abs(num) / scale;
-    worst = Math.max(worst, rel);
+    bound += (n + 1) * UNIT_ROUNDOFF * scale;
+    if (!(Math.abs(num) <= bound)) return undefined;
+    worst = Math.max(worst, scale === 0 ? 0 : Math.abs(num) / scale);
   }
-  const holdsNumerically = worst <= RECHECK_TOL;
-  if (!holdsNumerically) return undefined;
 
   const g = model.graph;
   let proof: Symmetry['proof'];

@@ -81,35 +81,37 @@ function nodeExpr(g: Graph, n: Node, ref: (id: number) => string): string {
       }
       return `Math.pow(${x}, ${ref(n.b)})`;
     }
-    case 'fn': {
-      const x = ref(n.a);
-      switch (n.fn) {
-        case 'exp':
-        case 'log':
-        case 'sqrt':
-        case 'abs':
-        case 'tanh':
-        case 'sin':
-        case 'cos':
-          return `Math.${n.fn}(${x})`;
-        case 'sigmoid':
-          return `(${x} >= 0 ? 1 / (1 + Math.exp(-${x})) : Math.exp(${x}) / (1 + Math.exp(${x})))`;
-        case 'relu':
-          return `(${x} > 0 ? ${x} : 0)`;
-        case 'softplus':
-          return `(${x} > 30 ? ${x} : Math.log1p(Math.exp(${x})))`;
-        case 'step':
-          return `(${x} > 0 ? 1 : 0)`;
-        case 'sign':
-          return `(${x} > 0 ? 1 : ${x} < 0 ? -1 : 0)`;
-        case 'max':
-          return `Math.max(${x}, ${ref(n.b as number)})`;
-        case 'min':
-          return `Math.min(${x}, ${ref(n.b as number)})`;
-      }
-    }
+    case 'fn':
+      return n.fn === 'max' || n.fn === 'min' ? `Math.${n.fn}(${ref(n.a)}, ${ref(n.b as number)})` : fnExpr(n.fn, ref(n.a));
   }
   throw new Error(`cannot emit node ${n.op}`);
+}
+
+/** An elementwise function of one argument as an expression (shared with the tensor code generator). */
+export function fnExpr(fn: string, x: string): string {
+  switch (fn) {
+    case 'neg':
+      return `-${x}`;
+    case 'exp':
+    case 'log':
+    case 'sqrt':
+    case 'abs':
+    case 'tanh':
+    case 'sin':
+    case 'cos':
+      return `Math.${fn}(${x})`;
+    case 'sigmoid':
+      return `(${x} >= 0 ? 1 / (1 + Math.exp(-${x})) : Math.exp(${x}) / (1 + Math.exp(${x})))`;
+    case 'relu':
+      return `(${x} > 0 ? ${x} : 0)`;
+    case 'softplus':
+      return `(${x} > 30 ? ${x} : Math.log1p(Math.exp(${x})))`;
+    case 'step':
+      return `(${x} > 0 ? 1 : 0)`;
+    case 'sign':
+      return `(${x} > 0 ? 1 : ${x} < 0 ? -1 : 0)`;
+  }
+  throw new Error(`unknown function ${fn}`);
 }
 
 export type Evaluator = (p: ArrayLike<number>, d: ArrayLike<number>, out: Float64Array) => void;
@@ -120,4 +122,26 @@ export function compileEvaluator(g: Graph, outputs: number[]): Evaluator {
   const body = `"use strict";\n${code}\n${values.map((v, i) => `out[${i}] = ${v};`).join('\n')}`;
   // eslint-disable-next-line no-new-func -- source built from graph nodes only (see header)
   return new Function('p', 'd', 'out', body) as Evaluator;
+}
+
+export type AveragedEvaluator = (p: ArrayLike<number>, rows: Float64Array, count: number, out: Float64Array) => void;
+
+/**
+ * A compiled function writing into `out` the mean of `outputs` over `count` examples stored as
+ * consecutive rows of `dataDim` entries: one loop inside the generated code, no per-example call.
+ */
+export function compileAveragedEvaluator(g: Graph, outputs: number[], dataDim: number): AveragedEvaluator {
+  const { code, values } = emitBlock(g, outputs, { data: (k) => `rows[r + ${k}]` });
+  const body = [
+    '"use strict";',
+    ...values.map((_, i) => `let s${i} = 0;`),
+    `for (let e = 0; e < count; e++) {`,
+    `const r = e * ${dataDim};`,
+    code,
+    ...values.map((v, i) => `s${i} += ${v};`),
+    '}',
+    ...values.map((_, i) => `out[${i}] = s${i} / count;`),
+  ].join('\n');
+  // eslint-disable-next-line no-new-func -- source built from graph nodes only (see header)
+  return new Function('p', 'rows', 'count', 'out', body) as AveragedEvaluator;
 }

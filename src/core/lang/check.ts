@@ -1,11 +1,14 @@
-// Name resolution, shape checking and lowering of a parsed `.loss` file to the scalar graph.
-// Every problem becomes a diagnostic with a span and, where one exists, a fix; checking goes on
-// after an error (the offending expression lowers to "unknown"), so all errors are reported.
+// Name resolution, shape checking and lowering of a parsed `.loss` file to the tensor graph (and,
+// for small models, its scalar view). Every problem becomes a diagnostic with a span and, where one
+// exists, a fix; checking goes on after an error (the offending expression lowers to "unknown"),
+// so all errors are reported.
 import { DistExpr, Expr, Program, Statement } from './ast';
 import { Diagnostic, DiagnosticBag, Span, joinSpans, nearest, quote } from './diagnostics';
 import { ComponentDist, DISTRIBUTIONS } from './distributions';
 import { FnName, Graph } from '../expr/graph';
-import { DataInfo, Dataset, LetInfo, Model, OptimizerName, ParamInfo, Tensor, TrainSpec, componentName, shapeText } from './model';
+import { sizeOf, TGraph, UnaryFn } from '../tensor/graph';
+import { MAX_SCALAR_NODES, scalarize, TooLargeForScalars } from '../tensor/scalarize';
+import { DataInfo, Dataset, LetInfo, Model, OptimizerName, ParamInfo, TensorValue, TrainSpec, componentName, shapeText } from './model';
 import { parse } from './parser';
 import { CsvError, CsvTable, MAX_CSV_ROWS, parseCsvTable } from './csv';
 import { hasName, lookupName, nameTable } from './names';
@@ -15,9 +18,9 @@ export interface CheckOptions {
   readFile?: (path: string) => string;
   /**
    * The editor's quick check on its main thread: data files are not read (their `from "…"` lines
-   * are checked, their contents are not), and lowering stops past QUICK_CHECK_MAX_NODES graph
-   * nodes. The result has no model, and says when it is `incomplete`; the full check (in the
-   * analysis worker) has the rest.
+   * are checked, their contents are not), lowering stops past QUICK_CHECK_MAX_ENTRIES tensor graph
+   * entries, and no scalar view is built. The result has no model, and says when it is
+   * `incomplete`; the full check (in the analysis worker) has the rest.
    */
   quick?: boolean;
 }
@@ -29,7 +32,7 @@ export interface CheckResult {
   incomplete?: ('data-files' | 'size')[];
 }
 
-type Value = Tensor | undefined; // undefined: an error was already reported
+type Value = TensorValue | undefined; // undefined: an error was already reported
 
 const ELEMENTWISE = nameTable<FnName>({
   exp: 'exp', log: 'log', sqrt: 'sqrt', abs: 'abs', tanh: 'tanh', sigmoid: 'sigmoid',
@@ -78,28 +81,30 @@ export const TRAIN_KEYS = nameTable<KeySpec>({
 const MAX_COMPONENTS = 100_000;
 /** Total name comparisons spent on "did you mean" suggestions for unknown names, per file. */
 const MAX_SUGGEST_WORK = 200_000;
+/** Intermediate values (all tensor nodes' entries): the generated code's workspace is this big. */
+const MAX_GRAPH_ENTRIES = 20_000_000;
+/** The scalar view (one node per entry) is built up to this many parameter components. */
+const SCALAR_VIEW_MAX_COMPONENTS = 4000;
 /**
- * Lowering stops past this many graph nodes (2 per scalar multiply-add of a matrix product): a
- * loss can use at most MAX_SCALAR_OPERATIONS of them anyway, and creating 3.5·10⁶ nodes took 11 s.
- */
-const MAX_GRAPH_NODES = 500_000;
-/**
- * Largest loss the scalar engine takes, in scalar operations (graph nodes the loss depends on).
- * The engine generates one straight-line JavaScript function per model (loss and gradient,
- * Hessian-vector products, the full Hessian up to 40 components), one local per operation; past
- * about 1.2·10⁵ locals a function overflows the main thread's stack (984 KiB), past about 5·10⁵
- * a worker's (4 MiB). Measured (README, "What the tools refuse"): every path (analysis, runs in
- * workers) works at 2·10⁴ operations for linear, tanh, sigmoid, normalised and 40-parameter
- * full-Hessian models; the first failure was at 3·10⁴ (full Hessian in a worker).
+ * Largest loss that gets the scalar view, in scalar operations (scalar graph nodes the loss depends
+ * on, constants aside). From the scalar view the engine generates straight-line JavaScript (the
+ * unrolled kernel, loss and gradient, Hessian-vector products, the full Hessian up to 40
+ * components, exact expectations), one local per operation; past about 1.2·10⁵ locals a function
+ * overflows the main thread's stack (984 KiB), past about 5·10⁵ a worker's (4 MiB). Measured
+ * (docs/LIMITS.md): every straight-line path (analysis, runs in workers) works at 2·10⁴ operations
+ * for linear, tanh, sigmoid, normalised and 40-parameter full-Hessian models; the first failure
+ * was at 3·10⁴ (full Hessian in a worker). A larger loss is not refused: it has no scalar view and
+ * takes the tensor path (loops over the tensor graph), like every model past 4000 components.
  */
 export const MAX_SCALAR_OPERATIONS = 20_000;
 /**
- * Runs in the calling thread (`--workers 0`) have the main thread's smaller stack: there, models
- * with at most 40 components (whose full Hessian is generated) overflowed it from 8·10³ operations.
+ * Runs in the calling thread (`--workers 0`) have the main thread's smaller stack: there, scalar
+ * views with at most 40 components (whose full Hessian is generated) overflowed it from 8·10³
+ * operations. Models without a scalar view (the tensor path) have no such limit.
  */
 export const MAX_IN_THREAD_OPERATIONS = 5_000;
 
-/** The number of scalar operations of a loss: the graph nodes it depends on, constants aside. */
+/** The number of scalar operations of a loss: the scalar graph nodes it depends on, constants aside. */
 export function scalarOperations(g: Graph, loss: number): number {
   let n = 0;
   for (const id of g.reachable([loss])) if (g.nodes[id].op !== 'const') n++;
@@ -110,8 +115,12 @@ export function scalarOperations(g: Graph, loss: number): number {
 export const MAX_DATASET_VALUES = 2 ** 24;
 /** At most this many `train` lines per file: each is a run with its own worker pool. */
 export const MAX_TRAIN_LINES = 32;
-/** The quick check on the editor's main thread stops lowering past this many graph nodes. */
-export const QUICK_CHECK_MAX_NODES = 50_000;
+/**
+ * The quick check on the editor's main thread stops lowering past this many tensor graph entries
+ * (constants are folded as they are lowered, so entries are the work); it never builds the scalar
+ * view. The full check in the analysis worker goes on.
+ */
+export const QUICK_CHECK_MAX_ENTRIES = 1_000_000;
 
 /** Parsed CSV files, by the path as written: reused while the file's text is the same. */
 const csvCache = new Map<string, { text: string; width: number; maxRows: number; table?: CsvTable; error?: string }>();
@@ -160,7 +169,7 @@ export function checkSource(source: string, options: CheckOptions = {}): CheckRe
   } catch (e) {
     // Declarations (constant initial values, distribution arguments) are lowered too.
     if (!(e instanceof GraphTooLarge)) throw e;
-    diags.error(program.statements[0]?.span ?? { line: 1, column: 1, endLine: 1, endColumn: 2 }, tooLargeMessage());
+    diags.error(program.statements[0]?.span ?? { line: 1, column: 1, endLine: 1, endColumn: 2 }, tooLargeMessage);
   }
   if (!options.quick) return { model: diags.hasErrors ? undefined : model, diagnostics: diags.sorted() };
   return { diagnostics: diags.sorted(), incomplete: checker.incomplete.length ? checker.incomplete : undefined };
@@ -168,14 +177,12 @@ export function checkSource(source: string, options: CheckOptions = {}): CheckRe
 
 class GraphTooLarge extends Error {}
 
-function tooLargeMessage(): string {
-  return `the problem is too large to analyse: lowering it takes more than ${MAX_GRAPH_NODES} scalar operations (a loss may have at most ${MAX_SCALAR_OPERATIONS}); use smaller tensors or fewer of them`;
-}
-/** Quick check: lowering went past QUICK_CHECK_MAX_NODES (the full check goes on). */
+const tooLargeMessage = `the problem is too large (more than ${MAX_GRAPH_ENTRIES} intermediate values per example); use smaller tensors`;
+/** Quick check: lowering went past QUICK_CHECK_MAX_ENTRIES (the full check goes on). */
 class QuickBudgetSpent extends Error {}
 
 class Checker {
-  private readonly g = new Graph();
+  private readonly g = new TGraph();
   private readonly params: ParamInfo[] = [];
   private readonly data: DataInfo[] = [];
   private readonly lets: LetInfo[] = [];
@@ -183,8 +190,9 @@ class Checker {
   private readonly laterLets = new Map<string, Span>();
   private nParam = 0;
   private nData = 0;
-  private readonly paramNodes: number[] = [];
-  private readonly dataNodes: number[] = [];
+  /** Tensor node of each parameter and data tensor, in declaration order. */
+  private readonly paramTensors: number[] = [];
+  private readonly dataTensors: number[] = [];
 
   private finiteData = false;
   private suggestWork = 0;
@@ -284,15 +292,7 @@ class Checker {
               `the loss must be a scalar, but this expression has shape ${shapeText(v.shape)}; reduce it with sum(…) or mean(…)`,
               { title: 'wrap in sum(…)', replacement: `sum(${this.textOf(s.value.span)})` },
             );
-          } else if (v) {
-            const ops = scalarOperations(this.g, v.nodes[0]);
-            if (ops > MAX_SCALAR_OPERATIONS) {
-              this.diags.error(
-                s.value.span,
-                `this model is too large for the scalar engine: ${ops} operations, limit ${MAX_SCALAR_OPERATIONS} (it generates code for every scalar operation of the loss and its derivatives); use smaller tensors or fewer of them`,
-              );
-            } else loss = v.nodes[0];
-          }
+          } else if (v) loss = v.id;
         } else if (s.kind === 'train') {
           if (++trainLines > MAX_TRAIN_LINES) {
             if (trainLines === MAX_TRAIN_LINES + 1) {
@@ -310,7 +310,7 @@ class Checker {
       }
     } catch (e) {
       if (!(e instanceof GraphTooLarge)) throw e;
-      this.diags.error(current?.span ?? program.statements[0]?.span ?? { line: 1, column: 1, endLine: 1, endColumn: 2 }, tooLargeMessage());
+      this.diags.error(current?.span ?? program.statements[0]?.span ?? { line: 1, column: 1, endLine: 1, endColumn: 2 }, tooLargeMessage);
       return undefined;
     }
     if (quickStopped) {
@@ -332,20 +332,45 @@ class Checker {
     }
     if (loss !== undefined) this.warnUnused(loss);
     if (this.diags.hasErrors || loss === undefined || lossSpan === undefined || this.options.quick) return undefined;
-    return {
-      graph: this.g,
+    const components = this.params.flatMap((p) => range(p.size).map((k) => componentName(p.name, p.shape, k)));
+    const dataComponents = this.data.flatMap((d) => range(d.size).map((k) => componentName(d.name, d.shape, k)));
+    const model: Model = {
+      tgraph: this.g,
+      tloss: loss,
+      paramTensors: this.paramTensors,
+      dataTensors: this.dataTensors,
       params: this.params,
       data: this.data,
       lets: this.lets,
-      loss,
       lossSpan,
-      components: this.params.flatMap((p) => range(p.size).map((k) => componentName(p.name, p.shape, k))),
-      dataComponents: this.data.flatMap((d) => range(d.size).map((k) => componentName(d.name, d.shape, k))),
-      paramNodes: this.paramNodes,
-      dataNodes: this.dataNodes,
+      components,
+      dataComponents,
       dataset,
       trains,
     };
+    // Small models also get the scalar view (proofs, exact expectations, unrolled kernels), as long
+    // as the straight-line code generated from it fits a thread's stack (MAX_SCALAR_OPERATIONS).
+    if (components.length <= SCALAR_VIEW_MAX_COMPONENTS) {
+      try {
+        // Scalar nodes: the loss's operations and its constants' entries (never more than
+        // scalarize's own limit); past them the view would be dropped anyway, so stop early.
+        let constEntries = 0;
+        for (const id of this.g.reachable([loss])) constEntries += this.g.constValues(id)?.length ?? 0;
+        const limit = Math.min(MAX_SCALAR_NODES, 2 * MAX_SCALAR_OPERATIONS + constEntries);
+        const view = scalarize(this.g, [loss], this.params.map((p) => p.offset), this.data.map((d) => d.offset), undefined, limit);
+        const scalarLoss = (view.values.get(loss) as number[])[0];
+        const ops = scalarOperations(view.graph, scalarLoss);
+        if (ops > MAX_SCALAR_OPERATIONS) throw new TooLargeForScalars();
+        model.scalarOperations = ops;
+        model.graph = view.graph;
+        model.loss = scalarLoss;
+        model.paramNodes = range(this.nParam).map((k) => view.graph.param(k));
+        model.dataNodes = range(this.nData).map((k) => view.graph.data(k));
+      } catch (e) {
+        if (!(e instanceof TooLargeForScalars)) throw e;
+      }
+    }
+    return model;
   }
 
   // ---- declarations -----------------------------------------------------------------------
@@ -380,11 +405,11 @@ class Checker {
         const values = this.constTensor(d.init.value, shape, `the initial value of \`${d.name}\``);
         if (values) init = { kind: 'value', values };
       }
-      const nodes = range(size).map((k) => this.g.param(this.nParam + k));
+      const id = this.g.param(this.params.length, shape);
       const info: ParamInfo = { name: d.name, shape, offset: this.nParam, size, span: d.nameSpan, init };
-      if (!this.declare(d.name, d.nameSpan, 'param', { shape, nodes })) continue;
+      if (!this.declare(d.name, d.nameSpan, 'param', { shape, id })) continue;
       this.params.push(info);
-      this.paramNodes.push(...nodes);
+      this.paramTensors.push(id);
       this.nParam += size;
     }
   }
@@ -400,10 +425,10 @@ class Checker {
       let dists: ComponentDist[] | undefined;
       if (s.dist && i === 0) dists = this.dist(s.dist, size, shape) ?? new Array(size).fill({ kind: 'normal', mean: 0, std: 1 });
       else if (s.dist) dists = new Array(size).fill({ kind: 'normal', mean: 0, std: 1 }); // already reported
-      const nodes = range(size).map((k) => this.g.data(this.nData + k));
-      if (!this.declare(d.name, d.nameSpan, 'data', { shape, nodes })) continue;
+      const id = this.g.data(this.data.length, shape);
+      if (!this.declare(d.name, d.nameSpan, 'data', { shape, id })) continue;
       this.data.push({ name: d.name, shape, offset: this.nData, size, span: d.nameSpan, dists, csv: s.file ? { file: s.file.path } : undefined });
-      this.dataNodes.push(...nodes);
+      this.dataTensors.push(id);
       this.nData += size;
     }
   }
@@ -475,10 +500,9 @@ class Checker {
   }
 
   private warnUnused(loss: number): void {
-    const used = new Set(this.g.reachable([loss]).filter((id) => this.g.nodes[id].op === 'param'));
-    for (const p of this.params) {
-      const nodes = range(p.size).map((k) => this.g.param(p.offset + k));
-      if (nodes.every((id) => !used.has(id))) {
+    const used = new Set(this.g.reachable([loss]));
+    for (const [i, p] of this.params.entries()) {
+      if (!used.has(this.paramTensors[i])) {
         this.diags.warning(p.span, `the parameter \`${p.name}\` does not affect the loss; it never moves (except by weight decay)`);
       }
     }
@@ -581,8 +605,9 @@ class Checker {
       this.constDepth--;
     }
     if (!v) return undefined;
-    const values = v.nodes.map((id) => this.g.constValue(id) as number);
-    if (values.some((x) => x === undefined || !isFinite(x))) {
+    const c = this.g.constValues(v.id);
+    const values = c ? Array.from(c) : [];
+    if (!c || values.some((x) => !isFinite(x))) {
       this.diags.error(e.span, `${what} is not a finite number`);
       return undefined;
     }
@@ -668,7 +693,7 @@ class Checker {
         continue;
       }
       switch (a.key) {
-        case 'lr': t.lr = x; break;
+        case 'lr': t.lr = x; t.lrSpan = a.value.span; break;
         case 'batch': t.batch = x; break;
         case 'steps': t.steps = x; break;
         case 'chains': t.chains = x; break;
@@ -711,17 +736,20 @@ class Checker {
 
   // ---- expressions ------------------------------------------------------------------------
 
-  /** Before creating about `n` nodes in one go: stop past the graph's (or the quick check's) budget. */
+  /**
+   * Before creating a tensor node of `n` entries (a constant one is computed right away): stop past
+   * the graph's (or the quick check's) budget, counted before a matrix product is built.
+   */
   private spend(n: number): void {
-    if (this.g.nodes.length + n > MAX_GRAPH_NODES) throw new GraphTooLarge();
-    if (this.options.quick && this.constDepth === 0 && this.g.nodes.length + n > QUICK_CHECK_MAX_NODES) throw new QuickBudgetSpent();
+    if (this.g.entries + n > MAX_GRAPH_ENTRIES) throw new GraphTooLarge();
+    if (this.options.quick && this.constDepth === 0 && this.g.entries + n > QUICK_CHECK_MAX_ENTRIES) throw new QuickBudgetSpent();
   }
 
   private lower(e: Expr): Value {
     this.spend(0);
     switch (e.kind) {
       case 'number':
-        return { shape: [], nodes: [this.g.constant(e.value)] };
+        return { shape: [], id: this.g.scalar(e.value) };
       case 'name':
         return this.lookup(e.name, e.span);
       case 'list':
@@ -729,8 +757,8 @@ class Checker {
       case 'unary': {
         const v = this.lower(e.arg);
         if (!v || e.op === '+') return v;
-        this.spend(v.nodes.length);
-        return { shape: v.shape, nodes: v.nodes.map((n) => this.g.neg(n)) };
+        this.spend(sizeOf(v.shape));
+        return { shape: v.shape, id: this.g.neg(v.id) };
       }
       case 'binary':
         return e.op === '@' ? this.matmul(e) : this.elementwise(e);
@@ -772,7 +800,7 @@ class Checker {
     }
     const items = e.items.map((it) => this.lower(it));
     if (items.some((it) => !it)) return undefined;
-    const vs = items as Tensor[];
+    const vs = items as TensorValue[];
     const inner = vs[0].shape;
     for (const [i, v] of vs.entries()) {
       if (!sameShape(v.shape, inner)) {
@@ -784,7 +812,7 @@ class Checker {
       this.diags.error(e.span, 'lists nest at most two deep (a matrix)');
       return undefined;
     }
-    return { shape: [vs.length, ...inner], nodes: vs.flatMap((v) => v.nodes) };
+    return { shape: [vs.length, ...inner], id: this.g.stack(vs.map((v) => v.id)) };
   }
 
   private elementwise(e: Extract<Expr, { kind: 'binary' }>): Value {
@@ -793,33 +821,12 @@ class Checker {
     if (!a || !b) return undefined;
     const shape = this.broadcast(a, b, e, `\`${e.op}\``);
     if (!shape) return undefined;
-    const size = shape.reduce((x, y) => x * y, 1);
-    this.spend(size);
-    const nodes: number[] = [];
-    for (let k = 0; k < size; k++) {
-      const x = a.nodes[a.shape.length === 0 ? 0 : k];
-      const y = b.nodes[b.shape.length === 0 ? 0 : k];
-      nodes.push(this.binary(e.op as '+' | '-' | '*' | '/' | '^', x, y));
-    }
-    return { shape, nodes };
+    this.spend(sizeOf(shape));
+    const fn = ({ '+': 'add', '-': 'sub', '*': 'mul', '/': 'div', '^': 'pow' } as const)[e.op as '+' | '-' | '*' | '/' | '^'];
+    return { shape, id: this.g.binary(fn, a.id, b.id) };
   }
 
-  private binary(op: '+' | '-' | '*' | '/' | '^', x: number, y: number): number {
-    switch (op) {
-      case '+':
-        return this.g.add(x, y);
-      case '-':
-        return this.g.sub(x, y);
-      case '*':
-        return this.g.mul(x, y);
-      case '/':
-        return this.g.div(x, y);
-      case '^':
-        return this.g.pow(x, y);
-    }
-  }
-
-  private broadcast(a: Tensor, b: Tensor, e: { left: Expr; right: Expr; span: Span }, what: string): number[] | undefined {
+  private broadcast(a: TensorValue, b: TensorValue, e: { left: Expr; right: Expr; span: Span }, what: string): number[] | undefined {
     if (a.shape.length === 0) return b.shape;
     if (b.shape.length === 0 || sameShape(a.shape, b.shape)) return a.shape;
     const hint =
@@ -851,21 +858,16 @@ class Checker {
       });
       return undefined;
     }
-    const [m, k1] = a.shape.length === 2 ? a.shape : [1, a.shape[0]];
-    const [k2, n] = b.shape.length === 2 ? b.shape : [b.shape[0], 1];
+    const [, k1] = a.shape.length === 2 ? a.shape : [1, a.shape[0]];
+    const [k2] = b.shape.length === 2 ? b.shape : [b.shape[0], 1];
     if (k1 !== k2) return mismatch();
-    // Each entry is k1 multiply-adds: 2·m·n·k1 nodes, created here without coming back to lower().
-    this.spend(2 * m * n * k1);
-    const nodes: number[] = [];
-    for (let i = 0; i < m; i++) {
-      for (let j = 0; j < n; j++) {
-        let acc = this.g.constant(0);
-        for (let k = 0; k < k1; k++) acc = this.g.add(acc, this.g.mul(a.nodes[i * k1 + k], b.nodes[k * n + j]));
-        nodes.push(acc);
-      }
-    }
-    const shape = a.shape.length === 2 && b.shape.length === 2 ? [m, n] : a.shape.length === 2 ? [m] : b.shape.length === 2 ? [n] : [];
-    return { shape, nodes };
+    // The product's m·n entries (m·n·k1 multiply-adds when both sides are constants, computed
+    // right away) are counted before it is built.
+    const [m] = a.shape.length === 2 ? a.shape : [1];
+    const n = b.shape.length === 2 ? b.shape[1] : 1;
+    this.spend(m * n);
+    const id = this.g.matmul(a.id, b.id);
+    return { shape: [...this.g.shape(id)], id };
   }
 
   private index(e: Extract<Expr, { kind: 'index' }>): Value {
@@ -888,12 +890,9 @@ class Checker {
       }
       idx.push(v);
     }
-    if (t.shape.length === 2 && idx.length === 1) {
-      const cols = t.shape[1];
-      return { shape: [cols], nodes: t.nodes.slice(idx[0] * cols, idx[0] * cols + cols) };
-    }
-    const flat = t.shape.length === 2 ? idx[0] * t.shape[1] + idx[1] : idx[0];
-    return { shape: [], nodes: [t.nodes[flat]] };
+    if (idx.length === 0) return t;
+    const id = this.g.index(t.id, idx);
+    return { shape: [...this.g.shape(id)], id };
   }
 
   private call(e: Extract<Expr, { kind: 'call' }>): Value {
@@ -908,19 +907,19 @@ class Checker {
       if (!arity(1)) return undefined;
       const v = this.lower(e.args[0]);
       if (!v) return undefined;
-      this.spend(v.nodes.length);
-      return { shape: v.shape, nodes: v.nodes.map((n) => this.g.fn(fn, n)) };
+      this.spend(sizeOf(v.shape));
+      return { shape: v.shape, id: this.g.unary(fn as UnaryFn, v.id) };
     }
     if (REDUCTIONS.includes(name)) {
       if (!arity(1)) return undefined;
       const v = this.lower(e.args[0]);
       if (!v) return undefined;
-      this.spend(2 * v.nodes.length);
-      const terms = name === 'norm2' ? v.nodes.map((n) => this.g.pow(n, this.g.constant(2))) : v.nodes;
-      let acc = this.g.constant(0);
-      for (const t of terms) acc = this.g.add(acc, t);
-      if (name === 'mean') acc = this.g.div(acc, this.g.constant(v.nodes.length));
-      return { shape: [], nodes: [acc] };
+      const size = sizeOf(v.shape);
+      this.spend(size);
+      const terms = name === 'norm2' ? this.g.mul(v.id, v.id) : v.id;
+      let acc = this.g.sum(terms);
+      if (name === 'mean') acc = this.g.div(acc, this.g.scalar(size));
+      return { shape: [], id: acc };
     }
     if (name === 'dot') {
       if (!arity(2)) return undefined;
@@ -931,20 +930,15 @@ class Checker {
         this.diags.error(e.span, `\`dot\` needs two tensors of one shape, found ${shapeText(a.shape)} and ${shapeText(b.shape)}`);
         return undefined;
       }
-      this.spend(2 * a.nodes.length);
-      let acc = this.g.constant(0);
-      for (let k = 0; k < a.nodes.length; k++) acc = this.g.add(acc, this.g.mul(a.nodes[k], b.nodes[k]));
-      return { shape: [], nodes: [acc] };
+      this.spend(sizeOf(a.shape));
+      return { shape: [], id: this.g.sum(this.g.mul(a.id, b.id)) };
     }
     if (name === 'transpose') {
       if (!arity(1)) return undefined;
       const v = this.lower(e.args[0]);
       if (!v) return undefined;
       if (v.shape.length < 2) return v;
-      const [m, n] = v.shape;
-      const nodes: number[] = [];
-      for (let j = 0; j < n; j++) for (let i = 0; i < m; i++) nodes.push(v.nodes[i * n + j]);
-      return { shape: [n, m], nodes };
+      return { shape: [v.shape[1], v.shape[0]], id: this.g.transpose(v.id) };
     }
     if (name === 'max' || name === 'min') {
       if (!arity(2)) return undefined;
@@ -953,10 +947,8 @@ class Checker {
       if (!a || !b) return undefined;
       const shape = this.broadcast(a, b, { left: e.args[0], right: e.args[1], span: e.span }, `\`${name}\``);
       if (!shape) return undefined;
-      const size = shape.reduce((x, y) => x * y, 1);
-      this.spend(size);
-      const nodes = range(size).map((k) => this.g.fn(name, a.nodes[a.shape.length === 0 ? 0 : k], b.nodes[b.shape.length === 0 ? 0 : k]));
-      return { shape, nodes };
+      this.spend(sizeOf(shape));
+      return { shape, id: this.g.binary(name, a.id, b.id) };
     }
     if (hasName(DISTRIBUTIONS, name)) {
       this.diags.error(e.calleeSpan, `\`${name}\` is a distribution: use it after \`~\` in a \`data\` or \`param\` line`);

@@ -1,25 +1,28 @@
-// Runs a set of chains of one `train` line in lockstep, segment by segment, and keeps streaming
-// statistics only: per record point the sums over chains of the loss and of each charge, law
-// (C)'s predicted drift, tr H / λ_max at chain 0, the law (D) residual, and a bounded sample of
-// post-burn-in points for stationary statistics. The same function runs in a worker thread (one
-// share of the chains each) or in-process; batch results from several workers merge by summing.
+// Runs a set of chains of one `train` line in lockstep and keeps streaming statistics only: per
+// record point the sums over chains of the loss and of each charge, law (C) summed along every
+// chain at the resolution of the steps (lawC.ts), tr H / λ_max at chain 0 (sparse in time), the
+// law (D) residual, and a bounded, thinned sample of every chain's state for the stationary
+// statistics (the burn-in is chosen afterwards from the measured series). The same function runs
+// in a worker thread (one share of the chains each) or in-process; the runner merges the shares.
 import { checkSource } from '../lang/check';
-import { Model, TrainSpec } from '../lang/model';
-import { gradient } from '../expr/diff';
-import { compileEvaluator, Evaluator } from '../expr/codegen';
-import { expectedNodes } from '../analysis/expectation';
+import { Model } from '../lang/model';
 import { datasetRows, drawExample, initialPoint } from '../analysis/points';
-import { symmetricEigen } from '../analysis/linalg';
+import { gradientFunction } from '../analysis/symmetries';
+import { effectiveLearningRate, Prediction, predictRun } from '../analysis/predictions';
+import { stationaryTheory } from '../analysis/stationaryTheory';
 import { ChainState, CTL, EscapeCondition, GD_SAMPLE, generateKernel, KernelSymmetry } from './kernel';
 import { Rng, STREAM_ANALYSIS, STREAM_DATA } from './rng';
-import { Divergence } from './types';
-import { predictedEquilibria } from './equilibria';
+import { Divergence, StationaryTheory } from './types';
+import { evalForm, sparseForm } from './forms';
+import { hessianProbe, lossProbe } from './probes';
+import { LawCAccumulator, lawCPredictor, nextGridStep } from './lawC';
+import { TrainSpec } from '../lang/model';
 
 /**
- * Bumped whenever the job or batch shape changes: a worker bundle built from older sources
+ * Bumped whenever the job or message shape changes: a worker bundle built from older sources
  * refuses the job instead of silently returning a batch the runner misreads.
  */
-export const ENGINE_PROTOCOL = 3;
+export const ENGINE_PROTOCOL = 4;
 
 export interface ChainJob {
   protocol: number;
@@ -31,53 +34,95 @@ export interface ChainJob {
   symmetries: KernelSymmetry[];
   chains: number[];
   recordEvery: number;
-  burnin: number;
   /** Stationary samples keep this many leading components. */
   statComponents: number;
+  /** Each chain keeps at most this many thinned sample records. */
+  sampleRecords: number;
   /** Noise factor κ of law (C) for this run (0 for GD, null when the law does not apply). */
   kappa: number | null;
+  /** This share computes the run's prediction (it holds chain 0). */
+  predict: boolean;
+  /** The prediction when the analysis already made it for this train line (then not recomputed). */
+  prediction?: Prediction;
   escape?: EscapeCondition;
 }
 
+/** Sums over this share's chains at one record point. */
+export interface RecordPoint {
+  step: number;
+  /** Chains alive (not diverged, not escaped) at this record. */
+  count: number;
+  lossSum: number;
+  lossSq: number;
+  chargeSum: number[];
+  chargeSq: number[];
+  /** Law (C): Σ over predicting chains of C(θ₀) + Σ_t E[ΔC | θ_t], of the residual D = C_t − that, D², and the quadrature error. */
+  lawSum: number[];
+  resSum: number[];
+  resSq: number[];
+  quadSum: number[];
+  lawCount: number;
+  /** Law (C)'s dC/dt at this record, summed over predicting chains. */
+  driftSum: number[];
+  /** tr H and λ_max(H) at chain 0 (NaN where not probed). */
+  traceH: number;
+  lambdaMaxH: number;
+}
+
+export interface ChainSamples {
+  chain: number;
+  /** Record steps of the kept samples (thinned: every `stride`-th record). */
+  steps: number[];
+  /** statComponents values per kept record. */
+  values: number[];
+  /** One value per symmetry per kept record. */
+  charges: number[];
+}
+
 export interface ChainBatch {
-  /** Record points completed (each at step recordSteps[k]). */
-  recordSteps: number[];
-  count: number[];
-  lossSum: number[];
-  lossSq: number[];
-  chargeSum: number[][];
-  chargeSq: number[][];
-  /** Sum over the chains that predict it, and how many did. */
-  driftPredSum: number[][];
-  driftPredCount: number[];
-  traceH: number[];
-  lambdaMaxH: number[];
+  records: RecordPoint[];
   lawResidual: number;
   finalTheta: { chain: number; theta: number[] }[];
-  samples: { chain: number; values: number[] }[];
+  samples: ChainSamples[];
   diverged: Divergence[];
-  /** Charge at each symmetry's noise equilibrium for this run (from the worker with chain 0). */
-  equilibria?: (number | null)[];
   /** Escape: the step each chain first crossed (null: never), in the job's chain order. */
   firstPassage: { chain: number; step: number | null }[];
   stepsDone: number;
   gdGradient?: string;
+  /** From the share with chain 0: where the run should end, the stationary law, λ_max at the start. */
+  prediction?: Prediction;
+  stationaryTheory?: StationaryTheory;
+  lambdaMaxStart?: number;
+  /** Predicted charges per chain (chain 0 always, more when the starts are random and the model small). */
+  chainPredictions: { chain: number; charges: (number | null)[] }[];
 }
 
-/**
- * Without a closed form, predicting the drift costs a Monte Carlo average per chain: then only this
- * many chains per worker predict it (their mean estimates the mean over all chains).
- */
-const MC_DRIFT_CHAINS = 8;
-const MC_DRIFT_SAMPLES = 32;
-const HESSIAN_MAX_COMPONENTS = 40;
-/** A kernel call runs at most this many steps, so that cancellation is seen within ~100 ms. */
-const MAX_STEPS_PER_CALL = 20000;
+/** A streamed update: the records since the last one, and the counters so far. */
+export interface ChainUpdate {
+  records: RecordPoint[];
+  stepsDone: number;
+  lawResidual: number;
+  diverged: Divergence[];
+  prediction?: Prediction;
+  stationaryTheory?: StationaryTheory;
+  lambdaMaxStart?: number;
+  chainPredictions?: ChainBatch['chainPredictions'];
+}
+
+/** A kernel call does at most this much work (example-gradients × model size / 64), so that a stop is seen quickly. */
+const MAX_WORK_PER_CALL = 200_000;
+/** tr H / λ_max are probed at most this many times per run. */
+const MAX_HESSIAN_PROBES = 200;
+/** Probes up to this much time are always taken; beyond it they may use a tenth of the run. */
+const PROBE_FREE_MS = 500;
+/** With random starts, this many chains per share also get their own prediction (small models). */
+const PER_CHAIN_PREDICTIONS = 8;
+const PER_CHAIN_PREDICTION_MAX_COMPONENTS = 64;
 
 export function modelFromJob(job: Pick<ChainJob, 'source' | 'files'>): Model {
   const r = checkSource(job.source, {
     readFile: (p) => {
-      if (!(p in job.files)) throw Object.assign(new Error('no such file'), { code: 'ENOENT' });
+      if (!Object.prototype.hasOwnProperty.call(job.files, p)) throw Object.assign(new Error('no such file'), { code: 'ENOENT' });
       return job.files[p];
     },
   });
@@ -109,249 +154,17 @@ export function newChainState(model: Model, chain: number, seed: number, rows?: 
   };
 }
 
-/** A charge θᵀAθ (or vᵀθ) as its nonzero terms: (i, j, coefficient); j = -1 for linear terms. */
-interface SparseForm {
-  i: Int32Array;
-  j: Int32Array;
-  c: Float64Array;
-}
-
-export function sparseForm(s: KernelSymmetry): SparseForm {
-  const is: number[] = [];
-  const js: number[] = [];
-  const cs: number[] = [];
-  if (s.matrix) {
-    s.matrix.forEach((row, i) =>
-      row.forEach((a, j) => {
-        if (a !== 0 && j >= i) {
-          is.push(i);
-          js.push(j);
-          cs.push(i === j ? a : 2 * a);
-        }
-      }),
-    );
-  } else {
-    (s.direction as number[]).forEach((a, i) => {
-      if (a !== 0) {
-        is.push(i);
-        js.push(-1);
-        cs.push(a);
-      }
-    });
-  }
-  return { i: Int32Array.from(is), j: Int32Array.from(js), c: Float64Array.from(cs) };
-}
-
-export function evalForm(f: SparseForm, x: ArrayLike<number>): number {
-  let s = 0;
-  for (let k = 0; k < f.c.length; k++) s += f.j[k] < 0 ? f.c[k] * x[f.i[k]] : f.c[k] * x[f.i[k]] * x[f.j[k]];
-  return s;
-}
-
-/** Evaluates law (C)'s drift −2γC + η(κ tr(AΣ) + ∇LᵀA∇L) for every symmetry at θ. */
-function driftPredictor(model: Model, syms: KernelSymmetry[], spec: TrainSpec, kappa: number, rows?: Float64Array): { predict: (theta: Float64Array) => number[]; exact: boolean } {
-  const g = model.graph;
-  const n = model.components.length;
-  const grads = gradient(g, model.loss, model.paramNodes);
-  // Per-example q_k = gᵀA_k g as graph nodes; translation charges have zero drift from noise.
-  const qNodes = syms.map((s) => {
-    if (!s.matrix) return g.constant(0);
-    let acc = g.constant(0);
-    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) if (s.matrix[i][j] !== 0) acc = g.add(acc, g.mul(g.constant(s.matrix[i][j]), g.mul(grads[i], grads[j])));
-    return acc;
-  });
-  const sparse = syms.map(sparseForm);
-  const finish = (th: Float64Array, meanG: ArrayLike<number>, meanQ: ArrayLike<number>) =>
-    syms.map((s, k) => {
-      if (!s.matrix) return -spec.weightDecay * evalForm(sparse[k], th); // translation: d(vᵀθ)/dt = −γ vᵀθ
-      const gAg = evalForm(sparse[k], meanG);
-      const trAS = meanQ[k] - gAg; // E[gᵀAg] − ∇LᵀA∇L = tr(AΣ)
-      return -2 * spec.weightDecay * evalForm(sparse[k], th) + spec.lr * (kappa * trAS + gAg);
-    });
-  const exact = rows ? undefined : expectedNodes(model, [...grads, ...qNodes]);
-  if (exact) {
-    const ev = compileEvaluator(g, exact);
-    const out = new Float64Array(exact.length);
-    return {
-      exact: true,
-      predict: (th) => {
-        ev(th, [], out);
-        return finish(th, out.subarray(0, n), out.subarray(n));
-      },
-    };
-  }
-  // Monte Carlo (or the exact average over a small finite set) with a fixed sample.
-  const dim = model.dataComponents.length;
-  const { sample, count } = fixedExamples(model, MC_DRIFT_SAMPLES, 99, rows, 256);
-  const ev = compileEvaluator(g, [...grads, ...qNodes]);
-  const out = new Float64Array(n + qNodes.length);
-  const meanG = new Float64Array(n);
-  const meanQ = new Float64Array(qNodes.length);
-  return {
-    // The exact average over a finite set is as good as a closed form.
-    exact: rows !== undefined && count === rows.length / Math.max(1, dim),
-    predict: (th) => {
-      meanG.fill(0);
-      meanQ.fill(0);
-      for (let e = 0; e < count; e++) {
-        ev(th, sample.subarray(e * dim, (e + 1) * dim), out);
-        for (let i = 0; i < n; i++) meanG[i] += out[i] / count;
-        for (let k = 0; k < qNodes.length; k++) meanQ[k] += out[n + k] / count;
-      }
-      return finish(th, meanG, meanQ);
-    },
-  };
-}
-
-/** tr H and λ_max(H) of the expected loss (exact where possible, else a fixed-sample average). */
-function hessianProbe(model: Model, rows?: Float64Array): ((theta: Float64Array) => [number, number]) | undefined {
-  const n = model.components.length;
-  if (n > HESSIAN_MAX_COMPONENTS) return hvpProbe(model, rows);
-  const g = model.graph;
-  const grads = gradient(g, model.loss, model.paramNodes);
-  const exactLoss = rows ? undefined : expectedNodes(model, [model.loss]);
-  const base = exactLoss ? exactLoss[0] : model.loss;
-  const gr = exactLoss ? gradient(g, base, model.paramNodes) : grads;
-  const hNodes: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const row = gradient(g, gr[i], model.paramNodes);
-    for (let j = i; j < n; j++) hNodes.push(row[j]);
-  }
-  const ev: Evaluator = compileEvaluator(g, hNodes);
-  const out = new Float64Array(hNodes.length);
-  const dim = model.dataComponents.length;
-  // With the exact expected loss the Hessian needs no data: one evaluation.
-  const { sample, count } = exactLoss ? { sample: new Float64Array(dim), count: 1 } : fixedExamples(model, 32, 98, rows, 0);
-  const H = Array.from({ length: n }, () => new Array<number>(n).fill(0));
-  return (th) => {
-    for (const r of H) r.fill(0);
-    for (let e = 0; e < count; e++) {
-      ev(th, sample.subarray(e * dim, (e + 1) * dim), out);
-      let k = 0;
-      for (let i = 0; i < n; i++) {
-        for (let j = i; j < n; j++) {
-          H[i][j] += out[k] / count;
-          if (j !== i) H[j][i] += out[k] / count;
-          k++;
-        }
-      }
-    }
-    let tr = 0;
-    for (let i = 0; i < n; i++) tr += H[i][i];
-    if (!H.every((r) => r.every(Number.isFinite))) return [NaN, NaN];
-    const vals = n === 1 ? [H[0][0]] : symmetricEigen(H).values;
-    return [tr, Math.max(...vals)];
-  };
+function divergenceReason(kind: number): string {
+  if (kind === 1) return 'a parameter became NaN or infinite';
+  if (kind === 3) return 'the loss became NaN or infinite';
+  return `a parameter exceeded ${1e30} in magnitude (norm explosion)`;
 }
 
 /**
- * Large models: Hessian-vector products Hv = ∇(∇ℓ·v), generated like the gradient (v enters the
- * graph as extra inputs after the data). λ_max by power iteration warm-started from the previous
- * record point's vector (a few iterations per record converge along a run); tr H by Hutchinson's
- * estimator with fresh Rademacher probes, averaged over the last records (an estimate, not exact).
+ * Runs the job's chains. `onUpdate` receives the records since its last call (after every record
+ * point); `shouldStop` is polled between kernel calls (cancellation).
  */
-function hvpProbe(model: Model, rows?: Float64Array): (theta: Float64Array) => [number, number] {
-  const n = model.components.length;
-  const g = model.graph;
-  const dim = model.dataComponents.length;
-  const exactLoss = rows ? undefined : expectedNodes(model, [model.loss]);
-  const base = exactLoss ? exactLoss[0] : model.loss;
-  const gr = gradient(g, base, model.paramNodes);
-  const vNodes = Array.from({ length: n }, (_, j) => g.data(dim + j));
-  let q = g.constant(0);
-  for (let j = 0; j < n; j++) q = g.add(q, g.mul(gr[j], vNodes[j]));
-  const ev = compileEvaluator(g, gradient(g, q, model.paramNodes));
-  const { sample, count } = exactLoss ? { sample: new Float64Array(dim), count: 1 } : fixedExamples(model, 16, 96, rows, 0);
-  const input = new Float64Array(dim + n);
-  const out = new Float64Array(n);
-  const hv = new Float64Array(n);
-  const apply = (theta: Float64Array, v: Float64Array) => {
-    hv.fill(0);
-    input.set(v, dim);
-    for (let e = 0; e < count; e++) {
-      input.set(sample.subarray(e * dim, (e + 1) * dim), 0);
-      ev(theta, input, out);
-      for (let i = 0; i < n; i++) hv[i] += out[i] / count;
-    }
-    return hv;
-  };
-  const rng = new Rng(95, 0, STREAM_ANALYSIS);
-  const v = new Float64Array(n);
-  for (let i = 0; i < n; i++) v[i] = rng.normal();
-  const probe = new Float64Array(n);
-  const ITERATIONS = 4;
-  const TRACE_PROBES = 2;
-  return (theta) => {
-    let lambda = NaN;
-    for (let it = 0; it < ITERATIONS; it++) {
-      let nrm = 0;
-      for (let i = 0; i < n; i++) nrm += v[i] * v[i];
-      nrm = Math.sqrt(nrm) || 1;
-      for (let i = 0; i < n; i++) v[i] /= nrm;
-      const w = apply(theta, v);
-      lambda = 0;
-      for (let i = 0; i < n; i++) lambda += v[i] * w[i];
-      v.set(w);
-    }
-    let tr = 0;
-    for (let p = 0; p < TRACE_PROBES; p++) {
-      for (let i = 0; i < n; i++) probe[i] = rng.uniform() < 0.5 ? -1 : 1;
-      const w = apply(theta, probe);
-      for (let i = 0; i < n; i++) tr += (probe[i] * w[i]) / TRACE_PROBES;
-    }
-    return [tr, lambda];
-  };
-}
-
-/**
- * A fixed set of examples (count × dataDim) for Monte Carlo estimates along a run: the whole
- * finite data set when it has at most `useAllUpTo` rows, else `draws` examples from a seeded stream.
- */
-function fixedExamples(model: Model, draws: number, seed: number, rows: Float64Array | undefined, useAllUpTo: number): { sample: Float64Array; count: number } {
-  const dim = model.dataComponents.length;
-  const N = rows ? rows.length / Math.max(1, dim) : 0;
-  if (rows && N <= useAllUpTo) return { sample: rows, count: N };
-  const sample = new Float64Array(draws * dim);
-  const rng = new Rng(seed, 0, STREAM_ANALYSIS);
-  const z = new Float64Array(dim);
-  for (let e = 0; e < draws; e++) {
-    drawExample(model, rng, z, rows);
-    sample.set(z, e * dim);
-  }
-  return { sample, count: draws };
-}
-
-/** Mean per-example loss over a fixed probe (the finite set when small, else 256 draws). */
-function lossProbe(model: Model, rows?: Float64Array): (theta: Float64Array) => number {
-  const dim = model.dataComponents.length;
-  const { sample, count } = fixedExamples(model, 256, 97, rows, 1024);
-  const ev = compileEvaluator(model.graph, [model.loss]);
-  const out = new Float64Array(1);
-  return (theta) => {
-    let s = 0;
-    for (let e = 0; e < count; e++) {
-      ev(theta, sample.subarray(e * dim, (e + 1) * dim), out);
-      s += out[0];
-    }
-    return s / count;
-  };
-}
-
-export function stabilityHint(spec: TrainSpec, lambdaMax: number | undefined): string {
-  if (lambdaMax !== undefined && Number.isFinite(lambdaMax) && lambdaMax > 0) {
-    const bound = 2 / lambdaMax;
-    return spec.lr >= bound
-      ? `lr = ${spec.lr} is above the stability bound 2/λ_max(H) ≈ ${bound.toPrecision(3)} at the start (THEORY.md §7); lower lr`
-      : `lr = ${spec.lr} is below 2/λ_max(H) ≈ ${bound.toPrecision(3)} at the start, but SGD's fluctuations diverge earlier than GD (THEORY.md §5: η·a·(1 + 2/B) < 2 for linear regression); lower lr or raise the batch size`;
-  }
-  return `lower lr (GD is stable only for lr < 2/λ_max(H); SGD's fluctuations diverge earlier, THEORY.md §5 and §7)`;
-}
-
-/**
- * Runs the job's chains. `onSegment` is called after every record point with the batch so far;
- * `shouldStop` is polled between kernel calls (cancellation).
- */
-export function runChains(job: ChainJob, onSegment?: (b: ChainBatch) => void, shouldStop?: () => boolean): ChainBatch {
+export function runChains(job: ChainJob, onUpdate?: (u: ChainUpdate) => void, shouldStop?: () => boolean): ChainBatch {
   const model = modelFromJob(job);
   const spec = job.spec;
   const rows = datasetRows(model, spec.seed);
@@ -371,125 +184,232 @@ export function runChains(job: ChainJob, onSegment?: (b: ChainBatch) => void, sh
   const nsym = job.symmetries.length;
   const states = job.chains.map((c) => newChainState(model, c, spec.seed, rows));
   const alive = job.chains.map(() => true);
-  const predictor = job.kappa === null ? undefined : driftPredictor(model, job.symmetries, spec, job.kappa, rows);
-  const predict = predictor?.predict;
-  const predictIsExact = predictor?.exact ?? false;
-  const hasChain0 = job.chains.includes(0);
-  const probe = hasChain0 ? hessianProbe(model, rows) : undefined;
+  const forms = job.symmetries.map(sparseForm);
+  const i0 = job.chains.indexOf(0);
+  const probe = i0 >= 0 ? hessianProbe(model, rows) : undefined;
   const K = Math.min(n, job.statComponents);
   const probeLoss = lossProbe(model, rows);
+
   const batch: ChainBatch = {
-    recordSteps: [],
-    count: [],
-    lossSum: [],
-    lossSq: [],
-    chargeSum: job.symmetries.map(() => []),
-    chargeSq: job.symmetries.map(() => []),
-    driftPredSum: job.symmetries.map(() => []),
-    driftPredCount: [],
-    traceH: [],
-    lambdaMaxH: [],
+    records: [],
     lawResidual: 0,
     finalTheta: [],
-    samples: job.chains.map((c) => ({ chain: c, values: [] })),
+    samples: job.chains.map((c) => ({ chain: c, steps: [], values: [], charges: [] })),
     diverged: [],
     firstPassage: [],
     stepsDone: 0,
     gdGradient: kernel.gdGradient,
+    chainPredictions: [],
   };
-  const forms = job.symmetries.map(sparseForm);
-  const record = (step: number, lossPerChain: number[]) => {
-    let cnt = 0;
-    let ls = 0;
-    let lq = 0;
-    const cs = new Array<number>(nsym).fill(0);
-    const cq = new Array<number>(nsym).fill(0);
-    const ds = new Array<number>(nsym).fill(0);
-    let dc = 0;
-    states.forEach((st, k) => {
-      if (!alive[k]) return;
-      cnt++;
-      const l = lossPerChain[k];
-      ls += l;
-      lq += l * l;
-      forms.forEach((f, j) => {
-        const c = evalForm(f, st.theta);
-        cs[j] += c;
-        cq[j] += c * c;
-      });
-      if (predict && (predictIsExact || dc < MC_DRIFT_CHAINS)) {
-        const d = predict(st.theta);
-        d.forEach((x, j) => (ds[j] += x));
-        dc++;
-      }
-      if (step > job.burnin) {
-        const vals = batch.samples[k].values;
-        for (let i = 0; i < K; i++) vals.push(st.theta[i]);
-      }
+  let sent = 0;
+  let sentDiverged = 0;
+  const update = (extra: Partial<ChainUpdate> = {}) => {
+    onUpdate?.({
+      records: batch.records.slice(sent),
+      stepsDone: batch.stepsDone,
+      lawResidual: batch.lawResidual,
+      diverged: batch.diverged.slice(sentDiverged),
+      ...extra,
     });
-    batch.recordSteps.push(step);
-    batch.count.push(cnt);
-    batch.lossSum.push(ls);
-    batch.lossSq.push(lq);
-    cs.forEach((x, j) => batch.chargeSum[j].push(x));
-    cq.forEach((x, j) => batch.chargeSq[j].push(x));
-    ds.forEach((x, j) => batch.driftPredSum[j].push(x));
-    batch.driftPredCount.push(dc);
-    if (probe) {
-      const i0 = job.chains.indexOf(0);
-      const [tr, lm] = alive[i0] ? probe(states[i0].theta) : [NaN, NaN];
-      batch.traceH.push(tr);
-      batch.lambdaMaxH.push(lm);
-    }
+    sent = batch.records.length;
+    sentDiverged = batch.diverged.length;
   };
 
-  // Record point 0: the initial state, its loss averaged over a fixed probe of examples.
-  const initialLambda = probe && hasChain0 ? probe(states[job.chains.indexOf(0)].theta)[1] : undefined;
-  record(0, states.map((st) => probeLoss(st.theta)));
-  onSegment?.(batch);
-  let t = 0;
-  while (t < spec.steps) {
-    const seg = Math.min(job.recordEvery, spec.steps - t);
-    const lossPerChain = states.map(() => NaN);
+  // ---- prediction, stationary theory and the stability of the start (share with chain 0) ----
+  const startExtra: Partial<ChainUpdate> = {};
+  if (job.predict && !shouldStop?.()) {
+    const fn = gradientFunction(model);
+    if (job.kappa !== null && spec.optimizer !== 'gd' && effectiveLearningRate(spec) !== undefined) {
+      const p = job.prediction ?? predictRun(model, job.symmetries, fn, spec, job.runIndex, initialPoint(model, 0, spec.seed));
+      batch.prediction = p;
+      startExtra.prediction = p;
+      const theory = shouldStop?.() ? undefined : stationaryTheory(model, fn, spec, job.kappa, p);
+      if (theory) {
+        batch.stationaryTheory = theory;
+        startExtra.stationaryTheory = theory;
+      }
+    }
+    if (probe && i0 >= 0) {
+      batch.lambdaMaxStart = probe(states[i0].theta)[1];
+      startExtra.lambdaMaxStart = batch.lambdaMaxStart;
+    }
+  }
+  // Per-chain predictions where the starts differ (random initial values) and the model is small.
+  if (batch.prediction) batch.chainPredictions.push({ chain: 0, charges: batch.prediction.charges });
+  const randomStart = model.params.some((p) => p.init.kind === 'dist');
+  if (randomStart && job.kappa !== null && spec.optimizer !== 'gd' && n <= PER_CHAIN_PREDICTION_MAX_COMPONENTS && effectiveLearningRate(spec) !== undefined) {
+    const fn = gradientFunction(model);
+    const others = job.chains.filter((c) => c !== 0).slice(0, PER_CHAIN_PREDICTIONS - (batch.prediction ? 1 : 0));
+    for (const c of others) {
+      if (shouldStop?.()) break;
+      const p = predictRun(model, job.symmetries, fn, spec, job.runIndex, initialPoint(model, c, spec.seed));
+      batch.chainPredictions.push({ chain: c, charges: p.charges });
+    }
+  }
+  if (batch.chainPredictions.length) startExtra.chainPredictions = batch.chainPredictions;
+
+  // ---- law (C) at the resolution of the steps ---------------------------------------------
+  // Law (C) predicts the charges: nothing to predict without a symmetry.
+  const predictor = job.kappa === null || nsym === 0 ? undefined : lawCPredictor(model, job.symmetries, spec, job.kappa, rows);
+  // A Monte Carlo law costs a sample average per chain and grid point: then 8 chains per share predict it.
+  const predicting = job.chains.map((_, k) => predictor !== undefined && (predictor.exact || k < 8));
+  const acc = job.chains.map((_, k) => (predicting[k] ? new LawCAccumulator(nsym) : undefined));
+  const charge0 = states.map((st) => forms.map((f) => evalForm(f, st.theta)));
+  const inc = new Float64Array(nsym);
+  const drift = new Float64Array(nsym);
+  const driftNow = new Float64Array(nsym);
+  const lrAt = (t: number) => (spec.warmup > 0 ? spec.lr * Math.min(1, (t + 1) / spec.warmup) : spec.lr);
+  const gridPoint = (t: number) => {
+    driftNow.fill(0);
+    states.forEach((st, k) => {
+      const a = acc[k];
+      if (!a || !alive[k]) return;
+      (predictor as NonNullable<typeof predictor>).increments(st.theta, lrAt(t), inc, drift);
+      a.add(t, inc);
+      for (let j = 0; j < nsym; j++) driftNow[j] += drift[j];
+    });
+  };
+
+  // ---- records --------------------------------------------------------------------------------
+  const totalRecords = Math.ceil(spec.steps / job.recordEvery) + 1;
+  const probeStride = Math.max(1, Math.ceil(totalRecords / MAX_HESSIAN_PROBES));
+  const sampleStride = job.chains.map(() => 1);
+  const started = Date.now();
+  let probeMillis = 0;
+  const cs = new Float64Array(nsym);
+  const record = (step: number, lossPerChain: number[]) => {
+    const rp: RecordPoint = {
+      step,
+      count: 0,
+      lossSum: 0,
+      lossSq: 0,
+      chargeSum: new Array<number>(nsym).fill(0),
+      chargeSq: new Array<number>(nsym).fill(0),
+      lawSum: new Array<number>(nsym).fill(0),
+      resSum: new Array<number>(nsym).fill(0),
+      resSq: new Array<number>(nsym).fill(0),
+      quadSum: new Array<number>(nsym).fill(0),
+      lawCount: 0,
+      driftSum: Array.from(driftNow),
+      traceH: NaN,
+      lambdaMaxH: NaN,
+    };
+    const index = batch.records.length;
     for (let k = 0; k < states.length; k++) {
       if (!alive[k]) continue;
       const st = states[k];
-      st.ctl[CTL.lossSum] = 0;
-      let done = 0;
-      while (done < seg) {
-        const chunk = Math.min(MAX_STEPS_PER_CALL, seg - done);
-        const did = kernel.run(st, t + done, chunk);
-        done += did;
-        if (did < chunk && st.ctl[CTL.passedAt] >= 0) {
-          alive[k] = false; // escaped: this chain's experiment is over
-          break;
+      rp.count++;
+      const l = lossPerChain[k];
+      rp.lossSum += l;
+      rp.lossSq += l * l;
+      for (let j = 0; j < nsym; j++) {
+        const c = evalForm(forms[j], st.theta);
+        cs[j] = c;
+        rp.chargeSum[j] += c;
+        rp.chargeSq[j] += c * c;
+      }
+      const a = acc[k];
+      if (a) {
+        rp.lawCount++;
+        for (let j = 0; j < nsym; j++) {
+          const pred = charge0[k][j] + a.fine[j];
+          const res = cs[j] - pred;
+          rp.lawSum[j] += pred;
+          rp.resSum[j] += res;
+          rp.resSq[j] += res * res;
+          rp.quadSum[j] += a.quadratureError(j);
         }
-        if (did < chunk) {
+      }
+      // Thinned samples: every stride-th record; past the cap, keep every other one and double it.
+      if (index % sampleStride[k] !== 0) continue;
+      const smp = batch.samples[k];
+      smp.steps.push(step);
+      for (let i = 0; i < K; i++) smp.values.push(st.theta[i]);
+      for (let j = 0; j < nsym; j++) smp.charges.push(cs[j]);
+      if (smp.steps.length > job.sampleRecords) {
+        smp.steps = smp.steps.filter((_, r) => r % 2 === 0);
+        smp.values = smp.values.filter((_, i) => Math.floor(i / K) % 2 === 0);
+        smp.charges = smp.charges.filter((_, i) => Math.floor(i / nsym) % 2 === 0);
+        sampleStride[k] *= 2;
+      }
+    }
+    // Curvature probes are sparse in time and take at most a tenth of the run's time.
+    const due = index % probeStride === 0 || step >= spec.steps;
+    if (probe && i0 >= 0 && due && alive[i0] && (index === 0 || step >= spec.steps || probeMillis <= Math.max(PROBE_FREE_MS, 0.1 * (Date.now() - started)))) {
+      const t0 = Date.now();
+      const [tr, lm] = probe(states[i0].theta);
+      probeMillis += Date.now() - t0;
+      rp.traceH = tr;
+      rp.lambdaMaxH = lm;
+    }
+    batch.records.push(rp);
+  };
+
+  // Record point 0: the initial state, its loss averaged over a fixed probe of examples.
+  if (predictor) gridPoint(0);
+  record(0, states.map((st) => probeLoss(st.theta)));
+  update(startExtra);
+
+  // A call's work: chains × steps × examples per step × the model's size, bounded so that a stop is
+  // seen quickly whatever the batch, the model or the number of chains.
+  const examplesPerStep = Math.max(1, spec.optimizer === 'gd' ? (rows ? rows.length / Math.max(1, dim) : GD_SAMPLE) : spec.batch);
+  const workPerStep = examplesPerStep * Math.max(1, (model.tgraph.entries + n) / 64);
+  let t = 0;
+  let nextRecord = Math.min(spec.steps, job.recordEvery);
+  const lossSum = job.chains.map(() => 0);
+  const lossSteps = job.chains.map(() => 0);
+  let stopped = false;
+  while (t < spec.steps && !stopped) {
+    const target = predictor ? Math.min(nextRecord, nextGridStep(t)) : nextRecord;
+    let done = t;
+    while (done < target) {
+      const live = states.map((_, k) => k).filter((k) => alive[k]);
+      if (live.length === 0) break;
+      const chunk = Math.max(1, Math.min(target - done, Math.floor(MAX_WORK_PER_CALL / (workPerStep * live.length))));
+      for (const k of live) states[k].ctl[CTL.lossSum] = 0;
+      kernel.runBlock(live.map((k) => states[k]), done, chunk);
+      for (const k of live) {
+        const st = states[k];
+        const did = st.ctl[CTL.callDone];
+        lossSum[k] += st.ctl[CTL.lossSum];
+        lossSteps[k] += did;
+        batch.lawResidual = Math.max(batch.lawResidual, st.ctl[CTL.lawResidual]);
+        // Escaped (possibly on the last step of the call): this chain's experiment is over.
+        if (st.ctl[CTL.passedAt] >= 0) alive[k] = false;
+        else if (did < chunk) {
           alive[k] = false;
           const at = st.ctl[CTL.divergedAt];
-          const why = st.ctl[CTL.divergedKind] === 1 ? 'a parameter became NaN or infinite' : `a parameter exceeded ${1e30} in magnitude (norm explosion)`;
           batch.diverged.push({
             chain: job.chains[k],
             step: at,
-            message: `chain ${job.chains[k]} diverged at step ${at}: ${why}. ${stabilityHint(spec, initialLambda)}`,
+            message: `chain ${job.chains[k]} diverged at step ${at}: ${divergenceReason(st.ctl[CTL.divergedKind])}`,
             lastFinite: Object.fromEntries(model.components.map((c, i) => [c, st.theta[i]])),
           });
-          break;
         }
-        if (shouldStop?.()) break;
       }
-      lossPerChain[k] = st.ctl[CTL.lossSum] / Math.max(1, done);
-      batch.lawResidual = Math.max(batch.lawResidual, st.ctl[CTL.lawResidual]);
-      if (shouldStop?.()) break;
+      done += chunk;
+      if (shouldStop?.()) {
+        stopped = true;
+        break;
+      }
     }
-    t += seg;
+    if (stopped) break;
+    t = target;
     batch.stepsDone = t;
-    record(t, lossPerChain);
-    onSegment?.(batch);
-    if (shouldStop?.() || alive.every((a) => !a)) break;
+    if (predictor) gridPoint(t);
+    if (t === nextRecord) {
+      record(
+        t,
+        states.map((_, k) => (lossSteps[k] > 0 ? lossSum[k] / lossSteps[k] : NaN)),
+      );
+      lossSum.fill(0);
+      lossSteps.fill(0);
+      nextRecord = Math.min(spec.steps, t + job.recordEvery);
+      update();
+    }
+    if (alive.every((a) => !a)) break;
   }
   batch.finalTheta = states.map((st, k) => ({ chain: job.chains[k], theta: Array.from(st.theta) }));
-  if (hasChain0) batch.equilibria = predictedEquilibria(model, job.symmetries, spec, job.kappa, initialPoint(model, 0, spec.seed));
   if (job.escape) batch.firstPassage = states.map((st, k) => ({ chain: job.chains[k], step: st.ctl[CTL.passedAt] >= 0 ? st.ctl[CTL.passedAt] : null }));
   return batch;
 }

@@ -9,9 +9,11 @@ import { checkSource } from '../lang/check';
 import { Model, TrainSpec } from '../lang/model';
 import { analyzeModel, AnalysisResult, minibatchNoiseFactor } from '../analysis/analyze';
 import { initialPoint } from '../analysis/points';
-import { ChainBatch, ChainJob, ENGINE_PROTOCOL, evalForm, runChains, sparseForm } from './chains';
+import { ChainBatch, ChainJob, ChainUpdate, ENGINE_PROTOCOL, RecordPoint, runChains } from './chains';
+import { evalForm, kernelSymmetry, sparseForm } from './forms';
 import { KernelSymmetry } from './kernel';
-import { Histogram, RunResult, SimulationProgress, SimulationResult } from './types';
+import { LAW_C_DESCRIPTION } from './lawC';
+import { ChargeSummary, Divergence, DivergenceSummary, Histogram, InvariantSummary, RunResult, SimulationProgress, SimulationResult, VerdictFields } from './types';
 
 export interface SimulateOptions {
   file?: string;
@@ -42,11 +44,20 @@ export class SimulationInputError extends Error {
 }
 
 const MAX_SERIES_POINTS = 2000;
+/** Whatever record_every asks, a run keeps at most this many record points (bounded memory). */
+export const MAX_RECORD_POINTS = 10_000;
 const STAT_COMPONENTS = 64;
+/** Stationary samples kept over all chains of a run (values), and the per-chain bounds. */
+const SAMPLE_BUDGET = 4_000_000;
+const MAX_SAMPLE_RECORDS = 1000;
+const MIN_SAMPLE_RECORDS = 16;
 const PROGRESS_INTERVAL_MS = 150;
+/** The first diverged chains listed one by one; `divergence` summarises all of them. */
+const LISTED_DIVERGENCES = 20;
 
 export async function simulateSource(source: string, opts: SimulateOptions = {}): Promise<SimulationResult> {
-  const files: Record<string, string> = {};
+  // The data files' texts by path as written; no prototype, so a file named `__proto__` is a file.
+  const files = Object.create(null) as Record<string, string>;
   const checked = checkSource(source, {
     readFile: (p) => {
       if (!opts.readFile) throw new Error('files cannot be read here');
@@ -65,12 +76,12 @@ export async function simulateSource(source: string, opts: SimulateOptions = {})
   const model = checked.model;
   const analysis =
     opts.analysis ??
-    analyzeModel(model, { file: opts.file ?? '', components: [], parameters: [], initial: {}, symmetries: [], diagnostics: [] });
+    analyzeModel(model, { file: opts.file ?? '', components: [], parameters: [], initial: {}, groups: [], symmetries: [], diagnostics: [] });
   const specs = runSpecs(model, opts);
   const runs: RunResult[] = [];
   for (const [index, spec] of specs.entries()) {
     if (opts.signal?.aborted) break;
-    runs.push(await simulateRun(source, files, model, analysis, spec.spec, spec.index, opts, index, specs.length));
+    runs.push(await simulateRun({ source, files, model, analysis, spec: spec.spec, runIndex: spec.index, opts, ordinal: index, total: specs.length }));
     if (runs[runs.length - 1].cancelled) break;
   }
   return { file: opts.file ?? '', components: model.components, runs };
@@ -108,20 +119,44 @@ function noiseFactor(model: Model, spec: TrainSpec): number | null {
   return minibatchNoiseFactor(model, spec);
 }
 
-async function simulateRun(
-  source: string,
-  files: Record<string, string>,
-  model: Model,
-  analysis: AnalysisResult,
-  spec: TrainSpec,
-  runIndex: number,
-  opts: SimulateOptions,
-  ordinal: number,
-  total: number,
-): Promise<RunResult> {
-  const symmetries: KernelSymmetry[] = analysis.symmetries.map((s) => ({ matrix: s.matrix, direction: s.direction }));
-  const recordEvery = spec.recordEvery ?? Math.max(1, Math.ceil(spec.steps / (MAX_SERIES_POINTS - 1)));
-  const burnin = Math.floor(spec.steps / 2);
+/** The record interval: the file's (or ≤ 2000 points by default), raised to keep ≤ MAX_RECORD_POINTS. */
+export function recordInterval(spec: TrainSpec): number {
+  const wanted = spec.recordEvery ?? Math.max(1, Math.ceil(spec.steps / (MAX_SERIES_POINTS - 1)));
+  return Math.max(wanted, Math.ceil(spec.steps / (MAX_RECORD_POINTS - 1)));
+}
+
+interface RunContext {
+  source: string;
+  files: Record<string, string>;
+  model: Model;
+  analysis: AnalysisResult;
+  spec: TrainSpec;
+  runIndex: number;
+  opts: SimulateOptions;
+  ordinal: number;
+  total: number;
+}
+
+/** One share of a run's chains as the runner accumulates it from the worker's updates. */
+function emptyShare(): ChainBatch {
+  return { records: [], lawResidual: 0, finalTheta: [], samples: [], diverged: [], firstPassage: [], stepsDone: 0, chainPredictions: [] };
+}
+
+function applyUpdate(share: ChainBatch, u: ChainUpdate): void {
+  share.records.push(...u.records);
+  share.stepsDone = u.stepsDone;
+  share.lawResidual = u.lawResidual;
+  share.diverged.push(...u.diverged);
+  if (u.prediction) share.prediction = u.prediction;
+  if (u.stationaryTheory) share.stationaryTheory = u.stationaryTheory;
+  if (u.lambdaMaxStart !== undefined) share.lambdaMaxStart = u.lambdaMaxStart;
+  if (u.chainPredictions) share.chainPredictions = u.chainPredictions;
+}
+
+async function simulateRun(ctx: RunContext): Promise<RunResult> {
+  const { model, analysis, spec, runIndex, opts } = ctx;
+  const symmetries: KernelSymmetry[] = analysis.symmetries.map((s) => kernelSymmetry(model, s));
+  const recordEvery = recordInterval(spec);
   const kappa = noiseFactor(model, spec);
   const requested = opts.workers ?? os.cpus().length;
   const workers = Math.max(0, Math.min(requested, spec.chains));
@@ -132,37 +167,49 @@ async function simulateRun(
     if (index < 0) throw new SimulationInputError(`escape: no component \`${opts.escape.component}\` (components: ${model.components.join(', ')})`, []);
     escape = { index, above: opts.escape.above, below: opts.escape.below };
   }
+  const statComponents = Math.min(model.components.length, STAT_COMPONENTS);
+  const perRecord = statComponents + symmetries.length;
+  const sampleRecords = Math.max(MIN_SAMPLE_RECORDS, Math.min(MAX_SAMPLE_RECORDS, Math.floor(SAMPLE_BUDGET / Math.max(1, spec.chains * perRecord))));
   const jobs: ChainJob[] = chainSets.map((chains) => ({
     protocol: ENGINE_PROTOCOL,
-    source, files, runIndex, spec, symmetries, chains, recordEvery, burnin, statComponents: STAT_COMPONENTS, kappa, escape,
+    source: ctx.source,
+    files: ctx.files,
+    runIndex,
+    spec,
+    symmetries,
+    chains,
+    recordEvery,
+    statComponents,
+    sampleRecords,
+    kappa,
+    predict: chains.includes(0),
+    prediction: matchingPrediction(analysis, spec),
+    escape,
   }));
   const started = Date.now();
-  const latest: (ChainBatch | undefined)[] = jobs.map(() => undefined);
+  const shares = jobs.map(() => emptyShare());
   let lastProgress = 0;
   const progress = (force = false) => {
     if (!opts.onProgress) return;
     const now = Date.now();
     if (!force && now - lastProgress < PROGRESS_INTERVAL_MS) return;
     lastProgress = now;
-    const ready = latest.filter((b): b is ChainBatch => b !== undefined);
-    if (ready.length !== jobs.length) return;
-    const partial = buildRun(model, analysis, spec, runIndex, kappa, ready, burnin, Date.now() - started);
-    const fraction = (ordinal + Math.min(...ready.map((b) => b.stepsDone)) / spec.steps) / total;
+    if (shares.some((s) => s.records.length === 0)) return;
+    const partial = buildRun(model, analysis, spec, runIndex, kappa, shares, Date.now() - started, recordEvery);
+    const fraction = (ctx.ordinal + Math.min(...shares.map((b) => b.stepsDone)) / spec.steps) / ctx.total;
     opts.onProgress({ run: runIndex, fraction, partial });
   };
   let cancelled = false;
-  let batches: ChainBatch[];
   if (workers === 0) {
-    batches = [
-      runChains(
-        jobs[0],
-        (b) => {
-          latest[0] = b;
-          progress();
-        },
-        () => (cancelled = cancelled || !!opts.signal?.aborted),
-      ),
-    ];
+    const final = runChains(
+      jobs[0],
+      (u) => {
+        applyUpdate(shares[0], u);
+        progress();
+      },
+      () => (cancelled = cancelled || !!opts.signal?.aborted),
+    );
+    shares[0] = final;
   } else {
     const stop = new Int32Array(new SharedArrayBuffer(4));
     const onAbort = () => {
@@ -172,50 +219,56 @@ async function simulateRun(
     opts.signal?.addEventListener('abort', onAbort);
     if (opts.signal?.aborted) onAbort();
     const script = opts.workerScript ?? path.join(__dirname, 'simWorker.js');
-    // One failed worker fails the run: its siblings are terminated, not left running.
     const pool: Worker[] = [];
     try {
-      batches = await Promise.all(
+      await Promise.all(
         jobs.map(
           (job, w) =>
-            new Promise<ChainBatch>((resolve, reject) => {
+            new Promise<void>((resolve, reject) => {
               const worker = new Worker(script, { workerData: { job, stop } });
               pool.push(worker);
-              worker.on('message', (msg: { type: string; batch?: ChainBatch; message?: string; protocol?: number }) => {
-                if ((msg.type === 'segment' || msg.type === 'done') && msg.protocol !== ENGINE_PROTOCOL) {
-                  reject(new Error(`the simulation worker bundle ${script} is out of date; rebuild with \`npm run build\``));
-                  void worker.terminate();
+              let settled = false;
+              const fail = (e: Error) => {
+                if (settled) return; // a worker we terminated after its result exits with code 1
+                settled = true;
+                reject(e);
+                // One share failing spoils the run: stop every sibling rather than let them run on.
+                Atomics.store(stop, 0, 1);
+                for (const other of pool) void other.terminate();
+              };
+              worker.on('message', (msg: { type: string; update?: ChainUpdate; batch?: ChainBatch; message?: string; protocol?: number }) => {
+                if ((msg.type === 'update' || msg.type === 'done') && msg.protocol !== ENGINE_PROTOCOL) {
+                  fail(new Error(`the simulation worker bundle ${script} is out of date; rebuild with \`npm run build\``));
                   return;
                 }
-                if (msg.type === 'segment' && msg.batch) {
-                  latest[w] = msg.batch;
+                if (msg.type === 'update' && msg.update) {
+                  applyUpdate(shares[w], msg.update);
                   progress();
                 } else if (msg.type === 'done' && msg.batch) {
-                  latest[w] = msg.batch;
-                  resolve(msg.batch);
+                  shares[w] = { ...msg.batch, records: shares[w].records };
+                  settled = true;
+                  resolve();
                   void worker.terminate();
-                } else if (msg.type === 'error') {
-                  reject(new Error(msg.message));
-                  void worker.terminate();
-                }
+                } else if (msg.type === 'error') fail(new Error(msg.message));
               });
-              worker.on('error', reject);
+              worker.on('error', fail);
               worker.on('exit', (code) => {
-                if (code !== 0) reject(new Error(`simulation worker exited with code ${code}`));
+                if (code !== 0) fail(new Error(`simulation worker exited with code ${code}`));
               });
             }),
         ),
       );
-    } catch (e) {
-      for (const worker of pool) void worker.terminate();
-      throw e;
     } finally {
       opts.signal?.removeEventListener('abort', onAbort);
+      for (const w of pool) void w.terminate();
     }
   }
   progress(true);
-  const result = buildRun(model, analysis, spec, runIndex, kappa, batches, burnin, Date.now() - started);
-  if (cancelled) result.cancelled = true;
+  const result = buildRun(model, analysis, spec, runIndex, kappa, shares, Date.now() - started, recordEvery);
+  if (cancelled) {
+    result.cancelled = true;
+    result.status = 'cancelled';
+  }
   return result;
 }
 
@@ -223,73 +276,90 @@ function range(n: number): number[] {
   return Array.from({ length: n }, (_, i) => i);
 }
 
-/** Merges the workers' batches into one RunResult. */
+/** The analysis's prediction for a train line with this run's constants and start, if it made one. */
+function matchingPrediction(analysis: AnalysisResult, spec: TrainSpec): ChainJob['prediction'] {
+  return analysis.predictions?.find((p) => {
+    const t = p.spec;
+    return t !== undefined && t.optimizer === spec.optimizer && t.lr === spec.lr && t.batch === spec.batch && t.weightDecay === spec.weightDecay && t.seed === spec.seed && t.sampling === spec.sampling && t.beta === spec.beta;
+  });
+}
+
+function toRecord(names: string[], values: number[]): Record<string, number> {
+  return Object.fromEntries(names.map((c, i) => [c, values[i]]));
+}
+
+/** Merges the shares' statistics into one RunResult (also for partial results while running). */
 export function buildRun(
   model: Model,
   analysis: AnalysisResult,
   spec: TrainSpec,
   runIndex: number,
   kappa: number | null,
-  batches: ChainBatch[],
-  burnin: number,
+  shares: ChainBatch[],
   elapsedMs: number,
+  recordEvery = recordInterval(spec),
 ): RunResult {
   const names = model.components;
   const n = names.length;
   const nsym = analysis.symmetries.length;
-  const records = Math.min(...batches.map((b) => b.recordSteps.length));
-  const steps = batches[0].recordSteps.slice(0, records);
-  const sumOver = (f: (b: ChainBatch) => number[], k: number) => batches.reduce((a, b) => a + (f(b)[k] ?? 0), 0);
-  const count = range(records).map((k) => sumOver((b) => b.count, k));
+  // A share whose chains all stopped early has fewer records: it contributes nothing after them.
+  const records = Math.max(...shares.map((b) => b.records.length));
+  const longest = shares.find((b) => b.records.length === records) as ChainBatch;
+  const steps = longest.records.map((r) => r.step);
+  const at = (k: number) => shares.map((b) => b.records[k]).filter((r): r is RecordPoint => r !== undefined);
+  const sum = (k: number, f: (r: RecordPoint) => number) => at(k).reduce((a, r) => a + f(r), 0);
+  const survivors = range(records).map((k) => sum(k, (r) => r.count));
   const mean = (s: number, c: number) => (c > 0 ? s / c : NaN);
-  const std = (s: number, q: number, c: number) => (c > 1 ? Math.sqrt(Math.max(0, q / c - (s / c) ** 2)) : 0);
-  const lossMean = range(records).map((k) => mean(sumOver((b) => b.lossSum, k), count[k]));
-  const lossStd = range(records).map((k) => std(sumOver((b) => b.lossSum, k), sumOver((b) => b.lossSq, k), count[k]));
-  const chargeSeries = range(nsym).map((j) => {
-    const m = range(records).map((k) => mean(sumOver((b) => b.chargeSum[j], k), count[k]));
-    const sd = range(records).map((k) => std(sumOver((b) => b.chargeSum[j], k), sumOver((b) => b.chargeSq[j], k), count[k]));
-    const predDrift = range(records).map((k) => {
-      const c = sumOver((b) => b.driftPredCount, k);
-      return kappa === null || c === 0 ? null : sumOver((b) => b.driftPredSum[j], k) / c;
+  const std = (s: number, q: number, c: number) => (c > 1 ? Math.sqrt(Math.max(0, q / c - (s / c) ** 2)) : c === 1 ? 0 : NaN);
+  const lossMean = range(records).map((k) => mean(sum(k, (r) => r.lossSum), survivors[k]));
+  const lossStd = range(records).map((k) => std(sum(k, (r) => r.lossSum), sum(k, (r) => r.lossSq), survivors[k]));
+  const lawCount = range(records).map((k) => sum(k, (r) => r.lawCount));
+  const charges = range(nsym).map((j) => {
+    const m = range(records).map((k) => mean(sum(k, (r) => r.chargeSum[j]), survivors[k]));
+    const sd = range(records).map((k) => std(sum(k, (r) => r.chargeSum[j]), sum(k, (r) => r.chargeSq[j]), survivors[k]));
+    const predicted = range(records).map((k) => (kappa === null || lawCount[k] === 0 ? null : sum(k, (r) => r.lawSum[j]) / lawCount[k]));
+    const res = range(records).map((k) => mean(sum(k, (r) => r.resSum[j]), lawCount[k]));
+    const resSe = range(records).map((k) => {
+      const c = lawCount[k];
+      return c > 1 ? Math.sqrt(Math.max(0, sum(k, (r) => r.resSq[j]) / c - res[k] ** 2) / (c - 1)) : NaN;
     });
-    // Law (C) summed over steps: C changes by η·d(θ_t) per step, so the prediction is η Σ_t d_t.
-    // Between record points we integrate by the trapezoid rule and add the Euler–Maclaurin
-    // endpoint term η (d_0 − d_k)/2 that turns the integral into the per-step sum.
-    const integral: (number | null)[] = [];
-    for (let k = 0; k < records; k++) {
-      if (k === 0) integral.push(kappa === null ? null : 0);
-      else {
-        const prev = integral[k - 1];
-        const d0 = predDrift[k - 1];
-        const d1 = predDrift[k] ?? d0;
-        integral.push(prev === null || d0 === null || d1 === null ? null : prev + spec.lr * (steps[k] - steps[k - 1]) * 0.5 * (d0 + d1));
-      }
-    }
-    const predicted = integral.map((I, k) => {
-      const d0 = predDrift[0];
-      const dk = predDrift[k];
-      return I === null || d0 === null || dk === null ? null : m[0] + I + (k === 0 ? 0 : (spec.lr * (d0 - dk)) / 2);
-    });
-    const measured = range(Math.max(0, records - 1)).map((k) => (m[k + 1] - m[k]) / (spec.lr * (steps[k + 1] - steps[k])));
-    return { mean: m, std: sd, predicted, drift: { measured, predicted: predDrift.slice(0, Math.max(0, records - 1)).map((x) => x ?? NaN) } };
+    const quad = range(records).map((k) => mean(sum(k, (r) => r.quadSum[j]), lawCount[k]));
+    return { mean: m, std: sd, predicted, ...(kappa === null ? {} : { lawResidual: { mean: res, se: resSe, quadrature: quad } }) };
   });
-  const chainBatch = batches.find((b) => b.traceH.length > 0);
-  const diverged = batches.flatMap((b) => b.diverged).sort((a, b) => a.chain - b.chain);
-  // Final state over the chains that did not diverge.
-  const finals = batches
-    .flatMap((b) => b.finalTheta)
-    .filter((f) => !diverged.some((d) => d.chain === f.chain))
-    .sort((a, b) => a.chain - b.chain); // chain order, so sums do not depend on the worker split
-  const finalMean = new Array<number>(n).fill(0);
-  const finalVar = new Array<number>(n).fill(0);
+  const drift = range(nsym).map((j) => ({
+    measured: range(Math.max(0, records - 1)).map((k) => (charges[j].mean[k + 1] - charges[j].mean[k]) / (spec.lr * (steps[k + 1] - steps[k]))),
+    predicted: range(Math.max(0, records - 1)).map((k) => (lawCount[k] > 0 ? sum(k, (r) => r.driftSum[j]) / lawCount[k] : NaN)),
+  }));
+  const withChain0 = shares.find((b) => b.records.some((r) => Number.isFinite(r.lambdaMaxH)) || b.prediction || b.lambdaMaxStart !== undefined);
+  const allDiverged = shares.flatMap((b) => b.diverged).sort((a, b) => a.chain - b.chain);
+  const dead = new Set(allDiverged.map((d) => d.chain));
+  // Final state over the chains that did not diverge, in chain order (independent of the split).
+  const finals = shares.flatMap((b) => b.finalTheta).filter((f) => !dead.has(f.chain)).sort((a, b) => a.chain - b.chain);
+  const finalMean = new Array<number>(n).fill(finals.length ? 0 : NaN);
+  const finalVar = new Array<number>(n).fill(finals.length > 1 ? 0 : NaN);
   for (const f of finals) f.theta.forEach((x, i) => (finalMean[i] += x / finals.length));
-  for (const f of finals) f.theta.forEach((x, i) => (finalVar[i] += (x - finalMean[i]) ** 2 / Math.max(1, finals.length - 1)));
-  const stationary = stationaryStats(names, batches, burnin);
+  if (finals.length > 1) for (const f of finals) f.theta.forEach((x, i) => (finalVar[i] += (x - finalMean[i]) ** 2 / (finals.length - 1)));
+  if (finals.length === 1) finalVar.fill(0);
+  const burn = chooseBurnin(steps, lossMean, charges.map((c) => c.mean));
+  const stationary = stationaryStats(names, shares, burn, nsym);
+  const prediction = shares.find((b) => b.prediction)?.prediction;
+  const theory = shares.find((b) => b.stationaryTheory)?.stationaryTheory;
+  if (theory) stationary.theory = theory;
+  const forms = analysis.symmetries.map((s) => sparseForm(kernelSymmetry(model, s)));
   const theta0 = initialPoint(model, 0, spec.seed);
-  const forms = analysis.symmetries.map((s) => sparseForm({ matrix: s.matrix, direction: s.direction }));
-  // Solved in the worker that runs chain 0 (Σ can take a Monte Carlo estimate: off this thread).
-  const equilibria = batches.find((b) => b.equilibria)?.equilibria ?? analysis.symmetries.map(() => null);
   const lastK = records - 1;
+  const judged = verdicts(analysis, model, shares, burn, dead, charges.map((c) => c.mean), steps, prediction);
+  const chargeSummaries: ChargeSummary[] = analysis.symmetries.map((s, j) => ({
+    symmetry: j,
+    kind: s.kind,
+    text: s.charge.text,
+    initial: evalForm(forms[j], theta0),
+    finalMean: charges[j].mean[lastK],
+    finalStd: charges[j].std[lastK],
+    predictedEquilibrium: prediction?.charges[j] ?? null,
+    ...judged.charges[j],
+  }));
+  const divergence = allDiverged.length ? summariseDivergence(allDiverged, spec, withChain0?.lambdaMaxStart) : undefined;
   return {
     run: runIndex,
     optimizer: spec.optimizer,
@@ -299,65 +369,287 @@ export function buildRun(
     chains: spec.chains,
     weightDecay: spec.weightDecay,
     seed: spec.seed,
-    gdGradient: batches[0].gdGradient as RunResult['gdGradient'],
-    diverged,
+    gdGradient: longest.gdGradient as RunResult['gdGradient'],
+    status: allDiverged.length ? 'diverged' : 'completed',
+    diverged: allDiverged.slice(0, LISTED_DIVERGENCES),
+    divergence,
     final: { mean: toRecord(names, finalMean), var: toRecord(names, finalVar) },
+    prediction,
+    recordEvery,
     stationary,
-    charges: analysis.symmetries.map((s, j) => ({
-      symmetry: j,
-      kind: s.kind,
-      text: s.charge.text,
-      initial: evalForm(forms[j], theta0),
-      finalMean: chargeSeries[j].mean[lastK],
-      finalStd: chargeSeries[j].std[lastK],
-      predictedEquilibrium: equilibria[j],
-    })),
-    lawResidual: kappa === null || nsym === 0 ? NaN : Math.max(...batches.map((b) => b.lawResidual)),
+    charges: chargeSummaries,
+    ...(judged.invariants ? { invariants: judged.invariants } : {}),
+    lawResidual: kappa === null || nsym === 0 ? NaN : Math.max(...shares.map((b) => b.lawResidual)),
     series: {
       steps,
+      survivors,
       lossMean,
       lossStd,
-      charges: chargeSeries.map((c) => ({ mean: c.mean, std: c.std, predicted: c.predicted })),
-      drift: chargeSeries.map((c) => c.drift),
-      traceH: chainBatch ? chainBatch.traceH.slice(0, records) : [],
-      lambdaMaxH: chainBatch ? chainBatch.lambdaMaxH.slice(0, records) : [],
+      charges,
+      drift,
+      lawC: kappa === null ? undefined : LAW_C_DESCRIPTION,
+      traceH: withChain0 ? withChain0.records.map((r) => r.traceH) : [],
+      lambdaMaxH: withChain0 ? withChain0.records.map((r) => r.lambdaMaxH) : [],
     },
-    stepsPerSecond: (Math.min(...batches.map((b) => b.stepsDone)) * spec.chains) / Math.max(1e-3, elapsedMs / 1000),
-    firstPassage: batches.some((b) => b.firstPassage.length > 0)
-      ? batches.flatMap((b) => b.firstPassage).sort((a, b) => a.chain - b.chain).map((f) => f.step)
+    stepsPerSecond: (Math.min(...shares.map((b) => b.stepsDone)) * spec.chains) / Math.max(1e-3, elapsedMs / 1000),
+    firstPassage: shares.some((b) => b.firstPassage.length > 0)
+      ? shares.flatMap((b) => b.firstPassage).sort((a, b) => a.chain - b.chain).map((f) => f.step)
       : undefined,
     finalPerChain:
-      batches.every((b) => b.finalTheta.length > 0) && spec.chains * n <= 1e6
-        ? batches.flatMap((b) => b.finalTheta).sort((a, b) => a.chain - b.chain).map((f) => f.theta)
+      shares.every((b) => b.finalTheta.length > 0) && spec.chains * n <= 1e6
+        ? shares.flatMap((b) => b.finalTheta).sort((a, b) => a.chain - b.chain).map((f) => f.theta)
         : undefined,
   };
 }
 
-function toRecord(names: string[], values: number[]): Record<string, number> {
-  return Object.fromEntries(names.map((c, i) => [c, values[i]]));
+/** One sentence for all diverged chains, with the stability bound at the start. */
+function summariseDivergence(all: Divergence[], spec: TrainSpec, lambdaMax: number | undefined): DivergenceSummary {
+  const first = all.reduce((a, b) => (b.step < a.step || (b.step === a.step && b.chain < a.chain) ? b : a));
+  const lm = lambdaMax !== undefined && Number.isFinite(lambdaMax) && lambdaMax > 0 ? lambdaMax : null;
+  const bound = lm !== null ? 2 / lm : null;
+  const why = first.message.replace(/^chain \d+ diverged at step \d+: /, '');
+  const advice =
+    bound === null
+      ? 'lower lr (GD is stable only for lr < 2/λ_max(H), and SGD’s fluctuations diverge earlier: THEORY.md §5 and §7)'
+      : spec.lr >= bound
+        ? `lr = ${spec.lr} is at or above the stability bound 2/λ_max(H) = ${bound.toPrecision(3)} at the start (λ_max = ${lm!.toPrecision(3)}): lower lr below it`
+        : `lr = ${spec.lr} is below 2/λ_max(H) = ${bound.toPrecision(3)} at the start, but SGD’s fluctuations diverge earlier than GD (THEORY.md §5: η·a·(1 + 2/B) < 2 for linear regression) and the curvature can grow along the run: lower lr or raise the batch size`;
+  const of = spec.chains;
+  return {
+    chains: all.length,
+    of,
+    firstStep: first.step,
+    firstChain: first.chain,
+    lambdaMax: lm,
+    bound,
+    lr: spec.lr,
+    message: `${all.length} of ${of} chain${of === 1 ? '' : 's'} diverged, the first at step ${first.step} (chain ${first.chain}: ${why}). ${advice}.${all.length < of ? ' The curves and statistics are over the surviving chains only.' : ' No chain survived: there are no statistics.'}`,
+  };
 }
 
-/** Stationary mean, variance (with standard errors over chains), covariance and histograms. */
-function stationaryStats(names: string[], batches: ChainBatch[], burnin: number): RunResult['stationary'] {
-  const K = Math.min(names.length, STAT_COMPONENTS);
-  const per = batches.flatMap((b) => b.samples).filter((s) => s.values.length > 0);
-  const perChain = per.map((s) => {
-    const m = s.values.length / K;
-    return { m, at: (t: number, i: number) => s.values[t * K + i] };
-  });
-  const total = perChain.reduce((a, c) => a + c.m, 0);
-  const mean = new Array<number>(K).fill(0);
-  for (const c of perChain) for (let t = 0; t < c.m; t++) for (let i = 0; i < K; i++) mean[i] += c.at(t, i) / total;
-  const cov = Array.from({ length: K }, () => new Array<number>(K).fill(0));
-  for (const c of perChain) {
-    for (let t = 0; t < c.m; t++) {
-      for (let i = 0; i < K; i++) {
-        const di = c.at(t, i) - mean[i];
-        for (let j = i; j < K; j++) cov[i][j] += (di * (c.at(t, j) - mean[j])) / Math.max(1, total - 1);
+/**
+ * The burn-in: MSER-5 (White 1997) on each chain-mean series (loss and every charge): the truncation
+ * d that minimises the standard error of the mean of what remains, over batch means of 5 records,
+ * searched over the first half; the latest d over the series wins. A series whose minimum sits at
+ * the end of the search window is still moving: the run has not reached stationarity.
+ */
+export function chooseBurnin(steps: number[], loss: number[], charges: number[][]): { record: number; reached: boolean } {
+  const series = [loss, ...charges].filter((x) => x.length > 0 && x.every(Number.isFinite));
+  const K = steps.length;
+  if (K < 10 || series.length === 0) return { record: Math.floor(K / 2), reached: false };
+  let record = 0;
+  let reached = true;
+  for (const x of series) {
+    const b = 5;
+    const nb = Math.floor(x.length / b);
+    if (nb < 4) continue;
+    const means = range(nb).map((i) => x.slice(i * b, (i + 1) * b).reduce((a, v) => a + v, 0) / b);
+    let best = Infinity;
+    let bestD = 0;
+    const limit = Math.floor(nb / 2);
+    for (let d = 0; d <= limit; d++) {
+      const rest = means.slice(d);
+      const m = rest.reduce((a, v) => a + v, 0) / rest.length;
+      const ss = rest.reduce((a, v) => a + (v - m) ** 2, 0);
+      const stat = ss / (rest.length * rest.length);
+      if (stat < best * (1 - 1e-12)) {
+        best = stat;
+        bestD = d;
       }
     }
+    // A series that still trends but by nothing measurable against its own range has settled.
+    const half = means.slice(limit);
+    const range0 = Math.max(...means) - Math.min(...means);
+    const flat = Math.max(...half) - Math.min(...half) <= 1e-6 * range0;
+    if (bestD >= limit && limit > 0 && !flat) reached = false;
+    record = Math.max(record, flat ? Math.min(bestD, limit) * b : bestD * b);
   }
-  for (let i = 0; i < K; i++) for (let j = 0; j < i; j++) cov[i][j] = cov[j][i];
+  return { record: Math.min(record, K - 1), reached };
+}
+
+/**
+ * Prediction beside measurement for one quantity of the charges (a charge, or an invariant of
+ * them): each surviving chain's time average after burn-in against its prediction, the mean
+ * difference with its standard error over chains, and a verdict: agrees (within 4 SE plus the
+ * stated O(η) term), still relaxing (moving towards the prediction; with the steps still needed),
+ * or disagrees.
+ */
+function verdict(
+  value: (charges: number[]) => number,
+  predictedFor: (chain: number) => number | null | undefined,
+  etaTerm: number | null,
+  shares: ChainBatch[],
+  burn: { record: number; reached: boolean },
+  dead: Set<number>,
+  seriesMean: number[],
+  steps: number[],
+  relaxationSteps: number | null,
+): VerdictFields {
+  const burninStep = steps[burn.record] ?? 0;
+  const perChain: { chain: number; m: number; blocks: number[] }[] = [];
+  for (const b of shares) {
+    for (const smp of b.samples) {
+      if (dead.has(smp.chain)) continue;
+      const nsym = smp.steps.length > 0 ? smp.charges.length / smp.steps.length : 0;
+      const xs: number[] = [];
+      smp.steps.forEach((st, r) => {
+        if (st >= burninStep) xs.push(value(smp.charges.slice(r * nsym, (r + 1) * nsym)));
+      });
+      if (xs.length === 0) continue;
+      const m = avg(xs);
+      const nbk = Math.min(10, xs.length);
+      const len = Math.floor(xs.length / nbk);
+      const blocks = len > 0 ? range(nbk).map((q) => avg(xs.slice(q * len, (q + 1) * len))) : [m];
+      perChain.push({ chain: smp.chain, m, blocks });
+    }
+  }
+  const used = perChain.map((c) => ({ ...c, p: predictedFor(c.chain) })).filter((c): c is typeof c & { p: number } => c.p !== null && c.p !== undefined);
+  if (used.length === 0) {
+    return { measured: perChain.length ? avg(perChain.map((c) => c.m)) : null, measuredStdErr: null, z: null, etaTerm, zDiscrete: null, verdict: 'no prediction', verdictNote: 'no surviving chain with a prediction' };
+  }
+  const p0 = avg(used.map((c) => c.p));
+  const diffs = used.map((c) => c.m - c.p);
+  const dbar = avg(diffs);
+  const se = used.length >= 2 ? sdOf(diffs) / Math.sqrt(used.length) : sdOf(used[0].blocks) / Math.sqrt(used[0].blocks.length);
+  const measured = avg(used.map((c) => c.m));
+  const measuredStdErr = used.length >= 2 ? sdOf(used.map((c) => c.m)) / Math.sqrt(used.length) : se;
+  // Agreement to 6 digits of the quantity's own scale counts even when every chain has converged to
+  // the same value and the standard error is 0 (u² − w² → 0 geometrically for a scalar rescaling).
+  const scale = Math.max(...seriesMean.map(Math.abs).filter(Number.isFinite), Math.abs(p0), 1e-300);
+  const roundoff = 1e-6 * scale;
+  const tol = 4 * se + Math.abs(etaTerm ?? 0) + roundoff;
+  const z = se > 0 ? dbar / se : dbar === 0 ? 0 : Infinity * Math.sign(dbar);
+  const zd = etaTerm !== null && se > 0 ? (dbar - etaTerm) / se : null;
+  const base = { measured, measuredStdErr, z: Number.isFinite(z) ? z : null, etaTerm, zDiscrete: zd !== null && Number.isFinite(zd) ? zd : null };
+  const where = `${used.length} chain${used.length === 1 ? '' : 's'}, after step ${burninStep}`;
+  if (Math.abs(dbar) <= tol) {
+    return { ...base, verdict: 'agrees', verdictNote: `measured − predicted = ${fmtNum(dbar)} within 4 SE${etaTerm ? ` + the O(η) term ${fmtNum(Math.abs(etaTerm))}` : ''} (${where})` };
+  }
+  // Still moving towards the prediction? Compare the distance over the last tenth with the tenth before.
+  const K = seriesMean.length;
+  const tail = Math.max(1, Math.floor(K / 10));
+  const late = avg(seriesMean.slice(K - tail));
+  const earlier = avg(seriesMean.slice(Math.max(0, K - 2 * tail), K - tail));
+  const gLate = Math.abs(late - p0);
+  const gEarly = Math.abs(earlier - p0);
+  const moving = gLate < gEarly - 2 * se - roundoff && Math.sign(late - p0) === Math.sign(earlier - p0);
+  if (moving || !burn.reached) {
+    let stepsNeeded: number | undefined;
+    const target = Math.max(2 * se + Math.abs(etaTerm ?? 0), roundoff);
+    if (relaxationSteps !== null && relaxationSteps > 0) stepsNeeded = Math.ceil(relaxationSteps * Math.log(Math.max(1, gLate / target)));
+    else if (moving && gEarly > gLate) {
+      const dt = (steps[K - 1] - steps[Math.max(0, K - 2 * tail)]) / 1.5;
+      stepsNeeded = Math.ceil((dt * Math.log(Math.max(1, gLate / target))) / Math.log(gEarly / gLate));
+    }
+    return {
+      ...base,
+      verdict: 'relaxing',
+      stepsNeeded,
+      verdictNote: `still relaxing towards the prediction (distance ${fmtNum(gEarly)} → ${fmtNum(gLate)} over the last fifth of the run)${stepsNeeded !== undefined ? `: about ${stepsNeeded} more steps` : ''}`,
+    };
+  }
+  return {
+    ...base,
+    verdict: 'disagrees',
+    verdictNote: `measured − predicted = ${fmtNum(dbar)} is ${Math.abs(z).toFixed(1)} SE away, beyond 4 SE${etaTerm ? ` + the O(η) term ${fmtNum(Math.abs(etaTerm))}` : ''} (${where})`,
+  };
+}
+
+/** The verdicts of every charge and invariant of a run. */
+function verdicts(
+  analysis: AnalysisResult,
+  model: Model,
+  shares: ChainBatch[],
+  burn: { record: number; reached: boolean },
+  dead: Set<number>,
+  seriesMeans: number[][],
+  steps: number[],
+  prediction: RunResult['prediction'],
+): { charges: VerdictFields[]; invariants?: InvariantSummary[] } {
+  const nsym = analysis.symmetries.length;
+  const randomStart = model.params.some((p) => p.init.kind === 'dist');
+  const chainPredictions = new Map(shares.flatMap((b) => b.chainPredictions).map((c) => [c.chain, c.charges]));
+  // Each chain's predicted charges: chain 0's for every chain when all start at one point.
+  const predictedCharges = (chain: number) => (randomStart ? chainPredictions.get(chain) : prediction?.charges);
+  const relax = prediction?.relaxationSteps ?? null;
+  const charges = range(nsym).map((j): VerdictFields => {
+    const noPrediction = (note: string): VerdictFields => ({ measured: null, measuredStdErr: null, z: null, etaTerm: null, zDiscrete: null, verdict: 'no prediction', verdictNote: note });
+    if (!prediction) return noPrediction('no prediction for this run (gd, Adam, or no law of balance)');
+    if (prediction.charges[j] === null) {
+      return noPrediction(prediction.status === 'grows' ? 'this charge grows without bound: there is no equilibrium value to compare' : `no predicted value: ${prediction.reason}`);
+    }
+    const v = verdict((c) => c[j], (chain) => predictedCharges(chain)?.[j], prediction.etaTerms?.[j] ?? null, shares, burn, dead, seriesMeans[j], steps, relax);
+    if (prediction.orientationDependent?.[j]) {
+      return { ...v, verdict: 'no prediction', verdictNote: 'its value depends on the orientation within the rotations of the group, along which SGD diffuses: only the invariants below are predicted' };
+    }
+    return v;
+  });
+  if (!prediction?.invariants) return { charges };
+  const invariants = prediction.invariants.map((inv): InvariantSummary => {
+    const value = (c: number[]) =>
+      inv.kind === 'linear'
+        ? (inv.coefficients as number[]).reduce((a, x, k) => a + x * c[k], 0)
+        : (inv.metric as number[][]).reduce((a, row, k) => a + row.reduce((b, x, l) => b + c[k] * x * c[l], 0), 0);
+    const series = steps.map((_, r) => value(seriesMeans.map((m) => m[r])));
+    const predictedFor = (chain: number) => {
+      const pc = predictedCharges(chain);
+      if (!pc || pc.some((x) => x === null)) return null;
+      return randomStart ? value(pc as number[]) : inv.predicted;
+    };
+    const v = verdict(value, predictedFor, inv.etaTerm, shares, burn, dead, series, steps, relax);
+    return { kind: inv.kind, text: inv.text, predicted: inv.predicted, ...v };
+  });
+  return { charges, invariants };
+}
+
+function avg(xs: number[]): number {
+  return xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+}
+
+function sdOf(xs: number[]): number {
+  if (xs.length < 2) return 0;
+  const m = avg(xs);
+  return Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1));
+}
+
+function fmtNum(x: number): string {
+  return Math.abs(x) >= 1e-3 && Math.abs(x) < 1e4 ? x.toPrecision(4) : x.toExponential(2);
+}
+
+/** Stationary mean, variance (with standard errors over chains), covariance and histograms after burn-in. */
+function stationaryStats(names: string[], shares: ChainBatch[], burn: { record: number; reached: boolean }, nsym: number): RunResult['stationary'] {
+  const K = Math.min(names.length, STAT_COMPONENTS);
+  const longest = shares.reduce((a, b) => (b.records.length > a.records.length ? b : a));
+  const burnin = longest.records[burn.record]?.step ?? 0;
+  const dead = new Set(shares.flatMap((b) => b.diverged.map((d) => d.chain)));
+  // Each surviving chain's post-burn-in rows, copied into one typed array (chain order).
+  const perChain = shares
+    .flatMap((b) => b.samples)
+    .filter((s) => !dead.has(s.chain))
+    .sort((a, b) => a.chain - b.chain)
+    .map((s) => {
+      let first = 0;
+      while (first < s.steps.length && s.steps[first] < burnin) first++;
+      const m = s.steps.length - first;
+      const data = Float64Array.from(s.values.slice(first * K, s.steps.length * K));
+      return { m, at: (t: number, i: number) => data[t * K + i] };
+    })
+    .filter((c) => c.m > 0);
+  const total = perChain.reduce((a, c) => a + c.m, 0);
+  const mean = new Array<number>(K).fill(total > 0 ? 0 : NaN);
+  for (const c of perChain) for (let t = 0; t < c.m; t++) for (let i = 0; i < K; i++) mean[i] += c.at(t, i) / total;
+  const cov = Array.from({ length: K }, () => new Array<number>(K).fill(total > 1 ? 0 : NaN));
+  if (total > 1) {
+    for (const c of perChain) {
+      for (let t = 0; t < c.m; t++) {
+        for (let i = 0; i < K; i++) {
+          const di = c.at(t, i) - mean[i];
+          for (let j = i; j < K; j++) cov[i][j] += (di * (c.at(t, j) - mean[j])) / (total - 1);
+        }
+      }
+    }
+    for (let i = 0; i < K; i++) for (let j = 0; j < i; j++) cov[i][j] = cov[j][i];
+  }
   // Standard errors from independent units: the chains, or 10 time blocks of a single chain.
   const units: { m: number; at: (t: number, i: number) => number }[] = [];
   if (perChain.length >= 2) units.push(...perChain);
@@ -380,8 +672,8 @@ function stationaryStats(names: string[], batches: ChainBatch[], burnin: number)
         for (let t = 0; t < u.m; t++) s += (u.at(t, i) - mean[i]) ** 2;
         return s / u.m;
       });
-      meanSe[i] = sd(um) / Math.sqrt(units.length);
-      varSe[i] = sd(uv) / Math.sqrt(units.length);
+      meanSe[i] = sdOf(um) / Math.sqrt(units.length);
+      varSe[i] = sdOf(uv) / Math.sqrt(units.length);
     }
   }
   const histograms: Record<string, Histogram> = {};
@@ -399,8 +691,12 @@ function stationaryStats(names: string[], batches: ChainBatch[], burnin: number)
     histograms[names[i]] = { edges: range(bins + 1).map((b) => lo + ((hi - lo) * b) / bins), counts };
   }
   const pick = (v: number[]) => Object.fromEntries(names.slice(0, K).map((c, i) => [c, v[i]]));
+  void nsym;
   return {
     burnin,
+    burninMethod: 'MSER-5 on the chain-mean loss and charges (the truncation that minimises the standard error of what remains)',
+    reached: burn.reached,
+    samples: total,
     mean: pick(mean),
     var: pick(cov.map((r, i) => r[i])),
     meanStdErr: pick(meanSe),
@@ -408,9 +704,4 @@ function stationaryStats(names: string[], batches: ChainBatch[], burnin: number)
     cov,
     histograms,
   };
-}
-
-function sd(xs: number[]): number {
-  const m = xs.reduce((a, b) => a + b, 0) / xs.length;
-  return Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / Math.max(1, xs.length - 1));
 }

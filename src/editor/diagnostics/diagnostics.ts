@@ -2,8 +2,10 @@
 // in quick mode: no data file is read, lowering stops past a node budget, milliseconds), and not
 // even that for a text past HOST_CHECK_MAX_CHARS; the full check, with data files, runs in the
 // analysis worker (as part of the analysis, or on its own when the analysis is off or fails) and
-// its diagnostics replace the quick ones for the same version. The core diagnostics are kept per
-// document so that the quick-fix provider can find each one's `fix`.
+// its diagnostics replace the quick ones for the same version. The analysis' diagnostics include
+// what only it can say (lr at or above the stability bound 2/λ_max(H), a model too large to
+// analyse), so they show when it arrives for the current version. The core diagnostics are kept
+// per document so that the quick-fix provider can find each one's `fix`.
 import * as vscode from 'vscode';
 import { checkSource } from '../../core/lang/check';
 import { AnalysisService, FullCheck, isLossDocument } from '../analysis/analysisService';
@@ -71,6 +73,13 @@ export class DiagnosticsController implements vscode.Disposable {
     } else {
       // Keep the last diagnostics (VS Code moves them with the edits) until the worker's arrive.
       this.log.trace(`${key} v${doc.version} has ${text.length} characters: checked in the worker only`);
+    }
+    // This version may be analysed already (settings or trust changed): show what the analysis said.
+    const done = this.analysis.peek(doc);
+    if (done) {
+      this.needsFull.delete(key);
+      this.showFull({ uri: doc.uri, version: doc.version, diagnostics: done.diagnostics });
+      return;
     }
     if (full) this.needsFull.set(key, doc.version);
     else this.needsFull.delete(key);
