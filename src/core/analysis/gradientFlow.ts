@@ -57,7 +57,7 @@ export function gradientFlow(theta0: ArrayLike<number>, eg: ExpectedGradient, op
   const gradTol = opts.gradTol ?? (exact ? 1e-12 : 1e-8);
   const rtol = opts.rtol ?? (exact ? 1e-10 : 1e-7);
   const atol = opts.atol ?? rtol * 1e-2;
-  const maxEvaluations = opts.maxEvaluations ?? 100_000;
+  const maxEvaluations = opts.maxEvaluations ?? 40_000;
   const deadline = Date.now() + (opts.maxMillis ?? 20_000);
   let y = Float64Array.from(theta0);
   const k = Array.from({ length: 7 }, () => new Float64Array(n));

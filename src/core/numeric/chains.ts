@@ -148,7 +148,6 @@ export function newChainState(model: Model, chain: number, seed: number, rows?: 
     gsum: new Float64Array(n),
     z: new Float64Array(model.dataComponents.length),
     rng: new Int32Array(rng.s.buffer.slice(0)),
-    spare: new Float64Array(2),
     perm,
     ctl,
   };
