@@ -30,6 +30,7 @@ export function formatReport(file: string, r: AnalysisResult): string {
   }
   r.symmetries.forEach((s, i) => {
     out.push(`Symmetry ${i + 1}: ${s.kind} (${s.status}${s.proof ? `, by ${s.proof}` : ''}) — moves ${s.involves.join(', ')}`);
+    if (s.proofNote) out.push(`  note          ${s.proofNote}; it holds to rounding at 64 random points`);
     out.push(`  charge        C = ${s.charge.text}`);
     out.push(`  gradient flow ${s.laws.gradientFlow}`);
     out.push(`  SGD, per step ${s.laws.sgdStep}`);

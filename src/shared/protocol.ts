@@ -204,6 +204,7 @@ function isSymmetryReport(x: unknown): x is SymmetryReport {
   if (!isStr(x.kind) || !KINDS.includes(x.kind)) return false;
   if (x.status !== 'proved' && x.status !== 'numerical') return false;
   if (x.proof !== undefined && !isStr(x.proof)) return false;
+  if (x.proofNote !== undefined && !isStr(x.proofNote)) return false;
   if (!isObj(x.charge) || !isStr(x.charge.text) || !isStr(x.charge.tex)) return false;
   for (const key of ['laws', 'lawsTex'] as const) {
     const l = x[key];

@@ -35,6 +35,8 @@ export interface SymmetryReport {
   kind: SymmetryKind;
   status: 'proved' | 'numerical';
   proof?: string;
+  /** Why a `numerical` symmetry is not proved, when the symbolic proof stopped at a time limit. */
+  proofNote?: string;
   matrix?: number[][];
   direction?: number[];
   charge: { text: string; tex: string };
@@ -208,11 +210,15 @@ export function analyzeModel(model: Model, base: AnalysisResult): AnalysisResult
     };
   });
   const closed = small ? closedFormLaws(model as ScalarModel, symmetries, k) : undefined;
+  const closedFormSkipped =
+    names.length > MAX_ANALYSIS_COMPONENTS
+      ? `the closed form is computed for models up to ${MAX_ANALYSIS_COMPONENTS} components`
+      : 'the closed form is computed on the scalar view, which this model has not (its loss has more than 2·10⁴ scalar operations)';
   const reports = symmetries.map((s, i) => {
     const r = report(s, model, list.groups, groups, theta, k, start, exponential.indexOf(s));
     const c = closed?.[i];
     if (c && 'law' in c) r.laws = { ...r.laws, sgdClosedForm: c.law };
-    else r.laws = { ...r.laws, sgdClosedForm: null, sgdClosedFormNote: c ? c.note : 'the closed form is computed for models up to 400 components' };
+    else r.laws = { ...r.laws, sgdClosedForm: null, sgdClosedFormNote: c ? c.note : closedFormSkipped };
     return r;
   });
   return {
@@ -302,6 +308,7 @@ function report(
     kind: s.kind,
     status: s.status,
     proof: s.proof,
+    proofNote: s.proofNote,
     matrix: dense ? s.matrix : undefined,
     direction: dense ? s.direction : undefined,
     form: sparse ? { i: Array.from(sparse.i), j: Array.from(sparse.j), c: Array.from(sparse.c) } : undefined,

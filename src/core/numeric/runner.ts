@@ -57,7 +57,8 @@ const PROGRESS_INTERVAL_MS = 150;
 const LISTED_DIVERGENCES = 20;
 
 export async function simulateSource(source: string, opts: SimulateOptions = {}): Promise<SimulationResult> {
-  const files: Record<string, string> = {};
+  // The data files' texts by path as written; no prototype, so a file named `__proto__` is a file.
+  const files = Object.create(null) as Record<string, string>;
   const checked = checkSource(source, {
     readFile: (p) => {
       if (!opts.readFile) throw new Error('files cannot be read here');

@@ -1,5 +1,6 @@
 // Readable Markdown (Unicode math) for hovers and reports, from the plain-data analysis. Pure.
 import type { AnalysisResult, SymmetryReport } from '../../core/analysis/analyze';
+import { nameTable } from '../../core/lang/names';
 import type { StabilityInfo } from '../../core/analysis/predictions';
 import { etaTermText, firstPrediction, predictionLine, runLabel, stabilityLine } from '../../shared/predictionText';
 
@@ -62,6 +63,7 @@ export function symmetryBullets(s: SymmetryReport, i: number, a?: AnalysisResult
     `- **gradient flow**: ${md(s.laws.gradientFlow)}`,
     `- **SGD, exact per step**: ${md(s.laws.sgdStep)}`,
     `- **SGD, continuous time**: ${md(s.laws.sgdContinuous)}`,
+    ...(s.proofNote ? [`- **proof**: ${md(s.proofNote)}; it holds to rounding at 64 random points`] : []),
   ];
   const p = a ? firstPrediction(a) : undefined;
   const c = p?.charges[i];
@@ -94,7 +96,7 @@ export function symmetriesOf(a: AnalysisResult, name: string): number[] {
 }
 
 /** Extra theory for train keys (THEORY.md), beyond the key's one-line doc. */
-export const TRAIN_KEY_THEORY: Record<string, string> = {
+export const TRAIN_KEY_THEORY = nameTable<string>({
   lr:
     'Stability (THEORY.md §7): GD on a quadratic is stable only for η < 2/λ_max(H), H the Hessian of the expected loss; ' +
     "SGD's fluctuations diverge earlier — for linear regression with x ~ N(0, a) the stationary variance is finite only when " +
@@ -117,13 +119,13 @@ export const TRAIN_KEY_THEORY: Record<string, string> = {
   beta1: "Adam's first-moment decay (PyTorch's Adam).",
   beta2: "Adam's second-moment decay (PyTorch's Adam).",
   eps: "Adam's ε added to √v̂ (PyTorch's Adam).",
-};
+});
 
-export const KEYWORD_DOCS: Record<string, string> = {
+export const KEYWORD_DOCS = nameTable<string>({
   param: '`param NAME[SHAPE]? (= INIT)?` — a trainable tensor; INIT is a number, a nested list, or `~ DIST` (drawn per chain). Default `~ normal(0, 1)`.',
   data: '`data NAME[SHAPE]? ~ DIST` — one input of one example, drawn fresh for every example; or `data a, b from "FILE.csv"` — a finite data set, one example per row.',
   dataset: '`dataset size = N` — draw a fixed training set of N examples once (seeded) and train on it instead of fresh data.',
   let: '`let NAME = EXPR` — a named expression of data, parameters and earlier `let`s.',
   loss: '`loss = EXPR` — the per-example loss ℓ(θ; z); a scalar; exactly one per file.',
   train: '`train OPT(KEY = VALUE, …)` — an optimizer run; several `train` lines are runs to compare.',
-};
+});
