@@ -7,13 +7,13 @@ import { analyzeSource } from '../../src/core/analysis/analyze';
 import { checkSource } from '../../src/core/lang/check';
 import { parseCsv, CsvError } from '../../src/core/lang/csv';
 import { EXAMPLES, readExample } from './helpers';
-import { assertRange, check, fmt, lossFn, modelOk, onlyError } from './lang-helpers';
+import { applyFix, assertRange, check, fmt, lossFn, modelOk, onlyError } from './lang-helpers';
 
 const SRC = 'param w = 1\ndata x, y from "d.csv"\nloss = (w*x - y)^2\n';
 
 test('CSV rows fill the data names in order; a header row is skipped; a vector takes several columns', () => {
   const m = modelOk(SRC, { 'd.csv': 'x,y\n1,2\n3,4.5\n-1e-1,0\n' });
-  assert.equal(m.dataset?.kind, 'csv');
+  assert.equal(m.dataset?.kind, 'file');
   assert.equal(m.dataset?.size, 3);
   assert.deepEqual([...(m.dataset?.rows ?? [])], [1, 2, 3, 4.5, -0.1, 0]);
   assert.equal(m.data[0].csv?.file, 'd.csv');
@@ -84,14 +84,41 @@ test('parseCsv throws only CsvError', () => {
   assert.deepEqual(parseCsv(' 1 , 2 \n', 2), [[1, 2]]);
 });
 
-test('CSV data mixed with `~` data is rejected; `dataset size` with CSV too', () => {
+test('CSV data mixed with `~` data is rejected; `dataset size` larger than the file too', () => {
   const src = 'param w = 1\ndata x, y from "d.csv"\ndata z ~ normal(0, 1)\nloss = (w*x - y - z)^2\n';
   const d = onlyError(src, { 'd.csv': 'x,y\n1,2\n' });
-  assert.match(d.message, /^a file that loads data from CSV cannot also draw data with `~`/);
+  assert.match(d.message, /^a file that loads data from a data file cannot also draw data with `~`/);
   assertRange(d, [3, 6, 7]);
   const ds = onlyError(SRC + 'dataset size = 10\n', { 'd.csv': 'x,y\n1,2\n' });
-  assert.match(ds.message, /the data set is already finite \(loaded from CSV\)/);
-  assertRange(ds, [4, 1, 18]);
+  assert.equal(ds.message, 'the data files hold 1 examples, fewer than the 10 asked for');
+  assertRange(ds, [4, 16, 18]);
+  assert.equal(ds.fix?.replacement, '1');
+});
+
+test('`dataset size = N` keeps the first N CSV rows; with a seed a seeded subset in file order', () => {
+  const rows = 'x,y\n' + Array.from({ length: 20 }, (_, i) => `${i},${10 * i}`).join('\n') + '\n';
+  const first = modelOk(SRC + 'dataset size = 3\n', { 'd.csv': rows });
+  assert.deepEqual([...(first.dataset?.rows ?? [])], [0, 0, 1, 10, 2, 20]);
+  assert.equal(first.dataset?.selection, 'first');
+  assert.equal(first.dataset?.available, 20);
+  const a = modelOk(SRC + 'dataset size = 5, seed = 7\n', { 'd.csv': rows });
+  const b = modelOk(SRC + 'dataset size = 5, seed = 7\n', { 'd.csv': rows });
+  const c = modelOk(SRC + 'dataset size = 5, seed = 8\n', { 'd.csv': rows });
+  const xs = (m: typeof a) => [...(m.dataset?.rows ?? [])].filter((_, i) => i % 2 === 0);
+  assert.deepEqual(xs(a), xs(b));
+  assert.notDeepEqual(xs(a), xs(c));
+  assert.equal(a.dataset?.selection, 'seeded');
+  // Distinct rows, increasing, each x with its own y.
+  assert.ok(xs(a).every((x, i, arr) => i === 0 || x > arr[i - 1]));
+  const r = [...(a.dataset?.rows ?? [])];
+  for (let i = 0; i < 5; i++) assert.equal(r[2 * i + 1], 10 * r[2 * i]);
+  // A seed without data files is an error with a fix that removes it.
+  const e = onlyError('param w = 1\ndata x ~ normal(0, 1)\ndataset size = 5, seed = 1\nloss = (w*x)^2\n');
+  assert.match(e.message, /a `seed` chooses a subset of a data file's examples/);
+  assertRange(e, [3, 17, 27]);
+  assert.equal(applyFix('param w = 1\ndata x ~ normal(0, 1)\ndataset size = 5, seed = 1\nloss = (w*x)^2\n', e).split('\n')[2], 'dataset size = 5');
+  const k = onlyError(SRC + 'dataset size = 5, sed = 1\n', { 'd.csv': rows });
+  assert.match(k.message, /expected `seed = S` after the size, found `sed`/);
 });
 
 test('without_replacement is accepted with CSV data (a finite data set)', () => {
@@ -110,7 +137,7 @@ test('examples/csv-regression.loss: 200 rows, one proved rescaling symmetry, Σ 
   const src = readExample('csv-regression.loss');
   const m = checkSource(src, { readFile }).model;
   assert.ok(m);
-  assert.equal(m.dataset?.kind, 'csv');
+  assert.equal(m.dataset?.kind, 'file');
   assert.equal(m.dataset?.size, 200);
   // The data follow y ≈ 1.5 x: the least-squares slope over the file is near 1.5.
   const rows = m.dataset?.rows as Float64Array;

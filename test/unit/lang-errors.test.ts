@@ -53,7 +53,7 @@ test('unknown function: suggestion, or the list of known functions', () => {
   assertRange(d, [2, 8, 13]);
   fixMakesValid(src, d);
   const e = onlyError('param w = 1\nloss = frobnicate(w)\n');
-  assert.match(e.message, /^unknown function `frobnicate` \(known: exp, log, .*norm2, transpose, max, min\)$/);
+  assert.match(e.message, /^unknown function `frobnicate` \(known: exp, log, .*norm2, transpose, max, min, onehot, logsumexp, softmax, cross_entropy\)$/);
   assertRange(e, [2, 8, 18]);
   assert.equal(e.fix, undefined);
 });
@@ -204,7 +204,7 @@ test('several names on one `~` line', () => {
 test('data without a source: fix draws it from a standard normal', () => {
   const src = 'param w = 1\ndata x\nloss = w*x\n';
   const d = errorsOf(src)[0];
-  assert.match(d.message, /expected `~ DISTRIBUTION` or `from "FILE.csv"` after the data name, found the end of the line/);
+  assert.match(d.message, /expected `~ DISTRIBUTION` or `from "FILE"` \(\.csv, \.npy or IDX\) after the data name, found the end of the line/);
   assertRange(d, [2, 7, 8]);
   assert.equal(fixMakesValid(src, d), 'param w = 1\ndata x ~ normal(0, 1)\nloss = w*x\n');
 });

@@ -9,27 +9,24 @@ import { compileTensorEvaluator } from '../../src/core/tensor/compile';
 import { layoutOf } from '../../src/core/tensor/evaluate';
 import { scalarize } from '../../src/core/tensor/scalarize';
 import { Model } from '../../src/core/lang/model';
+import type { DataReader } from '../../src/core/io/files';
+import { readerOf } from '../../src/core/numeric/chains';
 
-/** A readFile over an in-memory set of files; anything else fails as a missing file would. */
-export function memoryFiles(files: Record<string, string> = {}): (path: string) => string {
-  return (p: string) => {
-    if (Object.prototype.hasOwnProperty.call(files, p)) return files[p];
-    const e = new Error(`ENOENT: no such file or directory, open '${p}'`) as NodeJS.ErrnoException;
-    e.code = 'ENOENT';
-    throw e;
-  };
+/** A readFile over an in-memory set of files (text, or bytes for binary data); anything else fails as a missing file would. */
+export function memoryFiles(files: Record<string, string | Uint8Array> = {}): DataReader {
+  return readerOf(files);
 }
 
-export function check(source: string, files: Record<string, string> = {}): CheckResult {
+export function check(source: string, files: Record<string, string | Uint8Array> = {}): CheckResult {
   return checkSource(source, { readFile: memoryFiles(files) });
 }
 
-export function errorsOf(source: string, files: Record<string, string> = {}): Diagnostic[] {
+export function errorsOf(source: string, files: Record<string, string | Uint8Array> = {}): Diagnostic[] {
   return check(source, files).diagnostics.filter((d) => d.severity === 'error');
 }
 
 /** The only error of a file (fails if there is not exactly one). */
-export function onlyError(source: string, files: Record<string, string> = {}): Diagnostic {
+export function onlyError(source: string, files: Record<string, string | Uint8Array> = {}): Diagnostic {
   const errs = errorsOf(source, files);
   assert.equal(errs.length, 1, `expected exactly one error, got:\n${errs.map(fmt).join('\n') || '(none)'}`);
   return errs[0];
@@ -102,7 +99,7 @@ export function stmt<K extends Statement['kind']>(p: Program, i: number, kind: K
   return s as Extract<Statement, { kind: K }>;
 }
 
-export function modelOk(source: string, files: Record<string, string> = {}): Model {
+export function modelOk(source: string, files: Record<string, string | Uint8Array> = {}): Model {
   const r = check(source, files);
   assert.ok(r.model, 'expected a valid model, got:\n' + r.diagnostics.map(fmt).join('\n'));
   return r.model;

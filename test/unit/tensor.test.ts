@@ -13,7 +13,7 @@ import { compileLossGradient } from '../../src/core/tensor/evaluate';
 import { generateScalarKernel } from '../../src/core/numeric/scalarKernel';
 import { generateTensorKernel } from '../../src/core/numeric/tensorKernel';
 import { newChainState } from '../../src/core/numeric/chains';
-import { datasetRows } from '../../src/core/analysis/points';
+import { datasetRows, drawFresh } from '../../src/core/analysis/points';
 import { findSymmetries } from '../../src/core/analysis/symmetries';
 import { simulateSource } from '../../src/core/numeric/runner';
 import { Rng } from '../../src/core/numeric/rng';
@@ -54,7 +54,14 @@ test('SGD, GD, momentum and Adam: tensor and straight-line kernels follow the sa
     for (const optimizer of ['sgd', 'gd', 'momentum', 'adam'] as const) {
       for (const weightDecay of [0, 0.01]) {
         const spec = { ...m.trains[0], optimizer, batch: 3, weightDecay };
-        const gdSample = optimizer === 'gd' && !rows ? Float64Array.from({ length: 64 * m.dataComponents.length }, (_, i) => Math.sin(i + 1)) : undefined;
+        // GD's fixed sample: 64 examples from the file's own distributions (a class label must be one).
+        const dim = m.dataComponents.length;
+        let gdSample: Float64Array | undefined;
+        if (optimizer === 'gd' && !rows) {
+          gdSample = new Float64Array(64 * dim);
+          const rng = new Rng(11, 0, 0);
+          for (let e = 0; e < 64; e++) drawFresh(m, rng, gdSample, e * dim);
+        }
         const inputs = { model: m, spec, symmetries, rows, gdSample };
         const ks = generateScalarKernel(inputs);
         const kt = generateTensorKernel(inputs);

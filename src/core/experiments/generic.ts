@@ -1,12 +1,13 @@
 // `noether experiment FILE.loss`: any file as an experiment. Analysis + simulation of its train lines,
 // with checks of law (D) residual, law (C) change and the noise-equilibrium charge where they apply.
+import type { DataReader } from '../io/files';
 import * as path from 'path';
 import { analyzeSource } from '../analysis/analyze';
 import { chargeSeries, lawCCheck, lawDCheck, result, simulate } from './common';
 import { check } from './stats';
 import { Check, Experiment, ExperimentContext, Figure } from './types';
 
-export function fileExperiment(file: string, source: string, readFile: (p: string) => string): Experiment {
+export function fileExperiment(file: string, source: string, readFile: DataReader): Experiment {
   const name = path.basename(file).replace(/\.loss$/, '');
   return {
     name,

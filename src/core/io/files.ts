@@ -50,7 +50,9 @@ interface CacheEntry {
   ino: number;
   size: number;
   mtimeMs: number;
-  text: string;
+  bytes: Buffer;
+  /** The UTF-8 text, decoded once when a text read asks for it. */
+  text?: string;
 }
 
 /** Recently read files, newest last; bounded in count and in total size. */
@@ -81,6 +83,21 @@ function remember(file: string, entry: CacheEntry): void {
  * anything else (never opens a FIFO or a device), or the file system's error (ENOENT, EACCES…).
  */
 export function readRegularFile(file: string, maxBytes: number, what = 'files'): string {
+  const entry = readEntry(file, maxBytes, what);
+  if (entry.text === undefined) entry.text = entry.bytes.toString('utf8');
+  return entry.text;
+}
+
+/**
+ * The bytes of a regular file of at most `maxBytes` bytes (binary data files: .npy, IDX, gzip),
+ * with the same checks and cache as readRegularFile. The buffer is shared with the cache: read it,
+ * never write to it.
+ */
+export function readRegularFileBytes(file: string, maxBytes: number, what = 'files'): Uint8Array {
+  return readEntry(file, maxBytes, what).bytes;
+}
+
+function readEntry(file: string, maxBytes: number, what: string): CacheEntry {
   const resolved = path.resolve(file);
   const st = fs.statSync(resolved);
   const kind = notRegular(st);
@@ -89,7 +106,7 @@ export function readRegularFile(file: string, maxBytes: number, what = 'files'):
   const hit = cache.get(resolved);
   if (hit && hit.dev === st.dev && hit.ino === st.ino && hit.size === st.size && hit.mtimeMs === st.mtimeMs) {
     remember(resolved, hit);
-    return hit.text;
+    return hit;
   }
   // O_NONBLOCK: if the path was replaced by a FIFO since the stat, opening it does not wait for a
   // writer; fstat then refuses it.
@@ -114,9 +131,10 @@ export function readRegularFile(file: string, maxBytes: number, what = 'files'):
       total += n;
     }
     readsFromDisk++;
-    const text = buf.toString('utf8', 0, total);
-    remember(resolved, { dev: fst.dev, ino: fst.ino, size: total, mtimeMs: fst.mtimeMs, text });
-    return text;
+    // A copy of exactly the bytes read, so that the cache does not keep the spare capacity.
+    const entry: CacheEntry = { dev: fst.dev, ino: fst.ino, size: total, mtimeMs: fst.mtimeMs, bytes: Buffer.from(buf.subarray(0, total)) };
+    remember(resolved, entry);
+    return entry;
   } finally {
     fs.closeSync(fd);
   }
@@ -136,14 +154,24 @@ function real(p: string): string {
 }
 
 /**
- * A `readFile` for CheckOptions: data file paths relative to baseDir, read by readRegularFile
- * within MAX_DATA_FILE_BYTES; allowedRoots null = no restriction (trusted workspace, CLI).
+ * A reader of data files for CheckOptions: paths relative to baseDir, read by readRegularFile
+ * within MAX_DATA_FILE_BYTES, as text (CSV) or, through `.bytes`, as bytes (.npy, IDX, gzip);
+ * allowedRoots null = no restriction (trusted workspace, CLI).
  */
-export function makeReadFile(baseDir: string, allowedRoots: string[] | null): (p: string) => string {
+export function makeReadFile(baseDir: string, allowedRoots: string[] | null): DataReader {
   const roots = allowedRoots?.map(real);
-  return (p: string) => {
+  const resolve = (p: string): string => {
     const resolved = path.resolve(baseDir, p);
     if (roots && !roots.some((r) => inside(real(resolved), r))) throw new Error(UNTRUSTED_READ_MESSAGE);
-    return readRegularFile(resolved, MAX_DATA_FILE_BYTES, 'data files');
+    return resolved;
   };
+  const read = ((p: string) => readRegularFile(resolve(p), MAX_DATA_FILE_BYTES, 'data files')) as DataReader;
+  read.bytes = (p: string) => readRegularFileBytes(resolve(p), MAX_DATA_FILE_BYTES, 'data files');
+  return read;
+}
+
+/** Reads a data file named in a `.loss` file: as text, or (binary formats) as bytes when it can. */
+export interface DataReader {
+  (path: string): string;
+  bytes?: (path: string) => Uint8Array;
 }

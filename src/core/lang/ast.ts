@@ -46,7 +46,7 @@ export interface TrainArg {
 export type Statement =
   | { kind: 'param'; decls: ParamDecl[]; span: Span }
   | { kind: 'data'; names: DataName[]; dist?: DistExpr; file?: { path: string; span: Span }; span: Span }
-  | { kind: 'dataset'; size: Expr; span: Span }
+  | { kind: 'dataset'; size: Expr; seed?: Expr; seedSpan?: Span; span: Span }
   | { kind: 'let'; name: string; nameSpan: Span; value: Expr; span: Span }
   | { kind: 'loss'; value: Expr; span: Span; keywordSpan: Span }
   | { kind: 'train'; optimizer: string; optimizerSpan: Span; args: TrainArg[]; span: Span };

@@ -11,11 +11,17 @@ import { MAX_SCALAR_NODES, scalarize, TooLargeForScalars } from '../tensor/scala
 import { DataInfo, Dataset, LetInfo, Model, OptimizerName, ParamInfo, TensorValue, TrainSpec, componentName, shapeText } from './model';
 import { parse } from './parser';
 import { CsvError, CsvTable, MAX_CSV_ROWS, parseCsvTable } from './csv';
+import { ArrayFile, ArrayFileError, isArrayPath, parseArrayFile } from './arrays';
+import { Rng, STREAM_DATASET } from '../numeric/rng';
+import type { DataReader } from '../io/files';
 import { hasName, lookupName, nameTable } from './names';
 
 export interface CheckOptions {
-  /** Reads a data file named in `from "..."` (path as written, relative to the .loss file). */
-  readFile?: (path: string) => string;
+  /**
+   * Reads a data file named in `from "..."` (path as written, relative to the .loss file): its text
+   * (CSV), or through `readFile.bytes` its bytes (.npy, IDX, gzip).
+   */
+  readFile?: DataReader;
   /**
    * The editor's quick check on its main thread: data files are not read (their `from "…"` lines
    * are checked, their contents are not), lowering stops past QUICK_CHECK_MAX_ENTRIES tensor graph
@@ -46,6 +52,11 @@ export const FUNCTIONS = nameTable<string>({
   cos: 'cosine, elementwise', sum: 'sum of all entries', mean: 'mean of all entries',
   dot: 'inner product of two tensors of one shape', norm2: 'sum of squares of all entries',
   transpose: 'matrix transpose', max: 'elementwise maximum of two values', min: 'elementwise minimum of two values',
+  onehot: '`onehot(label, K)`: the vector of K entries with 1 at the integer class `label` (0 … K−1) and 0 elsewhere (all 0 for a label outside 0 … K−1); no gradient flows through the label',
+  logsumexp: '`logsumexp(z)` = log Σ exp(zₖ) over all entries, computed stably as m + log Σ exp(zₖ − m) with m = max zₖ; its gradient is softmax(z)',
+  softmax: '`softmax(z)` = exp(z − logsumexp(z)): probabilities, one per entry of z; shifting every logit by one amount leaves it unchanged',
+  cross_entropy:
+    '`cross_entropy(logits, target)` = logsumexp(logits) − logits[target] for an integer class `target`, or −Σ targetₖ·log softmax(logits)ₖ for a vector `target` of the logits\' shape (one-hot or probabilities)',
 });
 
 export const OPTIMIZERS = nameTable<string>({
@@ -159,6 +170,57 @@ function parseCsvCached(path: string, text: string, width: number, perExample: n
   return entry.table as CsvTable;
 }
 
+/** Parsed array files, by path as written: reused while the file's bytes are the same buffer. */
+const arrayCache = new Map<string, { bytes: Uint8Array; file?: ArrayFile; error?: string }>();
+const ARRAY_CACHE_ENTRIES = 4;
+
+function parseArrayCached(path: string, bytes: Uint8Array): ArrayFile {
+  let entry = arrayCache.get(path);
+  if (!entry || entry.bytes !== bytes) {
+    try {
+      entry = { bytes, file: parseArrayFile(bytes) };
+    } catch (e) {
+      if (!(e instanceof ArrayFileError)) throw e;
+      entry = { bytes, error: e.message };
+    }
+  }
+  arrayCache.delete(path);
+  arrayCache.set(path, entry);
+  while (arrayCache.size > ARRAY_CACHE_ENTRIES) arrayCache.delete(arrayCache.keys().next().value as string);
+  if (entry.error !== undefined) throw new ArrayFileError(entry.error);
+  return entry.file as ArrayFile;
+}
+
+/** The examples of one data file: how many, and example r's numbers. */
+interface RowSource {
+  rows: number;
+  table?: CsvTable;
+  read(r: number, out: Float64Array): void;
+}
+
+/** A value in a data file that is not a finite number, found while copying the chosen examples. */
+class DataFileFailure extends Error {
+  constructor(readonly file: { path: string; span: Span }, message: string) {
+    super(message);
+  }
+}
+
+/**
+ * `size` of the indices 0…n−1 chosen at random with `seed` (a partial Fisher–Yates shuffle on the
+ * data-set stream), in increasing order so that the data set keeps the files' order.
+ */
+export function seededSubset(n: number, size: number, seed: number): Int32Array {
+  const idx = Int32Array.from({ length: n }, (_, i) => i);
+  const rng = new Rng(seed, 0, STREAM_DATASET);
+  for (let i = 0; i < size; i++) {
+    const j = i + rng.int(n - i);
+    const t = idx[i];
+    idx[i] = idx[j];
+    idx[j] = t;
+  }
+  return idx.slice(0, size).sort();
+}
+
 export function checkSource(source: string, options: CheckOptions = {}): CheckResult {
   const diags = new DiagnosticBag();
   const program = parse(source, diags);
@@ -226,30 +288,42 @@ class Checker {
     let dataset: Dataset | undefined;
     const datasetStatements = st.filter((s) => s.kind === 'dataset') as Extract<Statement, { kind: 'dataset' }>[];
     if (datasetStatements.length > 1) this.diags.error(datasetStatements[1].span, 'only one `dataset` line is allowed', { title: 'remove this line', replacement: '' });
-    if (csvStatements.length > 0) {
-      dataset = this.loadCsv(csvStatements);
-      if (datasetStatements.length > 0) {
-        this.diags.error(datasetStatements[0].span, 'the data set is already finite (loaded from CSV); `dataset size` applies only to `~` data', {
-          title: 'remove this line',
-          replacement: '',
-        });
-      }
-    } else if (datasetStatements.length > 0) {
-      const n = this.constInt(datasetStatements[0].size, 'the data set size');
+    const ds = datasetStatements[0];
+    const fileData = csvStatements.length > 0;
+    // `dataset size = N`: N examples drawn from `~` data, or chosen from the data files' examples.
+    let size: number | undefined;
+    let subsetSeed: number | undefined;
+    if (ds) {
+      const n = this.constInt(ds.size, 'the data set size');
+      const perExample = Math.max(1, this.nData);
+      const maxN = Math.min(MAX_CSV_ROWS, Math.floor(MAX_DATASET_VALUES / perExample));
       if (n !== undefined) {
-        const sizeSpan = datasetStatements[0].size.span;
-        const perExample = Math.max(1, this.nData);
-        const maxN = Math.min(MAX_CSV_ROWS, Math.floor(MAX_DATASET_VALUES / perExample));
-        if (n < 1 || n > 10_000_000) this.diags.error(sizeSpan, `the data set size must be between 1 and 10⁷, found ${n}`);
+        if (n < 1 || n > 10_000_000) this.diags.error(ds.size.span, `the data set size must be between 1 and 10⁷, found ${n}`);
         else if (n > maxN) {
           this.diags.error(
-            sizeSpan,
+            ds.size.span,
             `the data set would hold ${n} examples × ${perExample} data components = ${n * perExample} numbers; at most ${MAX_DATASET_VALUES} (128 MiB) are kept in memory, so at most ${maxN} examples here`,
             { title: `change to ${maxN}`, replacement: String(maxN) },
           );
-        } else dataset = { kind: 'sampled', size: n };
+        } else size = n;
+      }
+      if (ds.seed) {
+        if (!fileData) {
+          const seedEnd = ds.seedSpan ?? ds.seed.span;
+          const whole: Span = { line: ds.size.span.endLine, column: ds.size.span.endColumn, endLine: seedEnd.endLine, endColumn: seedEnd.endColumn };
+          this.diags.error(whole, 'a `seed` chooses a subset of a data file\'s examples; data drawn with `~` is drawn with the `train` line\'s seed', {
+            title: 'remove the seed',
+            replacement: '',
+          });
+        } else {
+          const sd = this.constInt(ds.seed, 'the subset seed');
+          if (sd !== undefined && !(sd >= 0 && sd < 2 ** 53)) this.diags.error(ds.seed.span, `the subset seed must be a whole number ≥ 0, found ${sd}`);
+          else subsetSeed = sd;
+        }
       }
     }
+    if (fileData) dataset = this.loadFiles(csvStatements, ds && size !== undefined ? { size, seed: subsetSeed, span: ds.size.span } : undefined);
+    else if (size !== undefined) dataset = { kind: 'sampled', size };
 
     this.finiteData = dataset !== undefined;
     let loss: number | undefined;
@@ -433,64 +507,149 @@ class Checker {
     }
   }
 
-  private loadCsv(statements: Extract<Statement, { kind: 'data' }>[]): Dataset | undefined {
+  /**
+   * The finite data set of `data … from "FILE"` lines (CSV text, or .npy / IDX arrays, gzipped or
+   * not): every file holds the same examples, one per row (CSV) or per entry of the first axis.
+   * `dataset size = N` keeps the first N of them, or with a seed a seeded random subset (the same
+   * examples of every file, in file order).
+   */
+  private loadFiles(statements: Extract<Statement, { kind: 'data' }>[], subset: { size: number; seed?: number; span: Span } | undefined): Dataset | undefined {
     const fresh = this.data.filter((d) => d.dists);
     if (fresh.length > 0) {
       this.diags.error(
         fresh[0].span,
-        'a file that loads data from CSV cannot also draw data with `~`: every example must come from the data set. Put this column in the CSV file',
+        'a file that loads data from a data file cannot also draw data with `~`: every example must come from the data set. Put this column in the data file',
       );
       return undefined;
     }
     if (this.options.quick) {
       // The editor's main thread reads no files: the analysis worker checks their contents.
       this.incomplete.push('data-files');
-      return { kind: 'csv', size: 0 };
+      return { kind: 'file', size: 0 };
     }
     let n: number | undefined;
-    const perFile: { table: CsvTable; offset: number }[] = [];
+    const perFile: { source: RowSource; width: number; offset: number }[] = [];
     const bySpan = new Map<Span, DataInfo>(this.data.map((d) => [d.span, d]));
     for (const s of statements) {
       const file = s.file as { path: string; span: Span };
       const infos = s.names.map((nm) => bySpan.get(nm.nameSpan)).filter((x, i): x is DataInfo => !!x && x.name === s.names[i].name);
       if (infos.length !== s.names.length) return undefined;
       const width = infos.reduce((a, d) => a + d.size, 0);
-      let text: string;
-      try {
-        if (!this.options.readFile) throw new Error('files cannot be read here');
-        text = this.options.readFile(file.path);
-        if (typeof text !== 'string') throw new Error('not a text file');
-      } catch (e) {
-        const code = (e as NodeJS.ErrnoException | undefined)?.code;
-        const why = code === 'ENOENT' ? 'no such file' : e instanceof Error ? e.message : String(e);
-        // A refused file (a FIFO, a device, too large) says itself what to do instead.
-        const hint = code === 'EREFUSED' ? '' : ' (the path is relative to the .loss file)';
-        this.diags.error(file.span, `cannot read the data file ${quote(file.path)}: ${why}${hint}`);
+      const source = this.readDataFile(file, width, subset === undefined);
+      if (!source) return undefined;
+      if (n !== undefined && source.rows !== n) {
+        this.diags.error(file.span, `data file ${quote(file.path)} has ${source.rows} ${source.table ? 'rows' : 'examples'} but an earlier data file has ${n}; every file must hold the same examples`);
         return undefined;
       }
+      n = source.rows;
+      perFile.push({ source, width, offset: infos[0].offset });
+    }
+    if (n === undefined) return undefined;
+    let chosen: ArrayLike<number> | undefined; // undefined: every example, in order
+    let selection: Dataset['selection'] = 'all';
+    if (subset) {
+      if (subset.size > n) {
+        this.diags.error(subset.span, `the data files hold ${n} examples, fewer than the ${subset.size} asked for`, { title: `change to ${n}`, replacement: String(n) });
+        return undefined;
+      }
+      if (subset.seed === undefined) {
+        chosen = Int32Array.from({ length: subset.size }, (_, i) => i);
+        selection = 'first';
+      } else {
+        chosen = seededSubset(n, subset.size, subset.seed);
+        selection = 'seeded';
+      }
+    } else if (n * Math.max(1, this.nData) > MAX_DATASET_VALUES) {
+      const maxN = Math.floor(MAX_DATASET_VALUES / Math.max(1, this.nData));
+      this.diags.error(
+        statements[0].file?.span ?? statements[0].span,
+        `the data files hold ${n} examples × ${this.nData} data components = ${n * this.nData} numbers; at most ${MAX_DATASET_VALUES} (128 MiB) are kept in memory: add \`dataset size = ${maxN}\` (the first ${maxN}) or \`dataset size = ${maxN}, seed = 0\` (a random subset)`,
+      );
+      return undefined;
+    }
+    const count = chosen ? chosen.length : n;
+    // One CSV file holding every data component, all of it: the data set as parsed (only read from).
+    const only = perFile.length === 1 && perFile[0].width === this.nData ? perFile[0].source : undefined;
+    if (only?.table && !chosen) return { kind: 'file', size: n, rows: only.table.values, available: n, selection };
+    const rows = new Float64Array(count * this.nData);
+    const row = new Float64Array(Math.max(...perFile.map((f) => f.width)));
+    try {
+      for (const { source, width, offset } of perFile) {
+        for (let r = 0; r < count; r++) {
+          source.read(chosen ? chosen[r] : r, row);
+          for (let c = 0; c < width; c++) rows[r * this.nData + offset + c] = row[c];
+        }
+      }
+    } catch (e) {
+      if (!(e instanceof DataFileFailure)) throw e;
+      this.diags.error(e.file.span, `data file ${quote(e.file.path)}: ${e.message}`);
+      return undefined;
+    }
+    return { kind: 'file', size: count, rows, available: n, selection };
+  }
+
+  /** One data file's examples, or a diagnostic at its path and undefined. */
+  private readDataFile(file: { path: string; span: Span }, width: number, whole: boolean): RowSource | undefined {
+    const binary = isArrayPath(file.path);
+    let content: string | Uint8Array;
+    try {
+      const reader = this.options.readFile;
+      if (!reader) throw new Error('files cannot be read here');
+      if (binary) {
+        if (!reader.bytes) throw new Error('binary data files cannot be read here');
+        content = reader.bytes(file.path);
+        if (!(content instanceof Uint8Array)) throw new Error('not a binary file');
+      } else {
+        content = reader(file.path);
+        if (typeof content !== 'string') throw new Error('not a text file');
+      }
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException | undefined)?.code;
+      const why = code === 'ENOENT' ? 'no such file' : e instanceof Error ? e.message : String(e);
+      // A refused file (a FIFO, a device, too large) says itself what to do instead.
+      const hint = code === 'EREFUSED' ? '' : ' (the path is relative to the .loss file)';
+      this.diags.error(file.span, `cannot read the data file ${quote(file.path)}: ${why}${hint}`);
+      return undefined;
+    }
+    if (typeof content === 'string') {
       let table: CsvTable;
       try {
-        table = parseCsvCached(file.path, text, width, this.nData);
+        // The whole file is parsed when it is the data set; a subset is chosen from its rows after.
+        table = parseCsvCached(file.path, content, width, whole ? this.nData : width);
       } catch (e) {
         if (!(e instanceof CsvError)) throw e;
         this.diags.error(file.span, `data file ${quote(file.path)}: ${e.message}`);
         return undefined;
       }
-      if (n !== undefined && table.rows !== n) {
-        this.diags.error(file.span, `data file ${quote(file.path)} has ${table.rows} rows but an earlier data file has ${n}; every file must hold the same examples`);
-        return undefined;
-      }
-      n = table.rows;
-      perFile.push({ table, offset: infos[0].offset });
+      return { rows: table.rows, table, read: (r, out) => out.set(table.values.subarray(r * width, (r + 1) * width)) };
     }
-    if (n === undefined) return undefined;
-    // One file holding every data component is the data set as parsed (it is only read from).
-    if (perFile.length === 1 && perFile[0].table.width === this.nData) return { kind: 'csv', size: n, rows: perFile[0].table.values };
-    const rows = new Float64Array(n * this.nData);
-    for (const { table, offset } of perFile) {
-      for (let r = 0; r < n; r++) for (let c = 0; c < table.width; c++) rows[r * this.nData + offset + c] = table.values[r * table.width + c];
+    let arr: ArrayFile;
+    try {
+      arr = parseArrayCached(file.path, content);
+    } catch (e) {
+      if (!(e instanceof ArrayFileError)) throw e;
+      this.diags.error(file.span, `data file ${quote(file.path)}: ${e.message}`);
+      return undefined;
     }
-    return { kind: 'csv', size: n, rows };
+    if (arr.width !== width) {
+      const dims = `[${arr.shape.join(', ')}]`;
+      this.diags.error(
+        file.span,
+        `data file ${quote(file.path)} holds an array of shape ${dims} (${arr.shape[0]} examples of ${arr.width} number${arr.width === 1 ? '' : 's'}) but the data names on this line take ${width}; declare ${arr.width === 1 ? 'a scalar, e.g. `data label from …`' : `e.g. \`data x[${arr.width}] from …\``}`,
+      );
+      return undefined;
+    }
+    return {
+      rows: arr.rows,
+      read: (r, out) => {
+        try {
+          arr.readRow(r, out, 0);
+        } catch (e) {
+          if (!(e instanceof ArrayFileError)) throw e;
+          throw new DataFileFailure(file, e.message);
+        }
+      },
+    };
   }
 
   private defineLet(s: Extract<Statement, { kind: 'let' }>): void {
@@ -895,6 +1054,47 @@ class Checker {
     return { shape: [...this.g.shape(id)], id };
   }
 
+  /** The class count K of `onehot(label, K)`: a constant whole number ≥ 1. */
+  private classCount(e: Expr): number | undefined {
+    const k = this.constInt(e, 'the number of classes');
+    if (k === undefined) return undefined;
+    if (k < 1 || k > MAX_CLASSES) {
+      this.diags.error(e.span, `the number of classes must be between 1 and ${MAX_CLASSES}, found ${k}`);
+      return undefined;
+    }
+    return k;
+  }
+
+  /**
+   * onehot(label, K) from existing nodes: entry k is step(label − k + ½) − step(label − k − ½), 1 for
+   * label = k and 0 for any other integer (step has zero derivative: no gradient through a label).
+   */
+  private onehot(label: number, k: number): number {
+    const d = this.g.sub(this.g.fill(label, [k]), this.g.constant(Float64Array.from({ length: k }, (_, i) => i), [k]));
+    const half = this.g.scalar(0.5);
+    return this.g.sub(this.g.unary('step', this.g.add(d, half)), this.g.unary('step', this.g.sub(d, half)));
+  }
+
+  /**
+   * log Σ exp(zₖ) over every entry, stably: m + log Σ exp(zₖ − m) with m the largest entry (a
+   * balanced tree of `max`). The derivative through m is (1 − Σ softmax)·∂m = 0 to rounding, so the
+   * gradient is softmax(z).
+   */
+  private logsumexp(z: TensorValue): number {
+    if (z.shape.length === 0) return z.id;
+    const n = sizeOf(z.shape);
+    let level: number[] = [];
+    for (let i = 0; i < n; i++) level.push(this.g.index(z.id, z.shape.length === 2 ? [Math.floor(i / z.shape[1]), i % z.shape[1]] : [i]));
+    while (level.length > 1) {
+      const next: number[] = [];
+      for (let i = 0; i + 1 < level.length; i += 2) next.push(this.g.binary('max', level[i], level[i + 1]));
+      if (level.length % 2 === 1) next.push(level[level.length - 1]);
+      level = next;
+    }
+    const m = level[0];
+    return this.g.add(m, this.g.unary('log', this.g.sum(this.g.unary('exp', this.g.sub(z.id, m)))));
+  }
+
   private call(e: Extract<Expr, { kind: 'call' }>): Value {
     const name = e.callee;
     const arity = (n: number): boolean => {
@@ -950,6 +1150,54 @@ class Checker {
       this.spend(sizeOf(shape));
       return { shape, id: this.g.binary(name, a.id, b.id) };
     }
+    if (name === 'onehot') {
+      if (!arity(2)) return undefined;
+      const label = this.lower(e.args[0]);
+      if (!label) return undefined;
+      const k = this.classCount(e.args[1]);
+      if (k === undefined) return undefined;
+      if (label.shape.length !== 0) {
+        this.diags.error(e.args[0].span, `\`onehot\` takes one integer class label (a scalar), found shape ${shapeText(label.shape)}`);
+        return undefined;
+      }
+      this.spend(4 * k);
+      return { shape: [k], id: this.onehot(label.id, k) };
+    }
+    if (name === 'logsumexp' || name === 'softmax') {
+      if (!arity(1)) return undefined;
+      const z = this.lower(e.args[0]);
+      if (!z) return undefined;
+      this.spend(4 * sizeOf(z.shape));
+      const lse = this.logsumexp(z);
+      if (name === 'logsumexp') return { shape: [], id: lse };
+      return { shape: z.shape, id: this.g.unary('exp', this.g.sub(z.id, lse)) };
+    }
+    if (name === 'cross_entropy') {
+      if (!arity(2)) return undefined;
+      const z = this.lower(e.args[0]);
+      const t = this.lower(e.args[1]);
+      if (!z || !t) return undefined;
+      if (z.shape.length !== 1) {
+        this.diags.error(e.args[0].span, `\`cross_entropy\` takes a vector of logits, found shape ${shapeText(z.shape)}`);
+        return undefined;
+      }
+      this.spend(6 * sizeOf(z.shape));
+      const lse = this.logsumexp(z);
+      if (t.shape.length === 0) {
+        // An integer class: logsumexp(z) − z[label], picking z[label] as ⟨onehot(label), z⟩.
+        return { shape: [], id: this.g.sub(lse, this.g.sum(this.g.mul(this.onehot(t.id, z.shape[0]), z.id))) };
+      }
+      if (!sameShape(t.shape, z.shape)) {
+        this.diags.error(
+          e.span,
+          `\`cross_entropy\` needs an integer class label (a scalar) or a target of the logits' shape ${shapeText(z.shape)}, found ${shapeText(t.shape)}`,
+          t.shape.length === 1 ? { title: 'use the label itself', replacement: `cross_entropy(${this.textOf(e.args[0].span)}, label)` } : undefined,
+        );
+        return undefined;
+      }
+      // −Σ tₖ (zₖ − logsumexp z) = logsumexp(z)·Σ tₖ − ⟨t, z⟩.
+      return { shape: [], id: this.g.sub(this.g.mul(lse, this.g.sum(t.id)), this.g.sum(this.g.mul(t.id, z.id))) };
+    }
     if (hasName(DISTRIBUTIONS, name)) {
       this.diags.error(e.calleeSpan, `\`${name}\` is a distribution: use it after \`~\` in a \`data\` or \`param\` line`);
       return undefined;
@@ -963,6 +1211,9 @@ class Checker {
     return undefined;
   }
 }
+
+/** Largest K of `onehot(label, K)` (the class count). */
+export const MAX_CLASSES = 100_000;
 
 function sameShape(a: number[], b: number[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);

@@ -26,7 +26,7 @@ export interface ParamInfo extends TensorInfo {
 }
 
 export interface DataInfo extends TensorInfo {
-  /** Per-component distributions for data drawn fresh (`~`); undefined for CSV data. */
+  /** Per-component distributions for data drawn fresh (`~`); undefined for file data. */
   dists?: ComponentDist[];
   csv?: { file: string };
 }
@@ -60,9 +60,13 @@ export interface TrainSpec {
 
 /** A finite training set: N examples, each a full data vector (row-major, N × dataDim). */
 export interface Dataset {
-  kind: 'csv' | 'sampled';
+  /** `file`: read from data files (CSV, .npy, IDX); `sampled`: drawn once from the `~` distributions. */
+  kind: 'file' | 'sampled';
   size: number;
   rows?: Float64Array;
+  /** File data: how many examples the files hold, and how the `size` were chosen (all, first N, seeded subset). */
+  available?: number;
+  selection?: 'all' | 'first' | 'seeded';
 }
 
 export interface LetInfo {

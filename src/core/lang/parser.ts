@@ -129,11 +129,11 @@ class Parser {
     if (t.kind === 'name' && t.text === 'from') {
       this.next();
       const f = this.peek();
-      if (f.kind !== 'string') this.fail(f, `expected a quoted CSV path after \`from\`, found ${describe(f)}`);
+      if (f.kind !== 'string') this.fail(f, `expected a quoted data file path (.csv, .npy or IDX) after \`from\`, found ${describe(f)}`);
       this.next();
       return { kind: 'data', names, file: { path: f.text, span: f }, span: joinSpans(kw, f) };
     }
-    this.fail(t, `expected \`~ DISTRIBUTION\` or \`from "FILE.csv"\` after the data name, found ${describe(t)}`, {
+    this.fail(t, `expected \`~ DISTRIBUTION\` or \`from "FILE"\` (.csv, .npy or IDX) after the data name, found ${describe(t)}`, {
       title: 'draw it from a standard normal',
       replacement: t.kind === 'newline' || t.kind === 'eof' ? ' ~ normal(0, 1)' : `~ normal(0, 1) ${t.text}`,
     });
@@ -147,7 +147,15 @@ class Parser {
     }
     this.expectOp('=');
     const size = this.expr();
-    return { kind: 'dataset', size, span: joinSpans(kw, size.span) };
+    // `dataset size = N, seed = S`: a seeded random subset of a data file's examples.
+    if (!this.acceptOp(',')) return { kind: 'dataset', size, span: joinSpans(kw, size.span) };
+    const seedKey = this.expectName('`seed`');
+    if (seedKey.text !== 'seed') {
+      this.fail(seedKey, `expected \`seed = S\` after the size, found \`${seedKey.text}\``, { title: 'change to `seed`', replacement: 'seed' });
+    }
+    this.expectOp('=');
+    const seed = this.expr();
+    return { kind: 'dataset', size, seed, seedSpan: joinSpans(seedKey, seed.span), span: joinSpans(kw, seed.span) };
   }
 
   private letStatement(): Statement {

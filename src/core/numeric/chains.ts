@@ -4,6 +4,7 @@
 // law (D) residual, and a bounded, thinned sample of every chain's state for the stationary
 // statistics (the burn-in is chosen afterwards from the measured series). The same function runs
 // in a worker thread (one share of the chains each) or in-process; the runner merges the shares.
+import type { DataReader } from '../io/files';
 import { checkSource } from '../lang/check';
 import { Model } from '../lang/model';
 import { datasetRows, drawExample, initialPoint } from '../analysis/points';
@@ -22,13 +23,16 @@ import { TrainSpec } from '../lang/model';
  * Bumped whenever the job or message shape changes: a worker bundle built from older sources
  * refuses the job instead of silently returning a batch the runner misreads.
  */
-export const ENGINE_PROTOCOL = 4;
+export const ENGINE_PROTOCOL = 5;
 
 export interface ChainJob {
   protocol: number;
   source: string;
-  /** Contents of the data files the source names (workers cannot assume the same file system view). */
-  files: Record<string, string>;
+  /**
+   * Contents of the data files the source names (workers cannot assume the same file system view):
+   * text for CSV, bytes for binary arrays (.npy, IDX, gzip).
+   */
+  files: Record<string, string | Uint8Array>;
   runIndex: number;
   spec: TrainSpec;
   symmetries: KernelSymmetry[];
@@ -120,14 +124,28 @@ const PER_CHAIN_PREDICTIONS = 8;
 const PER_CHAIN_PREDICTION_MAX_COMPONENTS = 64;
 
 export function modelFromJob(job: Pick<ChainJob, 'source' | 'files'>): Model {
-  const r = checkSource(job.source, {
-    readFile: (p) => {
-      if (!Object.prototype.hasOwnProperty.call(job.files, p)) throw Object.assign(new Error('no such file'), { code: 'ENOENT' });
-      return job.files[p];
-    },
-  });
+  const r = checkSource(job.source, { readFile: readerOf(job.files) });
   if (!r.model) throw new Error(r.diagnostics.find((d) => d.severity === 'error')?.message ?? 'invalid file');
   return r.model;
+}
+
+/** A data-file reader over contents already read (text or bytes, by the path as written). */
+export function readerOf(files: Record<string, string | Uint8Array>): DataReader {
+  const get = (p: string): string | Uint8Array => {
+    if (!Object.prototype.hasOwnProperty.call(files, p)) throw Object.assign(new Error('no such file'), { code: 'ENOENT' });
+    return files[p];
+  };
+  const read = ((p: string) => {
+    const c = get(p);
+    if (typeof c !== 'string') throw new Error('not a text file');
+    return c;
+  }) as DataReader;
+  read.bytes = (p: string) => {
+    const c = get(p);
+    if (typeof c === 'string') throw new Error('not a binary file');
+    return c;
+  };
+  return read;
 }
 
 export function newChainState(model: Model, chain: number, seed: number, rows?: Float64Array): ChainState {

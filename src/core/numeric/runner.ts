@@ -2,6 +2,7 @@
 // worker threads (or runs them in-process with workers = 0), merges their streaming statistics and
 // reports progress, cancellation and divergence. Results are reproducible from the seed whatever
 // the number of workers: every chain draws from its own streams (seed, chain, purpose).
+import type { DataReader } from '../io/files';
 import * as os from 'os';
 import * as path from 'path';
 import { Worker } from 'worker_threads';
@@ -18,7 +19,7 @@ import { deepChainLaw } from '../analysis/deepChainLaw';
 
 export interface SimulateOptions {
   file?: string;
-  readFile?: (p: string) => string;
+  readFile?: DataReader;
   /** Only this train line (0-based). */
   run?: number;
   /** Instead of the file's train lines, run these (each merged onto the file's first train line). */
@@ -58,15 +59,20 @@ const LISTED_DIVERGENCES = 20;
 
 export async function simulateSource(source: string, opts: SimulateOptions = {}): Promise<SimulationResult> {
   // The data files' texts by path as written; no prototype, so a file named `__proto__` is a file.
-  const files = Object.create(null) as Record<string, string>;
-  const checked = checkSource(source, {
-    readFile: (p) => {
-      if (!opts.readFile) throw new Error('files cannot be read here');
-      const text = opts.readFile(p);
-      files[p] = text;
-      return text;
-    },
-  });
+  const files = Object.create(null) as Record<string, string | Uint8Array>;
+  const readFile = ((p: string) => {
+    if (!opts.readFile) throw new Error('files cannot be read here');
+    const text = opts.readFile(p);
+    files[p] = text;
+    return text;
+  }) as DataReader;
+  readFile.bytes = (p: string) => {
+    if (!opts.readFile?.bytes) throw new Error('binary data files cannot be read here');
+    const bytes = opts.readFile.bytes(p);
+    files[p] = bytes;
+    return bytes;
+  };
+  const checked = checkSource(source, { readFile });
   if (!checked.model) {
     const first = checked.diagnostics.find((d) => d.severity === 'error');
     throw new SimulationInputError(
@@ -128,7 +134,7 @@ export function recordInterval(spec: TrainSpec): number {
 
 interface RunContext {
   source: string;
-  files: Record<string, string>;
+  files: Record<string, string | Uint8Array>;
   model: Model;
   analysis: AnalysisResult;
   spec: TrainSpec;
