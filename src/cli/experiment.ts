@@ -13,12 +13,12 @@ import { Experiment, ExperimentResult, Size } from '../core/experiments/types';
 
 export class ExperimentUsageError extends Error {}
 
-export const EXPERIMENT_USAGE = `  experiment NAME|FILE|--all [--size small|full] [--out DIR] [--json] [--workers W]
+export const EXPERIMENT_USAGE = `  experiment NAME|FILE|--all [--size small|full] [--out DIR] [--json] [--workers W] [--fashion-mnist DIR]
                             run a reproducible experiment (${EXPERIMENTS.map((e) => e.name).join(', ')}),
                             or any .loss file, and write DIR/NAME.{json,html} (default ./noether-report/)`;
 
 export async function experimentCommand(rest: string[], out: (s: string) => void, err: (s: string) => void): Promise<number> {
-  const valued = ['out', 'size', 'workers'];
+  const valued = ['out', 'size', 'workers', 'fashion-mnist'];
   const positional: string[] = [];
   const flags = new Map<string, string | true>();
   for (let i = 0; i < rest.length; i++) {
@@ -92,6 +92,7 @@ export async function experimentCommand(rest: string[], out: (s: string) => void
       const r = await e.run({
         size,
         workers,
+        fashionMnistPath: flags.has('fashion-mnist') ? path.resolve(String(flags.get('fashion-mnist'))) : undefined,
         signal: controller.signal,
         readLoss,
         onProgress: tty

@@ -9,8 +9,10 @@ import { escape } from './escape';
 import { noiseCurvature } from './noiseCurvature';
 import { sharpness } from './sharpness';
 import { discreteEquilibrium } from './discreteEquilibrium';
+import { reluBalance } from './reluBalance';
+import { fashionMlp } from './fashionMlp';
 
-export const EXPERIMENTS: Experiment[] = [balance, equilibrium, scaleInvariance, fluctuations, deepDiagonal, escape, noiseCurvature, sharpness, discreteEquilibrium];
+export const EXPERIMENTS: Experiment[] = [balance, equilibrium, scaleInvariance, fluctuations, deepDiagonal, escape, noiseCurvature, sharpness, discreteEquilibrium, reluBalance, fashionMlp];
 
 export function findExperiment(name: string): Experiment | undefined {
   return EXPERIMENTS.find((e) => e.name === name);

@@ -6,5 +6,5 @@ export interface Check { name: string; predicted: number; measured: number; stdE
 export interface FigureSeries { name: string; x: number[]; y: number[]; yErr?: number[]; style?: 'line' | 'points' | 'dashed' | 'bars' }
 export interface Figure { id: string; title: string; xLabel: string; yLabel: string; xLog?: boolean; yLog?: boolean; series: FigureSeries[] }
 export interface ExperimentResult { name: string; title: string; size: Size; seconds: number; checks: Check[]; figures: Figure[]; notes: string[]; pass: boolean }
-export interface ExperimentContext { size: Size; workers?: number; signal?: AbortSignal; onProgress?: (fraction: number, message: string) => void; /** text of experiments/<file> */ readLoss(file: string): string }
+export interface ExperimentContext { size: Size; workers?: number; /** Folder of the Fashion-MNIST files (fashion-mlp; default Debian's). */ fashionMnistPath?: string; signal?: AbortSignal; onProgress?: (fraction: number, message: string) => void; /** text of experiments/<file> */ readLoss(file: string): string }
 export interface Experiment { name: string; title: string; description: string; lossFiles: string[]; run(ctx: ExperimentContext): Promise<ExperimentResult> }

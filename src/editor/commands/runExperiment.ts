@@ -63,6 +63,7 @@ export const runExperiment = (ctx: Ctx) => async (name?: unknown, size?: unknown
           const r = await e.run({
             size: sz,
             workers: config.workers || undefined,
+            fashionMnistPath: config.fashionMnistPath,
             signal: controller.signal,
             readLoss,
             onProgress: (f, message) => {

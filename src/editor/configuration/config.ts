@@ -17,6 +17,8 @@ export interface NoetherConfig {
   readonly autoAnalyze: boolean;
   /** Quiet time after the last edit before the full analysis starts. */
   readonly analysisDebounceMs: number;
+  /** Folder of the Fashion-MNIST files for the fashion-mlp experiment (empty: Debian's default). */
+  readonly fashionMnistPath: string | undefined;
 }
 
 function section(): vscode.WorkspaceConfiguration {
@@ -43,6 +45,10 @@ export const config: NoetherConfig = {
   },
   get analysisDebounceMs() {
     return int('analysisDebounceMs', 300, 0, 60_000);
+  },
+  get fashionMnistPath() {
+    const v = section().get<string>('fashionMnistPath', '');
+    return typeof v === 'string' && v.trim() !== '' ? v : undefined;
   },
 };
 
