@@ -235,7 +235,7 @@ export function analyzeModel(model: Model, base: AnalysisResult): AnalysisResult
     predictions,
     stability,
     startOrbit: start ? { status: start.status, reason: start.reason } : undefined,
-    conservationLaws: small ? conservationLaws(model as ScalarModel, symmetries.length) : { note: 'the count of all conservation laws (Lie-algebra rank) is computed for small models only' },
+    conservationLaws: small ? conservationLaws(model as ScalarModel, symmetries) : { note: 'the count of all conservation laws (Lie-algebra rank) is computed for small models only' },
   };
 }
 
