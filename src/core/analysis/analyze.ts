@@ -6,7 +6,6 @@
 import { checkSource, CheckOptions } from '../lang/check';
 import { Diagnostic } from '../lang/diagnostics';
 import { hasScalarView, Model, ScalarModel, TrainSpec } from '../lang/model';
-import { gradient } from '../expr/diff';
 import { findSymmetries, gradientFunction, Symmetry, SymmetryKind } from './symmetries';
 import { describeLaws, TrainingConstants } from './laws';
 import { initialPoint } from './points';
