@@ -255,7 +255,17 @@ export function isAnalysisResult(x: unknown): x is AnalysisResult {
   if (x.predictions !== undefined && !(Array.isArray(x.predictions) && x.predictions.every(isPrediction))) return false;
   if (x.stability !== undefined && !(Array.isArray(x.stability) && x.stability.every(isStabilityInfo))) return false;
   if (x.startOrbit !== undefined && !(isObj(x.startOrbit) && isOneOf(x.startOrbit.status, STATUSES) && isStr(x.startOrbit.reason))) return false;
-  return true;
+  return isOptional(x.conservationLaws, isConservationLaws);
+}
+
+/** The count of all conservation laws of gradient flow, or why it was not computed. */
+function isConservationLaws(c: unknown): boolean {
+  if (!isObj(c)) return false;
+  if (c.count === undefined) return isStr(c.note);
+  return (
+    isInt(c.count) && isInt(c.fromSymmetries) && isInt(c.rank) && isInt(c.levels) && isNum(c.smallestAccepted) && isNum(c.largestRejected) &&
+    isInt(c.vanished) && isNum(c.tolerance) && isStr(c.summary)
+  );
 }
 
 /** A number, or null where the sender had a non-finite one (jsonSafe). */

@@ -50,6 +50,7 @@ export interface ProcessFuzzOptions {
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const BIN = path.join(ROOT, 'bin', 'noether.js');
 /** Raw control characters a terminal would act on (newline and tab aside), and bidi overrides. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const RAW_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 const STACK = /\n\s+at [^\n]*[:(]/;
 

@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { isSimulationProgress, isSimulationResult } from '../../src/shared/protocol';
-import { api, closeAll, DIVERGING, fileUri, messagesOfType, open, QUICK, simulationAvailable, sleep, waitFor, writeFile } from './helpers';
+import { api, closeAll, DIVERGING, fileUri, messagesOfType, open, QUICK, simulationAvailable, waitFor, writeFile } from './helpers';
 
 suite('Noether Lab: commands, panel and side view', () => {
   suiteTeardown(async () => {

@@ -152,6 +152,16 @@ test('weight decay enters the closed form as −2γC; a loss the data enter non-
   const exact = (-2 * 0.1 - 0.05 * ((2 * m * m + 0.25) / 4 + m * m)) * (u * u - w * w);
   const got = evalExpr(model, law.expr, [u, w]);
   assert.ok(Math.abs(got - exact) <= 1e-12 * Math.abs(exact), `${got} vs ${exact}`);
+  // The decay term and the noise term join with one sign, in text and TeX.
+  assert.match(law.text, /^d\(u² − w²\)\/dt = −2γ·\(u² − w²\) − η·\[/);
+  assert.match(law.tex, /-2\\gamma \\left\(u\^\{2\} - w\^\{2\}\\right\) - \\eta\\left\[/);
+  // A law exact in the parameters but not polynomial (a normalised model): TeX with real backslashes.
+  const scaled = analyzeSource(readExample('scale-invariant.loss')).symmetries[0].laws.sgdClosedForm!;
+  for (const tex of [scaled.tex, scaled.equilibrium.tex]) {
+    // eslint-disable-next-line no-control-regex -- control characters are what a lost backslash leaves
+    assert.doesNotMatch(tex, /[\u0000-\u001f]/, 'no control characters from unescaped \\f, \\t, \\n');
+    assert.match(tex, /\\(frac|dot)/);
+  }
   const relu = analyzeSource(readExample('relu-network.loss')).symmetries[0].laws;
   assert.equal(relu.sgdClosedForm, null);
   assert.match(relu.sgdClosedFormNote!, /not polynomial in the data/);

@@ -1,4 +1,4 @@
-// Experiments 5–9 at the small size: each passes every check, reports figures, and its statistical
+// Experiments 5–10 at the small size: each passes every check, reports figures, and its statistical
 // checks carry real (positive, finite) standard errors, so a pass means something.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
@@ -8,6 +8,7 @@ import { escape, kestenIndex, wls } from '../../src/core/experiments/escape';
 import { noiseCurvature } from '../../src/core/experiments/noiseCurvature';
 import { sharpness } from '../../src/core/experiments/sharpness';
 import { discreteEquilibrium, fitLinearQuadratic } from '../../src/core/experiments/discreteEquilibrium';
+import { escapeContrast } from '../../src/core/experiments/escapeContrast';
 import { lossReader } from '../../src/core/experiments/files';
 import { findExperiment } from '../../src/core/experiments/registry';
 import { Experiment } from '../../src/core/experiments/types';
@@ -36,7 +37,7 @@ test('the aη + cη² fit recovers both coefficients and the standard error of a
   assert.ok(Math.abs(f.seA - Math.sqrt(s22 / (s11 * s22 - s12 * s12))) < 1e-12);
 });
 
-for (const exp of [deepDiagonal, escape, noiseCurvature, sharpness, discreteEquilibrium] as Experiment[]) {
+for (const exp of [deepDiagonal, escape, noiseCurvature, sharpness, discreteEquilibrium, escapeContrast] as Experiment[]) {
   test(`experiment ${exp.name} (small) passes with non-trivial standard errors`, async () => {
     assert.equal(findExperiment(exp.name), exp, 'registered');
     for (const f of exp.lossFiles) {
@@ -62,6 +63,21 @@ for (const exp of [deepDiagonal, escape, noiseCurvature, sharpness, discreteEqui
     assert.ok(seconds < 120, `${exp.name} took ${seconds} s of CPU`);
   });
 }
+
+test('exit times depend on η and h* only through η·h*: the exact solver is invariant under w̃ = √h*·w', async () => {
+  const { exactMeanExitSteps, exitStepsForKernel } = await import('../../src/core/experiments/escape');
+  const base = exactMeanExitSteps(0.5, 1, 4);
+  for (const h of [2, 0.5, 3]) {
+    const scaled = exactMeanExitSteps(0.5 / h, 1, 4 / Math.sqrt(h), 201, 200, h);
+    assert.ok(Math.abs(scaled - base) < 1e-9 * base, `h* = ${h}: ${scaled} vs ${base}`);
+  }
+  // A one-node kernel is the AR(1) chain: with a = 0 every step is a fresh N(0, sd²), so the exit
+  // time is geometric with success probability P(|N(0, sd²)| > r) (for a start inside).
+  const sd = 0.7;
+  const r = 1;
+  const p = 0.1531274510196696; // P(|N(0, 0.7²)| > 1) = erfc(1/(0.7·√2)), from Python's math.erfc
+  assert.ok(Math.abs(exitStepsForKernel([{ a: 0, sd, w: 1 }], r, 201) - 1 / p) < 1e-5 / p);
+});
 
 test('the exact mean exit time of the escape experiment matches 4096 simulated chains', async () => {
   const { exactMeanExitSteps } = await import('../../src/core/experiments/escape');

@@ -12,6 +12,7 @@ import { ROOT, tmpFile } from './helpers';
 const BIN = path.join(ROOT, 'bin', 'noether.js');
 const run = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', cwd: ROOT, timeout: 60_000 });
 /** Raw control characters a terminal would act on: C0 but newline and tab, DEL, C1, bidi overrides. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const RAW_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 
 

@@ -15,7 +15,7 @@ import '../../media/webview/panel.css';
 import type { AnalysisResult, SymmetryReport } from '../../src/core/analysis/analyze';
 import type { Prediction } from '../../src/core/analysis/predictions';
 import { chargeName, etaTermText, movedComponents, predictionLine, sig4, stabilityLine, stepsText, sub } from '../../src/shared/predictionText';
-import type { RunResult, SimulationResult, VerdictFields } from '../../src/core/numeric/types';
+import type { RunResult, VerdictFields } from '../../src/core/numeric/types';
 import { ExportFormat, FromWebviewType, ToWebviewMessage, ToWebviewType, WebviewCommand } from '../../src/shared/protocol';
 import { clear, h } from '../common/dom';
 import { csvNum, fmt, runLabel } from '../common/format';
@@ -33,7 +33,6 @@ interface PanelState {
   stationaryRun: number;
 }
 
-const TABS = ['symmetries', 'dynamics', 'stationary'] as const;
 
 const model: {
   fileName: string;

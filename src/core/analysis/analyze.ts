@@ -6,7 +6,6 @@
 import { checkSource, CheckOptions } from '../lang/check';
 import { Diagnostic } from '../lang/diagnostics';
 import { hasScalarView, Model, ScalarModel, TrainSpec } from '../lang/model';
-import { gradient } from '../expr/diff';
 import { findSymmetries, gradientFunction, Symmetry, SymmetryKind } from './symmetries';
 import { describeLaws, TrainingConstants } from './laws';
 import { initialPoint } from './points';
@@ -235,7 +234,7 @@ export function analyzeModel(model: Model, base: AnalysisResult): AnalysisResult
     predictions,
     stability,
     startOrbit: start ? { status: start.status, reason: start.reason } : undefined,
-    conservationLaws: small ? conservationLaws(model as ScalarModel, symmetries.length) : { note: 'the count of all conservation laws (Lie-algebra rank) is computed for small models only' },
+    conservationLaws: small ? conservationLaws(model as ScalarModel, symmetries) : { note: 'the count of all conservation laws (Lie-algebra rank) is computed for small models only' },
   };
 }
 

@@ -227,8 +227,8 @@ export function closedFormLaws(model: ScalarModel, syms: Symmetry[], k: Training
       const Q2 = P.divide(T2, C);
       const Ctext = paren(c.text);
       const Ctex = `\\left(${c.tex}\\right)`;
-      const decayT = gamma > 0 ? `−2γ·${Ctext} + ` : '';
-      const decayX = gamma > 0 ? `-2\\gamma ${Ctex} + ` : '';
+      const decayT = gamma > 0 ? `−2γ·${Ctext}` : '';
+      const decayX = gamma > 0 ? `-2\\gamma ${Ctex}` : '';
       const method = moments.method;
       if (Q1 && Q2) {
         // Rate r = −2γ + ηκ Q1 + η Q2: dC/dt = r·C.
@@ -238,8 +238,9 @@ export function closedFormLaws(model: ScalarModel, syms: Symmetry[], k: Training
         const q1 = P.print(P.scale(Q1, flip), names, texNames);
         const q2 = P.print(P.scale(Q2, flip), names, texNames);
         const r = P.print(rate, names, texNames);
-        const sgnT = flip < 0 ? '−' : '';
-        const sgnX = flip < 0 ? '-' : '';
+        // After the decay term the sign joins it as a binary operator: "−2γ·C − η·[…]·C".
+        const sgnT = gamma > 0 ? (flip < 0 ? ' − ' : ' + ') : flip < 0 ? '−' : '';
+        const sgnX = gamma > 0 ? (flip < 0 ? ' - ' : ' + ') : flip < 0 ? '-' : '';
         const expr = `(${r.expr})*(${c.expr})`;
         if (expr.length > MAX_EXPR_CHARS) return { note: 'the closed form is too long to be useful' };
         return {
@@ -266,11 +267,11 @@ export function closedFormLaws(model: ScalarModel, syms: Symmetry[], k: Training
       return {
         law: {
           text: long
-            ? `d${Ctext}/dt = ${decayT}η·${kappaT}·(${terms(T1)}) + η·(${terms(T2)}) ${consts}; the whole right-hand side is in expr`
-            : `d${Ctext}/dt = ${decayT}η·${kappaT}·(${t1.text}) + η·(${t2.text}) ${consts}`,
+            ? `d${Ctext}/dt = ${decayT ? `${decayT} + ` : ''}η·${kappaT}·(${terms(T1)}) + η·(${terms(T2)}) ${consts}; the whole right-hand side is in expr`
+            : `d${Ctext}/dt = ${decayT ? `${decayT} + ` : ''}η·${kappaT}·(${t1.text}) + η·(${t2.text}) ${consts}`,
           tex: long
-            ? `\\frac{d}{dt}${Ctex} = ${decayX}\\eta\\,${kappaX}\\,\\mathrm{tr}(A\\Sigma) + \\eta\\,\\nabla L^{\\top}A\\nabla L \\quad\\text{(polynomials of ${T1.size} and ${T2.size} terms)}`
-            : `\\frac{d}{dt}${Ctex} = ${decayX}\\eta\\,${kappaX}\\left(${t1.tex}\\right) + \\eta\\left(${t2.tex}\\right)`,
+            ? `\\frac{d}{dt}${Ctex} = ${decayX ? `${decayX} + ` : ''}\\eta\\,${kappaX}\\,\\mathrm{tr}(A\\Sigma) + \\eta\\,\\nabla L^{\\top}A\\nabla L \\quad\\text{(polynomials of ${T1.size} and ${T2.size} terms)}`
+            : `\\frac{d}{dt}${Ctex} = ${decayX ? `${decayX} + ` : ''}\\eta\\,${kappaX}\\left(${t1.tex}\\right) + \\eta\\left(${t2.tex}\\right)`,
           expr: d.expr,
           factorised: false,
           equilibrium: long
@@ -295,10 +296,10 @@ export function closedFormLaws(model: ScalarModel, syms: Symmetry[], k: Training
       return {
         law: {
           text: expr.length <= 600 ? `d${Ctext}/dt = ${expr} ${consts}` : `d${Ctext}/dt = an exact expression of ${expr.length} characters in the parameters (see expr) ${consts}`,
-          tex: `\frac{d}{dt}\left(${c.tex}\right) = -2\gamma C + \eta\,${kappaX}\,\mathrm{tr}(A\Sigma) + \eta\,\nabla L^{\top}A\nabla L \quad\text{(exact in the parameters; see expr)}`,
+          tex: `\\frac{d}{dt}\\left(${c.tex}\\right) = -2\\gamma C + \\eta\\,${kappaX}\\,\\mathrm{tr}(A\\Sigma) + \\eta\\,\\nabla L^{\\top}A\\nabla L \\quad\\text{(exact in the parameters; see expr)}`,
           expr,
           factorised: false,
-          equilibrium: { text: `the drifts of all charges vanish together`, tex: `\dot C_k = 0 \ \forall k` },
+          equilibrium: { text: `the drifts of all charges vanish together`, tex: `\\dot C_k = 0 \\ \\forall k` },
           method: moments.method,
         },
       };

@@ -13,7 +13,7 @@ import { gradient, jvp } from '../expr/diff';
 import { evaluateWithErrors } from '../expr/errorBound';
 import { ScalarModel } from '../lang/model';
 import { Rng, STREAM_ANALYSIS } from '../numeric/rng';
-import { datasetRows, drawExample } from './points';
+import { datasetRows, drawExample, initialPoint } from './points';
 
 export interface ConservationLaws {
   /** n − dim Lie(F)(θ) at a generic θ: the number of independent conservation laws of gradient flow. */
@@ -23,9 +23,13 @@ export interface ConservationLaws {
   /** dim Lie(F)(θ) and the bracket depth at which it stopped growing. */
   rank: number;
   levels: number;
-  /** Residuals (relative to the candidate's norm) of the weakest accepted and strongest rejected field. */
+  /**
+   * Residuals (relative to the candidate's norm) of the weakest accepted and strongest rejected field;
+   * brackets that vanish to rounding (within 16× their error bound) are counted in `vanished` instead.
+   */
   smallestAccepted: number;
   largestRejected: number;
+  vanished: number;
   /** The relative threshold of the rank decision. */
   tolerance: number;
   /** One sentence for hovers and the panel. */
@@ -38,6 +42,10 @@ const TOLERANCE = 1e-7;
 /** Graph nodes the bracket expressions may add before the search stops (bounded time and memory). */
 const NODE_BUDGET = 1_500_000;
 const MAX_LEVELS = 4;
+/** A residual counts only above this many times the candidate's rounding-error bound (relative). */
+const ROUNDING_MARGIN = 16;
+/** Random points besides the file's start at which the rank is computed (the largest is generic). */
+const RANDOM_POINTS = 2;
 
 /** The roots with every data node replaced by the constants of one example. */
 function substituteData(g: Graph, roots: number[], z: ArrayLike<number>): number[] {
@@ -70,11 +78,19 @@ class Span {
   readonly basis: Float64Array[] = [];
   smallestAccepted = Infinity;
   largestRejected = 0;
+  /** Candidates that vanish in exact arithmetic: nothing but rounding noise. */
+  vanished = 0;
 
-  /** Adds v if its residual after projection exceeds the tolerance (relative to ‖v‖). */
-  offer(v: Float64Array): boolean {
+  /**
+   * Adds v if its residual after projection exceeds the tolerance (relative to ‖v‖) and stands
+   * clear of v's rounding-error bound `err`: a bracket that vanishes in exact arithmetic (fields
+   * proportional to one another) evaluates to pure rounding noise, which normalising would make a
+   * unit vector like any other.
+   */
+  offer(v: Float64Array, err: Float64Array): boolean {
     const norm = Math.hypot(...v);
     if (!(norm > 0) || !Number.isFinite(norm)) return false;
+    const noise = Math.hypot(...err) / norm;
     const r = Float64Array.from(v, (x) => x / norm);
     for (let pass = 0; pass < 2; pass++) {
       for (const q of this.basis) {
@@ -84,27 +100,24 @@ class Span {
       }
     }
     const res = Math.hypot(...r);
-    if (res > TOLERANCE) {
+    if (res <= TOLERANCE) this.largestRejected = Math.max(this.largestRejected, res);
+    else if (res <= ROUNDING_MARGIN * noise) this.vanished++;
+    else {
       this.basis.push(Float64Array.from(r, (x) => x / res));
       this.smallestAccepted = Math.min(this.smallestAccepted, res);
       return true;
     }
-    this.largestRejected = Math.max(this.largestRejected, res);
     return false;
   }
 }
 
-export function conservationLaws(model: ScalarModel, fromSymmetries: number): ConservationLaws | { note: string } {
+/** The rank of the bracket fields at one point θ, with the levels it took and the rank decision's margins. */
+function lieRankAt(model: ScalarModel, grads: number[], theta: Float64Array, rng: Rng, rows: Float64Array | undefined): { span: Span; levels: number } {
   const n = model.components.length;
-  if (n > COMPLETENESS_MAX_COMPONENTS) return { note: `the count of all conservation laws (Lie-algebra rank) is computed for models up to ${COMPLETENESS_MAX_COMPONENTS} components` };
   const g = model.graph;
   const params = model.paramNodes;
-  const rng = new Rng(1789, 0, STREAM_ANALYSIS);
-  const theta = Float64Array.from({ length: n }, () => rng.normal());
   const noData = new Float64Array(model.dataComponents.length);
-  const value = (f: Field) => Float64Array.from(evaluateWithErrors(g, f, theta, noData).value);
-  const grads = gradient(g, model.loss, params);
-  const rows = datasetRows(model);
+  const value = (f: Field) => evaluateWithErrors(g, f, theta, noData);
   const z = new Float64Array(model.dataComponents.length);
   // Base fields: the per-example gradients of n + 4 random examples.
   const base: Field[] = [];
@@ -113,9 +126,9 @@ export function conservationLaws(model: ScalarModel, fromSymmetries: number): Co
     drawExample(model, rng, z, rows);
     const f = substituteData(g, grads, z);
     const v = value(f);
-    if (!v.every(Number.isFinite)) continue;
+    if (!v.value.every(Number.isFinite)) continue;
     base.push(f);
-    span.offer(v);
+    span.offer(v.value, v.error);
   }
   let levels = 0;
   let current: Field[] = base;
@@ -130,7 +143,7 @@ export function conservationLaws(model: ScalarModel, fromSymmetries: number): Co
       const Y = combine(g, current, current.map(() => rng.normal()));
       const B = bracket(g, params, X, Y);
       const v = value(B);
-      if (v.every(Number.isFinite) && span.offer(v)) {
+      if (v.value.every(Number.isFinite) && span.offer(v.value, v.error)) {
         next.push(B);
         misses = 0;
       } else misses++;
@@ -139,6 +152,46 @@ export function conservationLaws(model: ScalarModel, fromSymmetries: number): Co
     levels = level;
     current = next;
   }
+  return { span, levels };
+}
+
+/** A symmetry's generator: θ → e^{λA}θ (charge θᵀAθ) or θ → θ + λv (charge vᵀθ). */
+export interface ChargeGenerator {
+  matrix?: number[][];
+  direction?: number[];
+}
+
+/** How many of the charges are independent functions: the rank of their gradients at θ. */
+function independentCharges(generators: ChargeGenerator[], theta: Float64Array): number {
+  const span = new Span();
+  const exact = new Float64Array(theta.length);
+  for (const s of generators) {
+    // ∇(θᵀAθ) = (A + Aᵀ)θ; its rounding error is far below the tolerance, so none is passed.
+    const grad = s.matrix ? Float64Array.from(theta, (_x, i) => s.matrix!.reduce((acc, row, j) => acc + (s.matrix![i][j] + row[i]) * theta[j], 0)) : Float64Array.from(s.direction ?? []);
+    span.offer(grad, exact);
+  }
+  return span.basis.length;
+}
+
+export function conservationLaws(model: ScalarModel, symmetries: ChargeGenerator[]): ConservationLaws | { note: string } {
+  const n = model.components.length;
+  if (n > COMPLETENESS_MAX_COMPONENTS) return { note: `the count of all conservation laws (Lie-algebra rank) is computed for models up to ${COMPLETENESS_MAX_COMPONENTS} components` };
+  const rng = new Rng(1789, 0, STREAM_ANALYSIS);
+  const grads = gradient(model.graph, model.loss, model.paramNodes);
+  const rows = datasetRows(model);
+  // The rank at a generic point is the largest over points (it can only drop on a closed set, e.g.
+  // where a ReLU neuron is dead for all the data): the file's start and random draws, the largest kept.
+  const points = [initialPoint(model), ...Array.from({ length: RANDOM_POINTS }, () => Float64Array.from({ length: n }, () => rng.normal()))];
+  let best: { span: Span; levels: number } | undefined;
+  for (const theta of points) {
+    const r = lieRankAt(model, grads, theta, rng, rows);
+    if (!best || r.span.basis.length > best.span.basis.length) best = r;
+    if (best.span.basis.length === n) break;
+  }
+  const { span, levels } = best as { span: Span; levels: number };
+  // Charges can be dependent (GL(k) gives k² generators, at most k(k+1)/2 independent charges and fewer
+  // when the layers are thin): count them by the rank of their gradients at a random point.
+  const fromSymmetries = symmetries.length ? independentCharges(symmetries, points[points.length - 1]) : 0;
   const rank = span.basis.length;
   const count = n - rank;
   const further = count - fromSymmetries;
@@ -155,6 +208,7 @@ export function conservationLaws(model: ScalarModel, fromSymmetries: number): Co
     levels,
     smallestAccepted: Number.isFinite(span.smallestAccepted) ? span.smallestAccepted : 0,
     largestRejected: span.largestRejected,
+    vanished: span.vanished,
     tolerance: TOLERANCE,
     summary,
   };

@@ -38,7 +38,6 @@ export interface FlowOptions {
 }
 
 // Dormand–Prince 5(4) tableau.
-const C = [0, 1 / 5, 3 / 10, 4 / 5, 8 / 9, 1, 1];
 const A: number[][] = [
   [],
   [1 / 5],

@@ -7,12 +7,11 @@ import { gradientFunction, GradientFn } from './gradientFn';
 
 export { gradientFunction } from './gradientFn';
 export type { GradientFn } from './gradientFn';
-import { gradient } from '../expr/diff';
+import { directional, gradient } from '../expr/diff';
 import { Rng, STREAM_ANALYSIS } from '../numeric/rng';
 import { drawExample, datasetRows, initialPoint } from './points';
 import { dot, nullSpace, orthonormalize, rref, snapVector } from './linalg';
 import { proveByHomogeneity, proveByTangents, proveZeroWithNerdamer, takeProofNote } from './proof';
-import { directional } from '../expr/diff';
 import { evaluateWithErrors, UNIT_ROUNDOFF } from '../expr/errorBound';
 
 export type SymmetryKind = 'rescaling' | 'scaling' | 'linear' | 'translation';

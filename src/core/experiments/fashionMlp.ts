@@ -1,4 +1,4 @@
-// Experiment 11: a real network on real data. A 784-64-10 ReLU MLP with softmax cross-entropy on
+// Experiment 12: a real network on real data. A 784-64-10 ReLU MLP with softmax cross-entropy on
 // Fashion-MNIST (Debian's dataset-fashion-mnist; the folder is ctx.fashionMnistPath), trained by
 // SGD (batch 32) on a seeded subset of the training images and by GD (full batch) on a fixed small
 // subset. Reported: test accuracy on the first test images, the 64 per-neuron rescaling charges

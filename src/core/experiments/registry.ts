@@ -9,10 +9,11 @@ import { escape } from './escape';
 import { noiseCurvature } from './noiseCurvature';
 import { sharpness } from './sharpness';
 import { discreteEquilibrium } from './discreteEquilibrium';
+import { escapeContrast } from './escapeContrast';
 import { reluBalance } from './reluBalance';
 import { fashionMlp } from './fashionMlp';
 
-export const EXPERIMENTS: Experiment[] = [balance, equilibrium, scaleInvariance, fluctuations, deepDiagonal, escape, noiseCurvature, sharpness, discreteEquilibrium, reluBalance, fashionMlp];
+export const EXPERIMENTS: Experiment[] = [balance, equilibrium, scaleInvariance, fluctuations, deepDiagonal, escape, noiseCurvature, sharpness, discreteEquilibrium, escapeContrast, reluBalance, fashionMlp];
 
 export function findExperiment(name: string): Experiment | undefined {
   return EXPERIMENTS.find((e) => e.name === name);

@@ -1,4 +1,4 @@
-// Experiment 10: paper (a) Fig. 2, the law of balance in a two-layer ReLU network 20 → 200 → 20
+// Experiment 11: paper (a) Fig. 2, the law of balance in a two-layer ReLU network 20 → 200 → 20
 // (experiments/relu-balance.loss). The claim: under SGD the layer norms become approximately (not
 // exactly) balanced, while the two noise terms of the law of balance, uᵀC₁u and wᵀC₂w per hidden
 // neuron (here N_in,j and N_out,j, traces of the per-example gradient covariance of the neuron's

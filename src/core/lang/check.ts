@@ -3,7 +3,7 @@
 // exists, a fix; checking goes on after an error (the offending expression lowers to "unknown"),
 // so all errors are reported.
 import { DistExpr, Expr, Program, Statement } from './ast';
-import { Diagnostic, DiagnosticBag, Span, joinSpans, nearest, quote } from './diagnostics';
+import { Diagnostic, DiagnosticBag, Span, nearest, quote } from './diagnostics';
 import { ComponentDist, DISTRIBUTIONS } from './distributions';
 import { FnName, Graph } from '../expr/graph';
 import { sizeOf, TGraph, UnaryFn } from '../tensor/graph';

@@ -6,7 +6,7 @@
 // in a worker thread (one share of the chains each) or in-process; the runner merges the shares.
 import type { DataReader } from '../io/files';
 import { checkSource } from '../lang/check';
-import { Model } from '../lang/model';
+import { Model, TrainSpec } from '../lang/model';
 import { datasetRows, drawExample, initialPoint } from '../analysis/points';
 import { gradientFunction } from '../analysis/symmetries';
 import { effectiveLearningRate, Prediction, predictRun } from '../analysis/predictions';
@@ -17,7 +17,6 @@ import { Divergence, StationaryTheory } from './types';
 import { evalForm, sparseForm } from './forms';
 import { hessianProbe, lossProbe } from './probes';
 import { LawCAccumulator, lawCPredictor, nextGridStep } from './lawC';
-import { TrainSpec } from '../lang/model';
 
 /**
  * Bumped whenever the job or message shape changes: a worker bundle built from older sources

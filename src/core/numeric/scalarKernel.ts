@@ -7,7 +7,7 @@ import { ScalarModel } from '../lang/model';
 import { gradient } from '../expr/diff';
 import { emitBlock, numberLiteral as lit } from '../expr/codegen';
 import { expectedNodes } from '../analysis/expectation';
-import { ChainState, CTL, DIVERGENCE_LIMIT, escapeCondition, GD_SAMPLE, GdGradient, Kernel, KernelInputs, chooseRow, lawAfter, linForm, quadForm, sampleInto, uniformInto, ZIGGURAT } from './kernelCommon';
+import { ChainState, CTL, DIVERGENCE_LIMIT, escapeCondition, GD_SAMPLE, GdGradient, Kernel, KernelInputs, chooseRow, lawAfter, linForm, quadForm, sampleInto, ZIGGURAT } from './kernelCommon';
 
 /** Up to this many components, parameters, gradients and optimizer state live in local variables. */
 export const UNROLL_MAX = 64;

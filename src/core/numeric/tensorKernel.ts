@@ -240,7 +240,7 @@ export function generateTensorKernel(inp: KernelInputs): Kernel {
   };
   {
     let e = 0;
-    lawForms.forEach((f, k) => {
+    lawForms.forEach((f) => {
       law.I.set(f.i, e);
       law.J.set(f.j, e);
       law.C.set(f.c, e);

@@ -8,7 +8,7 @@ import { MessagePort, parentPort, workerData } from 'worker_threads';
 import { READY, REPLY, SymbolicReply, SymbolicRequest } from './protocol';
 
 // nerdamer-prime has no types for its CommonJS entry; we use three functions of it.
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- a CommonJS entry without types
 const nerdamer = require('nerdamer-prime/all') as NerdamerLib;
 
 interface NerdamerLib {

@@ -15,7 +15,7 @@ import { buildReport, reportMarkdown } from '../report/report';
 import { withDefaults } from '../simulation/runService';
 import { runExperiment } from './runExperiment';
 
-export type CommandFactory = (ctx: Ctx) => (...args: any[]) => unknown;
+export type CommandFactory = (ctx: Ctx) => (...args: unknown[]) => unknown;
 
 /**
  * The version a run will simulate (taken now, whatever is typed afterwards) and its train lines,
