@@ -180,3 +180,17 @@ test('a file with no symmetric generator at 600 components: no groups, no warnin
   assert.ok(!r.diagnostics.some((d) => d.severity === 'warning'));
   assert.match(r.predictions![0].reason, /limited to 400 parameter components/);
 });
+
+test('softmax translations are found where most points saturate (1 − 1 = 0 beside 1e-30s is rounding, not a violation)', () => {
+  // Logits of size ~100 at the random points: the softmax is one-hot to rounding at most of them, so
+  // a line of ∂ℓ/∂b sums to the uncancelled tiny terms. Before the rounding bound was used, neither
+  // the logit shift nor the column shifts of W were reported.
+  const a = analyzeSource(
+    'param W[3, 2] ~ normal(0, 1)\nparam b[3] ~ normal(0, 1)\ndata x[2] ~ normal(0, 40)\nlet z = W @ x + b\nloss = log(sum(exp(z))) - z[0]\ntrain sgd(lr = 0.01, batch = 1, steps = 100, chains = 1)\n',
+  );
+  const byName = a.groups.map((g) => [g.name, g.kind, g.dimension]);
+  assert.deepEqual(byName, [
+    ['translation of W along its rows (W → W + 1cᵀ: every column shifted by its own constant)', 'translation', 2],
+    ['translation of b by a constant (b → b + c·1)', 'translation', 1],
+  ]);
+});

@@ -462,11 +462,20 @@ function classGroup(model: Model, cls: AxisClass, pts: Points, rng: Rng): { grou
   };
 }
 
+/** Below this fraction of a point's largest gradient entry, a sum of gradient entries is rounding residue. */
+const SATURATED = 1e-12;
+
+function gradientScale(grad: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < grad.length; i++) m = Math.max(m, Math.abs(grad[i]));
+  return m;
+}
+
 /** Translations along tensor axes, and whole-tensor shifts of several tensors together. */
 function shiftGroups(model: Model, pts: Points, rng: Rng): { group: Group; gens: { spec: GeneratorSpec; label: string }[] }[] {
   const params = model.params;
   const n = model.components.length;
-  const samples = pts.ensure(48);
+  const bounded = pts.recheck();
   const families: ShiftFamily[] = [];
   const out: { group: Group; gens: { spec: GeneratorSpec; label: string }[] }[] = [];
   const lineSums = (p: ParamInfo, axis: number, grad: ArrayLike<number>) => {
@@ -488,16 +497,19 @@ function shiftGroups(model: Model, pts: Points, rng: Rng): { group: Group; gens:
     for (const axis of axes) {
       let ok = true;
       let signal = false;
-      for (const s of samples) {
+      // Points with the gradient's rounding-error bound: at a saturated softmax an entry 1 − 1 = 0
+      // stands beside 1e-30s, so the line's sum is those tiny terms, uncancelled, yet within the
+      // entries' rounding error: a sum counts against the family only beyond that bound.
+      for (const s of bounded) {
         if (axis === null) {
-          const gi = s.grad[p.offset];
-          if (gi !== 0) ok = false;
+          if (Math.abs(s.grad[p.offset]) > s.err[p.offset]) ok = false;
           continue;
         }
         const { sums, abs } = lineSums(p, axis, s.grad);
+        const { abs: errs } = lineSums(p, axis, s.err);
         for (let r = 0; r < sums.length; r++) {
           if (abs[r] > 0) signal = true;
-          if (Math.abs(sums[r]) > 1e-9 * abs[r]) ok = false;
+          if (Math.abs(sums[r]) > 1e-9 * abs[r] + 4 * errs[r]) ok = false;
         }
       }
       void signal;
@@ -514,17 +526,27 @@ function shiftGroups(model: Model, pts: Points, rng: Rng): { group: Group; gens:
   });
   // Several whole tensors shifted together (a loss that sees only b − c, say).
   const P = params.length;
-  const rows = pts.ensure(2 * P + 24).map((s) => normalized(params.map((p) => {
-    let t = 0;
-    for (let i = p.offset; i < p.offset + p.size; i++) t += s.grad[i];
-    return t;
-  })));
+  const rows = pts
+    .ensure(2 * P + 24)
+    .map((s) => {
+      const row = params.map((p) => {
+        let t = 0;
+        for (let i = p.offset; i < p.offset + p.size; i++) t += s.grad[i];
+        return t;
+      });
+      // Rows of rounding residue only (a point where every gradient vanishes to rounding, as at a
+      // saturated softmax) would impose false constraints.
+      return Math.hypot(...row) > SATURATED * gradientScale(s.grad) && gradientScale(s.grad) > SATURATED ? normalized(row) : undefined;
+    })
+    .filter((r): r is number[] => r !== undefined);
   const alone = new Set(families.map((f) => f.param));
   const known = [...alone].map((p) => unit(P, p));
   const span = orthonormalize(known);
   const combos: number[][] = [];
   for (const raw of rref(nullSpace(rows, P))) {
-    const v = snapVector(raw).v;
+    // Entries at rounding level relative to the largest are zeros the SVD did not hit exactly.
+    const big = Math.max(...raw.map(Math.abs));
+    const v = snapVector(raw.map((c) => (Math.abs(c) <= 1e-9 * big ? 0 : c))).v;
     const r = residualNorm(v, span);
     if (r <= 1e-6 * Math.sqrt(dot(v, v))) continue;
     const spec: GeneratorSpec = { shifts: v.flatMap((c, p) => (c !== 0 ? [{ param: p, axis: null, coef: c }] : [])) };
