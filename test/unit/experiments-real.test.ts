@@ -1,4 +1,4 @@
-// Experiments 10 and 11 at small size: relu-balance (paper (a) Fig. 2) and fashion-mlp (a real
+// Experiments 11 and 12 at small size: relu-balance (paper (a) Fig. 2) and fashion-mlp (a real
 // network on Fashion-MNIST, skipped with a message where Debian's dataset-fashion-mnist is absent;
 // `npm test`'s pre-script installs it).
 import { test } from 'node:test';
