@@ -126,8 +126,11 @@ export function messagesOfType(messages: unknown[], type: string): any[] {
   return messages.filter((m) => typeof m === 'object' && m !== null && (m as { type?: unknown }).type === type);
 }
 
+/** The diagnostic source of Noether Lab (src/editor/diagnostics/convert.ts). */
+export const DIAGNOSTIC_SOURCE = 'Noether Lab';
+
 export function noetherDiagnostics(uri: vscode.Uri): vscode.Diagnostic[] {
-  return vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'noether');
+  return vscode.languages.getDiagnostics(uri).filter((d) => d.source === DIAGNOSTIC_SOURCE);
 }
 
 /** Close every editor (keeps tests independent). */
