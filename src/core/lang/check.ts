@@ -2,7 +2,7 @@
 // for small models, its scalar view). Every problem becomes a diagnostic with a span and, where one
 // exists, a fix; checking goes on after an error (the offending expression lowers to "unknown"),
 // so all errors are reported.
-import { DistExpr, Expr, Program, Statement } from './ast';
+import { DistExpr, Expr, namesIn, Program, Statement } from './ast';
 import { Diagnostic, DiagnosticBag, Span, didYouMean, nearestAll, quote } from './diagnostics';
 import { ComponentDist, DISTRIBUTIONS } from './distributions';
 import { FnName, Graph } from '../expr/graph';
@@ -596,7 +596,7 @@ class Checker {
 
   /** Evaluates an expression that may use no names (numbers, lists, arithmetic, functions). */
   private constValue(e: Expr, what: string): { shape: number[]; values: number[] } | undefined {
-    const names = findNames(e);
+    const names = namesIn(e);
     if (names.length > 0) {
       this.diags.error(names[0].span, `${what} must be a constant; \`${names[0].name}\` is not allowed here`);
       return undefined;
@@ -960,34 +960,3 @@ function sameShape(a: number[], b: number[]): boolean {
 function range(n: number): number[] {
   return Array.from({ length: n }, (_, i) => i);
 }
-
-function findNames(e: Expr): { name: string; span: Span }[] {
-  const out: { name: string; span: Span }[] = [];
-  const walk = (x: Expr) => {
-    switch (x.kind) {
-      case 'name':
-        out.push({ name: x.name, span: x.span });
-        break;
-      case 'list':
-        x.items.forEach(walk);
-        break;
-      case 'unary':
-        walk(x.arg);
-        break;
-      case 'binary':
-        walk(x.left);
-        walk(x.right);
-        break;
-      case 'call':
-        x.args.forEach(walk);
-        break;
-      case 'index':
-        walk(x.target);
-        x.indices.forEach(walk);
-        break;
-    }
-  };
-  walk(e);
-  return out;
-}
-
