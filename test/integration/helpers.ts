@@ -33,6 +33,7 @@ export interface Api {
   runState(uri: vscode.Uri): { version: number | undefined; running: boolean };
   hasPanel(uri: vscode.Uri): boolean;
   notifications(): { severity: string; message: string; items: string[] }[];
+  statusBar(): { text: string; tooltip: string; command: string } | undefined;
 }
 
 /** Linear regression with lr above 2/λ_max(H) = 2: most chains diverge (13 of 16 with this seed). */
