@@ -2,10 +2,11 @@
 // references, rename, inlay hints, the status-bar item, the walkthrough, the diagnostic source and
 // quick fixes offering every equally near name.
 import * as assert from 'assert';
+import * as cp from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { api, closeAll, DIAGNOSTIC_SOURCE, EXTENSION_ID, hoverPlain, noetherDiagnostics, open, positionOf, QUICK, simulationAvailable, waitFor, writeFile } from './helpers';
+import { api, closeAll, DIAGNOSTIC_SOURCE, EXTENSION_ID, hoverPlain, noetherDiagnostics, open, positionOf, QUICK, simulationAvailable, waitFor, workspaceRoot, writeFile } from './helpers';
 
 async function completionLabels(doc: vscode.TextDocument, pos: vscode.Position, trigger?: string): Promise<vscode.CompletionItem[]> {
   const list = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', doc.uri, pos, trigger);
@@ -184,6 +185,39 @@ suite('Noether Lab: language features (Outline, completions, navigation, rename,
     const a = await (await api()).analysisFor(editor.document.uri);
     assert.strictEqual(a.symmetries[0].charge.text, 'u² − w²');
     await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+  });
+
+  test('Export to PyTorch writes the chosen train line as a script that runs and prints its summary; a file with errors is refused', async () => {
+    const a = await api();
+    const { document: doc } = await open('two-layer-scalar.loss');
+    const out = path.join(workspaceRoot().fsPath, 'exported', 'two-layer-gd.py');
+    fs.mkdirSync(path.dirname(out), { recursive: true });
+    const r = await vscode.commands.executeCommand<{ path: string; train: number; charges: number }>('noetherLab.exportPyTorch', doc.uri, out, 1);
+    assert.deepStrictEqual(r, { path: out, train: 1, charges: 1 });
+    const gd = fs.readFileSync(out, 'utf8');
+    assert.match(gd, /^# two-layer-scalar\.loss, train line 1 \(line 12\), as a PyTorch script:$/m);
+    assert.match(gd, /^OPTIMIZER = "gd"$/m);
+    assert.match(gd, /^ {4}return \(u \* w \* x - y\) \*\* 2 \/ 2$/m);
+    // The quick sgd file, run with Debian's python3-torch when it is installed.
+    const quick = await writeFile('export-quick.loss', QUICK.replace('steps = 3000', 'steps = 400'));
+    const script = path.join(workspaceRoot().fsPath, 'exported', 'quick.py');
+    await vscode.commands.executeCommand('noetherLab.exportPyTorch', quick, script);
+    const torch = cp.spawnSync('/usr/bin/python3', ['-c', 'import torch, functorch'], { encoding: 'utf8' });
+    if (torch.status === 0) {
+      const run = cp.spawnSync('/usr/bin/python3', [script], { encoding: 'utf8', timeout: 300_000 });
+      assert.strictEqual(run.status, 0, run.stderr);
+      const summary = JSON.parse(run.stdout);
+      assert.deepStrictEqual(summary.components, ['u', 'w']);
+      assert.strictEqual(summary.train.steps, 400);
+      assert.strictEqual(summary.charges[0].text, 'u² − w²');
+      assert.ok(summary.charges[0].final.mean < summary.charges[0].initial, 'SGD moves u² − w² from 2.21 towards 0');
+    } else console.log(`python3 with torch is not installed here: the exported script was not run (${torch.stderr.trim().split('\n').pop()})`);
+    // A file with errors: refused with the reason, nothing written.
+    const broken = await writeFile('export-broken.loss', 'param w = 1\nloss = (w - q)^2\ntrain sgd(lr = 0.1)\n');
+    const none = await vscode.commands.executeCommand('noetherLab.exportPyTorch', broken, path.join(workspaceRoot().fsPath, 'exported', 'broken.py'));
+    assert.strictEqual(none, undefined);
+    assert.ok(!fs.existsSync(path.join(workspaceRoot().fsPath, 'exported', 'broken.py')));
+    assert.ok(a.notifications().some((n) => n.severity === 'error' && /cannot export export-broken\.loss: it has errors \(line 2: unknown name `q`/.test(n.message)));
   });
 
   test('diagnostics say "Noether Lab"; a typo equally near two names offers both fixes, neither preferred', async () => {

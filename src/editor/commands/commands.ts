@@ -13,6 +13,7 @@ import type { Ctx } from '../ctx';
 import { predictionSentence, runLabel } from '../../shared/predictionText';
 import { buildReport, reportMarkdown } from '../report/report';
 import { withDefaults } from '../simulation/runService';
+import { exportPyTorch } from './exportPyTorch';
 import { openExample } from './openExample';
 import { runExperiment } from './runExperiment';
 
@@ -236,6 +237,7 @@ export const COMMANDS: Record<string, CommandFactory> = {
   'noetherLab.showPanel': showPanel,
   'noetherLab.runExperiment': runExperiment,
   'noetherLab.openExample': openExample,
+  'noetherLab.exportPyTorch': exportPyTorch,
 };
 
 /** Buttons in the panel's webview → commands. */
