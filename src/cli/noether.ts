@@ -11,6 +11,7 @@ import { MAX_WORKERS } from '../core/numeric/limits';
 import { formatDiagnostics, formatReport, formatSimulation } from './report';
 import { simulateSource, SimulationInputError } from '../core/numeric/runner';
 import { EXPERIMENT_USAGE, experimentCommand, ExperimentUsageError } from './experiment';
+import { exportCommand, EXPORT_USAGE, ExportUsageError } from './export';
 
 const USAGE = `usage: noether <command> [options]
 
@@ -19,6 +20,7 @@ commands:
   simulate FILE [--json] [--steps N] [--chains K] [--seed S] [--workers W] [--run I]
                             run the file's train lines (or line I, 0-based) with many chains and
                             set theory beside measurement
+${EXPORT_USAGE}
 ${EXPERIMENT_USAGE}
 
 exit codes: 0 success, 1 the file has errors, 2 usage error`;
@@ -65,6 +67,7 @@ const FLAG_BOUNDS: Record<string, { min: number; max: number; what: string }> = 
   seed: { min: 0, max: 2 ** 53 - 1, what: 'between 0 and 2⁵³ − 1 (as the `seed` key)' },
   workers: { min: 0, max: MAX_WORKERS, what: `between 0 and ${MAX_WORKERS} (0 runs the chains in this thread)` },
   run: { min: 0, max: MAX_TRAIN_LINES - 1, what: `between 0 and ${MAX_TRAIN_LINES - 1} (a train line's index)` },
+  train: { min: 0, max: MAX_TRAIN_LINES - 1, what: `between 0 and ${MAX_TRAIN_LINES - 1} (a train line's index)` },
 };
 
 /** A whole-number flag within its bounds, or a usage error (exit 2). */
@@ -146,6 +149,13 @@ export async function mainAsync(argv: string[], out: (s: string) => void, err: (
       return await experimentCommand(argv.slice(1), out, err);
     } catch (e) {
       return reportError(e instanceof ExperimentUsageError ? new UsageError(e.message) : e, err);
+    }
+  }
+  if (argv[0] === 'export') {
+    try {
+      return exportCommand(argv.slice(1), out, err, { parseArgs, intFlag, readSource });
+    } catch (e) {
+      return reportError(e instanceof ExportUsageError ? new UsageError(e.message) : e, err);
     }
   }
   if (argv[0] === 'simulate') {

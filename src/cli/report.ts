@@ -3,7 +3,7 @@ import { AnalysisResult } from '../core/analysis/analyze';
 
 export function formatDiagnostics(file: string, r: AnalysisResult): string {
   return r.diagnostics
-    .map((d) => `${file}:${d.line}:${d.column}: ${d.severity}: ${d.message}${d.fix ? `\n    fix: ${d.fix.title}` : ''}`)
+    .map((d) => `${file}:${d.line}:${d.column}: ${d.severity}: ${d.message}${(d.fixes ?? (d.fix ? [d.fix] : [])).map((f) => `\n    fix: ${f.title}`).join('')}`)
     .join('\n');
 }
 

@@ -14,7 +14,13 @@ import { onDidChangeConfig } from './configuration/config';
 import { DiagnosticsController } from './diagnostics/diagnostics';
 import { QuickFixProvider } from './diagnostics/quickFix';
 import { LossHoverProvider } from './hover/hoverProvider';
+import { LossCompletionProvider } from './completion/completionProvider';
+import { LossInlayHintsProvider } from './inlayHints/inlayHints';
+import { LossDefinitionProvider } from './navigation/definition';
+import { LossRenameProvider } from './navigation/rename';
 import { RunService } from './simulation/runService';
+import { StatusBar, StatusView } from './statusBar/statusBar';
+import { LossDocumentSymbolProvider } from './symbols/documentSymbols';
 
 /** What activate() returns: used by the integration tests. */
 export interface NoetherLabApi {
@@ -28,6 +34,8 @@ export interface NoetherLabApi {
   hasPanel(uri: vscode.Uri): boolean;
   /** Notifications shown through Ctx.notify (the tests cannot read VS Code's). */
   notifications(): Notice[];
+  /** What the status-bar item shows (undefined: hidden). */
+  statusBar(): StatusView | undefined;
 }
 
 export interface Notice {
@@ -46,6 +54,7 @@ export class Ctx implements vscode.Disposable {
   readonly runs: RunService;
   readonly panel: PanelManager;
   readonly sidebar: SidebarViewProvider;
+  readonly statusBar: StatusBar;
   private readonly disposables: vscode.Disposable[] = [];
   private readonly notices: Notice[] = [];
 
@@ -57,13 +66,22 @@ export class Ctx implements vscode.Disposable {
     this.runs = this.own(new RunService(extension.extensionPath, this.log));
     this.panel = this.own(new PanelManager(extension, this.log));
     this.sidebar = this.own(new SidebarViewProvider(extension, this.log));
+    this.statusBar = this.own(new StatusBar(this.analysis, this.runs));
     const codeLens = this.own(new LossCodeLensProvider(this.analysis));
+    const inlayHints = this.own(new LossInlayHintsProvider(this.analysis));
+    const navigation = new LossDefinitionProvider();
 
     this.own(
       vscode.window.registerWebviewViewProvider(SidebarViewProvider.viewType, this.sidebar),
       vscode.languages.registerHoverProvider(SELECTOR, new LossHoverProvider(this.analysis)),
       vscode.languages.registerCodeLensProvider(SELECTOR, codeLens),
       vscode.languages.registerCodeActionsProvider(SELECTOR, new QuickFixProvider(this.diagnostics), QuickFixProvider.metadata),
+      vscode.languages.registerDocumentSymbolProvider(SELECTOR, new LossDocumentSymbolProvider(), { label: 'Noether Lab' }),
+      vscode.languages.registerCompletionItemProvider(SELECTOR, new LossCompletionProvider(), ...LossCompletionProvider.triggerCharacters),
+      vscode.languages.registerDefinitionProvider(SELECTOR, navigation),
+      vscode.languages.registerReferenceProvider(SELECTOR, navigation),
+      vscode.languages.registerRenameProvider(SELECTOR, new LossRenameProvider()),
+      vscode.languages.registerInlayHintsProvider(SELECTOR, inlayHints),
       this.analysis.onDidAnalyze((e) => this.onAnalysis(e.uri, e.result)),
       this.runs.onDidFinish((e) => this.updateSidebar(e.uri)),
       vscode.window.onDidChangeActiveTextEditor(() => this.updateSidebar()),
@@ -174,6 +192,7 @@ export class Ctx implements vscode.Disposable {
       runState: (uri) => ({ version: this.runs.pinnedVersion(uri), running: this.runs.isRunning(uri) }),
       hasPanel: (uri) => this.panel.has(uri),
       notifications: () => [...this.notices],
+      statusBar: () => this.statusBar.current(),
     };
   }
 

@@ -5,7 +5,8 @@ import { parentPort } from 'worker_threads';
 import { AnalysisResult, analyzeSource } from '../core/analysis/analyze';
 import { checkSource } from '../core/lang/check';
 import { makeReadFile } from '../core/io/files';
-import type { AnalysisReply, AnalysisRequest } from './protocol';
+import { ExportError, exportPyTorch } from '../core/export/pytorch';
+import type { AnalysisReply, AnalysisRequest, ExportReply } from './protocol';
 
 const port = parentPort;
 if (!port) throw new Error('analysisWorker must run in a worker thread');
@@ -15,7 +16,9 @@ port.on('message', (req: AnalysisRequest) => {
   let reply: AnalysisReply;
   try {
     const options = { file: req.file, readFile: makeReadFile(req.baseDir, req.allowedRoots) };
-    if (req.mode === 'check') {
+    if (req.mode === 'export') {
+      reply = { id: req.id, ok: true, ...exportReply(req, options), ms: performance.now() - t0 };
+    } else if (req.mode === 'check') {
       const checked = checkSource(req.source, options);
       const result: AnalysisResult = { file: req.file, components: [], parameters: [], initial: {}, groups: [], symmetries: [], diagnostics: checked.diagnostics };
       reply = { id: req.id, ok: true, result, ms: performance.now() - t0, trains: checked.model?.trains };
@@ -28,3 +31,17 @@ port.on('message', (req: AnalysisRequest) => {
   }
   port.postMessage(reply);
 });
+
+/** The PyTorch script of one train line, or why there is none with the file's errors (data files are read here). */
+function exportReply(req: AnalysisRequest, options: { file: string; readFile: (p: string) => string }): { result: AnalysisResult; exported: ExportReply } {
+  const result: AnalysisResult = { file: req.file, components: [], parameters: [], initial: {}, groups: [], symmetries: [], diagnostics: [] };
+  const e = req.export ?? { train: 0, symmetries: [] };
+  try {
+    const name = req.file ? req.file.replace(/^.*[\\/]/, '') : undefined;
+    const r = exportPyTorch(req.source, { file: name, readFile: options.readFile, train: e.train, symmetries: e.symmetries, version: e.version });
+    return { result, exported: { script: r.script, train: r.train, charges: r.charges } };
+  } catch (err) {
+    if (!(err instanceof ExportError)) throw err;
+    return { result: { ...result, diagnostics: err.diagnostics }, exported: { error: err.message } };
+  }
+}

@@ -12,7 +12,7 @@ export interface AnalysisRequest {
    * `analyze` (default): the whole analysis. `check`: only the full check (data files read,
    * every diagnostic) and the train lines, for the editor when it does not analyse.
    */
-  mode?: 'analyze' | 'check';
+  mode?: 'analyze' | 'check' | 'export';
   source: string;
   /** Absolute path of the .loss file (its folder resolves `from "…"` paths); '' for untitled. */
   file: string;
@@ -20,11 +20,16 @@ export interface AnalysisRequest {
   baseDir: string;
   /** When set (untrusted workspace), data files may only be read inside these folders. */
   allowedRoots: string[] | null;
+  /** `export`: which train line to export to PyTorch, the analysis' symmetries (their charges are tracked), the version. */
+  export?: { train: number; symmetries: AnalysisResult['symmetries']; version?: string };
 }
 
 export type AnalysisReply =
-  | { id: number; ok: true; result: AnalysisResult; ms: number; trains?: TrainSpec[] }
+  | { id: number; ok: true; result: AnalysisResult; ms: number; trains?: TrainSpec[]; exported?: ExportReply }
   | { id: number; ok: false; error: string; ms: number };
+
+/** `export` requests: the script, or why there is none (the file's errors are in the result's diagnostics). */
+export type ExportReply = { script: string; train: number; charges: number } | { error: string };
 
 /** A run for the run worker (dist/runWorker.js): simulateSource of exactly this text. */
 export interface RunWorkerRequest {

@@ -33,6 +33,7 @@ export interface Api {
   runState(uri: vscode.Uri): { version: number | undefined; running: boolean };
   hasPanel(uri: vscode.Uri): boolean;
   notifications(): { severity: string; message: string; items: string[] }[];
+  statusBar(): { text: string; tooltip: string; command: string } | undefined;
 }
 
 /** Linear regression with lr above 2/λ_max(H) = 2: most chains diverge (13 of 16 with this seed). */
@@ -126,8 +127,11 @@ export function messagesOfType(messages: unknown[], type: string): any[] {
   return messages.filter((m) => typeof m === 'object' && m !== null && (m as { type?: unknown }).type === type);
 }
 
+/** The diagnostic source of Noether Lab (src/editor/diagnostics/convert.ts). */
+export const DIAGNOSTIC_SOURCE = 'Noether Lab';
+
 export function noetherDiagnostics(uri: vscode.Uri): vscode.Diagnostic[] {
-  return vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'noether');
+  return vscode.languages.getDiagnostics(uri).filter((d) => d.source === DIAGNOSTIC_SOURCE);
 }
 
 /** Close every editor (keeps tests independent). */

@@ -2,7 +2,7 @@
 // Fixes are applied (the fix replaces the diagnostic's range) and the result is checked again.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { editDistance, nearest } from '../../src/core/lang/diagnostics';
+import { editDistance, nearest, nearestAll } from '../../src/core/lang/diagnostics';
 import { applyFix, assertRange, check, errorsOf, fmt, onlyError } from './lang-helpers';
 
 /** Asserts that applying the diagnostic's fix yields a file without errors. */
@@ -23,6 +23,35 @@ test('unknown name: nearest known name suggested, range of the name, fix renames
   assert.equal(d.message, 'unknown name `w2`; did you mean `w`?');
   assertRange(d, [2, 9, 11]);
   assert.equal(fixMakesValid(src, d), 'param w = 1\nloss = (w - 1)^2\n');
+});
+
+test('unknown name equally near several known names: all suggested, one fix each', () => {
+  const src = 'param u = 1\nparam w = 2\ndata x ~ normal(0, 1)\nloss = (uw*x - 1)^2\n';
+  const d = onlyError(src);
+  assert.equal(d.message, 'unknown name `uw`; did you mean `u` or `w`?');
+  assertRange(d, [4, 9, 11]);
+  assert.deepEqual(d.fixes, [{ title: 'change to `u`', replacement: 'u' }, { title: 'change to `w`', replacement: 'w' }]);
+  assert.deepEqual(d.fix, d.fixes?.[0]);
+  for (const fix of d.fixes ?? []) fixMakesValid(src, { ...d, fix });
+  // Three equally near: listed as `a`, `b` or `c`; an optimizer, a key and a statement keyword likewise.
+  assert.equal(onlyError('param ab = 1, ac = 1, ad = 1\nloss = ax^2 + ab*ac*ad\n').message, 'unknown name `ax`; did you mean `ab`, `ac` or `ad`?');
+  const key = onlyError('param w = 1\nloss = w^2\ntrain adam(lr = 0.1, beta = 0.9)\n');
+  assert.equal(key.message, '`beta` is a key of momentum, not of `adam`');
+  const k2 = onlyError('param w = 1\nloss = w^2\ntrain adam(lr = 0.1, betas = 0.9)\n');
+  // Only the keys of this optimizer are suggested (`beta` is momentum's).
+  assert.equal(k2.message, 'unknown key `betas` for `adam`; did you mean `beta1` or `beta2`?');
+  assert.deepEqual(k2.fixes?.map((f) => f.replacement), ['beta1', 'beta2']);
+  // A single suggestion has `fix` only (no `fixes` list).
+  const one = onlyError('param w = 1\nloss = (w2 - 1)^2\n');
+  assert.equal(one.fixes, undefined);
+  assert.equal(one.fix?.replacement, 'w');
+});
+
+test('more equally near names than are listed: the message counts the rest', () => {
+  const names = Array.from({ length: 20 }, (_, i) => `q${String.fromCharCode(97 + i)}`);
+  const d = onlyError(`param ${names.map((n) => `${n} = 1`).join(', ')}\nloss = qz^2 + ${names.join(' + ')}\n`);
+  assert.equal(d.message, `unknown name \`qz\`; did you mean ${names.slice(0, 12).map((n) => `\`${n}\``).join(', ')} or one of 8 more equally near?`);
+  assert.equal(d.fixes?.length, 12);
 });
 
 test('unknown name far from every known name: no suggestion and no fix', () => {
@@ -458,14 +487,16 @@ test('"did you mean": nearest known name, none for far or very long names', () =
   for (let t = 0; t < 300; t++) {
     const cands = Array.from({ length: 1 + rnd(12) }, word);
     const name = word();
+    // The nearest of the candidates near enough to be a typo (within half the longer length), the first of equals.
     let best: string | undefined;
     let bestD = Infinity;
     for (const c of cands) {
       const d = editDistance(name, c);
-      if (d < bestD) [best, bestD] = [c, d];
+      if (d < bestD && d <= Math.max(1, Math.floor(Math.max(name.length, c.length) / 2))) [best, bestD] = [c, d];
     }
-    const limit = Math.max(1, Math.floor(Math.max(name.length, (best as string).length) / 2));
-    assert.equal(nearest(name, cands), bestD <= limit ? best : undefined, `${name} in ${cands.join(',')}`);
+    assert.equal(nearest(name, cands), best, `${name} in ${cands.join(',')}`);
+    const all = cands.filter((c, i) => cands.indexOf(c) === i && editDistance(name, c) === bestD && bestD <= Math.max(1, Math.floor(Math.max(name.length, c.length) / 2)));
+    assert.deepEqual(nearestAll(name, cands), all, `all of ${name} in ${cands.join(',')}`);
   }
 });
 
@@ -476,7 +507,11 @@ test('thousands of unknown names among thousands of known ones: all reported, su
   const errs = errorsOf(`param w = 1\n${known}\n${unknown}\nloss = w\n`);
   assert.equal(errs.length, n);
   assert.equal(errs[0].message, 'unknown name `a0x`; did you mean `a0`?');
-  assert.equal(errs[1].message, 'unknown name `a1x`; did you mean `a1`?');
+  // a1x is one edit from a1 and from each of a10…a19: all eleven are offered.
+  assert.equal(errs[1].message, 'unknown name `a1x`; did you mean `a1`, `a10`, `a11`, `a12`, `a13`, `a14`, `a15`, `a16`, `a17`, `a18` or `a19`?');
+  assert.equal(errs[1].fixes?.length, 11);
+  // a10x is one edit from a10 and from a100…a109 (and no more): eleven again.
+  assert.equal(errs[10].fixes?.length, 11);
   // Past a total budget of comparisons, unknown names are still reported, without a suggestion.
   assert.equal(errs[n - 1].message, `unknown name \`a${n - 1}x\``);
   // A long unknown name next to a long known one: reported, without a suggestion, its quote cut.

@@ -98,7 +98,17 @@ export interface AnalysisResult {
   groups: GroupReport[];
   /** One entry per generator (a huge group is summarised: see its `unlisted`). */
   symmetries: SymmetryReport[];
-  diagnostics: { line: number; column: number; endLine: number; endColumn: number; severity: string; message: string; fix?: { title: string; replacement: string } }[];
+  diagnostics: {
+    line: number;
+    column: number;
+    endLine: number;
+    endColumn: number;
+    severity: string;
+    message: string;
+    fix?: { title: string; replacement: string };
+    /** Every fix when there are several equally good ones; `fix` is the first. */
+    fixes?: { title: string; replacement: string }[];
+  }[];
   /** How Σ(θ) was obtained for the start-orbit equilibria, and the SGD constants they use. */
   noise?: { method: CovarianceMethod; samples?: number; lr: number; batch: number; weightDecay: number; kappa: number; basis: string };
   /** Where each noisy `train` line ends (THEORY.md §4): the primary prediction. */
@@ -145,6 +155,7 @@ function toJsonDiagnostic(d: Diagnostic): AnalysisResult['diagnostics'][number] 
     message: d.message,
   };
   if (d.fix) out.fix = d.fix;
+  if (d.fixes) out.fixes = d.fixes;
   return out;
 }
 

@@ -56,3 +56,34 @@ export interface Program {
   /** Keywords of statements that did not parse (so that their absence is not reported again). */
   unparsed?: string[];
 }
+
+/** Every name an expression uses (not the callees of calls), in source order. */
+export function namesIn(e: Expr): { name: string; span: Span }[] {
+  const out: { name: string; span: Span }[] = [];
+  const walk = (x: Expr) => {
+    switch (x.kind) {
+      case 'name':
+        out.push({ name: x.name, span: x.span });
+        break;
+      case 'list':
+        x.items.forEach(walk);
+        break;
+      case 'unary':
+        walk(x.arg);
+        break;
+      case 'binary':
+        walk(x.left);
+        walk(x.right);
+        break;
+      case 'call':
+        x.args.forEach(walk);
+        break;
+      case 'index':
+        walk(x.target);
+        x.indices.forEach(walk);
+        break;
+    }
+  };
+  walk(e);
+  return out;
+}

@@ -2,8 +2,8 @@
 // for small models, its scalar view). Every problem becomes a diagnostic with a span and, where one
 // exists, a fix; checking goes on after an error (the offending expression lowers to "unknown"),
 // so all errors are reported.
-import { DistExpr, Expr, Program, Statement } from './ast';
-import { Diagnostic, DiagnosticBag, Span, nearest, quote } from './diagnostics';
+import { DistExpr, Expr, namesIn, Program, Statement } from './ast';
+import { Diagnostic, DiagnosticBag, Span, didYouMean, nearestAll, quote } from './diagnostics';
 import { ComponentDist, DISTRIBUTIONS } from './distributions';
 import { FnName, Graph } from '../expr/graph';
 import { sizeOf, TGraph, UnaryFn } from '../tensor/graph';
@@ -88,6 +88,14 @@ export const TRAIN_KEYS = nameTable<KeySpec>({
   beta2: { doc: 'Adam β₂ (default 0.999)', optimizers: ['adam'], kind: 'number', check: (v) => (v >= 0 && v < 1 ? undefined : 'must be in [0, 1)') },
   eps: { doc: 'Adam ε (default 1e-8)', optimizers: ['adam'], kind: 'number', check: (v) => (v > 0 ? undefined : 'must be > 0') },
 });
+
+/** The train keys an optimizer accepts (the shared ones and its own), in the table's order. */
+export function trainKeysFor(optimizer: string): string[] {
+  return Object.keys(TRAIN_KEYS).filter((k) => !TRAIN_KEYS[k].optimizers || (TRAIN_KEYS[k].optimizers as string[]).includes(optimizer));
+}
+
+/** The values of the `sampling` key. */
+export const SAMPLING_VALUES = ['with_replacement', 'without_replacement'] as const;
 
 const MAX_COMPONENTS = 100_000;
 /** Total name comparisons spent on "did you mean" suggestions for unknown names, per file. */
@@ -672,12 +680,8 @@ class Checker {
   private dist(d: DistExpr, size: number, shape: number[]): ComponentDist[] | undefined {
     const spec = lookupName(DISTRIBUTIONS, d.name);
     if (!spec) {
-      const guess = nearest(d.name, Object.keys(DISTRIBUTIONS));
-      this.diags.error(
-        d.nameSpan,
-        `unknown distribution \`${d.name}\`${guess ? `; did you mean \`${guess}\`?` : ` (known: ${Object.keys(DISTRIBUTIONS).join(', ')})`}`,
-        guess ? { title: `change to \`${guess}\``, replacement: guess } : undefined,
-      );
+      const guess = didYouMean(nearestAll(d.name, Object.keys(DISTRIBUTIONS)), ` (known: ${Object.keys(DISTRIBUTIONS).join(', ')})`);
+      this.diags.error(d.nameSpan, `unknown distribution \`${d.name}\`${guess.text}`, guess.fixes);
       return undefined;
     }
     if (d.args.length !== spec.params.length) {
@@ -751,7 +755,7 @@ class Checker {
 
   /** Evaluates an expression that may use no names (numbers, lists, arithmetic, functions). */
   private constValue(e: Expr, what: string): { shape: number[]; values: number[] } | undefined {
-    const names = findNames(e);
+    const names = namesIn(e);
     if (names.length > 0) {
       this.diags.error(names[0].span, `${what} must be a constant; \`${names[0].name}\` is not allowed here`);
       return undefined;
@@ -778,12 +782,8 @@ class Checker {
   private train(s: Extract<Statement, { kind: 'train' }>): TrainSpec | undefined {
     const opts = Object.keys(OPTIMIZERS) as OptimizerName[];
     if (!opts.includes(s.optimizer as OptimizerName)) {
-      const guess = nearest(s.optimizer, opts);
-      this.diags.error(
-        s.optimizerSpan,
-        `unknown optimizer \`${s.optimizer}\`${guess ? `; did you mean \`${guess}\`?` : ` (known: ${opts.join(', ')})`}`,
-        guess ? { title: `change to \`${guess}\``, replacement: guess } : undefined,
-      );
+      const guess = didYouMean(nearestAll(s.optimizer, opts), ` (known: ${opts.join(', ')})`);
+      this.diags.error(s.optimizerSpan, `unknown optimizer \`${s.optimizer}\`${guess.text}`, guess.fixes);
       return undefined;
     }
     const opt = s.optimizer as OptimizerName;
@@ -796,12 +796,9 @@ class Checker {
     for (const [ai, a] of s.args.entries()) {
       const spec = lookupName(TRAIN_KEYS, a.key);
       if (!spec) {
-        const guess = nearest(a.key, Object.keys(TRAIN_KEYS));
-        this.diags.error(
-          a.keySpan,
-          `unknown key \`${a.key}\` for \`${opt}\`${guess ? `; did you mean \`${guess}\`?` : ` (keys: ${Object.keys(TRAIN_KEYS).filter((k) => !TRAIN_KEYS[k].optimizers || TRAIN_KEYS[k].optimizers?.includes(opt)).join(', ')})`}`,
-          guess ? { title: `change to \`${guess}\``, replacement: guess } : undefined,
-        );
+        const keys = trainKeysFor(opt);
+        const guess = didYouMean(nearestAll(a.key, keys), ` (keys: ${keys.join(', ')})`);
+        this.diags.error(a.keySpan, `unknown key \`${a.key}\` for \`${opt}\`${guess.text}`, guess.fixes);
         ok = false;
         continue;
       }
@@ -827,8 +824,8 @@ class Checker {
       if (spec.kind === 'sampling') {
         const v = a.value.kind === 'name' ? a.value.name : '';
         if (v !== 'with_replacement' && v !== 'without_replacement') {
-          const guess = nearest(v, ['with_replacement', 'without_replacement']);
-          this.diags.error(a.value.span, '`sampling` is `with_replacement` or `without_replacement`', guess ? { title: `change to \`${guess}\``, replacement: guess } : undefined);
+          const guess = didYouMean(nearestAll(v, SAMPLING_VALUES));
+          this.diags.error(a.value.span, '`sampling` is `with_replacement` or `without_replacement`', guess.fixes);
           ok = false;
         } else t.sampling = v;
         continue;
@@ -942,13 +939,9 @@ class Checker {
     }
     // "Did you mean" costs one comparison per known name; bound the total over the file, so that
     // thousands of unknown names among thousands of known ones stay fast.
-    const guess = this.suggestWork < MAX_SUGGEST_WORK ? nearest(name, this.env.keys()) : undefined;
+    const guess = didYouMean(this.suggestWork < MAX_SUGGEST_WORK ? nearestAll(name, this.env.keys()) : []);
     this.suggestWork += this.env.size;
-    this.diags.error(
-      span,
-      `unknown name \`${name}\`${guess ? `; did you mean \`${guess}\`?` : ''}`,
-      guess ? { title: `change to \`${guess}\``, replacement: guess } : undefined,
-    );
+    this.diags.error(span, `unknown name \`${name}\`${guess.text}`, guess.fixes);
     return undefined;
   }
 
@@ -1202,12 +1195,8 @@ class Checker {
       this.diags.error(e.calleeSpan, `\`${name}\` is a distribution: use it after \`~\` in a \`data\` or \`param\` line`);
       return undefined;
     }
-    const guess = nearest(name, Object.keys(FUNCTIONS));
-    this.diags.error(
-      e.calleeSpan,
-      `unknown function \`${name}\`${guess ? `; did you mean \`${guess}\`?` : ` (known: ${Object.keys(FUNCTIONS).join(', ')})`}`,
-      guess ? { title: `change to \`${guess}\``, replacement: guess } : undefined,
-    );
+    const guess = didYouMean(nearestAll(name, Object.keys(FUNCTIONS)), ` (known: ${Object.keys(FUNCTIONS).join(', ')})`);
+    this.diags.error(e.calleeSpan, `unknown function \`${name}\`${guess.text}`, guess.fixes);
     return undefined;
   }
 }
@@ -1222,34 +1211,3 @@ function sameShape(a: number[], b: number[]): boolean {
 function range(n: number): number[] {
   return Array.from({ length: n }, (_, i) => i);
 }
-
-function findNames(e: Expr): { name: string; span: Span }[] {
-  const out: { name: string; span: Span }[] = [];
-  const walk = (x: Expr) => {
-    switch (x.kind) {
-      case 'name':
-        out.push({ name: x.name, span: x.span });
-        break;
-      case 'list':
-        x.items.forEach(walk);
-        break;
-      case 'unary':
-        walk(x.arg);
-        break;
-      case 'binary':
-        walk(x.left);
-        walk(x.right);
-        break;
-      case 'call':
-        x.args.forEach(walk);
-        break;
-      case 'index':
-        walk(x.target);
-        x.indices.forEach(walk);
-        break;
-    }
-  };
-  walk(e);
-  return out;
-}
-

@@ -11,22 +11,31 @@ export interface Span {
   endColumn: number;
 }
 
+/** Machine-applicable fix: replace the diagnostic's span with this text. */
+export interface Fix {
+  title: string;
+  replacement: string;
+}
+
 export interface Diagnostic extends Span {
   severity: Severity;
   message: string;
-  /** Machine-applicable fix: replace the diagnostic's span with this text. */
-  fix?: { title: string; replacement: string };
+  /** The first (or only) fix: replace the diagnostic's span with this text. */
+  fix?: Fix;
+  /** Every fix when there are several equally good ones (e.g. two names equally near a typo); `fix` is the first. */
+  fixes?: Fix[];
 }
 
 export class DiagnosticBag {
   readonly items: Diagnostic[] = [];
 
-  error(span: Span, message: string, fix?: Diagnostic['fix']): void {
-    this.items.push({ ...spanOf(span), severity: 'error', message: safeMessage(message), fix: safeFix(fix) });
+  /** An error; `fix` may be several equally good fixes (the first is also `fix`). */
+  error(span: Span, message: string, fix?: Fix | Fix[]): void {
+    this.items.push(withFixes({ ...spanOf(span), severity: 'error', message: safeMessage(message) }, fix));
   }
 
-  warning(span: Span, message: string, fix?: Diagnostic['fix']): void {
-    this.items.push({ ...spanOf(span), severity: 'warning', message: safeMessage(message), fix: safeFix(fix) });
+  warning(span: Span, message: string, fix?: Fix | Fix[]): void {
+    this.items.push(withFixes({ ...spanOf(span), severity: 'warning', message: safeMessage(message) }, fix));
   }
 
   get hasErrors(): boolean {
@@ -84,9 +93,15 @@ export function safeMessage(message: string): string {
   return escapeControls(cut(quoted, MAX_MESSAGE_LENGTH));
 }
 
-function safeFix(fix: Diagnostic['fix']): Diagnostic['fix'] {
+function safeFix(fix: Fix): Fix {
   // The replacement is text for the file (applied as is); only the title is shown.
-  return fix && { title: safeMessage(fix.title), replacement: fix.replacement };
+  return { title: safeMessage(fix.title), replacement: fix.replacement };
+}
+
+function withFixes(d: Diagnostic, fix: Fix | Fix[] | undefined): Diagnostic {
+  const list = (Array.isArray(fix) ? fix : fix ? [fix] : []).map(safeFix);
+  if (list.length === 0) return { ...d, fix: undefined };
+  return list.length === 1 ? { ...d, fix: list[0] } : { ...d, fix: list[0], fixes: list };
 }
 
 function spanOf(s: Span): Span {
@@ -118,21 +133,48 @@ export function editDistance(a: string, b: string): number {
 /** Names longer than this get no suggestion (the edit distance is quadratic in the lengths). */
 const MAX_SUGGEST_LENGTH = 100;
 
-/** The nearest candidate to `name`, if it is near enough to be a plausible typo. */
+/** The nearest candidate to `name`, if it is near enough to be a plausible typo (the first of several equally near). */
 export function nearest(name: string, candidates: Iterable<string>): string | undefined {
-  if (name.length > MAX_SUGGEST_LENGTH) return undefined;
-  let best: string | undefined;
+  return nearestAll(name, candidates)[0];
+}
+
+/**
+ * Every candidate at the smallest edit distance from `name` that is near enough to be a plausible
+ * typo (at most half the longer name's length), in the candidates' order: `uw` among u, w gives
+ * both. Empty when none is near enough.
+ */
+export function nearestAll(name: string, candidates: Iterable<string>): string[] {
+  if (name.length > MAX_SUGGEST_LENGTH) return [];
+  let best: string[] = [];
   let bestD = Infinity;
+  const lower = name.toLowerCase();
   for (const c of candidates) {
-    // The distance is at least the difference in length: skip what cannot be nearer.
-    if (c.length > MAX_SUGGEST_LENGTH || Math.abs(c.length - name.length) >= bestD) continue;
-    const d = editDistance(name.toLowerCase(), c.toLowerCase());
+    // The distance is at least the difference in length: skip what cannot be as near.
+    if (c.length > MAX_SUGGEST_LENGTH || Math.abs(c.length - name.length) > bestD) continue;
+    const d = editDistance(lower, c.toLowerCase());
+    if (d > bestD || d > Math.max(1, Math.floor(Math.max(name.length, c.length) / 2))) continue;
     if (d < bestD) {
       bestD = d;
-      best = c;
+      best = [];
     }
+    if (!best.includes(c)) best.push(c);
   }
-  if (best === undefined) return undefined;
-  const limit = Math.max(1, Math.floor(Math.max(name.length, best.length) / 2));
-  return bestD <= limit ? best : undefined;
+  return best;
 }
+
+/**
+ * "Did you mean" for the names `nearestAll` found: the message's tail (`; did you mean `a` or `b`?`,
+ * or `fallback` when there is none) and one fix per name.
+ */
+export function didYouMean(guesses: string[], fallback = ''): { text: string; fixes?: Fix[] } {
+  if (guesses.length === 0) return { text: fallback };
+  const shown = guesses.slice(0, MAX_SUGGESTIONS);
+  const q = shown.map((g) => `\`${g}\``);
+  const more = guesses.length - shown.length;
+  const list =
+    more > 0 ? `${q.join(', ')} or one of ${more} more equally near` : q.length === 1 ? q[0] : `${q.slice(0, -1).join(', ')} or ${q[q.length - 1]}`;
+  return { text: `; did you mean ${list}?`, fixes: shown.map((g) => ({ title: `change to \`${g}\``, replacement: g })) };
+}
+
+/** At most this many equally near names are listed and offered as fixes (the message counts the rest). */
+export const MAX_SUGGESTIONS = 12;

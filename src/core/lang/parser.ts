@@ -1,7 +1,7 @@
 // Recursive-descent parser for `.loss` files. One statement per line; after an error the parser
 // skips to the end of the line and goes on, so every line's errors are reported.
 import { Expr, DistExpr, ParamDecl, Program, Statement, ShapeDecl, TrainArg, DataName } from './ast';
-import { DiagnosticBag, Span, joinSpans, nearest, quote } from './diagnostics';
+import { DiagnosticBag, Fix, Span, didYouMean, joinSpans, nearestAll, quote } from './diagnostics';
 import { Token, tokenize } from './lexer';
 
 export const KEYWORDS = ['param', 'data', 'dataset', 'let', 'loss', 'train'] as const;
@@ -71,20 +71,16 @@ class Parser {
       case 'train':
         return this.trainStatement();
       default: {
-        const guess = nearest(t.text, KEYWORDS);
+        const guess = didYouMean(nearestAll(t.text, KEYWORDS), ` (expected one of ${KEYWORDS.join(', ')})`);
         // `y = ...` most likely meant `let y = ...`.
         const next = this.tokens[this.pos + 1];
-        if (!guess && next && next.kind === 'op' && next.text === '=') {
+        if (!guess.fixes && next && next.kind === 'op' && next.text === '=') {
           this.fail(t, `a statement starts with a keyword; did you mean \`let ${t.text} = …\`?`, {
             title: `insert \`let\``,
             replacement: `let ${t.text}`,
           });
         }
-        this.fail(
-          t,
-          `unknown statement \`${t.text}\`${guess ? `; did you mean \`${guess}\`?` : ` (expected one of ${KEYWORDS.join(', ')})`}`,
-          guess ? { title: `change to \`${guess}\``, replacement: guess } : undefined,
-        );
+        this.fail(t, `unknown statement \`${t.text}\`${guess.text}`, guess.fixes);
       }
     }
   }
@@ -422,7 +418,7 @@ class Parser {
     while (this.peek().kind !== 'newline' && this.peek().kind !== 'eof') this.pos++;
   }
 
-  private fail(at: Span, message: string, fix?: { title: string; replacement: string }): never {
+  private fail(at: Span, message: string, fix?: Fix | Fix[]): never {
     const span: Span = at.endColumn > at.column || at.endLine > at.line ? at : { ...at, endColumn: at.column + 1 };
     this.diags.error(span, message, fix);
     throw new ParseError(message);

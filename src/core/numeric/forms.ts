@@ -67,3 +67,18 @@ export function evalForm(f: SparseForm, x: ArrayLike<number>): number {
   return s;
 }
 
+
+/**
+ * A charge of the analysis' JSON (a dense `matrix` A: θᵀAθ, a `direction` v: vᵀθ, or its sparse
+ * `form`) at a point; undefined when the symmetry is given only in compact form (`action`).
+ */
+export function chargeValue(s: { matrix?: number[][]; direction?: number[]; form?: { i: number[]; j: number[]; c: number[] } }, theta: ArrayLike<number>): number | undefined {
+  if (s.matrix) {
+    let v = 0;
+    s.matrix.forEach((row, i) => row.forEach((a, j) => (v += a === 0 ? 0 : a * theta[i] * theta[j])));
+    return v;
+  }
+  if (s.direction) return s.direction.reduce((a, c, i) => a + c * theta[i], 0);
+  if (s.form) return evalForm({ i: Int32Array.from(s.form.i), j: Int32Array.from(s.form.j), c: Float64Array.from(s.form.c) }, theta);
+  return undefined;
+}

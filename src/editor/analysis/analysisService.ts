@@ -8,6 +8,7 @@ import type { TrainSpec } from '../../core/lang/model';
 import { config } from '../configuration/config';
 import { allowedRoots, baseDirOf, fileLabel } from './trust';
 import { AnalysisWorkerClient, StaleRequestError } from './workerClient';
+import type { ExportReply } from '../../worker/protocol';
 
 /** One version of a document's text, taken at one moment (a run simulates exactly this). */
 export interface DocSnapshot {
@@ -152,6 +153,19 @@ export class AnalysisService implements vscode.Disposable {
       this.log.error(`analysis of ${vscode.workspace.asRelativePath(snap.uri)} v${snap.version} failed: ${(e as Error).message}`);
       return undefined;
     }
+  }
+
+  /**
+   * One train line of this snapshot as a PyTorch script, made in the worker (the data files are
+   * read there; a CSV data set is embedded in the script); the symmetries' charges are tracked.
+   */
+  async exportPyTorch(snap: DocSnapshot, train: number, symmetries: AnalysisResult['symmetries'], version?: string): Promise<ExportReply> {
+    const { exported } = await this.client.analyze(`export:${snap.uri.toString()}`, {
+      ...this.request(snap.uri, snap.text),
+      mode: 'export',
+      export: { train, symmetries, version },
+    });
+    return exported ?? { error: 'the analysis worker returned no script' };
   }
 
   private request(uri: vscode.Uri, source: string) {

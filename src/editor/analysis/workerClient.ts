@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import { Worker } from 'worker_threads';
 import type { AnalysisResult } from '../../core/analysis/analyze';
 import type { TrainSpec } from '../../core/lang/model';
-import type { AnalysisReply, AnalysisRequest } from '../../worker/protocol';
+import type { AnalysisReply, AnalysisRequest, ExportReply } from '../../worker/protocol';
 
 export class StaleRequestError extends Error {
   constructor() {
@@ -24,6 +24,8 @@ export interface WorkerAnswer {
   ms: number;
   /** `check` requests: the train lines, when the file has no error. */
   trains?: TrainSpec[];
+  /** `export` requests: the script, or why there is none. */
+  exported?: ExportReply;
 }
 
 export class AnalysisWorkerClient implements vscode.Disposable {
@@ -90,7 +92,7 @@ export class AnalysisWorkerClient implements vscode.Disposable {
     if (!job || job.req.id !== reply.id) return;
     clearTimeout(job.timer);
     this.running = undefined;
-    if (reply.ok) job.resolve({ result: reply.result, ms: reply.ms, trains: reply.trains });
+    if (reply.ok) job.resolve({ result: reply.result, ms: reply.ms, trains: reply.trains, exported: reply.exported });
     else job.reject(new Error(reply.error));
     this.pump();
   }

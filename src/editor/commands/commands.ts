@@ -13,6 +13,8 @@ import type { Ctx } from '../ctx';
 import { predictionSentence, runLabel } from '../../shared/predictionText';
 import { buildReport, reportMarkdown } from '../report/report';
 import { withDefaults } from '../simulation/runService';
+import { exportPyTorch } from './exportPyTorch';
+import { openExample } from './openExample';
 import { runExperiment } from './runExperiment';
 
 export type CommandFactory = (ctx: Ctx) => (...args: unknown[]) => unknown;
@@ -234,6 +236,8 @@ export const COMMANDS: Record<string, CommandFactory> = {
   'noetherLab.exportReport': exportReport,
   'noetherLab.showPanel': showPanel,
   'noetherLab.runExperiment': runExperiment,
+  'noetherLab.openExample': openExample,
+  'noetherLab.exportPyTorch': exportPyTorch,
 };
 
 /** Buttons in the panel's webview → commands. */

@@ -4,7 +4,8 @@ import type { AnalysisResult } from '../../core/analysis/analyze';
 
 export type CoreDiagnostic = AnalysisResult['diagnostics'][number];
 
-export const DIAGNOSTIC_SOURCE = 'noether';
+/** The source shown beside every diagnostic in the Problems view and hovers. */
+export const DIAGNOSTIC_SOURCE = 'Noether Lab';
 
 export function toRange(d: { line: number; column: number; endLine: number; endColumn: number }): vscode.Range {
   const start = new vscode.Position(Math.max(0, d.line - 1), Math.max(0, d.column - 1));

@@ -10,7 +10,7 @@ import * as vscode from 'vscode';
 import { checkSource } from '../../core/lang/check';
 import { AnalysisService, FullCheck, isLossDocument } from '../analysis/analysisService';
 import { config } from '../configuration/config';
-import { CoreDiagnostic, toVsDiagnostic } from './convert';
+import { CoreDiagnostic, DIAGNOSTIC_SOURCE, toVsDiagnostic } from './convert';
 
 /**
  * Longest text the host checks itself (about 40 ms to parse here); a longer one is checked only
@@ -19,7 +19,7 @@ import { CoreDiagnostic, toVsDiagnostic } from './convert';
 export const HOST_CHECK_MAX_CHARS = 100_000;
 
 export class DiagnosticsController implements vscode.Disposable {
-  readonly collection = vscode.languages.createDiagnosticCollection('noether');
+  readonly collection = vscode.languages.createDiagnosticCollection(DIAGNOSTIC_SOURCE);
   private readonly core = new Map<string, { version: number; items: CoreDiagnostic[] }>();
   /** Documents whose quick check left work to the full check (data files, a large loss). */
   private readonly needsFull = new Map<string, number>();

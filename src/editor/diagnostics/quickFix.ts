@@ -1,7 +1,14 @@
-// Quick fixes: each core diagnostic may carry `fix` = replace the diagnostic's range with a text.
+// Quick fixes: each core diagnostic may carry fixes (replace the diagnostic's range with a text).
+// Where several are equally good (two declared names equally near a typo) every one is offered and
+// none is preferred; a single fix is the preferred one.
 import * as vscode from 'vscode';
-import { DIAGNOSTIC_SOURCE, toRange } from './convert';
+import { CoreDiagnostic, DIAGNOSTIC_SOURCE, toRange } from './convert';
 import type { DiagnosticsController } from './diagnostics';
+
+/** Every fix of a core diagnostic (`fixes`, or its single `fix`). */
+export function fixesOf(d: CoreDiagnostic): { title: string; replacement: string }[] {
+  return d.fixes ?? (d.fix ? [d.fix] : []);
+}
 
 export class QuickFixProvider implements vscode.CodeActionProvider {
   static readonly metadata: vscode.CodeActionProviderMetadata = { providedCodeActionKinds: [vscode.CodeActionKind.QuickFix] };
@@ -13,14 +20,16 @@ export class QuickFixProvider implements vscode.CodeActionProvider {
     const actions: vscode.CodeAction[] = [];
     for (const d of context.diagnostics) {
       if (d.source !== DIAGNOSTIC_SOURCE) continue;
-      const match = core.find((c) => c.fix && c.message === d.message && toRange(c).isEqual(d.range));
-      if (!match?.fix) continue;
-      const action = new vscode.CodeAction(match.fix.title, vscode.CodeActionKind.QuickFix);
-      action.edit = new vscode.WorkspaceEdit();
-      action.edit.replace(doc.uri, d.range, match.fix.replacement);
-      action.diagnostics = [d];
-      action.isPreferred = true;
-      actions.push(action);
+      const match = core.find((c) => fixesOf(c).length > 0 && c.message === d.message && toRange(c).isEqual(d.range));
+      const fixes = match ? fixesOf(match) : [];
+      for (const fix of fixes) {
+        const action = new vscode.CodeAction(fix.title, vscode.CodeActionKind.QuickFix);
+        action.edit = new vscode.WorkspaceEdit();
+        action.edit.replace(doc.uri, d.range, fix.replacement);
+        action.diagnostics = [d];
+        action.isPreferred = fixes.length === 1;
+        actions.push(action);
+      }
     }
     return actions;
   }

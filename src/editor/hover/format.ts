@@ -121,11 +121,4 @@ export const TRAIN_KEY_THEORY = nameTable<string>({
   eps: "Adam's ε added to √v̂ (PyTorch's Adam).",
 });
 
-export const KEYWORD_DOCS = nameTable<string>({
-  param: '`param NAME[SHAPE]? (= INIT)?` — a trainable tensor; INIT is a number, a nested list, or `~ DIST` (drawn per chain). Default `~ normal(0, 1)`.',
-  data: '`data NAME[SHAPE]? ~ DIST` — one input of one example, drawn fresh for every example; or `data a, b from "FILE.csv"` — a finite data set, one example per row.',
-  dataset: '`dataset size = N` — draw a fixed training set of N examples once (seeded) and train on it instead of fresh data.',
-  let: '`let NAME = EXPR` — a named expression of data, parameters and earlier `let`s.',
-  loss: '`loss = EXPR` — the per-example loss ℓ(θ; z); a scalar; exactly one per file.',
-  train: '`train OPT(KEY = VALUE, …)` — an optimizer run; several `train` lines are runs to compare.',
-});
+export { KEYWORD_DOCS } from '../../core/lang/completion';

@@ -6,6 +6,7 @@ import { DiagnosticBag, Span } from '../../core/lang/diagnostics';
 import { Token, tokenize } from '../../core/lang/lexer';
 import { KEYWORDS, parse } from '../../core/lang/parser';
 import { hasName } from '../../core/lang/names';
+import { nameIndex } from '../../core/lang/symbols';
 
 export type Target =
   | { kind: 'keyword'; word: string }
@@ -73,20 +74,10 @@ function countTrains(tokens: Token[], statementStart: number): number {
   return n;
 }
 
-/** Every declared name and what it is (params, data, lets). */
+/** Every declared name and what it is (params, data, lets): the kind of its first declaration, and every declaration. */
 export function declaredNames(source: string): Map<string, { kind: 'param' | 'data' | 'let'; spans: Span[] }> {
-  const program = parse(source, new DiagnosticBag());
   const out = new Map<string, { kind: 'param' | 'data' | 'let'; spans: Span[] }>();
-  const add = (name: string, kind: 'param' | 'data' | 'let', span: Span) => {
-    const e = out.get(name);
-    if (e) e.spans.push(span);
-    else out.set(name, { kind, spans: [span] });
-  };
-  for (const st of program.statements) {
-    if (st.kind === 'param') for (const d of st.decls) add(d.name, 'param', d.nameSpan);
-    else if (st.kind === 'data') for (const d of st.names) add(d.name, 'data', d.nameSpan);
-    else if (st.kind === 'let') add(st.name, 'let', st.nameSpan);
-  }
+  for (const [name, decls] of nameIndex(source).declarations) out.set(name, { kind: decls[0].kind, spans: decls.map((d) => d.span) });
   return out;
 }
 

@@ -19,6 +19,13 @@ import { measuredNothing } from './runResult';
 
 export const RUNNING_CONTEXT_KEY = 'noetherLab.running';
 
+/** A file's run: whether it is active and, once it simulates, the overall percent done. */
+export interface RunState {
+  uri: vscode.Uri;
+  running: boolean;
+  percent?: number;
+}
+
 /** A run from the moment its version is pinned (before its analysis) to its end. */
 export interface RunHandle {
   snap: DocSnapshot;
@@ -48,6 +55,11 @@ export class RunService implements vscode.Disposable {
   private readonly last = new Map<string, SimulationResult>();
   private readonly emitter = new vscode.EventEmitter<{ uri: vscode.Uri; result: SimulationResult }>();
   readonly onDidFinish = this.emitter.event;
+  private readonly stateEmitter = new vscode.EventEmitter<RunState>();
+  /** A file's run started, progressed (a whole percent more done) or ended. */
+  readonly onDidChangeState = this.stateEmitter.event;
+  /** The overall percent done of each file's active run (while it simulates). */
+  private readonly percents = new Map<string, number>();
 
   constructor(
     private readonly extensionPath: string,
@@ -71,15 +83,27 @@ export class RunService implements vscode.Disposable {
     this.active.get(key)?.controller.abort();
     const entry = { controller: new AbortController(), version: snap.version };
     this.active.set(key, entry);
+    this.percents.delete(key);
     void vscode.commands.executeCommand('setContext', RUNNING_CONTEXT_KEY, true);
+    this.stateEmitter.fire({ uri: snap.uri, running: true });
     return {
       snap,
       signal: entry.controller.signal,
       release: () => {
-        if (this.active.get(key) === entry) this.active.delete(key);
+        if (this.active.get(key) === entry) {
+          this.active.delete(key);
+          this.percents.delete(key);
+          this.stateEmitter.fire({ uri: snap.uri, running: false });
+        }
         void vscode.commands.executeCommand('setContext', RUNNING_CONTEXT_KEY, this.active.size > 0);
       },
     };
+  }
+
+  /** The file's run: active or not, and the percent done once it simulates. */
+  state(uri: vscode.Uri): RunState {
+    const key = uri.toString();
+    return { uri, running: this.active.has(key), percent: this.percents.get(key) };
   }
 
   /** The version the file's active run simulates, while one is starting or running. */
@@ -139,6 +163,10 @@ export class RunService implements vscode.Disposable {
             if (pct > reported) {
               progress.report({ increment: pct - reported, message: `${pct}%` });
               reported = pct;
+              if (this.active.has(key)) {
+                this.percents.set(key, pct);
+                this.stateEmitter.fire({ uri: req.doc.uri, running: true, percent: pct });
+              }
             }
             req.onProgress?.(p);
           });
@@ -199,6 +227,7 @@ export class RunService implements vscode.Disposable {
   dispose(): void {
     this.stop();
     this.emitter.dispose();
+    this.stateEmitter.dispose();
   }
 }
 
