@@ -22,6 +22,14 @@ export interface NoetherLabApi {
   lastSimulation(uri: vscode.Uri): SimulationResult | undefined;
   panelMessages(uri: vscode.Uri): unknown[];
   sidebarMessages(): unknown[];
+  /** Notifications shown through Ctx.notify (the tests cannot read VS Code's). */
+  notifications(): Notice[];
+}
+
+export interface Notice {
+  severity: 'error' | 'warning' | 'info';
+  message: string;
+  items: string[];
 }
 
 const SELECTOR: vscode.DocumentSelector = [{ language: LANGUAGE_ID }];
@@ -35,6 +43,7 @@ export class Ctx implements vscode.Disposable {
   readonly panel: PanelManager;
   readonly sidebar: SidebarViewProvider;
   private readonly disposables: vscode.Disposable[] = [];
+  private readonly notices: Notice[] = [];
 
   constructor(readonly extension: vscode.ExtensionContext) {
     this.log = this.own(vscode.window.createOutputChannel('Noether Lab', { log: true }));
@@ -105,6 +114,14 @@ export class Ctx implements vscode.Disposable {
     return result;
   }
 
+  /** A notification (recorded for the test API); resolves with the chosen item. */
+  notify(severity: Notice['severity'], message: string, ...items: string[]): Thenable<string | undefined> {
+    this.notices.push({ severity, message, items });
+    if (severity === 'error') return vscode.window.showErrorMessage(message, ...items);
+    if (severity === 'warning') return vscode.window.showWarningMessage(message, ...items);
+    return vscode.window.showInformationMessage(message, ...items);
+  }
+
   /** Progress of a run → the panel (throttled). */
   progressSink(uri: vscode.Uri): (p: SimulationProgress) => void {
     let last = 0;
@@ -150,6 +167,7 @@ export class Ctx implements vscode.Disposable {
       lastSimulation: (uri) => this.runs.lastSimulation(uri),
       panelMessages: (uri) => this.panel.postedMessages(uri),
       sidebarMessages: () => this.sidebar.postedMessages(),
+      notifications: () => [...this.notices],
     };
   }
 

@@ -24,6 +24,8 @@ interface PanelEntry {
   disposables: vscode.Disposable[];
   /** Restored after a reload: ask the extension for a fresh analysis once the webview is ready. */
   restored: boolean;
+  /** A focus request posted before the webview was ready: sent again once it is. */
+  focus?: Unsent<ToWebviewMessage>;
 }
 
 export class PanelManager implements vscode.Disposable {
@@ -69,8 +71,24 @@ export class PanelManager implements vscode.Disposable {
   }
 
   focusSymmetry(uri: vscode.Uri, index: number): void {
+    this.focus(uri, { type: ToWebviewType.FocusSymmetry, index });
+  }
+
+  /** Show the "Where SGD ends" card of train line `run`. */
+  focusPrediction(uri: vscode.Uri, run: number): void {
+    this.focus(uri, { type: ToWebviewType.FocusPrediction, run });
+  }
+
+  /** Show run `run` in the Dynamics tab. */
+  focusRun(uri: vscode.Uri, run: number): void {
+    this.focus(uri, { type: ToWebviewType.FocusRun, run });
+  }
+
+  private focus(uri: vscode.Uri, message: Unsent<ToWebviewMessage>): void {
     const e = this.ensure(uri, true);
-    this.post(e, { type: ToWebviewType.FocusSymmetry, index });
+    // A panel that is still loading would drop it: keep it for when the webview says `ready`.
+    e.focus = e.ready ? undefined : message;
+    this.post(e, message);
   }
 
   postedMessages(uri: vscode.Uri): unknown[] {
@@ -195,6 +213,8 @@ export class PanelManager implements vscode.Disposable {
     if (e.analysis) this.post(e, this.analysisMessage(e, e.analysis));
     if (e.result) this.post(e, { type: ToWebviewType.SimulationResult, result: e.result });
     if (e.progress) this.post(e, { type: ToWebviewType.SimulationProgress, progress: e.progress });
+    if (e.focus) this.post(e, e.focus);
+    e.focus = undefined;
   }
 }
 

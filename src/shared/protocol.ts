@@ -9,7 +9,7 @@
 //
 // No `vscode` and no DOM import here: the file is compiled for the extension host and bundled into
 // the webviews.
-import type { AnalysisResult, SymmetryReport } from '../core/analysis/analyze';
+import type { AnalysisResult, GroupReport, SymmetryReport } from '../core/analysis/analyze';
 import type { RunResult, SimulationProgress, SimulationResult } from '../core/numeric/types';
 
 /** Messages the host sends to a webview. */
@@ -22,6 +22,10 @@ export enum ToWebviewType {
   SimulationResult = 'simulationResult',
   /** Scroll to and highlight one symmetry card. */
   FocusSymmetry = 'focusSymmetry',
+  /** Scroll to and highlight the "Where SGD ends" card of one train line. */
+  FocusPrediction = 'focusPrediction',
+  /** Show one run in the Dynamics tab (e.g. after it diverged). */
+  FocusRun = 'focusRun',
   /** The colour theme changed (the webview also watches its body class). */
   Theme = 'theme',
   /** Side view: the active file's summary (or an empty state). */
@@ -80,6 +84,18 @@ export interface FocusSymmetryMessage extends Envelope {
   index: number;
 }
 
+export interface FocusPredictionMessage extends Envelope {
+  type: ToWebviewType.FocusPrediction;
+  /** Index of the `train` line. */
+  run: number;
+}
+
+export interface FocusRunMessage extends Envelope {
+  type: ToWebviewType.FocusRun;
+  /** Index of the `train` line. */
+  run: number;
+}
+
 export interface ThemeMessage extends Envelope {
   type: ToWebviewType.Theme;
   kind: ThemeKind;
@@ -107,6 +123,8 @@ export type ToWebviewMessage =
   | SimulationProgressMessage
   | SimulationResultMessage
   | FocusSymmetryMessage
+  | FocusPredictionMessage
+  | FocusRunMessage
   | ThemeMessage
   | SummaryMessage
   | ReplyMessage;
@@ -199,7 +217,29 @@ function isSymmetryReport(x: unknown): x is SymmetryReport {
   }
   if (x.equilibriumNote !== undefined && !isStr(x.equilibriumNote)) return false;
   if (!isStrArray(x.involves)) return false;
+  if (!isInt(x.group)) return false;
+  if (x.label !== undefined && !isStr(x.label)) return false;
+  if (x.action !== undefined && !isObj(x.action)) return false;
+  if (x.form !== undefined && !(isObj(x.form) && isNumArray(x.form.i) && isNumArray(x.form.j) && isNumArray(x.form.c))) return false;
   return true;
+}
+
+const STRUCTURES = ['gl', 'diagonal', 'tensors', 'shift', 'components'];
+
+function isGroupReport(x: unknown): x is GroupReport {
+  if (!isObj(x)) return false;
+  if (!isStr(x.name) || !isOneOf(x.kind, KINDS) || !isInt(x.dimension) || !isStrArray(x.tensors)) return false;
+  if (x.status !== 'proved' && x.status !== 'numerical') return false;
+  if (x.proof !== undefined && !isStr(x.proof)) return false;
+  if (x.proofNote !== undefined && !isStr(x.proofNote)) return false;
+  if (!isObj(x.charge) || !isStr(x.charge.text) || !isStr(x.charge.tex)) return false;
+  for (const key of ['laws', 'lawsTex'] as const) {
+    const l = x[key];
+    if (!isObj(l) || !isStr(l.gradientFlow) || !isStr(l.sgdStep) || !isStr(l.sgdContinuous)) return false;
+  }
+  if (!isArrayOf(x.symmetries, isInt) || !isInt(x.unlisted)) return false;
+  if (!isObj(x.structure) || !isOneOf(x.structure.type, STRUCTURES)) return false;
+  return isNumOrNull(x.residual);
 }
 
 export function isAnalysisResult(x: unknown): x is AnalysisResult {
@@ -207,49 +247,133 @@ export function isAnalysisResult(x: unknown): x is AnalysisResult {
   if (!isStr(x.file) || !isStrArray(x.components) || !isNumRecord(x.initial)) return false;
   if (!Array.isArray(x.parameters) || !x.parameters.every((p) => isObj(p) && isStr(p.name) && isNumArray(p.shape))) return false;
   if (!Array.isArray(x.symmetries) || !x.symmetries.every(isSymmetryReport)) return false;
+  if (!Array.isArray(x.groups) || !x.groups.every(isGroupReport)) return false;
+  if (!x.symmetries.every((s) => (s as SymmetryReport).group < (x.groups as unknown[]).length)) return false;
   if (!Array.isArray(x.diagnostics) || !x.diagnostics.every((d) => isObj(d) && isStr(d.message) && isNum(d.line))) return false;
   if (x.noise !== undefined && !(isObj(x.noise) && isStr(x.noise.method) && isNum(x.noise.lr) && isNum(x.noise.batch))) return false;
   if (x.predictions !== undefined && !(Array.isArray(x.predictions) && x.predictions.every(isPrediction))) return false;
-  if (x.stability !== undefined && !(Array.isArray(x.stability) && x.stability.every((s) => isObj(s) && isInt(s.run) && isNumOrNull(s.bound)))) return false;
+  if (x.stability !== undefined && !(Array.isArray(x.stability) && x.stability.every(isStabilityInfo))) return false;
+  if (x.startOrbit !== undefined && !(isObj(x.startOrbit) && isOneOf(x.startOrbit.status, STATUSES) && isStr(x.startOrbit.reason))) return false;
   return true;
 }
 
-const isNumOrNull = (x: unknown): boolean => x === null || isNum(x);
-const STATUSES = ['equilibrium', 'grows', 'none'];
+/** A number, or null where the sender had a non-finite one (jsonSafe). */
+const isNumOrNull = (x: unknown): x is number | null => x === null || isNum(x);
+const isOptional = (x: unknown, test: (v: unknown) => boolean): boolean => x === undefined || test(x);
+const isOneOf = (x: unknown, values: readonly string[]): x is string => isStr(x) && values.includes(x);
+const isArrayOf = (x: unknown, test: (v: unknown) => boolean): x is unknown[] => Array.isArray(x) && x.every(test);
+const isBool = (x: unknown): x is boolean => typeof x === 'boolean';
+const STATUSES = ['equilibrium', 'grows', 'none'] as const;
+const RUN_STATUSES = ['completed', 'diverged', 'cancelled'] as const;
+const VERDICTS = ['agrees', 'relaxing', 'disagrees', 'no prediction'] as const;
+
+function isStabilityInfo(x: unknown): boolean {
+  return isObj(x) && isInt(x.run) && isStr(x.optimizer) && isNum(x.lr) && isNumOrNull(x.lambdaMaxStart) && isNumOrNull(x.lambdaMaxEnd) && isNumOrNull(x.bound);
+}
+
+function isPredictedInvariant(x: unknown): boolean {
+  return (
+    isObj(x) && isOneOf(x.kind, ['linear', 'quadratic']) && isStr(x.text) && isNumOrNull(x.predicted) && isNumOrNull(x.etaTerm) &&
+    isOptional(x.coefficients, isNumArray) && isOptional(x.metric, (m) => isArrayOf(m, isNumArray))
+  );
+}
 
 function isPrediction(x: unknown): boolean {
   if (!isObj(x) || !isInt(x.run) || !isStr(x.optimizer) || !isNum(x.lr) || !isNum(x.batch) || !isNum(x.weightDecay)) return false;
-  if (!isStr(x.status) || !STATUSES.includes(x.status) || !isStr(x.reason)) return false;
+  if (!isOneOf(x.status, STATUSES) || !isStr(x.reason) || !isStr(x.order)) return false;
   if (x.endPoint !== null && !isNumRecord(x.endPoint)) return false;
-  if (!Array.isArray(x.charges) || !x.charges.every(isNumOrNull) || !isNumOrNull(x.relaxationSteps)) return false;
-  return true;
+  if (!isArrayOf(x.charges, isNumOrNull) || !isNumOrNull(x.relaxationSteps) || !isNumOrNull(x.residual)) return false;
+  const m = x.minimum;
+  if (!isObj(m) || !isNumRecord(m.point) || !isNumOrNull(m.loss) || !isBool(m.converged) || !isNumOrNull(m.flowTime) || !isOptional(m.note, isStr)) return false;
+  if (!isObj(x.noise) || !isStr(x.noise.method) || !isStr(x.noise.flow) || !isOptional(x.noise.samples, isNum)) return false;
+  if (!isArrayOf(x.growth, (g) => isObj(g) && isInt(g.symmetry) && isNumOrNull(g.rate) && isNumOrNull(g.invariant) && isStr(g.law))) return false;
+  if (!isOptional(x.etaTerms, (e) => isArrayOf(e, isNumOrNull))) return false;
+  if (!isOptional(x.orientationDependent, (o) => isArrayOf(o, isBool))) return false;
+  if (!isOptional(x.balance, (b) => isObj(b) && isNumRecord(b.point) && isArrayOf(b.charges, isNumOrNull))) return false;
+  if (!isOptional(x.rotation, (r) => isArrayOf(r, isNumOrNull))) return false;
+  if (!isOptional(x.stationary, (st) => isObj(st) && isNumRecord(st.mean) && isArrayOf(st.cov, isNumArray))) return false;
+  return isOptional(x.invariants, (v) => isArrayOf(v, isPredictedInvariant));
 }
 
 function isHistogram(x: unknown): boolean {
   return isObj(x) && isNumArray(x.edges) && isNumArray(x.counts) && x.edges.length === x.counts.length + 1;
 }
 
+/** The verdict fields of a charge or an invariant (prediction beside measurement). */
+function hasVerdict(x: Obj): boolean {
+  return (
+    isNumOrNull(x.measured) && isNumOrNull(x.measuredStdErr) && isNumOrNull(x.z) && isNumOrNull(x.etaTerm) && isNumOrNull(x.zDiscrete) &&
+    isOneOf(x.verdict, VERDICTS) && isStr(x.verdictNote) && isOptional(x.stepsNeeded, isNum)
+  );
+}
+
+function isChargeSummary(x: unknown): boolean {
+  return (
+    isObj(x) && isInt(x.symmetry) && isStr(x.kind) && isStr(x.text) && isNumOrNull(x.initial) && isNumOrNull(x.finalMean) && isNumOrNull(x.finalStd) &&
+    isNumOrNull(x.predictedEquilibrium) && hasVerdict(x)
+  );
+}
+
+function isInvariantSummary(x: unknown): boolean {
+  return isObj(x) && isOneOf(x.kind, ['linear', 'quadratic']) && isStr(x.text) && isNumOrNull(x.predicted) && hasVerdict(x);
+}
+
+function isDivergenceSummary(x: unknown): boolean {
+  return (
+    isObj(x) && isInt(x.chains) && isInt(x.of) && isInt(x.firstStep) && isInt(x.firstChain) && isNumOrNull(x.lambdaMax) && isNumOrNull(x.bound) &&
+    isNum(x.lr) && isStr(x.message)
+  );
+}
+
+function isStationary(x: unknown): boolean {
+  if (!isObj(x) || !isNumRecord(x.mean) || !isNumRecord(x.var)) return false;
+  if (!isInt(x.burnin) || !isStr(x.burninMethod) || !isBool(x.reached) || !isInt(x.samples)) return false;
+  if (!isOptional(x.meanStdErr, isNumRecord) || !isOptional(x.varStdErr, isNumRecord) || !isOptional(x.cov, (c) => isArrayOf(c, isNumArray))) return false;
+  if (!isOptional(x.histograms, (hs) => isObj(hs) && Object.values(hs).every(isHistogram))) return false;
+  if (!isOptional(x.product, isProductStatistics)) return false;
+  const t = x.theory;
+  return t === undefined || (isObj(t) && isStr(t.source) && isNumRecord(t.mean) && isNumRecord(t.var) && isArrayOf(t.cov, isNumArray) && isProductTheory(t));
+}
+
+/** A deep chain's law of the product (all optional: a Gaussian theory has none of them). */
+function isProductTheory(t: Record<string, unknown>): boolean {
+  return (
+    isOptional(t.variable, isStr) &&
+    isOptional(t.density, (d) => isObj(d) && isNumArray(d.x) && isNumArray(d.p) && d.x.length === d.p.length) &&
+    isOptional(t.quantiles, isNumArray) && isOptional(t.mode, isNumOrNull) && isOptional(t.tc, isNumOrNull) &&
+    isOptional(t.collapsed, isBool) && isOptional(t.temperature, isNum) && isOptional(t.depth, isInt)
+  );
+}
+
+function isProductStatistics(x: unknown): boolean {
+  return isObj(x) && isStr(x.variable) && isNumArray(x.quantiles) && isNumArray(x.quantileStdErr) && isInt(x.samples);
+}
+
 export function isRunResult(x: unknown): x is RunResult {
   if (!isObj(x)) return false;
   if (!isInt(x.run) || !isStr(x.optimizer) || !isNum(x.lr) || !isNum(x.batch) || !isNum(x.steps) || !isNum(x.chains)) return false;
-  if (!Array.isArray(x.diverged) || !x.diverged.every((d) => isObj(d) && isNum(d.chain) && isNum(d.step) && isStr(d.message))) return false;
+  if (!isOneOf(x.status, RUN_STATUSES) || !isInt(x.recordEvery)) return false;
+  if (!isArrayOf(x.diverged, (d) => isObj(d) && isNum(d.chain) && isNum(d.step) && isStr(d.message))) return false;
+  if (!isOptional(x.divergence, isDivergenceSummary)) return false;
   const s = x.series;
   if (!isObj(s)) return false;
-  if (!isNumArray(s.steps) || !isNumArray(s.lossMean) || !isNumArray(s.lossStd)) return false;
+  if (!isNumArray(s.steps) || !isNumArray(s.survivors) || !isNumArray(s.lossMean) || !isNumArray(s.lossStd)) return false;
   const n = s.steps.length;
-  if (s.lossMean.length !== n || s.lossStd.length !== n) return false;
-  if (!Array.isArray(s.charges) || !s.charges.every((c) => isObj(c) && isNumArray(c.mean) && isNumArray(c.std) && isNumOrNullArray(c.predicted) && c.mean.length === n)) return false;
-  if (!Array.isArray(s.drift) || !s.drift.every((d) => isObj(d) && isNumArray(d.measured) && isNumArray(d.predicted))) return false;
-  if (!isNumArray(s.traceH) || !isNumArray(s.lambdaMaxH)) return false;
-  const st = x.stationary;
-  if (st !== undefined) {
-    if (!isObj(st) || !isNumRecord(st.mean) || !isNumRecord(st.var)) return false;
-    if (st.histograms !== undefined && !(isObj(st.histograms) && Object.values(st.histograms).every(isHistogram))) return false;
-  }
-  if (!Array.isArray(x.charges) || !x.charges.every((c) => isObj(c) && isInt(c.symmetry) && isStr(c.text) && isNumOrNull(c.finalMean) && isStr(c.verdict))) return false;
-  if (x.prediction !== undefined && !isPrediction(x.prediction)) return false;
-  if (x.firstPassage !== undefined && !(Array.isArray(x.firstPassage) && x.firstPassage.every((v) => v === null || isNum(v)))) return false;
-  return true;
+  const ofLength = (a: unknown): boolean => isNumArray(a) && a.length === n;
+  if (!ofLength(s.survivors) || !ofLength(s.lossMean) || !ofLength(s.lossStd)) return false;
+  const isSeriesCharge = (c: unknown): boolean =>
+    isObj(c) && ofLength(c.mean) && ofLength(c.std) && isNumOrNullArray(c.predicted) && c.predicted.length === n &&
+    isOptional(c.lawResidual, (r) => isObj(r) && ofLength(r.mean) && ofLength(r.se) && ofLength(r.quadrature));
+  if (!isArrayOf(s.charges, isSeriesCharge) || !isOptional(s.lawC, isStr)) return false;
+  if (!isArrayOf(s.drift, (d) => isObj(d) && isNumArray(d.measured) && isNumArray(d.predicted))) return false;
+  // tr H and λ_max come from chain 0's worker: null (NaN) at the records it did not probe, and while
+  // a run streams they may lag behind the other workers' records (never run ahead of them).
+  if (!isNumArray(s.traceH) || !isNumArray(s.lambdaMaxH) || s.traceH.length > n || s.lambdaMaxH.length > n) return false;
+  if (!isStationary(x.stationary)) return false;
+  if (!isArrayOf(x.charges, isChargeSummary) || !isOptional(x.invariants, (v) => isArrayOf(v, isInvariantSummary))) return false;
+  if (!isOptional(x.prediction, isPrediction)) return false;
+  if (!isNumOrNull(x.lawResidual)) return false;
+  return isOptional(x.firstPassage, (f) => isArrayOf(f, isNumOrNull));
 }
 
 export function isSimulationResult(x: unknown): x is SimulationResult {
@@ -279,6 +403,9 @@ export function isToWebviewMessage(x: unknown): x is ToWebviewMessage {
       return isSimulationResult(x.result);
     case ToWebviewType.FocusSymmetry:
       return isInt(x.index) && x.index >= 0;
+    case ToWebviewType.FocusPrediction:
+    case ToWebviewType.FocusRun:
+      return isInt(x.run) && x.run >= 0;
     case ToWebviewType.Theme:
       return x.kind === 'light' || x.kind === 'dark' || x.kind === 'high-contrast' || x.kind === 'high-contrast-light';
     case ToWebviewType.Summary:

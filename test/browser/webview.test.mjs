@@ -16,8 +16,15 @@ const fixtures = join(root, 'test/browser/fixtures');
 const out = join(root, 'test-results/browser');
 mkdirSync(out, { recursive: true });
 const load = (name) => JSON.parse(readFileSync(join(fixtures, name), 'utf8'));
-const analyses = Object.fromEntries(['two-layer-scalar', 'two-layer-matrix', 'scale-invariant', 'softmax-translation', 'tanh-network'].map((n) => [n, load(`analysis-${n}.json`)]));
-const simulation = load('simulation-two-layer-scalar.json');
+// Real output of the current engine (regenerate with scripts/browser-fixtures.mjs).
+const analyses = Object.fromEntries(
+  ['two-layer-scalar', 'two-layer-matrix', 'anisotropic-two-layer', 'scale-invariant', 'softmax-translation', 'tanh-network', 'linear-regression', 'linear-regression-diverging']
+    .map((n) => [n, load(`analysis-${n}.json`)]),
+);
+const simulations = Object.fromEntries(
+  ['two-layer-scalar', 'two-layer-matrix', 'anisotropic-two-layer', 'linear-regression', 'linear-regression-diverging'].map((n) => [n, load(`simulation-${n}.json`)]),
+);
+const simulation = simulations['two-layer-scalar'];
 
 let harness;
 let browser;
@@ -80,28 +87,51 @@ function canvasStats(page, plotId) {
   }, plotId);
 }
 
+/** The first k records of a run, as a partial result streams them (every per-record array cut). */
 function truncateRun(run, k) {
-  const s = run.series;
-  const cut = (a) => a.slice(0, k);
-  return {
-    ...run,
-    series: {
-      steps: cut(s.steps), lossMean: cut(s.lossMean), lossStd: cut(s.lossStd),
-      charges: s.charges.map((c) => ({ mean: cut(c.mean), std: cut(c.std), predicted: cut(c.predicted) })),
-      drift: s.drift.map((d) => ({ measured: cut(d.measured), predicted: cut(d.predicted) })),
-      traceH: cut(s.traceH), lambdaMaxH: cut(s.lambdaMaxH),
-    },
-  };
+  const isSeries = (a) => a.every((v) => v === null || typeof v === 'number');
+  const cut = (x) =>
+    Array.isArray(x) ? (isSeries(x) ? x.slice(0, k) : x.map(cut)) : x && typeof x === 'object' ? Object.fromEntries(Object.entries(x).map(([key, v]) => [key, cut(v)])) : x;
+  return { ...run, series: cut(run.series) };
+}
+
+/** Polls a condition on this side (e.g. console messages the page has logged) until it holds. */
+async function waitUntil(condition, what, timeoutMs = 10_000) {
+  const t0 = Date.now();
+  while (!condition()) {
+    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Resolves after the webview has rendered what it was sent (it renders on the next animation frame). */
+function rendered(page) {
+  return page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r()))));
+}
+
+/** Waits until the plots with these ids exist and have drawn on their canvas. */
+async function plotsDrawn(page, ids) {
+  await page.waitForFunction((want) => {
+    const have = window.__noetherLab.plots();
+    return want.every((id) => have.some((p) => p.id === id && p.width > 0));
+  }, ids);
+  await rendered(page);
 }
 
 /** Click a tab header, as a user would (this is what the webview state remembers). */
 async function selectTab(page, index) {
   await page.click(`vscode-tab-header[data-tab="${['symmetries', 'dynamics', 'stationary'][index]}"]`);
-  await page.waitForTimeout(150);
-  assert.equal(await page.evaluate(() => document.querySelector('vscode-tabs').selectedIndex), index);
+  await page.waitForFunction((i) => document.querySelector('vscode-tabs').selectedIndex === i, index);
+  await rendered(page);
 }
 
 const analysisMsg = (name) => ({ type: 'analysis', uri: `file:///work/examples/${name}.loss`, fileName: `${name}.loss`, analysis: analyses[name] });
+const resultMsg = (name) => ({ type: 'simulationResult', result: simulations[name] });
+
+/** The text of each cell of a table's body rows, keyed by the row's data attribute. */
+function tableRows(page, selector, key) {
+  return page.evaluate(([sel, k]) => Object.fromEntries([...document.querySelectorAll(`${sel} tbody tr:not(.nl-note-row)`)].map((r) => [r.dataset[k] ?? r.querySelector('th').textContent, [...r.querySelectorAll('td')].map((td) => td.textContent.trim())])), [selector, key]);
+}
 
 function assertClean(result, label) {
   assert.deepEqual(result.csp, [], `${label}: CSP violations ${JSON.stringify(result.csp)}`);
@@ -118,8 +148,8 @@ for (const theme of ['dark', 'light', 'high-contrast']) {
 
     // --- symmetry cards with KaTeX ---
     await post(analysisMsg('two-layer-scalar'));
-    await page.waitForSelector('.nl-card');
-    const cards = await page.evaluate(() => [...document.querySelectorAll('.nl-card')].map((c) => ({
+    await page.waitForSelector('.nl-card[data-kind]');
+    const cards = await page.evaluate(() => [...document.querySelectorAll('.nl-card[data-kind]')].map((c) => ({
       katex: c.querySelectorAll('.katex').length,
       errors: c.querySelectorAll('.katex-error').length,
       badges: [...c.querySelectorAll('vscode-badge')].map((b) => b.textContent.trim()),
@@ -132,19 +162,40 @@ for (const theme of ['dark', 'light', 'high-contrast']) {
     assert.deepEqual(cards[0].chips, ['u', 'w']);
     measured.katexPerCard = cards[0].katex;
 
-    // --- equilibria table ---
-    const table = await page.evaluate(() => Object.fromEntries([...document.querySelectorAll('#nl-equilibria tbody tr[data-component]')].map((r) => [r.dataset.component, [...r.querySelectorAll('td')].map((td) => td.textContent)])));
+    // --- "Where SGD ends" comes first: the end point, the charge there, the relaxation ---
+    const pred = analyses['two-layer-scalar'].predictions[0];
+    const order = await page.evaluate(() => [...document.querySelectorAll('#nl-predictions, .nl-card[data-kind], .nl-secondary-section')].map((e) => e.id || e.className));
+    assert.equal(order[0], 'nl-predictions', `the predictions come first: ${order}`);
+    assert.match(order[order.length - 1], /nl-secondary-section/, 'the start-orbit table comes last');
+    assert.equal(await page.$eval('#prediction-0 .nl-ends', (e) => e.textContent), 'SGD ends at u = 1.414, w = 1.414');
+    assert.match(await page.$eval('#prediction-0 .nl-relaxation', (e) => e.textContent), /^≈6400 steps/);
+    const endPoint = await tableRows(page, '#nl-end-point-0', 'component');
+    for (const c of ['u', 'w']) {
+      assert.equal(Number(endPoint[c][0]), analyses['two-layer-scalar'].initial[c], `${c} start`);
+      assert.ok(Math.abs(Number(endPoint[c][1]) - pred.minimum.point[c]) < 1e-5, `${c} minimum: ${endPoint[c][1]}`);
+      assert.ok(Math.abs(Number(endPoint[c][2]) - pred.endPoint[c]) < 1e-5, `${c} end: ${endPoint[c][2]}`);
+    }
+    const predCharges = await tableRows(page, '#nl-pred-charges-0', 'symmetry');
+    assert.deepEqual(predCharges['0'].slice(0, 2), ['2.21', '0'], 'C₁ from 2.21 at the start to 0 at the end');
+    assert.match(await page.$eval('#sym-0 .nl-ends-charge', (e) => e.textContent), /Where SGD ends: C₁ = 0 \(run 0/);
+    assert.match(await page.$eval('#sym-0 .nl-secondary', (e) => e.textContent), /^Secondary, start's orbit: C₁: 2\.21 → 0$/);
+    measured.endPoint = endPoint;
+
+    // --- the start-orbit solve: secondary, labelled, collapsed ---
+    const table = await tableRows(page, '#nl-equilibria', 'component');
     const eq = analyses['two-layer-scalar'].symmetries[0].equilibrium.point;
     for (const c of ['u', 'w']) {
       assert.equal(Number(table[c][0]), analyses['two-layer-scalar'].initial[c]);
       assert.ok(Math.abs(Number(table[c][1]) - eq[c]) < 1e-5, `${c}: ${table[c][1]} vs ${eq[c]}`);
     }
+    assert.match(await page.$eval('.nl-secondary-section h2', (e) => e.textContent), /^Secondary: /);
+    assert.equal(await page.$eval('.nl-secondary-details', (e) => e.open), false, 'collapsed by default');
     measured.equilibriumTable = table;
     await page.screenshot({ path: join(out, `panel-${theme}-symmetries.png`), fullPage: true });
 
     // --- buttons post commands; chips post showInEditor ---
     await page.click('vscode-button[data-command="run"]');
-    await page.click('.nl-chip');
+    await page.click('.nl-card[data-kind] .nl-chip');
     let msgs = await posted();
     assert.ok(msgs.some((m) => m.type === 'command' && m.command === 'run' && typeof m.id === 'number'));
     assert.ok(msgs.some((m) => m.type === 'showInEditor' && m.component === 'u'));
@@ -154,12 +205,13 @@ for (const theme of ['dark', 'light', 'high-contrast']) {
     const run0 = simulation.runs[0];
     await post({ type: 'simulationProgress', progress: { run: 0, fraction: 0.1, partial: truncateRun(run0, 200) } });
     await page.waitForSelector('[data-plot-id="loss"] canvas');
-    await page.waitForTimeout(200);
+    await plotsDrawn(page, ['loss', 'charge-0']);
     const p1 = await page.evaluate(() => window.__noetherLab.plots().map((p) => [p.id, p.points]));
     const s1 = await canvasStats(page, 'charge-0');
     assert.ok(!(await page.$eval('.nl-progress', (e) => e.hidden)), 'progress bar visible while streaming');
     await post({ type: 'simulationProgress', progress: { run: 0, fraction: 0.5, partial: truncateRun(run0, 1000) } });
-    await page.waitForTimeout(250);
+    await page.waitForFunction(() => window.__noetherLab.plots().find((p) => p.id === 'loss')?.points === 1000);
+    await rendered(page);
     const p2 = await page.evaluate(() => window.__noetherLab.plots().map((p) => [p.id, p.points]));
     const s2 = await canvasStats(page, 'charge-0');
     assert.deepEqual(p1.find(([id]) => id === 'loss'), ['loss', 200]);
@@ -171,7 +223,8 @@ for (const theme of ['dark', 'light', 'high-contrast']) {
 
     // --- the full result: every plot exists and is drawn ---
     await post({ type: 'simulationResult', result: simulation });
-    await page.waitForTimeout(300);
+    await page.waitForFunction(() => document.querySelectorAll('#nl-runs tbody tr').length === 2 && !!document.querySelector('[data-plot-id="curvature"] canvas'));
+    await plotsDrawn(page, ['loss', 'charge-0', 'drift-0', 'curvature']);
     const ids = await page.evaluate(() => window.__noetherLab.plots().map((p) => p.id));
     for (const id of ['loss', 'charge-0', 'drift-0', 'curvature']) assert.ok(ids.includes(id), `plot ${id}`);
     measured[`plots-${theme}`] = {};
@@ -182,7 +235,9 @@ for (const theme of ['dark', 'light', 'high-contrast']) {
     }
     assert.ok(await page.$eval('.nl-progress', (e) => e.hidden), 'progress bar hidden after the result');
     const legend = await page.$$eval('[data-plot-id="charge-0"] .u-legend .u-series th', (e) => e.map((x) => x.textContent.trim()));
-    assert.ok(legend.some((l) => /sgd .* measured/.test(l)) && legend.some((l) => /gd .* measured/.test(l)) && legend.some((l) => /predicted/.test(l)), `legend: ${legend}`);
+    assert.ok(legend.some((l) => /sgd .* measured/.test(l)) && legend.some((l) => /gd .* measured/.test(l)), `legend: ${legend}`);
+    assert.ok(legend.some((l) => /sgd .* law \(C\)/.test(l)), `law (C)'s curve in the legend: ${legend}`);
+    assert.ok(legend.some((l) => /sgd .* SGD end \(predicted\)/.test(l)), `the predicted end charge in the legend: ${legend}`);
     await page.screenshot({ path: join(out, `panel-${theme}-dynamics.png`), fullPage: true });
 
     // --- zoom: drag on the loss plot, kept in state; double-click resets ---
@@ -192,7 +247,7 @@ for (const theme of ['dark', 'light', 'high-contrast']) {
     await page.mouse.down();
     await page.mouse.move(box.x + box.width * 0.5, box.y + box.height / 2, { steps: 5 });
     await page.mouse.up();
-    await page.waitForTimeout(100);
+    await page.waitForFunction(() => !!JSON.parse(sessionStorage.getItem('nl-state')).zoom?.loss);
     const zoomed = await page.evaluate(() => JSON.parse(sessionStorage.getItem('nl-state')).zoom?.loss);
     assert.ok(zoomed && zoomed[0] > 1000 && zoomed[1] < 12000, `zoom stored: ${zoomed}`);
     measured.zoom = zoomed;
@@ -220,12 +275,12 @@ for (const theme of ['dark', 'light', 'high-contrast']) {
     await page.waitForFunction(() => document.querySelector('.nl-status').textContent.includes('/tmp/charge.png'));
     // double-click resets the zoom
     await page.dblclick('[data-plot-id="loss"] .u-over');
-    await page.waitForTimeout(100);
+    await page.waitForFunction(() => JSON.parse(sessionStorage.getItem('nl-state')).zoom?.loss === undefined);
     assert.equal(await page.evaluate(() => JSON.parse(sessionStorage.getItem('nl-state')).zoom?.loss), undefined);
 
     // --- stationary histograms with the theory overlay ---
     await selectTab(page, 2);
-    await page.waitForTimeout(200);
+    await plotsDrawn(page, ['hist-0-u', 'hist-0-w']);
     for (const id of ['hist-0-u', 'hist-0-w']) {
       const s = await canvasStats(page, id);
       assert.ok(s && s.drawn > 2000, `${id} drawn (${s?.drawn})`);
@@ -239,15 +294,19 @@ for (const theme of ['dark', 'light', 'high-contrast']) {
     withEscape.runs[0].firstPassage = Array.from({ length: 32 }, (_, i) => (i % 5 === 4 ? null : 200 + i * 97));
     await post({ type: 'simulationResult', result: withEscape });
     await page.waitForSelector('[data-plot-id="escape"] canvas');
-    await page.waitForTimeout(150);
+    await plotsDrawn(page, ['escape']);
     const esc = await canvasStats(page, 'escape');
     assert.ok(esc.drawn > 1000, `escape plot drawn (${esc.drawn})`);
 
     // --- focusSymmetry ---
     await post({ type: 'focusSymmetry', index: 0 });
-    await page.waitForTimeout(100);
+    await page.waitForFunction(() => document.getElementById('sym-0').classList.contains('nl-focus'));
     assert.equal(await page.evaluate(() => document.querySelector('vscode-tabs').selectedIndex), 0);
-    assert.ok(await page.$eval('#sym-0', (e) => e.classList.contains('nl-focus')));
+    // --- focusPrediction (the CodeLens and the Where SGD ends command) ---
+    await selectTab(page, 1);
+    await post({ type: 'focusPrediction', run: 0 });
+    await page.waitForFunction(() => document.getElementById('prediction-0').classList.contains('nl-focus'));
+    assert.equal(await page.evaluate(() => document.querySelector('vscode-tabs').selectedIndex), 0);
 
     // --- invalid messages are ignored (and logged as warnings, not errors) ---
     const before = await page.$eval('#app', (e) => e.textContent);
@@ -259,9 +318,16 @@ for (const theme of ['dark', 'light', 'high-contrast']) {
       { id: 4, type: 'simulationResult', result: { file: 'x', components: [], runs: [{ run: 0 }] } },
       { id: 5, type: 'focusSymmetry', index: -1 },
       { type: 'focusSymmetry', index: 0 },
+      { id: 6, type: 'focusPrediction', run: -1 },
+      // A run without its status, or with a verdict the protocol does not know.
+      { id: 7, type: 'simulationResult', result: { ...simulation, runs: [{ ...simulation.runs[0], status: undefined }] } },
+      { id: 8, type: 'simulationResult', result: { ...simulation, runs: [{ ...simulation.runs[0], charges: [{ ...simulation.runs[0].charges[0], verdict: 'maybe' }] }] } },
+      { id: 9, type: 'analysis', uri: 'x', fileName: 'x', analysis: { ...analyses['two-layer-scalar'], predictions: [{ ...analyses['two-layer-scalar'].predictions[0], status: 'unknown' }] } },
     ];
+    const warnedAll = t.warnings.length + invalid.length;
     for (const m of invalid) await page.evaluate((x) => window.postMessage(x, '*'), m);
-    await page.waitForTimeout(200);
+    await waitUntil(() => t.warnings.length >= warnedAll, 'a warning per invalid message');
+    await rendered(page);
     assert.equal(await page.$eval('#app', (e) => e.textContent), before, 'DOM unchanged by invalid messages');
     assert.equal(t.warnings.length - warned, invalid.length, 'each invalid message logged once');
     measured.invalidIgnored = invalid.length;
@@ -273,10 +339,15 @@ for (const theme of ['dark', 'light', 'high-contrast']) {
     evil.symmetries[0].involves = ['<img src=x id=pwn>', 'w'];
     evil.symmetries[0].equilibrium.point = { '<img src=x id=pwn>': 0.5, w: 0.5 };
     evil.symmetries[0].charge.tex = '\\href{javascript:alert(1)}{x} + \\htmlId{pwn2}{y}';
+    evil.predictions[0].endPoint = { '<img src=x id=pwn>': 1.4, w: 1.4 };
+    evil.predictions[0].minimum.point = { '<img src=x id=pwn>': 1.8, w: 1.1 };
+    evil.predictions[0].reason = '<img src=x id=pwn3>';
     await post({ type: 'analysis', uri: 'file:///evil.loss', fileName: '<script>alert(1)</script>.loss', analysis: evil });
-    await page.waitForTimeout(200);
+    await page.waitForFunction(() => document.querySelector('.nl-file').textContent.startsWith('<script>'));
+    assert.match(await page.$eval('#prediction-0 .nl-ends', (e) => e.textContent), /<img src=x id=pwn> = 1\.4/);
     assert.equal(await page.$('#pwn'), null);
     assert.equal(await page.$('#pwn2'), null);
+    assert.equal(await page.$('#pwn3'), null);
     assert.equal(await page.$('a[href^="javascript"]'), null);
     assert.equal(await page.$eval('.nl-file', (e) => e.textContent), '<script>alert(1)</script>.loss');
 
@@ -293,34 +364,210 @@ for (const theme of ['dark', 'light', 'high-contrast']) {
   });
 }
 
-test('panel: the other examples (matrix, scaling, translation, none)', async () => {
+test('panel: the other examples (matrix, anisotropic, scaling, translation, none)', async () => {
   const t = await open('panel', 'dark');
   const { page, post } = t;
-  const expect = { 'two-layer-matrix': 6, 'scale-invariant': 1, 'softmax-translation': 3, 'tanh-network': 0 };
-  for (const [name, n] of Object.entries(expect)) {
+  const expect = {
+    'two-layer-matrix': { cards: 6, statuses: ['equilibrium'], rows: 18 },
+    'anisotropic-two-layer': { cards: 3, statuses: ['equilibrium'], rows: 6 },
+    'scale-invariant': { cards: 1, statuses: ['grows', 'equilibrium'], rows: 0 },
+    'softmax-translation': { cards: 3, statuses: ['equilibrium'], rows: 0 },
+    'tanh-network': { cards: 0, statuses: ['none'], rows: 0 },
+  };
+  for (const [name, want] of Object.entries(expect)) {
     await post(analysisMsg(name));
-    await page.waitForTimeout(300);
+    await page.waitForFunction((n) => document.querySelector('.nl-file').textContent === `${n}.loss`, name);
     const info = await page.evaluate(() => ({
-      cards: document.querySelectorAll('.nl-card').length,
+      cards: document.querySelectorAll('.nl-card[data-kind]').length,
       katex: document.querySelectorAll('.nl-card .katex').length,
       errors: document.querySelectorAll('.katex-error').length,
       rows: document.querySelectorAll('#nl-equilibria tbody tr[data-component]').length,
       none: !!document.getElementById('nl-no-symmetry'),
-      kinds: [...document.querySelectorAll('.nl-card')].map((c) => c.dataset.kind),
+      kinds: [...document.querySelectorAll('.nl-card[data-kind]')].map((c) => c.dataset.kind),
+      statuses: [...document.querySelectorAll('.nl-prediction')].map((c) => c.dataset.status),
+      ends: [...document.querySelectorAll('.nl-prediction .nl-ends')].map((e) => e.textContent),
+      reasons: [...document.querySelectorAll('.nl-prediction .nl-reason')].map((e) => e.textContent),
     }));
-    assert.equal(info.cards, n, name);
+    assert.equal(info.cards, want.cards, name);
     assert.equal(info.errors, 0, `${name}: KaTeX errors`);
-    assert.equal(info.none, n === 0);
+    assert.equal(info.none, want.cards === 0);
+    assert.equal(info.rows, want.rows, `${name}: start-orbit rows`);
+    assert.deepEqual(info.statuses, want.statuses, `${name}: prediction statuses`);
+    const preds = analyses[name].predictions;
+    info.statuses.forEach((st, k) => {
+      if (st !== 'equilibrium') assert.equal(info.reasons[k], preds[k].reason, `${name}: the reason is shown`);
+    });
     if (name === 'two-layer-matrix') {
-      assert.equal(info.rows, 18);
       assert.deepEqual(info.kinds, ['rescaling', 'rescaling', 'rescaling', 'linear', 'linear', 'linear']);
-      await page.screenshot({ path: join(out, 'panel-dark-two-layer-matrix.png'), fullPage: true });
+      // 18 moved components: the headline shows 8 and says how many more.
+      assert.match(info.ends[0], /^SGD ends at U\[0,0\] = 1\.024, .* … \(\+10 more\)$/);
+      assert.equal(await page.$$eval('#nl-pred-charges-0 tbody tr', (r) => r.length), 6);
     }
-    if (name === 'softmax-translation') assert.equal(info.rows, 0);
+    if (name === 'anisotropic-two-layer') {
+      // Orientation-dependent charges: flagged, with their invariants and O(η) terms.
+      const inv = await tableRows(page, '#nl-invariants-0');
+      const want2 = preds[0].invariants;
+      assert.equal(Object.keys(inv).length, want2.length);
+      assert.equal(inv['C1 + C2'][0], String(Number(want2[0].predicted.toPrecision(4))), `C1 + C2: ${inv['C1 + C2']}`);
+      assert.equal(inv['C1 + C2'][1].replace('−', '-'), String(Number(want2[0].etaTerm.toPrecision(4))));
+      assert.deepEqual(await page.$$eval('#nl-pred-charges-0 tbody tr td:last-child', (e) => e.map((x) => x.textContent)), ['gauge-dependent', 'gauge-dependent', 'gauge-dependent']);
+      await page.screenshot({ path: join(out, 'panel-dark-anisotropic-symmetries.png'), fullPage: true });
+      // Where the group's rotations turn the charges, the engine ends SGD elsewhere than at the
+      // law-of-balance point and sends that point as `balance`: said why, and shown as secondary.
+      const turned = structuredClone(analyses[name]);
+      const p0 = turned.predictions[0];
+      p0.reason = 'the law-of-balance point (every charge drift zero) is not stationary here';
+      p0.balance = { point: { ...p0.endPoint }, charges: [0.25, 0.5, null] };
+      p0.rotation = [0.001];
+      await post({ type: 'analysis', uri: 'file:///w/turned.loss', fileName: 'turned.loss', analysis: turned });
+      await page.waitForFunction(() => document.querySelector('.nl-file').textContent === 'turned.loss');
+      assert.equal(await page.$eval('#prediction-0 .nl-reason', (e) => e.textContent), p0.reason);
+      assert.equal(await page.$eval('#prediction-0 .nl-balance', (e) => e.textContent), 'secondary — every charge drift vanishes there, but it is not stationary: C₁ = 0.25, C₂ = 0.5');
+    }
+    if (name === 'scale-invariant') assert.equal(info.ends[0], 'SGD ends: no equilibrium — C₁ grows without bound');
+    if (name === 'tanh-network') assert.deepEqual(info.ends, ['SGD ends: no prediction']);
     measured[`example-${name}`] = info;
   }
   assertClean(await t.finish(), 'examples');
 });
+
+for (const theme of ['light', 'dark']) {
+  test(`panel (${theme}): predictions beside measurements, theory overlay, a diverged run`, async () => {
+    const t = await open('panel', theme, { width: 1200, height: 900 });
+    const { page, post } = t;
+
+    // --- the scalar net: the verdict table, law (C)'s note, the predicted end charge ---
+    await post(analysisMsg('two-layer-scalar'));
+    await post(resultMsg('two-layer-scalar'));
+    await page.waitForSelector('#prediction-0');
+    await page.screenshot({ path: join(out, `predictions-${theme}-two-layer-scalar-symmetries.png`), fullPage: true });
+    await selectTab(page, 1);
+    await plotsDrawn(page, ['loss', 'charge-0']);
+    const sgd = simulations['two-layer-scalar'].runs[0];
+    const c = sgd.charges[0];
+    const row = await tableRows(page, '#nl-verdicts-0');
+    const cells = row['C₁ (rescaling)'];
+    assert.ok(cells, `a row for C₁: ${JSON.stringify(row)}`);
+    assert.equal(cells[0], '0', 'predicted end charge');
+    assert.equal(cells[2], '0.1502 ± 0.001289', 'measured ± SE (four digits)');
+    assert.equal(Number(cells[3]), Number(c.z.toFixed(2)), 'z');
+    assert.equal(cells[4], c.verdict);
+    assert.equal(cells[5], `≈${c.stepsNeeded}`, 'steps still needed');
+    assert.equal(await page.$eval('#nl-verdicts-0 tr[data-verdict] + tr.nl-note-row', (e) => e.textContent), c.verdictNote, 'how the verdict was reached');
+    // GD has no prediction: one line instead of a table.
+    assert.match(await page.$eval('.nl-verdict-block[data-run="1"]', (e) => e.textContent), /No prediction to compare/);
+    assert.match(await page.$eval('#nl-lawc', (e) => e.textContent), /^Law \(C\) curves: law \(C\) summed step by step along every chain/);
+    // The predicted end charge is a horizontal line at 0 in the charge plot (uPlot's own data).
+    const endLine = await page.evaluate(() => {
+      const u = window.__noetherLab.plot('charge-0').uplot;
+      const k = u.series.findIndex((x) => /sgd .* SGD end \(predicted\)/.test(x.label));
+      return k > 0 ? [...new Set(u.data[k].filter((v) => v !== undefined && v !== null))] : null;
+    });
+    assert.deepEqual(endLine, [0]);
+    await page.screenshot({ path: join(out, `predictions-${theme}-two-layer-scalar-dynamics.png`), fullPage: true });
+    // Stationary: burn-in reported, not stationary yet, no theory → a labelled Gaussian fit.
+    await selectTab(page, 2);
+    await plotsDrawn(page, ['hist-0-u']);
+    assert.match(await page.$eval('#nl-burnin', (e) => e.textContent), new RegExp(`start at step ${sgd.stationary.burnin} \\(MSER-5`));
+    assert.equal(sgd.stationary.reached, false);
+    assert.ok(await page.$eval('#nl-not-stationary', (e) => e.offsetHeight > 0 && /Not stationary yet/.test(e.textContent)), 'a visible warning');
+    // (a histogram's legend has no live values, so no row for x)
+    assert.deepEqual(await page.$$eval('[data-plot-id="hist-0-u"] .u-legend .u-series th', (e) => e.map((x) => x.textContent.trim())), ['sgd η=0.05 B=4 histogram', 'Gaussian fit (no theory for this model)']);
+    assert.match(await page.$eval('#nl-overlay-note', (e) => e.textContent), /^Overlay: Gaussian fit \(no theory for this model\)/);
+
+    // --- the GL(3) net: six charges, each with its O(η) term, beside the measurement ---
+    await post(analysisMsg('two-layer-matrix'));
+    await post(resultMsg('two-layer-matrix'));
+    await page.waitForFunction(() => document.querySelector('.nl-file').textContent === 'two-layer-matrix.loss');
+    await selectTab(page, 0);
+    await page.screenshot({ path: join(out, `predictions-${theme}-two-layer-matrix-symmetries.png`), fullPage: true });
+    await selectTab(page, 1);
+    await plotsDrawn(page, ['loss', 'charge-0', 'charge-5']);
+    const mrun = simulations['two-layer-matrix'].runs[0];
+    const mrows = await tableRows(page, '#nl-verdicts-0');
+    assert.equal(Object.keys(mrows).length, 6);
+    mrun.charges.forEach((q) => {
+      const r = mrows[`C${'₀₁₂₃₄₅₆₇₈₉'[q.symmetry + 1]} (${q.kind})`];
+      assert.equal(r[4], q.verdict);
+      assert.ok(Math.abs(Number(r[1].replace('−', '-').replace('e−', 'e-')) - q.etaTerm) < 5e-4 * Math.abs(q.etaTerm), `O(η) term ${r[1]} vs ${q.etaTerm}`);
+    });
+    await page.screenshot({ path: join(out, `predictions-${theme}-two-layer-matrix-dynamics.png`), fullPage: true });
+    await selectTab(page, 2);
+    await plotsDrawn(page, ['hist-0-U[0,0]']);
+    await page.screenshot({ path: join(out, `predictions-${theme}-two-layer-matrix-stationary.png`), fullPage: true });
+
+    // --- linear regression: the overlay is THEORY §5's density, labelled with its source ---
+    await post(analysisMsg('linear-regression'));
+    await post(resultMsg('linear-regression'));
+    await page.waitForFunction(() => document.querySelector('.nl-file').textContent === 'linear-regression.loss');
+    await plotsDrawn(page, ['hist-0-w']);
+    const lr = simulations['linear-regression'].runs[0].stationary;
+    assert.equal(await page.$('#nl-not-stationary'), null, 'stationary: no warning');
+    const statRow = (await tableRows(page, '#nl-stationary', 'component')).w;
+    assert.ok(Math.abs(Number(statRow[5]) - lr.theory.var.w) < 1e-6, `theory variance ${statRow[5]} vs ${lr.theory.var.w}`);
+    const labels = await page.$$eval('[data-plot-id="hist-0-w"] .u-legend .u-series th', (e) => e.map((x) => x.textContent.trim()));
+    assert.ok(labels.includes('theory: discrete-time SGD linearised at the minimum'), `legend: ${labels}`);
+    assert.ok((await page.$eval('#nl-overlay-note', (e) => e.textContent)).includes(lr.theory.source));
+    // The overlay is N(theory mean, theory variance): its peak bin is the one holding the theory mean.
+    const peak = await page.evaluate(() => {
+      const u = window.__noetherLab.plot('hist-0-w').uplot;
+      const ys = u.data[2];
+      return u.data[0][ys.indexOf(Math.max(...ys.filter((v) => v !== null)))];
+    });
+    const hist = lr.histograms.w;
+    const width = hist.edges[1] - hist.edges[0];
+    assert.ok(Math.abs(peak - lr.theory.mean.w) <= width, `overlay peak at ${peak}, theory mean ${lr.theory.mean.w}`);
+    await page.screenshot({ path: join(out, `predictions-${theme}-linear-regression-stationary.png`), fullPage: true });
+
+    // --- a diverged run: status, one summary, survivor-only curves, gaps where nothing survived ---
+    await post(analysisMsg('linear-regression-diverging'));
+    await post(resultMsg('linear-regression-diverging'));
+    await page.waitForFunction(() => document.querySelector('.nl-file').textContent === 'linear-regression-diverging.loss');
+    const div = simulations['linear-regression-diverging'].runs[0];
+    assert.equal(div.status, 'diverged');
+    assert.match(await page.$eval('#prediction-0 .nl-stability', (e) => e.textContent), /lr = 2\.5 is at or above the bound 2/);
+    await selectTab(page, 0);
+    await page.screenshot({ path: join(out, `diverged-${theme}-symmetries.png`), fullPage: true });
+    await selectTab(page, 1);
+    await plotsDrawn(page, ['loss', 'curvature']);
+    const runRow = await page.$eval('#nl-runs tbody tr[data-run="0"]', (r) => ({ status: r.dataset.status, cells: [...r.querySelectorAll('td')].map((td) => td.textContent) }));
+    assert.equal(runRow.status, 'diverged');
+    assert.equal(runRow.cells[5], `${div.divergence.chains} of ${div.divergence.of}`);
+    assert.equal(runRow.cells[6], 'diverged');
+    assert.equal(await page.$eval('.nl-divergence[data-run="0"]', (e) => e.firstChild.textContent + e.childNodes[1].textContent), `sgd η=2.5 B=1 diverged: ${div.divergence.message}`);
+    const alive = div.series.survivors[div.series.survivors.length - 1];
+    const lossTitle = await page.$eval('[data-plot-id="loss"] .nl-plot-title', (e) => e.textContent);
+    assert.ok(lossTitle.includes(`survivors only (${alive} of ${div.chains})`), lossTitle);
+    const lossLegend = await page.$$eval('[data-plot-id="loss"] .u-legend .u-series th', (e) => e.map((x) => x.textContent.trim()));
+    assert.ok(lossLegend.some((l) => l.includes(`(survivors only: ${alive} of ${div.chains})`)), `legend: ${lossLegend}`);
+    await page.screenshot({ path: join(out, `diverged-${theme}-dynamics.png`), fullPage: true });
+    await selectTab(page, 2);
+    await page.waitForSelector('#nl-stationary');
+    assert.match(await page.$eval('#nl-burnin', (e) => e.textContent), new RegExp(`over the ${alive} surviving of ${div.chains} chains`));
+    await page.screenshot({ path: join(out, `diverged-${theme}-stationary.png`), fullPage: true });
+
+    // When no chain survives, the engine's statistics are NaN (null after JSON): gaps, never zeros.
+    const dead = structuredClone(div);
+    const n = dead.series.steps.length;
+    const from = Math.floor(n * 0.8);
+    for (let k = from; k < n; k++) {
+      dead.series.survivors[k] = 0;
+      dead.series.lossMean[k] = null;
+      dead.series.lossStd[k] = null;
+    }
+    await post({ type: 'simulationResult', result: { ...simulations['linear-regression-diverging'], runs: [dead] } });
+    await selectTab(page, 1);
+    await page.waitForFunction((k) => window.__noetherLab.plot('loss')?.uplot?.data[1][k] === null, from);
+    const tail = await page.evaluate((k) => {
+      const u = window.__noetherLab.plot('loss').uplot;
+      return { values: [...new Set(u.data[1].slice(k))], drawnBefore: u.data[1][k - 1] };
+    }, from);
+    assert.deepEqual(tail.values, [null], 'nothing plotted where no chain survived');
+    assert.ok(typeof tail.drawnBefore === 'number' && tail.drawnBefore > 0);
+    assert.ok((await page.$eval('[data-plot-id="loss"] .nl-plot-title', (e) => e.textContent)).includes('survivors only (0 of 16)'));
+    assertClean(await t.finish(), `predictions ${theme}`);
+  });
+}
 
 for (const theme of ['dark', 'light', 'high-contrast']) {
   test(`side view (${theme}): empty state, summary, sparklines`, async () => {
@@ -332,8 +579,11 @@ for (const theme of ['dark', 'light', 'high-contrast']) {
     if (theme === 'dark') await page.screenshot({ path: join(out, `sidebar-${theme}-empty.png`) });
     await post({ type: 'summary', uri: 'file:///w/two-layer-scalar.loss', fileName: 'two-layer-scalar.loss', analysis: analyses['two-layer-scalar'], simulation });
     await page.waitForSelector('.nl-sym .katex');
-    await page.waitForTimeout(250);
+    await page.waitForSelector('.nl-spark canvas');
+    await rendered(page);
     assert.equal(await page.$('#nl-empty-state'), null);
+    assert.equal(await page.$eval('#nl-sgd-ends', (e) => e.textContent), 'SGD ends at u = 1.414, w = 1.414 · ≈6400 steps');
+    assert.match(await page.$eval('.nl-verdicts[data-run="0"]', (e) => e.textContent), /C₁ relaxing/);
     const sparks = await page.$$eval('.nl-spark', (e) => e.map((x) => x.dataset.plotId));
     assert.deepEqual(sparks, ['spark-loss', 'spark-charge-0']);
     for (const id of sparks) {
@@ -341,15 +591,23 @@ for (const theme of ['dark', 'light', 'high-contrast']) {
       assert.ok(s.drawn > 300, `${id} drawn (${s.drawn})`);
       measured[`sidebar-${theme}-${id}`] = s.drawn;
     }
+    // The chips give where SGD ends (not the start-orbit point).
     const chip = await page.$eval('.nl-sym .nl-chip', (e) => e.textContent);
-    assert.match(chip, /^u = 0\.5477/);
+    assert.equal(chip, 'u = 1.414');
     await page.click('.nl-sym .nl-chip');
     assert.ok((await posted()).some((m) => m.type === 'showInEditor' && m.component === 'u'));
     await page.screenshot({ path: join(out, `sidebar-${theme}.png`), fullPage: true });
-    // invalid message ignored
+    // invalid message ignored (and logged)
+    const warned = t.warnings.length;
     await page.evaluate(() => window.postMessage({ id: 9, type: 'summary', uri: 3 }, '*'));
-    await page.waitForTimeout(100);
+    await waitUntil(() => t.warnings.length > warned, 'the warning for the invalid message');
     assert.ok(await page.$('.nl-sym .katex'));
+    // A diverged run: said so, with k of N.
+    await post({ type: 'summary', uri: 'file:///w/d.loss', fileName: 'linear-regression-diverging.loss', analysis: analyses['linear-regression-diverging'], simulation: simulations['linear-regression-diverging'] });
+    await page.waitForSelector('.nl-diverged');
+    assert.equal(await page.$eval('.nl-diverged', (e) => e.textContent), 'sgd η=2.5 B=1 diverged: 13 of 16 chains (curves: survivors only)');
+    assert.equal(await page.$eval('#nl-sgd-ends', (e) => e.textContent), 'SGD ends: no prediction');
+    if (theme !== 'high-contrast') await page.screenshot({ path: join(out, `sidebar-${theme}-diverged.png`), fullPage: true });
     assertClean(await t.finish(), `sidebar ${theme}`);
   });
 }

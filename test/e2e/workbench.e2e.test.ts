@@ -34,6 +34,14 @@ train sgd(lr = 0.05, batch = 4, steps = 4000, chains = 8, seed = 7)
 train gd(lr = 0.05, steps = 4000, seed = 7)
 `;
 
+const DIVERGING = `# lr above the stability bound 2/λ_max(H) = 2: most chains diverge.
+param w = 0
+data  x ~ normal(0, 1)
+data  eps ~ normal(0, 0.5)
+loss  = (w*x - (2*x + eps))^2 / 2
+train sgd(lr = 2.5, batch = 1, steps = 2000, chains = 16, seed = 4)
+`;
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function poll<T>(what: string, get: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
@@ -86,6 +94,16 @@ async function setTheme(page: Page, theme: 'Light Modern' | 'Dark Modern'): Prom
   await poll(`the ${theme} theme`, async () => (await page.locator('.monaco-workbench').getAttribute('class'))?.split(/\s+/).includes(wanted));
 }
 
+/** The workbench on `folder` with the extension under development, and `file` opened from the Explorer. */
+async function openFromExplorer(page: Page, port: number, folder: string, file: string): Promise<void> {
+  await page.goto(server.workbenchUrl(port, { folder, extensionDevelopmentPath: ROOT }));
+  await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
+  const item = page.getByRole('treeitem', { name: file });
+  if (!(await item.isVisible().catch(() => false))) await page.keyboard.press('Control+Shift+E');
+  await item.waitFor({ state: 'visible', timeout: 30_000 });
+  await item.dblclick();
+}
+
 async function clearNotifications(page: Page): Promise<void> {
   await runCommand(page, 'Notifications: Clear All Notifications').catch(() => undefined);
 }
@@ -104,6 +122,7 @@ describe('Noether Lab in the VS Code workbench (e2e)', { timeout: 10 * 60_000 },
     fs.mkdirSync(WORKSPACE, { recursive: true });
     fs.cpSync(path.join(ROOT, 'examples'), WORKSPACE, { recursive: true });
     fs.writeFileSync(path.join(WORKSPACE, 'quick-run.loss'), QUICK_RUN);
+    fs.writeFileSync(path.join(WORKSPACE, 'diverging.loss'), DIVERGING);
     srv = await server.startServer({
       userDataDir: path.join(WORK, 'user-data'),
       extensionsDir: path.join(WORK, 'extensions'),
@@ -143,13 +162,15 @@ describe('Noether Lab in the VS Code workbench (e2e)', { timeout: 10 * 60_000 },
           return new Set(classes).size > 2;
         });
 
-        // The CodeLens on `loss` shows the symmetry once the analysis is in.
+        // The CodeLens on `loss` shows the symmetry once the analysis is in; the sgd line, where it ends.
         await page.locator('.codelens-decoration', { hasText: '1 symmetry: rescaling' }).waitFor({ state: 'visible', timeout: 30_000 });
+        await page.locator('.codelens-decoration', { hasText: 'SGD ends at u = 1.414, w = 1.414 · ≈6400 steps' }).waitFor({ state: 'visible', timeout: 30_000 });
 
         // Noether Lab: Analyze from the command palette → the panel's webview renders the analysis.
         await runCommand(page, 'Noether Lab: Analyze');
         const panel = await frameWithText(page, 'Symmetries and Noether charges');
         const panelText = await panel.evaluate<string>('document.body.innerText');
+        assert.match(panelText, /Where SGD ends[\s\S]*SGD ends at u = 1\.414, w = 1\.414[\s\S]*Symmetries and Noether charges/, 'the prediction comes first');
         assert.match(panelText, /rescaling/);
         assert.match(panelText, /two-layer-scalar\.loss/);
         await clearNotifications(page);
@@ -161,6 +182,7 @@ describe('Noether Lab in the VS Code workbench (e2e)', { timeout: 10 * 60_000 },
         const hover = page.locator('.monaco-hover', { hasText: 'u² − w²' }).first();
         await hover.waitFor({ state: 'visible', timeout: 15_000 });
         const hoverText = await hover.innerText();
+        assert.match(hoverText.trim().split('\n')[0], /^SGD ends at u = 1\.414, w = 1\.414 · C₁ = 0 · relaxes in ≈6400 steps/, 'the hover starts with where SGD ends');
         assert.match(hoverText, /gradient flow/);
         assert.match(hoverText, /Show in panel/);
         await page.screenshot({ path: path.join(RESULTS, `e2e-hover-${tag}.png`) });
@@ -186,12 +208,7 @@ describe('Noether Lab in the VS Code workbench (e2e)', { timeout: 10 * 60_000 },
   it('runs a train line from its CodeLens and plots the run in the panel', async () => {
     const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
     try {
-      await page.goto(server.workbenchUrl(srv.port, { folder: WORKSPACE, extensionDevelopmentPath: ROOT }));
-      await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
-      const item = page.getByRole('treeitem', { name: 'quick-run.loss' });
-      if (!(await item.isVisible().catch(() => false))) await page.keyboard.press('Control+Shift+E');
-      await item.waitFor({ state: 'visible', timeout: 30_000 });
-      await item.dblclick();
+      await openFromExplorer(page, srv.port, WORKSPACE, 'quick-run.loss');
       await page.locator('.view-line', { hasText: 'train sgd' }).first().waitFor({ state: 'visible', timeout: 30_000 });
       // The CodeLens "Run sgd" above the first train line.
       await page.locator('.codelens-decoration a', { hasText: 'Run sgd' }).first().click({ timeout: 30_000 });
@@ -203,6 +220,35 @@ describe('Noether Lab in the VS Code workbench (e2e)', { timeout: 10 * 60_000 },
       await page.screenshot({ path: path.join(RESULTS, 'e2e-run-dark.png') });
     } catch (e) {
       await page.screenshot({ path: path.join(RESULTS, 'e2e-failure-run.png') }).catch(() => undefined);
+      throw e;
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('warns on lr, runs, shows an error notification, and Show details opens the log and the run', async () => {
+    const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+    try {
+      await openFromExplorer(page, srv.port, WORKSPACE, 'diverging.loss');
+      // The stability warning squiggles the value of lr (a warning decoration in the editor).
+      await page.locator('.view-overlays .squiggly-warning').first().waitFor({ state: 'attached', timeout: 30_000 });
+      await clearNotifications(page);
+      await page.locator('.codelens-decoration a', { hasText: 'Run sgd' }).first().click({ timeout: 30_000 });
+      const toast = page.locator('.notification-toast', { hasText: 'chains diverged' }).first();
+      await toast.waitFor({ state: 'visible', timeout: 60_000 });
+      assert.match(await toast.innerText(), /diverging\.loss, run 0 \(sgd η=2\.5 B=1\): \d+ of 16 chains diverged, the first at step \d+/);
+      await page.screenshot({ path: path.join(RESULTS, 'e2e-diverged-notification.png') });
+      await toast.getByRole('button', { name: 'Show details' }).click();
+      // The log channel with every diverged chain, and the panel's run marked diverged.
+      // (the log scrolls to its end: the diverged chains, one line each, after the summary)
+      // (the editor of the Output view renders spaces as no-break spaces)
+      const output = async () => (await page.locator('.part.panel').innerText().catch(() => '')).replace(/\u00a0/g, ' ');
+      await poll('the log with the diverged chains', async () => /\[error\]\s+chain \d+ diverged at step \d+/.test(await output()), 30_000);
+      const panel = await frameWithText(page, (b) => /13 of 16\s+diverged/.test(b) || /\d+ of 16\s+diverged/.test(b));
+      assert.match(await panel.evaluate<string>('document.body.innerText'), /sgd η=2\.5 B=1 diverged: \d+ of 16 chains diverged/);
+      await page.screenshot({ path: path.join(RESULTS, 'e2e-diverged-details.png') });
+    } catch (e) {
+      await page.screenshot({ path: path.join(RESULTS, 'e2e-failure-diverged.png') }).catch(() => undefined);
       throw e;
     } finally {
       await page.close();

@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { isSimulationProgress, isSimulationResult } from '../../src/shared/protocol';
-import { api, closeAll, EXTENSION_ID, fileUri, messagesOfType, open, sleep, waitFor, writeFile } from './helpers';
+import { api, closeAll, DIVERGING, EXTENSION_ID, fileUri, messagesOfType, open, waitFor, writeFile } from './helpers';
 
 /** A quick problem for simulations (seconds, not minutes). */
 const QUICK = [
@@ -51,20 +51,34 @@ suite('Noether Lab: commands, panel and side view', () => {
     assert.strictEqual(again?.file, doc.uri.fsPath);
   });
 
-  test('Show Panel focuses a symmetry (the hover link)', async () => {
+  test('Show Panel focuses a symmetry (the hover link) or a prediction (the CodeLens)', async () => {
     const { document: doc } = await open('two-layer-scalar.loss');
     const a = await api();
     await vscode.commands.executeCommand('noetherLab.showPanel', doc.uri.toString(), 0);
     const focus = await waitFor('a focusSymmetry message', () => messagesOfType(a.panelMessages(doc.uri), 'focusSymmetry').pop());
     assert.strictEqual(focus.index, 0);
+    const before = messagesOfType(a.panelMessages(doc.uri), 'focusPrediction').length;
+    await vscode.commands.executeCommand('noetherLab.showPanel', doc.uri.toString(), { prediction: 0 });
+    const pred = await waitFor('a focusPrediction message', () => messagesOfType(a.panelMessages(doc.uri), 'focusPrediction')[before]);
+    assert.strictEqual(pred.run, 0);
   });
 
-  test('Find Noise Equilibrium solves λ* on the orbit of the initial point', async () => {
+  test('Where SGD Ends returns and shows the predictions (the start-orbit solve is secondary)', async () => {
     const { document: doc } = await open('two-layer-scalar.loss');
-    const eq = await vscode.commands.executeCommand<any[]>('noetherLab.findEquilibrium', doc.uri);
-    assert.strictEqual(eq.length, 1);
-    assert.ok(Math.abs(eq[0].lambda - -1.00745) < 1e-3, `λ* = ${eq[0].lambda}`);
-    assert.ok(Math.abs(eq[0].point.u - eq[0].point.w) < 1e-6, 'balanced layers |u| = |w| at the equilibrium');
+    const a = await api();
+    const before = messagesOfType(a.panelMessages(doc.uri), 'focusPrediction').length;
+    const preds = await vscode.commands.executeCommand<any[]>('noetherLab.findEquilibrium', doc.uri);
+    assert.strictEqual(preds.length, 1, 'one noisy train line (the gd line has no noise)');
+    const p = preds[0];
+    assert.strictEqual(p.run, 0);
+    assert.strictEqual(p.status, 'equilibrium');
+    // Gradient flow from (1.5, 0.2) conserves u² − w² = 2.21 to the minimum uw = 2; SGD then balances: u = w = √2.
+    assert.ok(Math.abs(p.minimum.point.u ** 2 - p.minimum.point.w ** 2 - 2.21) < 1e-6 && Math.abs(p.minimum.point.u * p.minimum.point.w - 2) < 1e-6);
+    assert.ok(Math.abs(p.endPoint.u - Math.SQRT2) < 1e-6 && Math.abs(p.endPoint.w - Math.SQRT2) < 1e-6, JSON.stringify(p.endPoint));
+    assert.deepStrictEqual(p.charges, [0]);
+    assert.ok(Math.abs(p.relaxationSteps - 6400) < 1);
+    const focus = await waitFor('the panel shows the prediction', () => messagesOfType(a.panelMessages(doc.uri), 'focusPrediction')[before]);
+    assert.strictEqual(focus.run, 0);
   });
 
   test('Run simulates the train line and sends progress and the result to the panel', async function () {
@@ -82,7 +96,12 @@ suite('Noether Lab: commands, panel and side view', () => {
     assert.strictEqual(run.steps, 3000);
     assert.strictEqual(run.chains, 4);
     assert.ok(!run.cancelled);
+    assert.strictEqual(run.status, 'completed');
     assert.ok(run.lawResidual < 1e-6, `the exact per-step law holds to rounding (residual ${run.lawResidual})`);
+    // Prediction beside measurement: the run carries its prediction and a verdict for its charge.
+    assert.strictEqual(run.prediction?.status, 'equilibrium');
+    assert.ok(['agrees', 'relaxing', 'disagrees'].includes(run.charges[0].verdict), run.charges[0].verdict);
+    assert.strictEqual(run.charges[0].predictedEquilibrium, 0);
     assert.strictEqual(a.lastSimulation(uri), result);
     const msgs = a.panelMessages(uri);
     assert.ok(messagesOfType(msgs, 'analysis').length > 0, 'the panel got the analysis');
@@ -128,16 +147,44 @@ suite('Noether Lab: commands, panel and side view', () => {
   test('Stop Run aborts the active run; partial results are kept', async function () {
     if (!simulationAvailable()) this.skip();
     const uri = await writeFile('long.loss', QUICK.replace('steps = 3000', 'steps = 50000000'));
-    await sleep(100);
+    const a = await api();
     const t0 = Date.now();
     const running = vscode.commands.executeCommand<any>('noetherLab.runSgd', uri);
-    await sleep(1500);
+    // Stop once the run is under way (its first progress reaches the panel).
+    await waitFor('the run to stream progress', () => messagesOfType(a.panelMessages(uri), 'simulationProgress').length > 0, 60_000);
     const stopped = await vscode.commands.executeCommand<number>('noetherLab.stopRun');
     assert.strictEqual(stopped, 1, 'one run stopped');
     const result = await running;
     const ms = Date.now() - t0;
     assert.ok(result?.runs?.[0]?.cancelled, 'the result is marked cancelled');
     assert.ok(ms < 15_000, `stopped promptly (${ms} ms)`);
+  });
+
+  test('a diverging run: status diverged, one summary, an error notification with Show details', async function () {
+    if (!simulationAvailable()) this.skip();
+    const uri = await writeFile('diverging-run.loss', DIVERGING);
+    const a = await api();
+    const before = a.notifications().length;
+    const result = await vscode.commands.executeCommand<any>('noetherLab.runSgd', uri);
+    const run = result.runs[0];
+    assert.strictEqual(run.status, 'diverged');
+    const d = run.divergence;
+    assert.ok(d && d.chains > 0 && d.chains < 16 && d.of === 16, JSON.stringify(d));
+    assert.strictEqual(d.bound !== null && Math.abs(d.bound - 2) < 1e-6, true, 'the bound 2/λ_max(H) = 2');
+    assert.match(d.message, new RegExp(`^${d.chains} of 16 chains diverged, the first at step ${d.firstStep} `));
+    const notes = a.notifications().slice(before);
+    assert.strictEqual(notes.length, 1, JSON.stringify(notes));
+    assert.strictEqual(notes[0].severity, 'error');
+    assert.strictEqual(notes[0].message, `Noether Lab: diverging-run.loss, run 0 (sgd η=2.5 B=1): ${d.message}`);
+    assert.deepStrictEqual(notes[0].items, ['Show details']);
+    // The panel gets the run with its status; it validates after JSON transport.
+    const posted = messagesOfType(a.panelMessages(uri), 'simulationResult').pop();
+    assert.strictEqual(posted.result.runs[0].status, 'diverged');
+    assert.ok(isSimulationResult(JSON.parse(JSON.stringify(posted.result))));
+    // A run that does not diverge raises no such notification.
+    const quiet = a.notifications().length;
+    await vscode.commands.executeCommand<any>('noetherLab.runSgd', fileUri('quick.loss'), 0);
+    assert.strictEqual(a.notifications().length, quiet);
   });
 
   test('Export Report writes JSON and Markdown (path from the argument, no dialog)', async () => {
@@ -152,14 +199,20 @@ suite('Noether Lab: commands, panel and side view', () => {
     const md = fs.readFileSync(written.markdown, 'utf8');
     assert.match(md, /# Noether Lab report: two-layer-scalar\.loss/);
     assert.match(md, /Charge: C = u² − w²/);
-    assert.match(md, /Noise equilibrium: λ\* = −1\.007/);
+    assert.match(md, /## Where SGD ends\n\n### Run 0 \(sgd η=0\.05 B=4\): equilibrium\n\nSGD ends at u = 1\.414, w = 1\.414 \(C₁ = 0\), relaxing in ≈6400 steps\./);
+    assert.match(md, /- Stability: 2\/λ_max\(H\) = 0\.6829 at the start \(λ_max = 2\.929\), 0\.5 at the predicted end \(λ_max = 4\); lr = 0\.05 is below the bound 0\.5\./);
+    assert.match(md, /\| u \| 1\.5 \| 1\.8412 \| 1\.4142 \|/, 'the end point beside the start and the minimum');
+    assert.match(md, /- Where SGD ends \(run 0\): C = 0\n- Secondary, the balanced point of the start's orbit \(not where SGD ends\): C goes from 2\.21 to 0/);
+    assert.deepStrictEqual(report.analysis.predictions[0].charges, [0]);
 
     if (simulationAvailable()) {
       const quick = fileUri('quick.loss');
       const w2 = await vscode.commands.executeCommand<{ json: string; markdown: string }>('noetherLab.exportReport', quick, path.join(path.dirname(out), 'quick.md'));
       const r2 = JSON.parse(fs.readFileSync(w2.json, 'utf8'));
       assert.ok(r2.simulation?.runs?.length >= 1, 'the last run is in the report');
-      assert.match(fs.readFileSync(w2.markdown, 'utf8'), /\| run \| optimizer \|/);
+      const md2 = fs.readFileSync(w2.markdown, 'utf8');
+      assert.match(md2, /\| run \| optimizer \|.*\| diverged \| status \|/);
+      assert.match(md2, /\| quantity \| predicted \| O\(η\) term \| measured ± SE \| z \| verdict \| steps still needed \| how \|\n\|---\|---\|---\|---\|---\|---\|---\|---\|\n\| C₁ = u² − w² \| 0 \|/);
     }
   });
 

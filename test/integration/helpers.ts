@@ -10,7 +10,18 @@ export interface Api {
   lastSimulation(uri: vscode.Uri): any;
   panelMessages(uri: vscode.Uri): any[];
   sidebarMessages(): any[];
+  notifications(): { severity: string; message: string; items: string[] }[];
 }
+
+/** Linear regression with lr above 2/λ_max(H) = 2: most chains diverge (13 of 16 with this seed). */
+export const DIVERGING = [
+  'param w = 0',
+  'data  x ~ normal(0, 1)',
+  'data  eps ~ normal(0, 0.5)',
+  'loss  = (w*x - (2*x + eps))^2 / 2',
+  'train sgd(lr = 2.5, batch = 1, steps = 2000, chains = 16, seed = 4)',
+  '',
+].join('\n');
 
 export async function api(): Promise<Api> {
   const ext = vscode.extensions.getExtension<Api>(EXTENSION_ID);

@@ -2,7 +2,7 @@
 // CodeLens, and the analysis service (worker, cache per version, stale results dropped).
 import * as assert from 'assert';
 import * as vscode from 'vscode';
-import { api, closeAll, hoverPlain, hoverText, noetherDiagnostics, open, positionOf, sleep, waitFor, writeFile } from './helpers';
+import { api, closeAll, DIVERGING, hoverPlain, hoverText, noetherDiagnostics, open, plain, positionOf, waitFor, writeFile } from './helpers';
 
 suite('Noether Lab: language support', () => {
   suiteTeardown(closeAll);
@@ -26,7 +26,14 @@ suite('Noether Lab: language support', () => {
     assert.strictEqual(a.symmetries.length, 1);
     assert.strictEqual(a.symmetries[0].kind, 'rescaling');
     assert.strictEqual(a.symmetries[0].charge.text, 'u² − w²');
-    assert.ok(Math.abs(a.symmetries[0].equilibrium.lambda - -1.00745) < 1e-3, `λ* = ${a.symmetries[0].equilibrium.lambda}`);
+    // Where SGD ends (THEORY §4): gradient flow to the minimum uw = 2, then balanced: u = w = √2.
+    const p = a.predictions[0];
+    assert.strictEqual(p.status, 'equilibrium');
+    assert.ok(Math.abs(p.endPoint.u - Math.SQRT2) < 1e-6 && Math.abs(p.endPoint.w - Math.SQRT2) < 1e-6, JSON.stringify(p.endPoint));
+    assert.deepStrictEqual(p.charges, [0]);
+    assert.ok(Math.abs(p.relaxationSteps - 6400) < 1, `relaxation ${p.relaxationSteps} steps`);
+    // The start-orbit solve is still there, secondary: the balanced point of the start's orbit (uw = 0.3).
+    assert.ok(Math.abs(a.symmetries[0].equilibrium.point.u - Math.sqrt(0.3)) < 1e-6);
     // Cached per URI + version: the same object comes back without re-analysing.
     assert.strictEqual(await (await api()).analysisFor(document.uri), a);
   });
@@ -58,7 +65,7 @@ suite('Noether Lab: language support', () => {
     const uri = await writeFile('typing.loss', 'param u = 1\ndata x ~ normal(0, 1)\nloss = (u*x)^2\ntrain sgd(lr = 0.1)\n');
     const doc = await vscode.workspace.openTextDocument(uri);
     const editor = await vscode.window.showTextDocument(doc);
-    await sleep(200);
+    await (await api()).analysisFor(uri);
     assert.strictEqual(noetherDiagnostics(uri).filter((d) => d.severity === vscode.DiagnosticSeverity.Error).length, 0);
     await editor.edit((e) => {
       e.replace(new vscode.Range(3, 0, 3, doc.lineAt(3).text.length), 'train sgd(lr = -1, batchh = 2)');
@@ -95,11 +102,12 @@ suite('Noether Lab: language support', () => {
     assert.strictEqual(last.symmetries.length, 0, 'the analysis is of the latest text');
   });
 
-  test('hover on a parameter states its symmetry, charge, laws and equilibrium', async () => {
+  test('hover on a parameter: where SGD ends first, then its symmetry, charge and laws; the start orbit secondary', async () => {
     const { document: doc } = await open('two-layer-scalar.loss');
     await (await api()).analysisFor(doc.uri);
     const hover = await hoverPlain(doc, positionOf(doc, 'u', 0)); // `param u = 1.5`
-    assert.match(hover, /\*\*u\*\* — parameter/);
+    assert.match(hover.split('\n')[0], /^\*\*SGD ends at\*\* u = 1\.414, w = 1\.414 · C₁ = 0 · relaxes in ≈6400 steps \*\(sgd η=0\.05 B=4\)\* \[\$\(preview\) Predictions\]/, 'the first line says where SGD ends');
+    assert.match(hover, /\*\*u\*\* — parameter \(scalar, initial value 1\.5\)/);
     assert.match(hover, /rescaling/);
     assert.match(hover, /u² − w²/, 'the charge');
     assert.match(hover, /gradient flow/);
@@ -107,37 +115,55 @@ suite('Noether Lab: language support', () => {
     assert.match(hover, /η²/, 'the exact per-step law');
     assert.match(hover, /continuous time/);
     assert.match(hover, /dC\/dt/, 'the continuous law');
-    assert.match(hover, /λ\* = −1\.007/, 'the equilibrium');
-    assert.match(await hoverText(doc, positionOf(doc, 'u', 0)), /\[\$\(preview\) Show in panel\]\(command:noetherLab\.showPanel\?/, 'a Show in panel link');
+    assert.match(hover, /\*\*where SGD ends\*\*: C = 0\n/);
+    assert.match(hover, /\*secondary — balanced point of the start's orbit, not where SGD ends\*: C goes from 2\.21 to 0, at u = 0\.5477, w = 0\.5477/);
+    assert.ok(hover.indexOf('where SGD ends') < hover.indexOf('secondary —'), 'the start orbit comes after');
+    assert.doesNotMatch(hover, /λ\*/, 'no λ* any more');
+    const md = await hoverText(doc, positionOf(doc, 'u', 0));
+    assert.match(md, /\[\$\(preview\) Show in panel\]\(command:noetherLab\.showPanel\?/, 'a Show in panel link');
+    assert.ok(md.includes(`command:noetherLab.showPanel?${encodeURIComponent(JSON.stringify([doc.uri.toString(), { prediction: 0 }]))}`), 'a link to the prediction');
     // The same hover on a use of `w` inside the loss expression.
     const onUse = await hoverPlain(doc, positionOf(doc, 'w', 1)); // `u*w*x` in the loss
+    assert.match(onUse.split('\n')[0], /^\*\*SGD ends at\*\* u = 1\.414, w = 1\.414/);
     assert.match(onUse, /\*\*w\*\* — parameter/);
     assert.match(onUse, /u² − w²/);
   });
 
-  test('hover on `loss` lists every symmetry, or says there is none', async () => {
+  test('hover on `loss`: where SGD ends first, then every symmetry, or says there is none', async () => {
     const { document: doc } = await open('two-layer-matrix.loss');
     const a = await (await api()).analysisFor(doc.uri);
-    const hover = await hoverText(doc, positionOf(doc, 'loss', 0, 1));
+    const hover = plain(await hoverText(doc, positionOf(doc, 'loss', 0, 1)));
+    assert.match(hover.split('\n')[0], /^\*\*SGD ends at\*\* U\[0,0\] = 1\.024, U\[0,1\] = 0\.2034, .*, … \(\+12 more\) · C₁ = 0, C₂ = 0, C₃ = 0, C₄ = 0, … \(\+2 more\) · relaxes in ≈83000 steps/);
     assert.ok(a.symmetries.length > 1, 'GL(3) has several generators');
     assert.match(hover, new RegExp(`${a.symmetries.length} continuous symmetries`));
     for (let i = 0; i < a.symmetries.length; i++) assert.ok(hover.includes(`Symmetry ${i + 1}:`), `symmetry ${i + 1} listed`);
 
     const { document: tanh } = await open('tanh-network.loss');
     await (await api()).analysisFor(tanh.uri);
-    assert.match(await hoverText(tanh, positionOf(tanh, 'loss', 0, 1)), /No continuous symmetry/);
+    const none = plain(await hoverText(tanh, positionOf(tanh, 'loss', 0, 1)));
+    assert.match(none.split('\n')[0], /^\*\*SGD ends:\*\* no prediction \*\(sgd η=0\.05 B=4\)\*/);
+    assert.match(none, /the loss has no continuous symmetry/);
+    assert.match(none, /No continuous symmetry/);
   });
 
-  test('hovers on a train key, an optimizer, a function and a distribution give their docs', async () => {
+  test('hovers on a train key, an optimizer, a function and a distribution give their docs; `lr` gives its bound', async () => {
     const { document: doc } = await open('two-layer-matrix.loss');
-    assert.match(await hoverPlain(doc, positionOf(doc, 'lr')), /η < 2\/λ_max\(H\)/, 'the stability bound on lr');
+    await (await api()).analysisFor(doc.uri);
+    const lr = await hoverPlain(doc, positionOf(doc, 'lr'));
+    assert.match(lr, /η < 2\/λ_max\(H\)/, 'the stability bound on lr');
+    assert.match(lr, /\*\*This train line:\*\* 2\/λ_max\(H\) = 1\.03 at the start \(λ_max = 1\.941\), 0\.6667 at the predicted end \(λ_max = 3\)\. ✓ lr = 0\.01 is below the bound 0\.6667\./);
     assert.match(await hoverText(doc, positionOf(doc, 'batch')), /minibatch size B/);
     assert.match(await hoverText(doc, positionOf(doc, 'sgd')), /stochastic gradient descent/);
     assert.match(await hoverText(doc, positionOf(doc, 'norm2')), /sum of squares/);
     assert.match(await hoverText(doc, positionOf(doc, 'normal')), /Gaussian/);
+    // Each train line its own bound: the gd line of the scalar net ends at a sharper minimum.
+    const { document: scalar } = await open('two-layer-scalar.loss');
+    await (await api()).analysisFor(scalar.uri);
+    assert.match(await hoverPlain(scalar, positionOf(scalar, 'lr', 0)), /0\.5 at the predicted end \(λ_max = 4\)\. ✓ lr = 0\.05 is below the bound 0\.5\./);
+    assert.match(await hoverPlain(scalar, positionOf(scalar, 'lr', 1)), /0\.4376 at the minimum gradient flow reaches \(λ_max = 4\.57\)\. ✓ lr = 0\.05 is below the bound 0\.4376\./);
   });
 
-  test('CodeLens: symmetries on `loss`, Run and Compare on each train line', async () => {
+  test('CodeLens: symmetries and Where SGD ends on `loss`; SGD ends at …, Run and Compare on the train lines', async () => {
     const { document: doc } = await open('two-layer-scalar.loss');
     await (await api()).analysisFor(doc.uri);
     const lenses = await waitFor('resolved CodeLenses', async () => {
@@ -147,13 +173,45 @@ suite('Noether Lab: language support', () => {
     const lossLine = positionOf(doc, 'loss').line;
     const onLoss = lenses.filter((l) => l.range.start.line === lossLine).map((l) => l.command!);
     assert.ok(onLoss.some((c) => c.command === 'noetherLab.showPanel' && /1 symmetry: rescaling \(C = u² − w²\)/.test(c.title)), JSON.stringify(onLoss));
-    assert.ok(onLoss.some((c) => c.command === 'noetherLab.findEquilibrium'));
+    assert.ok(onLoss.some((c) => c.command === 'noetherLab.findEquilibrium' && c.title === '$(target) Where SGD ends'));
     const trainLines = [positionOf(doc, 'train', 0).line, positionOf(doc, 'train', 1).line];
     for (const [i, line] of trainLines.entries()) {
       const cmds = lenses.filter((l) => l.range.start.line === line).map((l) => l.command!);
       assert.ok(cmds.some((c) => c.command === 'noetherLab.runSgd' && c.arguments?.[1] === i), `Run on train line ${i}`);
       assert.ok(cmds.some((c) => c.command === 'noetherLab.compareSgdGd' && c.arguments?.[1] === i), `Compare on train line ${i}`);
+      const ends = cmds.filter((c) => c.title.includes('SGD ends'));
+      if (i === 0) {
+        // The noisy line: where it ends, first, opening its prediction in the panel.
+        assert.deepStrictEqual(ends.map((c) => c.title), ['$(target) SGD ends at u = 1.414, w = 1.414 · ≈6400 steps']);
+        assert.strictEqual(ends[0].command, 'noetherLab.showPanel');
+        assert.deepStrictEqual(ends[0].arguments, [doc.uri.toString(), { prediction: 0 }]);
+        assert.match(String(ends[0].tooltip), /C₁ = 0/);
+      } else assert.deepStrictEqual(ends, [], 'no prediction for gd');
     }
+    // Long end points are cut: GL(3) has 18 components.
+    const { document: matrix } = await open('two-layer-matrix.loss');
+    await (await api()).analysisFor(matrix.uri);
+    const m = await waitFor('the matrix CodeLenses', async () => {
+      const l = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', matrix.uri);
+      return l?.find((x) => x.command?.title.includes('SGD ends at'));
+    });
+    assert.strictEqual(m.command!.title, '$(target) SGD ends at U[0,0] = 1.024, U[0,1] = 0.2034, U[0,2] = 0.03833, … (+15 more) · ≈83000 steps');
+  });
+
+  test('a learning rate above 2/λ_max(H): a warning on `lr` with a fix', async () => {
+    const uri = await writeFile('diverging.loss', DIVERGING);
+    const doc = await vscode.workspace.openTextDocument(uri);
+    await vscode.window.showTextDocument(doc);
+    await (await api()).analysisFor(uri);
+    const warn = await waitFor('the stability warning', () => noetherDiagnostics(uri).find((d) => /stability bound/.test(d.message)));
+    assert.strictEqual(warn.severity, vscode.DiagnosticSeverity.Warning);
+    assert.match(warn.message, /^lr = 2\.5 is at or above the stability bound 2\/λ_max\(H\) = 2\.00 at the initial point \(λ_max = 1\.00\)/);
+    const lr = positionOf(doc, '2.5');
+    assert.deepStrictEqual([warn.range.start.line, warn.range.start.character, warn.range.end.character], [lr.line, lr.character, lr.character + 3], 'on the value of lr');
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, warn.range, vscode.CodeActionKind.QuickFix.value);
+    assert.ok(actions.some((a) => /^set lr = 1\.7/.test(a.title)), `a fix among ${JSON.stringify(actions.map((a) => a.title))}`);
+    // The lr hover says the same.
+    assert.match(await hoverPlain(doc, positionOf(doc, 'lr')), /⚠ lr = 2\.5 is at or above the bound 2: gradient descent diverges/);
   });
 
   test('grammar, comments and snippets are contributed', async () => {

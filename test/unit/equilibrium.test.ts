@@ -121,12 +121,3 @@ test('stability: lr at or above 2/λ_max(H) at the start or the end is a warning
   assert.ok(!analyzeSource(readExample('two-layer-scalar.loss')).diagnostics.some((x) => /stability bound/.test(x.message)), 'no warning at lr = 0.05');
 });
 
-test('a file with more components than the analysis handles gets a warning, not an out-of-memory', () => {
-  const src = 'param w[30, 20] ~ normal(0, 1)\ndata x[20] ~ normal(0, 1)\nloss = norm2(w @ x) / 2\n';
-  const started = Date.now();
-  const r = analyzeSource(src);
-  assert.ok(Date.now() - started < 5000);
-  assert.equal(r.components.length, 600);
-  assert.deepEqual(r.symmetries, []);
-  assert.ok(r.diagnostics.some((d) => d.severity === 'warning' && /limited to 400 parameter components/.test(d.message)));
-});

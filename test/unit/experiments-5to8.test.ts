@@ -31,9 +31,11 @@ for (const exp of [deepDiagonal, escape, noiseCurvature, sharpness] as Experimen
       const r = checkSource(readLoss(f), {});
       assert.ok(r.model, `${f}: ${r.diagnostics.map((d) => d.message).join('; ')}`);
     }
-    const started = Date.now();
+    // CPU time of the whole process (its worker threads included): a busy machine does not inflate it.
+    const cpu0 = process.cpuUsage();
     const res = await exp.run({ size: 'small', readLoss });
-    const seconds = (Date.now() - started) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    const seconds = (cpu.user + cpu.system) / 1e6;
     const failed = res.checks.filter((c) => !c.pass).map((c) => `${c.name}: predicted ${c.predicted}, measured ${c.measured} ± ${c.stdErr} (tolerance ${c.tolerance})`);
     assert.deepEqual(failed, [], 'every check passes');
     assert.ok(res.pass && res.checks.length >= 5, `${res.checks.length} checks`);
@@ -42,9 +44,10 @@ for (const exp of [deepDiagonal, escape, noiseCurvature, sharpness] as Experimen
     for (const c of res.checks) assert.ok(Number.isFinite(c.stdErr) && c.stdErr >= 0 && Number.isFinite(c.tolerance), `${c.name}: stdErr ${c.stdErr}`);
     const statistical = res.checks.filter((c) => c.stdErr > 0);
     assert.ok(statistical.length >= 2, 'statistical checks with positive standard errors');
-    // Standard errors small enough to be informative: below the scale of the measured quantity.
-    for (const c of statistical) assert.ok(c.stdErr <= Math.max(Math.abs(c.measured), Math.abs(c.predicted), 1e-3), `${c.name}: SE ${c.stdErr} vs ${c.measured}`);
-    assert.ok(seconds < 60, `${exp.name} took ${seconds} s`);
+    // Standard errors small enough to be informative: below the scale of the measured quantity (a
+    // difference predicted to be 0 measures noise of the order of its SE, so it has no scale here).
+    for (const c of statistical.filter((x) => x.predicted !== 0)) assert.ok(c.stdErr <= Math.max(Math.abs(c.measured), Math.abs(c.predicted), 1e-3), `${c.name}: SE ${c.stdErr} vs ${c.measured}`);
+    assert.ok(seconds < 120, `${exp.name} took ${seconds} s of CPU`);
   });
 }
 

@@ -2,7 +2,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { checkSource } from '../../src/core/lang/check';
-import { Model } from '../../src/core/lang/model';
+import { hasScalarView, ScalarModel } from '../../src/core/lang/model';
 
 export const ROOT = path.resolve(__dirname, '..', '..', '..');
 export const EXAMPLES = path.join(ROOT, 'examples');
@@ -11,8 +11,10 @@ export function readExample(name: string): string {
   return fs.readFileSync(path.join(EXAMPLES, name), 'utf8');
 }
 
-export function modelOf(source: string, dir = EXAMPLES): Model {
+/** A valid small model (with its scalar view). */
+export function modelOf(source: string, dir = EXAMPLES): ScalarModel {
   const r = checkSource(source, { readFile: (p) => fs.readFileSync(path.resolve(dir, p), 'utf8') });
   if (!r.model) throw new Error('expected a valid model, got:\n' + r.diagnostics.map((d) => `${d.line}:${d.column} ${d.message}`).join('\n'));
+  if (!hasScalarView(r.model)) throw new Error('expected a small model with a scalar view');
   return r.model;
 }

@@ -5,6 +5,9 @@ import { checkSource, CheckResult } from '../../src/core/lang/check';
 import { Diagnostic, DiagnosticBag } from '../../src/core/lang/diagnostics';
 import { parse } from '../../src/core/lang/parser';
 import { compileEvaluator } from '../../src/core/expr/codegen';
+import { compileTensorEvaluator } from '../../src/core/tensor/compile';
+import { layoutOf } from '../../src/core/tensor/evaluate';
+import { scalarize } from '../../src/core/tensor/scalarize';
 import { Model } from '../../src/core/lang/model';
 
 /** A readFile over an in-memory set of files; anything else fails as a missing file would. */
@@ -105,26 +108,37 @@ export function modelOk(source: string, files: Record<string, string> = {}): Mod
   return r.model;
 }
 
+/**
+ * A tensor node of a checked file as a function of the parameter and data vectors, evaluated twice:
+ * by the tensor evaluator (loops) and by the scalar view (straight-line code), which must agree.
+ */
+function nodeFn(m: Model, id: number): (p: number[], d?: number[]) => number[] {
+  const layout = layoutOf(m);
+  const tensor = compileTensorEvaluator(m.tgraph, [id], layout);
+  const view = scalarize(m.tgraph, [id], layout.paramOffset, layout.dataOffset);
+  const nodes = view.values.get(id) as number[];
+  const scalar = compileEvaluator(view.graph, nodes);
+  const a = new Float64Array(tensor.size);
+  const b = new Float64Array(nodes.length);
+  return (p, d = []) => {
+    tensor.evaluate(p, d, a);
+    scalar(p, d, b);
+    a.forEach((x, i) => assert.ok(Object.is(x, b[i]) || Math.abs(x - b[i]) <= 1e-12 * Math.max(1, Math.abs(b[i])), `tensor ${x} vs scalar ${b[i]} at entry ${i}`));
+    return [...a];
+  };
+}
+
 /** The loss of a checked file as a function of the parameter and data vectors. */
 export function lossFn(m: Model): (p: number[], d?: number[]) => number {
-  const ev = compileEvaluator(m.graph, [m.loss]);
-  const out = new Float64Array(1);
-  return (p, d = []) => {
-    ev(p, d, out);
-    return out[0];
-  };
+  const f = nodeFn(m, m.tloss);
+  return (p, d = []) => f(p, d)[0];
 }
 
 /** The value of `let name` of a checked file, flattened row-major. */
 export function letFn(m: Model, name: string): (p: number[], d?: number[]) => number[] {
   const info = m.lets.find((l) => l.name === name);
   assert.ok(info, `no let ${name}`);
-  const ev = compileEvaluator(m.graph, info.value.nodes);
-  const out = new Float64Array(info.value.nodes.length);
-  return (p, d = []) => {
-    ev(p, d, out);
-    return [...out];
-  };
+  return nodeFn(m, info.value.id);
 }
 
 export function close(actual: number, expected: number, tol = 1e-12): void {

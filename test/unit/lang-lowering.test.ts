@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { close, letFn, lossFn, modelOk } from './lang-helpers';
+import { hasScalarView } from '../../src/core/lang/model';
 
 test('tensor components are flattened row-major and named U[i,j]', () => {
   const m = modelOk('param a = 1, U[2, 3] = 0, v[2] = 0\ndata x[3] ~ normal(0, 1)\ndata s ~ normal(0, 1)\nloss = sum(U @ x) * a * s + sum(v)\n');
@@ -10,9 +11,13 @@ test('tensor components are flattened row-major and named U[i,j]', () => {
   assert.deepEqual(m.dataComponents, ['x[0]', 'x[1]', 'x[2]', 's']);
   assert.deepEqual(m.params.map((p) => [p.name, p.offset, p.size, p.shape]), [['a', 0, 1, []], ['U', 1, 6, [2, 3]], ['v', 7, 2, [2]]]);
   assert.deepEqual(m.data.map((d) => [d.name, d.offset, d.size]), [['x', 0, 3], ['s', 3, 1]]);
+  // Tensor graph: one node per parameter and data tensor, with its shape.
+  assert.deepEqual(m.paramTensors.map((id) => m.tgraph.nodes[id]), [{ op: 'param', index: 0, shape: [] }, { op: 'param', index: 1, shape: [2, 3] }, { op: 'param', index: 2, shape: [2] }]);
+  assert.deepEqual(m.dataTensors.map((id) => m.tgraph.shape(id)), [[3], []]);
+  // Scalar view (a small model): each component node is the parameter / data input of that index.
+  assert.ok(hasScalarView(m));
   assert.equal(m.paramNodes.length, 9);
   assert.equal(m.dataNodes.length, 4);
-  // Each component node is the parameter / data input of that index.
   m.paramNodes.forEach((id, i) => assert.deepEqual(m.graph.nodes[id], { op: 'param', index: i }));
   m.dataNodes.forEach((id, i) => assert.deepEqual(m.graph.nodes[id], { op: 'data', index: i }));
 });
@@ -164,8 +169,10 @@ test('a two-layer matrix network, as in examples/two-layer-matrix.loss, at a ran
 
 test('lets are shared, not copied: using a let twice lowers it once', () => {
   const m = modelOk('param w = 0\ndata x ~ normal(0, 1)\nlet h = tanh(w * x)\nloss = h * h + h\n');
-  const tanhNodes = m.graph.nodes.filter((n) => n.op === 'fn' && n.fn === 'tanh');
+  const tanhNodes = m.tgraph.nodes.filter((n) => n.op === 'unary' && n.fn === 'tanh');
   assert.equal(tanhNodes.length, 1);
+  assert.ok(hasScalarView(m));
+  assert.equal(m.graph.nodes.filter((n) => n.op === 'fn' && n.fn === 'tanh').length, 1);
   close(lossFn(m)([0.4], [1.5]), Math.tanh(0.6) ** 2 + Math.tanh(0.6));
 });
 

@@ -30,9 +30,4 @@ export function csvNum(x: number | null | undefined): string {
   return x === null || x === undefined || Number.isNaN(x) ? '' : String(x);
 }
 
-export function runLabel(r: { optimizer: string; lr: number; batch: number; weightDecay?: number }): string {
-  let s = `${r.optimizer} η=${r.lr}`;
-  if (r.optimizer !== 'gd') s += ` B=${r.batch}`;
-  if (r.weightDecay) s += ` γ=${r.weightDecay}`;
-  return s;
-}
+export { runLabel } from '../../src/shared/predictionText';

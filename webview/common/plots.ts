@@ -12,11 +12,21 @@ import { h } from './dom';
 import { csvNum, fmtShort } from './format';
 import { readTheme, Theme, withAlpha } from './theme';
 
-export type SeriesKind = 'line' | 'dashed' | 'points' | 'bars' | 'step' | 'spline';
+export type SeriesKind = 'line' | 'dashed' | 'dotted' | 'points' | 'bars' | 'step' | 'spline';
+
+/** Dash patterns of the dashed kinds (uPlot, the PNG legend and the SVG export). */
+const DASH: Partial<Record<SeriesKind, number[]>> = { dashed: [6, 4], dotted: [2, 3] };
+
+/**
+ * A value of a series: a number; null (or NaN) where it is missing, drawn as a gap (a diverged run,
+ * a statistic with no surviving chain); undefined where the series has no point at that x (another
+ * series' x in a joined table, a quantity probed only at some records), which the line spans.
+ */
+export type PlotValue = number | null | undefined;
 
 export interface PlotSeries {
   label: string;
-  values: ArrayLike<number | null>;
+  values: ArrayLike<PlotValue>;
   color: string;
   kind?: SeriesKind;
   width?: number;
@@ -25,8 +35,8 @@ export interface PlotSeries {
 /** A shaded region between two curves (mean ± std), drawn under the series. */
 export interface PlotBand {
   label: string;
-  lower: ArrayLike<number | null>;
-  upper: ArrayLike<number | null>;
+  lower: ArrayLike<PlotValue>;
+  upper: ArrayLike<PlotValue>;
   color: string;
 }
 
@@ -49,6 +59,10 @@ export interface PlotOptions {
   /** y axis: linear (default), log (positive data, e.g. a loss) or asinh (signed data spanning
    *  orders of magnitude, e.g. a drift; the number is the linear threshold). */
   yScale?: 'linear' | 'log' | { asinh: number };
+  /** Show the values under the cursor in the legend (default true; off for narrow histograms). */
+  legendValues?: boolean;
+  /** Tick labels of the y axis (e.g. `1e40` for a plot of log₁₀ values). */
+  yTicks?: (v: number) => string;
   /** Stem of exported file names. */
   fileStem?: string;
   /** Extra header content (e.g. a KaTeX title). */
@@ -85,7 +99,9 @@ export class Plot {
   private resizeObserver: ResizeObserver;
   private lastWidth = 0;
 
-  constructor(parent: HTMLElement, readonly opts: PlotOptions, data: PlotData) {
+  private titleEl: HTMLElement | undefined;
+
+  constructor(parent: HTMLElement, public opts: PlotOptions, data: PlotData) {
     this.data = data;
     this.body = h('div', { class: 'nl-plot-body' });
     if (opts.compact) {
@@ -98,7 +114,7 @@ export class Plot {
       });
       this.el = h('section', { class: 'nl-plot-card', 'data-plot-id': opts.id },
         h('header', { class: 'nl-plot-header' },
-          h('h3', { class: 'nl-plot-title' }, opts.title),
+          (this.titleEl = h('h3', { class: 'nl-plot-title' }, opts.title)),
           opts.headerExtra ?? null,
           h('span', { class: 'nl-spacer' }),
           h('span', { class: 'nl-export-buttons' }, buttons),
@@ -113,7 +129,22 @@ export class Plot {
     this.create();
   }
 
-  update(data: PlotData): void {
+  /**
+   * New data, and optionally new options: a new title is set in place (e.g. "survivors only" as
+   * chains diverge while a run streams), a new y axis (scale, label, ticks) rebuilds the plot.
+   */
+  update(data: PlotData, opts?: PlotOptions): void {
+    if (opts) {
+      const axis = (o: PlotOptions) => JSON.stringify([o.yScale, o.yLabel, o.xLabel, o.yZero, !!o.yTicks]);
+      const rebuild = axis(opts) !== axis(this.opts);
+      if (this.titleEl && opts.title !== this.opts.title) this.titleEl.textContent = opts.title;
+      this.opts = { ...opts, onExport: this.opts.onExport, headerExtra: this.opts.headerExtra };
+      if (rebuild) {
+        this.data = data;
+        this.create();
+        return;
+      }
+    }
     this.data = data;
     if (!this.u || sig(data) !== this.signature) {
       this.create();
@@ -199,7 +230,7 @@ export class Plot {
       width: this.width(),
       height: this.height(),
       series,
-      padding: compact ? [2, 2, 2, 2] : [10, 12, 0, 0],
+      padding: compact ? [2, 2, 2, 2] : [10, 22, 0, 0],
       scales: {
         x: { time: false },
         y: {
@@ -243,9 +274,10 @@ export class Plot {
               ticks: { stroke: t.grid, width: 1, size: 4, filter: majorOnly },
             }
             : {}),
+          ...(this.opts.yTicks ? { values: (_u: uPlot, splits: number[]) => splits.map((v) => (v === null || v === undefined ? '' : (this.opts.yTicks as (x: number) => string)(v))) } : {}),
         },
       ],
-      legend: { show: !compact, live: true },
+      legend: { show: !compact, live: this.opts.legendValues !== false },
       cursor: compact
         ? { show: false, drag: { x: false, y: false } }
         : { drag: { x: true, y: false, setScale: true }, points: { size: 6 } },
@@ -275,7 +307,7 @@ export class Plot {
 
   toCsv(): string {
     const d = this.data;
-    const cols: { label: string; values: ArrayLike<number | null> }[] = [{ label: this.opts.xLabel, values: d.x }];
+    const cols: { label: string; values: ArrayLike<PlotValue> }[] = [{ label: this.opts.xLabel, values: d.x }];
     for (const s of d.series) cols.push({ label: s.label, values: s.values });
     for (const b of d.bands ?? []) {
       cols.push({ label: `${b.label} (lower)`, values: b.lower });
@@ -347,7 +379,7 @@ export class Plot {
   private legendItems(): { label: string; color: string; dash?: number[]; fill?: string }[] {
     const out: { label: string; color: string; dash?: number[]; fill?: string }[] = [];
     for (const s of this.data.series) {
-      out.push({ label: s.label, color: s.color, dash: s.kind === 'dashed' ? [6, 4] : undefined, fill: s.kind === 'bars' ? withAlpha(s.color, 0.5) : undefined });
+      out.push({ label: s.label, color: s.color, dash: DASH[s.kind ?? 'line'], fill: s.kind === 'bars' ? withAlpha(s.color, 0.5) : undefined });
     }
     for (const b of this.data.bands ?? []) out.push({ label: b.label, color: b.color, fill: withAlpha(b.color, 0.2) });
     return out;
@@ -421,7 +453,8 @@ export class Plot {
           if (v !== null && v !== undefined && Number.isFinite(v)) out.push(`<circle cx="${f(px(d.x[i]))}" cy="${f(py(v))}" r="2" fill="${color}"/>`);
         }
       } else {
-        const dash = s.kind === 'dashed' ? ' stroke-dasharray="6 4"' : '';
+        const pattern = DASH[s.kind ?? 'line'];
+        const dash = pattern ? ` stroke-dasharray="${pattern.join(' ')}"` : '';
         for (const seg of segments(d.x, s.values)) {
           let pts: string[];
           if (s.kind === 'step') {
@@ -440,7 +473,7 @@ export class Plot {
       const lx = 10 + (k % 3) * (W / 3);
       const ly = titleH + H + 14 + Math.floor(k / 3) * 18;
       if (it.fill) out.push(`<rect x="${f(lx)}" y="${ly - 5}" width="20" height="10" fill="${xmlEscape(it.color)}" fill-opacity="0.4"/>`);
-      else out.push(`<line x1="${f(lx)}" x2="${f(lx + 20)}" y1="${ly}" y2="${ly}" stroke="${xmlEscape(it.color)}" stroke-width="2"${it.dash ? ' stroke-dasharray="6 4"' : ''}/>`);
+      else out.push(`<line x1="${f(lx)}" x2="${f(lx + 20)}" y1="${ly}" y2="${ly}" stroke="${xmlEscape(it.color)}" stroke-width="2"${it.dash ? ` stroke-dasharray="${it.dash.join(' ')}"` : ''}/>`);
       out.push(`<text x="${f(lx + 26)}" y="${ly + 4}" fill="${xmlEscape(t.fg)}" ${fontAttr}>${xmlEscape(it.label)}</text>`);
     });
     out.push(`</svg>`);
@@ -454,13 +487,15 @@ function seriesOptions(s: PlotSeries, t: Theme): uPlot.Series {
     label: s.label,
     stroke: s.color,
     width,
-    spanGaps: true,
+    // null is a gap (nothing measured there), undefined is spanned (no point of this series there).
+    spanGaps: false,
     value: (_u, v) => (v === null || v === undefined ? '—' : fmtShort(v)),
     points: { show: false },
   };
   switch (s.kind) {
     case 'dashed':
-      return { ...base, dash: [6, 4] };
+    case 'dotted':
+      return { ...base, dash: DASH[s.kind] };
     case 'points':
       return { ...base, width: 0, paths: () => null, points: { show: true, size: 3, width: 0, fill: withAlpha(s.color, 0.5), stroke: withAlpha(s.color, 0.5) } };
     case 'bars':
@@ -474,8 +509,13 @@ function seriesOptions(s: PlotSeries, t: Theme): uPlot.Series {
   }
 }
 
+/** Powers of ten only (within rounding: uPlot builds far decades by repeated multiplication). */
 function majorOnly(_u: uPlot, splits: number[]): (number | null)[] {
-  return splits.map((v) => (v === 0 || Math.abs(Math.log10(Math.abs(v)) % 1) < 1e-9 ? v : null));
+  return splits.map((v) => {
+    if (v === 0) return v;
+    const l = Math.log10(Math.abs(v));
+    return Math.abs(l - Math.round(l)) < 1e-6 ? v : null;
+  });
 }
 
 function yDistr(ys: PlotOptions['yScale']): Partial<uPlot.Scale> {
@@ -493,7 +533,7 @@ function positiveMin(u: uPlot): number {
 }
 
 function toAligned(d: PlotData): uPlot.AlignedData {
-  return [Array.from(d.x), ...d.series.map((s) => Array.from(s.values, (v) => (v === undefined || (v !== null && !Number.isFinite(v)) ? null : v)))] as uPlot.AlignedData;
+  return [Array.from(d.x), ...d.series.map((s) => Array.from(s.values, (v) => (v === undefined ? undefined : v === null || !Number.isFinite(v) ? null : v)))] as uPlot.AlignedData;
 }
 
 function sig(d: PlotData): string {
@@ -560,15 +600,16 @@ function drawBands(u: uPlot, bands: PlotBand[], t: Theme): void {
   ctx.restore();
 }
 
-/** Runs of consecutive indices where every given array has a finite value. */
-function segments(x: ArrayLike<number>, ...arrays: ArrayLike<number | null>[]): number[][] {
+/**
+ * Runs of indices where every given array has a finite value: a null or non-finite value ends a
+ * run (a gap), an undefined one is skipped (spanned), as uPlot draws them.
+ */
+function segments(x: ArrayLike<number>, ...arrays: ArrayLike<PlotValue>[]): number[][] {
   const out: number[][] = [];
   let cur: number[] = [];
   for (let i = 0; i < x.length; i++) {
-    const ok = Number.isFinite(x[i]) && arrays.every((a) => {
-      const v = a[i];
-      return v !== null && v !== undefined && Number.isFinite(v);
-    });
+    if (arrays.some((a) => a[i] === undefined)) continue;
+    const ok = Number.isFinite(x[i]) && arrays.every((a) => Number.isFinite(a[i] as number));
     if (ok) cur.push(i);
     else if (cur.length) {
       out.push(cur);
@@ -624,19 +665,23 @@ function csvCell(s: string): string {
   return `"${safe.replace(/"/g, '""')}"`;
 }
 
-/** Merge tables with different x into one x (sorted union), filling gaps with null. */
-export function joinTables(tables: { x: ArrayLike<number>; ys: ArrayLike<number | null>[] }[]): { x: number[]; ys: (number | null)[][] } {
+/**
+ * Merge tables with different x into one x (sorted union). A table's own missing values (null, NaN)
+ * stay null (gaps); the x of other tables, where it has no point, are undefined (spanned).
+ */
+export function joinTables(tables: { x: ArrayLike<number>; ys: ArrayLike<PlotValue>[] }[]): { x: number[]; ys: PlotValue[][] } {
   if (!tables.length) return { x: [], ys: [] };
+  const own = (v: PlotValue): PlotValue => (v === undefined || v === null || Number.isNaN(v) ? (v === undefined ? undefined : null) : v);
   const first = tables[0].x;
   const same = tables.every((t) => t.x.length === first.length && Array.prototype.every.call(t.x, (v: number, i: number) => v === first[i]));
-  if (same) return { x: Array.from(first), ys: tables.flatMap((t) => t.ys.map((y) => Array.from(y, (v) => (v === undefined ? null : v)))) };
+  if (same) return { x: Array.from(first), ys: tables.flatMap((t) => t.ys.map((y) => Array.from(y, own))) };
   const xs = [...new Set(tables.flatMap((t) => Array.from(t.x)))].sort((a, b) => a - b);
   const index = new Map(xs.map((v, i) => [v, i]));
-  const ys: (number | null)[][] = [];
+  const ys: PlotValue[][] = [];
   for (const t of tables) {
     for (const y of t.ys) {
-      const col: (number | null)[] = new Array(xs.length).fill(null);
-      for (let i = 0; i < t.x.length; i++) col[index.get(t.x[i]) as number] = y[i] ?? null;
+      const col: PlotValue[] = new Array(xs.length).fill(undefined);
+      for (let i = 0; i < t.x.length; i++) col[index.get(t.x[i]) as number] = own(y[i]);
       ys.push(col);
     }
   }

@@ -13,11 +13,13 @@ import '../../media/webview/common.css';
 import '../../media/webview/panel.css';
 
 import type { AnalysisResult, SymmetryReport } from '../../src/core/analysis/analyze';
-import type { RunResult, SimulationResult } from '../../src/core/numeric/types';
+import type { Prediction } from '../../src/core/analysis/predictions';
+import { chargeName, etaTermText, movedComponents, predictionLine, sig4, stabilityLine, stepsText, sub } from '../../src/shared/predictionText';
+import type { RunResult, SimulationResult, VerdictFields } from '../../src/core/numeric/types';
 import { ExportFormat, FromWebviewType, ToWebviewMessage, ToWebviewType, WebviewCommand } from '../../src/shared/protocol';
 import { clear, h } from '../common/dom';
 import { csvNum, fmt, runLabel } from '../common/format';
-import { joinTables, Plot, PlotBand, PlotData, PlotOptions, PlotSeries, rebuildAllPlots, setZoomStore } from '../common/plots';
+import { joinTables, Plot, PlotBand, PlotData, PlotOptions, PlotSeries, PlotValue, rebuildAllPlots, setZoomStore } from '../common/plots';
 import { renderTex } from '../common/tex';
 import { readTheme, watchTheme } from '../common/theme';
 import { getState, onMessage, patchState, request, send } from '../common/vscode';
@@ -73,7 +75,7 @@ stopButton.hidden = true;
 const toolbar = h('div', { class: 'nl-toolbar' },
   commandButton('Run', 'run', 'Run the file’s train lines', false),
   commandButton('Compare SGD vs GD', 'compare', 'Run SGD and GD from the same start'),
-  commandButton('Find equilibrium', 'findEquilibrium', 'Solve the noise equilibria again'),
+  commandButton('Where SGD ends', 'findEquilibrium', 'Predict again where each noisy run ends'),
   commandButton('Export report', 'export', 'Export the analysis and the latest run'),
   stopButton,
 );
@@ -124,9 +126,6 @@ function stem(): string {
 
 // ---- symmetries tab ----
 
-const subscriptDigits = '₀₁₂₃₄₅₆₇₈₉';
-const sub = (n: number) => String(n).split('').map((d) => subscriptDigits[+d]).join('');
-
 function renderAnalysis(): void {
   const a = model.analysis;
   clear(symPanel);
@@ -146,19 +145,31 @@ function renderAnalysis(): void {
     banner.append(h('strong', {}, 'The file has errors: '), h('ul', {}, errors.slice(0, 8).map((d) => h('li', {}, `line ${d.line}:${d.column} ${d.message}`))));
   }
 
+  // First: where each noisy run ends (THEORY.md §4).
+  const preds = a.predictions ?? [];
+  const predCards = h('div', { class: 'nl-cards nl-predictions' }, preds.map((p) => predictionCard(a, p)));
+  symPanel.append(
+    h('section', { id: 'nl-predictions' },
+      h('h2', {}, 'Where SGD ends'),
+      preds.length
+        ? h('p', { class: 'nl-note' }, 'Gradient flow from the start to a minimum (the charges are conserved on the way), then the joint noise equilibrium of the whole symmetry group there; the charges relax to it in the steps given.')
+        : h('p', { class: 'nl-empty', id: 'nl-no-prediction' }, 'No noisy train line (sgd or momentum): nothing to predict. Add a `train sgd(…)` line to see where SGD ends.'),
+      predCards),
+  );
+
   const cards = h('div', { class: 'nl-cards' });
   if (!a.symmetries.length) {
     cards.append(h('p', { class: 'nl-empty', id: 'nl-no-symmetry' },
       'No symmetry found. That is a valid answer: no rescaling, scaling, linear or translation symmetry holds for every parameter and data point.'));
   }
-  a.symmetries.forEach((s, i) => cards.append(symmetryCard(s, i)));
+  a.symmetries.forEach((s, i) => cards.append(symmetryCard(a, s, i)));
   symPanel.append(h('h2', {}, 'Symmetries and Noether charges'), cards);
 
-  const table = equilibriaTable(a);
+  const table = startOrbitTable(a);
   if (table) symPanel.append(table);
   if (a.noise) {
     symPanel.append(h('p', { class: 'nl-note' },
-      `Equilibria use Σ from ${a.noise.method}${a.noise.samples ? ` (${a.noise.samples} samples)` : ''}, η = ${a.noise.lr}, B = ${a.noise.batch}, γ = ${a.noise.weightDecay}, κ = ${fmt(a.noise.kappa)}: ${a.noise.basis}.`));
+      `The laws and the start-orbit balance use Σ from ${a.noise.method}${a.noise.samples ? ` (${a.noise.samples} samples)` : ''}, η = ${a.noise.lr}, B = ${a.noise.batch}, γ = ${a.noise.weightDecay}, κ = ${fmt(a.noise.kappa)}: ${a.noise.basis}.`));
   }
 }
 
@@ -166,8 +177,105 @@ function badge(text: string, cls: string, title?: string): HTMLElement {
   return h('vscode-badge', { class: `nl-badge ${cls}`, title }, text);
 }
 
-function symmetryCard(s: SymmetryReport, i: number): HTMLElement {
-  const name = `C${sub(i + 1)}`;
+/** θᵀAθ (or vᵀθ for a translation) at the file's initial point: the charge at the start. */
+function chargeAt(s: SymmetryReport, components: string[], point: Record<string, number>): number | null {
+  const theta = components.map((c) => point[c]);
+  if (theta.some((v) => v === null || v === undefined)) return null;
+  if (s.direction) return s.direction.reduce((acc, v, i) => acc + v * theta[i], 0);
+  if (!s.matrix) return null;
+  let c = 0;
+  s.matrix.forEach((row, i) => row.forEach((v, j) => (c += v ? theta[i] * v * theta[j] : 0)));
+  return c;
+}
+
+const GAUGE_NOTE = "Gauge-dependent charges change along the group's rotations at the end point, along which SGD diffuses: only their rotation-invariant combinations are predicted.";
+
+/** One noisy train line's prediction: where SGD ends, its charges, relaxation, stability, invariants. */
+function predictionCard(a: AnalysisResult, p: Prediction): HTMLElement {
+  const line = predictionLine(a, p, { maxComponents: 8 });
+  const st = a.stability?.find((x) => x.run === p.run);
+  const facts: (HTMLElement | null)[] = [];
+  const fact = (label: string, value: string | HTMLElement, cls = '') => {
+    facts.push(h('dt', {}, label), h('dd', { class: cls }, value));
+  };
+  if (line.charges) fact('Charges there', line.charges);
+  if (line.relaxation) fact('Relaxation', `${line.relaxation} (linearised: a run needs several of them to reach the end point)`, 'nl-relaxation');
+  for (const g of p.growth) fact(`${chargeName(g.symmetry)} grows`, g.law);
+  if (line.reason) fact(p.status === 'none' ? 'Why not' : 'Why', line.reason, 'nl-reason');
+  if (p.balance) {
+    // Secondary: the law-of-balance point (every charge drift zero), not stationary here.
+    const b = p.balance.charges.map((c, i) => (c === null ? null : `${chargeName(i)} = ${sig4(c)}`)).filter((x): x is string => x !== null).join(', ');
+    fact('Balance point', `secondary — every charge drift vanishes there, but it is not stationary: ${b}`, 'nl-secondary nl-balance');
+  }
+  if (st) {
+    const l = stabilityLine(st);
+    fact('Stability', `${l.bounds}; ${l.verdict}.`, l.stable === false ? 'nl-warn nl-stability' : 'nl-stability');
+  }
+  const m = p.minimum;
+  fact('How', `gradient flow from chain 0's start to a minimum (L = ${fmt(m.loss)}${m.converged ? '' : `; ${m.note ?? 'not converged'}`}), Σ there by ${p.noise.method}${p.noise.samples ? ` (${p.noise.samples} samples)` : ''}; ${p.order}.`, 'nl-muted');
+
+  // End point against the start and the minimum (the end only where it is predicted).
+  const end = p.status === 'equilibrium' ? p.endPoint : null;
+  const moved = new Set(movedComponents(a));
+  const pointRows = a.components.map((c) =>
+    h('tr', { 'data-component': c },
+      h('th', { scope: 'row' }, c),
+      h('td', { 'data-col': 'start' }, fmt(a.initial[c])),
+      h('td', { 'data-col': 'minimum' }, fmt(m.point[c])),
+      end ? h('td', { 'data-col': 'end', class: moved.has(c) ? 'nl-moved' : '' }, fmt(end[c])) : null));
+  const csvButton = h('vscode-button', { secondary: true, class: 'nl-export', 'data-format': 'csv', title: 'Export the end point as CSV' }, 'CSV');
+  csvButton.addEventListener('click', () => {
+    const lines = [['component', 'start', 'gradient-flow minimum', ...(end ? ['SGD end'] : [])].join(',')];
+    for (const c of a.components) lines.push([`"${c.replace(/"/g, '""')}"`, csvNum(a.initial[c]), csvNum(m.point[c]), ...(end ? [csvNum(end[c])] : [])].join(','));
+    exportData('csv', lines.join('\n') + '\n', `${stem()}-run${p.run}-end-point.csv`);
+  });
+  const pointTable = h('div', { class: 'nl-table-wrap nl-scroll' },
+    h('table', { class: 'nl-table nl-end-point', id: `nl-end-point-${p.run}` },
+      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'component'), h('th', { scope: 'col' }, 'start'), h('th', { scope: 'col' }, 'minimum'), end ? h('th', { scope: 'col' }, 'SGD ends at') : null)),
+      h('tbody', {}, pointRows)));
+
+  // The charges there, with the O(η) discrete-time term; orientation-dependent ones point to the invariants.
+  let chargeTable: HTMLElement | null = null;
+  if (p.charges.some((c) => c !== null) || p.growth.length) {
+    chargeTable = h('table', { class: 'nl-table nl-pred-charges', id: `nl-pred-charges-${p.run}` },
+      h('thead', {}, h('tr', {}, ['charge', 'at the start', 'at the end', 'O(η) term', ''].map((c) => h('th', { scope: 'col' }, c)))),
+      h('tbody', {}, p.charges.map((c, i) => {
+        const s = a.symmetries[i];
+        const grows = p.growth.some((g) => g.symmetry === i);
+        const orient = p.orientationDependent?.[i];
+        return h('tr', { 'data-symmetry': String(i) },
+          h('th', { scope: 'row', title: s ? `${chargeName(i)} = ${s.charge.text}` : '' }, `${chargeName(i)}${s ? ` (${s.kind})` : ''}`),
+          h('td', {}, s ? sig4(chargeAt(s, a.components, a.initial)) : '—'),
+          h('td', { class: 'nl-moved' }, grows ? 'grows' : sig4(c)),
+          h('td', {}, etaTermText(p.etaTerms?.[i], c) || (p.etaTerms?.[i] === undefined || p.etaTerms?.[i] === null ? '—' : '0')),
+          h('td', { class: 'nl-muted', title: orient ? GAUGE_NOTE : '' }, orient ? 'gauge-dependent' : ''));
+      })));
+  }
+  const gaugeNote = p.orientationDependent?.some((x) => x) ? h('p', { class: 'nl-note' }, GAUGE_NOTE) : null;
+  let invTable: HTMLElement | null = null;
+  if (p.invariants?.length) {
+    invTable = h('table', { class: 'nl-table nl-invariants', id: `nl-invariants-${p.run}` },
+      h('thead', {}, h('tr', {}, ['rotation-invariant combination', 'predicted', 'O(η) term'].map((c) => h('th', { scope: 'col' }, c)))),
+      h('tbody', {}, p.invariants.map((inv) => h('tr', {}, h('th', { scope: 'row', class: 'nl-wrap' }, inv.text), h('td', {}, sig4(inv.predicted)), h('td', {}, sig4(inv.etaTerm))))));
+  }
+  return h('article', { class: 'nl-card nl-prediction', id: `prediction-${p.run}`, 'data-run': String(p.run), 'data-status': p.status },
+    h('header', { class: 'nl-card-header' },
+      h('span', { class: 'nl-card-name' }, `run ${p.run}`),
+      h('span', { class: 'nl-muted' }, runLabel(p)),
+      badge(p.status, `pred-${p.status}`, p.status === 'equilibrium' ? 'Every drift of law (C) vanishes there' : p.reason),
+      h('span', { class: 'nl-spacer' }),
+      csvButton),
+    h('p', { class: 'nl-ends' }, line.head),
+    h('dl', { class: 'nl-facts' }, facts),
+    pointTable,
+    chargeTable ? h('div', { class: 'nl-table-wrap' }, chargeTable) : null,
+    gaugeNote,
+    invTable ? h('div', { class: 'nl-table-wrap' }, invTable) : null,
+  );
+}
+
+function symmetryCard(a: AnalysisResult, s: SymmetryReport, i: number): HTMLElement {
+  const name = chargeName(i);
   const charge = h('div', { class: 'nl-charge' });
   renderTex(charge, `C_{${i + 1}} = ${s.charge.tex}`, { display: true, fallback: `${name} = ${s.charge.text}` });
   const law = (label: string, tex: string, text: string, cls: string) => {
@@ -182,18 +290,25 @@ function symmetryCard(s: SymmetryReport, i: number): HTMLElement {
   );
   const asText = h('details', { class: 'nl-as-text' }, h('summary', {}, 'As text'),
     h('pre', {}, [`${name} = ${s.charge.text}`, s.laws.gradientFlow, s.laws.sgdStep, s.laws.sgdContinuous].join('\n')));
-  let eq: HTMLElement;
-  if (s.equilibrium) {
-    const e = s.equilibrium;
-    eq = h('div', { class: 'nl-eq' },
-      h('span', { class: 'nl-eq-label' }, 'Noise equilibrium: '),
-      `λ* = ${fmt(e.lambda)}${e.lambdaStdErr !== undefined ? ` ± ${fmt(e.lambdaStdErr)}` : ''}; ${name}: ${fmt(e.chargeInitial)} → ${fmt(e.chargeEquilibrium, e.chargeInitial)}`);
-  } else {
-    eq = h('div', { class: 'nl-eq nl-muted' }, s.equilibriumNote ?? 'No noise equilibrium.');
+  // Where SGD ends first; the start-orbit solve only as a labelled secondary line.
+  const p = a.predictions?.[0];
+  const c = p?.charges[i];
+  const growth = p?.growth.find((g) => g.symmetry === i);
+  let ends: HTMLElement | null = null;
+  if (p && growth) ends = h('div', { class: 'nl-eq nl-ends-charge' }, h('span', { class: 'nl-eq-label' }, 'Where SGD ends: '), `${name} grows without bound (run ${p.run}): ${growth.law}`);
+  else if (p && c !== null && c !== undefined) {
+    const eta = etaTermText(p.etaTerms?.[i], c);
+    const gauge = p.orientationDependent?.[i] ? ', gauge-dependent: see the invariants' : '';
+    ends = h('div', { class: 'nl-eq nl-ends-charge', title: gauge ? GAUGE_NOTE : '' }, h('span', { class: 'nl-eq-label' }, 'Where SGD ends: '),
+      `${name} = ${fmt(c)}${eta ? ` (+ O(η) term ${eta})` : ''} (run ${p.run}, ${runLabel(p)}${gauge})`);
   }
-  const chips = s.involves.map((c) => {
-    const b = h('button', { class: 'nl-chip', type: 'button', title: `Show ${c} in the editor` }, c);
-    b.addEventListener('click', () => send({ type: FromWebviewType.ShowInEditor, component: c }));
+  const e = s.equilibrium;
+  const secondary = h('div', { class: 'nl-eq nl-secondary', title: "The balanced point of the initial point's orbit: not where SGD ends (SGD first follows gradient flow to a minimum)" },
+    h('span', { class: 'nl-secondary-label' }, "Secondary, start's orbit: "),
+    e ? `${name}: ${fmt(e.chargeInitial)} → ${fmt(e.chargeEquilibrium, e.chargeInitial)}` : s.equilibriumNote ?? 'no balanced point on this orbit');
+  const chips = s.involves.map((comp) => {
+    const b = h('button', { class: 'nl-chip', type: 'button', title: `Show ${comp} in the editor` }, comp);
+    b.addEventListener('click', () => send({ type: FromWebviewType.ShowInEditor, component: comp }));
     return b;
   });
   const shown = chips.slice(0, 24);
@@ -205,7 +320,8 @@ function symmetryCard(s: SymmetryReport, i: number): HTMLElement {
     ),
     charge,
     laws,
-    eq,
+    ends,
+    secondary,
     h('div', { class: 'nl-involves' }, h('span', { class: 'nl-muted' }, 'Moves: '), shown, chips.length > shown.length ? h('span', { class: 'nl-muted' }, ` +${chips.length - shown.length} more`) : null),
     asText,
   );
@@ -220,47 +336,48 @@ function kindTitle(kind: string): string {
   }
 }
 
-function equilibriaTable(a: AnalysisResult): HTMLElement | null {
+/** Secondary: the joint balanced point on the orbit of the file's initial point (not where SGD ends). */
+function startOrbitTable(a: AnalysisResult): HTMLElement | null {
   const withEq = a.symmetries.map((s, i) => ({ s, i })).filter(({ s }) => s.equilibrium);
   if (!withEq.length) return null;
-  const head = h('tr', {}, h('th', { scope: 'col' }, 'Component'), h('th', { scope: 'col' }, 'Initial'),
-    withEq.map(({ i }) => h('th', { scope: 'col', 'data-col': `eq-${i}` }, `Equilibrium of C${sub(i + 1)}`)));
-  const rows = a.components.map((c) =>
-    h('tr', { 'data-component': c },
-      h('th', { scope: 'row' }, c),
-      h('td', { 'data-col': 'initial' }, fmt(a.initial[c])),
-      withEq.map(({ s, i }) => {
-        const v = s.equilibrium?.point[c];
-        const moved = v !== undefined && Math.abs(v - a.initial[c]) > 1e-12 * Math.max(1, Math.abs(v));
-        return h('td', { 'data-col': `eq-${i}`, class: moved ? 'nl-moved' : '' }, fmt(v));
-      })),
-  );
-  const lambdaRow = h('tr', { class: 'nl-foot' }, h('th', { scope: 'row' }, 'λ*'), h('td', {}, '0'),
-    withEq.map(({ s, i }) => h('td', { 'data-col': `eq-${i}` }, fmt(s.equilibrium?.lambda))));
-  const chargeRow = h('tr', { class: 'nl-foot' }, h('th', { scope: 'row' }, 'charge'), h('td', {}, '—'),
-    withEq.map(({ s, i }) => h('td', { 'data-col': `eq-${i}` }, `${fmt(s.equilibrium?.chargeInitial)} → ${fmt(s.equilibrium?.chargeEquilibrium, s.equilibrium?.chargeInitial)}`)));
+  const point = withEq[0].s.equilibrium?.point ?? {};
+  const head = h('tr', {}, h('th', { scope: 'col' }, 'Component'), h('th', { scope: 'col' }, 'Initial'), h('th', { scope: 'col', 'data-col': 'orbit' }, "Balanced on the start's orbit"));
+  const rows = a.components.map((c) => {
+    const v = point[c];
+    const moved = v !== undefined && Math.abs(v - a.initial[c]) > 1e-12 * Math.max(1, Math.abs(v));
+    return h('tr', { 'data-component': c }, h('th', { scope: 'row' }, c), h('td', { 'data-col': 'initial' }, fmt(a.initial[c])), h('td', { 'data-col': 'orbit', class: moved ? 'nl-moved' : '' }, fmt(v)));
+  });
+  const chargeRows = withEq.map(({ s, i }) =>
+    h('tr', { class: 'nl-foot', 'data-symmetry': String(i) }, h('th', { scope: 'row' }, chargeName(i)), h('td', {}, fmt(s.equilibrium?.chargeInitial)), h('td', { 'data-col': 'orbit' }, fmt(s.equilibrium?.chargeEquilibrium, s.equilibrium?.chargeInitial))));
   const csvButton = h('vscode-button', { secondary: true, class: 'nl-export', 'data-format': 'csv', title: 'Export the table as CSV' }, 'CSV');
   csvButton.addEventListener('click', () => {
-    const lines = [['component', 'initial', ...withEq.map(({ i }) => `equilibrium C${i + 1}`)].join(',')];
-    for (const c of a.components) lines.push([`"${c.replace(/"/g, '""')}"`, csvNum(a.initial[c]), ...withEq.map(({ s }) => csvNum(s.equilibrium?.point[c]))].join(','));
-    lines.push(['lambda*', '0', ...withEq.map(({ s }) => csvNum(s.equilibrium?.lambda))].join(','));
-    exportData('csv', lines.join('\n') + '\n', `${stem()}-equilibria.csv`);
+    const lines = [['component', 'initial', 'start-orbit balance'].join(',')];
+    for (const c of a.components) lines.push([`"${c.replace(/"/g, '""')}"`, csvNum(a.initial[c]), csvNum(point[c])].join(','));
+    for (const { s, i } of withEq) lines.push([`C${i + 1}`, csvNum(s.equilibrium?.chargeInitial), csvNum(s.equilibrium?.chargeEquilibrium)].join(','));
+    exportData('csv', lines.join('\n') + '\n', `${stem()}-start-orbit.csv`);
   });
-  return h('section', { class: 'nl-equilibria' },
-    h('header', { class: 'nl-plot-header' }, h('h2', {}, 'Noise equilibria on the orbit of the initial point'), h('span', { class: 'nl-spacer' }), csvButton),
-    h('div', { class: 'nl-table-wrap' }, h('table', { class: 'nl-table', id: 'nl-equilibria' }, h('thead', {}, head), h('tbody', {}, rows, lambdaRow, chargeRow))),
+  return h('section', { class: 'nl-equilibria nl-secondary-section' },
+    h('header', { class: 'nl-plot-header' }, h('h2', {}, "Secondary: the balanced point of the start's orbit"), h('span', { class: 'nl-spacer' }), csvButton),
+    h('p', { class: 'nl-note' }, "Where the noise would balance if SGD stayed on the orbit of the initial point (first SGD line's constants). It is not where SGD ends: SGD first follows gradient flow to a minimum, then balances there (above)."),
+    h('details', { class: 'nl-secondary-details' }, h('summary', {}, `Show the table (${a.components.length} components)`),
+      h('div', { class: 'nl-table-wrap' }, h('table', { class: 'nl-table', id: 'nl-equilibria' }, h('thead', {}, head), h('tbody', {}, rows, chargeRows)))),
   );
 }
 
+/** Scroll to an element of a tab and flash it. */
+function highlight(tab: number, id: string): void {
+  selectTab(tab);
+  const el = document.getElementById(id);
+  if (!el) return;
+  el.scrollIntoView({ block: 'center', behavior: 'smooth' });
+  el.classList.remove('nl-focus');
+  void el.offsetWidth;
+  el.classList.add('nl-focus');
+  setTimeout(() => el.classList.remove('nl-focus'), 2500);
+}
+
 function focusSymmetry(index: number): void {
-  selectTab(0);
-  const card = document.getElementById(`sym-${index}`);
-  if (!card) return;
-  card.scrollIntoView({ block: 'center', behavior: 'smooth' });
-  card.classList.remove('nl-focus');
-  void card.offsetWidth;
-  card.classList.add('nl-focus');
-  setTimeout(() => card.classList.remove('nl-focus'), 2500);
+  highlight(0, `sym-${index}`);
 }
 
 // ---- plots ----
@@ -286,7 +403,7 @@ function syncPlots(container: HTMLElement, key: string, defs: PlotDef[]): void {
     for (const d of defs) plots.set(d.opts.id, new Plot(container, { ...d.opts, onExport: exportData }, d.data));
     return;
   }
-  for (const d of defs) plots.get(d.opts.id)?.update(d.data);
+  for (const d of defs) plots.get(d.opts.id)?.update(d.data, d.opts);
 }
 
 function liveRuns(): RunResult[] {
@@ -309,22 +426,53 @@ function chargeInfo(i: number, runs: RunResult[]): { text: string; tex: string }
   return { text, tex: `C_{${i + 1}}` };
 }
 
+/** Chains still alive at the end of a run, when some diverged (or escaped): its curves are over those only. */
+function survivorsOnly(r: RunResult): { alive: number; of: number } | null {
+  const s = r.series.survivors;
+  if (!s || !s.length) return null;
+  let min = Infinity;
+  for (let k = 0; k < s.length; k++) if (s[k] !== null && s[k] < min) min = s[k];
+  return min < r.chains ? { alive: s[s.length - 1] ?? 0, of: r.chains } : null;
+}
+
+/** A run's label in a legend, with "(survivors only: k of N)" where chains dropped out. */
+function curveLabel(r: RunResult, what: string): string {
+  const sv = survivorsOnly(r);
+  return `${runLabel(r)} ${what}${sv ? ` (survivors only: ${sv.alive} of ${sv.of})` : ''}`;
+}
+
+/** The plot title with "— survivors only (k of N)" when a run's curves are over its surviving chains only. */
+function titleWithSurvivors(title: string, runs: RunResult[]): string {
+  const marks = runs.map((r) => ({ r, sv: survivorsOnly(r) })).filter((x) => x.sv);
+  if (!marks.length) return title;
+  const what = marks.map(({ r, sv }) => (runs.length > 1 ? `${runLabel(r)}: ${sv?.alive} of ${sv?.of}` : `${sv?.alive} of ${sv?.of}`)).join('; ');
+  return `${title} — survivors only (${what})`;
+}
+
+/** A quantity probed at some records only (tr H, λ_max): unprobed records are spanned, not gaps. */
+function sparse(a: ArrayLike<number | null>): PlotValue[] {
+  return Array.from(a, (v) => (v === null || !Number.isFinite(v) ? undefined : v));
+}
+
 const dynBody = h('div', { class: 'nl-plots' });
 const dynRuns = h('div', { class: 'nl-runs' });
+const dynVerdicts = h('div', { class: 'nl-verdicts' });
 const dynEmpty = h('div', { class: 'nl-empty' });
 
 function renderDynamics(): void {
   const runs = liveRuns();
-  if (!dynPanel.contains(dynBody)) dynPanel.append(dynEmpty, dynRuns, dynBody);
+  if (!dynPanel.contains(dynBody)) dynPanel.append(dynEmpty, dynRuns, dynVerdicts, dynBody);
   dynEmpty.hidden = runs.length > 0;
   if (!runs.length) {
     clear(dynEmpty);
     dynEmpty.append('No simulation yet. ', commandButton('Run', 'run', 'Run the file’s train lines', false), ' ', commandButton('Compare SGD vs GD', 'compare', 'Run SGD and GD from the same start'));
     syncPlots(dynBody, 'none', []);
     clear(dynRuns);
+    clear(dynVerdicts);
     return;
   }
   renderRunsTable(runs);
+  renderVerdicts(runs);
   const defs: PlotDef[] = [];
   const key = runs.map((r) => r.run).join('-');
 
@@ -334,34 +482,52 @@ function renderDynamics(): void {
     const series: PlotSeries[] = [];
     const bands: PlotBand[] = [];
     runs.forEach((r, k) => {
-      series.push({ label: `${runLabel(r)} loss`, values: t.ys[3 * k], color: colorOf(r.run) });
+      series.push({ label: curveLabel(r, 'loss'), values: t.ys[3 * k], color: colorOf(r.run) });
       bands.push({ label: `${runLabel(r)} ± std`, lower: t.ys[3 * k + 1], upper: t.ys[3 * k + 2], color: colorOf(r.run) });
     });
-    const positive = runs.every((r) => Array.prototype.every.call(r.series.lossMean, (v: number) => v > 0));
-    defs.push({ opts: { id: 'loss', title: 'Training loss (mean ± std over chains)', xLabel: 'step', yLabel: 'loss ℓ', yScale: positive ? 'log' : 'linear', fileStem: `${stem()}-loss` }, data: { x: t.x, series, bands } });
+    const positive = runs.every((r) => Array.prototype.every.call(r.series.lossMean, (v: number | null) => v === null || v > 0));
+    const title = titleWithSurvivors('Training loss (mean ± std over chains)', runs);
+    const top = Math.max(...runs.flatMap((r) => Array.from(r.series.lossMean).filter((v): v is number => v !== null && Number.isFinite(v))));
+    if (positive && top > 1e15) {
+      // A diverging loss spans more decades than a log axis can label (uPlot stops past 10¹⁷):
+      // plot log₁₀ ℓ on a linear axis, ticks written as powers of ten.
+      const floor = Math.min(...series.flatMap((q) => Array.from(q.values).filter((v): v is number => typeof v === 'number' && v > 0)));
+      const lg = (v: PlotValue, clamp = false): PlotValue => (v === null || v === undefined ? v : v > 0 ? Math.log10(v) : clamp ? Math.log10(floor) : null);
+      defs.push({
+        opts: { id: 'loss', title: `${title} — log₁₀ scale`, xLabel: 'step', yLabel: 'loss ℓ', yTicks: (v) => `1e${Math.round(v)}`, fileStem: `${stem()}-loss` },
+        data: {
+          x: t.x,
+          series: series.map((q) => ({ ...q, values: Array.from(q.values, (v) => lg(v)) })),
+          bands: bands.map((b) => ({ ...b, lower: Array.from(b.lower, (v) => lg(v, true)), upper: Array.from(b.upper, (v) => lg(v)) })),
+        },
+      });
+    } else {
+      defs.push({ opts: { id: 'loss', title, xLabel: 'step', yLabel: 'loss ℓ', yScale: positive ? 'log' : 'linear', fileStem: `${stem()}-loss` }, data: { x: t.x, series, bands } });
+    }
   }
 
-  // Charges: SGD against GD, with law (C)'s prediction and the noise equilibrium.
+  // Charges: measured mean ± spread, law (C) at step resolution, and where SGD is predicted to end.
   const nCharges = Math.max(0, ...runs.map((r) => r.series.charges.length));
   for (let i = 0; i < nCharges; i++) {
     const info = chargeInfo(i, runs);
     const withData = runs.filter((r) => r.series.charges[i]);
     const t = joinTables(withData.map((r) => {
       const c = r.series.charges[i];
-      return { x: r.series.steps, ys: [c.mean, c.predicted, lower(c.mean, c.std), upper(c.mean, c.std)] };
+      const end = r.prediction?.charges[i];
+      const endLine = end === null || end === undefined ? r.series.steps.map(() => undefined) : r.series.steps.map(() => end);
+      return { x: r.series.steps, ys: [c.mean, c.predicted, lower(c.mean, c.std), upper(c.mean, c.std), endLine] };
     }));
     const series: PlotSeries[] = [];
     const bands: PlotBand[] = [];
     withData.forEach((r, k) => {
       const color = colorOf(r.run);
-      series.push({ label: `${runLabel(r)} measured`, values: t.ys[4 * k], color });
-      if (Array.from(t.ys[4 * k + 1]).some((v) => v !== null)) series.push({ label: `${runLabel(r)} predicted (C)`, values: t.ys[4 * k + 1], color, kind: 'dashed' });
-      bands.push({ label: `${runLabel(r)} ± std`, lower: t.ys[4 * k + 2], upper: t.ys[4 * k + 3], color });
+      series.push({ label: curveLabel(r, 'measured'), values: t.ys[5 * k], color });
+      if (t.ys[5 * k + 1].some((v) => v !== null && v !== undefined)) series.push({ label: `${runLabel(r)} law (C)`, values: t.ys[5 * k + 1], color, kind: 'dashed' });
+      bands.push({ label: `${runLabel(r)} ± std`, lower: t.ys[5 * k + 2], upper: t.ys[5 * k + 3], color });
+      if (t.ys[5 * k + 4].some((v) => v !== undefined)) series.push({ label: `${runLabel(r)} SGD end (predicted)`, values: t.ys[5 * k + 4], color, kind: 'dotted', width: 1.5 });
     });
-    const eq = model.analysis?.symmetries[i]?.equilibrium;
-    if (eq && t.x.length) series.push({ label: 'noise equilibrium', values: t.x.map(() => eq.chargeEquilibrium), color: readTheme().muted, kind: 'dashed', width: 1.25 });
     defs.push({
-      opts: { id: `charge-${i}`, title: `Charge C${sub(i + 1)}`, xLabel: 'step', yLabel: `C${sub(i + 1)}`, fileStem: `${stem()}-charge-${i + 1}`, headerExtra: mathTitle(`C_{${i + 1}} = ${info.tex}`, info.text) },
+      opts: { id: `charge-${i}`, title: titleWithSurvivors(`Charge C${sub(i + 1)}`, withData), xLabel: 'step', yLabel: `C${sub(i + 1)}`, fileStem: `${stem()}-charge-${i + 1}`, headerExtra: mathTitle(`C_{${i + 1}} = ${info.tex}`, info.text) },
       data: { x: t.x, series, bands },
     });
   }
@@ -377,21 +543,21 @@ function renderDynamics(): void {
     }));
     const series: PlotSeries[] = [];
     withData.forEach((r, k) => {
-      series.push({ label: `${runLabel(r)} measured`, values: t.ys[2 * k], color: colorOf(r.run), kind: 'points' });
-      series.push({ label: `${runLabel(r)} predicted (C)`, values: t.ys[2 * k + 1], color: colorOf(r.run), kind: 'dashed' });
+      series.push({ label: curveLabel(r, 'measured'), values: t.ys[2 * k], color: colorOf(r.run), kind: 'points' });
+      series.push({ label: `${runLabel(r)} law (C)`, values: t.ys[2 * k + 1], color: colorOf(r.run), kind: 'dashed' });
     });
     // Drifts span orders of magnitude (a fast transient, then a slow decay): an asinh axis, linear
     // below a threshold set by the typical predicted drift.
-    const typical = median(withData.flatMap((r) => Array.from(r.series.drift[i].predicted, Math.abs)).filter((v) => v > 0));
-    defs.push({ opts: { id: `drift-${i}`, title: `Drift dC${sub(i + 1)}/dt: measured vs law (C)`, xLabel: 'step', yLabel: `dC${sub(i + 1)}/dt (asinh)`, yScale: typical > 0 ? { asinh: typical / 2 } : 'linear', fileStem: `${stem()}-drift-${i + 1}` }, data: { x: t.x, series } });
+    const typical = median(withData.flatMap((r) => Array.from(r.series.drift[i].predicted, (v) => Math.abs(v ?? NaN))).filter((v) => v > 0));
+    defs.push({ opts: { id: `drift-${i}`, title: titleWithSurvivors(`Drift dC${sub(i + 1)}/dt: measured vs law (C)`, withData), xLabel: 'step', yLabel: `dC${sub(i + 1)}/dt (asinh)`, yScale: typical > 0 ? { asinh: typical / 2 } : 'linear', fileStem: `${stem()}-drift-${i + 1}` }, data: { x: t.x, series } });
   }
 
-  // Curvature along training.
-  const curv = runs.filter((r) => r.series.traceH.length || r.series.lambdaMaxH.length);
+  // Curvature along training (probed at some records only: the line joins the probes).
+  const curv = runs.filter((r) => r.series.traceH.some((v) => v !== null) || r.series.lambdaMaxH.some((v) => v !== null));
   if (curv.length) {
     const t = joinTables(curv.map((r) => {
       const n = r.series.steps.length;
-      return { x: r.series.steps, ys: [padTo(r.series.traceH, n), padTo(r.series.lambdaMaxH, n)] };
+      return { x: r.series.steps, ys: [sparse(padTo(r.series.traceH, n)), sparse(padTo(r.series.lambdaMaxH, n))] };
     }));
     const series: PlotSeries[] = [];
     curv.forEach((r, k) => {
@@ -400,34 +566,90 @@ function renderDynamics(): void {
     });
     // The GD stability edge 2/η, drawn when λmax comes within a factor 2 of it (else it would
     // flatten the curves); the title always states it.
-    const lmax = Math.max(...curv.flatMap((r) => Array.from(r.series.lambdaMaxH).filter(Number.isFinite)));
+    const lmax = Math.max(...curv.flatMap((r) => Array.from(r.series.lambdaMaxH).filter((v): v is number => v !== null && Number.isFinite(v))));
     const lrs = [...new Set(curv.map((r) => r.lr))].filter((lr) => lr > 0);
     for (const lr of lrs) {
       if (lmax > 1 / lr) series.push({ label: `2/η (GD stability, η=${lr})`, values: t.x.map(() => 2 / lr), color: readTheme().muted, kind: 'dashed', width: 1 });
     }
     const edge = lrs.map((lr) => `2/η = ${fmt(2 / lr)}`).join(', ');
-    defs.push({ opts: { id: 'curvature', title: `Sharpness: tr H and λmax(H)${edge ? ` (GD stable while λmax < ${edge})` : ''}`, xLabel: 'step', yLabel: 'curvature', fileStem: `${stem()}-curvature` }, data: { x: t.x, series } });
+    defs.push({ opts: { id: 'curvature', title: `Sharpness: tr H and λmax(H) at chain 0${edge ? ` (GD stable while λmax < ${edge})` : ''}`, xLabel: 'step', yLabel: 'curvature', fileStem: `${stem()}-curvature` }, data: { x: t.x, series } });
   }
   syncPlots(dynBody, key, defs);
+}
+
+function runState(r: RunResult): string {
+  if (model.streaming && model.progress?.run === r.run) return `running ${Math.round((model.progress?.fraction ?? 0) * 100)}%`;
+  return r.cancelled ? 'cancelled' : r.status;
 }
 
 function renderRunsTable(runs: RunResult[]): void {
   clear(dynRuns);
   const rows = runs.map((r) => {
-    const state = r.cancelled ? 'cancelled' : model.streaming && model.progress?.run === r.run ? `running ${Math.round((model.progress?.fraction ?? 0) * 100)}%` : 'done';
-    return h('tr', { 'data-run': String(r.run) },
+    const state = runState(r);
+    const div = r.divergence ? `${r.divergence.chains} of ${r.divergence.of}` : String(r.diverged.length);
+    return h('tr', { 'data-run': String(r.run), 'data-status': r.status, class: r.status === 'diverged' ? 'nl-row-diverged' : '' },
       h('td', {}, h('span', { class: 'nl-swatch', 'data-color-index': String(r.run % 6) }), runLabel(r)),
       h('td', {}, String(r.chains)), h('td', {}, String(r.steps)),
-      h('td', { title: 'Largest relative residual of the exact per-step law (D): rounding level when the law holds' }, Number.isFinite(r.lawResidual) ? r.lawResidual.toExponential(1).replace('e-', 'e−') : '—'),
+      h('td', { title: 'Largest relative residual of the exact per-step law (D): rounding level when the law holds' }, r.lawResidual !== null && Number.isFinite(r.lawResidual) ? r.lawResidual.toExponential(1).replace('e-', 'e−') : '—'),
       h('td', {}, r.stepsPerSecond ? fmt(Math.round(r.stepsPerSecond)) : '—'),
-      h('td', { class: r.diverged.length ? 'nl-warn' : '' }, String(r.diverged.length)),
-      h('td', {}, state));
+      h('td', { class: r.diverged.length ? 'nl-error' : '', 'data-col': 'diverged' }, div),
+      h('td', { class: r.status === 'diverged' ? 'nl-error nl-status-cell' : 'nl-status-cell', 'data-col': 'status' }, state));
   });
-  dynRuns.append(h('table', { class: 'nl-table nl-runs-table' },
+  dynRuns.append(h('div', { class: 'nl-table-wrap' }, h('table', { class: 'nl-table nl-runs-table', id: 'nl-runs' },
     h('thead', {}, h('tr', {}, ['run', 'chains', 'steps', 'law (D) residual', 'steps/s', 'diverged', 'status'].map((c) => h('th', { scope: 'col' }, c)))),
-    h('tbody', {}, rows)));
-  const div = runs.flatMap((r) => r.diverged.map((d) => `${runLabel(r)}: chain ${d.chain} diverged at step ${d.step} (${d.message})`));
-  if (div.length) dynRuns.append(h('p', { class: 'nl-warn' }, div.slice(0, 5).join('; '), div.length > 5 ? ` … +${div.length - 5}` : ''));
+    h('tbody', {}, rows))));
+  // One summary per diverged run (k of N chains, the first step, λ_max and the bound against lr).
+  for (const r of runs) {
+    if (!r.divergence && !r.diverged.length) continue;
+    const msg = r.divergence?.message ?? r.diverged.map((d) => d.message).join('; ');
+    dynRuns.append(h('div', { class: 'nl-callout nl-callout-error nl-divergence', id: `nl-divergence-${r.run}`, role: 'alert', 'data-run': String(r.run) },
+      h('strong', {}, `${runLabel(r)} diverged: `), msg,
+      r.diverged.length ? h('details', {}, h('summary', {}, `First diverged chains (${r.diverged.length})`),
+        h('ul', {}, r.diverged.slice(0, 8).map((d) => h('li', {}, d.message)))) : null));
+  }
+}
+
+/**
+ * One quantity's verdict: prediction beside measurement (a charge or a rotation-invariant
+ * combination), and below it, across the table, how the verdict was reached.
+ */
+function verdictRow(name: string, title: string, predicted: number | null, v: VerdictFields): HTMLElement[] {
+  return [h('tr', { 'data-verdict': v.verdict },
+    h('th', { scope: 'row', title }, name),
+    h('td', { 'data-col': 'predicted' }, sig4(predicted)),
+    h('td', { 'data-col': 'eta' }, etaTermText(v.etaTerm, predicted) || (v.etaTerm === null ? '—' : '0')),
+    h('td', { 'data-col': 'measured' }, v.measured === null ? '—' : `${sig4(v.measured)}${v.measuredStdErr !== null ? ` ± ${sig4(v.measuredStdErr)}` : ''}`),
+    h('td', { 'data-col': 'z' }, v.z === null ? '—' : v.z.toFixed(2).replace('-', '−')),
+    h('td', { 'data-col': 'verdict' }, badge(v.verdict, `verdict-${v.verdict.replace(' ', '-')}`, v.verdictNote)),
+    h('td', { 'data-col': 'steps' }, v.verdict === 'relaxing' && v.stepsNeeded !== undefined ? `≈${fmt(v.stepsNeeded)}` : '—')),
+  h('tr', { class: 'nl-note-row' }, h('td', { colspan: 7, class: 'nl-muted' }, h('div', {}, v.verdictNote)))];
+}
+
+/** Per run: each charge's (and invariant's) final mean against its predicted end, with z and a verdict. */
+function renderVerdicts(runs: RunResult[]): void {
+  clear(dynVerdicts);
+  for (const r of runs) {
+    const items = [...r.charges, ...(r.invariants ?? [])];
+    if (!items.length) continue;
+    const head = h('header', { class: 'nl-plot-header' }, h('h3', {}, `Prediction beside measurement — ${runLabel(r)}`));
+    if (items.every((c) => c.verdict === 'no prediction')) {
+      dynVerdicts.append(h('section', { class: 'nl-verdict-block', 'data-run': String(r.run) }, head, h('p', { class: 'nl-muted' }, `No prediction to compare: ${items[0].verdictNote}.`)));
+      continue;
+    }
+    const rows = [
+      ...r.charges.flatMap((c) => verdictRow(`${chargeName(c.symmetry)} (${c.kind})`, `${chargeName(c.symmetry)} = ${c.text}`, c.predictedEquilibrium, c)),
+      ...(r.invariants ?? []).flatMap((inv) => verdictRow(inv.kind === 'linear' ? inv.text : 'cᵀG⁻¹c', inv.text, inv.predicted, inv)),
+    ];
+    const st = r.stationary;
+    dynVerdicts.append(h('section', { class: 'nl-verdict-block', 'data-run': String(r.run) },
+      head,
+      h('div', { class: 'nl-table-wrap' }, h('table', { class: 'nl-table nl-verdict-table', id: `nl-verdicts-${r.run}` },
+        h('thead', {}, h('tr', {}, ['quantity', 'predicted', 'O(η) term', 'measured ± SE', 'z', 'verdict', 'steps left'].map((c) => h('th', { scope: 'col', title: c === 'steps left' ? 'About how many more steps a relaxing quantity needs to reach the prediction' : undefined }, c)))),
+        h('tbody', {}, rows))),
+      h('p', { class: 'nl-note' }, `Measured: each chain's mean after the burn-in (step ${st.burnin}), averaged over chains, with its standard error over chains. "agrees" means within 4 SE plus the O(η) term; "relaxing" means still moving towards the prediction.`)));
+  }
+  const lawC = runs.find((r) => r.series.lawC && r.charges.length)?.series.lawC;
+  if (lawC) dynVerdicts.append(h('p', { class: 'nl-note nl-lawc', id: 'nl-lawc' }, h('strong', {}, 'Law (C) curves: '), lawC));
 }
 
 // ---- stationary tab ----
@@ -444,6 +666,12 @@ function normalCdf(x: number): number {
   const t = 1 / (1 + 0.3275911 * z);
   const erf = 1 - (((((1.061405429 * t - 1.453152027) * t) + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-z * z);
   return x >= 0 ? 0.5 * (1 + erf) : 0.5 * (1 - erf);
+}
+
+/** The part of a theory's source before its formula, for a legend: "discrete-time SGD linearised at the minimum". */
+function shortSource(source: string): string {
+  const cut = source.split(/[,(:;]/)[0].trim();
+  return cut.length > 70 ? `${cut.slice(0, 69)}…` : cut;
 }
 
 function renderStationary(): void {
@@ -466,30 +694,49 @@ function renderStationary(): void {
       return b;
     }));
     const st = run.stationary;
+    const th = st.theory;
     const comps = Object.keys(st.histograms);
+    const sv = survivorsOnly(run);
+    // Burn-in (reported), and a visible warning when the run had not become stationary.
+    statTable.append(h('p', { class: 'nl-note', id: 'nl-burnin' },
+      `Burn-in: the statistics start at step ${st.burnin} (${st.burninMethod}); ${st.samples} samples over ${sv ? `the ${sv.alive} surviving of ${sv.of}` : run.chains} chains.`));
+    if (!st.reached) {
+      const relax = run.prediction?.relaxationSteps;
+      statTable.append(h('div', { class: 'nl-callout nl-callout-warn', id: 'nl-not-stationary', role: 'alert' },
+        h('strong', {}, 'Not stationary yet: '),
+        `the charges or the loss still drift at the end of the run, so these are not stationary statistics. Run longer${relax ? ` (the charges relax in ${stepsText(relax)})` : ''}.`));
+    }
+    if (sv) statTable.append(h('div', { class: 'nl-callout nl-callout-error', role: 'alert' }, `Survivors only: ${sv.alive} of ${sv.of} chains (the others diverged).`));
+    const cols = ['component', 'mean', '± s.e.', 'variance', '± s.e.', ...(th ? ['theory mean', 'theory variance'] : [])];
     statTable.append(h('table', { class: 'nl-table', id: 'nl-stationary' },
-      h('thead', {}, h('tr', {}, ['component', 'mean', '± s.e.', 'variance', '± s.e.'].map((c) => h('th', { scope: 'col' }, c)))),
+      h('thead', {}, h('tr', {}, cols.map((c) => h('th', { scope: 'col' }, c)))),
       h('tbody', {}, Object.keys(st.mean).map((c) => h('tr', { 'data-component': c },
         h('th', { scope: 'row' }, c), h('td', {}, fmt(st.mean[c])), h('td', {}, fmt(st.meanStdErr?.[c])),
-        h('td', {}, fmt(st.var[c])), h('td', {}, fmt(st.varStdErr?.[c])))))),
-      h('p', { class: 'nl-note' }, `After a burn-in of ${st.burnin} steps, over ${run.chains} chains. Theory overlay: the Gaussian with the measured stationary mean and variance.`));
+        h('td', {}, fmt(st.var[c])), h('td', {}, fmt(st.varStdErr?.[c])),
+        th ? [h('td', { 'data-col': 'theory-mean' }, fmt(th.mean[c])), h('td', { 'data-col': 'theory-var' }, fmt(th.var[c]))] : null)))));
+    statTable.append(h('p', { class: 'nl-note', id: 'nl-overlay-note' }, th
+      ? `Overlay: the theory density N(mean, var) — ${th.source}.`
+      : 'Overlay: Gaussian fit (no theory for this model): the normal with the measured stationary mean and variance.'));
+    const overlayLabel = th ? `theory: ${shortSource(th.source)}` : 'Gaussian fit (no theory for this model)';
     const defs: PlotDef[] = comps.slice(0, 12).map((c) => {
       const hist = st.histograms[c];
       const x: number[] = [];
-      const theory: number[] = [];
+      const density: (number | null)[] = [];
       let n = 0;
       for (let k = 0; k < hist.counts.length; k++) n += hist.counts[k];
-      const m = st.mean[c] ?? 0;
-      const sd = Math.sqrt(Math.max(st.var[c] ?? 0, 0));
+      const m = th ? th.mean[c] : st.mean[c];
+      const v = th ? th.var[c] : st.var[c];
+      const ok = m !== null && m !== undefined && v !== null && v !== undefined && Number.isFinite(m) && v > 0;
+      const sd = ok ? Math.sqrt(v) : 0;
       for (let k = 0; k < hist.counts.length; k++) {
         const a = hist.edges[k];
         const b = hist.edges[k + 1];
         x.push((a + b) / 2);
-        theory.push(sd > 0 ? n * (normalCdf((b - m) / sd) - normalCdf((a - m) / sd)) : 0);
+        density.push(ok ? n * (normalCdf((b - m) / sd) - normalCdf((a - m) / sd)) : null);
       }
       return {
-        opts: { id: `hist-${run.run}-${c}`, title: `Stationary distribution of ${c}`, xLabel: c, yLabel: 'count', yZero: true, height: 200, fileStem: `${stem()}-hist-${c}` },
-        data: { x, series: [{ label: `${runLabel(run)} histogram`, values: Array.from(hist.counts), color: colorOf(run.run), kind: 'bars' }, { label: `Gaussian(mean, var)`, values: theory, color: readTheme().palette[4], kind: 'spline' }] },
+        opts: { id: `hist-${run.run}-${c}`, title: `Stationary distribution of ${c}`, xLabel: c, yLabel: 'count', yZero: true, height: 200, legendValues: false, fileStem: `${stem()}-hist-${c}` },
+        data: { x, series: [{ label: `${runLabel(run)} histogram`, values: Array.from(hist.counts), color: colorOf(run.run), kind: 'bars' }, { label: overlayLabel, values: density, color: readTheme().palette[4], kind: 'spline' }] },
       };
     });
     syncPlots(statPlots, `run${run.run}`, defs);
@@ -519,11 +766,12 @@ function median(a: number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 
-function lower(m: ArrayLike<number>, s: ArrayLike<number>): number[] {
-  return Array.from(m, (v, i) => v - (s[i] ?? 0));
+/** mean ∓ std; null where either is missing (no surviving chain): a gap, never a value from null. */
+function lower(m: ArrayLike<number | null>, s: ArrayLike<number | null>): (number | null)[] {
+  return Array.from(m, (v, i) => (v === null || s[i] === null || s[i] === undefined ? null : v - (s[i] as number)));
 }
-function upper(m: ArrayLike<number>, s: ArrayLike<number>): number[] {
-  return Array.from(m, (v, i) => v + (s[i] ?? 0));
+function upper(m: ArrayLike<number | null>, s: ArrayLike<number | null>): (number | null)[] {
+  return Array.from(m, (v, i) => (v === null || s[i] === null || s[i] === undefined ? null : v + (s[i] as number)));
 }
 function padTo(a: ArrayLike<number>, n: number): (number | null)[] {
   return Array.from({ length: n }, (_, i) => (i < a.length ? a[i] : null));
@@ -586,6 +834,14 @@ function handle(m: ToWebviewMessage): void {
       break;
     case ToWebviewType.FocusSymmetry:
       focusSymmetry(m.index);
+      break;
+    case ToWebviewType.FocusPrediction:
+      highlight(0, `prediction-${m.run}`);
+      break;
+    case ToWebviewType.FocusRun:
+      // The Dynamics tab renders on the next frame: highlight the run after it.
+      selectTab(1);
+      requestAnimationFrame(() => highlight(1, document.querySelector(`.nl-divergence[data-run="${m.run}"]`) ? `nl-divergence-${m.run}` : 'nl-runs'));
       break;
     case ToWebviewType.Theme:
       // VS Code also switches the body class, which watchTheme sees; re-read either way.

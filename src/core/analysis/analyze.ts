@@ -5,7 +5,7 @@
 // worker and webview boundaries unchanged.
 import { checkSource, CheckOptions } from '../lang/check';
 import { Diagnostic } from '../lang/diagnostics';
-import { Model, TrainSpec } from '../lang/model';
+import { hasScalarView, Model, ScalarModel, TrainSpec } from '../lang/model';
 import { gradient } from '../expr/diff';
 import { findSymmetries, gradientFunction, Symmetry, SymmetryKind } from './symmetries';
 import { describeLaws, TrainingConstants } from './laws';
@@ -13,6 +13,13 @@ import { initialPoint } from './points';
 import { CovarianceMethod, noiseCovariance, NoiseCovariance } from './moments';
 import { JointEquilibrium, jointEquilibrium } from './jointEquilibrium';
 import { minibatchNoiseFactor, predictAll, Prediction, StabilityInfo } from './predictions';
+import { findGroups, Group } from './groups';
+import { describeGroup, generatorChargeText } from './groupLaws';
+import { GeneratorSpec } from './generators';
+import { ListedSymmetry, listGroups, reconcile, SymmetryList } from './symmetryList';
+import { sparseForm } from '../numeric/forms';
+import { ClosedFormLaw, closedFormLaws } from './closedForm';
+import { ConservationLaws, conservationLaws } from './completeness';
 
 export { minibatchNoiseFactor } from './predictions';
 
@@ -31,13 +38,53 @@ export interface SymmetryReport {
   matrix?: number[][];
   direction?: number[];
   charge: { text: string; tex: string };
-  laws: { gradientFlow: string; sgdStep: string; sgdContinuous: string };
+  laws: {
+    gradientFlow: string;
+    sgdStep: string;
+    sgdContinuous: string;
+    /** Law (C) with the data expectation done exactly, simplified and factorised where it can be (null: no closed form). */
+    sgdClosedForm?: ClosedFormLaw | null;
+    /** Why there is no closed form. */
+    sgdClosedFormNote?: string;
+  };
   lawsTex: { gradientFlow: string; sgdStep: string; sgdContinuous: string };
   equilibrium: EquilibriumResult | null;
   /** Why there is no equilibrium, when there is none. */
   equilibriumNote?: string;
-  /** Components this symmetry moves (for hovers). */
+  /** Components this symmetry moves (for hovers); the tensors' names for models beyond 400 components. */
   involves: string[];
+  residual: number;
+  /** Index into `groups` of the group this generator belongs to. */
+  group: number;
+  /** The generator in compact tensor form (a generator of a tensor-level group). */
+  action?: GeneratorSpec;
+  /**
+   * The charge's nonzero terms (i, j, coefficient; j = −1 for a translation) when the model is too
+   * large for a dense `matrix` in the output and the generator has no compact form.
+   */
+  form?: { i: number[]; j: number[]; c: number[] };
+  /** Its name within the group (Q[0,1], Q[3]). */
+  label?: string;
+}
+
+/** A symmetry group as a theorist names it, with its charge and laws in matrix form. */
+export interface GroupReport {
+  name: string;
+  kind: SymmetryKind;
+  /** Number of independent charges (generators). */
+  dimension: number;
+  tensors: string[];
+  status: 'proved' | 'numerical';
+  proof?: string;
+  proofNote?: string;
+  charge: { text: string; tex: string };
+  laws: { gradientFlow: string; sgdStep: string; sgdContinuous: string };
+  lawsTex: { gradientFlow: string; sgdStep: string; sgdContinuous: string };
+  /** Indices into `symmetries` of its listed generators. */
+  symmetries: number[];
+  /** Generators of the group the flat list leaves out (a huge group is summarised). */
+  unlisted: number;
+  structure: Group['structure'];
   residual: number;
 }
 
@@ -46,6 +93,9 @@ export interface AnalysisResult {
   components: string[];
   parameters: { name: string; shape: number[] }[];
   initial: Record<string, number>;
+  /** The symmetry groups (rescaling of each hidden neuron, GL(k) on a hidden index, …). */
+  groups: GroupReport[];
+  /** One entry per generator (a huge group is summarised: see its `unlisted`). */
   symmetries: SymmetryReport[];
   diagnostics: { line: number; column: number; endLine: number; endColumn: number; severity: string; message: string; fix?: { title: string; replacement: string } }[];
   /** How Σ(θ) was obtained for the start-orbit equilibria, and the SGD constants they use. */
@@ -56,6 +106,8 @@ export interface AnalysisResult {
   stability?: StabilityInfo[];
   /** The joint equilibrium on the start's orbit (with the first SGD line's constants): secondary. */
   startOrbit?: { status: JointEquilibrium['status']; reason: string };
+  /** All conservation laws of gradient flow (THEORY.md §8): how many, and how many the symmetries explain. */
+  conservationLaws?: ConservationLaws | { note: string };
   timings?: { totalMs: number };
 }
 
@@ -71,6 +123,7 @@ export function analyzeSource(source: string, options: AnalyzeOptions = {}): Ana
     components: [],
     parameters: [],
     initial: {},
+    groups: [],
     symmetries: [],
     diagnostics: checked.diagnostics.map(toJsonDiagnostic),
   };
@@ -112,50 +165,62 @@ export function trainingConstants(model: Model): TrainingConstants & { basis: st
 }
 
 /**
- * Beyond this many components the dense n×n generators, covariances and eigendecompositions cost
- * more memory and time than an editor can wait for: the file is still checked and can be
- * simulated, but symmetry analysis is skipped with a warning.
+ * Beyond this many components the component-level search, the dense n×n generators, covariances and
+ * end-point predictions cost more than an editor can wait for: symmetries are then found at the
+ * level of tensor axes only and listed in compact form.
  */
 export const MAX_ANALYSIS_COMPONENTS = 400;
+/** Dense generators appear in the output up to this many components (sparse terms beyond). */
+const JSON_DENSE_MAX_COMPONENTS = 64;
 
 export function analyzeModel(model: Model, base: AnalysisResult): AnalysisResult {
   const fn = gradientFunction(model);
-  if (model.components.length > MAX_ANALYSIS_COMPONENTS) {
-    const s = model.lossSpan;
-    const theta0 = initialPoint(model);
-    return {
-      ...base,
-      components: model.components,
-      parameters: model.params.map((p) => ({ name: p.name, shape: p.shape })),
-      initial: Object.fromEntries(model.components.map((c, i) => [c, theta0[i]])),
-      diagnostics: [
-        ...base.diagnostics,
-        {
-          line: s.line, column: s.column, endLine: s.endLine, endColumn: s.endColumn, severity: 'warning',
-          message: `symmetry analysis is limited to ${MAX_ANALYSIS_COMPONENTS} parameter components (this file has ${model.components.length}); the file can still be simulated`,
-        },
-      ],
-    };
-  }
-  const symmetries = findSymmetries(model, fn);
-  const theta = initialPoint(model);
   const names = model.components;
+  const theta = initialPoint(model);
   const k = trainingConstants(model);
+  const search = findGroups(model, fn);
+  const small = names.length <= MAX_ANALYSIS_COMPONENTS && hasScalarView(model);
+  const list: SymmetryList = small ? reconcile(model, search, findSymmetries(model, fn)) : listGroups(model, search);
+  const symmetries = list.symmetries;
   let noise: NoiseCovariance | undefined;
   let start: JointEquilibrium | undefined;
   const exponential = symmetries.filter((s) => s.matrix);
-  if (exponential.length > 0) {
-    const gradNodes = gradient(model.graph, model.loss, model.paramNodes);
-    noise = noiseCovariance(model, fn, theta, gradNodes);
+  if (small && exponential.length > 0) {
+    noise = noiseCovariance(model, fn, theta);
     start = jointEquilibrium({ generators: exponential.map((s) => s.matrix as number[][]), theta, cov: noise.cov, eta: k.lr, kappa: k.kappa, gamma: k.weightDecay });
   }
   const { predictions, stability } = predictAll(model, symmetries, fn);
-  const reports = symmetries.map((s) => report(s, names, theta, k, start, exponential.indexOf(s)));
+  const groups = list.groups.map((g, gi): GroupReport => {
+    const texts = g.structure.type === 'components' ? componentTexts(symmetries[g.structure.symmetries[0]], names, k) : describeGroup(g, model.params, k);
+    return {
+      name: g.name,
+      kind: g.kind,
+      dimension: g.dimension,
+      tensors: g.tensors,
+      status: g.status,
+      proof: g.proof,
+      proofNote: g.proofNote,
+      ...texts,
+      symmetries: symmetries.flatMap((s, i) => (s.group === gi ? [i] : [])),
+      unlisted: list.unlisted[gi],
+      structure: g.structure,
+      residual: g.residual,
+    };
+  });
+  const closed = small ? closedFormLaws(model as ScalarModel, symmetries, k) : undefined;
+  const reports = symmetries.map((s, i) => {
+    const r = report(s, model, list.groups, groups, theta, k, start, exponential.indexOf(s));
+    const c = closed?.[i];
+    if (c && 'law' in c) r.laws = { ...r.laws, sgdClosedForm: c.law };
+    else r.laws = { ...r.laws, sgdClosedForm: null, sgdClosedFormNote: c ? c.note : 'the closed form is computed for models up to 400 components' };
+    return r;
+  });
   return {
     ...base,
     components: names,
     parameters: model.params.map((p) => ({ name: p.name, shape: p.shape })),
     initial: Object.fromEntries(names.map((c, i) => [c, theta[i]])),
+    groups,
     symmetries: reports,
     diagnostics: [...base.diagnostics, ...stabilityDiagnostics(model, stability)],
     noise: noise
@@ -164,7 +229,13 @@ export function analyzeModel(model: Model, base: AnalysisResult): AnalysisResult
     predictions,
     stability,
     startOrbit: start ? { status: start.status, reason: start.reason } : undefined,
+    conservationLaws: small ? conservationLaws(model as ScalarModel, symmetries.length) : { note: 'the count of all conservation laws (Lie-algebra rank) is computed for small models only' },
   };
+}
+
+function componentTexts(s: Symmetry, names: string[], k: TrainingConstants) {
+  const t = describeLaws(s, names, k);
+  return { charge: t.charge, laws: t.laws, lawsTex: t.lawsTex };
 }
 
 /** A warning on `lr` where it is at or above 2/λ_max(H) at the start or at the predicted end. */
@@ -195,26 +266,54 @@ function stabilityDiagnostics(model: Model, stability: StabilityInfo[]): Analysi
 function niceBelow(x: number): number {
   const target = 0.9 * x;
   const p = Math.pow(10, Math.floor(Math.log10(target)) - 1);
-  return Math.floor(target / p) * p;
+  // toPrecision drops the float artefact of k·10^e (1.7000000000000002).
+  return Number((Math.floor(target / p) * p).toPrecision(2));
 }
 
-function report(s: Symmetry, names: string[], theta: Float64Array, k: TrainingConstants, start: JointEquilibrium | undefined, generator: number): SymmetryReport {
-  const texts = describeLaws(s, names, k);
-  const involves = s.direction
-    ? names.filter((_, i) => (s.direction as number[])[i] !== 0)
-    : names.filter((_, i) => (s.matrix as number[][])[i].some((x) => x !== 0));
+function report(
+  s: ListedSymmetry,
+  model: Model,
+  groupList: Group[],
+  groups: GroupReport[],
+  theta: Float64Array,
+  k: TrainingConstants,
+  start: JointEquilibrium | undefined,
+  generator: number,
+): SymmetryReport {
+  const names = model.components;
+  const group = groups[s.group];
+  let texts: { charge: { text: string; tex: string }; laws: SymmetryReport['laws']; lawsTex: SymmetryReport['lawsTex'] };
+  let involves: string[];
+  if (s.matrix || s.direction) {
+    texts = describeLaws(s, names, k);
+    involves = s.direction
+      ? names.filter((_, i) => (s.direction as number[])[i] !== 0)
+      : names.filter((_, i) => (s.matrix as number[][])[i].some((x) => x !== 0));
+  } else {
+    // A generator of a large model: its entry of the group's charge, and the group's laws.
+    const text = s.label ? generatorChargeText(groupList[s.group], model.params, s.label, false) : undefined;
+    const tex = s.label ? generatorChargeText(groupList[s.group], model.params, s.label, true) : undefined;
+    texts = { charge: text && tex ? { text, tex } : group.charge, laws: group.laws, lawsTex: group.lawsTex };
+    involves = group.tensors;
+  }
+  const dense = names.length <= JSON_DENSE_MAX_COMPONENTS;
+  const sparse = !dense && !s.action && (s.matrix || s.direction) ? sparseForm(s) : undefined;
   const out: SymmetryReport = {
     kind: s.kind,
     status: s.status,
     proof: s.proof,
-    matrix: s.matrix,
-    direction: s.direction,
+    matrix: dense ? s.matrix : undefined,
+    direction: dense ? s.direction : undefined,
+    form: sparse ? { i: Array.from(sparse.i), j: Array.from(sparse.j), c: Array.from(sparse.c) } : undefined,
     charge: texts.charge,
     laws: texts.laws,
     lawsTex: texts.lawsTex,
     equilibrium: null,
     involves,
     residual: s.residual,
+    group: s.group,
+    action: s.action,
+    label: s.label,
   };
   if (s.kind === 'translation') {
     out.equilibriumNote = k.weightDecay > 0

@@ -2,9 +2,10 @@
 // form where the loss is polynomial in data with known moments (expectation.ts), the exact average
 // over a finite data set, else the average over a fixed seeded sample of examples (an estimate,
 // the same at every call so that flows and solves are deterministic).
-import { Model } from '../lang/model';
+import { hasScalarView, Model } from '../lang/model';
 import { gradient } from '../expr/diff';
 import { compileAveragedEvaluator, compileEvaluator } from '../expr/codegen';
+import { compileLossGradient } from '../tensor/evaluate';
 import { expectedNodes } from './expectation';
 import { datasetRows, drawExample } from './points';
 import { Rng, STREAM_ANALYSIS } from '../numeric/rng';
@@ -21,16 +22,18 @@ export interface ExpectedGradient {
 
 /** Largest finite data set averaged whole; beyond it a fixed sample of its rows is used. */
 const DATASET_WHOLE_MAX = 4096;
+/** Straight-line code from the scalar view up to this many components; loops beyond. */
+const STRAIGHT_LINE_MAX_COMPONENTS = 64;
 
 export function expectedGradient(model: Model, sampleSize = 2048, seed = 4242): ExpectedGradient {
-  const g = model.graph;
   const n = model.components.length;
   const dim = model.dataComponents.length;
-  const grads = gradient(g, model.loss, model.paramNodes);
   const rows = datasetRows(model);
-  const exact = rows ? undefined : expectedNodes(model, [model.loss, ...grads]);
-  if (exact) {
-    const ev = compileEvaluator(g, exact);
+  const view = hasScalarView(model) ? model : undefined;
+  const exactGrads = view && !rows ? gradient(view.graph, view.loss, view.paramNodes) : [];
+  const exact = view && !rows ? expectedNodes(view, [view.loss, ...exactGrads]) : undefined;
+  if (view && exact) {
+    const ev = compileEvaluator(view.graph, exact);
     const out = new Float64Array(1 + n);
     const none = new Float64Array(0);
     return {
@@ -42,8 +45,6 @@ export function expectedGradient(model: Model, sampleSize = 2048, seed = 4242): 
       },
     };
   }
-  const ev = compileAveragedEvaluator(g, [model.loss, ...grads], dim);
-  const out = new Float64Array(1 + n);
   let sample: Float64Array;
   let count: number;
   let method: ExpectationMethod;
@@ -62,13 +63,36 @@ export function expectedGradient(model: Model, sampleSize = 2048, seed = 4242): 
     }
     method = 'sample';
   }
+  const out = new Float64Array(1 + n);
+  const scalar = view && n <= STRAIGHT_LINE_MAX_COMPONENTS ? view : undefined;
+  if (scalar) {
+    const grads = gradient(scalar.graph, scalar.loss, scalar.paramNodes);
+    const ev = compileAveragedEvaluator(scalar.graph, [scalar.loss, ...grads], dim);
+    return {
+      method,
+      examples: count,
+      evaluate: (theta, grad) => {
+        ev(theta, sample, count, out);
+        for (let i = 0; i < n; i++) grad[i] = out[1 + i];
+        return out[0];
+      },
+    };
+  }
+  // Large models: the tensor evaluator, one example at a time.
+  const ev = compileLossGradient(model);
   return {
     method,
     examples: count,
     evaluate: (theta, grad) => {
-      ev(theta, sample, count, out);
-      for (let i = 0; i < n; i++) grad[i] = out[1 + i];
-      return out[0];
+      grad.fill(0);
+      let loss = 0;
+      for (let e = 0; e < count; e++) {
+        ev(theta, sample.subarray(e * dim, (e + 1) * dim), out);
+        loss += out[0];
+        for (let i = 0; i < n; i++) grad[i] += out[1 + i];
+      }
+      for (let i = 0; i < n; i++) grad[i] /= count;
+      return loss / count;
     },
   };
 }

@@ -28,7 +28,10 @@ export interface FlowOptions {
   rtol?: number;
   atol?: number;
   maxEvaluations?: number;
-  /** Wall-clock budget in milliseconds. */
+  /**
+   * Wall-clock safety net in milliseconds. The evaluation budget is what normally stops a flow
+   * that does not converge, so that the same file gives the same answer on a busy machine.
+   */
   maxMillis?: number;
   /** Polish with Newton steps up to this many components (a dense Hessian by differences). */
   newtonMaxComponents?: number;
@@ -54,8 +57,8 @@ export function gradientFlow(theta0: ArrayLike<number>, eg: ExpectedGradient, op
   const gradTol = opts.gradTol ?? (exact ? 1e-12 : 1e-8);
   const rtol = opts.rtol ?? (exact ? 1e-10 : 1e-7);
   const atol = opts.atol ?? rtol * 1e-2;
-  const maxEvaluations = opts.maxEvaluations ?? 400_000;
-  const deadline = Date.now() + (opts.maxMillis ?? 4000);
+  const maxEvaluations = opts.maxEvaluations ?? 40_000;
+  const deadline = Date.now() + (opts.maxMillis ?? 20_000);
   let y = Float64Array.from(theta0);
   const k = Array.from({ length: 7 }, () => new Float64Array(n));
   const tmp = new Float64Array(n);

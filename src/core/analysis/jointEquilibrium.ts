@@ -100,6 +100,58 @@ function matMul(A: Mat, B: Mat): Mat {
   return out;
 }
 
+/** Nonzero entries of a matrix, row by row. */
+interface SparseRows {
+  rows: { j: Int32Array; v: Float64Array }[];
+}
+
+function sparseRows(A: Mat): SparseRows {
+  return {
+    rows: Array.from(A, (r) => {
+      const js: number[] = [];
+      for (let j = 0; j < r.length; j++) if (r[j] !== 0) js.push(j);
+      return { j: Int32Array.from(js), v: Float64Array.from(js, (j) => r[j]) };
+    }),
+  };
+}
+
+function sparseMatVec(A: SparseRows, x: ArrayLike<number>, n: number): Float64Array {
+  const out = new Float64Array(n);
+  A.rows.forEach((r, i) => {
+    let s = 0;
+    for (let t = 0; t < r.j.length; t++) s += r.v[t] * x[r.j[t]];
+    out[i] = s;
+  });
+  return out;
+}
+
+/** tr(A S) (or Σ |A_ij S_ji| with `abs`). */
+function sparseTrace(A: SparseRows, S: Mat, abs = false): number {
+  let s = 0;
+  A.rows.forEach((r, i) => {
+    for (let t = 0; t < r.j.length; t++) {
+      const x = r.v[t] * S[r.j[t]][i];
+      s += abs ? Math.abs(x) : x;
+    }
+  });
+  return s;
+}
+
+/** tr(A B S) = Σ A_ij B_jl S_li. */
+function sparseTripleTrace(A: SparseRows, B: SparseRows, S: Mat): number {
+  let s = 0;
+  A.rows.forEach((r, i) => {
+    for (let t = 0; t < r.j.length; t++) {
+      const j = r.j[t];
+      const b = B.rows[j];
+      let inner = 0;
+      for (let u = 0; u < b.j.length; u++) inner += b.v[u] * S[b.j[u]][i];
+      s += r.v[t] * inner;
+    }
+  });
+  return s;
+}
+
 function transpose(A: Mat): Mat {
   const n = A.length;
   const m = A[0]?.length ?? 0;
@@ -218,39 +270,35 @@ export function jointEquilibrium(inp: JointEquilibriumInput): JointEquilibrium {
   let neutral: number[] = [];
   let { th, S } = at(g, ginv);
   let Mfinal: number[][] = [];
+  // Generators of a group are sparse (a few rows of a few tensors): the Newton system is built
+  // from their nonzero entries, never from dense n×n products.
+  const sparse = gens.map(sparseRows);
   for (; iterations < 100; iterations++) {
     // Drifts G_k and the Jacobian J = −M over the active generators.
-    const Ath = active.map((k) => matVec(gens[k], th));
-    const AS = active.map((k) => matMul(gens[k], S));
+    const Ath = active.map((k) => sparseMatVec(sparse[k], th, n));
     const G = active.map((k, a) => {
       let c = 0;
       for (let i = 0; i < n; i++) c += th[i] * Ath[a][i];
-      let tr = 0;
-      for (let i = 0; i < n; i++) tr += AS[a][i][i];
-      return -2 * gamma * c + T * tr;
+      return -2 * gamma * c + T * sparseTrace(sparse[k], S);
     });
     const termScale = active.map((k, a) => {
       let c = 0;
       for (let i = 0; i < n; i++) c += Math.abs(th[i] * Ath[a][i]);
-      let tr = 0;
-      for (let i = 0; i < n; i++) tr += Math.abs(AS[a][i][i]);
-      return 2 * gamma * c + T * tr;
+      return 2 * gamma * c + T * sparseTrace(sparse[k], S, true);
     });
-    const M = active.map((_, a) =>
-      active.map((__, b) => {
+    const M = active.map((ka, a) =>
+      active.map((kb, b) => {
         let dot = 0;
         for (let i = 0; i < n; i++) dot += Ath[a][i] * Ath[b][i];
-        // tr(A_a A_b Σ) + tr(A_b A_a Σ) = 2 tr(A_a (A_b Σ)) for symmetric Σ.
-        let tr = 0;
-        const Aa = gens[active[a]];
-        const ASb = AS[b];
-        for (let i = 0; i < n; i++) {
-          const r = Aa[i];
-          for (let j = 0; j < n; j++) if (r[j] !== 0) tr += r[j] * ASb[j][i];
-        }
-        return 4 * gamma * dot + 2 * T * tr;
+        // tr(A_a A_b Σ) + tr(A_b A_a Σ) = 2 tr(A_a A_b Σ) for symmetric Σ.
+        return 4 * gamma * dot + 2 * T * sparseTripleTrace(sparse[ka], sparse[kb], S);
       }),
     );
+    // Entries beyond 1e150 square to infinity inside the eigensolver: the orbit has run off.
+    const tooBig = (x: number) => !(Math.abs(x) <= 1e150);
+    if (G.some(tooBig) || M.some((r) => r.some(tooBig))) {
+      return { ...empty('none', `the drift of law (C) does not vanish at any finite point the joint solve reached (after ${iterations} Newton steps the noise terms exceed 1e150): no equilibrium is predicted`), iterations, residual: NaN };
+    }
     Mfinal = M;
     residual = Math.max(0, ...G.map((x, a) => (termScale[a] > 0 ? Math.abs(x) / termScale[a] : 0)));
     // Solve M δ = G by its eigendecomposition; directions M does not see are neutral.

@@ -28,7 +28,7 @@ export function texName(component: string): string {
   return m ? `${b}_{${m[2]}}` : b;
 }
 
-function num(x: number): string {
+export function num(x: number): string {
   if (Number.isInteger(x)) return String(x);
   for (let q = 2; q <= 12; q++) {
     const p = Math.round(x * q);

@@ -4,10 +4,11 @@
 //   uniform, Bernoulli, Rademacher, constant): exact, by expanding each gradient component as a
 //   polynomial in the data and taking raw moments (Isserlis' theorem for the Gaussian case);
 // - otherwise Monte Carlo, with standard errors.
-import { Model } from '../lang/model';
+import { hasScalarView, Model, ScalarModel } from '../lang/model';
+import { gradient } from '../expr/diff';
 import { expandInData, expectation, maxDegree, momentTable, mulPoly, NotPolynomial, numberRing, Poly, resetWork } from './polynomial';
 import { Rng, STREAM_ANALYSIS } from '../numeric/rng';
-import { GradientFn } from './symmetries';
+import { GradientFn } from './gradientFn';
 import { datasetRows, drawFresh } from './points';
 
 export type CovarianceMethod = 'exact-moments' | 'dataset' | 'monte-carlo';
@@ -23,11 +24,21 @@ export interface NoiseCovariance {
   samples?: number;
 }
 
-export function noiseCovariance(model: Model, fn: GradientFn, theta: Float64Array, gradNodes: number[], opts: { mcSamples?: number } = {}): NoiseCovariance {
+/** Scalar gradient nodes per model (their expansion in the data is what the exact Σ needs). */
+const gradientNodes = new WeakMap<ScalarModel, number[]>();
+
+export function noiseCovariance(model: Model, fn: GradientFn, theta: Float64Array, opts: { mcSamples?: number } = {}): NoiseCovariance {
   const rows = datasetRows(model);
   if (rows) return datasetCovariance(model, fn, theta, rows);
-  const exact = exactCovariance(model, theta, gradNodes);
-  if (exact) return exact;
+  if (hasScalarView(model)) {
+    let nodes = gradientNodes.get(model);
+    if (!nodes) {
+      nodes = gradient(model.graph, model.loss, model.paramNodes);
+      gradientNodes.set(model, nodes);
+    }
+    const exact = exactCovariance(model, theta, nodes);
+    if (exact) return exact;
+  }
   // Each sample costs O(n²): keep the Monte Carlo work near 4·10⁷ operations.
   const n = model.components.length;
   return monteCarloCovariance(model, fn, theta, opts.mcSamples ?? Math.max(2000, Math.min(40000, Math.floor(4e7 / (n * n)))));
@@ -99,7 +110,7 @@ class Accumulator {
 /** Monomial products the exact Σ may take before we use Monte Carlo instead. */
 const EXACT_PAIR_WORK = 300_000;
 
-function exactCovariance(model: Model, theta: Float64Array, gradNodes: number[]): NoiseCovariance | undefined {
+function exactCovariance(model: ScalarModel, theta: Float64Array, gradNodes: number[]): NoiseCovariance | undefined {
   if (model.data.some((d) => !d.dists)) return undefined;
   const ring = numberRing(theta);
   let polys: Poly<number>[];

@@ -35,6 +35,8 @@ export function effectiveLearningRate(spec: TrainSpec): number | undefined {
 export interface Prediction {
   /** Index of the `train` line. */
   run: number;
+  /** The constants and seed the prediction was made for (a run with the same ones reuses it). */
+  spec?: Pick<TrainSpec, 'optimizer' | 'lr' | 'batch' | 'weightDecay' | 'seed' | 'sampling' | 'beta'>;
   optimizer: string;
   lr: number;
   batch: number;
@@ -110,6 +112,8 @@ export interface StabilityInfo {
   bound: number | null;
 }
 
+/** Gradient flow and the dense n×n noise covariance: the end-point solve is for models up to this size. */
+export const PREDICTION_MAX_COMPONENTS = 400;
 /** The discrete-time shift needs Σ at 2·rank(H) points: only for small models. */
 const DISCRETE_SHIFT_MAX_COMPONENTS = 64;
 /** Largest model for which the dense Hessian by differences is computed (n gradient pairs, n³). */
@@ -143,9 +147,16 @@ export interface PredictionSet {
 
 /** Predictions for every noisy `train` line and stability bounds for every line. */
 export function predictAll(model: Model, symmetries: SymmetryAction[], fn: GradientFn): PredictionSet {
+  if (model.components.length > PREDICTION_MAX_COMPONENTS) {
+    // No gradient flow or dense Hessian at this size: each line says why it has no prediction.
+    const theta0 = new Float64Array(model.components.length);
+    return {
+      predictions: model.trains.flatMap((spec, run) => (spec.optimizer === 'gd' ? [] : [predictRun(model, symmetries, fn, spec, run, theta0)])),
+      stability: model.trains.map((spec, run) => ({ run, optimizer: spec.optimizer, lr: spec.lr, lambdaMaxStart: null, lambdaMaxEnd: null, bound: null })),
+    };
+  }
   const eg = expectedGradient(model);
   const flows = new Map<string, FlowCache>();
-  const gradNodes = gradient(model.graph, model.loss, model.paramNodes);
   const flowFrom = (theta0: Float64Array): FlowCache => {
     const key = Array.from(theta0).join(',');
     let c = flows.get(key);
@@ -161,7 +172,7 @@ export function predictAll(model: Model, symmetries: SymmetryAction[], fn: Gradi
     const theta0 = initialPoint(model, 0, spec.seed);
     let endTheta: ArrayLike<number> | null = null;
     if (spec.optimizer !== 'gd') {
-      const p = predictRun(model, symmetries, fn, spec, run, theta0, { cache: flowFrom(theta0), eg, gradNodes });
+      const p = predictRun(model, symmetries, fn, spec, run, theta0, { cache: flowFrom(theta0), eg });
       predictions.push(p);
       if (p.endPoint) endTheta = model.components.map((c) => (p.endPoint as Record<string, number>)[c]);
     } else {
@@ -177,6 +188,10 @@ export function predictAll(model: Model, symmetries: SymmetryAction[], fn: Gradi
   return { predictions, stability };
 }
 
+function specOf(spec: TrainSpec): NonNullable<Prediction['spec']> {
+  return { optimizer: spec.optimizer, lr: spec.lr, batch: spec.batch, weightDecay: spec.weightDecay, seed: spec.seed, sampling: spec.sampling, beta: spec.beta };
+}
+
 function record(names: string[], v: ArrayLike<number>): Record<string, number> {
   return Object.fromEntries(names.map((c, i) => [c, v[i]]));
 }
@@ -188,41 +203,43 @@ export function predictRun(
   spec: TrainSpec,
   run: number,
   theta0: Float64Array,
-  opts: { cache?: FlowCache; eg?: ExpectedGradient; gradNodes?: number[] } = {},
+  opts: { cache?: FlowCache; eg?: ExpectedGradient } = {},
 ): Prediction {
   const names = model.components;
-  const eg = opts.eg ?? expectedGradient(model);
-  const gradNodes = opts.gradNodes ?? gradient(model.graph, model.loss, model.paramNodes);
-  const cache = opts.cache ?? {};
-  cache.flow ??= gradientFlow(theta0, eg);
-  const flow = cache.flow;
   const kappa = minibatchNoiseFactor(model, spec);
   const eta = effectiveLearningRate(spec);
-  const base = {
-    run,
-    optimizer: spec.optimizer,
-    lr: spec.lr,
-    batch: spec.batch,
-    weightDecay: spec.weightDecay,
-    minimum: { point: record(names, flow.point), loss: flow.loss, converged: flow.converged, flowTime: flow.time, note: flow.note },
-    growth: [] as Prediction['growth'],
-    order: 'leading order in η: the continuous-time equilibrium at a minimum of L; discrete-time SGD shifts it by O(η)',
-  };
-  const none = (reason: string, method: CovarianceMethod = 'exact-moments'): Prediction => ({
-    ...base,
+  const header = { run, spec: specOf(spec), optimizer: spec.optimizer, lr: spec.lr, batch: spec.batch, weightDecay: spec.weightDecay, growth: [] as Prediction['growth'] };
+  const noPrediction = (reason: string, minimum: Prediction['minimum'], noise: Prediction['noise']): Prediction => ({
+    ...header,
     status: 'none',
     reason,
     endPoint: null,
     charges: symmetries.map(() => null),
     relaxationSteps: null,
-    noise: { method, flow: eg.method },
+    minimum,
+    noise,
     residual: null,
+    order: 'no prediction',
   });
+  if (names.length > PREDICTION_MAX_COMPONENTS) {
+    return noPrediction(
+      `the end-point solve (gradient flow, then the joint equilibrium with a dense noise covariance) is limited to ${PREDICTION_MAX_COMPONENTS} parameter components; this model has ${names.length}`,
+      { point: {}, loss: NaN, converged: false, flowTime: 0, note: 'not computed' },
+      { method: 'monte-carlo', flow: 'sample' },
+    );
+  }
+  const eg = opts.eg ?? expectedGradient(model);
+  const cache = opts.cache ?? {};
+  cache.flow ??= gradientFlow(theta0, eg);
+  const flow = cache.flow;
+  const minimum = { point: record(names, flow.point), loss: flow.loss, converged: flow.converged, flowTime: flow.time, note: flow.note };
+  const base = { ...header, minimum, order: 'leading order in η: the continuous-time equilibrium at a minimum of L; discrete-time SGD shifts it by O(η)' };
+  const none = (reason: string, method: CovarianceMethod = 'exact-moments'): Prediction => noPrediction(reason, minimum, { method, flow: eg.method });
   if (eta === undefined) {
     return none('Adam rescales every coordinate by its own gradient history, which breaks the law of balance: no equilibrium is predicted');
   }
   if (!flow.converged) return none(`no minimum to balance on: ${flow.note ?? 'gradient flow did not converge'}`);
-  if (!cache.noise) cache.noise = noiseCovariance(model, fn, flow.point, gradNodes);
+  if (!cache.noise) cache.noise = noiseCovariance(model, fn, flow.point);
   const noise = cache.noise;
   const noiseInfo = { method: noise.method, samples: noise.samples, flow: eg.method };
   if (!(kappa > 0)) {
@@ -231,7 +248,7 @@ export function predictRun(
   const expIdx = symmetries.map((s, i) => (s.matrix ? i : -1)).filter((i) => i >= 0);
   const gens = expIdx.map((i) => symmetries[i].matrix as number[][]);
   const eq = jointEquilibrium({ generators: gens, theta: flow.point, cov: noise.cov, eta, kappa, gamma: spec.weightDecay });
-  const sigma = (x: Float64Array) => noiseCovariance(model, fn, x, gradNodes).cov;
+  const sigma = (x: Float64Array) => noiseCovariance(model, fn, x).cov;
   const small = names.length <= DISCRETE_SHIFT_MAX_COMPONENTS;
   // With rotations in the group, the law-of-balance point (every G_k = 0) may not be stationary:
   // SGD ends where the symmetric part of the slow drift vanishes (slowDrift.ts).

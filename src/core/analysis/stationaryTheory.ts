@@ -8,7 +8,6 @@
 // no symmetry orbit through it), γ = 0, plain SGD, and Σ is exact (a closed form or a finite data
 // set); elsewhere the panel labels a Gaussian fit.
 import { Model, TrainSpec } from '../lang/model';
-import { gradient } from '../expr/diff';
 import { GradientFn } from './symmetries';
 import { noiseCovariance } from './moments';
 import { expectedGradient } from './expectedLoss';
@@ -29,9 +28,8 @@ export function stationaryTheory(model: Model, fn: GradientFn, spec: TrainSpec, 
   if (eg.method === 'sample') return undefined;
   const c = curvatureAt(eg, theta);
   if (!c || c.normal.some((x) => !x)) return undefined; // not isolated: a flat direction
-  const gradNodes = gradient(model.graph, model.loss, model.paramNodes);
   const sigmaAt = (x: Float64Array) => {
-    const s = noiseCovariance(model, fn, x, gradNodes);
+    const s = noiseCovariance(model, fn, x);
     return s.method === 'monte-carlo' ? undefined : s.cov;
   };
   const sigma0 = sigmaAt(theta);

@@ -2,8 +2,11 @@
 // so the symmetries are the null space of a matrix with one row per random point (θ_k, z_k).
 // Candidates are snapped to small rationals, proved symbolically (proof.ts), and re-checked at
 // fresh random points; a candidate that fails both is dropped (a false positive is the worst error).
-import { Model } from '../lang/model';
-import { compileEvaluator, Evaluator } from '../expr/codegen';
+import { ScalarModel } from '../lang/model';
+import { gradientFunction, GradientFn } from './gradientFn';
+
+export { gradientFunction } from './gradientFn';
+export type { GradientFn } from './gradientFn';
 import { gradient } from '../expr/diff';
 import { Rng, STREAM_ANALYSIS } from '../numeric/rng';
 import { drawExample, datasetRows, initialPoint } from './points';
@@ -18,7 +21,7 @@ export interface Symmetry {
   kind: SymmetryKind;
   status: 'proved' | 'numerical';
   /** How the proof was obtained (for the report), when proved. */
-  proof?: 'homogeneity' | 'nerdamer';
+  proof?: 'homogeneity' | 'covariance' | 'nerdamer';
   /** Generator A over the components (exponential kinds): θ → e^{λA}θ. */
   matrix?: number[][];
   /** Direction v over the components (translation): θ → θ + λv. */
@@ -34,18 +37,6 @@ export interface Symmetry {
 const FULL_SEARCH_MAX_COMPONENTS = 30;
 const RECHECK_POINTS = 64;
 
-export interface GradientFn {
-  evaluate: Evaluator;
-  /** out[0] = loss, out[1..n] = gradient. */
-  out: Float64Array;
-}
-
-export function gradientFunction(model: Model): GradientFn {
-  const g = model.graph;
-  const grads = gradient(g, model.loss, model.paramNodes);
-  return { evaluate: compileEvaluator(g, [model.loss, ...grads]), out: new Float64Array(1 + grads.length) };
-}
-
 interface Sample {
   theta: Float64Array;
   z: Float64Array;
@@ -53,7 +44,7 @@ interface Sample {
 }
 
 /** Gradients at random points: half near the initial point, half from a standard normal. */
-function samplePoints(model: Model, fn: GradientFn, count: number, rng: Rng): Sample[] {
+function samplePoints(model: ScalarModel, fn: GradientFn, count: number, rng: Rng): Sample[] {
   const n = model.components.length;
   const init = initialPoint(model);
   const rows = datasetRows(model);
@@ -74,7 +65,7 @@ function samplePoints(model: Model, fn: GradientFn, count: number, rng: Rng): Sa
   return out;
 }
 
-export function findSymmetries(model: Model, fn: GradientFn = gradientFunction(model)): Symmetry[] {
+export function findSymmetries(model: ScalarModel, fn: GradientFn = gradientFunction(model)): Symmetry[] {
   const n = model.components.length;
   if (n === 0) return [];
   const rng = new Rng(20240917, 0, STREAM_ANALYSIS);
@@ -176,7 +167,7 @@ interface Recheck {
   gradError: Float64Array[];
 }
 
-function recheck(model: Model, fresh: Sample[]): Recheck {
+function recheck(model: ScalarModel, fresh: Sample[]): Recheck {
   const grads = gradient(model.graph, model.loss, model.paramNodes);
   const out: Recheck = { grad: [], gradError: [] };
   for (const s of fresh) {
@@ -194,7 +185,7 @@ function recheck(model: Model, fresh: Sample[]): Recheck {
  * A near-symmetry such as (u·w·x − y)² + 10⁻¹²·u² leaves a residual far above that bound.
  */
 function verify(
-  model: Model,
+  model: ScalarModel,
   fresh: Sample[],
   check: Recheck,
   cand: { kind: SymmetryKind; matrix?: number[][]; direction?: number[] },

@@ -26,10 +26,10 @@ export function fileExperiment(file: string, source: string, readFile: (p: strin
       for (const run of sim.runs) {
         const tag = `run ${run.run + 1} (${run.optimizer}, η = ${run.lr}, B = ${run.batch}${run.weightDecay ? `, γ = ${run.weightDecay}` : ''})`;
         if (run.diverged.length) notes.push(`${tag}: ${run.diverged.length} chain(s) diverged: ${run.diverged[0].message}`);
-        if (Number.isFinite(run.lawResidual) && analysis.symmetries.some((s) => s.matrix)) checks.push(lawDCheck(run, `${tag}: law (D) residual`));
+        if (Number.isFinite(run.lawResidual) && analysis.symmetries.some((s) => s.kind !== 'translation')) checks.push(lawDCheck(run, `${tag}: law (D) residual`));
         const lawC = run.optimizer === 'sgd' || run.optimizer === 'gd';
         run.charges.forEach((c, j) => {
-          if (!analysis.symmetries[j].matrix) return;
+          if (analysis.symmetries[j].kind === 'translation') return;
           if (lawC && run.series.drift[j].predicted.length > 1 && run.diverged.length === 0) {
             const chk = lawCCheck(run, j, `${tag}: change of ${c.text} (law C)`);
             if (run.optimizer === 'sgd' && run.chains > 8) chk.note = `${chk.note}; law (C)'s drift is averaged over ≤ 8 chains per worker, so the prediction has a sampling error of its own not included here`;
@@ -58,7 +58,7 @@ export function fileExperiment(file: string, source: string, readFile: (p: strin
             title: `${tag}: charges (mean over chains ± SE) against law (C)`,
             xLabel: 't = η·steps',
             yLabel: 'charge',
-            series: run.charges.flatMap((_c, j) => (analysis.symmetries[j].matrix ? chargeSeries(run, j, `charge ${j + 1}`, lawC) : [])),
+            series: run.charges.flatMap((_c, j) => (analysis.symmetries[j].kind !== 'translation' ? chargeSeries(run, j, `charge ${j + 1}`, lawC) : [])),
           });
         }
         figures.push({ id: `${name}-loss${run.run}`, title: `${tag}: training loss (mean over chains)`, xLabel: 'step', yLabel: 'loss', series: [{ name: 'loss', x: run.series.steps, y: run.series.lossMean, style: 'line' }] });

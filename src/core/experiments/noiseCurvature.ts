@@ -4,7 +4,7 @@
 // expectation, then the gradient twice) or by Monte Carlo on an independent sample (tanh net).
 // Measured: the alignment cos(Σ, 2L·H) = ⟨Σ, H⟩_F / (‖Σ‖_F ‖H‖_F) and the ratio tr Σ / (2L tr H).
 import { checkSource } from '../lang/check';
-import { Model } from '../lang/model';
+import { hasScalarView, ScalarModel } from '../lang/model';
 import { gradient } from '../expr/diff';
 import { compileEvaluator } from '../expr/codegen';
 import { expectedNodes } from '../analysis/expectation';
@@ -20,14 +20,15 @@ import { Check, Experiment, ExperimentContext, Figure } from './types';
 /** Rounding: Σ, L, H are sums of a few dozen products of O(1) numbers, compared in double precision. */
 const ROUNDING = 1e-10;
 
-function modelOf(source: string): Model {
+function modelOf(source: string): ScalarModel {
   const r = checkSource(source, {});
   if (!r.model) throw new Error(`experiment file has errors: ${r.diagnostics.map((d) => d.message).join('; ')}`);
+  if (!hasScalarView(r.model)) throw new Error('the experiment needs a small model (its scalar view)');
   return r.model;
 }
 
 /** Hessian nodes (row-major, full) of a scalar node with respect to the parameters. */
-function hessianNodes(model: Model, root: number): number[] {
+function hessianNodes(model: ScalarModel, root: number): number[] {
   const g = model.graph;
   const gr = gradient(g, root, model.paramNodes);
   const out: number[] = [];
@@ -57,7 +58,7 @@ function metrics(m: Moments): { cos: number; ratio: number } {
 }
 
 /** Exact moments for a loss polynomial in Gaussian data. */
-function exactMoments(model: Model): (theta: Float64Array) => Moments {
+function exactMoments(model: ScalarModel): (theta: Float64Array) => Moments {
   const g = model.graph;
   const Lnode = (expectedNodes(model, [model.loss]) as number[])[0];
   const hNodes = hessianNodes(model, Lnode);
@@ -65,9 +66,8 @@ function exactMoments(model: Model): (theta: Float64Array) => Moments {
   const n = model.components.length;
   const out = new Float64Array(1 + n * n);
   const fn = gradientFunction(model);
-  const gradNodes = gradient(g, model.loss, model.paramNodes);
   return (theta) => {
-    const nc = noiseCovariance(model, fn, theta, gradNodes);
+    const nc = noiseCovariance(model, fn, theta);
     if (nc.method !== 'exact-moments') throw new Error(`expected exact moments, got ${nc.method}`);
     ev(theta, [], out);
     const H = Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => out[1 + i * n + j]));
@@ -80,16 +80,15 @@ function exactMoments(model: Model): (theta: Float64Array) => Moments {
  * an independent sample split into as many batches. Returns the estimate from all samples and the
  * per-batch estimates (independent), for standard errors.
  */
-function monteCarloMoments(model: Model, samples: number): (theta: Float64Array) => { all: Moments; batches: Moments[] } {
+function monteCarloMoments(model: ScalarModel, samples: number): (theta: Float64Array) => { all: Moments; batches: Moments[] } {
   const g = model.graph;
   const n = model.components.length;
   const hNodes = hessianNodes(model, model.loss);
   const ev = compileEvaluator(g, [model.loss, ...hNodes]);
   const out = new Float64Array(1 + n * n);
   const fn = gradientFunction(model);
-  const gradNodes = gradient(g, model.loss, model.paramNodes);
   return (theta) => {
-    const nc = noiseCovariance(model, fn, theta, gradNodes, { mcSamples: samples });
+    const nc = noiseCovariance(model, fn, theta, { mcSamples: samples });
     const nb = nc.batches?.length ?? 0;
     if (nc.method !== 'monte-carlo' || nb < 2) throw new Error(`expected Monte Carlo batches, got ${nc.method}`);
     const per = Math.floor(samples / nb);

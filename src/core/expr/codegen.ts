@@ -81,35 +81,37 @@ function nodeExpr(g: Graph, n: Node, ref: (id: number) => string): string {
       }
       return `Math.pow(${x}, ${ref(n.b)})`;
     }
-    case 'fn': {
-      const x = ref(n.a);
-      switch (n.fn) {
-        case 'exp':
-        case 'log':
-        case 'sqrt':
-        case 'abs':
-        case 'tanh':
-        case 'sin':
-        case 'cos':
-          return `Math.${n.fn}(${x})`;
-        case 'sigmoid':
-          return `(${x} >= 0 ? 1 / (1 + Math.exp(-${x})) : Math.exp(${x}) / (1 + Math.exp(${x})))`;
-        case 'relu':
-          return `(${x} > 0 ? ${x} : 0)`;
-        case 'softplus':
-          return `(${x} > 30 ? ${x} : Math.log1p(Math.exp(${x})))`;
-        case 'step':
-          return `(${x} > 0 ? 1 : 0)`;
-        case 'sign':
-          return `(${x} > 0 ? 1 : ${x} < 0 ? -1 : 0)`;
-        case 'max':
-          return `Math.max(${x}, ${ref(n.b as number)})`;
-        case 'min':
-          return `Math.min(${x}, ${ref(n.b as number)})`;
-      }
-    }
+    case 'fn':
+      return n.fn === 'max' || n.fn === 'min' ? `Math.${n.fn}(${ref(n.a)}, ${ref(n.b as number)})` : fnExpr(n.fn, ref(n.a));
   }
   throw new Error(`cannot emit node ${n.op}`);
+}
+
+/** An elementwise function of one argument as an expression (shared with the tensor code generator). */
+export function fnExpr(fn: string, x: string): string {
+  switch (fn) {
+    case 'neg':
+      return `-${x}`;
+    case 'exp':
+    case 'log':
+    case 'sqrt':
+    case 'abs':
+    case 'tanh':
+    case 'sin':
+    case 'cos':
+      return `Math.${fn}(${x})`;
+    case 'sigmoid':
+      return `(${x} >= 0 ? 1 / (1 + Math.exp(-${x})) : Math.exp(${x}) / (1 + Math.exp(${x})))`;
+    case 'relu':
+      return `(${x} > 0 ? ${x} : 0)`;
+    case 'softplus':
+      return `(${x} > 30 ? ${x} : Math.log1p(Math.exp(${x})))`;
+    case 'step':
+      return `(${x} > 0 ? 1 : 0)`;
+    case 'sign':
+      return `(${x} > 0 ? 1 : ${x} < 0 ? -1 : 0)`;
+  }
+  throw new Error(`unknown function ${fn}`);
 }
 
 export type Evaluator = (p: ArrayLike<number>, d: ArrayLike<number>, out: Float64Array) => void;

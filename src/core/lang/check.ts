@@ -1,11 +1,14 @@
-// Name resolution, shape checking and lowering of a parsed `.loss` file to the scalar graph.
-// Every problem becomes a diagnostic with a span and, where one exists, a fix; checking goes on
-// after an error (the offending expression lowers to "unknown"), so all errors are reported.
+// Name resolution, shape checking and lowering of a parsed `.loss` file to the tensor graph (and,
+// for small models, its scalar view). Every problem becomes a diagnostic with a span and, where one
+// exists, a fix; checking goes on after an error (the offending expression lowers to "unknown"),
+// so all errors are reported.
 import { DistExpr, Expr, Program, Statement } from './ast';
 import { Diagnostic, DiagnosticBag, Span, joinSpans, nearest } from './diagnostics';
 import { ComponentDist, DISTRIBUTIONS } from './distributions';
-import { FnName, Graph } from '../expr/graph';
-import { DataInfo, Dataset, LetInfo, Model, OptimizerName, ParamInfo, Tensor, TrainSpec, componentName, shapeText } from './model';
+import { FnName } from '../expr/graph';
+import { TGraph, UnaryFn } from '../tensor/graph';
+import { scalarize, TooLargeForScalars } from '../tensor/scalarize';
+import { DataInfo, Dataset, LetInfo, Model, OptimizerName, ParamInfo, TensorValue, TrainSpec, componentName, shapeText } from './model';
 import { parse } from './parser';
 import { CsvError, parseCsv } from './csv';
 
@@ -19,7 +22,7 @@ export interface CheckResult {
   diagnostics: Diagnostic[];
 }
 
-type Value = Tensor | undefined; // undefined: an error was already reported
+type Value = TensorValue | undefined; // undefined: an error was already reported
 
 const ELEMENTWISE: Record<string, FnName> = {
   exp: 'exp', log: 'log', sqrt: 'sqrt', abs: 'abs', tanh: 'tanh', sigmoid: 'sigmoid',
@@ -68,7 +71,10 @@ export const TRAIN_KEYS: Record<string, KeySpec> = {
 const MAX_COMPONENTS = 100_000;
 /** Total name comparisons spent on "did you mean" suggestions for unknown names, per file. */
 const MAX_SUGGEST_WORK = 200_000;
-const MAX_GRAPH_NODES = 2_000_000;
+/** Intermediate values (all tensor nodes' entries): the generated code's workspace is this big. */
+const MAX_GRAPH_ENTRIES = 20_000_000;
+/** The scalar view (one node per entry) is built up to this many parameter components. */
+const SCALAR_VIEW_MAX_COMPONENTS = 4000;
 
 export function checkSource(source: string, options: CheckOptions = {}): CheckResult {
   const diags = new DiagnosticBag();
@@ -79,15 +85,17 @@ export function checkSource(source: string, options: CheckOptions = {}): CheckRe
   } catch (e) {
     // Declarations (constant initial values, distribution arguments) are lowered too.
     if (!(e instanceof GraphTooLarge)) throw e;
-    diags.error(program.statements[0]?.span ?? { line: 1, column: 1, endLine: 1, endColumn: 2 }, `the problem is too large to analyse (more than ${MAX_GRAPH_NODES} scalar operations)`);
+    diags.error(program.statements[0]?.span ?? { line: 1, column: 1, endLine: 1, endColumn: 2 }, tooLargeMessage);
   }
   return { model: diags.hasErrors ? undefined : model, diagnostics: diags.sorted() };
 }
 
 class GraphTooLarge extends Error {}
 
+const tooLargeMessage = `the problem is too large (more than ${MAX_GRAPH_ENTRIES} intermediate values per example); use smaller tensors`;
+
 class Checker {
-  private readonly g = new Graph();
+  private readonly g = new TGraph();
   private readonly params: ParamInfo[] = [];
   private readonly data: DataInfo[] = [];
   private readonly lets: LetInfo[] = [];
@@ -95,8 +103,9 @@ class Checker {
   private readonly laterLets = new Map<string, Span>();
   private nParam = 0;
   private nData = 0;
-  private readonly paramNodes: number[] = [];
-  private readonly dataNodes: number[] = [];
+  /** Tensor node of each parameter and data tensor, in declaration order. */
+  private readonly paramTensors: number[] = [];
+  private readonly dataTensors: number[] = [];
 
   private finiteData = false;
   private suggestWork = 0;
@@ -165,7 +174,7 @@ class Checker {
               `the loss must be a scalar, but this expression has shape ${shapeText(v.shape)}; reduce it with sum(…) or mean(…)`,
               { title: 'wrap in sum(…)', replacement: `sum(${this.textOf(s.value.span)})` },
             );
-          } else if (v) loss = v.nodes[0];
+          } else if (v) loss = v.id;
         } else if (s.kind === 'train') {
           const t = this.train(s);
           if (t) trains.push(t);
@@ -173,7 +182,7 @@ class Checker {
       }
     } catch (e) {
       if (!(e instanceof GraphTooLarge)) throw e;
-      this.diags.error(program.statements[0]?.span ?? { line: 1, column: 1, endLine: 1, endColumn: 2 }, `the problem is too large to analyse (more than ${MAX_GRAPH_NODES} scalar operations)`);
+      this.diags.error(program.statements[0]?.span ?? { line: 1, column: 1, endLine: 1, endColumn: 2 }, tooLargeMessage);
     }
     // A `loss` line with a syntax error has been reported already: it is not missing.
     if (!lossSpan && !program.unparsed?.includes('loss')) {
@@ -189,20 +198,35 @@ class Checker {
     }
     if (loss !== undefined) this.warnUnused(loss);
     if (this.diags.hasErrors || loss === undefined || lossSpan === undefined) return undefined;
-    return {
-      graph: this.g,
+    const components = this.params.flatMap((p) => range(p.size).map((k) => componentName(p.name, p.shape, k)));
+    const dataComponents = this.data.flatMap((d) => range(d.size).map((k) => componentName(d.name, d.shape, k)));
+    const model: Model = {
+      tgraph: this.g,
+      tloss: loss,
+      paramTensors: this.paramTensors,
+      dataTensors: this.dataTensors,
       params: this.params,
       data: this.data,
       lets: this.lets,
-      loss,
       lossSpan,
-      components: this.params.flatMap((p) => range(p.size).map((k) => componentName(p.name, p.shape, k))),
-      dataComponents: this.data.flatMap((d) => range(d.size).map((k) => componentName(d.name, d.shape, k))),
-      paramNodes: this.paramNodes,
-      dataNodes: this.dataNodes,
+      components,
+      dataComponents,
       dataset,
       trains,
     };
+    // Small models also get the scalar view (proofs, exact expectations, unrolled kernels).
+    if (components.length <= SCALAR_VIEW_MAX_COMPONENTS) {
+      try {
+        const view = scalarize(this.g, [loss], this.params.map((p) => p.offset), this.data.map((d) => d.offset));
+        model.graph = view.graph;
+        model.loss = (view.values.get(loss) as number[])[0];
+        model.paramNodes = range(this.nParam).map((k) => view.graph.param(k));
+        model.dataNodes = range(this.nData).map((k) => view.graph.data(k));
+      } catch (e) {
+        if (!(e instanceof TooLargeForScalars)) throw e;
+      }
+    }
+    return model;
   }
 
   // ---- declarations -----------------------------------------------------------------------
@@ -237,11 +261,11 @@ class Checker {
         const values = this.constTensor(d.init.value, shape, `the initial value of \`${d.name}\``);
         if (values) init = { kind: 'value', values };
       }
-      const nodes = range(size).map((k) => this.g.param(this.nParam + k));
+      const id = this.g.param(this.params.length, shape);
       const info: ParamInfo = { name: d.name, shape, offset: this.nParam, size, span: d.nameSpan, init };
-      if (!this.declare(d.name, d.nameSpan, 'param', { shape, nodes })) continue;
+      if (!this.declare(d.name, d.nameSpan, 'param', { shape, id })) continue;
       this.params.push(info);
-      this.paramNodes.push(...nodes);
+      this.paramTensors.push(id);
       this.nParam += size;
     }
   }
@@ -257,10 +281,10 @@ class Checker {
       let dists: ComponentDist[] | undefined;
       if (s.dist && i === 0) dists = this.dist(s.dist, size, shape) ?? new Array(size).fill({ kind: 'normal', mean: 0, std: 1 });
       else if (s.dist) dists = new Array(size).fill({ kind: 'normal', mean: 0, std: 1 }); // already reported
-      const nodes = range(size).map((k) => this.g.data(this.nData + k));
-      if (!this.declare(d.name, d.nameSpan, 'data', { shape, nodes })) continue;
+      const id = this.g.data(this.data.length, shape);
+      if (!this.declare(d.name, d.nameSpan, 'data', { shape, id })) continue;
       this.data.push({ name: d.name, shape, offset: this.nData, size, span: d.nameSpan, dists, csv: s.file ? { file: s.file.path } : undefined });
-      this.dataNodes.push(...nodes);
+      this.dataTensors.push(id);
       this.nData += size;
     }
   }
@@ -319,10 +343,9 @@ class Checker {
   }
 
   private warnUnused(loss: number): void {
-    const used = new Set(this.g.reachable([loss]).filter((id) => this.g.nodes[id].op === 'param'));
-    for (const p of this.params) {
-      const nodes = range(p.size).map((k) => this.g.param(p.offset + k));
-      if (nodes.every((id) => !used.has(id))) {
+    const used = new Set(this.g.reachable([loss]));
+    for (const [i, p] of this.params.entries()) {
+      if (!used.has(this.paramTensors[i])) {
         this.diags.warning(p.span, `the parameter \`${p.name}\` does not affect the loss; it never moves (except by weight decay)`);
       }
     }
@@ -419,8 +442,9 @@ class Checker {
     }
     const v = this.lower(e);
     if (!v) return undefined;
-    const values = v.nodes.map((id) => this.g.constValue(id) as number);
-    if (values.some((x) => x === undefined || !isFinite(x))) {
+    const c = this.g.constValues(v.id);
+    const values = c ? Array.from(c) : [];
+    if (!c || values.some((x) => !isFinite(x))) {
       this.diags.error(e.span, `${what} is not a finite number`);
       return undefined;
     }
@@ -549,10 +573,10 @@ class Checker {
   // ---- expressions ------------------------------------------------------------------------
 
   private lower(e: Expr): Value {
-    if (this.g.nodes.length > MAX_GRAPH_NODES) throw new GraphTooLarge();
+    if (this.g.entries > MAX_GRAPH_ENTRIES) throw new GraphTooLarge();
     switch (e.kind) {
       case 'number':
-        return { shape: [], nodes: [this.g.constant(e.value)] };
+        return { shape: [], id: this.g.scalar(e.value) };
       case 'name':
         return this.lookup(e.name, e.span);
       case 'list':
@@ -560,7 +584,7 @@ class Checker {
       case 'unary': {
         const v = this.lower(e.arg);
         if (!v || e.op === '+') return v;
-        return { shape: v.shape, nodes: v.nodes.map((n) => this.g.neg(n)) };
+        return { shape: v.shape, id: this.g.neg(v.id) };
       }
       case 'binary':
         return e.op === '@' ? this.matmul(e) : this.elementwise(e);
@@ -602,7 +626,7 @@ class Checker {
     }
     const items = e.items.map((it) => this.lower(it));
     if (items.some((it) => !it)) return undefined;
-    const vs = items as Tensor[];
+    const vs = items as TensorValue[];
     const inner = vs[0].shape;
     for (const [i, v] of vs.entries()) {
       if (!sameShape(v.shape, inner)) {
@@ -614,7 +638,7 @@ class Checker {
       this.diags.error(e.span, 'lists nest at most two deep (a matrix)');
       return undefined;
     }
-    return { shape: [vs.length, ...inner], nodes: vs.flatMap((v) => v.nodes) };
+    return { shape: [vs.length, ...inner], id: this.g.stack(vs.map((v) => v.id)) };
   }
 
   private elementwise(e: Extract<Expr, { kind: 'binary' }>): Value {
@@ -623,32 +647,11 @@ class Checker {
     if (!a || !b) return undefined;
     const shape = this.broadcast(a, b, e, `\`${e.op}\``);
     if (!shape) return undefined;
-    const size = shape.reduce((x, y) => x * y, 1);
-    const nodes: number[] = [];
-    for (let k = 0; k < size; k++) {
-      const x = a.nodes[a.shape.length === 0 ? 0 : k];
-      const y = b.nodes[b.shape.length === 0 ? 0 : k];
-      nodes.push(this.binary(e.op as '+' | '-' | '*' | '/' | '^', x, y));
-    }
-    return { shape, nodes };
+    const fn = ({ '+': 'add', '-': 'sub', '*': 'mul', '/': 'div', '^': 'pow' } as const)[e.op as '+' | '-' | '*' | '/' | '^'];
+    return { shape, id: this.g.binary(fn, a.id, b.id) };
   }
 
-  private binary(op: '+' | '-' | '*' | '/' | '^', x: number, y: number): number {
-    switch (op) {
-      case '+':
-        return this.g.add(x, y);
-      case '-':
-        return this.g.sub(x, y);
-      case '*':
-        return this.g.mul(x, y);
-      case '/':
-        return this.g.div(x, y);
-      case '^':
-        return this.g.pow(x, y);
-    }
-  }
-
-  private broadcast(a: Tensor, b: Tensor, e: { left: Expr; right: Expr; span: Span }, what: string): number[] | undefined {
+  private broadcast(a: TensorValue, b: TensorValue, e: { left: Expr; right: Expr; span: Span }, what: string): number[] | undefined {
     if (a.shape.length === 0) return b.shape;
     if (b.shape.length === 0 || sameShape(a.shape, b.shape)) return a.shape;
     const hint =
@@ -680,20 +683,11 @@ class Checker {
       });
       return undefined;
     }
-    const [m, k1] = a.shape.length === 2 ? a.shape : [1, a.shape[0]];
-    const [k2, n] = b.shape.length === 2 ? b.shape : [b.shape[0], 1];
+    const [, k1] = a.shape.length === 2 ? a.shape : [1, a.shape[0]];
+    const [k2] = b.shape.length === 2 ? b.shape : [b.shape[0], 1];
     if (k1 !== k2) return mismatch();
-    if (m * n * k1 > MAX_GRAPH_NODES) throw new GraphTooLarge();
-    const nodes: number[] = [];
-    for (let i = 0; i < m; i++) {
-      for (let j = 0; j < n; j++) {
-        let acc = this.g.constant(0);
-        for (let k = 0; k < k1; k++) acc = this.g.add(acc, this.g.mul(a.nodes[i * k1 + k], b.nodes[k * n + j]));
-        nodes.push(acc);
-      }
-    }
-    const shape = a.shape.length === 2 && b.shape.length === 2 ? [m, n] : a.shape.length === 2 ? [m] : b.shape.length === 2 ? [n] : [];
-    return { shape, nodes };
+    const id = this.g.matmul(a.id, b.id);
+    return { shape: [...this.g.shape(id)], id };
   }
 
   private index(e: Extract<Expr, { kind: 'index' }>): Value {
@@ -716,12 +710,9 @@ class Checker {
       }
       idx.push(v);
     }
-    if (t.shape.length === 2 && idx.length === 1) {
-      const cols = t.shape[1];
-      return { shape: [cols], nodes: t.nodes.slice(idx[0] * cols, idx[0] * cols + cols) };
-    }
-    const flat = t.shape.length === 2 ? idx[0] * t.shape[1] + idx[1] : idx[0];
-    return { shape: [], nodes: [t.nodes[flat]] };
+    if (idx.length === 0) return t;
+    const id = this.g.index(t.id, idx);
+    return { shape: [...this.g.shape(id)], id };
   }
 
   private call(e: Extract<Expr, { kind: 'call' }>): Value {
@@ -735,17 +726,17 @@ class Checker {
       if (!arity(1)) return undefined;
       const v = this.lower(e.args[0]);
       if (!v) return undefined;
-      return { shape: v.shape, nodes: v.nodes.map((n) => this.g.fn(ELEMENTWISE[name], n)) };
+      return { shape: v.shape, id: this.g.unary(ELEMENTWISE[name] as UnaryFn, v.id) };
     }
     if (REDUCTIONS.includes(name)) {
       if (!arity(1)) return undefined;
       const v = this.lower(e.args[0]);
       if (!v) return undefined;
-      const terms = name === 'norm2' ? v.nodes.map((n) => this.g.pow(n, this.g.constant(2))) : v.nodes;
-      let acc = this.g.constant(0);
-      for (const t of terms) acc = this.g.add(acc, t);
-      if (name === 'mean') acc = this.g.div(acc, this.g.constant(v.nodes.length));
-      return { shape: [], nodes: [acc] };
+      const size = v.shape.reduce((x, y) => x * y, 1);
+      const terms = name === 'norm2' ? this.g.mul(v.id, v.id) : v.id;
+      let acc = this.g.sum(terms);
+      if (name === 'mean') acc = this.g.div(acc, this.g.scalar(size));
+      return { shape: [], id: acc };
     }
     if (name === 'dot') {
       if (!arity(2)) return undefined;
@@ -756,19 +747,14 @@ class Checker {
         this.diags.error(e.span, `\`dot\` needs two tensors of one shape, found ${shapeText(a.shape)} and ${shapeText(b.shape)}`);
         return undefined;
       }
-      let acc = this.g.constant(0);
-      for (let k = 0; k < a.nodes.length; k++) acc = this.g.add(acc, this.g.mul(a.nodes[k], b.nodes[k]));
-      return { shape: [], nodes: [acc] };
+      return { shape: [], id: this.g.sum(this.g.mul(a.id, b.id)) };
     }
     if (name === 'transpose') {
       if (!arity(1)) return undefined;
       const v = this.lower(e.args[0]);
       if (!v) return undefined;
       if (v.shape.length < 2) return v;
-      const [m, n] = v.shape;
-      const nodes: number[] = [];
-      for (let j = 0; j < n; j++) for (let i = 0; i < m; i++) nodes.push(v.nodes[i * n + j]);
-      return { shape: [n, m], nodes };
+      return { shape: [v.shape[1], v.shape[0]], id: this.g.transpose(v.id) };
     }
     if (name === 'max' || name === 'min') {
       if (!arity(2)) return undefined;
@@ -777,9 +763,7 @@ class Checker {
       if (!a || !b) return undefined;
       const shape = this.broadcast(a, b, { left: e.args[0], right: e.args[1], span: e.span }, `\`${name}\``);
       if (!shape) return undefined;
-      const size = shape.reduce((x, y) => x * y, 1);
-      const nodes = range(size).map((k) => this.g.fn(name, a.nodes[a.shape.length === 0 ? 0 : k], b.nodes[b.shape.length === 0 ? 0 : k]));
-      return { shape, nodes };
+      return { shape, id: this.g.binary(name, a.id, b.id) };
     }
     if (name in DISTRIBUTIONS) {
       this.diags.error(e.calleeSpan, `\`${name}\` is a distribution: use it after \`~\` in a \`data\` or \`param\` line`);

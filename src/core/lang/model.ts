@@ -1,12 +1,13 @@
 // The checked, lowered form of a `.loss` file: what every analysis and simulation consumes.
 import { Graph } from '../expr/graph';
+import { TGraph } from '../tensor/graph';
 import { ComponentDist } from './distributions';
 import { Span } from './diagnostics';
 
-export interface Tensor {
+/** A lowered value: its shape and its tensor graph node. */
+export interface TensorValue {
   shape: number[];
-  /** Graph node ids, row-major. */
-  nodes: number[];
+  id: number;
 }
 
 export interface TensorInfo {
@@ -64,25 +65,34 @@ export interface Dataset {
 
 export interface LetInfo {
   name: string;
-  value: Tensor;
+  value: TensorValue;
   span: Span;
 }
 
 export interface Model {
-  graph: Graph;
+  /** The tensor graph: every model has it, whatever its size. */
+  tgraph: TGraph;
+  /** Tensor node of the per-example loss, and of each parameter and data tensor (declaration order). */
+  tloss: number;
+  paramTensors: number[];
+  dataTensors: number[];
+  /**
+   * The scalar view (one node per entry), for small models only: symbolic proofs, exact polynomial
+   * expectations, dense Hessians and unrolled kernels use it. Absent for large models.
+   */
+  graph?: Graph;
+  /** Scalar node of the loss, and of each parameter / data component (scalar view only). */
+  loss?: number;
+  paramNodes?: number[];
+  dataNodes?: number[];
   params: ParamInfo[];
   data: DataInfo[];
   lets: LetInfo[];
-  /** Node id of the per-example loss. */
-  loss: number;
   lossSpan: Span;
   /** Flattened parameter component names ("u", "U[0,1]"), in order. */
   components: string[];
   /** Flattened data component names, in order. */
   dataComponents: string[];
-  /** Graph node of each parameter / data component. */
-  paramNodes: number[];
-  dataNodes: number[];
   /** Finite training set, when the file declares one (CSV or `dataset size = N`). */
   dataset?: Dataset;
   trains: TrainSpec[];
@@ -97,4 +107,16 @@ export function componentName(name: string, shape: number[], flat: number): stri
 
 export function shapeText(shape: number[]): string {
   return shape.length === 0 ? 'scalar' : `[${shape.join(', ')}]`;
+}
+
+/** The scalar view of a small model (throws for a model that has none: check `hasScalarView` first). */
+export interface ScalarModel extends Model {
+  graph: Graph;
+  loss: number;
+  paramNodes: number[];
+  dataNodes: number[];
+}
+
+export function hasScalarView(m: Model): m is ScalarModel {
+  return m.graph !== undefined && m.loss !== undefined && m.paramNodes !== undefined && m.dataNodes !== undefined;
 }

@@ -42,6 +42,8 @@ export interface ChainJob {
   kappa: number | null;
   /** This share computes the run's prediction (it holds chain 0). */
   predict: boolean;
+  /** The prediction when the analysis already made it for this train line (then not recomputed). */
+  prediction?: Prediction;
   escape?: EscapeCondition;
 }
 
@@ -107,10 +109,12 @@ export interface ChainUpdate {
   chainPredictions?: ChainBatch['chainPredictions'];
 }
 
-/** A kernel call runs at most this many example-gradients, so that a stop is seen quickly. */
+/** A kernel call does at most this much work (example-gradients × model size / 64), so that a stop is seen quickly. */
 const MAX_WORK_PER_CALL = 200_000;
 /** tr H / λ_max are probed at most this many times per run. */
 const MAX_HESSIAN_PROBES = 200;
+/** Probes up to this much time are always taken; beyond it they may use a tenth of the run. */
+const PROBE_FREE_MS = 500;
 /** With random starts, this many chains per share also get their own prediction (small models). */
 const PER_CHAIN_PREDICTIONS = 8;
 const PER_CHAIN_PREDICTION_MAX_COMPONENTS = 64;
@@ -144,7 +148,6 @@ export function newChainState(model: Model, chain: number, seed: number, rows?: 
     gsum: new Float64Array(n),
     z: new Float64Array(model.dataComponents.length),
     rng: new Int32Array(rng.s.buffer.slice(0)),
-    spare: new Float64Array(2),
     perm,
     ctl,
   };
@@ -213,13 +216,13 @@ export function runChains(job: ChainJob, onUpdate?: (u: ChainUpdate) => void, sh
 
   // ---- prediction, stationary theory and the stability of the start (share with chain 0) ----
   const startExtra: Partial<ChainUpdate> = {};
-  if (job.predict) {
+  if (job.predict && !shouldStop?.()) {
     const fn = gradientFunction(model);
     if (job.kappa !== null && spec.optimizer !== 'gd' && effectiveLearningRate(spec) !== undefined) {
-      const p = predictRun(model, job.symmetries, fn, spec, job.runIndex, initialPoint(model, 0, spec.seed));
+      const p = job.prediction ?? predictRun(model, job.symmetries, fn, spec, job.runIndex, initialPoint(model, 0, spec.seed));
       batch.prediction = p;
       startExtra.prediction = p;
-      const theory = stationaryTheory(model, fn, spec, job.kappa, p);
+      const theory = shouldStop?.() ? undefined : stationaryTheory(model, fn, spec, job.kappa, p);
       if (theory) {
         batch.stationaryTheory = theory;
         startExtra.stationaryTheory = theory;
@@ -245,7 +248,8 @@ export function runChains(job: ChainJob, onUpdate?: (u: ChainUpdate) => void, sh
   if (batch.chainPredictions.length) startExtra.chainPredictions = batch.chainPredictions;
 
   // ---- law (C) at the resolution of the steps ---------------------------------------------
-  const predictor = job.kappa === null ? undefined : lawCPredictor(model, job.symmetries, spec, job.kappa, rows);
+  // Law (C) predicts the charges: nothing to predict without a symmetry.
+  const predictor = job.kappa === null || nsym === 0 ? undefined : lawCPredictor(model, job.symmetries, spec, job.kappa, rows);
   // A Monte Carlo law costs a sample average per chain and grid point: then 8 chains per share predict it.
   const predicting = job.chains.map((_, k) => predictor !== undefined && (predictor.exact || k < 8));
   const acc = job.chains.map((_, k) => (predicting[k] ? new LawCAccumulator(nsym) : undefined));
@@ -269,6 +273,8 @@ export function runChains(job: ChainJob, onUpdate?: (u: ChainUpdate) => void, sh
   const totalRecords = Math.ceil(spec.steps / job.recordEvery) + 1;
   const probeStride = Math.max(1, Math.ceil(totalRecords / MAX_HESSIAN_PROBES));
   const sampleStride = job.chains.map(() => 1);
+  const started = Date.now();
+  let probeMillis = 0;
   const cs = new Float64Array(nsym);
   const record = (step: number, lossPerChain: number[]) => {
     const rp: RecordPoint = {
@@ -326,8 +332,12 @@ export function runChains(job: ChainJob, onUpdate?: (u: ChainUpdate) => void, sh
         sampleStride[k] *= 2;
       }
     }
-    if (probe && i0 >= 0 && (index % probeStride === 0 || step >= spec.steps) && alive[i0]) {
+    // Curvature probes are sparse in time and take at most a tenth of the run's time.
+    const due = index % probeStride === 0 || step >= spec.steps;
+    if (probe && i0 >= 0 && due && alive[i0] && (index === 0 || step >= spec.steps || probeMillis <= Math.max(PROBE_FREE_MS, 0.1 * (Date.now() - started)))) {
+      const t0 = Date.now();
       const [tr, lm] = probe(states[i0].theta);
+      probeMillis += Date.now() - t0;
       rp.traceH = tr;
       rp.lambdaMaxH = lm;
     }
@@ -339,8 +349,10 @@ export function runChains(job: ChainJob, onUpdate?: (u: ChainUpdate) => void, sh
   record(0, states.map((st) => probeLoss(st.theta)));
   update(startExtra);
 
-  const workPerStep = Math.max(1, spec.optimizer === 'gd' ? (rows ? rows.length / Math.max(1, dim) : GD_SAMPLE) : spec.batch);
-  const maxStepsPerCall = Math.max(1, Math.floor(MAX_WORK_PER_CALL / workPerStep));
+  // A call's work: chains × steps × examples per step × the model's size, bounded so that a stop is
+  // seen quickly whatever the batch, the model or the number of chains.
+  const examplesPerStep = Math.max(1, spec.optimizer === 'gd' ? (rows ? rows.length / Math.max(1, dim) : GD_SAMPLE) : spec.batch);
+  const workPerStep = examplesPerStep * Math.max(1, (model.tgraph.entries + n) / 64);
   let t = 0;
   let nextRecord = Math.min(spec.steps, job.recordEvery);
   const lossSum = job.chains.map(() => 0);
@@ -348,24 +360,22 @@ export function runChains(job: ChainJob, onUpdate?: (u: ChainUpdate) => void, sh
   let stopped = false;
   while (t < spec.steps && !stopped) {
     const target = predictor ? Math.min(nextRecord, nextGridStep(t)) : nextRecord;
-    for (let k = 0; k < states.length && !stopped; k++) {
-      if (!alive[k]) continue;
-      const st = states[k];
-      let done = t;
-      while (done < target) {
-        const chunk = Math.min(maxStepsPerCall, target - done);
-        st.ctl[CTL.lossSum] = 0;
-        const did = kernel.run(st, done, chunk);
+    let done = t;
+    while (done < target) {
+      const live = states.map((_, k) => k).filter((k) => alive[k]);
+      if (live.length === 0) break;
+      const chunk = Math.max(1, Math.min(target - done, Math.floor(MAX_WORK_PER_CALL / (workPerStep * live.length))));
+      for (const k of live) states[k].ctl[CTL.lossSum] = 0;
+      kernel.runBlock(live.map((k) => states[k]), done, chunk);
+      for (const k of live) {
+        const st = states[k];
+        const did = st.ctl[CTL.callDone];
         lossSum[k] += st.ctl[CTL.lossSum];
         lossSteps[k] += did;
-        done += did;
         batch.lawResidual = Math.max(batch.lawResidual, st.ctl[CTL.lawResidual]);
         // Escaped (possibly on the last step of the call): this chain's experiment is over.
-        if (st.ctl[CTL.passedAt] >= 0) {
-          alive[k] = false;
-          break;
-        }
-        if (did < chunk) {
+        if (st.ctl[CTL.passedAt] >= 0) alive[k] = false;
+        else if (did < chunk) {
           alive[k] = false;
           const at = st.ctl[CTL.divergedAt];
           batch.diverged.push({
@@ -374,12 +384,12 @@ export function runChains(job: ChainJob, onUpdate?: (u: ChainUpdate) => void, sh
             message: `chain ${job.chains[k]} diverged at step ${at}: ${divergenceReason(st.ctl[CTL.divergedKind])}`,
             lastFinite: Object.fromEntries(model.components.map((c, i) => [c, st.theta[i]])),
           });
-          break;
         }
-        if (shouldStop?.()) {
-          stopped = true;
-          break;
-        }
+      }
+      done += chunk;
+      if (shouldStop?.()) {
+        stopped = true;
+        break;
       }
     }
     if (stopped) break;

@@ -1,5 +1,23 @@
 // Charges as sparse forms: θᵀAθ or vᵀθ as their nonzero terms, evaluated without an n×n matrix.
 import { KernelSymmetry } from './kernel';
+import { Model } from '../lang/model';
+import { denseOf, formOf, GeneratorSpec } from '../analysis/generators';
+
+/** Dense matrices stay the representation of charges up to this many components. */
+const DENSE_MAX_COMPONENTS = 400;
+
+/** What a run tracks of one listed symmetry: its dense generator, or the sparse form of its compact one. */
+export function kernelSymmetry(
+  model: Model,
+  s: { matrix?: number[][]; direction?: number[]; action?: GeneratorSpec; form?: { i: number[]; j: number[]; c: number[] } },
+): KernelSymmetry {
+  if (s.matrix || s.direction) return { matrix: s.matrix, direction: s.direction };
+  let form: SparseForm;
+  if (s.action) form = formOf(model.params, s.action);
+  else if (s.form) form = { i: Int32Array.from(s.form.i), j: Int32Array.from(s.form.j), c: Float64Array.from(s.form.c) };
+  else throw new Error('a symmetry without a generator');
+  return model.components.length <= DENSE_MAX_COMPONENTS ? denseOf(form, model.components.length) : { form };
+}
 
 /** A charge θᵀAθ (or vᵀθ) as its nonzero terms: (i, j, coefficient); j = -1 for linear terms. */
 export interface SparseForm {
@@ -8,7 +26,16 @@ export interface SparseForm {
   c: Float64Array;
 }
 
+/** θᵀAθ (exponential symmetry) rather than vᵀθ (translation). */
+export function isQuadratic(s: KernelSymmetry): boolean {
+  if (s.matrix) return true;
+  if (s.direction) return false;
+  const f = s.form as SparseForm;
+  return f.j.every((j) => j >= 0);
+}
+
 export function sparseForm(s: KernelSymmetry): SparseForm {
+  if (s.form) return s.form;
   const is: number[] = [];
   const js: number[] = [];
   const cs: number[] = [];

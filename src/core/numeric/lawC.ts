@@ -6,13 +6,14 @@
 // error of order η at all: measured − predicted is a martingale (mean 0, SE from the chains). For
 // a translation, vᵀθ_{t+1} = (1 − η_tγ) vᵀθ_t exactly. The expectations are exact where the loss is
 // polynomial in the data (or the data set is small), else a fixed-sample Monte Carlo estimate.
-import { Model, TrainSpec } from '../lang/model';
+import { hasScalarView, Model, TrainSpec } from '../lang/model';
 import { gradient } from '../expr/diff';
 import { compileEvaluator } from '../expr/codegen';
 import { expectedNodes } from '../analysis/expectation';
 import { KernelSymmetry } from './kernel';
-import { evalForm, sparseForm } from './forms';
+import { evalForm, isQuadratic, sparseForm } from './forms';
 import { fixedExamples } from './probes';
+import { gradientFunction } from '../analysis/gradientFn';
 
 /** Without a closed form, each evaluation averages over this many fixed examples. */
 const MC_DRIFT_SAMPLES = 32;
@@ -35,22 +36,14 @@ export const LAW_C_DESCRIPTION =
   'Evaluated at every step early on and then at least every 1/64 of the elapsed steps, summed by the trapezoid rule with its endpoint correction.';
 
 export function lawCPredictor(model: Model, syms: KernelSymmetry[], spec: TrainSpec, kappa: number, rows?: Float64Array): LawCPredictor {
-  const g = model.graph;
   const n = model.components.length;
-  const grads = gradient(g, model.loss, model.paramNodes);
-  // Per-example q_k = gᵀ A_k g as graph nodes (0 for translations: noise does not move them).
-  const qNodes = syms.map((s) => {
-    if (!s.matrix) return g.constant(0);
-    let acc = g.constant(0);
-    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) if (s.matrix[i][j] !== 0) acc = g.add(acc, g.mul(g.constant(s.matrix[i][j]), g.mul(grads[i], grads[j])));
-    return acc;
-  });
   const forms = syms.map(sparseForm);
+  const quadratic = syms.map(isQuadratic);
   const gamma = spec.weightDecay;
   const finish = (th: Float64Array, lr: number, meanG: ArrayLike<number>, meanQ: ArrayLike<number>, out: Float64Array, drift: Float64Array) => {
     for (let k = 0; k < syms.length; k++) {
       const c = evalForm(forms[k], th);
-      if (!syms[k].matrix) {
+      if (!quadratic[k]) {
         out[k] = -lr * gamma * c;
         drift[k] = -gamma * c;
         continue;
@@ -62,34 +55,47 @@ export function lawCPredictor(model: Model, syms: KernelSymmetry[], spec: TrainS
       drift[k] = -2 * gamma * c + lr * noise;
     }
   };
-  const exact = rows ? undefined : expectedNodes(model, [...grads, ...qNodes]);
-  if (exact) {
-    const ev = compileEvaluator(g, exact);
-    const buf = new Float64Array(exact.length);
-    const none = new Float64Array(0);
-    return {
-      exact: true,
-      increments: (th, lr, out, drift) => {
-        ev(th, none, buf);
-        finish(th, lr, buf.subarray(0, n), buf.subarray(n), out, drift);
-      },
-    };
+  // Exact: E[∇ℓ] and E[∇ℓᵀA∇ℓ] as closed forms in θ (small models, polynomial in the data).
+  if (hasScalarView(model) && !rows && syms.every((s) => s.matrix || s.direction)) {
+    const g = model.graph;
+    const grads = gradient(g, model.loss, model.paramNodes);
+    const qNodes = syms.map((s) => {
+      if (!s.matrix) return g.constant(0);
+      let acc = g.constant(0);
+      for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) if (s.matrix[i][j] !== 0) acc = g.add(acc, g.mul(g.constant(s.matrix[i][j]), g.mul(grads[i], grads[j])));
+      return acc;
+    });
+    const exact = expectedNodes(model, [...grads, ...qNodes]);
+    if (exact) {
+      const ev = compileEvaluator(g, exact);
+      const buf = new Float64Array(exact.length);
+      const none = new Float64Array(0);
+      return {
+        exact: true,
+        increments: (th, lr, out, drift) => {
+          ev(th, none, buf);
+          finish(th, lr, buf.subarray(0, n), buf.subarray(n), out, drift);
+        },
+      };
+    }
   }
+  // Otherwise the average over fixed examples (the whole data set when it is small): per-example
+  // gradients, and each q_k = ∇ℓᵀA_k∇ℓ from its sparse form.
   const dim = model.dataComponents.length;
   const { sample, count } = fixedExamples(model, MC_DRIFT_SAMPLES, 99, rows, DATASET_WHOLE_MAX);
-  const ev = compileEvaluator(g, [...grads, ...qNodes]);
-  const buf = new Float64Array(n + qNodes.length);
+  const fn = gradientFunction(model);
   const meanG = new Float64Array(n);
-  const meanQ = new Float64Array(qNodes.length);
+  const meanQ = new Float64Array(syms.length);
   return {
     exact: rows !== undefined && count === rows.length / Math.max(1, dim),
     increments: (th, lr, out, drift) => {
       meanG.fill(0);
       meanQ.fill(0);
       for (let e = 0; e < count; e++) {
-        ev(th, sample.subarray(e * dim, (e + 1) * dim), buf);
-        for (let i = 0; i < n; i++) meanG[i] += buf[i] / count;
-        for (let k = 0; k < qNodes.length; k++) meanQ[k] += buf[n + k] / count;
+        fn.evaluate(th, sample.subarray(e * dim, (e + 1) * dim), fn.out);
+        const gr = fn.out.subarray(1);
+        for (let i = 0; i < n; i++) meanG[i] += gr[i] / count;
+        for (let k = 0; k < syms.length; k++) if (quadratic[k]) meanQ[k] += evalForm(forms[k], gr) / count;
       }
       finish(th, lr, meanG, meanQ, out, drift);
     },

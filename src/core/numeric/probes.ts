@@ -1,7 +1,10 @@
 // Probes of a run's state that need the expected loss rather than a minibatch: tr H and λ_max(H)
 // (dense for small models, Hessian-vector products for large ones) and the mean loss over a fixed
 // set of examples. Deterministic: the same examples at every call.
-import { Model } from '../lang/model';
+import { hasScalarView, Model } from '../lang/model';
+import { tensorGradient } from '../tensor/diff';
+import { compileTensorEvaluator } from '../tensor/compile';
+import { gradientTensors, layoutOf } from '../tensor/evaluate';
 import { gradient } from '../expr/diff';
 import { compileEvaluator, Evaluator } from '../expr/codegen';
 import { expectedNodes } from '../analysis/expectation';
@@ -10,11 +13,13 @@ import { symmetricEigen } from '../analysis/linalg';
 import { Rng, STREAM_ANALYSIS } from './rng';
 
 const HESSIAN_MAX_COMPONENTS = 40;
+/** Examples averaged by a Hessian-vector product without a closed form. */
+const HVP_EXAMPLES = 64;
 
 /** tr H and λ_max(H) of the expected loss (exact where possible, else a fixed-sample average). */
 export function hessianProbe(model: Model, rows?: Float64Array): ((theta: Float64Array) => [number, number]) | undefined {
   const n = model.components.length;
-  if (n > HESSIAN_MAX_COMPONENTS) return hvpProbe(model, rows);
+  if (n > HESSIAN_MAX_COMPONENTS || !hasScalarView(model)) return hvpProbe(model, rows);
   const g = model.graph;
   const grads = gradient(g, model.loss, model.paramNodes);
   const exactLoss = rows ? undefined : expectedNodes(model, [model.loss]);
@@ -58,22 +63,38 @@ export function hessianProbe(model: Model, rows?: Float64Array): ((theta: Float6
  * record point's vector (a few iterations per record converge along a run); tr H by Hutchinson's
  * estimator with fresh Rademacher probes, averaged over the last records (an estimate, not exact).
  */
-function hvpProbe(model: Model, rows?: Float64Array): (theta: Float64Array) => [number, number] {
+/** Hv for a fixed set of examples (or the exact expected loss): one function of (θ, v). */
+function hessianVector(model: Model, rows?: Float64Array): (theta: Float64Array, v: Float64Array) => Float64Array {
   const n = model.components.length;
-  const g = model.graph;
   const dim = model.dataComponents.length;
-  const exactLoss = rows ? undefined : expectedNodes(model, [model.loss]);
-  const base = exactLoss ? exactLoss[0] : model.loss;
-  const gr = gradient(g, base, model.paramNodes);
-  const vNodes = Array.from({ length: n }, (_, j) => g.data(dim + j));
-  let q = g.constant(0);
-  for (let j = 0; j < n; j++) q = g.add(q, g.mul(gr[j], vNodes[j]));
-  const ev = compileEvaluator(g, gradient(g, q, model.paramNodes));
-  const { sample, count } = exactLoss ? { sample: new Float64Array(dim), count: 1 } : fixedExamples(model, 16, 96, rows, 0);
+  // Small models with a closed-form expected loss: Hv of L itself, exact (one evaluation).
+  const exactLoss = hasScalarView(model) && !rows ? expectedNodes(model, [model.loss]) : undefined;
+  if (exactLoss && hasScalarView(model)) {
+    const sg = model.graph;
+    const gr = gradient(sg, exactLoss[0], model.paramNodes);
+    const vNodes = Array.from({ length: n }, (_, j) => sg.data(j));
+    let q = sg.constant(0);
+    for (let j = 0; j < n; j++) q = sg.add(q, sg.mul(gr[j], vNodes[j]));
+    const ev = compileEvaluator(sg, gradient(sg, q, model.paramNodes));
+    const hv = new Float64Array(n);
+    return (theta, v) => {
+      ev(theta, v, hv);
+      return hv;
+    };
+  }
+  const g = model.tgraph;
+  const gr = gradientTensors(model);
+  // v enters as extra data tensors after the file's data, one per parameter tensor.
+  const vs = model.params.map((p, k) => g.data(model.data.length + k, p.shape));
+  let q = g.scalar(0);
+  gr.forEach((gp, k) => (q = g.add(q, g.sum(g.mul(gp, vs[k])))));
+  const layout = layoutOf(model);
+  const ev = compileTensorEvaluator(g, tensorGradient(g, q, model.paramTensors), { paramOffset: layout.paramOffset, dataOffset: [...layout.dataOffset, ...model.params.map((p) => dim + p.offset)] }).evaluate;
+  const { sample, count } = fixedExamples(model, HVP_EXAMPLES, 96, rows, 0);
   const input = new Float64Array(dim + n);
   const out = new Float64Array(n);
   const hv = new Float64Array(n);
-  const apply = (theta: Float64Array, v: Float64Array) => {
+  return (theta, v) => {
     hv.fill(0);
     input.set(v, dim);
     for (let e = 0; e < count; e++) {
@@ -83,6 +104,16 @@ function hvpProbe(model: Model, rows?: Float64Array): (theta: Float64Array) => [
     }
     return hv;
   };
+}
+
+/**
+ * Large models: Hessian-vector products (see hessianVector). λ_max by power iteration warm-started
+ * from the previous record point's vector (a few iterations per record converge along a run); tr H
+ * by Hutchinson's estimator with fresh Rademacher probes (an estimate, not exact).
+ */
+function hvpProbe(model: Model, rows?: Float64Array): (theta: Float64Array) => [number, number] {
+  const n = model.components.length;
+  const apply = hessianVector(model, rows);
   const rng = new Rng(95, 0, STREAM_ANALYSIS);
   const v = new Float64Array(n);
   for (let i = 0; i < n; i++) v[i] = rng.normal();
@@ -133,7 +164,7 @@ export function fixedExamples(model: Model, draws: number, seed: number, rows: F
 export function lossProbe(model: Model, rows?: Float64Array): (theta: Float64Array) => number {
   const dim = model.dataComponents.length;
   const { sample, count } = fixedExamples(model, 256, 97, rows, 1024);
-  const ev = compileEvaluator(model.graph, [model.loss]);
+  const ev = hasScalarView(model) && model.components.length <= 64 ? compileEvaluator(model.graph, [model.loss]) : compileTensorEvaluator(model.tgraph, [model.tloss], layoutOf(model)).evaluate;
   const out = new Float64Array(1);
   return (theta) => {
     let s = 0;

@@ -1,9 +1,29 @@
-// CodeLens: on `loss`, the symmetries found ("N symmetries: …" → panel) and "Find noise
-// equilibrium"; on each `train` line, "Run" and "Compare SGD vs GD".
+// CodeLens: on `loss`, the symmetries found ("N symmetries: …" → panel) and "Where SGD ends"; on each
+// `train` line with noise, "SGD ends at u = 1.414, w = 1.414 · ≈6400 steps" (→ the panel's
+// prediction), and on every `train` line "Run" and "Compare SGD vs GD".
 import * as vscode from 'vscode';
 import type { AnalysisService } from '../analysis/analysisService';
 import { config } from '../configuration/config';
 import { statementLines } from '../hover/locate';
+import { predictionLine } from '../../shared/predictionText';
+import type { AnalysisResult } from '../../core/analysis/analyze';
+
+/** Longest CodeLens title (a lens is one line above the code). */
+const MAX_TITLE = 110;
+
+function truncate(title: string): string {
+  return title.length > MAX_TITLE ? `${title.slice(0, MAX_TITLE - 1)}…` : title;
+}
+
+/** The lens of one noisy train line: where SGD ends (end point, relaxation), or why it is not predicted. */
+export function predictionLens(a: AnalysisResult, run: number): { title: string; tooltip: string } | undefined {
+  const p = a.predictions?.find((q) => q.run === run);
+  if (!p) return undefined;
+  const l = predictionLine(a, p, { maxComponents: 3 });
+  const title = [l.head, l.relaxation].filter(Boolean).join(' · ');
+  const tooltip = [`${l.head}${l.charges ? ` (${l.charges})` : ''}${l.relaxation ? `; the charges relax in ${l.relaxation}` : ''}.`, l.reason, p.order].filter(Boolean).join('\n');
+  return { title: truncate(`$(target) ${title}`), tooltip: `${tooltip}\nClick to show the prediction in the Noether Lab panel.` };
+}
 
 export class LossCodeLensProvider implements vscode.CodeLensProvider, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
@@ -18,9 +38,9 @@ export class LossCodeLensProvider implements vscode.CodeLensProvider, vscode.Dis
     const lines = statementLines(doc.getText());
     const lenses: vscode.CodeLens[] = [];
     const uri = doc.uri.toString();
+    const a = this.analysis.peek(doc) ?? this.analysis.latest(doc.uri);
     if (lines.loss) {
       const range = new vscode.Range(lines.loss.line - 1, 0, lines.loss.line - 1, 0);
-      const a = this.analysis.peek(doc) ?? this.analysis.latest(doc.uri);
       let title: string;
       if (a && a.components.length > 0) {
         const n = a.symmetries.length;
@@ -28,16 +48,20 @@ export class LossCodeLensProvider implements vscode.CodeLensProvider, vscode.Dis
           n === 0
             ? '$(symbol-misc) no continuous symmetry'
             : `$(symbol-misc) ${n} ${n === 1 ? 'symmetry' : 'symmetries'}: ${a.symmetries.map((s) => `${s.kind} (C = ${s.charge.text})`).join('; ')}`;
-        if (title.length > 140) title = `${title.slice(0, 137)}…`;
+        title = truncate(title);
       } else if (this.analysis.isPending(doc)) title = '$(loading~spin) analysing…';
       else title = config.autoAnalyze ? '$(symbol-misc) Analyze' : '$(symbol-misc) Analyze (auto-analysis is off)';
       lenses.push(
         new vscode.CodeLens(range, { title, command: 'noetherLab.showPanel', arguments: [uri], tooltip: 'Show the symmetries, charges and laws in the Noether Lab panel' }),
-        new vscode.CodeLens(range, { title: '$(target) Find noise equilibrium', command: 'noetherLab.findEquilibrium', arguments: [uri], tooltip: 'Solve where SGD noise balances on the orbit of the initial point' }),
+        new vscode.CodeLens(range, { title: '$(target) Where SGD ends', command: 'noetherLab.findEquilibrium', arguments: [uri], tooltip: 'Predict where each noisy run ends: gradient flow to a minimum, then the noise equilibrium of the whole symmetry group there' }),
       );
     }
     lines.trains.forEach((t, i) => {
       const range = new vscode.Range(t.span.line - 1, 0, t.span.line - 1, 0);
+      // A stale analysis (lines added since) may number its runs differently: only the same optimizer.
+      const p = a?.predictions?.find((q) => q.run === i);
+      const lens = a && p && p.optimizer === t.optimizer ? predictionLens(a, i) : undefined;
+      if (lens) lenses.push(new vscode.CodeLens(range, { ...lens, command: 'noetherLab.showPanel', arguments: [uri, { prediction: i }] }));
       lenses.push(
         new vscode.CodeLens(range, { title: `$(play) Run ${t.optimizer}`, command: 'noetherLab.runSgd', arguments: [uri, i], tooltip: 'Simulate this train line' }),
         new vscode.CodeLens(range, { title: '$(split-horizontal) Compare SGD vs GD', command: 'noetherLab.compareSgdGd', arguments: [uri, i], tooltip: 'Run this line as SGD and as full-batch GD side by side' }),

@@ -6,12 +6,12 @@ import * as vscode from 'vscode';
 import type { AnalysisResult } from '../../core/analysis/analyze';
 import { checkSource } from '../../core/lang/check';
 import type { Model, TrainSpec } from '../../core/lang/model';
-import type { SimulationResult } from '../../core/numeric/types';
+import type { RunResult, SimulationResult } from '../../core/numeric/types';
 import { makeReadFile } from '../../worker/fileAccess';
 import { allowedRoots, baseDirOf, fileLabel } from '../analysis/trust';
 import { config } from '../configuration/config';
 import type { Ctx } from '../ctx';
-import { equilibriumText } from '../hover/format';
+import { predictionSentence, runLabel } from '../../shared/predictionText';
 import { statementLines } from '../hover/locate';
 import { buildReport, reportMarkdown } from '../report/report';
 import { withDefaults } from '../simulation/runService';
@@ -51,8 +51,27 @@ async function startRun(
   if (result) {
     ctx.panel.showSimulation(doc.uri, { kind: 'result', result });
     ctx.updateSidebar(doc.uri);
+    const diverged = result.runs.filter((r) => r.status === 'diverged');
+    if (diverged.length) reportDivergence(ctx, doc, diverged);
   }
   return result;
+}
+
+/** An error notification with the divergence summary; "Show details" opens the log and the run in the panel. */
+function reportDivergence(ctx: Ctx, doc: vscode.TextDocument, runs: RunResult[]): void {
+  const name = path.basename(doc.uri.path);
+  for (const r of runs) {
+    ctx.log.error(`${name}: run ${r.run} (${runLabel(r)}) diverged: ${r.divergence?.message ?? `${r.diverged.length} chains diverged`}`);
+    for (const d of r.diverged) ctx.log.error(`  ${d.message}; last finite parameters ${JSON.stringify(d.lastFinite)}`);
+  }
+  const first = runs[0];
+  const summary = first.divergence?.message ?? `${first.diverged.length} of ${first.chains} chains diverged.`;
+  const more = runs.length > 1 ? ` (${runs.length - 1} more run${runs.length > 2 ? 's' : ''} diverged too.)` : '';
+  void ctx.notify('error', `Noether Lab: ${name}, run ${first.run} (${runLabel(first)}): ${summary}${more}`, 'Show details').then((choice) => {
+    if (choice !== 'Show details') return;
+    ctx.log.show(true);
+    ctx.panel.focusRun(doc.uri, first.run);
+  });
 }
 
 const analyze: CommandFactory = (ctx) => async (arg?: unknown): Promise<AnalysisResult | undefined> => {
@@ -116,6 +135,7 @@ const compareSgdGd: CommandFactory = (ctx) => async (arg?: unknown, runIndex?: u
   return startRun(ctx, doc, 'comparing SGD and GD', { trains: [sgd, gd] }, [0, 1]);
 };
 
+/** Where each noisy train line ends (THEORY.md §4): shows the predictions in the panel and returns them. */
 const findEquilibrium: CommandFactory = (ctx) => async (arg?: unknown) => {
   const doc = await ctx.documentFor(arg);
   if (!doc) return undefined;
@@ -123,16 +143,16 @@ const findEquilibrium: CommandFactory = (ctx) => async (arg?: unknown) => {
   if (!a) return undefined;
   ctx.panel.showAnalysis(doc.uri, a, true);
   ctx.updateSidebar(doc.uri);
-  const found = a.symmetries.map((s, i) => ({ s, i })).filter(({ s }) => s.equilibrium);
-  if (a.symmetries.length === 0) {
-    void vscode.window.showInformationMessage('Noether Lab: no continuous symmetry, so no noise equilibrium.');
-  } else if (found.length === 0) {
-    void vscode.window.showInformationMessage(`Noether Lab: no noise equilibrium on this orbit. ${a.symmetries[0].equilibriumNote ?? ''}`);
+  const predictions = a.predictions ?? [];
+  if (predictions.length === 0) {
+    void vscode.window.showInformationMessage('Noether Lab: no noisy train line (sgd or momentum) in this file, so no prediction of where SGD ends.');
   } else {
-    ctx.panel.focusSymmetry(doc.uri, found[0].i);
-    void vscode.window.showInformationMessage(`Noether Lab: symmetry ${found[0].i + 1} (${found[0].s.kind}): ${equilibriumText(found[0].s)}`);
+    const p = predictions[0];
+    ctx.panel.focusPrediction(doc.uri, p.run);
+    const more = predictions.length > 1 ? ` (${predictions.length - 1} more train line${predictions.length > 2 ? 's' : ''} in the panel)` : '';
+    void vscode.window.showInformationMessage(`Noether Lab: run ${p.run} (${runLabel(p)}): ${predictionSentence(a, p)}.${more}`);
   }
-  return a.symmetries.map((s) => s.equilibrium);
+  return predictions;
 };
 
 const stopRun: CommandFactory = (ctx) => (arg?: unknown) => {
@@ -178,6 +198,7 @@ const exportReport: CommandFactory = (ctx) => async (arg?: unknown, outPath?: un
   return { json: jsonUri.fsPath, markdown: mdUri.fsPath };
 };
 
+/** showPanel(file?, focus?): focus is a symmetry index or `{ prediction: run }`. */
 const showPanel: CommandFactory = (ctx) => async (arg?: unknown, symmetryIndex?: unknown) => {
   const doc = await ctx.documentFor(arg);
   if (!doc) return undefined;
@@ -187,6 +208,9 @@ const showPanel: CommandFactory = (ctx) => async (arg?: unknown, symmetryIndex?:
   const last = ctx.runs.lastSimulation(doc.uri);
   if (last) ctx.panel.showSimulation(doc.uri, { kind: 'result', result: last });
   if (typeof symmetryIndex === 'number' && symmetryIndex >= 0 && symmetryIndex < a.symmetries.length) ctx.panel.focusSymmetry(doc.uri, symmetryIndex);
+  // { prediction: run } from a CodeLens or a hover link: that train line's "Where SGD ends" card.
+  const run = typeof symmetryIndex === 'object' && symmetryIndex !== null ? (symmetryIndex as { prediction?: unknown }).prediction : undefined;
+  if (typeof run === 'number' && a.predictions?.some((p) => p.run === run)) ctx.panel.focusPrediction(doc.uri, run);
   ctx.updateSidebar(doc.uri);
   return a;
 };

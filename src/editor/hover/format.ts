@@ -1,5 +1,7 @@
 // Readable Markdown (Unicode math) for hovers and reports, from the plain-data analysis. Pure.
 import type { AnalysisResult, SymmetryReport } from '../../core/analysis/analyze';
+import type { StabilityInfo } from '../../core/analysis/predictions';
+import { etaTermText, firstPrediction, predictionLine, runLabel, stabilityLine } from '../../shared/predictionText';
 
 export function num(x: number): string {
   if (!Number.isFinite(x)) return String(x);
@@ -18,6 +20,7 @@ export function symmetryTitle(s: SymmetryReport, i: number): string {
   return `Symmetry ${i + 1}: ${s.kind} (${s.status}${s.proof ? `, by ${s.proof}` : ''})`;
 }
 
+/** The start-orbit solve (secondary: the balanced point of the initial point's orbit, not where SGD ends). */
 export function equilibriumText(s: SymmetryReport): string {
   const e = s.equilibrium;
   if (!e) return s.equilibriumNote ? `none: ${s.equilibriumNote}` : 'none on this orbit';
@@ -25,19 +28,59 @@ export function equilibriumText(s: SymmetryReport): string {
     .filter(([k]) => s.involves.includes(k))
     .map(([k, v]) => `${k} = ${num(v)}`)
     .join(', ');
-  return `on the start's orbit (secondary: not where SGD ends): C goes from ${num(e.chargeInitial)} to ${num(e.chargeEquilibrium)}, at ${point}`;
+  return `C goes from ${num(e.chargeInitial)} to ${num(e.chargeEquilibrium)}, at ${point}`;
 }
 
-/** Bullet lines (Markdown) describing one symmetry: charge, laws, equilibrium. */
-export function symmetryBullets(s: SymmetryReport): string[] {
-  return [
+/** Label of the start-orbit line wherever it is shown. */
+export const START_ORBIT_LABEL = "secondary — balanced point of the start's orbit, not where SGD ends";
+
+/**
+ * Where SGD ends for the file's first noisy run, as the first line of a hover (Markdown):
+ * `**SGD ends at** u = 1.414, w = 1.414 · C₁ = 0 · ≈6400 steps`, with the run it is for.
+ * `symmetries` restricts the charges and, unless `components` is given, the end point to what they move.
+ */
+export function sgdEndsMarkdown(a: AnalysisResult, symmetries?: number[], components?: string[]): string {
+  const p = firstPrediction(a);
+  if (!p) return '**SGD ends:** no prediction — no noisy `train` line (sgd or momentum) in this file.';
+  const l = predictionLine(a, p, { symmetries, components, maxComponents: 6 });
+  const at = l.head.startsWith('SGD ends at ');
+  const rest = at ? l.head.slice('SGD ends at '.length) : l.head.replace(/^SGD ends:\s*/, '');
+  const parts = [`**${at ? 'SGD ends at' : 'SGD ends:'}** ${md(rest)}`];
+  if (l.charges) parts.push(md(l.charges));
+  if (l.relaxation) parts.push(`relaxes in ${l.relaxation}`);
+  const more = (a.predictions?.length ?? 0) > 1 ? `; ${(a.predictions?.length ?? 1) - 1} more in the panel` : '';
+  let out = `${parts.join(' · ')} *(${md(runLabel(p))}${more})*`;
+  if (l.reason) out += `  \n${md(l.reason)}`;
+  return out;
+}
+
+/** Bullet lines (Markdown) describing one symmetry: charge, laws, where SGD ends, the start-orbit solve. */
+export function symmetryBullets(s: SymmetryReport, i: number, a?: AnalysisResult): string[] {
+  const out = [
     `- **moves** ${md(s.involves.join(', '))}`,
     `- **charge** C = ${md(s.charge.text)}`,
     `- **gradient flow**: ${md(s.laws.gradientFlow)}`,
     `- **SGD, exact per step**: ${md(s.laws.sgdStep)}`,
     `- **SGD, continuous time**: ${md(s.laws.sgdContinuous)}`,
-    `- **noise equilibrium**: ${md(equilibriumText(s))}`,
   ];
+  const p = a ? firstPrediction(a) : undefined;
+  const c = p?.charges[i];
+  const growth = p?.growth.find((g) => g.symmetry === i);
+  if (growth) out.push(`- **where SGD ends**: C grows without bound: ${md(growth.law)}`);
+  else if (p && c !== null && c !== undefined) {
+    const eta = etaTermText(p.etaTerms?.[i], c);
+    const gauge = p.orientationDependent?.[i] ? ' — depends on the rotation gauge; the panel compares its invariants' : '';
+    out.push(`- **where SGD ends**: C = ${num(c)}${eta ? ` (+ O(η) term ${eta})` : ''}${gauge}`);
+  }
+  out.push(`- *${START_ORBIT_LABEL}*: ${md(equilibriumText(s))}`);
+  return out;
+}
+
+/** The `lr` hover's line for one train line: its bound 2/λ_max(H) at the start and the end, and the verdict. */
+export function stabilityMarkdown(st: StabilityInfo): string {
+  const l = stabilityLine(st);
+  const mark = l.stable === true ? '✓ ' : l.stable === false ? '⚠ ' : '';
+  return `**This train line:** ${md(l.bounds)}. ${mark}${md(l.verdict)}.`;
 }
 
 export function noSymmetryText(): string {

@@ -6,13 +6,14 @@ import type { AnalysisResult } from '../../core/analysis/analyze';
 import { FUNCTIONS, OPTIMIZERS, TRAIN_KEYS } from '../../core/lang/check';
 import { DISTRIBUTIONS } from '../../core/lang/distributions';
 import type { AnalysisService } from '../analysis/analysisService';
-import { KEYWORD_DOCS, TRAIN_KEY_THEORY, md, noSymmetryText, num, symmetriesOf, symmetryBullets, symmetryTitle } from './format';
+import { KEYWORD_DOCS, TRAIN_KEY_THEORY, md, noSymmetryText, num, sgdEndsMarkdown, stabilityMarkdown, START_ORBIT_LABEL, symmetriesOf, symmetryBullets, symmetryTitle } from './format';
 import { locate, Target } from './locate';
 
 /** How long a hover waits for an analysis in flight. */
 const HOVER_WAIT_MS = 2500;
 
-export function showPanelLink(uri: vscode.Uri, index?: number, label = 'Show in panel'): string {
+/** A link to the panel: focused on symmetry `index`, or on the prediction of run `{ prediction }`. */
+export function showPanelLink(uri: vscode.Uri, index?: number | { prediction: number }, label = 'Show in panel'): string {
   const args = index === undefined ? [uri.toString()] : [uri.toString(), index];
   return `[$(preview) ${label}](command:noetherLab.showPanel?${encodeURIComponent(JSON.stringify(args))} "Open the Noether Lab panel")`;
 }
@@ -24,17 +25,18 @@ export class LossHoverProvider implements vscode.HoverProvider {
     const found = locate(doc.getText(), pos.line + 1, pos.character + 1);
     if (!found) return undefined;
     const range = new vscode.Range(found.span.line - 1, found.span.column - 1, found.span.endLine - 1, found.span.endColumn - 1);
-    const needsAnalysis = found.target.kind === 'param' || (found.target.kind === 'keyword' && found.target.word === 'loss');
+    const t = found.target;
+    const needsAnalysis = t.kind === 'param' || (t.kind === 'keyword' && t.word === 'loss') || (t.kind === 'trainKey' && t.key === 'lr');
     const analysis = needsAnalysis ? await this.analysis.analysisWithin(doc, HOVER_WAIT_MS) : undefined;
     if (token.isCancellationRequested) return undefined;
-    const text = this.render(doc, found.target, analysis);
+    const text = this.render(doc, found.target, analysis, found.trainIndex);
     if (!text) return undefined;
     const ms = new vscode.MarkdownString(text, true);
     ms.isTrusted = { enabledCommands: ['noetherLab.showPanel'] };
     return new vscode.Hover(ms, range);
   }
 
-  private render(doc: vscode.TextDocument, t: Target, a: AnalysisResult | undefined): string | undefined {
+  private render(doc: vscode.TextDocument, t: Target, a: AnalysisResult | undefined, trainIndex?: number): string | undefined {
     const uri = doc.uri;
     const pending = () =>
       this.analysis.errorFor(doc)
@@ -47,12 +49,14 @@ export class LossHoverProvider implements vscode.HoverProvider {
         const head = `**\`${t.word}\`** — ${KEYWORD_DOCS[t.word] ?? ''}`;
         if (t.word !== 'loss') return head;
         if (!a || a.components.length === 0) return `${head}\n\n${pending()}`;
-        if (a.symmetries.length === 0) return `${head}\n\n**${md(noSymmetryText())}**\n\n${showPanelLink(uri)}`;
-        const parts = [`${head}\n\n**${a.symmetries.length} continuous ${a.symmetries.length === 1 ? 'symmetry' : 'symmetries'}** of ℓ:`];
+        // The first line: where SGD ends (all the components the symmetries move); then each symmetry.
+        const ends = `${sgdEndsMarkdown(a)} ${showPanelLink(uri, predictionTarget(a), 'Predictions')}`;
+        if (a.symmetries.length === 0) return `${ends}\n\n${head}\n\n**${md(noSymmetryText())}**\n\n${showPanelLink(uri)}`;
+        const parts = [`${ends}\n\n${head}\n\n**${a.symmetries.length} continuous ${a.symmetries.length === 1 ? 'symmetry' : 'symmetries'}** of ℓ:`];
         a.symmetries.forEach((s, i) => {
-          parts.push(`**${symmetryTitle(s, i)}**\n\n${symmetryBullets(s).join('\n')}\n\n${showPanelLink(uri, i)}`);
+          parts.push(`**${symmetryTitle(s, i)}**\n\n${symmetryBullets(s, i, a).join('\n')}\n\n${showPanelLink(uri, i)}`);
         });
-        if (a.noise) parts.push(`*Laws and equilibria for η = ${num(a.noise.lr)}, B = ${a.noise.batch}, γ = ${num(a.noise.weightDecay)} (${md(a.noise.basis)}); Σ by ${a.noise.method}.*`);
+        if (a.noise) parts.push(`*Laws for η = ${num(a.noise.lr)}, B = ${a.noise.batch}, γ = ${num(a.noise.weightDecay)} (${md(a.noise.basis)}); Σ by ${a.noise.method}; ${START_ORBIT_LABEL} with the same constants.*`);
         return parts.join('\n\n---\n\n');
       }
       case 'param': {
@@ -62,13 +66,17 @@ export class LossHoverProvider implements vscode.HoverProvider {
         const init = p && p.shape.length === 0 && a.initial[t.name] !== undefined ? `, initial value ${num(a.initial[t.name])}` : '';
         const head = `**${t.name}** — parameter (${shape}${init})`;
         const idx = symmetriesOf(a, t.name);
+        // The first line: where SGD ends, for what this parameter's symmetries move (or the parameter
+        // itself when it takes part in none).
+        const own = a.components.filter((c) => c === t.name || c.startsWith(`${t.name}[`));
+        const ends = `${sgdEndsMarkdown(a, idx, idx.length ? undefined : own)} ${showPanelLink(uri, predictionTarget(a), 'Predictions')}`;
         if (idx.length === 0) {
-          return `${head}\n\n${a.symmetries.length === 0 ? md(noSymmetryText()) : `\`${t.name}\` takes part in none of the ${a.symmetries.length} symmetries of this loss.`}\n\n${showPanelLink(uri)}`;
+          return `${ends}\n\n${head}\n\n${a.symmetries.length === 0 ? md(noSymmetryText()) : `\`${t.name}\` takes part in none of the ${a.symmetries.length} symmetries of this loss.`}\n\n${showPanelLink(uri)}`;
         }
-        const parts = [head];
+        const parts = [`${ends}\n\n${head}`];
         for (const i of idx) {
           const s = a.symmetries[i];
-          parts.push(`**${symmetryTitle(s, i)}**\n\n${symmetryBullets(s).join('\n')}\n\n${showPanelLink(uri, i)}`);
+          parts.push(`**${symmetryTitle(s, i)}**\n\n${symmetryBullets(s, i, a).join('\n')}\n\n${showPanelLink(uri, i)}`);
         }
         return parts.join('\n\n---\n\n');
       }
@@ -81,7 +89,13 @@ export class LossHoverProvider implements vscode.HoverProvider {
         if (!spec) return undefined;
         const only = spec.optimizers ? ` (only for ${spec.optimizers.join(', ')})` : '';
         const theory = TRAIN_KEY_THEORY[t.key];
-        return `**\`${t.key}\`** — ${md(spec.doc)}${only}${theory ? `\n\n${md(theory)}` : ''}`;
+        let here = '';
+        if (t.key === 'lr') {
+          // This line's own bound 2/λ_max(H), at its start and at its predicted end.
+          const st = trainIndex === undefined ? undefined : a?.stability?.find((x) => x.run === trainIndex);
+          here = st ? `\n\n${stabilityMarkdown(st)}` : a ? '' : `\n\n${pending()}`;
+        }
+        return `**\`${t.key}\`** — ${md(spec.doc)}${only}${here}${theory ? `\n\n${md(theory)}` : ''}`;
       }
       case 'samplingValue':
         return `**\`${t.value}\`** — ${md(TRAIN_KEY_THEORY.sampling)}`;
@@ -103,4 +117,10 @@ export class LossHoverProvider implements vscode.HoverProvider {
   private hasErrors(doc: vscode.TextDocument): boolean {
     return vscode.languages.getDiagnostics(doc.uri).some((d) => d.severity === vscode.DiagnosticSeverity.Error);
   }
+}
+
+/** The panel target of a hover's "Predictions" link: the first noisy run's card. */
+function predictionTarget(a: AnalysisResult): { prediction: number } | undefined {
+  const p = a.predictions?.[0];
+  return p ? { prediction: p.run } : undefined;
 }
