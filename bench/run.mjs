@@ -1,13 +1,16 @@
 // `npm run bench [-- --quick] [-- --sizes 8,400]`: timings to quote, not tests.
 //
 //  1. `noether analyze`, whole process, on the examples (as before).
-//  2. SGD on two-layer linear nets ‖W U x − y‖²/2 (issue 9's table), µs per chain-step, 8 chains,
-//     batch 1 and 32, side by side: a hand-written C loop (bench/linear.c, gcc -O3), PyTorch
+//  2. SGD on two-layer linear nets ‖W U x − y‖²/2 (issue 9's table: 8, 100, 400 and 2000
+//     parameters), µs per chain-step, 8 chains, batch 1 and 32, side by side: a hand-written C
+//     loop (bench/linear.c, gcc -O3), PyTorch
 //     (bench/linear_torch.py, float64, one thread, chains batched with bmm; autograd + optim.SGD
 //     as a user writes it, and hand-written gradients), Noether's generated kernel alone
-//     (bench/noether-kernel.mjs: without and with the per-step law (D) checks simulate adds for
-//     each symmetry) and Noether end to end (`simulateSource`, one worker, analysis passed in).
-//     C and Noether draw the same random numbers, so their mean losses must agree: checked.
+//     (bench/noether-kernel.mjs: the kernel `noether simulate` builds, all chains in one runBlock
+//     call, without and with the per-step law (D) checks simulate adds for each symmetry) and
+//     Noether end to end (`simulateSource`, one worker, analysis passed in; process CPU time of
+//     both threads). C and Noether are meant to draw the same random numbers, so their mean
+//     losses must agree: checked.
 //  3. `noether analyze` on a 784-64-10 ReLU MLP and a 100-50-100 linear net, and `noether
 //     simulate` of the MLP at batch 32 (not with --quick), whole process, with a timeout and the
 //     peak memory; a failure is reported, it does not fail the bench.
@@ -46,7 +49,6 @@ const PYTHON = '/usr/bin/python3';
 /** The issue's sizes: parameters = 2·d·h. The learning rate 0.1/d keeps every run stable. */
 const SIZES = [
   { d: 2, h: 2 },
-  { d: 5, h: 5 },
   { d: 10, h: 5 },
   { d: 20, h: 10 },
   { d: 50, h: 20 },
@@ -163,6 +165,7 @@ console.log(`# npm run bench${quick ? ' --quick' : ''}: ${started.toISOString()}
 console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}; load average at start ${os.loadavg().map((x) => x.toFixed(2)).join(', ')}`);
 const gccVersion = execFileSync('gcc', ['--version']).toString().split('\n')[0];
 console.log(`node ${process.version}; ${gccVersion}`);
+const cli = require(join(root, 'dist', 'cli.js'));
 const exe = join(build, 'linear');
 execFileSync('gcc', ['-O3', '-o', exe, join(root, 'bench', 'linear.c'), '-lm']);
 
@@ -177,7 +180,6 @@ let torchInfo = null;
     console.log(`PyTorch: not available (${(r.stderr.trim().split('\n').pop() || 'no python3').slice(0, 120)}); the PyTorch columns are skipped (bench/ensure-torch.sh installs Debian's python3-torch as root)`);
   }
 }
-const cli = require(join(root, 'dist', 'cli.js'));
 const results = { date: started.toISOString(), quick, machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, loadStart: os.loadavg() }, node: process.version, gcc: gccVersion, torch: torchInfo, analyzeExamples: [], linear: [], bigFiles: [] };
 
 // ---- 1. analysis of the examples ---------------------------------------------------------------
@@ -255,42 +257,52 @@ function kernelColumn(source, batch, symmetries) {
   const warmMs = warm((s) => k.run(1, s));
   const r = timeReps((s) => k.run(CHAINS, s), calibrate((s) => k.run(CHAINS, s)));
   const per = (ms) => (ms * 1000) / (CHAINS * r.steps);
-  return { ...stat(r.cpuMs.map(per)), wall: stat(r.ms.map(per)), steps: r.steps, buildMs: k.buildMs, warmMs, loss: r.last.loss, norm2: r.last.norm2, diverged: r.last.diverged };
+  return { ...stat(r.cpuMs.map(per)), wall: stat(r.ms.map(per)), steps: r.steps, kind: k.kind, buildMs: k.buildMs, warmMs, loss: r.last.loss, norm2: r.last.norm2, diverged: r.last.diverged };
 }
+
+/** Process CPU time (all threads: the main one and the simulation worker) in ms. */
+const cpuMsNow = () => {
+  const c = process.cpuUsage();
+  return (c.user + c.system) / 1000;
+};
 
 /**
  * `simulateSource` with one worker and the analysis passed in, with a progress callback (as the
- * extension runs it). A run has a fixed cost before its first step (worker start-up, predictions)
- * and after its last (statistics), which can dwarf the steps; so besides the total per
- * chain-step we report the set-up (time to the first progress report, at step 0) and the marginal
- * cost per chain-step while stepping: the time between the first and the last progress report
- * over the chain-steps done in between. Steps: the kernel with its law checks (at `kernelUs`)
- * would take the target.
+ * extension runs it), timed in process CPU time (the worker thread's and the main thread's). A run
+ * has a fixed cost before its first step (worker start-up, predictions) and after its last
+ * (statistics), so besides the total per chain-step we report the set-up (CPU time to the first
+ * progress report, at step 0) and the marginal cost per chain-step while stepping: the CPU time
+ * between the first and the last progress report over the chain-steps done in between. Steps: the
+ * kernel with its law checks (at `kernelUs` CPU µs per chain-step) would take 3× the target.
  */
 async function e2eColumn(source, analysis, kernelUs) {
-  const steps = Math.max(20, Math.ceil((TARGET * 1e6) / (CHAINS * kernelUs)));
+  const steps = Math.max(20, Math.ceil((3 * TARGET * 1e6) / (CHAINS * kernelUs)));
   const total = [];
+  const wall = [];
   const marginal = [];
   const setup = [];
   let status = '';
   for (let i = 0; i < E2E_REPS; i++) {
     const marks = [];
     const t0 = performance.now();
+    const c0 = cpuMsNow();
     const r = await cli.simulateSource(source, {
       analysis, steps, chains: CHAINS, workers: 1, workerScript: join(root, 'dist', 'simWorker.js'),
-      onProgress: (p) => marks.push({ t: performance.now() - t0, steps: p.fraction * steps }),
+      onProgress: (p) => marks.push({ cpu: cpuMsNow() - c0, steps: p.fraction * steps }),
     });
-    const ms = performance.now() - t0;
-    total.push((ms * 1000) / (CHAINS * steps));
+    const cpu = cpuMsNow() - c0;
+    wall.push(((performance.now() - t0) * 1000) / (CHAINS * steps));
+    total.push((cpu * 1000) / (CHAINS * steps));
     status = r.runs[0].status;
-    if (marks.length) setup.push(marks[0].t);
+    if (marks.length) setup.push(marks[0].cpu);
     // The last report before the end (the forced one after the last step comes after statistics).
     const stepping = marks.filter((m) => m.steps > marks[0].steps && m.steps < steps);
     const last = stepping[stepping.length - 1];
-    if (last && last.steps - marks[0].steps >= 0.2 * steps) marginal.push(((last.t - marks[0].t) * 1000) / (CHAINS * (last.steps - marks[0].steps)));
+    if (last && last.steps - marks[0].steps >= 0.2 * steps) marginal.push(((last.cpu - marks[0].cpu) * 1000) / (CHAINS * (last.steps - marks[0].steps)));
   }
   return {
     ...stat(total),
+    wall: stat(wall),
     marginal: marginal.length ? stat(marginal) : null,
     setup: setup.length ? stat(setup) : null,
     steps,
@@ -313,7 +325,9 @@ for (const size of SIZES) {
     const warn = analysis.diagnostics.find((x) => x.severity === 'warning' && /limited to/.test(x.message));
     analysisNote = warn ? `refused: ${warn.message.replace(/;.*/, '')}` : `${analysis.symmetries.length} symmetries`;
   } else analysisNote = a.timedOut ? 'timed out' : `failed (exit ${a.code})`;
-  const symmetries = (analysis?.symmetries ?? []).map((s) => ({ matrix: s.matrix, direction: s.direction }));
+  // As `noether analyze --json` lists them (dense matrices, or compact generators for large
+  // models): prepareKernel converts them as simulate does.
+  const symmetries = analysis?.symmetries ?? [];
   for (const batch of BATCHES) {
     const source = lossSource(size, batch);
     const row = { params, d, h, batch, analysisMs: a.ms, analysisNote, symmetries: symmetries.length, loadStart: os.loadavg()[0] };
@@ -321,63 +335,66 @@ for (const size of SIZES) {
     row.torch = await torchColumns(d, h, batch);
     row.kernel = kernelColumn(source, batch, []);
     row.kernelLaw = symmetries.length ? kernelColumn(source, batch, symmetries) : null;
-    row.e2e = analysis && E2E_REPS > 0 ? await e2eColumn(source, analysis, (row.kernelLaw ?? row.kernel).wall.median) : null;
-    // The same random streams: C and the kernel must agree on the mean loss (rounding only).
+    row.e2e = analysis && E2E_REPS > 0 ? await e2eColumn(source, analysis, (row.kernelLaw ?? row.kernel).median) : null;
+    // The same random streams: C and the kernel must agree on the mean loss and ‖θ‖² (rounding only).
     const cCheck = row.c.check(row.kernel.steps);
-    row.agree = Math.abs(cCheck.loss - row.kernel.loss) / Math.abs(cCheck.loss);
+    row.cCheck = { loss: cCheck.loss, norm2: cCheck.norm2, diverged: cCheck.diverged };
+    row.agree = Math.max(Math.abs(cCheck.loss - row.kernel.loss) / Math.abs(cCheck.loss), Math.abs(cCheck.norm2 - row.kernel.norm2) / Math.abs(cCheck.norm2));
     row.loadEnd = os.loadavg()[0];
     rows.push(row);
     const t = row.torch;
     console.log(
       `d=${d} h=${h} (${params} params) B=${batch}, CPU µs: C ${cell(row.c)}, PyTorch autograd ${cell(t?.autograd)} manual ${cell(t?.manual)}, ` +
-        `kernel ${cell(row.kernel)}, +law ${cell(row.kernelLaw)}; wall µs: end to end ${cell(row.e2e?.marginal)} (total ${cell(row.e2e)}, set-up ${row.e2e?.setup ? secs(row.e2e.setup.median) : '—'}); mean loss C ${cCheck.loss.toPrecision(6)} / Noether ${row.kernel.loss.toPrecision(6)} ` +
-        `(rel. diff ${row.agree.toExponential(1)})${t?.autograd ? ` / PyTorch ${t.autograd.loss.toPrecision(4)}` : ''}; load ${load()}`,
+        `kernel (${row.kernel.kind}) ${cell(row.kernel)}, +law ${cell(row.kernelLaw)}, end to end ${cell(row.e2e?.marginal)} (total ${cell(row.e2e)}, set-up ${row.e2e?.setup ? secs(row.e2e.setup.median) : '—'}); ` +
+        `mean loss C ${cCheck.loss.toPrecision(17)} / Noether ${row.kernel.loss.toPrecision(17)}, ‖θ‖² ${cCheck.norm2.toPrecision(17)} / ${row.kernel.norm2.toPrecision(17)} ` +
+        `(${row.kernel.steps} steps, rel. diff ${row.agree.toExponential(1)})${t?.autograd ? ` / PyTorch ${t.autograd.loss.toPrecision(4)}` : ''}; load ${load()}`,
     );
   }
 }
 results.linear = rows;
 
 console.log(`\n### µs per chain-step of process CPU time, median (min); ${CHAINS} chains, float64, one thread\n`);
-console.log('| params (d×h) | B | C gcc -O3 | PyTorch autograd | PyTorch manual | Noether kernel | kernel + law (D) [symmetries] |');
-console.log('|---|---|---|---|---|---|---|');
-for (const r of rows) {
-  console.log(
-    `| ${r.params} (${r.d}×${r.h}) | ${r.batch} | ${cell(r.c)} | ${cell(r.torch?.autograd)} | ${cell(r.torch?.manual)} | ${cell(r.kernel)} | ` +
-      `${r.kernelLaw ? `${cell(r.kernelLaw)} [${r.symmetries}]` : '= kernel [0]'} |`,
-  );
-}
-console.log(`\n### µs per chain-step of wall-clock time, median (min), and the load average (1 min) over the row\n`);
-console.log('| params (d×h) | B | C gcc -O3 | PyTorch autograd | PyTorch manual | Noether kernel | kernel + law (D) | Noether end to end, marginal | end to end, total (steps) | set-up of a run | load |');
-console.log('|---|---|---|---|---|---|---|---|---|---|---|');
+console.log('| params (d×h) | B | C gcc -O3 | PyTorch autograd | PyTorch manual | Noether kernel | kernel + law (D) [symmetries] | end to end, marginal | end to end, total (steps) | set-up of a run |');
+console.log('|---|---|---|---|---|---|---|---|---|---|');
 for (const r of rows) {
   const e = r.e2e;
   console.log(
-    `| ${r.params} (${r.d}×${r.h}) | ${r.batch} | ${cell(r.c.wall)} | ${cell(r.torch?.autograd?.wall)} | ${cell(r.torch?.manual?.wall)} | ${cell(r.kernel.wall)} | ` +
-      `${r.kernelLaw ? cell(r.kernelLaw.wall) : '= kernel'} | ${cell(e?.marginal)} | ${e ? `${cell(e)} (${e.steps}${e.status === 'completed' ? '' : `, ${e.status}`})` : '—'} | ` +
-      `${e?.setup ? secs(e.setup.median) : '—'} | ${r.loadStart.toFixed(1)}–${r.loadEnd.toFixed(1)} |`,
+    `| ${r.params} (${r.d}×${r.h}) | ${r.batch} | ${cell(r.c)} | ${cell(r.torch?.autograd)} | ${cell(r.torch?.manual)} | ${cell(r.kernel)} | ` +
+      `${r.kernelLaw ? `${cell(r.kernelLaw)} [${r.symmetries}]` : '= kernel [0]'} | ${cell(e?.marginal)} | ` +
+      `${e ? `${cell(e)} (${e.steps}${e.status === 'completed' ? '' : `, ${e.status}`})` : '—'} | ${e?.setup ? secs(e.setup.median) : '—'} |`,
   );
 }
-const best = (t, k = (x) => x) => (t ? [t.autograd, t.manual].filter(Boolean).map(k).sort((x, y) => x.median - y.median)[0] : null);
-console.log('\n### Ratios of medians (Noether / peer); PyTorch = the faster of its two variants\n');
-console.log('| params | B | kernel / C (CPU) | kernel / PyTorch (CPU) | end to end, marginal / C (wall) | end to end, marginal / PyTorch (wall) | analysis, whole process | kernel build | C = Noether |');
+console.log(`\n### µs per chain-step of wall-clock time, median (min), and the load average (1 min) over the row\n`);
+console.log('| params (d×h) | B | C gcc -O3 | PyTorch autograd | PyTorch manual | Noether kernel | kernel + law (D) | end to end, total | load |');
 console.log('|---|---|---|---|---|---|---|---|---|');
 for (const r of rows) {
   console.log(
-    `| ${r.params} | ${r.batch} | ${ratio(r.kernel, r.c)} | ${ratio(r.kernel, best(r.torch))} | ${ratio(r.e2e?.marginal, r.c.wall)} | ${ratio(r.e2e?.marginal, best(r.torch, (x) => x.wall))} | ` +
-      `${secs(r.analysisMs)}: ${r.analysisNote} | ${r.kernel.buildMs.toFixed(0)} ms | ${r.agree < 1e-9 ? 'yes' : 'NO'} (${r.agree.toExponential(0)}) |`,
+    `| ${r.params} (${r.d}×${r.h}) | ${r.batch} | ${cell(r.c.wall)} | ${cell(r.torch?.autograd?.wall)} | ${cell(r.torch?.manual?.wall)} | ${cell(r.kernel.wall)} | ` +
+      `${r.kernelLaw ? cell(r.kernelLaw.wall) : '= kernel'} | ${cell(r.e2e?.wall)} | ${r.loadStart.toFixed(1)}–${r.loadEnd.toFixed(1)} |`,
+  );
+}
+const best = (t) => (t ? [t.autograd, t.manual].filter(Boolean).sort((x, y) => x.median - y.median)[0] : null);
+console.log('\n### Ratios of CPU medians (Noether / peer); PyTorch = the faster of its two variants\n');
+console.log('| params | B | kernel / C | kernel / PyTorch | end to end, marginal / C | end to end, marginal / PyTorch | analysis, whole process | kernel | C = Noether (mean loss, ‖θ‖²) |');
+console.log('|---|---|---|---|---|---|---|---|---|');
+for (const r of rows) {
+  console.log(
+    `| ${r.params} | ${r.batch} | ${ratio(r.kernel, r.c)} | ${ratio(r.kernel, best(r.torch))} | ${ratio(r.e2e?.marginal, r.c)} | ${ratio(r.e2e?.marginal, best(r.torch))} | ` +
+      `${secs(r.analysisMs)}: ${r.analysisNote} | ${r.kernel.kind}, built in ${r.kernel.buildMs.toFixed(0)} ms | ${r.agree < 1e-9 ? 'yes' : 'NO'} (rel. diff ${r.agree.toExponential(0)}) |`,
   );
 }
 console.log(
-  '\nCPU time (process CPU time over the timed loop; Node and PyTorch run the loop in one thread) hardly moves with the load of a ' +
-    'shared machine, wall-clock time does. ' +
-    'kernel: the generated SGD kernel alone (bench/noether-kernel.mjs), warmed until its time per step settles, without law checks ' +
-    '(the C loop has none); kernel + law (D): with the per-step law (D) check for each symmetry the analysis found, as `simulate` ' +
+  '\nCPU time (process CPU time over the timed loop; Node and PyTorch run the loop in one thread, end to end adds the ' +
+    'simulation worker\'s thread) hardly moves with the load of a shared machine, wall-clock time does. ' +
+    'kernel: the generated SGD kernel `noether simulate` builds, alone (bench/noether-kernel.mjs: all chains in one runBlock call ' +
+    'per chunk of steps, as simulate calls it), warmed until its time per step settles, without law checks ' +
+    '(the C loop has none); kernel + law (D): with the per-step law (D) check for each symmetry the analysis lists, as `simulate` ' +
     'runs it; end to end: `simulateSource` with one worker, the analysis passed in and a progress callback: marginal = per ' +
     'chain-step between the first and the last progress report (while stepping), total = the whole call per chain-step, set-up = ' +
-    'time to the first progress report (worker start-up, predictions; before step 1). The analysis is ' +
-    'timed separately (`noether analyze` whole process, once per size). C = Noether: the mean losses of the C loop and the kernel ' +
-    'at the same steps (same random streams) agree to rounding. Issue 9 asks for 400 parameters at B = 1 and 2000 at B = 32 ' +
-    'within 3× C (goal 1.5×), and faster than PyTorch at every size.',
+    'CPU time to the first progress report (worker start-up, predictions; before step 1). The analysis is ' +
+    'timed separately (`noether analyze` whole process, wall-clock, once per size). C = Noether: the mean loss and mean ‖θ‖² of ' +
+    'the C loop and the kernel at the same steps (same random streams) agree to rounding. Issue 9 asks for 400 parameters at B = 1 ' +
+    'and 2000 at B = 32 within 3× C (goal 1.5×), and faster than PyTorch at every size.',
 );
 
 // ---- 3. the big files -------------------------------------------------------------------------------
