@@ -3,12 +3,19 @@
  * ε ~ N(0, I_d), minibatch B, several independent chains run one after the other.
  *
  * It is the same computation as the generated kernel for bench/run.mjs's linear `.loss` file,
- * with the same random streams: each chain's initial point comes from xoshiro128** seeded through
- * splitmix32 with (seed, chain, purpose 0) and 53-bit uniforms, its data from (seed, chain,
- * purpose 1) and 32-bit uniforms, both through Marsaglia's polar method with the spare kept
- * (src/core/numeric/rng.ts and kernel.ts). So the mean loss it prints agrees with Noether's up to
- * rounding, which the bench checks.
+ * with the same random streams (src/core/numeric/rng.ts, kernelCommon.ts, analysis/points.ts):
+ * each chain's generators are xoshiro128** seeded through splitmix32 from (seed, chain, purpose);
+ * the initial point (purpose 0) is Rng.normal(): Marsaglia's polar method on 53-bit uniforms with
+ * the spare kept; the data (purpose 1) are the kernel's normalInto(): a 128-layer ziggurat (the
+ * layer from the low 7 bits of one draw, the value from a 32-bit uniform of the next, wedges and
+ * tail as in kernelCommon.ts). The ziggurat table must be the kernel's to the last bit (libm's
+ * exp and log differ from V8's in the last place, and such a difference spreads through the
+ * table's recursion): bench/run.mjs writes the kernel's own ZIGGURAT as hex floats into
+ * bench/build/ziggurat.h, which this file includes. So the mean loss it prints agrees with
+ * Noether's up to rounding (the wedge and tail tests call exp and log, whose last bit may differ
+ * from V8's: the same draws, values equal to rounding), which the bench checks.
  *
+ * Build: gcc -O3 -ffp-contract=off -I bench/build -o bench/build/linear bench/linear.c -lm
  * Usage: linear d h batch chains steps [reps] [lr] [seed]
  * Prints one line per timed repetition, `us_per_chain_step <wall> <cpu>` (µs of wall-clock and of
  * process CPU time per chain-step), then
@@ -20,6 +27,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+/* ZG[0..128]: the layers x_i; ZG[129..256]: x_{i+1}/x_i (kernelCommon.ts ZIGGURAT). */
+#include "ziggurat.h"
+#define ZIG_R 3.442619855899
 
 typedef struct {
   uint32_t s[4];
@@ -69,18 +80,29 @@ static double normal53(rng_t *r) {
   return u * f;
 }
 
-/* The kernel's inline normal: 32-bit uniforms (used for the data). */
-static inline double normal32(rng_t *r) {
-  if (r->has_spare) { r->has_spare = 0; return r->spare; }
-  double u, v, q;
-  do {
-    u = 2 * (next_u32(r) * 2.3283064365386963e-10) - 1;
-    v = 2 * (next_u32(r) * 2.3283064365386963e-10) - 1;
-    q = u * u + v * v;
-  } while (q >= 1 || q == 0);
-  double f = sqrt(-2 * log(q) / q);
-  r->spare = v * f; r->has_spare = 1;
-  return u * f;
+static inline double uniform32(rng_t *r) { return next_u32(r) * 2.3283064365386963e-10; }
+
+/* The kernel's normalInto(): the ziggurat, statement for statement. */
+static inline double normal_zig(rng_t *r) {
+  for (;;) {
+    const int i = next_u32(r) & 127;
+    const double u = 2 * uniform32(r) - 1, xi = ZG[i];
+    if (fabs(u) < ZG[129 + i]) return u * xi;
+    if (i == 0) {
+      double a, b;
+      do {
+        a = uniform32(r);
+        b = uniform32(r);
+        a = log(1 - a) / ZIG_R;
+        b = log(1 - b);
+      } while (-2 * b < a * a);
+      return u < 0 ? a - ZIG_R : ZIG_R - a;
+    }
+    const double x = u * xi, xn = ZG[i + 1];
+    const double f0 = exp(-0.5 * (xi * xi - x * x)), f1 = exp(-0.5 * (xn * xn - x * x));
+    const double w = uniform32(r);
+    if (f1 + w * (f0 - f1) < 1) return x;
+  }
 }
 
 static double clock_s(clockid_t id) {
@@ -112,8 +134,8 @@ static double run_chain(net_t *n, uint32_t chain, long steps, double *norm2) {
     memset(gW, 0, sizeof(double) * d * h);
     double lsum = 0;
     for (int b = 0; b < B; b++) {
-      for (int j = 0; j < d; j++) x[j] = normal32(&data);
-      for (int j = 0; j < d; j++) y[j] = x[j] + 0.1 * normal32(&data);
+      for (int j = 0; j < d; j++) x[j] = normal_zig(&data);
+      for (int j = 0; j < d; j++) y[j] = x[j] + 0.1 * normal_zig(&data);
       for (int k = 0; k < h; k++) {
         double s = 0;
         for (int j = 0; j < d; j++) s += U[k * d + j] * x[j];
@@ -192,6 +214,6 @@ int main(int argc, char **argv) {
     printf("us_per_chain_step %.6f %.6f\n", dt * 1e6 / ((double)chains * steps), dc * 1e6 / ((double)chains * steps));
   }
   const long ok = chains - diverged;
-  printf("checksum %.15g %.15g %ld\n", ok ? loss / ok : NAN, ok ? norm2 / ok : NAN, diverged);
+  printf("checksum %.17g %.17g %ld\n", ok ? loss / ok : NAN, ok ? norm2 / ok : NAN, diverged);
   return 0;
 }

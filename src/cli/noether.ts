@@ -175,6 +175,6 @@ if (require.main === module) {
 export { simulateSource } from '../core/numeric/runner';
 // For `npm run bench`: time the generated kernel alone against the C loop.
 export { checkSource } from '../core/lang/check';
-export { CTL, generateKernel } from '../core/numeric/kernel';
+export { CTL, generateKernel, ZIGGURAT } from '../core/numeric/kernel';
 export { newChainState } from '../core/numeric/chains';
 export { kernelSymmetry } from '../core/numeric/forms';
