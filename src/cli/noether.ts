@@ -230,5 +230,6 @@ if (require.main === module) runCli(process.argv.slice(2));
 export { simulateSource } from '../core/numeric/runner';
 // For `npm run bench`: time the generated kernel alone against the C loop.
 export { checkSource } from '../core/lang/check';
-export { generateKernel } from '../core/numeric/kernel';
+export { CTL, generateKernel, ZIGGURAT } from '../core/numeric/kernel';
 export { newChainState } from '../core/numeric/chains';
+export { kernelSymmetry } from '../core/numeric/forms';
