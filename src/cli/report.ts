@@ -100,7 +100,12 @@ export function formatSimulation(file: string, r: import('../core/numeric/types'
     if (run.series.lawC) out.push(`  law (C) curve: ${run.series.lawC}`);
     const st = run.stationary;
     const comps = Object.keys(st.mean).slice(0, 8);
-    out.push(`  stationary (after step ${st.burnin}${st.reached ? '' : ', NOT stationary yet: the charges or the loss still drift'}; ${st.samples} samples): ` + comps.map((c) => `${c}: mean ${fmtMaybe(st.mean[c])} ± ${fmtMaybe(st.meanStdErr[c])}, var ${fmtMaybe(st.var[c])} ± ${fmtMaybe(st.varStdErr[c])}${st.theory ? ` (theory ${fmt(st.theory.var[c])})` : ''}`).join('; '));
+    out.push(`  stationary (after step ${st.burnin}${st.reached ? '' : ', NOT stationary yet: the charges or the loss still drift'}; ${st.samples} samples): ` + comps.map((c) => `${c}: mean ${fmtMaybe(st.mean[c])} ± ${fmtMaybe(st.meanStdErr[c])}, var ${fmtMaybe(st.var[c])} ± ${fmtMaybe(st.varStdErr[c])}${st.theory?.var[c] !== undefined ? ` (theory ${fmt(st.theory.var[c])})` : ''}`).join('; '));
+    // A deep chain's theory is the law of the product, not of the components.
+    const th = st.theory;
+    if (th?.quantiles && st.product) {
+      out.push(`  ${th.variable ?? st.product.variable}: q10…q90 theory ${th.quantiles.map(fmt).join(', ')}, measured ${st.product.quantiles.map((q, i) => `${fmt(q)} ± ${fmtMaybe(st.product!.quantileStdErr[i])}`).join(', ')} (continuous-time law; discrete SGD differs by O(η))${th.tc != null ? `; T_c = ${fmt(th.tc)}·η·κ` : ''}`);
+    }
   }
   return out.join('\n');
 }
