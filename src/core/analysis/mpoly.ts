@@ -2,6 +2,7 @@
 // built, divided and printed in this form. A monomial is a sorted list of (variable, exponent);
 // its key is "3:2,5:1" for θ₃²θ₅ (the empty key is the constant).
 import { Graph } from '../expr/graph';
+import { parseKey } from './polynomial';
 
 export type MPoly = Map<string, number>;
 
@@ -9,21 +10,6 @@ export class NotParamPolynomial extends Error {}
 
 /** Terms beyond this many make a polynomial too large to print or divide usefully. */
 const MAX_TERMS = 4000;
-
-const parsed = new Map<string, [number, number][]>();
-
-function parse(key: string): [number, number][] {
-  if (key === '') return [];
-  const hit = parsed.get(key);
-  if (hit) return hit;
-  const out = key.split(',').map((t): [number, number] => {
-    const [v, e] = t.split(':');
-    return [Number(v), Number(e)];
-  });
-  if (parsed.size > 100_000) parsed.clear();
-  parsed.set(key, out);
-  return out;
-}
 
 function keyOf(m: Map<number, number>): string {
   return [...m.entries()]
@@ -36,8 +22,8 @@ function keyOf(m: Map<number, number>): string {
 function mulKey(a: string, b: string): string {
   if (a === '') return b;
   if (b === '') return a;
-  const m = new Map<number, number>(parse(a));
-  for (const [v, e] of parse(b)) m.set(v, (m.get(v) ?? 0) + e);
+  const m = new Map<number, number>(parseKey(a));
+  for (const [v, e] of parseKey(b)) m.set(v, (m.get(v) ?? 0) + e);
   return keyOf(m);
 }
 
@@ -139,7 +125,7 @@ export function evaluate(p: MPoly, x: ArrayLike<number>): number {
   let s = 0;
   for (const [k, c] of p) {
     let t = c;
-    for (const [v, e] of parse(k)) t *= Math.pow(x[v], e);
+    for (const [v, e] of parseKey(k)) t *= Math.pow(x[v], e);
     s += t;
   }
   return s;
@@ -148,8 +134,8 @@ export function evaluate(p: MPoly, x: ArrayLike<number>): number {
 /** Lexicographic comparison of monomials (variable 0 first, higher exponent larger). */
 function lexCompare(a: string, b: string): number {
   // Both lists are sorted by variable: walk them together.
-  const pa = parse(a);
-  const pb = parse(b);
+  const pa = parseKey(a);
+  const pb = parseKey(b);
   let i = 0;
   let j = 0;
   while (i < pa.length || j < pb.length) {
@@ -180,8 +166,8 @@ function leading(p: MPoly): [string, number] {
 
 /** The quotient of monomials a / b, or undefined when b does not divide a. */
 function divideKey(a: string, b: string): string | undefined {
-  const m = new Map<number, number>(parse(a));
-  for (const [v, e] of parse(b)) {
+  const m = new Map<number, number>(parseKey(a));
+  for (const [v, e] of parseKey(b)) {
     const r = (m.get(v) ?? 0) - e;
     if (r < 0) return undefined;
     m.set(v, r);
@@ -224,7 +210,7 @@ export function leadingSign(p: MPoly): number {
 
 /** Total degree of a monomial key. */
 export function degree(key: string): number {
-  return parse(key).reduce((s, [, e]) => s + e, 0);
+  return parseKey(key).reduce((s, [, e]) => s + e, 0);
 }
 
 export interface PolyPrint {
@@ -258,7 +244,7 @@ export function print(p: MPoly, names: string[], texNames: string[]): PolyPrint 
   const expr: string[] = [];
   keys.forEach((k, idx) => {
     const c = p.get(k) as number;
-    const mono = parse(k);
+    const mono = parseKey(k);
     const neg = c < 0;
     const mag = Math.abs(c);
     const first = idx === 0;
