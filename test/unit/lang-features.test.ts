@@ -247,6 +247,7 @@ test('completions in an expression: params, data, the lets above, and the functi
   const dot = c.entries.find((e) => e.label === 'dot');
   assert.deepEqual([dot?.snippet, dot?.documentation], ['dot(${1:a}, ${2:b})', FUNCTIONS.dot]);
   assert.equal(c.entries.find((e) => e.label === 'exp')?.snippet, 'exp($1)');
+  assert.equal(c.entries.find((e) => e.label === 'cross_entropy')?.snippet, 'cross_entropy(${1:logits}, ${2:target})');
   // A let sees only the lets above it, never itself.
   const lets = 'param w = 1\nlet a = w\nlet b = w + \nlet c = w\nloss = c\n';
   assert.deepEqual(completionsAt(lets, 3, 13).entries.filter((e) => e.kind !== 'function').map((e) => e.label), ['w', 'a']);

@@ -52,7 +52,7 @@ export const KEYWORD_DOCS = nameTable<string>({
 });
 
 /** Functions that take two arguments (the others take one). */
-const BINARY_FUNCTIONS = nameTable<[string, string]>({ dot: ['a', 'b'], max: ['a', 'b'], min: ['a', 'b'] });
+const BINARY_FUNCTIONS = nameTable<[string, string]>({ dot: ['a', 'b'], max: ['a', 'b'], min: ['a', 'b'], onehot: ['label', 'K'], cross_entropy: ['logits', 'target'] });
 
 /** A value to start from for each train key's snippet. */
 const KEY_EXAMPLES = nameTable<string>({
