@@ -247,6 +247,7 @@ test('completions in an expression: params, data, the lets above, and the functi
   const dot = c.entries.find((e) => e.label === 'dot');
   assert.deepEqual([dot?.snippet, dot?.documentation], ['dot(${1:a}, ${2:b})', FUNCTIONS.dot]);
   assert.equal(c.entries.find((e) => e.label === 'exp')?.snippet, 'exp($1)');
+  assert.equal(c.entries.find((e) => e.label === 'cross_entropy')?.snippet, 'cross_entropy(${1:logits}, ${2:target})');
   // A let sees only the lets above it, never itself.
   const lets = 'param w = 1\nlet a = w\nlet b = w + \nlet c = w\nloss = c\n';
   assert.deepEqual(completionsAt(lets, 3, 13).entries.filter((e) => e.kind !== 'function').map((e) => e.label), ['w', 'a']);
@@ -258,6 +259,9 @@ test('completions in an expression: params, data, the lets above, and the functi
   // Comments and strings: nothing.
   assert.equal(completionsAt('loss = w # w', 1, 13).context, 'none');
   assert.equal(completionsAt('data x from "da', 1, 16).context, 'none');
-  // `dataset` is followed by `size`.
+  // `dataset` is followed by `size`, and for data files `, seed`.
   assert.deepEqual(labels(completionsAt('dataset ', 1, 9)), ['size']);
+  assert.deepEqual(labels(completionsAt('dataset size = 600, ', 1, 21)), ['seed']);
+  assert.equal(completionsAt('dataset size = 600, seed = 1, ', 1, 31).context, 'none');
+  assert.equal(documentSymbols('param w = 1\ndata x from "a.csv"\ndataset size = 6, seed = 2\nloss = w*x\n')[2].detail, 'size = 6, seed = 2');
 });

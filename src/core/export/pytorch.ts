@@ -12,7 +12,7 @@
 // the file becomes a Python identifier we check (or rename), every string from the file appears
 // only as a JSON string literal or, escaped, in a comment, and every number is one we format.
 import { Expr, Program, Statement } from '../lang/ast';
-import { checkSource } from '../lang/check';
+import { CheckOptions, checkSource } from '../lang/check';
 import { Diagnostic, DiagnosticBag, escapeControls } from '../lang/diagnostics';
 import { ComponentDist } from '../lang/distributions';
 import { DataInfo, Model, ParamInfo, TrainSpec } from '../lang/model';
@@ -24,8 +24,8 @@ import { kernelSymmetry, sparseForm } from '../numeric/forms';
 import type { SymmetryReport } from '../analysis/analyze';
 
 export interface PyTorchExportOptions {
-  /** Reads a data file named in `from "…"` (the path as written, relative to the .loss file). */
-  readFile?: (path: string) => string;
+  /** Reads a data file named in `from "…"` (the path as written, relative to the .loss file): its text, or its bytes. */
+  readFile?: CheckOptions['readFile'];
   /** The .loss file's name, for the script's header. */
   file?: string;
   /** Which train line (0-based, among the file's train lines); default 0. */
@@ -56,10 +56,12 @@ export class ExportError extends Error {
   }
 }
 
-/** Data sets are embedded in the script up to this many numbers (about 20 MB of text). */
-export const MAX_EMBEDDED_VALUES = 1_000_000;
+/** Data sets up to this many numbers are embedded as a readable list, one row a line. */
+export const MAX_LITERAL_VALUES = 20_000;
+/** Larger ones as base64 of their narrowest exact type (bytes for pixels), up to this many bytes. */
+export const MAX_EMBEDDED_BYTES = 64 * 2 ** 20;
 /** Charges are embedded up to this many nonzero terms in all. */
-export const MAX_CHARGE_TERMS = 20_000;
+export const MAX_CHARGE_TERMS = 250_000;
 
 const PYTHON_KEYWORDS = [
   'False', 'None', 'True', 'and', 'as', 'assert', 'async', 'await', 'break', 'class', 'continue', 'def', 'del', 'elif', 'else', 'except',
@@ -67,7 +69,7 @@ const PYTHON_KEYWORDS = [
   'while', 'with', 'yield',
 ];
 /** Names the loss function itself uses: a file's name spelled so is renamed. */
-const SCRIPT_NAMES = ['torch', 'math', 'p', 'z', 'tensor', 'transpose', 'maximum', 'minimum', 'softplus', 'DEVICE'];
+const SCRIPT_NAMES = ['torch', 'math', 'p', 'z', 'tensor', 'transpose', 'maximum', 'minimum', 'softplus', 'onehot', 'logsumexp', 'softmax', 'cross_entropy', 'DEVICE'];
 
 // ---- formatting ------------------------------------------------------------------------------
 
@@ -285,12 +287,106 @@ class Translator {
         return `maximum(${a[0]}, ${a[1]})`;
       case 'min':
         return `minimum(${a[0]}, ${a[1]})`;
+      case 'onehot': {
+        const k = scalarConstant(e.args[1]);
+        return `onehot(${a[0]}, ${k !== undefined && Number.isInteger(k) ? k : a[1]})`;
+      }
+      case 'logsumexp':
+      case 'softmax':
+        return `${e.callee}(${a[0]})`;
+      case 'cross_entropy':
+        return `cross_entropy(${a[0]}, ${a[1]})`;
       default:
         // The checker accepted the file: every callee is a function of the language.
         throw new ExportError(`no torch translation of \`${e.callee}\``);
     }
   }
 }
+
+/** The rows as little-endian bytes of the narrowest type that holds each number exactly. */
+export function packRows(rows: Float64Array): { type: 'uint8' | 'int16' | 'int32' | 'float32' | 'float64'; bytes: Uint8Array } {
+  const ints = rows.every((x) => Number.isInteger(x));
+  const within = (lo: number, hi: number) => ints && rows.every((x) => x >= lo && x <= hi);
+  if (within(0, 255)) return { type: 'uint8', bytes: Uint8Array.from(rows) };
+  const le = (size: number, put: (v: DataView, k: number, x: number) => void) => {
+    const v = new DataView(new ArrayBuffer(rows.length * size));
+    rows.forEach((x, k) => put(v, k * size, x));
+    return new Uint8Array(v.buffer);
+  };
+  if (within(-32768, 32767)) return { type: 'int16', bytes: le(2, (v, k, x) => v.setInt16(k, x, true)) };
+  if (within(-(2 ** 31), 2 ** 31 - 1)) return { type: 'int32', bytes: le(4, (v, k, x) => v.setInt32(k, x, true)) };
+  if (rows.every((x) => Object.is(Math.fround(x), x))) return { type: 'float32', bytes: le(4, (v, k, x) => v.setFloat32(k, x, true)) };
+  return { type: 'float64', bytes: le(8, (v, k, x) => v.setFloat64(k, x, true)) };
+}
+
+/** Every function an expression of the program calls. */
+function calleesOf(program: Program): Set<string> {
+  const out = new Set<string>();
+  const walk = (e: Expr): void => {
+    switch (e.kind) {
+      case 'call':
+        out.add(e.callee);
+        return e.args.forEach(walk);
+      case 'list':
+        return e.items.forEach(walk);
+      case 'unary':
+        return walk(e.arg);
+      case 'binary':
+        walk(e.left);
+        return walk(e.right);
+      case 'index':
+        walk(e.target);
+        return e.indices.forEach(walk);
+      default:
+        return;
+    }
+  };
+  for (const st of program.statements) {
+    if (st.kind === 'let' || st.kind === 'loss') walk(st.value);
+  }
+  return out;
+}
+
+/** Python helpers for the language's functions that are not a single torch call, as the checker lowers them. */
+const FUNCTION_HELPERS: Record<string, string[]> = {
+  transpose: [
+    'def transpose(m):',
+    '    """The transpose of a matrix; a vector or a number is its own transpose."""',
+    '    m = tensor(m)',
+    '    return m.transpose(0, 1) if m.dim() == 2 else m',
+  ],
+  max: ['def maximum(a, b):', '    return torch.maximum(tensor(a), tensor(b))'],
+  min: ['def minimum(a, b):', '    return torch.minimum(tensor(a), tensor(b))'],
+  softplus: [
+    'def softplus(x):',
+    '    """log(1 + e^x), and x itself past 30 (as Noether Lab computes it)."""',
+    '    return torch.nn.functional.softplus(x, beta=1.0, threshold=30.0)',
+  ],
+  onehot: [
+    'def onehot(label, k):',
+    '    """The k-vector with 1 at the integer class `label` (0 … k−1), 0 elsewhere; no gradient through the label."""',
+    '    d = tensor(label) - torch.arange(k, dtype=torch.get_default_dtype(), device=DEVICE)',
+    '    return (d + 0.5 > 0).to(d.dtype) - (d - 0.5 > 0).to(d.dtype)',
+  ],
+  logsumexp: [
+    'def logsumexp(z):',
+    '    """log Σ exp(z) over every entry, computed stably."""',
+    '    return torch.logsumexp(tensor(z).reshape(-1), dim=0)',
+  ],
+  softmax: [
+    'def softmax(z):',
+    '    """exp(z − logsumexp(z)), over every entry of z."""',
+    '    return torch.exp(z - logsumexp(z))',
+  ],
+  cross_entropy: [
+    'def cross_entropy(logits, target):',
+    '    """logsumexp(logits) − logits[target] for an integer class, −Σ target·log softmax(logits) for a vector target."""',
+    '    target = tensor(target)',
+    '    if target.dim() == 0:',
+    '        return logsumexp(logits) - torch.sum(onehot(target, logits.shape[0]) * logits)',
+    '    return logsumexp(logits) * torch.sum(target) - torch.sum(target * logits)',
+  ],
+};
 
 // ---- distributions ----------------------------------------------------------------------------
 
@@ -380,7 +476,8 @@ class ScriptWriter {
   }
 
   private emit(...lines: string[]): void {
-    this.out.push(...lines);
+    // One at a time: a data block has tens of thousands of lines (too many arguments for push(...)).
+    for (const l of lines) this.out.push(l);
   }
 
   write(): string {
@@ -421,6 +518,7 @@ class ScriptWriter {
       '# standard errors, not draw for draw.',
       '#',
       '# Needs PyTorch 1.13 or later (vmap: torch.func, or functorch on 1.13); uses a GPU when there is one.',
+      ...(this.rows && this.rows.length > MAX_LITERAL_VALUES ? ['import base64'] : []),
       'import json',
       'import math',
       'import sys',
@@ -455,6 +553,8 @@ class ScriptWriter {
       ...(s.optimizer === 'adam' ? [`BETA1 = ${pyFloat(s.beta1)}`, `BETA2 = ${pyFloat(s.beta2)}`, `EPS = ${pyFloat(s.eps)}`] : []),
       ...(s.optimizer !== 'gd' && this.model.dataset ? [`SAMPLING = ${pyString(s.sampling)}`] : []),
       'BURNIN = STEPS // 2  # the stationary statistics use the parameters after this many steps',
+      '# Per-component statistics for the first REPORTED components (as `noether simulate --json`); raise it for more.',
+      'REPORTED = 64',
       '# The final loss: each chain\'s mean minibatch loss over the steps of Noether Lab\'s last record.',
       `FINAL_WINDOW = ${finalWindow(s)}`,
       '',
@@ -479,26 +579,12 @@ class ScriptWriter {
       '    return x if torch.is_tensor(x) else torch.tensor(x, dtype=torch.get_default_dtype(), device=DEVICE)',
       '',
       '',
-      'def transpose(m):',
-      '    """The transpose of a matrix; a vector or a number is its own transpose."""',
-      '    m = tensor(m)',
-      '    return m.transpose(0, 1) if m.dim() == 2 else m',
-      '',
-      '',
-      'def maximum(a, b):',
-      '    return torch.maximum(tensor(a), tensor(b))',
-      '',
-      '',
-      'def minimum(a, b):',
-      '    return torch.minimum(tensor(a), tensor(b))',
-      '',
-      '',
-      'def softplus(x):',
-      '    """log(1 + e^x), computed without overflow."""',
-      '    return torch.nn.functional.softplus(x, beta=1.0, threshold=30.0)',
-      '',
-      '',
     );
+    // The language's functions that are not one torch call, each defined only where the loss uses it.
+    const used = calleesOf(this.program);
+    if (used.has('cross_entropy')) ['onehot', 'logsumexp'].forEach((f) => used.add(f));
+    if (used.has('softmax')) used.add('logsumexp');
+    for (const [name, lines] of Object.entries(FUNCTION_HELPERS)) if (used.has(name)) this.emit(...lines, '', '');
   }
 
   private parameters(): void {
@@ -533,7 +619,13 @@ class ScriptWriter {
     if (m.data.length === 0) {
       this.emit('def draw_examples(lead):', '    """The file has no data: every example is empty."""', '    return {}', '', '');
     } else if (this.rows) {
-      this.embedRows();
+      const files = [...new Set(m.data.map((d) => d.csv?.file).filter((f): f is string => !!f))];
+      this.emit(
+        `# The data set read from ${files.map((f) => commentText(f)).join(', ')}${m.dataset?.selection === 'seeded' ? ' (the examples Noether Lab chose with its seed)' : ''}:`,
+        `# N examples, embedded at the end of this script as DATASET (one tensor [N, *shape] per data name).`,
+        `N = ${this.rows.length / Math.max(1, this.dataDim)}`,
+        '',
+      );
     } else {
       this.emit(
         'def draw_examples(lead):',
@@ -555,7 +647,7 @@ class ScriptWriter {
     }
     const finite = m.dataset !== undefined;
     if (s.optimizer === 'gd') {
-      if (finite) this.emit('# Full-batch gradient descent: every chain uses all N examples at every step.', 'FULL_BATCH = DATASET');
+      if (finite) this.emit('# Full-batch gradient descent: every chain uses all N examples at every step.', '');
       else {
         this.emit(
           '# Full-batch gradient descent on fresh data needs the expected gradient. Noether Lab takes it exactly',
@@ -563,14 +655,14 @@ class ScriptWriter {
           `# ${GD_SAMPLE} examples; this script always averages over a fixed sample (raise GD_SAMPLE for less bias).`,
           `GD_SAMPLE = ${GD_SAMPLE}`,
           'FULL_BATCH = draw_examples((GD_SAMPLE,))',
+          '',
         );
       }
       this.emit(
         '',
-        '',
         'def minibatch():',
         '    """The full batch for every chain: [CHAINS, n, *shape] (a view, not a copy)."""',
-        '    return {k: v.expand(CHAINS, *v.shape) for k, v in FULL_BATCH.items()}',
+        `    return {k: v.expand(CHAINS, *v.shape) for k, v in ${finite ? 'DATASET' : 'FULL_BATCH'}.items()}`,
         '',
         '',
       );
@@ -633,33 +725,40 @@ class ScriptWriter {
     }
   }
 
-  /** The CSV rows as a literal (the data set is part of the script, so it is self-contained). */
-  private embedRows(): void {
+  /**
+   * The file data set, at the end of the script (it is part of it, so the script stands alone): a
+   * readable list for small sets, else base64 of the narrowest type that holds every number exactly.
+   */
+  private rowsBlock(): void {
     const m = this.model;
     const rows = this.rows as Float64Array;
     const n = rows.length / Math.max(1, this.dataDim);
-    if (rows.length > MAX_EMBEDDED_VALUES) {
-      throw new ExportError(`the data set has ${rows.length} numbers (${n} rows × ${this.dataDim}); at most ${MAX_EMBEDDED_VALUES} are embedded in a script`);
-    }
-    const files = [...new Set(m.data.map((d) => d.csv?.file).filter((f): f is string => !!f))];
-    const text: string[] = [];
-    for (let r = 0; r < n; r++) text.push(`    [${Array.from(rows.subarray(r * this.dataDim, (r + 1) * this.dataDim), pyNumber).join(', ')}],`);
     const columns = (d: DataInfo) => {
       const cols = d.size === 1 ? `ROWS[:, ${d.offset}]` : `ROWS[:, ${d.offset}:${d.offset + d.size}]`;
       return d.shape.length === 2 ? `${cols}.reshape(N, ${d.shape.join(', ')})` : cols;
     };
-    this.emit(
-      `# The data set read from ${files.map((f) => commentText(f)).join(', ')}: one row per example,`,
-      `# its columns ${m.dataComponents.map(commentText).join(', ')}.`,
-      'ROWS = tensor([',
-      ...text,
-      '])',
-      'N = ROWS.shape[0]',
-      'DATASET = {',
-      ...m.data.map((d) => `    ${pyString(d.name)}: ${columns(d)},`),
-      '}',
-      '',
-    );
+    this.emit('# ---- the data set (N rows; columns ' + m.dataComponents.slice(0, 6).map(commentText).join(', ') + (m.dataComponents.length > 6 ? ', …' : '') + ') ----------');
+    if (rows.length <= MAX_LITERAL_VALUES) {
+      const text: string[] = [];
+      for (let r = 0; r < n; r++) text.push(`    [${Array.from(rows.subarray(r * this.dataDim, (r + 1) * this.dataDim), pyNumber).join(', ')}],`);
+      this.emit('ROWS = tensor([');
+      for (const l of text) this.out.push(l);
+      this.emit('])');
+    } else {
+      const { type, bytes } = packRows(rows);
+      if (bytes.length > MAX_EMBEDDED_BYTES) {
+        throw new ExportError(
+          `the data set takes ${(bytes.length / 2 ** 20).toFixed(0)} MiB as ${type}; at most ${MAX_EMBEDDED_BYTES / 2 ** 20} MiB are embedded in a script: choose fewer examples with \`dataset size\``,
+        );
+      }
+      const b64 = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('base64');
+      const lines: string[] = [];
+      for (let k = 0; k < b64.length; k += 100) lines.push(`    "${b64.slice(k, k + 100)}"`);
+      this.emit(`# ${n} × ${this.dataDim} numbers, every one exactly a ${type} (little-endian), base64-encoded.`, 'ROWS = torch.frombuffer(bytearray(base64.b64decode(');
+      for (const l of lines) this.out.push(l);
+      this.emit(`)), dtype=torch.${type}).reshape(N, ${this.dataDim}).to(torch.get_default_dtype()).to(DEVICE)`);
+    }
+    this.emit('DATASET = {', ...m.data.map((d) => `    ${pyString(d.name)}: ${columns(d)},`), '}', '', '');
   }
 
   private loss(): void {
@@ -822,7 +921,8 @@ class ScriptWriter {
       '    params = initial_parameters()',
       '    state = initial_state(params)',
       '    charges_start = charge_values(flat(params))',
-      '    n = len(COMPONENTS)',
+      '    names = COMPONENTS[:REPORTED]',
+      '    n = len(names)',
       '    # Standard errors come from independent units: the chains (or, with one chain, 10 blocks of its steps).',
       '    blocks = 1 if CHAINS > 1 else 10',
       '    s1 = torch.zeros(blocks, CHAINS, n, device=DEVICE)',
@@ -846,7 +946,7 @@ class ScriptWriter {
       '            params = {k: torch.where(alive.view((CHAINS,) + (1,) * (v.dim() - 1)), v, params[k]) for k, v in new.items()}',
       '            if step >= BURNIN:',
       '                b = (step - BURNIN) * blocks // (STEPS - BURNIN)',
-      '                x = flat(params)',
+      '                x = flat(params)[:, :n]',
       '                s1[b] += x',
       '                s2[b] += x * x',
       '                counts[b] += 1',
@@ -871,6 +971,10 @@ class ScriptWriter {
       '        return u.std(dim=0) / math.sqrt(units) if units > 1 else torch.full((n,), math.nan)',
       '',
       '    final = flat(params)[keep]',
+      '',
+      '    def per_component(values):',
+      '        return {name: number(v) for name, v in zip(names, values.tolist())}',
+      '',
       '    stationary_loss = loss_sum[keep] / counts.sum()',
       '    final_loss = loss_final[keep] / FINAL_WINDOW',
       '    charges_end = charge_values(final)',
@@ -878,18 +982,19 @@ class ScriptWriter {
       '        "file": FILE,',
       '        "train": {"index": TRAIN_INDEX, "optimizer": OPTIMIZER, "lr": LR, "batch": BATCH if OPTIMIZER != "gd" else None,',
       '                  "steps": STEPS, "chains": CHAINS, "seed": SEED, "weight_decay": WEIGHT_DECAY},',
-      '        "components": COMPONENTS,',
+      '        "components": names,',
+      '        "componentCount": len(COMPONENTS),',
       '        "stationary": {',
       '            "burnin": BURNIN,',
       '            "samples": int(total),',
-      '            "mean": {name: number(mean[i]) for i, name in enumerate(COMPONENTS)},',
-      '            "var": {name: number(var[i]) for i, name in enumerate(COMPONENTS)},',
-      '            "meanStdErr": {name: number(se(unit_mean)[i]) for i, name in enumerate(COMPONENTS)},',
-      '            "varStdErr": {name: number(se(unit_var)[i]) for i, name in enumerate(COMPONENTS)},',
+      '            "mean": per_component(mean),',
+      '            "var": per_component(var),',
+      '            "meanStdErr": per_component(se(unit_mean)),',
+      '            "varStdErr": per_component(se(unit_var)),',
       '        },',
       '        "final": {',
-      '            "mean": {name: number(final[:, i].mean()) for i, name in enumerate(COMPONENTS)},',
-      '            "var": {name: number(final[:, i].var()) if k > 1 else None for i, name in enumerate(COMPONENTS)},',
+      '            "mean": per_component(final[:, :n].mean(dim=0)),',
+      '            "var": per_component(final[:, :n].var(dim=0)) if k > 1 else None,',
       '        },',
       '        "loss": {',
       '            "final": {"mean": number(final_loss.mean()), "std": number(final_loss.std()) if k > 1 else None,',
@@ -910,6 +1015,9 @@ class ScriptWriter {
       '    print(json.dumps(summary, indent=2))',
       '',
       '',
+    );
+    if (this.rows) this.rowsBlock();
+    this.emit(
       `FILE = ${pyString(this.opts.file ?? '')}`,
       `TRAIN_INDEX = ${this.index}`,
       '',

@@ -39,6 +39,7 @@ type CompletionContext =
   | { kind: 'samplingValue' }
   | { kind: 'distribution'; parenFollows: boolean }
   | { kind: 'datasetKey' }
+  | { kind: 'datasetSeed' }
   | { kind: 'expression'; line: number; ownName?: string };
 
 /** Statement keywords, documented (also used by the hover). */
@@ -52,7 +53,7 @@ export const KEYWORD_DOCS = nameTable<string>({
 });
 
 /** Functions that take two arguments (the others take one). */
-const BINARY_FUNCTIONS = nameTable<[string, string]>({ dot: ['a', 'b'], max: ['a', 'b'], min: ['a', 'b'] });
+const BINARY_FUNCTIONS = nameTable<[string, string]>({ dot: ['a', 'b'], max: ['a', 'b'], min: ['a', 'b'], onehot: ['label', 'K'], cross_entropy: ['logits', 'target'] });
 
 /** A value to start from for each train key's snippet. */
 const KEY_EXAMPLES = nameTable<string>({
@@ -138,7 +139,8 @@ function classify(before: Token[], next: Token | undefined): CompletionContext {
       return { kind: 'none' };
     }
     case 'dataset':
-      return before.length === 1 ? { kind: 'datasetKey' } : { kind: 'none' };
+      // `dataset size = N` and, for data files, `, seed = S` (a seeded subset of N examples).
+      return before.length === 1 ? { kind: 'datasetKey' } : isOp(prev, ',') && !before.some((t) => t.text === 'seed') ? { kind: 'datasetSeed' } : { kind: 'none' };
     case 'let': {
       const eq = before.findIndex((t) => isOp(t, '='));
       return eq >= 0 ? { kind: 'expression', line: first.line, ownName: before[1]?.text } : { kind: 'none' };
@@ -188,6 +190,16 @@ function entriesFor(ctx: CompletionContext, source: string, tokens: Token[]): Co
       });
     case 'datasetKey':
       return [{ label: 'size', kind: 'keyword', detail: 'dataset size = N', documentation: KEYWORD_DOCS.dataset, snippet: 'size = ${1:64}' }];
+    case 'datasetSeed':
+      return [
+        {
+          label: 'seed',
+          kind: 'keyword',
+          detail: 'dataset size = N, seed = S',
+          documentation: 'With data files: a random subset of N examples chosen with seed S (the same examples of every file). Without it, the first N.',
+          snippet: 'seed = ${1:0}',
+        },
+      ];
     case 'expression':
       return [...nameEntries(source, tokens, ctx.line, ctx.ownName), ...functionEntries()];
   }

@@ -75,7 +75,7 @@ export function documentSymbols(source: string): DocumentSymbol[] {
         }
         break;
       case 'dataset':
-        out.push({ name: 'dataset', kind: 'dataset', detail: cut(`size = ${text(st.size.span)}`), span: st.span, selection: keywordSpan(st) });
+        out.push({ name: 'dataset', kind: 'dataset', detail: cut(`size = ${text(st.size.span)}${st.seed ? `, seed = ${text(st.seed.span)}` : ''}`), span: st.span, selection: keywordSpan(st) });
         break;
       case 'let':
         out.push({ name: st.name, kind: 'let', detail: cut(`= ${text(st.value.span)}`), span: st.span, selection: st.nameSpan });
@@ -145,6 +145,7 @@ export function nameIndex(source: string): NameIndex {
         break;
       case 'dataset':
         walk(st.size);
+        if (st.seed) walk(st.seed);
         break;
       case 'let':
         walk(st.value);
