@@ -20,8 +20,10 @@ export enum ToWebviewType {
   SimulationProgress = 'simulationProgress',
   /** A finished simulation (all runs). */
   SimulationResult = 'simulationResult',
-  /** Scroll to and highlight one symmetry card. */
+  /** Scroll to and highlight one symmetry generator (inside its group's card). */
   FocusSymmetry = 'focusSymmetry',
+  /** Scroll to and highlight one symmetry group's card. */
+  FocusGroup = 'focusGroup',
   /** Scroll to and highlight the "Where SGD ends" card of one train line. */
   FocusPrediction = 'focusPrediction',
   /** Show one run in the Dynamics tab (e.g. after it diverged). */
@@ -84,6 +86,12 @@ export interface FocusSymmetryMessage extends Envelope {
   index: number;
 }
 
+export interface FocusGroupMessage extends Envelope {
+  type: ToWebviewType.FocusGroup;
+  /** Index into the analysis' `groups`. */
+  group: number;
+}
+
 export interface FocusPredictionMessage extends Envelope {
   type: ToWebviewType.FocusPrediction;
   /** Index of the `train` line. */
@@ -123,6 +131,7 @@ export type ToWebviewMessage =
   | SimulationProgressMessage
   | SimulationResultMessage
   | FocusSymmetryMessage
+  | FocusGroupMessage
   | FocusPredictionMessage
   | FocusRunMessage
   | ThemeMessage
@@ -388,6 +397,8 @@ export function isToWebviewMessage(x: unknown): x is ToWebviewMessage {
       return isSimulationResult(x.result);
     case ToWebviewType.FocusSymmetry:
       return isInt(x.index) && x.index >= 0;
+    case ToWebviewType.FocusGroup:
+      return isInt(x.group) && x.group >= 0;
     case ToWebviewType.FocusPrediction:
     case ToWebviewType.FocusRun:
       return isInt(x.run) && x.run >= 0;

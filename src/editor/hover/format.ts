@@ -1,7 +1,8 @@
 // Readable Markdown (Unicode math) for hovers and reports, from the plain-data analysis. Pure.
-import type { AnalysisResult, SymmetryReport } from '../../core/analysis/analyze';
+import type { AnalysisResult, GroupReport } from '../../core/analysis/analyze';
 import type { StabilityInfo } from '../../core/analysis/predictions';
-import { etaTermText, firstPrediction, predictionLine, runLabel, stabilityLine } from '../../shared/predictionText';
+import { generatorCount, generatorName, generatorsOf, generatorsText, groupCharge, groupEndsText, groupsOf, groupStartOrbitText, groupStatusText, symmetriesWord } from '../../shared/groupText';
+import { firstPrediction, predictionLine, runLabel, stabilityLine } from '../../shared/predictionText';
 
 export function num(x: number): string {
   if (!Number.isFinite(x)) return String(x);
@@ -16,19 +17,10 @@ export function md(text: string): string {
   return text.replace(/([\\`*_{}[\]()#+!|<>])/g, '\\$1');
 }
 
-export function symmetryTitle(s: SymmetryReport, i: number): string {
-  return `Symmetry ${i + 1}: ${s.kind} (${s.status}${s.proof ? `, by ${s.proof}` : ''})`;
-}
-
-/** The start-orbit solve (secondary: the balanced point of the initial point's orbit, not where SGD ends). */
-export function equilibriumText(s: SymmetryReport): string {
-  const e = s.equilibrium;
-  if (!e) return s.equilibriumNote ? `none: ${s.equilibriumNote}` : 'none on this orbit';
-  const point = Object.entries(e.point)
-    .filter(([k]) => s.involves.includes(k))
-    .map(([k, v]) => `${k} = ${num(v)}`)
-    .join(', ');
-  return `C goes from ${num(e.chargeInitial)} to ${num(e.chargeEquilibrium)}, at ${point}`;
+/** A generator's title in the reports: `C₁ (rescaling, proved by homogeneity)`, or `Q[0,1] (…)`. */
+export function symmetryTitle(a: Pick<AnalysisResult, 'symmetries'>, i: number): string {
+  const s = a.symmetries[i];
+  return `${generatorName(a, i)} (${s.kind}, ${s.status}${s.proof ? ` by ${s.proof}` : ''})`;
 }
 
 /** Label of the start-orbit line wherever it is shown. */
@@ -54,26 +46,84 @@ export function sgdEndsMarkdown(a: AnalysisResult, symmetries?: number[], compon
   return out;
 }
 
-/** Bullet lines (Markdown) describing one symmetry: charge, laws, where SGD ends, the start-orbit solve. */
-export function symmetryBullets(s: SymmetryReport, i: number, a?: AnalysisResult): string[] {
+/** A group's title in a hover: `**GL(3) on the hidden index of U, W** — linear, proved (covariance), dimension 6`. */
+export function groupTitleMarkdown(g: GroupReport): string {
+  return `**${md(g.name)}** — ${g.kind}, ${md(groupStatusText(g))}, dimension ${g.dimension}`;
+}
+
+/**
+ * Bullet lines (Markdown) describing one group: its charge and laws in matrix form, its generators
+ * (only where there are several or some are not listed), where SGD ends for them, the start-orbit solve.
+ */
+export function groupBullets(a: AnalysisResult, gi: number): string[] {
+  const g = a.groups[gi];
   const out = [
-    `- **moves** ${md(s.involves.join(', '))}`,
-    `- **charge** C = ${md(s.charge.text)}`,
-    `- **gradient flow**: ${md(s.laws.gradientFlow)}`,
-    `- **SGD, exact per step**: ${md(s.laws.sgdStep)}`,
-    `- **SGD, continuous time**: ${md(s.laws.sgdContinuous)}`,
+    `- **acts on** ${md(g.tensors.join(', '))}`,
+    `- **charge** ${md(groupCharge(a, g).text)}`,
+    `- **gradient flow**: ${md(g.laws.gradientFlow)}`,
+    `- **SGD, exact per step**: ${md(g.laws.sgdStep)}`,
+    `- **SGD, continuous time**: ${md(g.laws.sgdContinuous)}`,
   ];
-  const p = a ? firstPrediction(a) : undefined;
-  const c = p?.charges[i];
-  const growth = p?.growth.find((g) => g.symmetry === i);
-  if (growth) out.push(`- **where SGD ends**: C grows without bound: ${md(growth.law)}`);
-  else if (p && c !== null && c !== undefined) {
-    const eta = etaTermText(p.etaTerms?.[i], c);
-    const gauge = p.orientationDependent?.[i] ? ' — depends on the rotation gauge; the panel compares its invariants' : '';
-    out.push(`- **where SGD ends**: C = ${num(c)}${eta ? ` (+ O(η) term ${eta})` : ''}${gauge}`);
-  }
-  out.push(`- *${START_ORBIT_LABEL}*: ${md(equilibriumText(s))}`);
+  if (g.dimension > 1 || g.unlisted > 0) out.push(`- **generators**: ${md(generatorsText(a, g))}`);
+  const ends = groupEndsText(a, gi);
+  if (ends) out.push(`- **where SGD ends**: ${md(ends)}`);
+  const orbit = groupStartOrbitText(a, gi);
+  if (orbit) out.push(`- *${START_ORBIT_LABEL}*: ${md(orbit)}`);
   return out;
+}
+
+/** A link to the panel (command URI): focused on symmetry `index`, group `{ group }`, or the prediction of run `{ prediction }`. */
+export function showPanelLink(uri: string, index?: number | { prediction: number } | { group: number }, label = 'Show in panel'): string {
+  const args = index === undefined ? [uri] : [uri, index];
+  return `[$(preview) ${label}](command:noetherLab.showPanel?${encodeURIComponent(JSON.stringify(args))} "Open the Noether Lab panel")`;
+}
+
+/** The panel target of a hover's "Predictions" link: the first noisy run's card. */
+function predictionTarget(a: AnalysisResult): { prediction: number } | undefined {
+  const p = a.predictions?.[0];
+  return p ? { prediction: p.run } : undefined;
+}
+
+/** One group in a hover: its title, charge and laws in matrix form, generators, and a link to its card. */
+export function groupHoverMarkdown(a: AnalysisResult, gi: number, uri: string): string {
+  return `${groupTitleMarkdown(a.groups[gi])}\n\n${groupBullets(a, gi).join('\n')}\n\n${showPanelLink(uri, { group: gi })}`;
+}
+
+/**
+ * The hover on `loss` (Markdown): where SGD ends first, then `head` (the keyword's doc), then one
+ * block per symmetry group, or that there is none.
+ */
+export function lossHoverMarkdown(a: AnalysisResult, uri: string, head: string): string {
+  const ends = `${sgdEndsMarkdown(a)} ${showPanelLink(uri, predictionTarget(a), 'Predictions')}`;
+  if (a.groups.length === 0) return `${ends}\n\n${head}\n\n**${md(noSymmetryText())}**\n\n${showPanelLink(uri)}`;
+  const inGroups = a.groups.length === 1 ? 'in 1 group' : `in ${a.groups.length} groups`;
+  const parts = [`${ends}\n\n${head}\n\n**${symmetriesWord(generatorCount(a))}** of ℓ, ${inGroups}:`];
+  a.groups.forEach((_, gi) => parts.push(groupHoverMarkdown(a, gi, uri)));
+  if (a.noise) parts.push(`*Laws for η = ${num(a.noise.lr)}, B = ${a.noise.batch}, γ = ${num(a.noise.weightDecay)} (${md(a.noise.basis)}); Σ by ${a.noise.method}; ${START_ORBIT_LABEL} with the same constants.*`);
+  return parts.join('\n\n---\n\n');
+}
+
+/**
+ * The hover on a parameter (Markdown): where SGD ends first (for what the groups acting on it move,
+ * or the parameter itself when none does), its shape, then one block per group acting on it.
+ */
+export function paramHoverMarkdown(a: AnalysisResult, name: string, uri: string): string {
+  const p = a.parameters.find((q) => q.name === name);
+  const shape = p && p.shape.length ? p.shape.join('×') : 'scalar';
+  const init = p && p.shape.length === 0 && a.initial[name] !== undefined ? `, initial value ${num(a.initial[name])}` : '';
+  const head = `**${name}** — parameter (${shape}${init})`;
+  const groups = groupsOf(a, name);
+  const idx = generatorsOf(a, groups);
+  const own = a.components.filter((c) => c === name || c.startsWith(`${name}[`));
+  const ends = `${sgdEndsMarkdown(a, idx, idx.length ? undefined : own)} ${showPanelLink(uri, predictionTarget(a), 'Predictions')}`;
+  if (groups.length === 0) {
+    const acted = [...new Set(a.groups.flatMap((g) => g.tensors))].join(', ');
+    const none = a.groups.length === 0
+      ? md(noSymmetryText())
+      : `No symmetry group of this loss acts on \`${name}\` (${a.groups.length === 1 ? 'its one group acts' : `its ${a.groups.length} groups act`} on ${md(acted)}).`;
+    return `${ends}\n\n${head}\n\n${none}\n\n${showPanelLink(uri)}`;
+  }
+  return [`${ends}\n\n${head}`, ...groups.map((gi) => groupHoverMarkdown(a, gi, uri))].join('\n\n---\n\n');
 }
 
 /** The `lr` hover's line for one train line: its bound 2/λ_max(H) at the start and the end, and the verdict. */
@@ -87,11 +137,6 @@ export function noSymmetryText(): string {
   return 'No continuous symmetry: no conserved quantity, no balance law. (Checked: rescaling, scaling, general linear θ → e^{λA}θ with symmetric A, and translations.)';
 }
 
-/** Indices of the symmetries a parameter (scalar `u` or tensor `U` with components `U[i,j]`) takes part in. */
-export function symmetriesOf(a: AnalysisResult, name: string): number[] {
-  const mine = (c: string) => c === name || c.startsWith(`${name}[`);
-  return a.symmetries.map((s, i) => (s.involves.some(mine) ? i : -1)).filter((i) => i >= 0);
-}
 
 /** Extra theory for train keys (THEORY.md), beyond the key's one-line doc. */
 export const TRAIN_KEY_THEORY: Record<string, string> = {
