@@ -54,6 +54,10 @@ function write(name, data) {
 }
 
 const DIVERGING = 'test/browser/fixtures/linear-regression-diverging.loss';
+// Beyond 400 components (no dense generators, no end-point solve): GL(20), summarised to three
+// listed generators of 210, and a rescaling of each of 12 hidden neurons, all listed with labels.
+const GL20 = 'test/browser/fixtures/linear-net-gl20.loss';
+const MLP = 'test/browser/fixtures/relu-mlp-411.loss';
 
 // Analyses: every kind of symmetry, none, a growing charge, orientation-dependent charges, a diverging lr.
 const analyses = {
@@ -65,6 +69,8 @@ const analyses = {
   'tanh-network': 'examples/tanh-network.loss',
   'linear-regression': 'examples/linear-regression.loss',
   'linear-regression-diverging': DIVERGING,
+  'linear-net-gl20': GL20,
+  'relu-mlp-411': MLP,
 };
 for (const [name, file] of Object.entries(analyses)) write(`analysis-${name}.json`, noether(['analyze', file]));
 
@@ -80,6 +86,8 @@ const simulations = {
   'linear-regression': ['examples/linear-regression.loss', '--steps', '20000'],
   // lr above 2/λ_max: 13 of 16 chains diverge; the curves are over the survivors.
   'linear-regression-diverging': [DIVERGING],
+  // The ReLU net's 12 labelled charges Q[0] … Q[11], grouped under their group on the Dynamics tab.
+  'relu-mlp-411': [MLP, '--steps', '400', '--chains', '2', '+record_every = 20'],
 };
 for (const [name, [file, ...args]] of Object.entries(simulations)) {
   const keys = args.filter((a) => a.startsWith('+')).map((a) => a.slice(1));

@@ -78,10 +78,15 @@ export function symmetriesWord(n: number): string {
  * `dimension 6: C₁, C₂, C₃, C₄, C₅, C₆`, at most `max` names then `… (+N more)`.
  */
 export function generatorsText(a: Groups, g: GroupReport, max = 6): string {
+  const names = generatorNamesText(a, g, max);
+  return `dimension ${g.dimension}${names ? `: ${names}` : ''}`;
+}
+
+/** The listed generators' names, `Q[0,0], Q[1,1], Q[0,1] tracked in runs, 1272 more not listed` (no dimension). */
+export function generatorNamesText(a: Groups, g: GroupReport, max = 6): string {
   const names = g.symmetries.map((i) => generatorName(a, i));
   const shown = names.slice(0, max).join(', ') + (names.length > max ? `, … (+${names.length - max} more listed)` : '');
-  if (g.unlisted > 0) return `dimension ${g.dimension}: ${shown} tracked in runs, ${g.unlisted} more not listed`;
-  return `dimension ${g.dimension}${names.length ? `: ${shown}` : ''}`;
+  return g.unlisted > 0 ? `${shown} tracked in runs, ${g.unlisted} more not listed` : shown;
 }
 
 /** Indices of the groups that act on parameter `name`. */
