@@ -168,9 +168,9 @@ describe('Noether Lab in the VS Code workbench (e2e)', { timeout: 10 * 60_000 },
 
         // Noether Lab: Analyze from the command palette → the panel's webview renders the analysis.
         await runCommand(page, 'Noether Lab: Analyze');
-        const panel = await frameWithText(page, 'Symmetries and Noether charges');
+        const panel = await frameWithText(page, 'Symmetry groups and Noether charges');
         const panelText = await panel.evaluate<string>('document.body.innerText');
-        assert.match(panelText, /Where SGD ends[\s\S]*SGD ends at u = 1\.414, w = 1\.414[\s\S]*Symmetries and Noether charges/, 'the prediction comes first');
+        assert.match(panelText, /Where SGD ends[\s\S]*SGD ends at u = 1\.414, w = 1\.414[\s\S]*Symmetry groups and Noether charges/, 'the prediction comes first');
         assert.match(panelText, /rescaling/);
         assert.match(panelText, /two-layer-scalar\.loss/);
         await clearNotifications(page);
@@ -191,7 +191,7 @@ describe('Noether Lab in the VS Code workbench (e2e)', { timeout: 10 * 60_000 },
         // The side view (activity bar → Noether Lab).
         await page.locator('.activitybar .action-item a[aria-label^="Noether Lab"], .activitybar .action-label[aria-label^="Noether Lab"]').first().click();
         // The side view's own frame: the file, its symmetries and the run state (the panel has no "No run yet").
-        const side = await frameWithText(page, (b) => b.includes('two-layer-scalar.loss') && /No run yet|Latest run/.test(b) && !b.includes('Symmetries and Noether charges'));
+        const side = await frameWithText(page, (b) => b.includes('two-layer-scalar.loss') && /No run yet|Latest run/.test(b) && !b.includes('Symmetry groups and Noether charges'));
         assert.match(await side.evaluate<string>('document.body.innerText'), /symmetries[\s\S]*rescaling/i);
         await sleep(500);
         await page.screenshot({ path: path.join(RESULTS, `e2e-sidebar-${tag}.png`) });
@@ -212,7 +212,7 @@ describe('Noether Lab in the VS Code workbench (e2e)', { timeout: 10 * 60_000 },
       await page.locator('.view-line', { hasText: 'train sgd' }).first().waitFor({ state: 'visible', timeout: 30_000 });
       // The CodeLens "Run sgd" above the first train line.
       await page.locator('.codelens-decoration a', { hasText: 'Run sgd' }).first().click({ timeout: 30_000 });
-      const panel = await frameWithText(page, 'Symmetries and Noether charges');
+      const panel = await frameWithText(page, 'Symmetry groups and Noether charges');
       await poll('the run to finish', async () => !(await notificationsText(page)).includes('Noether Lab: running'), 60_000);
       await panel.getByRole('tab', { name: /Dynamics/ }).or(panel.locator('text=Dynamics')).first().click();
       await poll('the run plotted in the panel', async () => (await panel.locator('canvas').count()) > 0, 60_000);
@@ -296,7 +296,7 @@ describe('Noether Lab in an untrusted workspace (e2e, workspace trust on)', { ti
       await page.locator('.codelens-decoration a', { hasText: 'Run sgd' }).first().click({ timeout: 30_000 });
       await poll('the untrusted-workspace warning', async () => /simulations are disabled in an untrusted workspace/.test(await notificationsText(page)), 30_000);
       // The panel still shows the analysis.
-      await frameWithText(page, 'Symmetries and Noether charges');
+      await frameWithText(page, 'Symmetry groups and Noether charges');
       await sleep(1000);
       await page.screenshot({ path: path.join(RESULTS, 'e2e-untrusted.png') });
     } catch (e) {
@@ -346,7 +346,7 @@ describe('the packaged .vsix, installed into VS Code (e2e)', { timeout: 6 * 60_0
       await item.dblclick();
       await page.locator('.codelens-decoration', { hasText: '6 symmetries' }).waitFor({ state: 'visible', timeout: 60_000 });
       await runCommand(page, 'Noether Lab: Analyze');
-      const panel = await frameWithText(page, 'Symmetries and Noether charges');
+      const panel = await frameWithText(page, 'Symmetry groups and Noether charges');
       assert.match(await panel.evaluate<string>('document.body.innerText'), /linear/);
       await sleep(1000);
       await page.screenshot({ path: path.join(RESULTS, 'e2e-vsix.png') });
