@@ -2,7 +2,9 @@
 // CodeLens, and the analysis service (worker, cache per version, stale results dropped).
 import * as assert from 'assert';
 import * as vscode from 'vscode';
-import { api, closeAll, DIVERGING, hoverPlain, hoverText, noetherDiagnostics, open, plain, positionOf, waitFor, writeFile } from './helpers';
+import * as fs from 'fs';
+import * as path from 'path';
+import { api, closeAll, DIVERGING, EXTENSION_ID, hoverPlain, hoverText, noetherDiagnostics, open, plain, positionOf, waitFor, writeFile } from './helpers';
 
 suite('Noether Lab: language support', () => {
   suiteTeardown(closeAll);
@@ -158,15 +160,9 @@ suite('Noether Lab: language support', () => {
   });
 
   test('a model beyond 400 components: a short hover with the group and its summarised generators; the lens names the group', async () => {
-    const uri = await writeFile('gl20.loss', [
-      'param U[20, 12] ~ normal(0, 0.2)',
-      'param W[10, 20] ~ normal(0, 0.2)',
-      'data  x[12] ~ normal(0, 1)',
-      'data  y[10] ~ normal(0, 1)',
-      'loss  = norm2(W @ (U @ x) - y) / 2',
-      'train sgd(lr = 0.01, batch = 8, steps = 2000, chains = 2, seed = 1)',
-      '',
-    ].join('\n'));
+    // The browser tests' fixture: a 12-20-10 linear net, GL(20) on its hidden index.
+    const ext = vscode.extensions.getExtension(EXTENSION_ID)!;
+    const uri = await writeFile('gl20.loss', fs.readFileSync(path.join(ext.extensionPath, 'test', 'browser', 'fixtures', 'linear-net-gl20.loss'), 'utf8'));
     const doc = await vscode.workspace.openTextDocument(uri);
     await vscode.window.showTextDocument(doc);
     const a = await (await api()).analysisFor(uri);

@@ -3,12 +3,14 @@
 // after, summarise huge groups, and stay short for big models.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { analyzeSource, AnalysisResult } from '../../src/core/analysis/analyze';
 import { formatReport } from '../../src/cli/report';
 import { lossHoverMarkdown, paramHoverMarkdown } from '../../src/editor/hover/format';
 import { buildReport, reportMarkdown } from '../../src/editor/report/report';
 import { generatorsText, groupCharge, groupsHeadline, runChargeName, runChargeText } from '../../src/shared/groupText';
-import { readExample } from './helpers';
+import { readExample, ROOT } from './helpers';
 
 const cache = new Map<string, AnalysisResult>();
 function analysis(name: string, source = readExample(`${name}.loss`)): AnalysisResult {
@@ -19,27 +21,11 @@ function analysis(name: string, source = readExample(`${name}.loss`)): AnalysisR
   return a;
 }
 
-/** A 12-20-10 linear net (440 components): GL(20), 210 generators, three listed. */
-const GL20 = [
-  'param U[20, 12] ~ normal(0, 0.2)',
-  'param W[10, 20] ~ normal(0, 0.2)',
-  'data  x[12] ~ normal(0, 1)',
-  'data  y[10] ~ normal(0, 1)',
-  'loss  = norm2(W @ (U @ x) - y) / 2',
-  'train sgd(lr = 0.01, batch = 8, steps = 2000, chains = 2, seed = 1)',
-].join('\n');
+/** A 12-20-10 linear net (440 components): GL(20), 210 generators, three listed (a browser fixture). */
+const GL20 = fs.readFileSync(path.join(ROOT, 'test', 'browser', 'fixtures', 'linear-net-gl20.loss'), 'utf8');
 
-/** A 30-12-3 ReLU net (411 components): a rescaling of each of its 12 hidden neurons. */
-const MLP = [
-  'param W1[12, 30] ~ normal(0, 0.18)',
-  'param b1[12] = 0',
-  'param W2[3, 12] ~ normal(0, 0.29)',
-  'param b2[3] = 0',
-  'data  x[30] ~ normal(0, 1)',
-  'data  y[3] ~ normal(0, 1)',
-  'loss  = norm2(W2 @ relu(W1 @ x + b1) + b2 - y) / 2',
-  'train sgd(lr = 0.01, batch = 8, steps = 2000, chains = 2, seed = 1)',
-].join('\n');
+/** A 30-12-3 ReLU net (411 components): a rescaling of each of its 12 hidden neurons (a browser fixture). */
+const MLP = fs.readFileSync(path.join(ROOT, 'test', 'browser', 'fixtures', 'relu-mlp-411.loss'), 'utf8');
 
 const URI = 'file:///w/model.loss';
 const count = (text: string, re: RegExp) => (text.match(re) ?? []).length;
