@@ -6,6 +6,7 @@ import type { AnalysisResult } from '../../core/analysis/analyze';
 import { config } from '../configuration/config';
 import { allowedRoots, baseDirOf, fileLabel } from './trust';
 import { AnalysisWorkerClient, StaleRequestError } from './workerClient';
+import { generatorCount, symmetriesWord } from '../../shared/groupText';
 
 export const LANGUAGE_ID = 'loss';
 
@@ -96,7 +97,7 @@ export class AnalysisService implements vscode.Disposable {
           const current = this.cache.get(key) === entry;
           this.log.info(
             `analysed ${vscode.workspace.asRelativePath(doc.uri)} v${version} in ${ms.toFixed(0)} ms: ` +
-              `${result.symmetries.length} symmetries, ${result.diagnostics.length} diagnostics${current ? '' : ' (stale, dropped)'}`,
+              `${symmetriesWord(generatorCount(result))} in ${result.groups.length} group${result.groups.length === 1 ? '' : 's'}, ${result.diagnostics.length} diagnostics${current ? '' : ' (stale, dropped)'}`,
           );
           if (current) this.emitter.fire({ uri: doc.uri, version, result });
           return result;
