@@ -222,8 +222,9 @@ function predictionCard(a: AnalysisResult, p: Prediction): HTMLElement {
 
   // End point against the start and the minimum (the end only where it is predicted).
   const end = p.status === 'equilibrium' ? p.endPoint : null;
-  const moved = new Set(movedComponents(a));
-  const pointRows = a.components.map((c) =>
+  const moved = new Set(computed ? movedComponents(a) : []);
+  // (no rows where nothing was computed: a model beyond the solve's size has tens of thousands of components)
+  const pointRows = (computed ? a.components : []).map((c) =>
     h('tr', { 'data-component': c },
       h('th', { scope: 'row' }, c),
       h('td', { 'data-col': 'start' }, fmt(a.initial[c])),
