@@ -1,7 +1,7 @@
 // Readable Markdown (Unicode math) for hovers and reports, from the plain-data analysis. Pure.
 import type { AnalysisResult, GroupReport } from '../../core/analysis/analyze';
 import type { StabilityInfo } from '../../core/analysis/predictions';
-import { generatorCount, generatorName, generatorsOf, generatorsText, groupCharge, groupEndsText, groupsOf, groupStartOrbitText, groupStatusText, symmetriesWord } from '../../shared/groupText';
+import { generatorCount, generatorsOf, generatorsText, groupCharge, groupEndsText, groupsOf, groupStartOrbitText, groupStatusText, symmetriesWord } from '../../shared/groupText';
 import { firstPrediction, predictionLine, runLabel, stabilityLine } from '../../shared/predictionText';
 
 export function num(x: number): string {
@@ -15,12 +15,6 @@ export function num(x: number): string {
 /** Escape Markdown's special characters in plain text (laws contain `*`, `_`, `[`). */
 export function md(text: string): string {
   return text.replace(/([\\`*_{}[\]()#+!|<>])/g, '\\$1');
-}
-
-/** A generator's title in the reports: `C₁ (rescaling, proved by homogeneity)`, or `Q[0,1] (…)`. */
-export function symmetryTitle(a: Pick<AnalysisResult, 'symmetries'>, i: number): string {
-  const s = a.symmetries[i];
-  return `${generatorName(a, i)} (${s.kind}, ${s.status}${s.proof ? ` by ${s.proof}` : ''})`;
 }
 
 /** Label of the start-orbit line wherever it is shown. */
