@@ -1,5 +1,5 @@
-// One build script for every bundle: the CLI, the extension host, the analysis and simulation
-// workers, and the webviews. Entries whose source does not exist yet are skipped.
+// One build script for every bundle: the CLI, the extension host, the analysis, run, simulation
+// and proof workers, and the webviews. Entries whose source does not exist yet are skipped.
 import * as esbuild from 'esbuild';
 import { existsSync } from 'fs';
 
@@ -20,7 +20,9 @@ const entries = [
   ['src/cli/noether.ts', 'dist/cli.js', node],
   ['src/extension.ts', 'dist/extension.js', node],
   ['src/worker/analysisWorker.ts', 'dist/analysisWorker.js', node],
+  ['src/worker/runWorker.ts', 'dist/runWorker.js', node],
   ['src/core/numeric/simWorker.ts', 'dist/simWorker.js', node],
+  ['src/core/symbolic/proofWorker.ts', 'dist/proofWorker.js', node],
   ['webview/panel/main.ts', 'dist/webview/panel.js', browser],
   ['webview/sidebar/main.ts', 'dist/webview/sidebar.js', browser],
 ];

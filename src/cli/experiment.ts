@@ -3,6 +3,8 @@
 // Exit codes: 0 all checks PASS, 1 some FAIL (or the file has errors), 2 usage error.
 import * as fs from 'fs';
 import * as path from 'path';
+import { makeReadFile, MAX_LOSS_FILE_BYTES, readRegularFile } from '../core/io/files';
+import { MAX_WORKERS } from '../core/numeric/limits';
 import { fileExperiment } from '../core/experiments/generic';
 import { experimentsDir, finite, lossReader, writeReports } from '../core/experiments/files';
 import { EXPERIMENTS, findExperiment } from '../core/experiments/registry';
@@ -41,8 +43,9 @@ export async function experimentCommand(rest: string[], out: (s: string) => void
   if (size !== 'small' && size !== 'full') throw new ExperimentUsageError(`--size is small or full, got ${String(size)}`);
   let workers: number | undefined;
   if (flags.has('workers')) {
-    workers = Number(flags.get('workers'));
-    if (!Number.isInteger(workers) || workers < 0) throw new ExperimentUsageError(`--workers needs a whole number ≥ 0, got ${String(flags.get('workers'))}`);
+    const v = String(flags.get('workers'));
+    workers = /^\d{1,3}$/.test(v) ? Number(v) : NaN;
+    if (!(workers >= 0 && workers <= MAX_WORKERS)) throw new ExperimentUsageError(`--workers needs a whole number between 0 and ${MAX_WORKERS}, got ${v.slice(0, 40)}`);
   }
   const all = flags.has('all');
   if (all ? positional.length !== 0 : positional.length !== 1) throw new ExperimentUsageError(all ? '--all takes no NAME' : 'experiment takes exactly one NAME or FILE (or --all)');
@@ -63,14 +66,15 @@ export async function experimentCommand(rest: string[], out: (s: string) => void
     } else if (arg.endsWith('.loss') || fs.existsSync(arg)) {
       let source: string;
       try {
-        source = fs.readFileSync(arg, 'utf8');
-      } catch {
-        throw new ExperimentUsageError(`no such file: ${arg}`);
+        source = readRegularFile(arg, MAX_LOSS_FILE_BYTES, '.loss files');
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        throw new ExperimentUsageError(code === 'ENOENT' ? `no such file: ${arg}` : `cannot read ${arg}: ${(e as Error).message}`);
       }
       const dir = path.dirname(path.resolve(arg));
-      const exp = fileExperiment(arg, source, (p) => fs.readFileSync(path.resolve(dir, p), 'utf8'));
+      const exp = fileExperiment(arg, source, makeReadFile(dir, null));
       list = [exp];
-      readLoss = (f) => fs.readFileSync(path.resolve(dir, f), 'utf8');
+      readLoss = (f) => readRegularFile(path.resolve(dir, f), MAX_LOSS_FILE_BYTES, '.loss files');
       stem = exp.name;
     } else {
       throw new ExperimentUsageError(`no experiment or file \`${arg}\` (experiments: ${EXPERIMENTS.map((e) => e.name).join(', ')})`);

@@ -1,9 +1,13 @@
 // The `noether` command-line tool: the core engine without an editor.
 //   noether analyze FILE [--json]
 // Exit codes: 0 analysed, 1 the file has errors (diagnostics are still printed), 2 usage error.
-import * as fs from 'fs';
 import * as path from 'path';
 import { analyzeSource } from '../core/analysis/analyze';
+import { checkSource, MAX_IN_THREAD_OPERATIONS, MAX_TRAIN_LINES, TRAIN_KEYS } from '../core/lang/check';
+import { escapeControls } from '../core/lang/diagnostics';
+import { lookupName } from '../core/lang/names';
+import { makeReadFile, MAX_LOSS_FILE_BYTES, readRegularFile } from '../core/io/files';
+import { MAX_WORKERS } from '../core/numeric/limits';
 import { formatDiagnostics, formatReport, formatSimulation } from './report';
 import { simulateSource, SimulationInputError } from '../core/numeric/runner';
 import { EXPERIMENT_USAGE, experimentCommand, ExperimentUsageError } from './experiment';
@@ -44,20 +48,37 @@ function parseArgs(argv: string[], valued: string[]): Parsed {
   return { positional, flags };
 }
 
-function readSource(file: string): string {
+/** The `.loss` file named on the command line: a regular file of at most MAX_LOSS_FILE_BYTES. */
+export function readSource(file: string): string {
   try {
-    return fs.readFileSync(file, 'utf8');
+    return readRegularFile(file, MAX_LOSS_FILE_BYTES, '.loss files');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     throw new UsageError(code === 'ENOENT' ? `no such file: ${file}` : `cannot read ${file}: ${(e as Error).message}`);
   }
 }
 
-function intFlag(flags: Map<string, string | true>, name: string, min: number): number | undefined {
+/** Bounds of the numeric flags: the file's train keys' own (steps, chains, seed) and the pool's. */
+const FLAG_BOUNDS: Record<string, { min: number; max: number; what: string }> = {
+  steps: { min: 1, max: 1e9, what: 'between 1 and 10⁹ (as the `steps` key)' },
+  chains: { min: 1, max: 1e5, what: 'between 1 and 10⁵ (as the `chains` key)' },
+  seed: { min: 0, max: 2 ** 53 - 1, what: 'between 0 and 2⁵³ − 1 (as the `seed` key)' },
+  workers: { min: 0, max: MAX_WORKERS, what: `between 0 and ${MAX_WORKERS} (0 runs the chains in this thread)` },
+  run: { min: 0, max: MAX_TRAIN_LINES - 1, what: `between 0 and ${MAX_TRAIN_LINES - 1} (a train line's index)` },
+};
+
+/** A whole-number flag within its bounds, or a usage error (exit 2). */
+export function intFlag(flags: Map<string, string | true>, name: string): number | undefined {
   const v = flags.get(name);
   if (v === undefined) return undefined;
-  const x = Number(v);
-  if (typeof v !== 'string' || !Number.isInteger(x) || x < min) throw new UsageError(`--${name} needs a whole number ≥ ${min}, got ${String(v)}`);
+  const b = FLAG_BOUNDS[name];
+  // Decimal numbers as in a file (`20000`, `2e4`); not `0x10`, ` 5`, `Infinity` or `-0`.
+  const x = typeof v === 'string' && /^\d+(\.\d+)?([eE]\+?\d+)?$/.test(v) ? Number(v) : NaN;
+  const key = lookupName(TRAIN_KEYS, name);
+  const keyProblem = key?.check && Number.isInteger(x) ? key.check(x) : undefined;
+  if (!Number.isSafeInteger(x) || x < b.min || x > b.max || keyProblem) {
+    throw new UsageError(`--${name} needs a whole number ${b.what}, got ${escapeControls(String(v).slice(0, 40))}`);
+  }
   return x;
 }
 
@@ -69,6 +90,18 @@ async function simulateCommand(rest: string[], out: (s: string) => void, err: (s
   const file = positional[0];
   const source = readSource(file);
   const dir = path.dirname(path.resolve(file));
+  const numbers = { steps: intFlag(flags, 'steps'), chains: intFlag(flags, 'chains'), seed: intFlag(flags, 'seed'), workers: intFlag(flags, 'workers'), run: intFlag(flags, 'run') };
+  if (numbers.workers === 0) {
+    // Only the straight-line path (a model's scalar view) is limited by the main thread's stack;
+    // models without one take the tensor path (loops) and run here at any size.
+    const model = checkSource(source, { readFile: makeReadFile(dir, null) }).model;
+    const ops = model?.scalarOperations ?? 0;
+    if (ops > MAX_IN_THREAD_OPERATIONS) {
+      throw new UsageError(
+        `--workers 0 runs the chains in the main thread, whose stack holds the straight-line code of models of up to ${MAX_IN_THREAD_OPERATIONS} scalar operations; this one has ${ops}: use --workers 1 or more`,
+      );
+    }
+  }
   const controller = new AbortController();
   const onSigint = () => controller.abort();
   process.once('SIGINT', onSigint);
@@ -76,12 +109,8 @@ async function simulateCommand(rest: string[], out: (s: string) => void, err: (s
   try {
     const result = await simulateSource(source, {
       file,
-      readFile: (p) => fs.readFileSync(path.resolve(dir, p), 'utf8'),
-      steps: intFlag(flags, 'steps', 1),
-      chains: intFlag(flags, 'chains', 1),
-      seed: intFlag(flags, 'seed', 0),
-      workers: intFlag(flags, 'workers', 0),
-      run: intFlag(flags, 'run', 0),
+      readFile: makeReadFile(dir, null),
+      ...numbers,
       signal: controller.signal,
       onProgress: flags.has('json') || !process.stderr.isTTY
         ? undefined
@@ -153,7 +182,7 @@ export function main(argv: string[], out: (s: string) => void, err: (s: string) 
       const file = positional[0];
       const source = readSource(file);
       const dir = path.dirname(path.resolve(file));
-      const result = analyzeSource(source, { file, readFile: (p) => fs.readFileSync(path.resolve(dir, p), 'utf8') });
+      const result = analyzeSource(source, { file, readFile: makeReadFile(dir, null) });
       const failed = result.diagnostics.some((d) => d.severity === 'error');
       if (flags.has('json')) out(JSON.stringify(result, null, 2));
       else if (failed) err(formatDiagnostics(file, result));
@@ -167,11 +196,27 @@ export function main(argv: string[], out: (s: string) => void, err: (s: string) 
   }
 }
 
-if (require.main === module) {
-  void mainAsync(process.argv.slice(2), (s) => process.stdout.write(s + '\n'), (s) => process.stderr.write(s + '\n')).then((code) => {
+/**
+ * The process entry (bin/noether.js): every line printed has its control characters escaped (a
+ * file's text never reaches the terminal raw), and a closed pipe (`noether simulate … | head`)
+ * ends the process quietly with exit code 0 instead of an EPIPE stack trace.
+ */
+export function runCli(argv: string[]): void {
+  const onPipeError = (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  };
+  process.stdout.on('error', onPipeError);
+  process.stderr.on('error', onPipeError);
+  const write = (stream: NodeJS.WriteStream) => (s: string) => {
+    stream.write(escapeControls(s, true) + '\n');
+  };
+  void mainAsync(argv, write(process.stdout), write(process.stderr)).then((code) => {
     process.exitCode = code;
   });
 }
+
+if (require.main === module) runCli(process.argv.slice(2));
 export { simulateSource } from '../core/numeric/runner';
 // For `npm run bench`: time the generated kernel alone against the C loop.
 export { checkSource } from '../core/lang/check';

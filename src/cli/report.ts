@@ -69,6 +69,7 @@ export function formatGroups(r: AnalysisResult): string[] {
         out.push(`  ${generatorCharge(r, i).text}`);
         const orbit = s.equilibrium || s.equilibriumNote ? `; start's orbit (secondary): ${equilibriumText(s)}` : '';
         out.push(`      group ${gi + 1}, ${s.kind} (${s.status}${s.proof ? `, by ${s.proof}` : ''})${orbit}`);
+        if (s.proofNote) out.push(`      note: ${s.proofNote}; it holds to rounding at 64 random points`);
       }
       const more = g.symmetries.length - Math.min(g.symmetries.length, MAX_GENERATOR_LINES);
       if (more > 0) out.push(`  … ${more} more listed generators of group ${gi + 1} (noether analyze --json lists them)`);

@@ -22,6 +22,10 @@ export interface NoetherLabApi {
   lastSimulation(uri: vscode.Uri): SimulationResult | undefined;
   panelMessages(uri: vscode.Uri): unknown[];
   sidebarMessages(): unknown[];
+  /** The file's run: the version it is pinned to, and whether it is running (past its analysis). */
+  runState(uri: vscode.Uri): { version: number | undefined; running: boolean };
+  /** Whether the file has a Noether Lab panel open. */
+  hasPanel(uri: vscode.Uri): boolean;
   /** Notifications shown through Ctx.notify (the tests cannot read VS Code's). */
   notifications(): Notice[];
 }
@@ -167,6 +171,8 @@ export class Ctx implements vscode.Disposable {
       lastSimulation: (uri) => this.runs.lastSimulation(uri),
       panelMessages: (uri) => this.panel.postedMessages(uri),
       sidebarMessages: () => this.sidebar.postedMessages(),
+      runState: (uri) => ({ version: this.runs.pinnedVersion(uri), running: this.runs.isRunning(uri) }),
+      hasPanel: (uri) => this.panel.has(uri),
       notifications: () => [...this.notices],
     };
   }

@@ -1,7 +1,9 @@
 // One Noether Lab panel per `.loss` file: symmetry cards, equilibria and live simulation plots.
 // The host keeps each panel's latest state (analysis, progress or result) and re-sends it whenever
 // the webview (re)loads and says `ready`, so panels need no retainContextWhenHidden; panels survive a
-// window reload through a WebviewPanelSerializer whose state is the file URI.
+// window reload through a WebviewPanelSerializer whose state is the file URI. Simulation updates
+// never open a panel: a panel closed during a run stays closed (its progress is dropped, its final
+// result is kept and shown when the panel is opened again).
 import * as vscode from 'vscode';
 import type { AnalysisResult } from '../core/analysis/analyze';
 import type { SimulationProgress, SimulationResult } from '../core/numeric/types';
@@ -34,6 +36,8 @@ export class PanelManager implements vscode.Disposable {
   private readonly panels = new Map<string, PanelEntry>();
   /** Messages posted to panels that have since been closed (kept for tests). */
   private readonly history = new Map<string, unknown[]>();
+  /** The last result of a run whose panel was closed: shown when the panel opens again. */
+  private readonly keptResults = new Map<string, SimulationResult>();
   private readonly commandEmitter = new vscode.EventEmitter<{ uri: vscode.Uri; command: string; args?: unknown }>();
   private readonly disposables: vscode.Disposable[] = [];
   private readonly nextId = idCounter();
@@ -58,8 +62,18 @@ export class PanelManager implements vscode.Disposable {
     this.post(e, this.analysisMessage(e, analysis));
   }
 
+  /** Whether this file has a panel open. */
+  has(uri: vscode.Uri): boolean {
+    return this.panels.has(uri.toString());
+  }
+
+  /** Progress or a result for the file's panel; without an open panel, progress is dropped. */
   showSimulation(uri: vscode.Uri, update: SimulationUpdate): void {
-    const e = this.ensure(uri, false);
+    const e = this.panels.get(uri.toString());
+    if (!e) {
+      if (update.kind === 'result') this.keptResults.set(uri.toString(), update.result);
+      return;
+    }
     if (update.kind === 'progress') {
       e.progress = update.progress;
       this.post(e, { type: ToWebviewType.SimulationProgress, progress: update.progress });
@@ -154,8 +168,9 @@ export class PanelManager implements vscode.Disposable {
 
   private adopt(uri: vscode.Uri, panel: vscode.WebviewPanel, restored: boolean): PanelEntry {
     const key = uri.toString();
-    const e: PanelEntry = { uri, panel, ready: false, posted: this.history.get(key) ?? [], disposables: [], restored };
+    const e: PanelEntry = { uri, panel, ready: false, posted: this.history.get(key) ?? [], disposables: [], restored, result: this.keptResults.get(key) };
     this.history.delete(key);
+    this.keptResults.delete(key);
     this.panels.set(key, e);
     panel.iconPath = vscode.Uri.joinPath(this.context.extensionUri, 'media', 'webview', 'noether.svg');
     panel.webview.html = renderHtml(panel.webview, this.context.extensionUri, 'panel', panel.title);

@@ -64,6 +64,15 @@ export function groupStatusText(g: Pick<GroupReport, 'status' | 'proof' | 'proof
   return `numerical${g.proofNote ? `: ${g.proofNote}` : ''}`;
 }
 
+/**
+ * Why the group's listed generators are not proved, where that is not already the group's own note
+ * (a symbolic proof stopped at its time limit): each distinct note once.
+ */
+export function generatorProofNotes(a: Groups, g: GroupReport): string[] {
+  const notes = g.symmetries.map((i) => a.symmetries[i]?.proofNote).filter((n): n is string => !!n && n !== g.proofNote);
+  return [...new Set(notes)];
+}
+
 /** Every generator of the groups (their dimensions), listed or not. */
 export function generatorCount(a: Groups): number {
   return a.groups.length ? a.groups.reduce((n, g) => n + g.dimension, 0) : a.symmetries.length;

@@ -213,6 +213,7 @@ function isSymmetryReport(x: unknown): x is SymmetryReport {
   if (!isStr(x.kind) || !KINDS.includes(x.kind)) return false;
   if (x.status !== 'proved' && x.status !== 'numerical') return false;
   if (x.proof !== undefined && !isStr(x.proof)) return false;
+  if (x.proofNote !== undefined && !isStr(x.proofNote)) return false;
   if (!isObj(x.charge) || !isStr(x.charge.text) || !isStr(x.charge.tex)) return false;
   for (const key of ['laws', 'lawsTex'] as const) {
     const l = x[key];
@@ -263,7 +264,17 @@ export function isAnalysisResult(x: unknown): x is AnalysisResult {
   if (x.predictions !== undefined && !(Array.isArray(x.predictions) && x.predictions.every(isPrediction))) return false;
   if (x.stability !== undefined && !(Array.isArray(x.stability) && x.stability.every(isStabilityInfo))) return false;
   if (x.startOrbit !== undefined && !(isObj(x.startOrbit) && isOneOf(x.startOrbit.status, STATUSES) && isStr(x.startOrbit.reason))) return false;
-  return true;
+  return isOptional(x.conservationLaws, isConservationLaws);
+}
+
+/** The count of all conservation laws of gradient flow, or why it was not computed. */
+function isConservationLaws(c: unknown): boolean {
+  if (!isObj(c)) return false;
+  if (c.count === undefined) return isStr(c.note);
+  return (
+    isInt(c.count) && isInt(c.fromSymmetries) && isInt(c.rank) && isInt(c.levels) && isNum(c.smallestAccepted) && isNum(c.largestRejected) &&
+    isInt(c.vanished) && isNum(c.tolerance) && isStr(c.summary)
+  );
 }
 
 /** A number, or null where the sender had a non-finite one (jsonSafe). */
@@ -339,8 +350,23 @@ function isStationary(x: unknown): boolean {
   if (!isInt(x.burnin) || !isStr(x.burninMethod) || !isBool(x.reached) || !isInt(x.samples)) return false;
   if (!isOptional(x.meanStdErr, isNumRecord) || !isOptional(x.varStdErr, isNumRecord) || !isOptional(x.cov, (c) => isArrayOf(c, isNumArray))) return false;
   if (!isOptional(x.histograms, (hs) => isObj(hs) && Object.values(hs).every(isHistogram))) return false;
+  if (!isOptional(x.product, isProductStatistics)) return false;
   const t = x.theory;
-  return t === undefined || (isObj(t) && isStr(t.source) && isNumRecord(t.mean) && isNumRecord(t.var) && isArrayOf(t.cov, isNumArray));
+  return t === undefined || (isObj(t) && isStr(t.source) && isNumRecord(t.mean) && isNumRecord(t.var) && isArrayOf(t.cov, isNumArray) && isProductTheory(t));
+}
+
+/** A deep chain's law of the product (all optional: a Gaussian theory has none of them). */
+function isProductTheory(t: Record<string, unknown>): boolean {
+  return (
+    isOptional(t.variable, isStr) &&
+    isOptional(t.density, (d) => isObj(d) && isNumArray(d.x) && isNumArray(d.p) && d.x.length === d.p.length) &&
+    isOptional(t.quantiles, isNumArray) && isOptional(t.mode, isNumOrNull) && isOptional(t.tc, isNumOrNull) &&
+    isOptional(t.collapsed, isBool) && isOptional(t.temperature, isNum) && isOptional(t.depth, isInt)
+  );
+}
+
+function isProductStatistics(x: unknown): boolean {
+  return isObj(x) && isStr(x.variable) && isNumArray(x.quantiles) && isNumArray(x.quantileStdErr) && isInt(x.samples);
 }
 
 export function isRunResult(x: unknown): x is RunResult {

@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, Frame, Page } from 'playwright-core';
 
 // Plain JS shared with the integration-test launcher (not compiled).
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- plain JS, not compiled
 const server = require(path.join(__dirname, '..', '..', '..', 'scripts', 'vscode-server.js')) as {
   ROOT: string;
   startServer(o: { userDataDir: string; extensionsDir: string; disableWorkspaceTrust?: boolean }): Promise<{ port: number; stop(): Promise<void> }>;
@@ -323,6 +323,7 @@ describe('the packaged .vsix, installed into VS Code (e2e)', { timeout: 6 * 60_0
     const { execFileSync } = await import('child_process');
     const vsix = path.join(work, 'noether-lab.vsix');
     execFileSync('npx', ['vsce', 'package', '--no-dependencies', '--allow-missing-repository', '--readme-path', 'docs/EXTENSION.md', '--out', vsix], { cwd: ROOT, stdio: 'pipe', input: '' });
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- plain JS, not compiled
     const serverMain = (require(path.join(ROOT, 'scripts', 'vscode-server.js')) as { SERVER_MAIN: string }).SERVER_MAIN;
     const out = execFileSync(process.execPath, [serverMain, '--install-extension', vsix, '--extensions-dir', extensions, '--user-data-dir', path.join(work, 'user-data'), '--accept-server-license-terms'], { encoding: 'utf8' });
     assert.match(out, /successfully installed/);

@@ -565,9 +565,32 @@ function pureNoise(r: Random): string {
   }
 }
 
+/** The random stream of input i: input i does not depend on how earlier ones ran. */
+export function inputRandom(seed: number, i: number): Random {
+  const ri = new Random((seed * 1_000_003 + i * 7919) >>> 0);
+  ri.next();
+  return ri;
+}
+
+/** One input: from the grammar (k < 0.35), the grammar mutated, a mutated example, or noise. */
+export function generateInput(k: number, ri: Random, examples: string[]): { generator: string; input: string } {
+  if (k < 0.35) return { generator: 'grammar', input: new ProgramGen(ri, ri.chance(0.5) ? 0 : 0.08).program() };
+  if (k < 0.45) {
+    const input = new ProgramGen(ri, 0.05).program();
+    return { generator: 'grammar+mutation', input: MUTATIONS[ri.pick(MUTATION_NAMES)](input, ri) };
+  }
+  if (k < 0.95 && examples.length) {
+    const m = ri.pick(MUTATION_NAMES);
+    let input = MUTATIONS[m](ri.pick(examples), ri);
+    for (let extra = ri.int(4); extra > 0; extra--) input = MUTATIONS[ri.pick(MUTATION_NAMES)](input, ri);
+    return { generator: `example:${m}`, input };
+  }
+  return { generator: 'noise', input: pureNoise(ri) };
+}
+
 // ---- the checks -----------------------------------------------------------------------------
 
-function readExamples(dir: string): string[] {
+export function readExamples(dir: string): string[] {
   try {
     return fs
       .readdirSync(dir)
@@ -639,28 +662,8 @@ export function fuzz(count: number, seed: number, opts: FuzzOptions = {}): FuzzS
 
   for (let i = 0; i < count && summary.failures.length < maxFailures; i++) {
     // Every input from its own stream, so that input i does not depend on how earlier ones ran.
-    const ri = new Random((seed * 1_000_003 + i * 7919) >>> 0);
-    ri.next();
-    let generator: string;
-    let input: string;
-    const k = r.next();
-    if (k < 0.35) {
-      generator = 'grammar';
-      input = new ProgramGen(ri, ri.chance(0.5) ? 0 : 0.08).program();
-    } else if (k < 0.45) {
-      generator = 'grammar+mutation';
-      input = new ProgramGen(ri, 0.05).program();
-      input = MUTATIONS[ri.pick(MUTATION_NAMES)](input, ri);
-    } else if (k < 0.95 && examples.length) {
-      const m = ri.pick(MUTATION_NAMES);
-      generator = `example:${m}`;
-      input = ri.pick(examples);
-      input = MUTATIONS[m](input, ri);
-      for (let extra = ri.int(4); extra > 0; extra--) input = MUTATIONS[ri.pick(MUTATION_NAMES)](input, ri);
-    } else {
-      generator = 'noise';
-      input = pureNoise(ri);
-    }
+    const ri = inputRandom(seed, i);
+    const { generator, input } = generateInput(r.next(), ri, examples);
     const family = generator.startsWith('example:') ? 'example-mutation' : generator;
     summary.generators[family] = (summary.generators[family] ?? 0) + 1;
     summary.count++;

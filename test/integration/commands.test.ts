@@ -4,24 +4,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { isSimulationProgress, isSimulationResult } from '../../src/shared/protocol';
-import { api, closeAll, DIVERGING, EXTENSION_ID, fileUri, messagesOfType, open, waitFor, writeFile } from './helpers';
-
-/** A quick problem for simulations (seconds, not minutes). */
-const QUICK = [
-  'param u = 1.5',
-  'param w = 0.2',
-  'data  x ~ normal(0, 1)',
-  'data  eps ~ normal(0, 0.5)',
-  'let   y = 2*x + eps',
-  'loss  = (u*w*x - y)^2 / 2',
-  'train sgd(lr = 0.05, batch = 4, steps = 3000, chains = 4, seed = 7)',
-  '',
-].join('\n');
-
-function simulationAvailable(): boolean {
-  const ext = vscode.extensions.getExtension(EXTENSION_ID)!;
-  return fs.existsSync(path.join(ext.extensionPath, 'dist', 'simWorker.js'));
-}
+import { api, closeAll, DIVERGING, fileUri, messagesOfType, open, QUICK, simulationAvailable, waitFor, writeFile } from './helpers';
 
 suite('Noether Lab: commands, panel and side view', () => {
   suiteTeardown(async () => {

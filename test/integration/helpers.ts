@@ -1,8 +1,28 @@
 // Helpers for the integration tests (they run in the extension host of a real VS Code).
 import * as assert from 'assert';
+import * as fs from 'fs';
+import * as path from 'path';
 import * as vscode from 'vscode';
 
 export const EXTENSION_ID = 'noether-lab.noether-lab';
+
+/** A quick problem for simulations (seconds, not minutes): the scalar two-layer net. */
+export const QUICK = [
+  'param u = 1.5',
+  'param w = 0.2',
+  'data  x ~ normal(0, 1)',
+  'data  eps ~ normal(0, 0.5)',
+  'let   y = 2*x + eps',
+  'loss  = (u*w*x - y)^2 / 2',
+  'train sgd(lr = 0.05, batch = 4, steps = 3000, chains = 4, seed = 7)',
+  '',
+].join('\n');
+
+/** Whether the numeric engine is built (the run and simulation workers' bundles). */
+export function simulationAvailable(): boolean {
+  const ext = vscode.extensions.getExtension(EXTENSION_ID)!;
+  return ['runWorker.js', 'simWorker.js'].every((f) => fs.existsSync(path.join(ext.extensionPath, 'dist', f)));
+}
 
 /** The API activate() returns (src/editor/ctx.ts NoetherLabApi), typed here without importing src. */
 export interface Api {
@@ -10,6 +30,8 @@ export interface Api {
   lastSimulation(uri: vscode.Uri): any;
   panelMessages(uri: vscode.Uri): any[];
   sidebarMessages(): any[];
+  runState(uri: vscode.Uri): { version: number | undefined; running: boolean };
+  hasPanel(uri: vscode.Uri): boolean;
   notifications(): { severity: string; message: string; items: string[] }[];
 }
 

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { ROOT } from './helpers';
 
 const BIN = path.join(ROOT, 'bin', 'noether.js');
-const run = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', cwd: ROOT });
+const run = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', cwd: ROOT, maxBuffer: 64 * 1024 * 1024 });
 
 test('analyze --json has the documented shape', () => {
   const r = run('analyze', 'examples/two-layer-scalar.loss', '--json');

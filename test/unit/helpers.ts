@@ -1,5 +1,6 @@
 // Shared helpers for the unit tests.
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { checkSource } from '../../src/core/lang/check';
 import { hasScalarView, ScalarModel } from '../../src/core/lang/model';
@@ -17,4 +18,12 @@ export function modelOf(source: string, dir = EXAMPLES): ScalarModel {
   if (!r.model) throw new Error('expected a valid model, got:\n' + r.diagnostics.map((d) => `${d.line}:${d.column} ${d.message}`).join('\n'));
   if (!hasScalarView(r.model)) throw new Error('expected a small model with a scalar view');
   return r.model;
+}
+
+/** Writes `text` to a file `name` in a fresh temporary folder; returns its path. */
+export function tmpFile(name: string, text: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'noether-test-'));
+  const f = path.join(dir, name);
+  fs.writeFileSync(f, text);
+  return f;
 }

@@ -1,11 +1,11 @@
 // Workspace trust: in an untrusted workspace a .loss file may read data files only inside the
-// workspace folders (src/worker/fileAccess.ts, used by the host's quick check and the worker).
+// workspace folders (src/core/io/files.ts, used by the analysis worker and the runs).
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { makeReadFile, UNTRUSTED_READ_MESSAGE } from '../../src/worker/fileAccess';
+import { makeReadFile, UNTRUSTED_READ_MESSAGE } from '../../src/core/io/files';
 
 test('untrusted: reads inside the workspace, refuses outside it and through symlinks', () => {
   const base = fs.mkdtempSync(path.join(os.tmpdir(), 'noether-trust-'));

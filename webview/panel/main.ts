@@ -16,7 +16,7 @@ import type { AnalysisResult, GroupReport, SymmetryReport } from '../../src/core
 import type { Prediction } from '../../src/core/analysis/predictions';
 import { generatorCharge, generatorCount, generatorName, generatorNamesText, groupCharge, groupEndsText, groupStartOrbitText, runChargeName, runChargeText, symmetriesWord } from '../../src/shared/groupText';
 import { etaTermText, movedComponents, predictionLine, sig4, stabilityLine, stepsText } from '../../src/shared/predictionText';
-import type { RunResult, SimulationResult, VerdictFields } from '../../src/core/numeric/types';
+import type { RunResult, VerdictFields } from '../../src/core/numeric/types';
 import { ExportFormat, FromWebviewType, ToWebviewMessage, ToWebviewType, WebviewCommand } from '../../src/shared/protocol';
 import { clear, h } from '../common/dom';
 import { csvNum, fmt, runLabel } from '../common/format';
@@ -34,7 +34,6 @@ interface PanelState {
   stationaryRun: number;
 }
 
-const TABS = ['symmetries', 'dynamics', 'stationary'] as const;
 
 const model: {
   fileName: string;

@@ -5,8 +5,7 @@
 // worker and webview boundaries unchanged.
 import { checkSource, CheckOptions } from '../lang/check';
 import { Diagnostic } from '../lang/diagnostics';
-import { hasScalarView, Model, TrainSpec } from '../lang/model';
-import { gradient } from '../expr/diff';
+import { hasScalarView, Model, ScalarModel, TrainSpec } from '../lang/model';
 import { findSymmetries, gradientFunction, Symmetry, SymmetryKind } from './symmetries';
 import { describeLaws, TrainingConstants } from './laws';
 import { initialPoint } from './points';
@@ -18,6 +17,8 @@ import { describeGroup, generatorChargeText } from './groupLaws';
 import { GeneratorSpec } from './generators';
 import { ListedSymmetry, listGroups, reconcile, SymmetryList } from './symmetryList';
 import { sparseForm } from '../numeric/forms';
+import { ClosedFormLaw, closedFormLaws } from './closedForm';
+import { ConservationLaws, conservationLaws } from './completeness';
 
 export { minibatchNoiseFactor } from './predictions';
 
@@ -33,10 +34,20 @@ export interface SymmetryReport {
   kind: SymmetryKind;
   status: 'proved' | 'numerical';
   proof?: string;
+  /** Why a `numerical` symmetry is not proved, when the symbolic proof stopped at a time limit. */
+  proofNote?: string;
   matrix?: number[][];
   direction?: number[];
   charge: { text: string; tex: string };
-  laws: { gradientFlow: string; sgdStep: string; sgdContinuous: string };
+  laws: {
+    gradientFlow: string;
+    sgdStep: string;
+    sgdContinuous: string;
+    /** Law (C) with the data expectation done exactly, simplified and factorised where it can be (null: no closed form). */
+    sgdClosedForm?: ClosedFormLaw | null;
+    /** Why there is no closed form. */
+    sgdClosedFormNote?: string;
+  };
   lawsTex: { gradientFlow: string; sgdStep: string; sgdContinuous: string };
   equilibrium: EquilibriumResult | null;
   /** Why there is no equilibrium, when there is none. */
@@ -96,6 +107,8 @@ export interface AnalysisResult {
   stability?: StabilityInfo[];
   /** The joint equilibrium on the start's orbit (with the first SGD line's constants): secondary. */
   startOrbit?: { status: JointEquilibrium['status']; reason: string };
+  /** All conservation laws of gradient flow (THEORY.md §8): how many, and how many the symmetries explain. */
+  conservationLaws?: ConservationLaws | { note: string };
   timings?: { totalMs: number };
 }
 
@@ -195,7 +208,18 @@ export function analyzeModel(model: Model, base: AnalysisResult): AnalysisResult
       residual: g.residual,
     };
   });
-  const reports = symmetries.map((s) => report(s, model, list.groups, groups, theta, k, start, exponential.indexOf(s)));
+  const closed = small ? closedFormLaws(model as ScalarModel, symmetries, k) : undefined;
+  const closedFormSkipped =
+    names.length > MAX_ANALYSIS_COMPONENTS
+      ? `the closed form is computed for models up to ${MAX_ANALYSIS_COMPONENTS} components`
+      : 'the closed form is computed on the scalar view, which this model has not (its loss has more than 2·10⁴ scalar operations)';
+  const reports = symmetries.map((s, i) => {
+    const r = report(s, model, list.groups, groups, theta, k, start, exponential.indexOf(s));
+    const c = closed?.[i];
+    if (c && 'law' in c) r.laws = { ...r.laws, sgdClosedForm: c.law };
+    else r.laws = { ...r.laws, sgdClosedForm: null, sgdClosedFormNote: c ? c.note : closedFormSkipped };
+    return r;
+  });
   return {
     ...base,
     components: names,
@@ -210,6 +234,7 @@ export function analyzeModel(model: Model, base: AnalysisResult): AnalysisResult
     predictions,
     stability,
     startOrbit: start ? { status: start.status, reason: start.reason } : undefined,
+    conservationLaws: small ? conservationLaws(model as ScalarModel, symmetries) : { note: 'the count of all conservation laws (Lie-algebra rank) is computed for small models only' },
   };
 }
 
@@ -282,6 +307,7 @@ function report(
     kind: s.kind,
     status: s.status,
     proof: s.proof,
+    proofNote: s.proofNote,
     matrix: dense ? s.matrix : undefined,
     direction: dense ? s.direction : undefined,
     form: sparse ? { i: Array.from(sparse.i), j: Array.from(sparse.j), c: Array.from(sparse.c) } : undefined,

@@ -38,7 +38,6 @@ export interface FlowOptions {
 }
 
 // Dormand–Prince 5(4) tableau.
-const C = [0, 1 / 5, 3 / 10, 4 / 5, 8 / 9, 1, 1];
 const A: number[][] = [
   [],
   [1 / 5],
@@ -57,7 +56,7 @@ export function gradientFlow(theta0: ArrayLike<number>, eg: ExpectedGradient, op
   const gradTol = opts.gradTol ?? (exact ? 1e-12 : 1e-8);
   const rtol = opts.rtol ?? (exact ? 1e-10 : 1e-7);
   const atol = opts.atol ?? rtol * 1e-2;
-  const maxEvaluations = opts.maxEvaluations ?? 100_000;
+  const maxEvaluations = opts.maxEvaluations ?? 40_000;
   const deadline = Date.now() + (opts.maxMillis ?? 20_000);
   let y = Float64Array.from(theta0);
   const k = Array.from({ length: 7 }, () => new Float64Array(n));

@@ -212,7 +212,6 @@ function generalizedEigenvalues(M: number[][], K: number[][]): number[] {
 
 export function jointEquilibrium(inp: JointEquilibriumInput): JointEquilibrium {
   const { eta, kappa, gamma } = inp;
-  const nAll = inp.theta.length;
   const m = inp.generators.length;
   const empty = (status: EquilibriumStatus, reason: string): JointEquilibrium => ({
     status, reason, point: null, charges: inp.generators.map(() => null), rates: [], residual: NaN, growth: [], neutral: [], iterations: 0,

@@ -3,7 +3,6 @@
 // with the linearised relaxation time of the charges towards it. One prediction per `train` line
 // with noise; plus λ_max(H) at the start and at the end for the stability bound η < 2/λ_max.
 import { Model, TrainSpec } from '../lang/model';
-import { gradient } from '../expr/diff';
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import { GradientFn } from './symmetries';
 import { CovarianceMethod, noiseCovariance } from './moments';
@@ -302,7 +301,7 @@ export function predictRun(
   let invariants: PredictedInvariant[] | undefined;
   if (inv && inv.rotations.length > 0 && endTheta) {
     {
-      orientation = symmetries.map((s, i) => (s.matrix ? orientationDependent(s.matrix, inv.rotations, endTheta) : false));
+      orientation = symmetries.map((s) => (s.matrix ? orientationDependent(s.matrix, inv.rotations, endTheta) : false));
       if (orientation.some((x) => x)) {
         const cExp = expIdx.map((i) => charges[i] as number);
         const widen = (v: number[]) => symmetries.map((_, i) => (expIdx.includes(i) ? v[expIdx.indexOf(i)] : 0));

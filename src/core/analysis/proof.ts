@@ -10,25 +10,32 @@
 //    non-smooth function application is replaced by an opaque atom (so the simplifier only has to
 //    decide a rational identity, which it does exactly, with bigint rationals), and the result
 //    must expand or simplify to 0. An identity that holds for every value of the atoms holds in
-//    particular for their true values, so the atomisation is sound.
+//    particular for their true values, so the atomisation is sound. nerdamer runs in the proof
+//    worker (src/core/symbolic/), which is stopped at a hard deadline per expression and within a
+//    time budget per analysis: past them the symmetry stays `numerical`, with a note saying why.
 // A zero from either prover is also confirmed numerically by the caller: a simplifier can be wrong.
 import { Graph } from '../expr/graph';
 import { localPartials } from '../expr/diff';
 import { compileEvaluator } from '../expr/codegen';
+import { proveZeroSymbolically } from '../symbolic/prover';
 
-// nerdamer-prime has no types for its CommonJS entry; we use three functions of it.
-// eslint-disable-next-line @typescript-eslint/no-var-requires
-const nerdamer = require('nerdamer-prime/all') as NerdamerLib;
-
-interface NerdamerLib {
-  (expr: string): { toString(): string };
-  flush(): void;
-  clear(which: 'all'): void;
-  set(option: string, value: number | boolean | string): void;
-}
-
-/** Milliseconds nerdamer may spend on one expression before we give up on it. */
+/** nerdamer's own timeout per method (expand, simplify); expand and simplify do not always honour it. */
 export const SYMBOLIC_TIMEOUT_MS = 1500;
+/** Hard limit on one expression's symbolic proof: the proof worker is stopped past it. */
+export const SYMBOLIC_DEADLINE_MS = 3000;
+/** Hard limit on all symbolic proofs of one analysis (one model graph). */
+export const SYMBOLIC_BUDGET_MS = 10_000;
+
+/** Symbolic time spent per analysis (keyed by its model's graph), and why a proof stopped. */
+const budgets = new WeakMap<Graph, { spentMs: number; note?: string }>();
+
+/** Why the symbolic proofs on this graph stopped short since the last call, if they did. */
+export function takeProofNote(g: Graph): string | undefined {
+  const b = budgets.get(g);
+  const note = b?.note;
+  if (b) b.note = undefined;
+  return note;
+}
 /** Longest string handed to nerdamer: past this its expansion is hopeless within the timeout. */
 const MAX_SYMBOLIC_CHARS = 60_000;
 
@@ -164,26 +171,23 @@ export function proveZeroWithNerdamer(g: Graph, node: number): boolean {
     return false;
   }
   if (text.length > MAX_SYMBOLIC_CHARS) return false;
-  nerdamer.set('TIMEOUT', SYMBOLIC_TIMEOUT_MS);
-  try {
-    for (const how of ['expand', 'simplify']) {
-      try {
-        const r = nerdamer(`${how}(${text})`).toString();
-        if (r === '0') return true;
-      } catch {
-        // timeout or an internal failure: try the next method
-      }
-    }
+  let budget = budgets.get(g);
+  if (!budget) budgets.set(g, (budget = { spentMs: 0 }));
+  const left = SYMBOLIC_BUDGET_MS - budget.spentMs;
+  if (left <= 0) {
+    budget.note = `not proved symbolically: the analysis' symbolic time budget (${SYMBOLIC_BUDGET_MS / 1000} s) was spent on earlier proofs`;
     return false;
-  } finally {
-    // nerdamer keeps every expression until flushed.
-    try {
-      nerdamer.flush();
-      nerdamer.clear('all');
-    } catch {
-      /* nothing to free */
-    }
   }
+  const deadline = Math.min(SYMBOLIC_DEADLINE_MS, left);
+  const v = proveZeroSymbolically(text, SYMBOLIC_TIMEOUT_MS, deadline);
+  budget.spentMs += v.ms;
+  if (v.kind === 'timeout') {
+    budget.note =
+      deadline < SYMBOLIC_DEADLINE_MS
+        ? `not proved symbolically: the analysis' symbolic time budget (${SYMBOLIC_BUDGET_MS / 1000} s) ran out during the proof`
+        : `not proved symbolically: the simplifier was stopped at its ${SYMBOLIC_DEADLINE_MS / 1000} s deadline`;
+  } else if (v.kind === 'unavailable') budget.note = `not proved symbolically: the proof worker is unavailable (${v.reason})`;
+  return v.kind === 'zero';
 }
 
 /**

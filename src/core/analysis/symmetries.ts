@@ -7,12 +7,11 @@ import { gradientFunction, GradientFn } from './gradientFn';
 
 export { gradientFunction } from './gradientFn';
 export type { GradientFn } from './gradientFn';
-import { gradient } from '../expr/diff';
+import { directional, gradient } from '../expr/diff';
 import { Rng, STREAM_ANALYSIS } from '../numeric/rng';
 import { drawExample, datasetRows, initialPoint } from './points';
 import { dot, nullSpace, orthonormalize, rref, snapVector } from './linalg';
-import { proveByHomogeneity, proveByTangents, proveZeroWithNerdamer } from './proof';
-import { directional } from '../expr/diff';
+import { proveByHomogeneity, proveByTangents, proveZeroWithNerdamer, takeProofNote } from './proof';
 import { evaluateWithErrors, UNIT_ROUNDOFF } from '../expr/errorBound';
 
 export type SymmetryKind = 'rescaling' | 'scaling' | 'linear' | 'translation';
@@ -22,6 +21,8 @@ export interface Symmetry {
   status: 'proved' | 'numerical';
   /** How the proof was obtained (for the report), when proved. */
   proof?: 'homogeneity' | 'covariance' | 'nerdamer';
+  /** Why it is not proved, when the symbolic proof stopped at its deadline or budget. */
+  proofNote?: string;
   /** Generator A over the components (exponential kinds): θ → e^{λA}θ. */
   matrix?: number[][];
   /** Direction v over the components (translation): θ → θ + λv. */
@@ -228,6 +229,7 @@ function verify(
 
   const g = model.graph;
   let proof: Symmetry['proof'];
+  takeProofNote(g); // a note from an earlier candidate is not this one's
   const A = cand.matrix;
   const isDiagonal = A !== undefined && A.every((row, i) => row.every((x, j) => i === j || x === 0));
   if (A && isDiagonal && proveByHomogeneity(g, model.loss, model.paramNodes, A.map((r, i) => r[i]))) proof = 'homogeneity';
@@ -247,6 +249,7 @@ function verify(
     kind: cand.kind,
     status: proof ? 'proved' : 'numerical',
     proof,
+    proofNote: proof ? undefined : takeProofNote(g),
     matrix: cand.matrix,
     direction: cand.direction,
     residual: worst,

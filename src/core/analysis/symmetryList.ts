@@ -180,7 +180,7 @@ export function reconcile(model: Model, search: GroupSearch, flat: Symmetry[]): 
       tensors: involved,
       status: s.status,
       proof: s.proof,
-      proofNote: s.status === 'proved' ? undefined : 'holds at every re-check point within rounding; not proved symbolically',
+      proofNote: s.status === 'proved' ? undefined : s.proofNote ?? 'holds at every re-check point within rounding; not proved symbolically',
       structure: { type: 'components', symmetries: [idx] },
       residual: s.residual,
     });
@@ -188,7 +188,7 @@ export function reconcile(model: Model, search: GroupSearch, flat: Symmetry[]): 
     s.group = groups.length - 1;
   });
   // Generators listed from a group that the component search had proved share its proof.
-  for (const s of symmetries) if (s.status !== 'proved' && groups[s.group].status === 'proved') Object.assign(s, groupStatus(groups[s.group]));
+  for (const s of symmetries) if (s.status !== 'proved' && groups[s.group].status === 'proved') Object.assign(s, groupStatus(groups[s.group]), { proofNote: undefined });
   return { symmetries, groups, unlisted };
 }
 

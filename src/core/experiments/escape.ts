@@ -156,25 +156,20 @@ function erfc(x: number): number {
   return x >= 0 ? r : 2 - r;
 }
 
+/** One Gaussian branch of a 1-D chain's step: w' ~ N(a·w, sd²), with probability weight w. */
+export interface ExitKernelNode {
+  a: number;
+  sd: number;
+  w: number;
+}
+
 /**
- * The exact mean exit time (in steps) of the SGD chain w' = (1 − η ĥ) w + η ĝ₀ from w = 0 out of
- * [−r, r]: given ĥ = s² (s² ~ χ²_B / B), w' is Gaussian with mean (1 − η s²) w and standard deviation
- * η s/√B, so the one-step kernel is a 1-D integral. m(w) = 1 + ∫ p(w'|w) m(w') dw' is solved on N
- * cells of [−r, r] (cell-averaged kernel: exact probabilities of landing in each cell, so the
- * singular density at s → 0 is harmless), with M Simpson nodes in s. No asymptotics: this is the
- * prediction at every finite c, which the Kesten exponent only describes as c → ∞.
+ * The exact mean exit time (in steps) from w = 0 out of [−r, r] of a 1-D chain whose step is a
+ * mixture of Gaussians w' ~ N(a_k·w, sd_k²): m(w) = 1 + ∫ p(w'|w) m(w') dw' solved on N cells of
+ * [−r, r] (cell-averaged kernel: exact probabilities of landing in each cell, so a singular density
+ * is harmless). No asymptotics: the prediction at every finite threshold.
  */
-export function exactMeanExitSteps(eta: number, B: number, r: number, N = 201, M = 200): number {
-  const logc = Math.log(2) + (B / 2) * Math.log(B / 2) - logGamma(B / 2);
-  const top = Math.sqrt(80 / B) + 2;
-  const h = top / M;
-  const nodes: { a: number; sd: number; w: number }[] = [];
-  for (let k = 0; k <= M; k++) {
-    const sv = k * h;
-    const simpsonWeight = ((k === 0 || k === M ? 1 : k % 2 ? 4 : 2) * h) / 3;
-    const density = sv === 0 ? (B === 1 ? Math.exp(logc) : 0) : Math.exp(logc + (B - 1) * Math.log(sv) - (B * sv * sv) / 2);
-    if (simpsonWeight * density > 0) nodes.push({ a: 1 - eta * sv * sv, sd: (eta * sv) / Math.sqrt(B), w: simpsonWeight * density });
-  }
+export function exitStepsForKernel(nodes: ExitKernelNode[], r: number, N = 201): number {
   const edges = Array.from({ length: N + 1 }, (_, j) => -r + (2 * r * j) / N);
   const cdf = (x: number, mu: number, sd: number) => (sd > 0 ? 0.5 * erfc(-(x - mu) / (sd * Math.SQRT2)) : x >= mu ? 1 : 0);
   const A = Matrix.eye(N);
@@ -191,6 +186,25 @@ export function exactMeanExitSteps(eta: number, B: number, r: number, N = 201, M
     }
   }
   return solve(A, Matrix.ones(N, 1)).get((N - 1) / 2, 0);
+}
+
+/**
+ * The SGD chain of 1-D regression with label-independent data, x ~ N(0, h) (sharpness h* = h):
+ * w' = (1 − η ĥ) w + η ĝ₀ with ĥ = h·s², s² ~ χ²_B / B, and ĝ₀ given ĥ Gaussian with standard
+ * deviation η·s·√h/√B; M Simpson nodes in s.
+ */
+export function exactMeanExitSteps(eta: number, B: number, r: number, N = 201, M = 200, h = 1): number {
+  const logc = Math.log(2) + (B / 2) * Math.log(B / 2) - logGamma(B / 2);
+  const top = Math.sqrt(80 / B) + 2;
+  const step = top / M;
+  const nodes: ExitKernelNode[] = [];
+  for (let k = 0; k <= M; k++) {
+    const sv = k * step;
+    const simpsonWeight = ((k === 0 || k === M ? 1 : k % 2 ? 4 : 2) * step) / 3;
+    const density = sv === 0 ? (B === 1 ? Math.exp(logc) : 0) : Math.exp(logc + (B - 1) * Math.log(sv) - (B * sv * sv) / 2);
+    if (simpsonWeight * density > 0) nodes.push({ a: 1 - eta * h * sv * sv, sd: (eta * sv * Math.sqrt(h)) / Math.sqrt(B), w: simpsonWeight * density });
+  }
+  return exitStepsForKernel(nodes, r, N);
 }
 
 const RADII = [2, 2 * Math.SQRT2, 4, 4 * Math.SQRT2, 8];

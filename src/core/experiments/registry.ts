@@ -8,8 +8,10 @@ import { deepDiagonal } from './deepDiagonal';
 import { escape } from './escape';
 import { noiseCurvature } from './noiseCurvature';
 import { sharpness } from './sharpness';
+import { discreteEquilibrium } from './discreteEquilibrium';
+import { escapeContrast } from './escapeContrast';
 
-export const EXPERIMENTS: Experiment[] = [balance, equilibrium, scaleInvariance, fluctuations, deepDiagonal, escape, noiseCurvature, sharpness];
+export const EXPERIMENTS: Experiment[] = [balance, equilibrium, scaleInvariance, fluctuations, deepDiagonal, escape, noiseCurvature, sharpness, discreteEquilibrium, escapeContrast];
 
 export function findExperiment(name: string): Experiment | undefined {
   return EXPERIMENTS.find((e) => e.name === name);

@@ -90,3 +90,26 @@ export function directional(g: Graph, root: number, vars: number[], dir: number[
   for (let i = 0; i < vars.length; i++) out = g.add(out, g.mul(dir[i], grads[i]));
   return out;
 }
+
+/**
+ * Forward mode: the directional derivatives of every root along the field `dir` in one sweep
+ * (tangent(node) = Σ ∂node/∂operand · tangent(operand), seeded with dir at `vars`), the
+ * Jacobian-vector product J·dir of a vector of roots.
+ */
+export function jvp(g: Graph, roots: number[], vars: number[], dir: number[]): number[] {
+  const tan = new Map<number, number>();
+  vars.forEach((v, i) => tan.set(v, dir[i]));
+  const zero = g.constant(0);
+  for (const id of g.reachable(roots)) {
+    if (tan.has(id)) continue;
+    let t: number | undefined;
+    for (const [operand, partial] of localPartials(g, id)) {
+      const to = tan.get(operand);
+      if (to === undefined || to === zero) continue;
+      const c = g.mul(partial, to);
+      t = t === undefined ? c : g.add(t, c);
+    }
+    if (t !== undefined) tan.set(id, t);
+  }
+  return roots.map((r) => tan.get(r) ?? zero);
+}

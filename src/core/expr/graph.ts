@@ -166,6 +166,48 @@ export class Graph {
     for (let i = 0; i < seen.length; i++) if (seen[i]) out.push(i);
     return out;
   }
+
+  /**
+   * The roots rebuilt with some leaves replaced: `leaf` returns the node a parameter or data node
+   * becomes (undefined keeps it). Rebuilding through the constructors folds what becomes constant.
+   */
+  substitute(roots: number[], leaf: (n: Node, id: number) => number | undefined): number[] {
+    const map = new Map<number, number>();
+    const m = (x: number) => map.get(x) as number;
+    for (const id of this.reachable(roots)) {
+      const n = this.nodes[id];
+      let out: number;
+      switch (n.op) {
+        case 'const':
+          out = id;
+          break;
+        case 'param':
+        case 'data':
+          out = leaf(n, id) ?? id;
+          break;
+        case 'add':
+          out = this.add(m(n.a), m(n.b));
+          break;
+        case 'mul':
+          out = this.mul(m(n.a), m(n.b));
+          break;
+        case 'div':
+          out = this.div(m(n.a), m(n.b));
+          break;
+        case 'neg':
+          out = this.neg(m(n.a));
+          break;
+        case 'pow':
+          out = this.pow(m(n.a), m(n.b));
+          break;
+        case 'fn':
+          out = this.fn(n.fn, m(n.a), n.b !== undefined ? m(n.b) : undefined);
+          break;
+      }
+      map.set(id, out);
+    }
+    return roots.map(m);
+  }
 }
 
 export function evalFn(fn: FnName, x: number, y: number): number {

@@ -3,47 +3,57 @@
 // exists, a fix; checking goes on after an error (the offending expression lowers to "unknown"),
 // so all errors are reported.
 import { DistExpr, Expr, Program, Statement } from './ast';
-import { Diagnostic, DiagnosticBag, Span, joinSpans, nearest } from './diagnostics';
+import { Diagnostic, DiagnosticBag, Span, nearest, quote } from './diagnostics';
 import { ComponentDist, DISTRIBUTIONS } from './distributions';
-import { FnName } from '../expr/graph';
-import { TGraph, UnaryFn } from '../tensor/graph';
-import { scalarize, TooLargeForScalars } from '../tensor/scalarize';
+import { FnName, Graph } from '../expr/graph';
+import { sizeOf, TGraph, UnaryFn } from '../tensor/graph';
+import { MAX_SCALAR_NODES, scalarize, TooLargeForScalars } from '../tensor/scalarize';
 import { DataInfo, Dataset, LetInfo, Model, OptimizerName, ParamInfo, TensorValue, TrainSpec, componentName, shapeText } from './model';
 import { parse } from './parser';
-import { CsvError, parseCsv } from './csv';
+import { CsvError, CsvTable, MAX_CSV_ROWS, parseCsvTable } from './csv';
+import { hasName, lookupName, nameTable } from './names';
 
 export interface CheckOptions {
   /** Reads a data file named in `from "..."` (path as written, relative to the .loss file). */
   readFile?: (path: string) => string;
+  /**
+   * The editor's quick check on its main thread: data files are not read (their `from "…"` lines
+   * are checked, their contents are not), lowering stops past QUICK_CHECK_MAX_ENTRIES tensor graph
+   * entries, and no scalar view is built. The result has no model, and says when it is
+   * `incomplete`; the full check (in the analysis worker) has the rest.
+   */
+  quick?: boolean;
 }
 
 export interface CheckResult {
   model?: Model;
   diagnostics: Diagnostic[];
+  /** Quick check only: what it left to the full check (data files not read, lowering stopped). */
+  incomplete?: ('data-files' | 'size')[];
 }
 
 type Value = TensorValue | undefined; // undefined: an error was already reported
 
-const ELEMENTWISE: Record<string, FnName> = {
+const ELEMENTWISE = nameTable<FnName>({
   exp: 'exp', log: 'log', sqrt: 'sqrt', abs: 'abs', tanh: 'tanh', sigmoid: 'sigmoid',
   relu: 'relu', softplus: 'softplus', sin: 'sin', cos: 'cos',
-};
+});
 const REDUCTIONS = ['sum', 'mean', 'norm2'];
-export const FUNCTIONS: Record<string, string> = {
+export const FUNCTIONS = nameTable<string>({
   exp: 'eˣ, elementwise', log: 'natural logarithm, elementwise', sqrt: 'square root, elementwise',
   abs: '|x|, elementwise', tanh: 'hyperbolic tangent, elementwise', sigmoid: '1/(1+e⁻ˣ), elementwise',
   relu: 'max(x, 0), elementwise', softplus: 'log(1+eˣ), elementwise', sin: 'sine, elementwise',
   cos: 'cosine, elementwise', sum: 'sum of all entries', mean: 'mean of all entries',
   dot: 'inner product of two tensors of one shape', norm2: 'sum of squares of all entries',
   transpose: 'matrix transpose', max: 'elementwise maximum of two values', min: 'elementwise minimum of two values',
-};
+});
 
-export const OPTIMIZERS: Record<OptimizerName, string> = {
+export const OPTIMIZERS = nameTable<string>({
   sgd: 'minibatch stochastic gradient descent',
   gd: 'full-batch gradient descent (the expected gradient)',
   momentum: 'heavy-ball momentum as in PyTorch: m ← β·m + ĝ, θ ← θ − lr·m',
   adam: "Adam as in PyTorch",
-};
+} satisfies Record<OptimizerName, string>);
 
 interface KeySpec {
   doc: string;
@@ -52,7 +62,7 @@ interface KeySpec {
   check?: (v: number) => string | undefined;
 }
 
-export const TRAIN_KEYS: Record<string, KeySpec> = {
+export const TRAIN_KEYS = nameTable<KeySpec>({
   lr: { doc: 'learning rate η (required)', kind: 'number', check: (v) => (v > 0 && isFinite(v) ? undefined : 'must be > 0') },
   batch: { doc: 'minibatch size B (default 1)', kind: 'int', check: (v) => (v >= 1 && v <= 1e6 ? undefined : 'must be between 1 and 10⁶') },
   steps: { doc: 'number of steps (default 10000)', kind: 'int', check: (v) => (v >= 1 && v <= 1e9 ? undefined : 'must be between 1 and 10⁹') },
@@ -66,7 +76,7 @@ export const TRAIN_KEYS: Record<string, KeySpec> = {
   beta1: { doc: 'Adam β₁ (default 0.9)', optimizers: ['adam'], kind: 'number', check: (v) => (v >= 0 && v < 1 ? undefined : 'must be in [0, 1)') },
   beta2: { doc: 'Adam β₂ (default 0.999)', optimizers: ['adam'], kind: 'number', check: (v) => (v >= 0 && v < 1 ? undefined : 'must be in [0, 1)') },
   eps: { doc: 'Adam ε (default 1e-8)', optimizers: ['adam'], kind: 'number', check: (v) => (v > 0 ? undefined : 'must be > 0') },
-};
+});
 
 const MAX_COMPONENTS = 100_000;
 /** Total name comparisons spent on "did you mean" suggestions for unknown names, per file. */
@@ -75,24 +85,101 @@ const MAX_SUGGEST_WORK = 200_000;
 const MAX_GRAPH_ENTRIES = 20_000_000;
 /** The scalar view (one node per entry) is built up to this many parameter components. */
 const SCALAR_VIEW_MAX_COMPONENTS = 4000;
+/**
+ * Largest loss that gets the scalar view, in scalar operations (scalar graph nodes the loss depends
+ * on, constants aside). From the scalar view the engine generates straight-line JavaScript (the
+ * unrolled kernel, loss and gradient, Hessian-vector products, the full Hessian up to 40
+ * components, exact expectations), one local per operation; past about 1.2·10⁵ locals a function
+ * overflows the main thread's stack (984 KiB), past about 5·10⁵ a worker's (4 MiB). Measured
+ * (docs/LIMITS.md): every straight-line path (analysis, runs in workers) works at 2·10⁴ operations
+ * for linear, tanh, sigmoid, normalised and 40-parameter full-Hessian models; the first failure
+ * was at 3·10⁴ (full Hessian in a worker). A larger loss is not refused: it has no scalar view and
+ * takes the tensor path (loops over the tensor graph), like every model past 4000 components.
+ */
+export const MAX_SCALAR_OPERATIONS = 20_000;
+/**
+ * Runs in the calling thread (`--workers 0`) have the main thread's smaller stack: there, scalar
+ * views with at most 40 components (whose full Hessian is generated) overflowed it from 8·10³
+ * operations. Models without a scalar view (the tensor path) have no such limit.
+ */
+export const MAX_IN_THREAD_OPERATIONS = 5_000;
+
+/** The number of scalar operations of a loss: the scalar graph nodes it depends on, constants aside. */
+export function scalarOperations(g: Graph, loss: number): number {
+  let n = 0;
+  for (const id of g.reachable([loss])) if (g.nodes[id].op !== 'const') n++;
+  return n;
+}
+
+/** Largest finite data set kept in memory: examples × data components, in numbers (128 MiB). */
+export const MAX_DATASET_VALUES = 2 ** 24;
+/** At most this many `train` lines per file: each is a run with its own worker pool. */
+export const MAX_TRAIN_LINES = 32;
+/**
+ * The quick check on the editor's main thread stops lowering past this many tensor graph entries
+ * (constants are folded as they are lowered, so entries are the work); it never builds the scalar
+ * view. The full check in the analysis worker goes on.
+ */
+export const QUICK_CHECK_MAX_ENTRIES = 1_000_000;
+
+/** Parsed CSV files, by the path as written: reused while the file's text is the same. */
+const csvCache = new Map<string, { text: string; width: number; maxRows: number; table?: CsvTable; error?: string }>();
+const CSV_CACHE_ENTRIES = 4;
+let csvParses = 0;
+
+/** How many CSV texts were parsed (not served from the cache), for tests. */
+export function csvParseCount(): number {
+  return csvParses;
+}
+
+function parseCsvCached(path: string, text: string, width: number, perExample: number): CsvTable {
+  const maxRows = Math.min(MAX_CSV_ROWS, Math.floor(MAX_DATASET_VALUES / Math.max(1, perExample)));
+  const hit = csvCache.get(path);
+  // The same text is usually the same string (the file reader caches it): === is then immediate.
+  if (hit && hit.width === width && hit.maxRows === maxRows && hit.text === text) {
+    csvCache.delete(path);
+    csvCache.set(path, hit);
+    if (hit.error !== undefined) throw new CsvError(hit.error);
+    return hit.table as CsvTable;
+  }
+  csvParses++;
+  let entry: { text: string; width: number; maxRows: number; table?: CsvTable; error?: string };
+  try {
+    const why =
+      maxRows < MAX_CSV_ROWS ? `: a data set is kept in memory up to ${MAX_DATASET_VALUES} numbers (128 MiB), which is ${maxRows} examples of ${perExample} data components` : '';
+    entry = { text, width, maxRows, table: parseCsvTable(text, width, maxRows, why) };
+  } catch (e) {
+    if (!(e instanceof CsvError)) throw e;
+    entry = { text, width, maxRows, error: e.message };
+  }
+  csvCache.delete(path);
+  csvCache.set(path, entry);
+  while (csvCache.size > CSV_CACHE_ENTRIES) csvCache.delete(csvCache.keys().next().value as string);
+  if (entry.error !== undefined) throw new CsvError(entry.error);
+  return entry.table as CsvTable;
+}
 
 export function checkSource(source: string, options: CheckOptions = {}): CheckResult {
   const diags = new DiagnosticBag();
   const program = parse(source, diags);
   let model: Model | undefined;
+  const checker = new Checker(diags, options, source);
   try {
-    model = new Checker(diags, options, source).check(program);
+    model = checker.check(program);
   } catch (e) {
     // Declarations (constant initial values, distribution arguments) are lowered too.
     if (!(e instanceof GraphTooLarge)) throw e;
     diags.error(program.statements[0]?.span ?? { line: 1, column: 1, endLine: 1, endColumn: 2 }, tooLargeMessage);
   }
-  return { model: diags.hasErrors ? undefined : model, diagnostics: diags.sorted() };
+  if (!options.quick) return { model: diags.hasErrors ? undefined : model, diagnostics: diags.sorted() };
+  return { diagnostics: diags.sorted(), incomplete: checker.incomplete.length ? checker.incomplete : undefined };
 }
 
 class GraphTooLarge extends Error {}
 
 const tooLargeMessage = `the problem is too large (more than ${MAX_GRAPH_ENTRIES} intermediate values per example); use smaller tensors`;
+/** Quick check: lowering went past QUICK_CHECK_MAX_ENTRIES (the full check goes on). */
+class QuickBudgetSpent extends Error {}
 
 class Checker {
   private readonly g = new TGraph();
@@ -110,6 +197,10 @@ class Checker {
   private finiteData = false;
   private suggestWork = 0;
   private readonly lines: string[];
+  /** Lowering a constant (initial values, distribution and train arguments): no quick budget. */
+  private constDepth = 0;
+  /** Quick check: what was left to the full check. */
+  readonly incomplete: ('data-files' | 'size')[] = [];
 
   constructor(private readonly diags: DiagnosticBag, private readonly options: CheckOptions, source: string) {
     this.lines = source.split('\n');
@@ -146,8 +237,17 @@ class Checker {
     } else if (datasetStatements.length > 0) {
       const n = this.constInt(datasetStatements[0].size, 'the data set size');
       if (n !== undefined) {
-        if (n < 1 || n > 10_000_000) this.diags.error(datasetStatements[0].size.span, `the data set size must be between 1 and 10⁷, found ${n}`);
-        else dataset = { kind: 'sampled', size: n };
+        const sizeSpan = datasetStatements[0].size.span;
+        const perExample = Math.max(1, this.nData);
+        const maxN = Math.min(MAX_CSV_ROWS, Math.floor(MAX_DATASET_VALUES / perExample));
+        if (n < 1 || n > 10_000_000) this.diags.error(sizeSpan, `the data set size must be between 1 and 10⁷, found ${n}`);
+        else if (n > maxN) {
+          this.diags.error(
+            sizeSpan,
+            `the data set would hold ${n} examples × ${perExample} data components = ${n * perExample} numbers; at most ${MAX_DATASET_VALUES} (128 MiB) are kept in memory, so at most ${maxN} examples here`,
+            { title: `change to ${maxN}`, replacement: String(maxN) },
+          );
+        } else dataset = { kind: 'sampled', size: n };
       }
     }
 
@@ -155,10 +255,21 @@ class Checker {
     let loss: number | undefined;
     let lossSpan: Span | undefined;
     const trains: TrainSpec[] = [];
+    let trainLines = 0;
+    let quickStopped = false;
+    let current: Statement | undefined;
     try {
       for (const s of st) {
-        if (s.kind === 'let') this.defineLet(s);
-        else if (s.kind === 'loss') {
+        current = s;
+        if ((s.kind === 'let' || s.kind === 'loss') && quickStopped) continue;
+        if (s.kind === 'let') {
+          try {
+            this.defineLet(s);
+          } catch (e) {
+            if (!(e instanceof QuickBudgetSpent)) throw e;
+            quickStopped = true;
+          }
+        } else if (s.kind === 'loss') {
           if (lossSpan) {
             this.diags.error(s.keywordSpan, `a file has exactly one \`loss\`; another is defined on line ${lossSpan.line}`, {
               title: 'rename to a `let`',
@@ -167,7 +278,14 @@ class Checker {
             continue;
           }
           lossSpan = s.span;
-          const v = this.lower(s.value);
+          let v: Value;
+          try {
+            v = this.lower(s.value);
+          } catch (e) {
+            if (!(e instanceof QuickBudgetSpent)) throw e;
+            quickStopped = true;
+            continue;
+          }
           if (v && v.shape.length > 0) {
             this.diags.error(
               s.value.span,
@@ -176,13 +294,29 @@ class Checker {
             );
           } else if (v) loss = v.id;
         } else if (s.kind === 'train') {
+          if (++trainLines > MAX_TRAIN_LINES) {
+            if (trainLines === MAX_TRAIN_LINES + 1) {
+              const more = st.filter((x) => x.kind === 'train').length - MAX_TRAIN_LINES;
+              this.diags.error(
+                s.span,
+                `at most ${MAX_TRAIN_LINES} \`train\` lines per file (each is a run with its own worker threads); this one and the ${more - 1} after it are ${more} too many: split them over several files`,
+              );
+            }
+            continue;
+          }
           const t = this.train(s);
           if (t) trains.push(t);
         }
       }
     } catch (e) {
       if (!(e instanceof GraphTooLarge)) throw e;
-      this.diags.error(program.statements[0]?.span ?? { line: 1, column: 1, endLine: 1, endColumn: 2 }, tooLargeMessage);
+      this.diags.error(current?.span ?? program.statements[0]?.span ?? { line: 1, column: 1, endLine: 1, endColumn: 2 }, tooLargeMessage);
+      return undefined;
+    }
+    if (quickStopped) {
+      // The rest of the lets and the loss are for the full check; nothing more to say here.
+      this.incomplete.push('size');
+      return undefined;
     }
     // A `loss` line with a syntax error has been reported already: it is not missing.
     if (!lossSpan && !program.unparsed?.includes('loss')) {
@@ -197,7 +331,7 @@ class Checker {
       this.diags.error({ ...first, endLine: first.line, endColumn: first.column + 1 }, 'the file declares no parameters; add a line such as `param w = 0.5`');
     }
     if (loss !== undefined) this.warnUnused(loss);
-    if (this.diags.hasErrors || loss === undefined || lossSpan === undefined) return undefined;
+    if (this.diags.hasErrors || loss === undefined || lossSpan === undefined || this.options.quick) return undefined;
     const components = this.params.flatMap((p) => range(p.size).map((k) => componentName(p.name, p.shape, k)));
     const dataComponents = this.data.flatMap((d) => range(d.size).map((k) => componentName(d.name, d.shape, k)));
     const model: Model = {
@@ -214,12 +348,22 @@ class Checker {
       dataset,
       trains,
     };
-    // Small models also get the scalar view (proofs, exact expectations, unrolled kernels).
+    // Small models also get the scalar view (proofs, exact expectations, unrolled kernels), as long
+    // as the straight-line code generated from it fits a thread's stack (MAX_SCALAR_OPERATIONS).
     if (components.length <= SCALAR_VIEW_MAX_COMPONENTS) {
       try {
-        const view = scalarize(this.g, [loss], this.params.map((p) => p.offset), this.data.map((d) => d.offset));
+        // Scalar nodes: the loss's operations and its constants' entries (never more than
+        // scalarize's own limit); past them the view would be dropped anyway, so stop early.
+        let constEntries = 0;
+        for (const id of this.g.reachable([loss])) constEntries += this.g.constValues(id)?.length ?? 0;
+        const limit = Math.min(MAX_SCALAR_NODES, 2 * MAX_SCALAR_OPERATIONS + constEntries);
+        const view = scalarize(this.g, [loss], this.params.map((p) => p.offset), this.data.map((d) => d.offset), undefined, limit);
+        const scalarLoss = (view.values.get(loss) as number[])[0];
+        const ops = scalarOperations(view.graph, scalarLoss);
+        if (ops > MAX_SCALAR_OPERATIONS) throw new TooLargeForScalars();
+        model.scalarOperations = ops;
         model.graph = view.graph;
-        model.loss = (view.values.get(loss) as number[])[0];
+        model.loss = scalarLoss;
         model.paramNodes = range(this.nParam).map((k) => view.graph.param(k));
         model.dataNodes = range(this.nData).map((k) => view.graph.data(k));
       } catch (e) {
@@ -237,7 +381,7 @@ class Checker {
       this.diags.error(span, `\`${name}\` is already defined (as a ${prev.kind} on line ${prev.span.line}); choose another name`);
       return false;
     }
-    if (name in FUNCTIONS || name in DISTRIBUTIONS) {
+    if (hasName(FUNCTIONS, name) || hasName(DISTRIBUTIONS, name)) {
       this.diags.error(span, `\`${name}\` is the name of a built-in function; choose another name`);
       return false;
     }
@@ -298,8 +442,13 @@ class Checker {
       );
       return undefined;
     }
+    if (this.options.quick) {
+      // The editor's main thread reads no files: the analysis worker checks their contents.
+      this.incomplete.push('data-files');
+      return { kind: 'csv', size: 0 };
+    }
     let n: number | undefined;
-    const perFile: { rows: number[][]; offset: number; width: number }[] = [];
+    const perFile: { table: CsvTable; offset: number }[] = [];
     const bySpan = new Map<Span, DataInfo>(this.data.map((d) => [d.span, d]));
     for (const s of statements) {
       const file = s.file as { path: string; span: Span };
@@ -310,29 +459,37 @@ class Checker {
       try {
         if (!this.options.readFile) throw new Error('files cannot be read here');
         text = this.options.readFile(file.path);
+        if (typeof text !== 'string') throw new Error('not a text file');
       } catch (e) {
-        const why = e instanceof Error ? (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : e.message : String(e);
-        this.diags.error(file.span, `cannot read the data file "${file.path}": ${why} (the path is relative to the .loss file)`);
+        const code = (e as NodeJS.ErrnoException | undefined)?.code;
+        const why = code === 'ENOENT' ? 'no such file' : e instanceof Error ? e.message : String(e);
+        // A refused file (a FIFO, a device, too large) says itself what to do instead.
+        const hint = code === 'EREFUSED' ? '' : ' (the path is relative to the .loss file)';
+        this.diags.error(file.span, `cannot read the data file ${quote(file.path)}: ${why}${hint}`);
         return undefined;
       }
-      let rows: number[][];
+      let table: CsvTable;
       try {
-        rows = parseCsv(text, width);
+        table = parseCsvCached(file.path, text, width, this.nData);
       } catch (e) {
         if (!(e instanceof CsvError)) throw e;
-        this.diags.error(file.span, `data file "${file.path}": ${e.message}`);
+        this.diags.error(file.span, `data file ${quote(file.path)}: ${e.message}`);
         return undefined;
       }
-      if (n !== undefined && rows.length !== n) {
-        this.diags.error(file.span, `data file "${file.path}" has ${rows.length} rows but an earlier data file has ${n}; every file must hold the same examples`);
+      if (n !== undefined && table.rows !== n) {
+        this.diags.error(file.span, `data file ${quote(file.path)} has ${table.rows} rows but an earlier data file has ${n}; every file must hold the same examples`);
         return undefined;
       }
-      n = rows.length;
-      perFile.push({ rows, offset: infos[0].offset, width });
+      n = table.rows;
+      perFile.push({ table, offset: infos[0].offset });
     }
     if (n === undefined) return undefined;
+    // One file holding every data component is the data set as parsed (it is only read from).
+    if (perFile.length === 1 && perFile[0].table.width === this.nData) return { kind: 'csv', size: n, rows: perFile[0].table.values };
     const rows = new Float64Array(n * this.nData);
-    for (const f of perFile) for (let r = 0; r < n; r++) for (let c = 0; c < f.width; c++) rows[r * this.nData + f.offset + c] = f.rows[r][c];
+    for (const { table, offset } of perFile) {
+      for (let r = 0; r < n; r++) for (let c = 0; c < table.width; c++) rows[r * this.nData + offset + c] = table.values[r * table.width + c];
+    }
     return { kind: 'csv', size: n, rows };
   }
 
@@ -354,7 +511,7 @@ class Checker {
   // ---- distributions and constants ------------------------------------------------------------
 
   private dist(d: DistExpr, size: number, shape: number[]): ComponentDist[] | undefined {
-    const spec = DISTRIBUTIONS[d.name];
+    const spec = lookupName(DISTRIBUTIONS, d.name);
     if (!spec) {
       const guess = nearest(d.name, Object.keys(DISTRIBUTIONS));
       this.diags.error(
@@ -440,7 +597,13 @@ class Checker {
       this.diags.error(names[0].span, `${what} must be a constant; \`${names[0].name}\` is not allowed here`);
       return undefined;
     }
-    const v = this.lower(e);
+    let v: Value;
+    this.constDepth++;
+    try {
+      v = this.lower(e);
+    } finally {
+      this.constDepth--;
+    }
     if (!v) return undefined;
     const c = this.g.constValues(v.id);
     const values = c ? Array.from(c) : [];
@@ -472,7 +635,7 @@ class Checker {
     let ok = true;
     const seen = new Set<string>();
     for (const [ai, a] of s.args.entries()) {
-      const spec = TRAIN_KEYS[a.key];
+      const spec = lookupName(TRAIN_KEYS, a.key);
       if (!spec) {
         const guess = nearest(a.key, Object.keys(TRAIN_KEYS));
         this.diags.error(
@@ -558,6 +721,7 @@ class Checker {
       } else this.diags.error(o, `\`${opt}\` needs a learning rate: add \`lr = …\``);
       ok = false;
     }
+    t.given = [...seen];
     if (t.sampling === 'without_replacement' && !this.hasFiniteData()) {
       const arg = s.args.find((a) => a.key === 'sampling');
       this.diags.error(arg ? arg.span : s.span, '`without_replacement` needs a finite data set: add `dataset size = N` or load data `from "file.csv"`');
@@ -572,8 +736,17 @@ class Checker {
 
   // ---- expressions ------------------------------------------------------------------------
 
+  /**
+   * Before creating a tensor node of `n` entries (a constant one is computed right away): stop past
+   * the graph's (or the quick check's) budget, counted before a matrix product is built.
+   */
+  private spend(n: number): void {
+    if (this.g.entries + n > MAX_GRAPH_ENTRIES) throw new GraphTooLarge();
+    if (this.options.quick && this.constDepth === 0 && this.g.entries + n > QUICK_CHECK_MAX_ENTRIES) throw new QuickBudgetSpent();
+  }
+
   private lower(e: Expr): Value {
-    if (this.g.entries > MAX_GRAPH_ENTRIES) throw new GraphTooLarge();
+    this.spend(0);
     switch (e.kind) {
       case 'number':
         return { shape: [], id: this.g.scalar(e.value) };
@@ -584,6 +757,7 @@ class Checker {
       case 'unary': {
         const v = this.lower(e.arg);
         if (!v || e.op === '+') return v;
+        this.spend(sizeOf(v.shape));
         return { shape: v.shape, id: this.g.neg(v.id) };
       }
       case 'binary':
@@ -598,7 +772,7 @@ class Checker {
   private lookup(name: string, span: Span): Value {
     const entry = this.env.get(name);
     if (entry) return entry.value;
-    if (name in FUNCTIONS) {
+    if (hasName(FUNCTIONS, name)) {
       this.diags.error(span, `\`${name}\` is a function; call it as \`${name}(…)\``);
       return undefined;
     }
@@ -647,6 +821,7 @@ class Checker {
     if (!a || !b) return undefined;
     const shape = this.broadcast(a, b, e, `\`${e.op}\``);
     if (!shape) return undefined;
+    this.spend(sizeOf(shape));
     const fn = ({ '+': 'add', '-': 'sub', '*': 'mul', '/': 'div', '^': 'pow' } as const)[e.op as '+' | '-' | '*' | '/' | '^'];
     return { shape, id: this.g.binary(fn, a.id, b.id) };
   }
@@ -686,6 +861,11 @@ class Checker {
     const [, k1] = a.shape.length === 2 ? a.shape : [1, a.shape[0]];
     const [k2] = b.shape.length === 2 ? b.shape : [b.shape[0], 1];
     if (k1 !== k2) return mismatch();
+    // The product's m·n entries (m·n·k1 multiply-adds when both sides are constants, computed
+    // right away) are counted before it is built.
+    const [m] = a.shape.length === 2 ? a.shape : [1];
+    const n = b.shape.length === 2 ? b.shape[1] : 1;
+    this.spend(m * n);
     const id = this.g.matmul(a.id, b.id);
     return { shape: [...this.g.shape(id)], id };
   }
@@ -722,17 +902,20 @@ class Checker {
       this.diags.error(e.span, `\`${name}\` takes ${n} argument${n === 1 ? '' : 's'}, found ${e.args.length}`);
       return false;
     };
-    if (name in ELEMENTWISE) {
+    const fn = lookupName(ELEMENTWISE, name);
+    if (fn) {
       if (!arity(1)) return undefined;
       const v = this.lower(e.args[0]);
       if (!v) return undefined;
-      return { shape: v.shape, id: this.g.unary(ELEMENTWISE[name] as UnaryFn, v.id) };
+      this.spend(sizeOf(v.shape));
+      return { shape: v.shape, id: this.g.unary(fn as UnaryFn, v.id) };
     }
     if (REDUCTIONS.includes(name)) {
       if (!arity(1)) return undefined;
       const v = this.lower(e.args[0]);
       if (!v) return undefined;
-      const size = v.shape.reduce((x, y) => x * y, 1);
+      const size = sizeOf(v.shape);
+      this.spend(size);
       const terms = name === 'norm2' ? this.g.mul(v.id, v.id) : v.id;
       let acc = this.g.sum(terms);
       if (name === 'mean') acc = this.g.div(acc, this.g.scalar(size));
@@ -747,6 +930,7 @@ class Checker {
         this.diags.error(e.span, `\`dot\` needs two tensors of one shape, found ${shapeText(a.shape)} and ${shapeText(b.shape)}`);
         return undefined;
       }
+      this.spend(sizeOf(a.shape));
       return { shape: [], id: this.g.sum(this.g.mul(a.id, b.id)) };
     }
     if (name === 'transpose') {
@@ -763,9 +947,10 @@ class Checker {
       if (!a || !b) return undefined;
       const shape = this.broadcast(a, b, { left: e.args[0], right: e.args[1], span: e.span }, `\`${name}\``);
       if (!shape) return undefined;
+      this.spend(sizeOf(shape));
       return { shape, id: this.g.binary(name, a.id, b.id) };
     }
-    if (name in DISTRIBUTIONS) {
+    if (hasName(DISTRIBUTIONS, name)) {
       this.diags.error(e.calleeSpan, `\`${name}\` is a distribution: use it after \`~\` in a \`data\` or \`param\` line`);
       return undefined;
     }

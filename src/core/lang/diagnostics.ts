@@ -22,11 +22,11 @@ export class DiagnosticBag {
   readonly items: Diagnostic[] = [];
 
   error(span: Span, message: string, fix?: Diagnostic['fix']): void {
-    this.items.push({ ...spanOf(span), severity: 'error', message, fix });
+    this.items.push({ ...spanOf(span), severity: 'error', message: safeMessage(message), fix: safeFix(fix) });
   }
 
   warning(span: Span, message: string, fix?: Diagnostic['fix']): void {
-    this.items.push({ ...spanOf(span), severity: 'warning', message, fix });
+    this.items.push({ ...spanOf(span), severity: 'warning', message: safeMessage(message), fix: safeFix(fix) });
   }
 
   get hasErrors(): boolean {
@@ -36,6 +36,57 @@ export class DiagnosticBag {
   sorted(): Diagnostic[] {
     return [...this.items].sort((a, b) => a.line - b.line || a.column - b.column);
   }
+}
+
+// ---- text from a file inside messages ---------------------------------------------------------
+// Messages quote the file (names, strings, CSV cells, paths) and are printed by the CLI to a
+// terminal and shown by the editor. Control characters (C0, DEL, C1: ESC starts a terminal escape
+// sequence, CSI is one character in C1), line separators and bidirectional overrides are shown
+// escaped as \uXXXX; quotes are cut to a readable length.
+
+/** Characters never printed raw: C0 and C1 controls, DEL, U+2028/9, bidi marks and overrides. */
+/* eslint-disable no-control-regex -- matching control characters is the point */
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const UNSAFE_KEEP_LINES = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+/* eslint-enable no-control-regex */
+const escapeChar = (c: string) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+
+/**
+ * Text with every unsafe character written as \uXXXX (valid inside a JSON string too).
+ * `keepLines` keeps newlines and tabs (for whole multi-line outputs).
+ */
+export function escapeControls(text: string, keepLines = false): string {
+  return text.replace(keepLines ? UNSAFE_KEEP_LINES : UNSAFE, escapeChar);
+}
+
+/** Longest quote of file text in a message, in characters; longer ones are cut with "…". */
+export const MAX_QUOTE_LENGTH = 60;
+/** Longest message; past this it is cut (a safety net: quotes are cut first). */
+export const MAX_MESSAGE_LENGTH = 1000;
+
+function cut(text: string, max: number): string {
+  if (text.length <= max) return text;
+  // Do not split a surrogate pair.
+  const end = /[\ud800-\udbff]/.test(text[max - 1]) ? max - 1 : max;
+  return `${text.slice(0, end)}…`;
+}
+
+/** File text in double quotes, escaped and cut: `"abc"`, `"a very long cell…"`. */
+export function quote(text: string, max = MAX_QUOTE_LENGTH): string {
+  return `"${escapeControls(cut(text, max))}"`;
+}
+
+/** Every message goes through this: long backtick quotes (names) cut, unsafe characters escaped. */
+export function safeMessage(message: string): string {
+  // Backticks pair up left to right: the odd pieces are quoted names or code.
+  const pieces = message.split('`');
+  const quoted = pieces.map((p, i) => (i % 2 === 1 && i < pieces.length - 1 ? cut(p, MAX_QUOTE_LENGTH) : p)).join('`');
+  return escapeControls(cut(quoted, MAX_MESSAGE_LENGTH));
+}
+
+function safeFix(fix: Diagnostic['fix']): Diagnostic['fix'] {
+  // The replacement is text for the file (applied as is); only the title is shown.
+  return fix && { title: safeMessage(fix.title), replacement: fix.replacement };
 }
 
 function spanOf(s: Span): Span {

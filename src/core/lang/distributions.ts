@@ -1,6 +1,7 @@
 // The distributions of the language, per scalar component: sampling and exact raw moments
 // (used to take exact expectations of polynomial losses).
 import { Rng } from '../numeric/rng';
+import { nameTable } from './names';
 
 export type ComponentDist =
   | { kind: 'normal'; mean: number; std: number }
@@ -9,13 +10,13 @@ export type ComponentDist =
   | { kind: 'rademacher' }
   | { kind: 'const'; value: number };
 
-export const DISTRIBUTIONS: Record<string, { params: string[]; doc: string }> = {
+export const DISTRIBUTIONS = nameTable<{ params: string[]; doc: string }>({
   normal: { params: ['mean', 'std'], doc: 'Gaussian with this mean and standard deviation (std may be a list, one per entry)' },
   uniform: { params: ['lo', 'hi'], doc: 'uniform on [lo, hi]' },
   bernoulli: { params: ['p'], doc: '1 with probability p, else 0' },
   rademacher: { params: [], doc: '+1 or −1 with probability 1/2 each' },
   const: { params: ['value'], doc: 'always this value' },
-};
+});
 
 export function sample(d: ComponentDist, rng: Rng): number {
   switch (d.kind) {

@@ -1,6 +1,6 @@
 // Tokenizer for `.loss` files. A backslash at the end of a line joins it with the next; newlines
 // otherwise end statements. Unknown characters become diagnostics, never exceptions.
-import { DiagnosticBag, Span } from './diagnostics';
+import { DiagnosticBag, Span, quote } from './diagnostics';
 
 export type TokenKind =
   | 'name'
@@ -139,7 +139,7 @@ export function tokenize(source: string, diags: DiagnosticBag): Token[] {
     const hint = ch === '*' ? '' : ch === ';' ? ' (statements end at the end of a line)' : '';
     diags.error(
       { line, column: col, endLine: line, endColumn: col + 1 },
-      `unexpected character ${JSON.stringify(ch)}${hint}`,
+      `unexpected character ${quote(ch)}${hint}`,
       { title: 'remove it', replacement: '' },
     );
     i++;

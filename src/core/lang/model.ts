@@ -52,6 +52,8 @@ export interface TrainSpec {
   /** Linear learning-rate warmup over this many steps (0: none). */
   warmup: number;
   span: Span;
+  /** The keys the line gives (the others have their defaults). */
+  given?: string[];
   /** Where the `lr` value is written (for the stability diagnostic). */
   lrSpan?: Span;
 }
@@ -78,11 +80,15 @@ export interface Model {
   dataTensors: number[];
   /**
    * The scalar view (one node per entry), for small models only: symbolic proofs, exact polynomial
-   * expectations, dense Hessians and unrolled kernels use it. Absent for large models.
+   * expectations, dense Hessians and unrolled kernels use it. Absent for large models (more than
+   * 4000 components, or a loss of more than MAX_SCALAR_OPERATIONS scalar operations, whose
+   * straight-line code would overflow a thread's stack): they take the tensor path.
    */
   graph?: Graph;
   /** Scalar node of the loss, and of each parameter / data component (scalar view only). */
   loss?: number;
+  /** Scalar operations of the loss in the scalar view (at most MAX_SCALAR_OPERATIONS; scalar view only). */
+  scalarOperations?: number;
   paramNodes?: number[];
   dataNodes?: number[];
   params: ParamInfo[];

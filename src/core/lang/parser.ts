@@ -1,7 +1,7 @@
 // Recursive-descent parser for `.loss` files. One statement per line; after an error the parser
 // skips to the end of the line and goes on, so every line's errors are reported.
 import { Expr, DistExpr, ParamDecl, Program, Statement, ShapeDecl, TrainArg, DataName } from './ast';
-import { DiagnosticBag, Span, joinSpans, nearest } from './diagnostics';
+import { DiagnosticBag, Span, joinSpans, nearest, quote } from './diagnostics';
 import { Token, tokenize } from './lexer';
 
 export const KEYWORDS = ['param', 'data', 'dataset', 'let', 'loss', 'train'] as const;
@@ -428,7 +428,7 @@ export function describe(t: Token): string {
     case 'eof':
       return 'the end of the file';
     case 'string':
-      return `the string "${t.text}"`;
+      return `the string ${quote(t.text)}`;
     case 'number':
       return `the number ${t.text}`;
     case 'name':

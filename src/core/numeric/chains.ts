@@ -5,7 +5,7 @@
 // statistics (the burn-in is chosen afterwards from the measured series). The same function runs
 // in a worker thread (one share of the chains each) or in-process; the runner merges the shares.
 import { checkSource } from '../lang/check';
-import { Model } from '../lang/model';
+import { Model, TrainSpec } from '../lang/model';
 import { datasetRows, drawExample, initialPoint } from '../analysis/points';
 import { gradientFunction } from '../analysis/symmetries';
 import { effectiveLearningRate, Prediction, predictRun } from '../analysis/predictions';
@@ -16,7 +16,6 @@ import { Divergence, StationaryTheory } from './types';
 import { evalForm, sparseForm } from './forms';
 import { hessianProbe, lossProbe } from './probes';
 import { LawCAccumulator, lawCPredictor, nextGridStep } from './lawC';
-import { TrainSpec } from '../lang/model';
 
 /**
  * Bumped whenever the job or message shape changes: a worker bundle built from older sources
@@ -148,7 +147,6 @@ export function newChainState(model: Model, chain: number, seed: number, rows?: 
     gsum: new Float64Array(n),
     z: new Float64Array(model.dataComponents.length),
     rng: new Int32Array(rng.s.buffer.slice(0)),
-    spare: new Float64Array(2),
     perm,
     ctl,
   };

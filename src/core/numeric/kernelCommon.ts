@@ -61,7 +61,6 @@ export interface ChainState {
   gsum: Float64Array;
   z: Float64Array;
   rng: Int32Array;
-  spare: Float64Array;
   perm: Int32Array;
   ctl: Float64Array;
 }
@@ -84,16 +83,55 @@ export interface EscapeCondition {
   below?: number;
 }
 
-// The generator's state lives in locals (s0..s3, and the polar method's spare) for the whole
+// The generator's state lives in locals (s0..s3) for the whole
 // kernel call, so that V8 keeps it in registers; it is loaded from and stored to the chain state.
+/** Statements assigning the low 7 bits of the next 32-bit draw to `target`. */
+function layerInto(target: string): string {
+  return `{ const x_ = Math.imul(s1, 5); ${target} = Math.imul((x_ << 7) | (x_ >>> 25), 9) & 127; const t_ = s1 << 9; s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t_; s3 = (s3 << 11) | (s3 >>> 21); }`;
+}
+
 /** Statement assigning a uniform [0, 1) double (32 random bits) to `target`. */
 export function uniformInto(target: string): string {
   return `{ const x_ = Math.imul(s1, 5); ${target} = (Math.imul((x_ << 7) | (x_ >>> 25), 9) >>> 0) * 2.3283064365386963e-10; const t_ = s1 << 9; s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t_; s3 = (s3 << 11) | (s3 >>> 21); }`;
 }
 
-/** Statements assigning a standard normal to `target` (Marsaglia's polar method, spare kept). */
+/**
+ * Ziggurat tables (Doornik's ZIGNOR, 128 layers; Marsaglia & Tsang 2000): x[0..128] at 0..128 and
+ * the ratios x[i+1]/x[i] at 129..256. Kernels receive them as `ZG`.
+ */
+export const ZIGGURAT: Float64Array = (() => {
+  const C = 128;
+  const R = 3.442619855899;
+  const V = 9.91256303526217e-3;
+  const x = new Float64Array(C + 1);
+  let f = Math.exp(-0.5 * R * R);
+  x[0] = V / f;
+  x[1] = R;
+  x[C] = 0;
+  for (let i = 2; i < C; i++) {
+    x[i] = Math.sqrt(-2 * Math.log(V / x[i - 1] + f));
+    f = Math.exp(-0.5 * x[i] * x[i]);
+  }
+  const out = new Float64Array(2 * C + 1);
+  out.set(x);
+  for (let i = 0; i < C; i++) out[C + 1 + i] = x[i + 1] / x[i];
+  return out;
+})();
+const ZIG_R = 3.442619855899;
+
+/**
+ * Statements assigning a standard normal to `target`: the ziggurat (about two 32-bit draws and a
+ * comparison; exp or log only in the rare wedge and tail cases), several times faster than the
+ * polar method's logarithm per pair. The layer and the value come from separate draws.
+ */
 export function normalInto(target: string): string {
-  return `if (hs) { hs = 0; ${target} = spv; } else { let u_ = 0, v_ = 0, q_ = 0; do { ${uniformInto('u_')} ${uniformInto('v_')} u_ = 2 * u_ - 1; v_ = 2 * v_ - 1; q_ = u_ * u_ + v_ * v_; } while (q_ >= 1 || q_ === 0); const f_ = Math.sqrt(-2 * Math.log(q_) / q_); spv = v_ * f_; hs = 1; ${target} = u_ * f_; }`;
+  return (
+    `for (;;) { let u_ = 0, i_ = 0; ${layerInto('i_')} ${uniformInto('u_')} u_ = 2 * u_ - 1; const xi_ = ZG[i_]; ` +
+    `if (Math.abs(u_) < ZG[129 + i_]) { ${target} = u_ * xi_; break; } ` +
+    `if (i_ === 0) { let a_ = 0, b_ = 0; do { ${uniformInto('a_')} ${uniformInto('b_')} a_ = Math.log(1 - a_) / ${ZIG_R}; b_ = Math.log(1 - b_); } while (-2 * b_ < a_ * a_); ${target} = u_ < 0 ? a_ - ${ZIG_R} : ${ZIG_R} - a_; break; } ` +
+    `const x_ = u_ * xi_, xn_ = ZG[i_ + 1]; const f0_ = Math.exp(-0.5 * (xi_ * xi_ - x_ * x_)), f1_ = Math.exp(-0.5 * (xn_ * xn_ - x_ * x_)); let w_ = 0; ${uniformInto('w_')} ` +
+    `if (f1_ + w_ * (f0_ - f1_) < 1) { ${target} = x_; break; } }`
+  );
 }
 
 /** Statements drawing one component into `target`. */

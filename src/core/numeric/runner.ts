@@ -6,14 +6,15 @@ import * as os from 'os';
 import * as path from 'path';
 import { Worker } from 'worker_threads';
 import { checkSource } from '../lang/check';
-import { Model, TrainSpec } from '../lang/model';
+import { hasScalarView, Model, TrainSpec } from '../lang/model';
 import { analyzeModel, AnalysisResult, minibatchNoiseFactor } from '../analysis/analyze';
 import { initialPoint } from '../analysis/points';
 import { ChainBatch, ChainJob, ChainUpdate, ENGINE_PROTOCOL, RecordPoint, runChains } from './chains';
 import { evalForm, kernelSymmetry, sparseForm } from './forms';
 import { KernelSymmetry } from './kernel';
 import { LAW_C_DESCRIPTION } from './lawC';
-import { ChargeSummary, Divergence, DivergenceSummary, Histogram, InvariantSummary, RunResult, SimulationProgress, SimulationResult, VerdictFields } from './types';
+import { ChargeSummary, Divergence, DivergenceSummary, Histogram, InvariantSummary, ProductStatistics, RunResult, SimulationProgress, SimulationResult, VerdictFields } from './types';
+import { deepChainLaw } from '../analysis/deepChainLaw';
 
 export interface SimulateOptions {
   file?: string;
@@ -56,7 +57,8 @@ const PROGRESS_INTERVAL_MS = 150;
 const LISTED_DIVERGENCES = 20;
 
 export async function simulateSource(source: string, opts: SimulateOptions = {}): Promise<SimulationResult> {
-  const files: Record<string, string> = {};
+  // The data files' texts by path as written; no prototype, so a file named `__proto__` is a file.
+  const files = Object.create(null) as Record<string, string>;
   const checked = checkSource(source, {
     readFile: (p) => {
       if (!opts.readFile) throw new Error('files cannot be read here');
@@ -344,6 +346,14 @@ export function buildRun(
   const prediction = shares.find((b) => b.prediction)?.prediction;
   const theory = shares.find((b) => b.stationaryTheory)?.stationaryTheory;
   if (theory) stationary.theory = theory;
+  const chain = chainLawOf(model, spec);
+  if (chain && 'density' in chain) {
+    const { source, variable, density, quantiles, mode, tc, collapsed, temperature, depth } = chain;
+    const base = stationary.theory ?? { source: '', mean: {}, var: {}, cov: [] };
+    stationary.theory = { ...base, source: base.source ? `${base.source}; ${source}` : source, variable, density, quantiles, mode, tc, collapsed, temperature, depth };
+    const measured = productQuantiles(names, shares, stationary.burnin, dead);
+    if (measured) stationary.product = { variable, ...measured };
+  }
   const forms = analysis.symmetries.map((s) => sparseForm(kernelSymmetry(model, s)));
   const theta0 = initialPoint(model, 0, spec.seed);
   const lastK = records - 1;
@@ -616,6 +626,56 @@ function fmtNum(x: number): string {
 }
 
 /** Stationary mean, variance (with standard errors over chains), covariance and histograms after burn-in. */
+/** A run's deep-chain law, computed once (partial results are rebuilt at every progress report). */
+const chainLaws = new WeakMap<Model, Map<TrainSpec, ReturnType<typeof deepChainLaw>>>();
+function chainLawOf(model: Model, spec: TrainSpec): ReturnType<typeof deepChainLaw> {
+  if (!hasScalarView(model)) return undefined;
+  let m = chainLaws.get(model);
+  if (!m) chainLaws.set(model, (m = new Map()));
+  if (!m.has(spec)) m.set(spec, deepChainLaw(model, spec));
+  return m.get(spec);
+}
+
+/**
+ * Quantiles of the product of all components over the stationary samples (all chains pooled), with
+ * bootstrap standard errors over chains (a chain is the independent unit; 200 deterministic resamples).
+ */
+function productQuantiles(names: string[], shares: ChainBatch[], burnin: number, dead: Set<number>): Omit<ProductStatistics, 'variable'> | undefined {
+  const K = Math.min(names.length, STAT_COMPONENTS);
+  if (K !== names.length) return undefined;
+  const perChain = shares
+    .flatMap((b) => b.samples)
+    .filter((smp) => !dead.has(smp.chain))
+    .sort((a, b) => a.chain - b.chain)
+    .map((smp) => {
+      const out: number[] = [];
+      smp.steps.forEach((st, r) => {
+        if (st < burnin) return;
+        let v = 1;
+        for (let i = 0; i < K; i++) v *= smp.values[r * K + i];
+        out.push(v);
+      });
+      return out;
+    })
+    .filter((c) => c.length > 0);
+  if (perChain.length === 0) return undefined;
+  const levels = [0.1, 0.25, 0.5, 0.75, 0.9];
+  const q = (chains: number[][]) => {
+    const all = chains.flat().sort((a, b) => a - b);
+    return levels.map((p) => {
+      const pos = p * (all.length - 1);
+      const i = Math.floor(pos);
+      return i + 1 < all.length ? all[i] + (pos - i) * (all[i + 1] - all[i]) : all[i];
+    });
+  };
+  const quantiles = q(perChain);
+  let seed = 12345;
+  const rand = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296);
+  const boots = Array.from({ length: 200 }, () => q(perChain.map(() => perChain[Math.floor(rand() * perChain.length)])));
+  const quantileStdErr = levels.map((_, j) => sdOf(boots.map((b) => b[j])));
+  return { quantiles, quantileStdErr, samples: perChain.reduce((a, c) => a + c.length, 0) };
+}
+
 function stationaryStats(names: string[], shares: ChainBatch[], burn: { record: number; reached: boolean }, nsym: number): RunResult['stationary'] {
   const K = Math.min(names.length, STAT_COMPONENTS);
   const longest = shares.reduce((a, b) => (b.records.length > a.records.length ? b : a));

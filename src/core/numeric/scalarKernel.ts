@@ -7,7 +7,7 @@ import { ScalarModel } from '../lang/model';
 import { gradient } from '../expr/diff';
 import { emitBlock, numberLiteral as lit } from '../expr/codegen';
 import { expectedNodes } from '../analysis/expectation';
-import { ChainState, CTL, DIVERGENCE_LIMIT, escapeCondition, GD_SAMPLE, GdGradient, Kernel, KernelInputs, chooseRow, lawAfter, linForm, quadForm, sampleInto, uniformInto } from './kernelCommon';
+import { ChainState, CTL, DIVERGENCE_LIMIT, escapeCondition, GD_SAMPLE, GdGradient, Kernel, KernelInputs, chooseRow, lawAfter, linForm, quadForm, sampleInto, ZIGGURAT } from './kernelCommon';
 
 /** Up to this many components, parameters, gradients and optimizer state live in local variables. */
 export const UNROLL_MAX = 64;
@@ -73,9 +73,9 @@ export function generateScalarKernel(inp: KernelInputs & { model: ScalarModel })
   const checksLaw = spec.optimizer === 'sgd' || spec.optimizer === 'gd';
   const lawSyms = checksLaw ? symmetries : [];
   emit('return function kernel(st, t0, nsteps) {');
-  emit('const th = st.theta, prev = st.prev, m = st.m, v = st.v, gs = st.gsum, z = st.z, rs = st.rng, sp = st.spare, perm = st.perm, ctl = st.ctl;');
+  emit('const th = st.theta, prev = st.prev, m = st.m, v = st.v, gs = st.gsum, z = st.z, rs = st.rng, perm = st.perm, ctl = st.ctl;');
   emit('const src = SRC;');
-  emit('let s0 = rs[0] | 0, s1 = rs[1] | 0, s2 = rs[2] | 0, s3 = rs[3] | 0, hs = sp[0] | 0, spv = sp[1], rv = 0;');
+  emit('let s0 = rs[0] | 0, s1 = rs[1] | 0, s2 = rs[2] | 0, s3 = rs[3] | 0, rv = 0;');
   const usesMomentum = spec.optimizer === 'momentum' || spec.optimizer === 'adam';
   const usesAdam = spec.optimizer === 'adam';
   if (unrolled) {
@@ -85,7 +85,7 @@ export function generateScalarKernel(inp: KernelInputs & { model: ScalarModel })
     if (dim > 0) emit(`let ${range(dim).map((k) => `z${k} = 0`).join(', ')};`);
   }
   const save = [
-    'rs[0] = s0; rs[1] = s1; rs[2] = s2; rs[3] = s3; sp[0] = hs; sp[1] = spv;',
+    'rs[0] = s0; rs[1] = s1; rs[2] = s2; rs[3] = s3;',
     `ctl[${CTL.lossSum}] = lossSum; ctl[${CTL.lawResidual}] = lawMax;`,
     ...(unrolled ? [range(n).map((i) => `th[${i}] = p${i};`).join(' ')] : []),
     ...(unrolled && usesMomentum ? [range(n).map((i) => `m[${i}] = m${i};`).join(' ')] : []),
@@ -157,8 +157,8 @@ export function generateScalarKernel(inp: KernelInputs & { model: ScalarModel })
   const source = `"use strict";\n${lines.join('\n')}`;
   const src = inp.rows ?? inp.gdSample ?? new Float64Array(0);
   // eslint-disable-next-line no-new-func -- generated from graph nodes only (see the header)
-  const factory = new Function('SRC', source) as (src: Float64Array) => (st: ChainState, t0: number, n: number) => number;
-  const run = factory(src);
+  const factory = new Function('SRC', 'ZG', source) as (src: Float64Array, zg: Float64Array) => (st: ChainState, t0: number, n: number) => number;
+  const run = factory(src, ZIGGURAT);
   return {
     run,
     runBlock: (states, t0, steps) => {

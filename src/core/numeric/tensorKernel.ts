@@ -9,9 +9,11 @@ import { ComponentDist } from '../lang/distributions';
 import { numberLiteral as lit } from '../expr/codegen';
 import { tensorGradient } from '../tensor/diff';
 import { emitNode, plan, Plan } from '../tensor/compile';
+import { BatchedAddress, BatchedPlan, emitBatched, planBatched } from '../tensor/batched';
+import { emitDots } from '../tensor/dots';
 import { operands, sizeOf } from '../tensor/graph';
 import { layoutOf } from '../tensor/evaluate';
-import { ChainState, CTL, DIVERGENCE_LIMIT, escapeCondition, GD_SAMPLE, GdGradient, Kernel, KernelInputs, chooseRow, lawAfter, normalInto, uniformInto } from './kernelCommon';
+import { ChainState, CTL, DIVERGENCE_LIMIT, escapeCondition, GD_SAMPLE, GdGradient, Kernel, KernelInputs, chooseRow, normalInto, uniformInto, ZIGGURAT } from './kernelCommon';
 import { isQuadratic, sparseForm } from './forms';
 
 /** Constant pool grown while generating: per-component distribution parameters, law forms. */
@@ -24,8 +26,11 @@ class Pool {
   }
 }
 
-/** Statements drawing data tensor components [off, off + count) from their distributions into z. */
-function drawData(dists: ComponentDist[], off: number, pool: Pool): string {
+/**
+ * Statements drawing data tensor components [off, off + count) from their distributions into z;
+ * `slot(i)` is where component i goes (i itself, or i·B + b in a batched kernel).
+ */
+function drawData(dists: ComponentDist[], off: number, pool: Pool, slot: (i: string) => string = (i) => i): string {
   const out: string[] = [];
   let k = 0;
   while (k < dists.length) {
@@ -42,37 +47,113 @@ function drawData(dists: ComponentDist[], off: number, pool: Pool): string {
         if (same) {
           const m = d0.mean;
           const sd = d0.std;
-          out.push(`for (let i = 0; i < ${n}; i++) { ${normalInto('rv')} z[${at} + i] = ${lit(m)} + ${lit(sd)} * rv; }`);
+          out.push(`for (let i = 0; i < ${n}; i++) { ${normalInto('rv')} z[${slot(`${at} + i`)}] = ${lit(m)} + ${lit(sd)} * rv; }`);
         } else {
           const mo = pool.add(run.map((d) => (d as Extract<ComponentDist, { kind: 'normal' }>).mean));
           const so = pool.add(run.map((d) => (d as Extract<ComponentDist, { kind: 'normal' }>).std));
-          out.push(`for (let i = 0; i < ${n}; i++) { ${normalInto('rv')} z[${at} + i] = K[${mo} + i] + K[${so} + i] * rv; }`);
+          out.push(`for (let i = 0; i < ${n}; i++) { ${normalInto('rv')} z[${slot(`${at} + i`)}] = K[${mo} + i] + K[${so} + i] * rv; }`);
         }
         break;
       }
       case 'uniform': {
         const lo = pool.add(run.map((d) => (d as Extract<ComponentDist, { kind: 'uniform' }>).lo));
         const wd = pool.add(run.map((d) => (d as Extract<ComponentDist, { kind: 'uniform' }>).hi - (d as Extract<ComponentDist, { kind: 'uniform' }>).lo));
-        out.push(`for (let i = 0; i < ${n}; i++) { ${uniformInto('rv')} z[${at} + i] = K[${lo} + i] + K[${wd} + i] * rv; }`);
+        out.push(`for (let i = 0; i < ${n}; i++) { ${uniformInto('rv')} z[${slot(`${at} + i`)}] = K[${lo} + i] + K[${wd} + i] * rv; }`);
         break;
       }
       case 'bernoulli': {
         const p = pool.add(run.map((d) => (d as Extract<ComponentDist, { kind: 'bernoulli' }>).p));
-        out.push(`for (let i = 0; i < ${n}; i++) { ${uniformInto('rv')} z[${at} + i] = rv < K[${p} + i] ? 1 : 0; }`);
+        out.push(`for (let i = 0; i < ${n}; i++) { ${uniformInto('rv')} z[${slot(`${at} + i`)}] = rv < K[${p} + i] ? 1 : 0; }`);
         break;
       }
       case 'rademacher':
-        out.push(`for (let i = 0; i < ${n}; i++) { ${uniformInto('rv')} z[${at} + i] = rv < 0.5 ? -1 : 1; }`);
+        out.push(`for (let i = 0; i < ${n}; i++) { ${uniformInto('rv')} z[${slot(`${at} + i`)}] = rv < 0.5 ? -1 : 1; }`);
         break;
       case 'const': {
         const c = pool.add(run.map((d) => (d as Extract<ComponentDist, { kind: 'const' }>).value));
-        out.push(`for (let i = 0; i < ${n}; i++) z[${at} + i] = K[${c} + i];`);
+        out.push(`for (let i = 0; i < ${n}; i++) z[${slot(`${at} + i`)}] = K[${c} + i];`);
         break;
       }
     }
     k = e;
   }
   return out.join('\n');
+}
+
+/**
+ * Gradients that are outer products nothing else reads (a weight matrix's gradient, a ⊗ b): they
+ * are added into gs directly, never materialised.
+ */
+function fusedOuterGradients(g: KernelInputs['model']['tgraph'], grads: number[], order: number[]): Set<number> {
+  const consumers = new Map<number, number>();
+  for (const id of order) for (const o of operands(g.nodes[id])) consumers.set(o, (consumers.get(o) ?? 0) + 1);
+  const fused = new Set<number>();
+  grads.forEach((id) => {
+    const nd = g.nodes[id];
+    if (nd.op === 'outer' && !consumers.has(id) && grads.filter((x) => x === id).length === 1) fused.add(id);
+  });
+  return fused;
+}
+
+/** Largest batched workspace (entries) before a minibatch falls back to the per-example loop. */
+const MAX_BATCHED_WORKSPACE = 1 << 22;
+
+/**
+ * One SGD step's gradient estimate as a batched pass: draw (or choose) B examples into z with the
+ * batch innermost, evaluate the graph once for all of them, and reduce each parameter's gradient
+ * over the batch straight into gs (an outer-product gradient Σ_b δ_b ⊗ x_b as one reduction).
+ */
+function batchedStep(model: KernelInputs['model'], bp: BatchedPlan, grads: number[], pool: Pool, rows: Float64Array | undefined, withoutReplacement: boolean): string[] {
+  const g = model.tgraph;
+  const B = bp.B;
+  const dim = model.dataComponents.length;
+  const layout = layoutOf(model);
+  const A = (id: number) => bp.addr.get(id) as BatchedAddress;
+  const out: string[] = [`for (let b = 0; b < ${B}; b++) {`];
+  if (rows) {
+    out.push(...chooseRow(rows.length / Math.max(1, dim), dim, withoutReplacement));
+    out.push(`for (let k = 0; k < ${dim}; k++) z[k * ${B} + b] = src[r + k];`);
+  } else {
+    for (const d of model.data) if (d.dists) out.push(drawData(d.dists, d.offset, pool, (i) => `(${i}) * ${B} + b`));
+  }
+  out.push('}');
+  for (const id of bp.order) if (!bp.skipped.has(id)) {
+    const code = emitBatched(g, id, bp);
+    if (code) out.push(code);
+  }
+  const loss = A(model.tloss);
+  out.push(loss.batched ? `for (let b = 0; b < ${B}; b++) lsum += ${loss.array}[${loss.offset} + b];` : `lsum = ${B} * ${loss.array}[${loss.offset}];`);
+  grads.forEach((id, k) => {
+    const off = layout.paramOffset[k];
+    const size = sizeOf(g.shape(id));
+    const nd = g.nodes[id];
+    if (bp.skipped.has(id) && nd.op === 'outer') {
+      const a = A(nd.a);
+      const c = A(nd.b);
+      const [m, nn] = nd.shape;
+      out.push(
+        emitDots({
+          P: m, Q: nn, T: B,
+          X: { array: a.array, offset: a.offset, outer: B, inner: 1 },
+          Y: { array: c.array, offset: c.offset, outer: B, inner: 1 },
+          O: { array: 'gs', offset: off, outer: nn, inner: 1 },
+          op: '=',
+          divisor: B,
+        }),
+      );
+      return;
+    }
+    const cv = g.constValues(id);
+    if (cv && cv.every((x) => x === 0)) {
+      out.push(`for (let i = 0; i < ${size}; i++) gs[${off} + i] = 0;`);
+      return;
+    }
+    const a = A(id);
+    if (a.batched) out.push(`for (let i = 0; i < ${size}; i++) { const ab = ${a.offset} + i * ${B}; let s = 0; for (let b = 0; b < ${B}; b++) s += ${a.array}[ab + b]; gs[${off} + i] = s / ${B}; }`);
+    else out.push(`for (let i = 0; i < ${size}; i++) gs[${off} + i] = ${a.array}[${a.offset} + i];`);
+  });
+  out.push(`const lstep = lsum / ${B};`);
+  return out;
 }
 
 export function generateTensorKernel(inp: KernelInputs): Kernel {
@@ -83,20 +164,17 @@ export function generateTensorKernel(inp: KernelInputs): Kernel {
   const layout = layoutOf(model);
   const grads = tensorGradient(g, model.tloss, model.paramTensors);
   const p: Plan = plan(g, [model.tloss, ...grads], layout);
+  // A minibatch of B ≥ 2 fresh or sampled examples runs as one batched pass (tensor/batched.ts)
+  // when its workspace stays small; GD's large fixed sample keeps the per-example loop.
+  const B = spec.batch;
+  const bp = spec.optimizer !== 'gd' && B >= 2 ? planBatched(g, [model.tloss, ...grads], layout, B, fusedOuterGradients(g, grads, p.order)) : undefined;
+  const batchedPlan = bp && bp.workspace <= MAX_BATCHED_WORKSPACE ? bp : undefined;
   // The plan's constants come first in the pool, at the offsets the plan gave them.
   const pool = new Pool();
-  pool.add(p.constants);
+  pool.add(batchedPlan ? batchedPlan.constants : p.constants);
   const addr = (id: number) => p.addr.get(id) as { array: string; offset: number };
   const lossAt = `${addr(model.tloss).array}[${addr(model.tloss).offset}]`;
-  // Nodes nothing else in the plan reads: a parameter's gradient that is an outer product (a weight
-  // matrix's gradient, a ⊗ b) is then added into gs directly, never materialised.
-  const consumers = new Map<number, number>();
-  for (const id of p.order) for (const o of operands(g.nodes[id])) consumers.set(o, (consumers.get(o) ?? 0) + 1);
-  const fused = new Set<number>();
-  grads.forEach((id) => {
-    const nd = g.nodes[id];
-    if (nd.op === 'outer' && !consumers.has(id) && grads.filter((x) => x === id).length === 1) fused.add(id);
-  });
+  const fused = fusedOuterGradients(g, grads, p.order);
   // Each parameter tensor's gradient goes to gs at the tensor's offset in θ: assigned by the first
   // example of the batch, added by the others (no separate zeroing pass).
   const gradInto = (op: '=' | '+=') =>
@@ -131,6 +209,8 @@ export function generateTensorKernel(inp: KernelInputs): Kernel {
     const N = fixed ? fixed.length / Math.max(1, dim) : GD_SAMPLE;
     body.push(`for (let e = 0; e < ${N}; e++) {`, 'const b = e;', `const r = e * ${dim};`, `for (let k = 0; k < ${dim}; k++) z[k] = src[r + k];`, example, `lsum += ${lossAt};`, accumulate, '}');
     body.push(`const lstep = lsum / ${N};`, `for (let i = 0; i < ${n}; i++) gs[i] /= ${N};`);
+  } else if (batchedPlan) {
+    body.push(...batchedStep(model, batchedPlan, grads, pool, inp.rows, spec.sampling === 'without_replacement'));
   } else {
     body.push(`for (let b = 0; b < ${spec.batch}; b++) {`);
     if (inp.rows) {
@@ -143,26 +223,54 @@ export function generateTensorKernel(inp: KernelInputs): Kernel {
     body.push(spec.batch === 1 ? 'const lstep = lsum;' : `const lstep = lsum / ${spec.batch}; for (let i = 0; i < ${n}; i++) gs[i] /= ${spec.batch};`);
   }
 
-  // ---- law (D): every symmetry's charge as a sparse form over the constant pool ----
+  // ---- law (D): every symmetry's charge as one concatenated sparse form ----
+  // One loop over all terms, each tagged with its charge, accumulating into small arrays: the code
+  // does not grow with the number of charges (64 rescalings of an MLP's neurons are one loop).
   const checksLaw = spec.optimizer === 'sgd' || spec.optimizer === 'gd';
-  const forms = (checksLaw ? symmetries : []).map((s) => {
-    const f = sparseForm(s);
-    return { quad: isQuadratic(s), nnz: f.c.length, I: pool.add(f.i), J: pool.add(f.j), C: pool.add(f.c) };
-  });
-  const formCode = (x: string, k: number, value: string, abs: string) => {
-    const f = forms[k];
-    if (f.quad) return `for (let e = 0; e < ${f.nnz}; e++) { const t_ = K[${f.C} + e] * ${x}[K[${f.I} + e]] * ${x}[K[${f.J} + e]]; ${value} += t_; ${abs} += Math.abs(t_); }`;
-    return `for (let e = 0; e < ${f.nnz}; e++) { const t_ = K[${f.C} + e] * ${x}[K[${f.I} + e]]; ${value} += t_; ${abs} += Math.abs(t_); }`;
+  const lawForms = (checksLaw ? symmetries : []).map(sparseForm);
+  const nsym = lawForms.length;
+  const nterms = lawForms.reduce((t, f) => t + f.c.length, 0);
+  const law = {
+    I: new Int32Array(nterms),
+    J: new Int32Array(nterms),
+    C: new Float64Array(nterms),
+    quad: Float64Array.from(checksLaw ? symmetries.map((x) => (isQuadratic(x) ? 1 : 0)) : []),
+    // Per charge: value and scale before the step (θ and ĝ) and after it.
+    acc: new Float64Array(6 * Math.max(1, nsym)),
   };
+  {
+    let e = 0;
+    lawForms.forEach((f) => {
+      law.I.set(f.i, e);
+      law.J.set(f.j, e);
+      law.C.set(f.c, e);
+      e += f.c.length;
+    });
+  }
+  const starts = new Int32Array(nsym + 1);
+  lawForms.forEach((f, k) => (starts[k + 1] = starts[k] + f.c.length));
+  // A helper of its own beside the kernel (terms are grouped by charge: one register sum each):
+  // Σ c·x_i·x_j (or c·x_i) of charge k into LA[slot·nsym + k], and Σ |·| into the next slot.
+  const formPassFn =
+    `function formPass(x, slot) { const o = slot * ${nsym}, oa = o + ${nsym}; for (let k = 0; k < ${nsym}; k++) { let v = 0, a = 0; const e1 = LO[k + 1]; ` +
+    `if (LQ[k] === 1) { for (let e = LO[k]; e < e1; e++) { const t_ = LC[e] * x[LI[e]] * x[LJ[e]]; v += t_; a += Math.abs(t_); } } ` +
+    `else { for (let e = LO[k]; e < e1; e++) { const t_ = LC[e] * x[LI[e]]; v += t_; a += Math.abs(t_); } } LA[o + k] = v; LA[oa + k] = a; } }`;
+  const formPass = (x: string, slot: number) => `formPass(${x}, ${slot});`;
+  // Law (D) after the update, per charge: C' = f²C + lr²ĝᵀAĝ (quadratic) or C' = fC (translation).
+  const lawCheck =
+    `${formPass('th', 4)} for (let k = 0; k < ${nsym}; k++) { const c_ = LA[k], ca_ = LA[${nsym} + k], q_ = LA[${2 * nsym} + k], qa_ = LA[${3 * nsym} + k], cn_ = LA[${4 * nsym} + k], cna_ = LA[${5 * nsym} + k]; ` +
+    `const quad_ = LQ[k] === 1; const pred = quad_ ? f * f * c_ + lr * lr * q_ : f * c_; const scale = quad_ ? cna_ + f * f * ca_ + lr * lr * qa_ : cna_ + f * ca_ + lr * qa_; ` +
+    `if (scale > 0) { const r = Math.abs(cn_ - pred) / scale; if (r > lawMax) lawMax = r; } }`;
   const gamma = spec.weightDecay;
   const lines: string[] = [];
   const emit = (x: string) => lines.push(x);
   emit('"use strict";');
+  if (nsym > 0) emit(formPassFn);
   emit('return function kernel(states, t0, nsteps) {');
   emit('for (let ch = 0; ch < states.length; ch++) {');
   emit('const st = states[ch];');
-  emit('const th = st.theta, prev = st.prev, m = st.m, v = st.v, gs = st.gsum, z = st.z, rs = st.rng, sp = st.spare, perm = st.perm, ctl = st.ctl;');
-  emit('let s0 = rs[0] | 0, s1 = rs[1] | 0, s2 = rs[2] | 0, s3 = rs[3] | 0, hs = sp[0] | 0, spv = sp[1], rv = 0;');
+  emit(`const th = st.theta, prev = st.prev, m = st.m, v = st.v, gs = st.gsum, z = ${batchedPlan ? 'zb' : 'st.z'}, rs = st.rng, perm = st.perm, ctl = st.ctl;`);
+  emit('let s0 = rs[0] | 0, s1 = rs[1] | 0, s2 = rs[2] | 0, s3 = rs[3] | 0, rv = 0;');
   emit(`let lossSum = ctl[${CTL.lossSum}], lawMax = ctl[${CTL.lawResidual}];`);
   emit('let s = 0;');
   emit('steps: for (; s < nsteps; s++) {');
@@ -171,11 +279,10 @@ export function generateTensorKernel(inp: KernelInputs): Kernel {
   lines.push(...body);
   emit(`if (!(lstep - lstep === 0)) { ctl[${CTL.divergedAt}] = t; ctl[${CTL.divergedKind}] = 3; break steps; }`);
   emit('lossSum += lstep;');
-  forms.forEach((_, k) => {
-    emit(`let c${k} = 0, ca${k} = 0, q${k} = 0, qa${k} = 0;`);
-    emit(formCode('th', k, `c${k}`, `ca${k}`));
-    emit(formCode('gs', k, `q${k}`, `qa${k}`));
-  });
+  if (nsym > 0) {
+    emit(formPass('th', 0));
+    emit(formPass('gs', 2));
+  }
   // One pass: keep the old value, update, and check the new one (a NaN fails the comparison too).
   const check = `if (!(x <= ${DIVERGENCE_LIMIT} && x >= -${DIVERGENCE_LIMIT})) bad = 1;`;
   emit('let bad = 0;');
@@ -202,19 +309,29 @@ export function generateTensorKernel(inp: KernelInputs): Kernel {
     `if (bad !== 0) { for (let i = 0; i < ${n}; i++) { const x = th[i]; if (x !== x || x === Infinity || x === -Infinity) bad = 2; th[i] = prev[i]; } ` +
       `ctl[${CTL.divergedAt}] = t; ctl[${CTL.divergedKind}] = bad === 2 ? 1 : 2; break steps; }`,
   );
-  forms.forEach((f, k) => emit(lawAfter(k, f.quad, `let cn = 0, cna = 0; ${formCode('th', k, 'cn', 'cna')}`)));
+  if (nsym > 0) emit(lawCheck);
   const escape = escapeCondition(inp.escape, `th[${inp.escape?.index ?? 0}]`);
   if (escape) emit(`if (${escape}) { ctl[${CTL.passedAt}] = t + 1; s++; break steps; }`);
   emit('}');
-  emit('rs[0] = s0; rs[1] = s1; rs[2] = s2; rs[3] = s3; sp[0] = hs; sp[1] = spv;');
+  emit('rs[0] = s0; rs[1] = s1; rs[2] = s2; rs[3] = s3;');
   emit(`ctl[${CTL.lossSum}] = lossSum; ctl[${CTL.lawResidual}] = lawMax; ctl[${CTL.callDone}] = s;`);
   emit('}');
   emit('};');
   const source = lines.join('\n');
   const src = inp.rows ?? inp.gdSample ?? new Float64Array(0);
   // eslint-disable-next-line no-new-func -- generated from graph nodes, offsets and sizes only (see the header)
-  const factory = new Function('w', 'K', 'src', source) as (w: Float64Array, K: Float64Array, src: Float64Array) => (states: ChainState[], t0: number, n: number) => void;
-  const block = factory(new Float64Array(p.workspace), Float64Array.from(pool.values), src);
+  const factory = new Function('w', 'K', 'src', 'zb', 'ZG', 'LI', 'LJ', 'LC', 'LO', 'LQ', 'LA', source) as (
+    w: Float64Array, K: Float64Array, src: Float64Array, zb: Float64Array, zg: Float64Array,
+    li: Int32Array, lj: Int32Array, lc: Float64Array, lo: Int32Array, lq: Float64Array, la: Float64Array,
+  ) => (states: ChainState[], t0: number, n: number) => void;
+  const block = factory(
+    new Float64Array(batchedPlan ? batchedPlan.workspace : p.workspace),
+    Float64Array.from(pool.values),
+    src,
+    new Float64Array(batchedPlan ? dim * B : 0),
+    ZIGGURAT,
+    law.I, law.J, law.C, starts, law.quad, law.acc,
+  );
   const one: ChainState[] = [];
   return {
     run: (st, t0, steps) => {

@@ -109,9 +109,33 @@ export interface DivergenceSummary {
 /** The stationary law theory predicts, where it exists (else the panel labels a Gaussian fit). */
 export interface StationaryTheory {
   source: string;
+  /** Gaussian laws of the components (THEORY §5); empty when the theory is only a product's law. */
   mean: Record<string, number>;
   var: Record<string, number>;
   cov: number[][];
+  /** The law of a product of scalar factors (a deep chain, paper (a) Theorem 4.2). */
+  variable?: string;
+  density?: { x: number[]; p: number[] };
+  /** q10, q25, q50, q75, q90 of the product. */
+  quantiles?: number[];
+  /** Its interior most likely value (null: the density peaks at 0). */
+  mode?: number | null;
+  /** D = 1: the collapse temperature in units of η·κ (null for deeper chains: no sharp transition). */
+  tc?: number | null;
+  /** The product collapses to 0 (T ≥ T_c). */
+  collapsed?: boolean;
+  /** η·κ in the paper's convention, and the depth D. */
+  temperature?: number;
+  depth?: number;
+}
+
+/** The measured law of a product of factors (the chains' stationary samples), beside its theory. */
+export interface ProductStatistics {
+  variable: string;
+  quantiles: number[];
+  /** Bootstrap standard errors over chains. */
+  quantileStdErr: number[];
+  samples: number;
 }
 
 export interface RunResult {
@@ -146,6 +170,8 @@ export interface RunResult {
     /** Samples (chain × record) the statistics use. */
     samples: number;
     theory?: StationaryTheory;
+    /** The measured quantiles of the product a deep chain's theory is about. */
+    product?: ProductStatistics;
     mean: Record<string, number>;
     var: Record<string, number>;
     /** Standard error of each stationary mean, accounting for autocorrelation (batch means). */

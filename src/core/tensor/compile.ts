@@ -5,6 +5,7 @@
 // is built from node kinds, offsets and sizes only (numbers we format), never from a file's text.
 import { fnExpr } from '../expr/codegen';
 import { flatStart, TGraph, TNode, sizeOf } from './graph';
+import { emitDots } from './dots';
 
 /** Where a node's entries are: an array name and the offset of its first entry. */
 export interface Address {
@@ -52,7 +53,7 @@ function at(a: Address, i: string): string {
   return `${a.array}[${a.offset} + ${i}]`;
 }
 
-function binaryExpr(fn: string, x: string, y: string): string {
+export function binaryExpr(fn: string, x: string, y: string): string {
   switch (fn) {
     case 'add':
       return `${x} + ${y}`;
@@ -110,29 +111,15 @@ export function emitNode(g: TGraph, id: number, p: Plan): string {
       const b = A(n.b);
       const sa = g.shape(n.a);
       const sb = g.shape(n.b);
-      if (sa.length === 2 && sb.length === 2) {
-        const [m, k] = sa;
-        const nn = sb[1];
-        // Row i of the product accumulates A[i,l]·B[l,:] (contiguous inner loop).
-        return (
-          `for (let i = 0; i < ${m}; i++) { const ro = ${o.offset} + i * ${nn}; for (let j = 0; j < ${nn}; j++) w[ro + j] = 0; ` +
-          `for (let l = 0; l < ${k}; l++) { const ail = ${at(a, `i * ${k} + l`)}; if (ail === 0) continue; const rb = ${b.offset} + l * ${nn}; ` +
-          `for (let j = 0; j < ${nn}; j++) w[ro + j] += ail * ${b.array}[rb + j]; } }`
-        );
+      const m = sa.length === 2 ? sa[0] : 1;
+      const k = sa[sa.length - 1];
+      const nn = sb.length === 2 ? sb[1] : 1;
+      const out = { array: o.array, offset: o.offset, outer: nn, inner: 1 };
+      if (sa.length === 1 && sb.length === 2) {
+        // aᵀB: output j is the dot product of a with column j of B.
+        return emitDots({ P: nn, Q: 1, T: k, X: { array: b.array, offset: b.offset, outer: 1, inner: nn }, Y: { array: a.array, offset: a.offset, outer: 0, inner: 1 }, O: { ...out, outer: 1 }, op: '=' });
       }
-      if (sa.length === 2) {
-        const [m, k] = sa;
-        return `for (let i = 0; i < ${m}; i++) { let s = 0; const ra = ${a.offset} + i * ${k}; for (let l = 0; l < ${k}; l++) s += ${a.array}[ra + l] * ${at(b, 'l')}; ${at(o, 'i')} = s; }`;
-      }
-      if (sb.length === 2) {
-        const [k, nn] = sb;
-        return (
-          `{ for (let j = 0; j < ${nn}; j++) ${at(o, 'j')} = 0; for (let l = 0; l < ${k}; l++) { const al = ${at(a, 'l')}; if (al === 0) continue; const rb = ${b.offset} + l * ${nn}; ` +
-          `for (let j = 0; j < ${nn}; j++) ${at(o, 'j')} += al * ${b.array}[rb + j]; } }`
-        );
-      }
-      const k = sa[0];
-      return `{ let s = 0; for (let l = 0; l < ${k}; l++) s += ${at(a, 'l')} * ${at(b, 'l')}; ${at(o, '0')} = s; }`;
+      return emitDots({ P: m, Q: nn, T: k, X: { array: a.array, offset: a.offset, outer: k, inner: 1 }, Y: { array: b.array, offset: b.offset, outer: 1, inner: nn }, O: out, op: '=' });
     }
     case 'outer': {
       const a = A(n.a);

@@ -78,6 +78,8 @@ export function scalarize(tg: TGraph, roots: number[], paramOffset: number[], da
         const sb = tg.shape(n.b);
         const [m, k1] = sa.length === 2 ? sa : [1, sa[0]];
         const nn = sb.length === 2 ? sb[1] : 1;
+        // 2·m·nn·k1 nodes at most: counted before the product is built, not after.
+        if (g.nodes.length - start + 2 * m * nn * k1 > limit) throw new TooLargeForScalars();
         out = [];
         for (let i = 0; i < m; i++) {
           for (let j = 0; j < nn; j++) {

@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import { Worker } from 'worker_threads';
 import type { AnalysisResult } from '../../core/analysis/analyze';
+import type { TrainSpec } from '../../core/lang/model';
 import type { AnalysisReply, AnalysisRequest } from '../../worker/protocol';
 
 export class StaleRequestError extends Error {
@@ -14,8 +15,15 @@ export class StaleRequestError extends Error {
 interface Job {
   key: string;
   req: AnalysisRequest;
-  resolve: (r: { result: AnalysisResult; ms: number }) => void;
+  resolve: (r: WorkerAnswer) => void;
   reject: (e: Error) => void;
+}
+
+export interface WorkerAnswer {
+  result: AnalysisResult;
+  ms: number;
+  /** `check` requests: the train lines, when the file has no error. */
+  trains?: TrainSpec[];
 }
 
 export class AnalysisWorkerClient implements vscode.Disposable {
@@ -32,7 +40,7 @@ export class AnalysisWorkerClient implements vscode.Disposable {
   ) {}
 
   /** Analyse; a queued (not yet started) request for the same key is dropped as stale. */
-  analyze(key: string, req: Omit<AnalysisRequest, 'id'>): Promise<{ result: AnalysisResult; ms: number }> {
+  analyze(key: string, req: Omit<AnalysisRequest, 'id'>): Promise<WorkerAnswer> {
     if (this.disposed) return Promise.reject(new Error('the analysis worker is disposed'));
     return new Promise((resolve, reject) => {
       for (let i = this.queue.length - 1; i >= 0; i--) {
@@ -82,7 +90,7 @@ export class AnalysisWorkerClient implements vscode.Disposable {
     if (!job || job.req.id !== reply.id) return;
     clearTimeout(job.timer);
     this.running = undefined;
-    if (reply.ok) job.resolve({ result: reply.result, ms: reply.ms });
+    if (reply.ok) job.resolve({ result: reply.result, ms: reply.ms, trains: reply.trains });
     else job.reject(new Error(reply.error));
     this.pump();
   }

@@ -4,7 +4,8 @@
 import * as vscode from 'vscode';
 import type { AnalysisService } from '../analysis/analysisService';
 import { config } from '../configuration/config';
-import { statementLines } from '../hover/locate';
+import { HOST_CHECK_MAX_CHARS } from '../diagnostics/diagnostics';
+import { statementLines, statementLinesByScan } from '../hover/locate';
 import { groupCharge, groupsHeadline, groupStatusText } from '../../shared/groupText';
 import { predictionLine } from '../../shared/predictionText';
 import type { AnalysisResult } from '../../core/analysis/analyze';
@@ -46,7 +47,8 @@ export class LossCodeLensProvider implements vscode.CodeLensProvider, vscode.Dis
   }
 
   provideCodeLenses(doc: vscode.TextDocument): vscode.CodeLens[] {
-    const lines = statementLines(doc.getText());
+    const text = doc.getText();
+    const lines = text.length <= HOST_CHECK_MAX_CHARS ? statementLines(text) : statementLinesByScan(text);
     const lenses: vscode.CodeLens[] = [];
     const uri = doc.uri.toString();
     const a = this.analysis.peek(doc) ?? this.analysis.latest(doc.uri);

@@ -4,57 +4,67 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { AnalysisResult } from '../../core/analysis/analyze';
-import { checkSource } from '../../core/lang/check';
-import type { Model, TrainSpec } from '../../core/lang/model';
+import type { TrainSpec } from '../../core/lang/model';
 import type { RunResult, SimulationResult } from '../../core/numeric/types';
-import { makeReadFile } from '../../worker/fileAccess';
-import { allowedRoots, baseDirOf, fileLabel } from '../analysis/trust';
+import { DocSnapshot, snapshot } from '../analysis/analysisService';
+import { fileLabel } from '../analysis/trust';
 import { config } from '../configuration/config';
 import type { Ctx } from '../ctx';
 import { predictionSentence, runLabel } from '../../shared/predictionText';
-import { statementLines } from '../hover/locate';
 import { buildReport, reportMarkdown } from '../report/report';
 import { withDefaults } from '../simulation/runService';
 import { runExperiment } from './runExperiment';
 
-export type CommandFactory = (ctx: Ctx) => (...args: any[]) => unknown;
+export type CommandFactory = (ctx: Ctx) => (...args: unknown[]) => unknown;
 
-/** Parse + check on the host (milliseconds) to get the train lines; reports errors. */
-function checkedModel(doc: vscode.TextDocument, what: string): { model: Model; keys: string[][] } | undefined {
-  const text = doc.getText();
-  const r = checkSource(text, { readFile: makeReadFile(baseDirOf(doc.uri), allowedRoots()) });
-  if (!r.model) {
-    const first = r.diagnostics.find((d) => d.severity === 'error');
-    void vscode.window.showErrorMessage(
-      `Noether Lab: cannot ${what}: ${path.basename(doc.uri.path)} has errors${first ? ` (line ${first.line}: ${first.message})` : ''}. See the Problems view.`,
-    );
+/**
+ * The version a run will simulate (taken now, whatever is typed afterwards) and its train lines,
+ * from the full check in the analysis worker (the data files are read there); reports errors.
+ */
+async function checkedRun(ctx: Ctx, doc: vscode.TextDocument, what: string): Promise<{ snap: DocSnapshot; trains: TrainSpec[] } | undefined> {
+  const snap = snapshot(doc);
+  const checked = await ctx.analysis.check(snap, 'run');
+  const first = checked?.diagnostics.find((d) => d.severity === 'error');
+  if (!checked || first || !checked.trains) {
+    const why = !checked ? ' could not be checked (see the Noether Lab log)' : ` has errors${first ? ` (line ${first.line}: ${first.message})` : ''}. See the Problems view.`;
+    void vscode.window.showErrorMessage(`Noether Lab: cannot ${what}: ${path.basename(doc.uri.path)}${why}`);
     return undefined;
   }
-  return { model: r.model, keys: statementLines(text).trains.map((t) => t.keys) };
+  return { snap, trains: checked.trains };
 }
 
 function defaults() {
   return { steps: config.defaultSteps, chains: config.defaultChains };
 }
 
+/** Runs the snapshot's text with the snapshot's analysis (never a newer version's). */
 async function startRun(
   ctx: Ctx,
   doc: vscode.TextDocument,
+  snap: DocSnapshot,
   title: string,
   options: { run?: number; trains?: Partial<TrainSpec>[] },
   runIndices: number[],
 ): Promise<SimulationResult | undefined> {
-  const analysis = await ctx.analyzeNow(doc);
-  if (!analysis) return undefined;
-  ctx.panel.showAnalysis(doc.uri, analysis, true);
-  const result = await ctx.runs.run({ doc, title, options, runIndices, analysis, onProgress: ctx.progressSink(doc.uri) });
-  if (result) {
-    ctx.panel.showSimulation(doc.uri, { kind: 'result', result });
-    ctx.updateSidebar(doc.uri);
-    const diverged = result.runs.filter((r) => r.status === 'diverged');
-    if (diverged.length) reportDivergence(ctx, doc, diverged);
+  const handle = ctx.runs.begin(snap);
+  try {
+    const analysis = await ctx.analysis.analyzePinned(doc, snap);
+    if (!analysis) {
+      void vscode.window.showErrorMessage(`Noether Lab: the analysis of ${path.basename(doc.uri.path)} failed: ${ctx.analysis.errorFor(doc) ?? 'see the Noether Lab log'}`);
+      return undefined;
+    }
+    if (!handle.signal.aborted) ctx.panel.showAnalysis(doc.uri, analysis, true);
+    const result = await ctx.runs.run({ doc, handle, title, options, runIndices, analysis, onProgress: ctx.progressSink(doc.uri) });
+    if (result) {
+      ctx.panel.showSimulation(doc.uri, { kind: 'result', result });
+      ctx.updateSidebar(doc.uri);
+      const diverged = result.runs.filter((r) => r.status === 'diverged');
+      if (diverged.length) reportDivergence(ctx, doc, diverged);
+    }
+    return result;
+  } finally {
+    handle.release();
   }
-  return result;
 }
 
 /** An error notification with the divergence summary; "Show details" opens the log and the run in the panel. */
@@ -89,50 +99,49 @@ const analyze: CommandFactory = (ctx) => async (arg?: unknown): Promise<Analysis
 const runSgd: CommandFactory = (ctx) => async (arg?: unknown, runIndex?: unknown): Promise<SimulationResult | undefined> => {
   const doc = await ctx.documentFor(arg);
   if (!doc) return undefined;
-  const checked = checkedModel(doc, 'run');
+  const checked = await checkedRun(ctx, doc, 'run');
   if (!checked) return undefined;
-  const { model, keys } = checked;
+  const { snap, trains } = checked;
   const d = defaults();
-  if (model.trains.length === 0) {
+  if (trains.length === 0) {
     void vscode.window.showInformationMessage(
       `Noether Lab: the file has no train line; running sgd(lr = 0.01, steps = ${d.steps}, chains = ${d.chains}). Add a \`train\` line to choose.`,
     );
-    return startRun(ctx, doc, 'SGD', { trains: [{ optimizer: 'sgd', lr: 0.01, steps: d.steps, chains: d.chains }] }, [0]);
+    return startRun(ctx, doc, snap, 'SGD', { trains: [{ optimizer: 'sgd', lr: 0.01, steps: d.steps, chains: d.chains }] }, [0]);
   }
   const index = typeof runIndex === 'number' && Number.isInteger(runIndex) ? runIndex : undefined;
-  if (index !== undefined && (index < 0 || index >= model.trains.length)) {
+  if (index !== undefined && (index < 0 || index >= trains.length)) {
     void vscode.window.showErrorMessage(`Noether Lab: the file has no train line number ${index + 1}.`);
     return undefined;
   }
-  const indices = index !== undefined ? [index] : model.trains.map((_, i) => i);
-  const needsDefaults = indices.some((i) => !keys[i]?.includes('steps') || !keys[i]?.includes('chains'));
-  const title = indices.length === 1 ? `running ${model.trains[indices[0]].optimizer}` : `running ${indices.length} train lines`;
+  const indices = index !== undefined ? [index] : trains.map((_, i) => i);
+  const needsDefaults = indices.some((i) => !trains[i].given?.includes('steps') || !trains[i].given?.includes('chains'));
+  const title = indices.length === 1 ? `running ${trains[indices[0]].optimizer}` : `running ${indices.length} train lines`;
   const options = needsDefaults
-    ? { trains: indices.map((i) => withDefaults(model.trains[i], keys[i] ?? [], d)) }
+    ? { trains: indices.map((i) => withDefaults(trains[i], d)) }
     : index !== undefined
       ? { run: index }
       : {};
-  return startRun(ctx, doc, title, options, needsDefaults ? indices.map((_, k) => k) : indices);
+  return startRun(ctx, doc, snap, title, options, needsDefaults ? indices.map((_, k) => k) : indices);
 };
 
 const compareSgdGd: CommandFactory = (ctx) => async (arg?: unknown, runIndex?: unknown): Promise<SimulationResult | undefined> => {
   const doc = await ctx.documentFor(arg);
   if (!doc) return undefined;
-  const checked = checkedModel(doc, 'compare SGD and GD');
+  const checked = await checkedRun(ctx, doc, 'compare SGD and GD');
   if (!checked) return undefined;
-  const { model, keys } = checked;
+  const { snap, trains } = checked;
   const d = defaults();
-  const trains = model.trains;
   let i = typeof runIndex === 'number' && trains[runIndex] ? runIndex : trains.findIndex((t) => t.optimizer === 'sgd');
   if (i < 0) i = 0;
-  const base: Partial<TrainSpec> = trains[i] ? withDefaults(trains[i], keys[i] ?? [], d) : { lr: 0.01, steps: d.steps, chains: d.chains };
+  const base: Partial<TrainSpec> = trains[i] ? withDefaults(trains[i], d) : { lr: 0.01, steps: d.steps, chains: d.chains };
   const sgd: Partial<TrainSpec> = { ...base, optimizer: 'sgd' };
   const gdIndex = trains.findIndex((t) => t.optimizer === 'gd');
   // The file's own gd line when it has one; else the SGD line as full-batch GD, with the settings'
   // chain count (GD's only randomness is a random start), on the same clock (steps) as SGD.
   const gd: Partial<TrainSpec> =
-    gdIndex >= 0 ? { ...withDefaults(trains[gdIndex], keys[gdIndex] ?? [], d), optimizer: 'gd' } : { ...base, optimizer: 'gd', chains: d.chains, steps: base.steps ?? d.steps };
-  return startRun(ctx, doc, 'comparing SGD and GD', { trains: [sgd, gd] }, [0, 1]);
+    gdIndex >= 0 ? { ...withDefaults(trains[gdIndex], d), optimizer: 'gd' } : { ...base, optimizer: 'gd', chains: d.chains, steps: base.steps ?? d.steps };
+  return startRun(ctx, doc, snap, 'comparing SGD and GD', { trains: [sgd, gd] }, [0, 1]);
 };
 
 /** Where each noisy train line ends (THEORY.md §4): shows the predictions in the panel and returns them. */

@@ -2,6 +2,7 @@
 // current value, so a change in the Settings UI takes effect on the next use.
 import * as os from 'os';
 import * as vscode from 'vscode';
+import { MAX_WORKERS } from '../../core/numeric/limits';
 
 export const SECTION = 'noetherLab';
 
@@ -29,7 +30,7 @@ function int(name: string, fallback: number, min: number, max: number): number {
 
 export const config: NoetherConfig = {
   get workers() {
-    return int('workers', 0, 0, 256);
+    return int('workers', 0, 0, MAX_WORKERS);
   },
   get defaultChains() {
     return int('defaultChains', 8, 1, 100_000);
@@ -48,7 +49,7 @@ export const config: NoetherConfig = {
 /** Worker threads to use: the setting, or one per core when it is 0. */
 export function workerCount(): number {
   const n = config.workers;
-  return n > 0 ? n : Math.max(1, os.cpus().length);
+  return n > 0 ? n : Math.max(1, Math.min(MAX_WORKERS, os.cpus().length));
 }
 
 /** Fires when any noetherLab.* setting changes. */

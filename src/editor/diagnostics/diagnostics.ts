@@ -1,20 +1,28 @@
-// Diagnostics while typing: the fast parse + check (checkSource, milliseconds) runs on the host at
-// every change; the full analysis is only scheduled (worker, debounced), and what only it can say
-// (lr at or above the stability bound 2/λ_max(H), a model too large to analyse) is added when it
-// arrives for the current version. The core diagnostics are kept per document so that the quick-fix
-// provider can find each one's `fix`.
+// Diagnostics while typing. On the host, at every change, only the quick check runs (checkSource
+// in quick mode: no data file is read, lowering stops past a node budget, milliseconds), and not
+// even that for a text past HOST_CHECK_MAX_CHARS; the full check, with data files, runs in the
+// analysis worker (as part of the analysis, or on its own when the analysis is off or fails) and
+// its diagnostics replace the quick ones for the same version. The analysis' diagnostics include
+// what only it can say (lr at or above the stability bound 2/λ_max(H), a model too large to
+// analyse), so they show when it arrives for the current version. The core diagnostics are kept
+// per document so that the quick-fix provider can find each one's `fix`.
 import * as vscode from 'vscode';
 import { checkSource } from '../../core/lang/check';
-import { makeReadFile } from '../../worker/fileAccess';
-import type { AnalysisResult } from '../../core/analysis/analyze';
-import { AnalysisService, isLossDocument } from '../analysis/analysisService';
-import { allowedRoots, baseDirOf } from '../analysis/trust';
+import { AnalysisService, FullCheck, isLossDocument } from '../analysis/analysisService';
 import { config } from '../configuration/config';
 import { CoreDiagnostic, toVsDiagnostic } from './convert';
 
+/**
+ * Longest text the host checks itself (about 40 ms to parse here); a longer one is checked only
+ * in the worker, so that typing in a large file never waits for its parse on the editor's thread.
+ */
+export const HOST_CHECK_MAX_CHARS = 100_000;
+
 export class DiagnosticsController implements vscode.Disposable {
   readonly collection = vscode.languages.createDiagnosticCollection('noether');
-  private readonly core = new Map<string, { version: number; checked: CoreDiagnostic[]; items: CoreDiagnostic[] }>();
+  private readonly core = new Map<string, { version: number; items: CoreDiagnostic[] }>();
+  /** Documents whose quick check left work to the full check (data files, a large loss). */
+  private readonly needsFull = new Map<string, number>();
   private readonly disposables: vscode.Disposable[] = [this.collection];
 
   constructor(
@@ -25,47 +33,58 @@ export class DiagnosticsController implements vscode.Disposable {
     this.disposables.push(
       w.onDidOpenTextDocument((d) => this.refresh(d)),
       w.onDidChangeTextDocument((e) => e.contentChanges.length > 0 && this.refresh(e.document)),
-      analysis.onDidAnalyze((e) => this.addAnalysis(e.uri, e.version, e.result)),
       w.onDidCloseTextDocument((d) => {
         this.collection.delete(d.uri);
         this.core.delete(d.uri.toString());
+        this.needsFull.delete(d.uri.toString());
         this.analysis.forget(d.uri);
+      }),
+      analysis.onDidAnalyze((e) => this.showFull({ uri: e.uri, version: e.version, diagnostics: e.result.diagnostics })),
+      analysis.onDidCheck((c) => this.showFull(c)),
+      // The analysis failed (a timeout, a crash): the data files still need their check.
+      analysis.onDidFail((e) => {
+        const doc = this.current(e.uri, e.version);
+        if (doc && this.needsFull.get(e.uri.toString()) === e.version) analysis.scheduleCheck(doc);
       }),
     );
     for (const d of w.textDocuments) this.refresh(d);
   }
 
-  /** Check a document now and schedule its full analysis. */
+  /** Check a document now (quick, on this thread) and schedule its full check or analysis. */
   refresh(doc: vscode.TextDocument): void {
     if (!isLossDocument(doc)) return;
+    const key = doc.uri.toString();
     const t0 = performance.now();
-    let items: CoreDiagnostic[];
-    try {
-      const r = checkSource(doc.getText(), { readFile: makeReadFile(baseDirOf(doc.uri), allowedRoots()) });
-      items = r.diagnostics.map((d) => ({ ...d }));
-    } catch (e) {
-      // The core never throws on input; if it does, say so instead of crashing the host.
-      this.log.error(`check of ${doc.uri.toString()} threw: ${e instanceof Error ? e.stack : e}`);
-      items = [{ line: 1, column: 1, endLine: 1, endColumn: 1, severity: 'error', message: `internal error while checking: ${e}` }];
+    const text = doc.getText();
+    let full = true;
+    if (text.length <= HOST_CHECK_MAX_CHARS) {
+      let items: CoreDiagnostic[];
+      try {
+        const r = checkSource(text, { quick: true });
+        items = r.diagnostics.map((d) => ({ ...d }));
+        full = r.incomplete !== undefined;
+      } catch (e) {
+        // The core never throws on input; if it does, say so instead of crashing the host.
+        this.log.error(`check of ${key} threw: ${e instanceof Error ? e.stack : e}`);
+        items = [{ line: 1, column: 1, endLine: 1, endColumn: 1, severity: 'error', message: `internal error while checking: ${e}` }];
+      }
+      this.set(doc.uri, doc.version, items);
+      this.log.trace(`checked ${key} v${doc.version} in ${(performance.now() - t0).toFixed(1)} ms${full ? ' (the rest in the worker)' : ''}`);
+    } else {
+      // Keep the last diagnostics (VS Code moves them with the edits) until the worker's arrive.
+      this.log.trace(`${key} v${doc.version} has ${text.length} characters: checked in the worker only`);
     }
-    this.core.set(doc.uri.toString(), { version: doc.version, checked: items, items });
-    this.collection.set(doc.uri, items.map(toVsDiagnostic));
-    this.log.trace(`checked ${doc.uri.toString()} v${doc.version} in ${(performance.now() - t0).toFixed(1)} ms`);
-    // This version may be analysed already (settings or trust changed): add what the analysis said.
+    // This version may be analysed already (settings or trust changed): show what the analysis said.
     const done = this.analysis.peek(doc);
-    if (done) this.addAnalysis(doc.uri, doc.version, done);
-    else if (config.autoAnalyze) this.analysis.schedule(doc);
-  }
-
-  /** The analysis' own diagnostics (beyond the check's), for the version they are of. */
-  private addAnalysis(uri: vscode.Uri, version: number, result: AnalysisResult): void {
-    const e = this.core.get(uri.toString());
-    if (!e || e.version !== version) return;
-    const same = (a: CoreDiagnostic, b: CoreDiagnostic) =>
-      a.line === b.line && a.column === b.column && a.endLine === b.endLine && a.endColumn === b.endColumn && a.message === b.message;
-    const extra = result.diagnostics.filter((d) => !e.checked.some((c) => same(c, d)));
-    e.items = [...e.checked, ...extra];
-    this.collection.set(uri, e.items.map(toVsDiagnostic));
+    if (done) {
+      this.needsFull.delete(key);
+      this.showFull({ uri: doc.uri, version: doc.version, diagnostics: done.diagnostics });
+      return;
+    }
+    if (full) this.needsFull.set(key, doc.version);
+    else this.needsFull.delete(key);
+    if (config.autoAnalyze) this.analysis.schedule(doc);
+    else if (full) this.analysis.scheduleCheck(doc);
   }
 
   /** Re-check every open .loss document (settings or trust changed). */
@@ -79,5 +98,20 @@ export class DiagnosticsController implements vscode.Disposable {
 
   dispose(): void {
     for (const d of this.disposables) d.dispose();
+  }
+
+  /** The full check's diagnostics replace the quick ones, if the document is still at that version. */
+  private showFull(c: FullCheck): void {
+    if (!this.current(c.uri, c.version)) return;
+    this.set(c.uri, c.version, c.diagnostics.map((d) => ({ ...d })));
+  }
+
+  private current(uri: vscode.Uri, version: number): vscode.TextDocument | undefined {
+    return vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString() && d.version === version);
+  }
+
+  private set(uri: vscode.Uri, version: number, items: CoreDiagnostic[]): void {
+    this.core.set(uri.toString(), { version, items });
+    this.collection.set(uri, items.map(toVsDiagnostic));
   }
 }

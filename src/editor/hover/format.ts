@@ -1,7 +1,8 @@
 // Readable Markdown (Unicode math) for hovers and reports, from the plain-data analysis. Pure.
 import type { AnalysisResult, GroupReport } from '../../core/analysis/analyze';
+import { nameTable } from '../../core/lang/names';
 import type { StabilityInfo } from '../../core/analysis/predictions';
-import { generatorCount, generatorsOf, generatorsText, groupCharge, groupEndsText, groupsOf, groupStartOrbitText, groupStatusText, symmetriesWord } from '../../shared/groupText';
+import { generatorCount, generatorProofNotes, generatorsOf, generatorsText, groupCharge, groupEndsText, groupsOf, groupStartOrbitText, groupStatusText, symmetriesWord } from '../../shared/groupText';
 import { firstPrediction, predictionLine, runLabel, stabilityLine } from '../../shared/predictionText';
 
 export function num(x: number): string {
@@ -57,6 +58,7 @@ export function groupBullets(a: AnalysisResult, gi: number): string[] {
     `- **gradient flow**: ${md(g.laws.gradientFlow)}`,
     `- **SGD, exact per step**: ${md(g.laws.sgdStep)}`,
     `- **SGD, continuous time**: ${md(g.laws.sgdContinuous)}`,
+    ...generatorProofNotes(a, g).map((n) => `- **proof**: ${md(n)}; it holds to rounding at 64 random points`),
   ];
   if (g.dimension > 1 || g.unlisted > 0) out.push(`- **generators**: ${md(generatorsText(a, g))}`);
   const ends = groupEndsText(a, gi);
@@ -133,7 +135,7 @@ export function noSymmetryText(): string {
 
 
 /** Extra theory for train keys (THEORY.md), beyond the key's one-line doc. */
-export const TRAIN_KEY_THEORY: Record<string, string> = {
+export const TRAIN_KEY_THEORY = nameTable<string>({
   lr:
     'Stability (THEORY.md §7): GD on a quadratic is stable only for η < 2/λ_max(H), H the Hessian of the expected loss; ' +
     "SGD's fluctuations diverge earlier — for linear regression with x ~ N(0, a) the stationary variance is finite only when " +
@@ -156,13 +158,13 @@ export const TRAIN_KEY_THEORY: Record<string, string> = {
   beta1: "Adam's first-moment decay (PyTorch's Adam).",
   beta2: "Adam's second-moment decay (PyTorch's Adam).",
   eps: "Adam's ε added to √v̂ (PyTorch's Adam).",
-};
+});
 
-export const KEYWORD_DOCS: Record<string, string> = {
+export const KEYWORD_DOCS = nameTable<string>({
   param: '`param NAME[SHAPE]? (= INIT)?` — a trainable tensor; INIT is a number, a nested list, or `~ DIST` (drawn per chain). Default `~ normal(0, 1)`.',
   data: '`data NAME[SHAPE]? ~ DIST` — one input of one example, drawn fresh for every example; or `data a, b from "FILE.csv"` — a finite data set, one example per row.',
   dataset: '`dataset size = N` — draw a fixed training set of N examples once (seeded) and train on it instead of fresh data.',
   let: '`let NAME = EXPR` — a named expression of data, parameters and earlier `let`s.',
   loss: '`loss = EXPR` — the per-example loss ℓ(θ; z); a scalar; exactly one per file.',
   train: '`train OPT(KEY = VALUE, …)` — an optimizer run; several `train` lines are runs to compare.',
-};
+});

@@ -8,6 +8,7 @@ import { DISTRIBUTIONS } from '../../core/lang/distributions';
 import type { AnalysisService } from '../analysis/analysisService';
 import { KEYWORD_DOCS, lossHoverMarkdown, md, paramHoverMarkdown, stabilityMarkdown, TRAIN_KEY_THEORY } from './format';
 import { locate, Target } from './locate';
+import { lookupName } from '../../core/lang/names';
 
 /** How long a hover waits for an analysis in flight. */
 const HOVER_WAIT_MS = 2500;
@@ -40,7 +41,7 @@ export class LossHoverProvider implements vscode.HoverProvider {
           : '*Analysing… hover again in a moment.*';
     switch (t.kind) {
       case 'keyword': {
-        const head = `**\`${t.word}\`** — ${KEYWORD_DOCS[t.word] ?? ''}`;
+        const head = `**\`${t.word}\`** — ${lookupName(KEYWORD_DOCS, t.word) ?? ''}`;
         if (t.word !== 'loss') return head;
         if (!a || a.components.length === 0) return `${head}\n\n${pending()}`;
         return lossHoverMarkdown(a, uri.toString(), head);
@@ -54,10 +55,10 @@ export class LossHoverProvider implements vscode.HoverProvider {
       case 'let':
         return `**${t.name}** — a named expression (\`let\`)`;
       case 'trainKey': {
-        const spec = TRAIN_KEYS[t.key];
+        const spec = lookupName(TRAIN_KEYS, t.key);
         if (!spec) return undefined;
         const only = spec.optimizers ? ` (only for ${spec.optimizers.join(', ')})` : '';
-        const theory = TRAIN_KEY_THEORY[t.key];
+        const theory = lookupName(TRAIN_KEY_THEORY, t.key);
         let here = '';
         if (t.key === 'lr') {
           // This line's own bound 2/λ_max(H), at its start and at its predicted end.
@@ -69,15 +70,15 @@ export class LossHoverProvider implements vscode.HoverProvider {
       case 'samplingValue':
         return `**\`${t.value}\`** — ${md(TRAIN_KEY_THEORY.sampling)}`;
       case 'optimizer': {
-        const doc = (OPTIMIZERS as Record<string, string>)[t.name];
+        const doc = lookupName(OPTIMIZERS, t.name);
         return doc ? `**\`${t.name}\`** — optimizer: ${md(doc)}` : undefined;
       }
       case 'function': {
-        const doc = FUNCTIONS[t.name];
+        const doc = lookupName(FUNCTIONS, t.name);
         return doc ? `**\`${t.name}(…)\`** — ${md(doc)}` : undefined;
       }
       case 'distribution': {
-        const d = DISTRIBUTIONS[t.name];
+        const d = lookupName(DISTRIBUTIONS, t.name);
         return d ? `**\`${t.name}(${d.params.join(', ')})\`** — distribution: ${md(d.doc)}` : undefined;
       }
     }

@@ -5,6 +5,7 @@ import { FUNCTIONS, TRAIN_KEYS, OPTIMIZERS } from '../../core/lang/check';
 import { DiagnosticBag, Span } from '../../core/lang/diagnostics';
 import { Token, tokenize } from '../../core/lang/lexer';
 import { KEYWORDS, parse } from '../../core/lang/parser';
+import { hasName } from '../../core/lang/names';
 
 export type Target =
   | { kind: 'keyword'; word: string }
@@ -54,15 +55,15 @@ export function locate(source: string, line: number, column: number): Located | 
     }
   }
   if (next?.text === '(') {
-    if (prev?.text === '~' && tok.text in DISTRIBUTIONS) return { target: { kind: 'distribution', name: tok.text }, span };
-    if (tok.text in FUNCTIONS) return { target: { kind: 'function', name: tok.text }, span };
-    if (tok.text in DISTRIBUTIONS) return { target: { kind: 'distribution', name: tok.text }, span };
+    if (prev?.text === '~' && hasName(DISTRIBUTIONS, tok.text)) return { target: { kind: 'distribution', name: tok.text }, span };
+    if (hasName(FUNCTIONS, tok.text)) return { target: { kind: 'function', name: tok.text }, span };
+    if (hasName(DISTRIBUTIONS, tok.text)) return { target: { kind: 'distribution', name: tok.text }, span };
   }
   const names = declaredNames(source);
   const kind = names.get(tok.text);
   if (kind) return { target: { kind: kind.kind, name: tok.text, declared: kind.spans.some((sp) => sp.line === tok.line && sp.column === tok.column) }, span };
-  if (tok.text in OPTIMIZERS) return { target: { kind: 'optimizer', name: tok.text }, span };
-  if (tok.text in TRAIN_KEYS && first.text === 'train') return { target: { kind: 'trainKey', key: tok.text, optimizer: tokens[s + 1]?.text ?? 'sgd' }, span, trainIndex };
+  if (hasName(OPTIMIZERS, tok.text)) return { target: { kind: 'optimizer', name: tok.text }, span };
+  if (hasName(TRAIN_KEYS, tok.text) && first.text === 'train') return { target: { kind: 'trainKey', key: tok.text, optimizer: tokens[s + 1]?.text ?? 'sgd' }, span, trainIndex };
   return undefined;
 }
 
@@ -87,6 +88,28 @@ export function declaredNames(source: string): Map<string, { kind: 'param' | 'da
     else if (st.kind === 'let') add(st.name, 'let', st.nameSpan);
   }
   return out;
+}
+
+/**
+ * The `loss` and `train` lines of a text too large to parse on the editor's thread at every
+ * change: a scan of the lines that start with the keyword (continuation lines skipped).
+ */
+export function statementLinesByScan(source: string): { loss?: Span; trains: { span: Span; optimizer: string }[] } {
+  let loss: Span | undefined;
+  const trains: { span: Span; optimizer: string }[] = [];
+  const lines = source.split('\n');
+  let continued = false;
+  lines.forEach((text, i) => {
+    const line = i + 1;
+    const span = { line, column: 1, endLine: line, endColumn: text.length + 1 };
+    if (!continued) {
+      if (!loss && /^loss\b/.test(text)) loss = span;
+      const t = /^train\s+([\p{L}_][\p{L}\p{N}_]*)/u.exec(text);
+      if (t) trains.push({ span, optimizer: t[1] });
+    }
+    continued = /\\[ \t\r]*(#.*)?$/.test(text);
+  });
+  return { loss, trains };
 }
 
 /** The statements' lines, for CodeLens: the `loss` line and each `train` line (1-based). */

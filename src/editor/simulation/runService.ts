@@ -1,31 +1,50 @@
-// Runs simulations (simulateSource from the numeric engine, which uses its own worker pool) with a
-// cancellable progress notification; one active run per file, Stop aborts them. Disabled in
-// untrusted workspaces.
+// Runs simulations with a cancellable progress notification; one active run per file, Stop aborts
+// them. A run simulates exactly the version it was started on (its snapshot, analysed as such),
+// whatever is typed meanwhile, and runs in a run worker (dist/runWorker.js): the full check with
+// its data files, the worker pool and the merging never touch the extension host's thread.
+// Cancelled before it measured anything, a run keeps the previous result. Disabled in untrusted
+// workspaces.
 import * as path from 'path';
 import * as vscode from 'vscode';
+import { Worker } from 'worker_threads';
 import type { AnalysisResult } from '../../core/analysis/analyze';
 import type { TrainSpec } from '../../core/lang/model';
-import { simulateSource, SimulateOptions } from '../../core/numeric/runner';
+import type { SimulateOptions } from '../../core/numeric/runner';
 import type { SimulationProgress, SimulationResult } from '../../core/numeric/types';
-import { makeReadFile } from '../../worker/fileAccess';
+import type { RunWorkerMessage, RunWorkerRequest } from '../../worker/protocol';
+import type { DocSnapshot } from '../analysis/analysisService';
 import { baseDirOf, fileLabel } from '../analysis/trust';
 import { workerCount } from '../configuration/config';
+import { measuredNothing } from './runResult';
 
 export const RUNNING_CONTEXT_KEY = 'noetherLab.running';
 
+/** A run from the moment its version is pinned (before its analysis) to its end. */
+export interface RunHandle {
+  snap: DocSnapshot;
+  /** Aborted by Stop (or a newer run of the file), also while the run is still being analysed. */
+  signal: AbortSignal;
+  /** Ends the run's life as the file's active run. */
+  release(): void;
+}
+
 export interface RunRequest {
   doc: vscode.TextDocument;
+  /** The run, pinned to the version it simulates (taken when the command started). */
+  handle: RunHandle;
   title: string;
   /** Passed through to simulateSource (run / trains / steps / chains). */
   options: Pick<SimulateOptions, 'run' | 'trains' | 'steps' | 'chains' | 'seed'>;
   /** The `run` index of each run that will be simulated, in order (for overall progress). */
   runIndices: number[];
-  analysis?: AnalysisResult;
+  /** The analysis of `snap` (never of another version). */
+  analysis: AnalysisResult;
   onProgress?: (p: SimulationProgress) => void;
 }
 
 export class RunService implements vscode.Disposable {
-  private readonly active = new Map<string, AbortController>();
+  /** Each file's active run (from its analysis to its end): Stop aborts it. */
+  private readonly active = new Map<string, { controller: AbortController; version: number }>();
   private readonly last = new Map<string, SimulationResult>();
   private readonly emitter = new vscode.EventEmitter<{ uri: vscode.Uri; result: SimulationResult }>();
   readonly onDidFinish = this.emitter.event;
@@ -43,65 +62,94 @@ export class RunService implements vscode.Disposable {
     return uri ? this.active.has(uri.toString()) : this.active.size > 0;
   }
 
+  /**
+   * Starts a run of this snapshot: from now (before its analysis) to release() it is the file's
+   * active run, which Stop aborts; a newer run of the file aborts it.
+   */
+  begin(snap: DocSnapshot): RunHandle {
+    const key = snap.uri.toString();
+    this.active.get(key)?.controller.abort();
+    const entry = { controller: new AbortController(), version: snap.version };
+    this.active.set(key, entry);
+    void vscode.commands.executeCommand('setContext', RUNNING_CONTEXT_KEY, true);
+    return {
+      snap,
+      signal: entry.controller.signal,
+      release: () => {
+        if (this.active.get(key) === entry) this.active.delete(key);
+        void vscode.commands.executeCommand('setContext', RUNNING_CONTEXT_KEY, this.active.size > 0);
+      },
+    };
+  }
+
+  /** The version the file's active run simulates, while one is starting or running. */
+  pinnedVersion(uri: vscode.Uri): number | undefined {
+    return this.active.get(uri.toString())?.version;
+  }
+
   /** Abort every active run (or this file's); returns how many were stopped. */
   stop(uri?: vscode.Uri): number {
     let n = 0;
-    for (const [key, c] of this.active) {
+    for (const [key, { controller }] of this.active) {
       if (uri && key !== uri.toString()) continue;
-      c.abort();
+      controller.abort();
       n++;
     }
     return n;
   }
 
-  /** Run with a cancellable progress notification. Resolves undefined when it could not start. */
+  /**
+   * Run with a cancellable progress notification. Resolves undefined when it could not start, or
+   * was stopped before it measured anything (the previous result stays the file's last).
+   */
   async run(req: RunRequest): Promise<SimulationResult | undefined> {
+    const name = path.basename(req.doc.uri.path);
     if (!vscode.workspace.isTrusted) {
       void vscode.window.showWarningMessage(
         'Noether Lab: simulations are disabled in an untrusted workspace. Trust the workspace to run them (analysis and hovers keep working).',
       );
       return undefined;
     }
+    const stoppedEarly = () => {
+      void vscode.window.showInformationMessage(`Noether Lab: run stopped before it measured anything; the previous result of ${name} is kept.`);
+      return undefined;
+    };
+    if (req.handle.signal.aborted) return stoppedEarly();
     const key = req.doc.uri.toString();
-    this.active.get(key)?.abort();
     const controller = new AbortController();
-    this.active.set(key, controller);
-    void vscode.commands.executeCommand('setContext', RUNNING_CONTEXT_KEY, true);
+    // Stopped before the first progress report, the run was still starting up (the workers start
+    // and compile; a chain may have taken a step or two): it keeps the previous result.
+    let progressed = false;
+    let duringStartUp = false;
+    controller.signal.addEventListener('abort', () => (duringStartUp = !progressed));
+    const onStop = () => controller.abort();
+    req.handle.signal.addEventListener('abort', onStop);
     const t0 = performance.now();
-    const name = path.basename(req.doc.uri.path);
     try {
       return await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: `Noether Lab: ${req.title} — ${name}`, cancellable: true },
         async (progress, token) => {
           token.onCancellationRequested(() => controller.abort());
           let reported = 0;
-          const opts: SimulateOptions = {
-            ...req.options,
-            file: fileLabel(req.doc.uri),
-            readFile: makeReadFile(baseDirOf(req.doc.uri), null),
-            workers: workerCount(),
-            signal: controller.signal,
-            workerScript: path.join(this.extensionPath, 'dist', 'simWorker.js'),
-            analysis: req.analysis,
-            onProgress: (p) => {
-              const done = Math.max(0, req.runIndices.indexOf(p.run));
-              const overall = Math.min(1, (done + p.fraction) / Math.max(1, req.runIndices.length));
-              const pct = Math.round(overall * 100);
-              if (pct > reported) {
-                progress.report({ increment: pct - reported, message: `${pct}%` });
-                reported = pct;
-              }
-              req.onProgress?.(p);
-            },
-          };
-          const result = await simulateSource(req.doc.getText(), opts);
+          const result = await this.simulate(req, controller.signal, (p) => {
+            progressed = true;
+            const done = Math.max(0, req.runIndices.indexOf(p.run));
+            const overall = Math.min(1, (done + p.fraction) / Math.max(1, req.runIndices.length));
+            const pct = Math.round(overall * 100);
+            if (pct > reported) {
+              progress.report({ increment: pct - reported, message: `${pct}%` });
+              reported = pct;
+            }
+            req.onProgress?.(p);
+          });
           const ms = performance.now() - t0;
           const cancelled = result.runs.some((r) => r.cancelled) || controller.signal.aborted;
           this.log.info(
-            `simulated ${vscode.workspace.asRelativePath(req.doc.uri)} (${req.title}) in ${ms.toFixed(0)} ms: ` +
+            `simulated ${vscode.workspace.asRelativePath(req.doc.uri)} v${req.handle.snap.version} (${req.title}) in ${ms.toFixed(0)} ms: ` +
               result.runs.map((r) => `${r.optimizer} ${r.steps} steps × ${r.chains} chains at ${Math.round(r.stepsPerSecond)} steps/s`).join('; ') +
               (cancelled ? ' — cancelled, partial results' : ''),
           );
+          if (cancelled && (duringStartUp || measuredNothing(result))) return stoppedEarly();
           this.last.set(key, result);
           this.emitter.fire({ uri: req.doc.uri, result });
           if (cancelled) void vscode.window.showInformationMessage(`Noether Lab: run stopped; partial results of ${name} are shown.`);
@@ -114,9 +162,38 @@ export class RunService implements vscode.Disposable {
       void vscode.window.showErrorMessage(`Noether Lab: the simulation failed: ${msg}`);
       return undefined;
     } finally {
-      if (this.active.get(key) === controller) this.active.delete(key);
-      void vscode.commands.executeCommand('setContext', RUNNING_CONTEXT_KEY, this.active.size > 0);
+      req.handle.signal.removeEventListener('abort', onStop);
     }
+  }
+
+  /** simulateSource of the snapshot in a run worker; rejects with the run's error. */
+  private simulate(req: RunRequest, signal: AbortSignal, onProgress: (p: SimulationProgress) => void): Promise<SimulationResult> {
+    const { snap } = req.handle;
+    const data: RunWorkerRequest = {
+      source: snap.text,
+      file: fileLabel(snap.uri),
+      baseDir: baseDirOf(snap.uri),
+      options: req.options,
+      workers: workerCount(),
+      simWorkerScript: path.join(this.extensionPath, 'dist', 'simWorker.js'),
+      analysis: req.analysis,
+    };
+    const worker = new Worker(path.join(this.extensionPath, 'dist', 'runWorker.js'), { workerData: data });
+    const onAbort = () => worker.postMessage({ type: 'abort' });
+    signal.addEventListener('abort', onAbort);
+    if (signal.aborted) onAbort();
+    return new Promise<SimulationResult>((resolve, reject) => {
+      worker.on('message', (m: RunWorkerMessage) => {
+        if (m.type === 'progress') onProgress(m.progress);
+        else if (m.type === 'done') resolve(m.result);
+        else reject(new Error(m.message)); // input-error (the file has errors) or error
+      });
+      worker.on('error', reject);
+      worker.on('exit', (code) => reject(new Error(`the run worker exited (code ${code})`)));
+    }).finally(() => {
+      signal.removeEventListener('abort', onAbort);
+      void worker.terminate();
+    });
   }
 
   dispose(): void {
@@ -126,10 +203,11 @@ export class RunService implements vscode.Disposable {
 }
 
 /** A train line's full spec, with the settings' steps/chains where the line does not set them. */
-export function withDefaults(spec: TrainSpec, keys: string[], defaults: { steps: number; chains: number }): Partial<TrainSpec> {
+export function withDefaults(spec: TrainSpec, defaults: { steps: number; chains: number }): Partial<TrainSpec> {
   const out: Partial<TrainSpec> = { ...spec };
   delete out.span;
-  if (!keys.includes('steps')) out.steps = defaults.steps;
-  if (!keys.includes('chains')) out.chains = defaults.chains;
+  delete out.given;
+  if (!spec.given?.includes('steps')) out.steps = defaults.steps;
+  if (!spec.given?.includes('chains')) out.chains = defaults.chains;
   return out;
 }
