@@ -7,7 +7,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
 import { densityOf, deepChainLaw } from '../../src/core/analysis/deepChainLaw';
-import { simulateSource } from '../../src/core/numeric/runner';
+import { pooledQuantiles, simulateSource } from '../../src/core/numeric/runner';
 import { isSimulationResult } from '../../src/shared/protocol';
 import { modelOf, ROOT } from './helpers';
 
@@ -74,4 +74,27 @@ test('SGD on u·w: measured quantiles of v, extrapolated to η → 0 at T = 0.00
     const se = Math.hypot(5 * a.product!.quantileStdErr[i], b.product!.quantileStdErr[i]) / 4;
     assert.ok(Math.abs(q0 - q) <= 5 * se, `q${i}: extrapolated ${q0} ± ${se} vs theory ${q} (measured ${q1}, ${q2})`);
   });
+});
+
+test("a bootstrap resample's pooled quantiles, found by bisection, equal those of the pool built and sorted", () => {
+  let seed = 7;
+  const rand = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296);
+  // Chains of unequal lengths, with ties within and across chains.
+  const chains = Array.from({ length: 23 }, (_, c) => Array.from({ length: 5 + (c % 7) * 13 }, () => Math.round(rand() * 50) / 10 - 2));
+  const sorted = chains.map((c) => Float64Array.from(c).sort());
+  const all = Float64Array.from(chains.flat()).sort();
+  const levels = [0, 0.1, 0.25, 0.5, 0.75, 0.9, 1];
+  for (let trial = 0; trial < 60; trial++) {
+    const times = chains.map(() => Math.floor(rand() * 3));
+    if (times.reduce((a, b) => a + b, 0) === 0) times[trial % chains.length] = 1;
+    const pool = chains.flatMap((c, i) => Array.from({ length: times[i] }, () => c).flat()).sort((a, b) => a - b);
+    const naive = levels.map((p) => {
+      const pos = p * (pool.length - 1);
+      const i = Math.floor(pos);
+      return i + 1 < pool.length ? pool[i] + (pos - i) * (pool[i + 1] - pool[i]) : pool[i];
+    });
+    assert.deepEqual(pooledQuantiles(sorted, all, times, levels), naive, `resample ${trial}`);
+  }
+  // One chain of one sample: every quantile is that sample.
+  assert.deepEqual(pooledQuantiles([Float64Array.of(3)], Float64Array.of(3), [2], levels), levels.map(() => 3));
 });
