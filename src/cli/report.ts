@@ -1,6 +1,7 @@
 // Human-readable text report of an analysis, for the terminal.
 import { AnalysisResult } from '../core/analysis/analyze';
 import { equilibriumText, generatorCharge, generatorCount, generatorName, generatorsText, groupCharge, groupEndsText, groupStartOrbitText, groupStatusText, runChargeText, symmetriesWord } from '../shared/groupText';
+import { CHAIN_LAW_LABEL, closedFormNoneText, conservationLawsText, groupClosedForms, levelName, measuredText, productComparison, productFactsText } from '../shared/lawText';
 import { chargesText, pointText } from '../shared/predictionText';
 
 export function formatDiagnostics(file: string, r: AnalysisResult): string {
@@ -41,15 +42,21 @@ const MAX_GENERATOR_LINES = 6;
  */
 export function formatGroups(r: AnalysisResult): string[] {
   const out: string[] = [];
+  const conservation = conservationLawsText(r);
   if (r.groups.length === 0) {
     out.push('No continuous symmetry: no conserved quantity, no balance law. (Checked: rescaling, scaling,');
-    out.push('general linear θ → e^{λA}θ with symmetric A, and translations.)', '');
+    out.push('general linear θ → e^{λA}θ with symmetric A, and translations.)');
+    if (conservation) out.push(conservation);
+    out.push('');
     return out;
   }
-  out.push(`${symmetriesWord(generatorCount(r))} in ${r.groups.length === 1 ? '1 group' : `${r.groups.length} groups`}:`, '');
+  out.push(`${symmetriesWord(generatorCount(r))} in ${r.groups.length === 1 ? '1 group' : `${r.groups.length} groups`}:`);
+  if (conservation) out.push(conservation);
+  out.push('');
   r.groups.forEach((g, gi) => {
     out.push(`Group ${gi + 1}: ${g.name} — ${g.kind}, ${groupStatusText(g)}; acts on ${g.tensors.join(', ')}`);
     out.push(`  charge        ${groupCharge(r, g).text}`);
+    out.push(...closedFormLines(r, gi));
     out.push(`  gradient flow ${g.laws.gradientFlow}`);
     out.push(`  SGD, per step ${g.laws.sgdStep}`);
     out.push(`  SGD, in time  ${g.laws.sgdContinuous}`);
@@ -70,6 +77,7 @@ export function formatGroups(r: AnalysisResult): string[] {
         const orbit = s.equilibrium || s.equilibriumNote ? `; start's orbit (secondary): ${equilibriumText(s)}` : '';
         out.push(`      group ${gi + 1}, ${s.kind} (${s.status}${s.proof ? `, by ${s.proof}` : ''})${orbit}`);
         if (s.proofNote) out.push(`      note: ${s.proofNote}; it holds to rounding at 64 random points`);
+        if (!groupClosedForms(r, gi).inline && s.laws.sgdClosedForm) out.push(`      law (C): ${s.laws.sgdClosedForm.text}`);
       }
       const more = g.symmetries.length - Math.min(g.symmetries.length, MAX_GENERATOR_LINES);
       if (more > 0) out.push(`  … ${more} more listed generators of group ${gi + 1} (noether analyze --json lists them)`);
@@ -77,6 +85,19 @@ export function formatGroups(r: AnalysisResult): string[] {
     }
     out.push('');
   }
+  return out;
+}
+
+/**
+ * Law (C) in closed form for a group: one line per listed generator where the laws read at the level
+ * of the group (else each stands under its generator, below), what must balance at the noise
+ * equilibrium, or why there is no closed form.
+ */
+function closedFormLines(r: AnalysisResult, gi: number): string[] {
+  const f = groupClosedForms(r, gi);
+  if (!f.count) return f.notes.length ? [`  law (C)       closed form ${closedFormNoneText(f)}`] : [];
+  const out = f.inline ? f.laws.map(({ law }) => `  law (C)       ${law.text}`) : [`  law (C)       in closed form for each generator: under Generators, below`];
+  for (const e of f.equilibria) out.push(`  equilibrium   ${e.text}`);
   return out;
 }
 
@@ -135,7 +156,12 @@ export function formatSimulation(file: string, r: import('../core/numeric/types'
     if (run.series.lawC) out.push(`  law (C) curve: ${run.series.lawC}`);
     const st = run.stationary;
     const comps = Object.keys(st.mean).slice(0, 8);
-    out.push(`  stationary (after step ${st.burnin}${st.reached ? '' : ', NOT stationary yet: the charges or the loss still drift'}; ${st.samples} samples): ` + comps.map((c) => `${c}: mean ${fmtMaybe(st.mean[c])} ± ${fmtMaybe(st.meanStdErr[c])}, var ${fmtMaybe(st.var[c])} ± ${fmtMaybe(st.varStdErr[c])}${st.theory ? ` (theory ${fmt(st.theory.var[c])})` : ''}`).join('; '));
+    out.push(`  stationary (after step ${st.burnin}${st.reached ? '' : ', NOT stationary yet: the charges or the loss still drift'}; ${st.samples} samples): ` + comps.map((c) => `${c}: mean ${fmtMaybe(st.mean[c])} ± ${fmtMaybe(st.meanStdErr[c])}, var ${fmtMaybe(st.var[c])} ± ${fmtMaybe(st.varStdErr[c])}${st.theory?.var[c] !== undefined ? ` (theory ${fmtMaybe(st.theory.var[c])})` : ''}`).join('; '));
+    const cmp = productComparison(st);
+    if (cmp) {
+      out.push(`  product ${cmp.variable}, ${CHAIN_LAW_LABEL}: ${productFactsText(cmp)}`);
+      out.push(`      quantiles theory vs measured ± SE: ${cmp.rows.map((row) => `${levelName(row.level)} ${fmtMaybe(row.theory)} vs ${measuredText(row)}`).join('; ')}`);
+    }
   }
   return out.join('\n');
 }

@@ -41,6 +41,15 @@ export function runChargeText(c: { symmetry: number; text: string }): string {
   return hasName(c.text) ? c.text : `${runChargeName(c)} = ${c.text}`;
 }
 
+/**
+ * Whether the group's charge is in matrix form, named by itself (`Q = U Uᵀ − Wᵀ W`, `C = 1ᵀW`), rather
+ * than the bare charges of its generators (`a² − c², b² − c²`): then a generator's own charge is a
+ * sum over components, which the group-level surfaces leave to the list of generators.
+ */
+export function matrixFormCharge(g: Pick<GroupReport, 'charge'>): boolean {
+  return hasName(g.charge.text);
+}
+
 /** A charge text that already names itself (`Q = U Uᵀ − Wᵀ W`, `C = 1ᵀb`, `Q_j = …`). */
 function hasName(text: string): boolean {
   return /^[^=]{1,24}=/.test(text) && !/^[^=]*[+−-]/.test(text.split('=')[0]);

@@ -219,6 +219,7 @@ function isSymmetryReport(x: unknown): x is SymmetryReport {
     const l = x[key];
     if (!isObj(l) || !isStr(l.gradientFlow) || !isStr(l.sgdStep) || !isStr(l.sgdContinuous)) return false;
   }
+  if (!isOptional((x.laws as Obj).sgdClosedForm, (c) => c === null || isClosedFormLaw(c)) || !isOptional((x.laws as Obj).sgdClosedFormNote, isStr)) return false;
   if (x.matrix !== undefined && !(Array.isArray(x.matrix) && x.matrix.every(isNumArray))) return false;
   if (x.direction !== undefined && !isNumArray(x.direction)) return false;
   if (x.equilibrium !== null && x.equilibrium !== undefined) {
@@ -232,6 +233,14 @@ function isSymmetryReport(x: unknown): x is SymmetryReport {
   if (x.action !== undefined && !isObj(x.action)) return false;
   if (x.form !== undefined && !(isObj(x.form) && isNumArray(x.form.i) && isNumArray(x.form.j) && isNumArray(x.form.c))) return false;
   return true;
+}
+
+/** Law (C) in closed form: the law and its equilibrium condition as text and TeX, `expr` in `.loss` syntax. */
+function isClosedFormLaw(x: unknown): boolean {
+  return (
+    isObj(x) && isStr(x.text) && isStr(x.tex) && isStr(x.expr) && isBool(x.factorised) &&
+    isObj(x.equilibrium) && isStr(x.equilibrium.text) && isStr(x.equilibrium.tex) && isOneOf(x.method, ['exact-moments', 'dataset'])
+  );
 }
 
 const STRUCTURES = ['gl', 'diagonal', 'tensors', 'shift', 'components'];
@@ -366,7 +375,7 @@ function isProductTheory(t: Record<string, unknown>): boolean {
 }
 
 function isProductStatistics(x: unknown): boolean {
-  return isObj(x) && isStr(x.variable) && isNumArray(x.quantiles) && isNumArray(x.quantileStdErr) && isInt(x.samples);
+  return isObj(x) && isStr(x.variable) && isNumArray(x.quantiles) && isNumArray(x.quantileStdErr) && isInt(x.samples) && isOptional(x.histogram, isHistogram);
 }
 
 export function isRunResult(x: unknown): x is RunResult {

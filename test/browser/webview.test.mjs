@@ -18,11 +18,11 @@ mkdirSync(out, { recursive: true });
 const load = (name) => JSON.parse(readFileSync(join(fixtures, name), 'utf8'));
 // Real output of the current engine (regenerate with scripts/browser-fixtures.mjs).
 const analyses = Object.fromEntries(
-  ['two-layer-scalar', 'two-layer-matrix', 'anisotropic-two-layer', 'scale-invariant', 'softmax-translation', 'tanh-network', 'linear-regression', 'linear-regression-diverging', 'linear-net-gl20', 'relu-mlp-411']
+  ['two-layer-scalar', 'two-layer-matrix', 'anisotropic-two-layer', 'scale-invariant', 'softmax-translation', 'tanh-network', 'linear-regression', 'linear-regression-diverging', 'linear-net-gl20', 'relu-mlp-411', 'deep-scalar-chain']
     .map((n) => [n, load(`analysis-${n}.json`)]),
 );
 const simulations = Object.fromEntries(
-  ['two-layer-scalar', 'two-layer-matrix', 'anisotropic-two-layer', 'linear-regression', 'linear-regression-diverging', 'relu-mlp-411'].map((n) => [n, load(`simulation-${n}.json`)]),
+  ['two-layer-scalar', 'two-layer-matrix', 'anisotropic-two-layer', 'linear-regression', 'linear-regression-diverging', 'relu-mlp-411', 'deep-scalar-chain'].map((n) => [n, load(`simulation-${n}.json`)]),
 );
 const simulation = simulations['two-layer-scalar'];
 
@@ -562,7 +562,8 @@ for (const theme of ['light', 'dark']) {
     const cells = row['C₁ (rescaling)'];
     assert.ok(cells, `a row for C₁: ${JSON.stringify(row)}`);
     assert.equal(cells[0], '0', 'predicted end charge');
-    assert.equal(cells[2], '0.1502 ± 0.001289', 'measured ± SE (four digits)');
+    const four = (x) => String(Number(x.toPrecision(4)));
+    assert.equal(cells[2], `${four(c.measured)} ± ${four(c.measuredStdErr)}`, 'measured ± SE (four digits)');
     assert.equal(Number(cells[3]), Number(c.z.toFixed(2)), 'z');
     assert.equal(cells[4], c.verdict);
     assert.equal(cells[5], `≈${c.stepsNeeded}`, 'steps still needed');
@@ -578,15 +579,21 @@ for (const theme of ['light', 'dark']) {
     });
     assert.deepEqual(endLine, [0]);
     await page.screenshot({ path: join(out, `predictions-${theme}-two-layer-scalar-dynamics.png`), fullPage: true });
-    // Stationary: burn-in reported, not stationary yet, no theory → a labelled Gaussian fit.
+    // Stationary: burn-in reported, not stationary yet; the theory is the law of the product u·w
+    // (a depth-1 chain, with its collapse temperature), each component a labelled Gaussian fit.
     await selectTab(page, 2);
-    await plotsDrawn(page, ['hist-0-u']);
+    await plotsDrawn(page, ['hist-0-u', 'product-0']);
     assert.match(await page.$eval('#nl-burnin', (e) => e.textContent), new RegExp(`start at step ${sgd.stationary.burnin} \\(MSER-5`));
     assert.equal(sgd.stationary.reached, false);
     assert.ok(await page.$eval('#nl-not-stationary', (e) => e.offsetHeight > 0 && /Not stationary yet/.test(e.textContent)), 'a visible warning');
     // (a histogram's legend has no live values, so no row for x)
-    assert.deepEqual(await page.$$eval('[data-plot-id="hist-0-u"] .u-legend .u-series th', (e) => e.map((x) => x.textContent.trim())), ['sgd η=0.05 B=4 histogram', 'Gaussian fit (no theory for this model)']);
-    assert.match(await page.$eval('#nl-overlay-note', (e) => e.textContent), /^Overlay: Gaussian fit \(no theory for this model\)/);
+    assert.deepEqual(await page.$$eval('[data-plot-id="hist-0-u"] .u-legend .u-series th', (e) => e.map((x) => x.textContent.trim())), ['sgd η=0.05 B=4 histogram', 'Gaussian fit (the theory is for the product)']);
+    assert.match(await page.$eval('#nl-overlay-note', (e) => e.textContent), /^Overlay on each component: Gaussian fit \(the theory here is the law of the product u·w, above\)/);
+    const uw = sgd.stationary.theory;
+    const s4 = (x) => String(Number(x.toPrecision(4)));
+    assert.equal(await page.$eval('#nl-product-facts', (e) => e.textContent), `mode ${s4(uw.mode)}; T = ηκ = ${s4(uw.temperature)}; T_c = ${s4(uw.tc)} (in units of ηκ)`);
+    assert.ok(await page.evaluate(() => document.getElementById('nl-not-stationary').compareDocumentPosition(document.getElementById('nl-product')) & Node.DOCUMENT_POSITION_FOLLOWING), 'the warning before the law');
+    await page.screenshot({ path: join(out, `predictions-${theme}-two-layer-scalar-stationary.png`), fullPage: true });
 
     // --- the GL(3) net: six charges, each with its O(η) term, beside the measurement ---
     await post(analysisMsg('two-layer-matrix'));
@@ -682,6 +689,149 @@ for (const theme of ['light', 'dark']) {
   });
 }
 
+/**
+ * Every element matching `selector` (typeset TeX) is shown whole: inside its card, and either as wide
+ * as its box or in a box that scrolls sideways (never cut off by an ancestor's overflow).
+ */
+async function assertNotClipped(page, selector, label) {
+  const boxes = await page.$$eval(selector, (els) => els.map((e) => {
+    const r = e.getBoundingClientRect();
+    const card = e.closest('.nl-card, .nl-product') ?? document.body;
+    const c = card.getBoundingClientRect();
+    const overflow = getComputedStyle(e).overflowX;
+    return {
+      text: e.title || e.textContent.slice(0, 60),
+      visible: r.width > 0 && r.height > 0,
+      inside: r.left >= c.left - 1 && r.right <= c.right + 1,
+      fits: e.scrollWidth <= e.clientWidth + 1,
+      scrolls: overflow === 'auto' || overflow === 'scroll',
+      marked: e.classList.contains('nl-overflowing'),
+      width: Math.round(r.width),
+      height: Math.round(r.height),
+      scrollWidth: e.scrollWidth,
+    };
+  }));
+  assert.ok(boxes.length > 0, `${label}: nothing matches ${selector}`);
+  for (const b of boxes) {
+    assert.ok(b.visible, `${label}: ${b.text} is not shown`);
+    assert.ok(b.inside, `${label}: ${b.text} overflows its card`);
+    assert.ok(b.fits || b.scrolls, `${label}: ${b.text} is clipped`);
+    assert.equal(b.marked, !b.fits, `${label}: ${b.text} ${b.fits ? 'fits but is marked as scrolling' : 'scrolls without showing it'}`);
+  }
+  return boxes;
+}
+
+for (const theme of ['light', 'dark']) {
+  test(`panel (${theme}): law (C) in closed form, the count of conservation laws, a deep chain's law of the product`, async () => {
+    for (const width of [1200, 480]) {
+      const t = await open('panel', theme, { width, height: 900 });
+      const { page, post } = t;
+      const wait = (name) => page.waitForFunction((n) => document.querySelector('.nl-file').textContent === `${n}.loss`, name);
+
+      // --- the scalar net: the law in the papers' form (KaTeX), the equilibrium, then where SGD ends ---
+      await post(analysisMsg('two-layer-scalar'));
+      await page.waitForSelector('#group-0 .nl-closed-form');
+      const law = analyses['two-layer-scalar'].symmetries[0].laws.sgdClosedForm;
+      const closedForm = (gi) => page.$eval(`#group-${gi}`, (card) => {
+        const e = card.querySelector('.nl-closed-form');
+        return {
+          labels: [...e.querySelectorAll('.nl-eq-label')].map((x) => x.textContent),
+          laws: [...e.querySelectorAll('[data-role="law"]')].map((x) => ({ title: x.title, katex: x.querySelectorAll('.katex').length, fallback: x.classList.contains('nl-tex-fallback') })),
+          equilibria: [...e.querySelectorAll('[data-role="equilibrium"]')].map((x) => ({ title: x.title, katex: x.querySelectorAll('.katex').length })),
+          more: e.querySelector('.nl-closed-form-more')?.textContent ?? null,
+          order: [...card.children].map((x) => x.classList[0]),
+        };
+      });
+      const scalar = await closedForm(0);
+      assert.deepEqual(scalar.labels, ['Law (C) in closed form', 'At the noise equilibrium']);
+      assert.deepEqual(scalar.laws, [{ title: law.text, katex: 1, fallback: false }]);
+      assert.deepEqual(scalar.equilibria, [{ title: law.equilibrium.text, katex: 1 }]);
+      // The card: the charge, the closed form, where SGD ends (the solved point), then the generic laws.
+      const at = (cls) => scalar.order.indexOf(cls);
+      assert.ok(at('nl-charge') < at('nl-closed-form') && at('nl-closed-form') < at('nl-eq') && at('nl-eq') < at('nl-laws'), scalar.order.join(' '));
+      assert.equal(await page.$eval('#nl-conservation', (e) => e.textContent), 'The charge of the symmetries is all the conservation laws of gradient flow (Lie-algebra rank 1 of 2).');
+      measured[`closedForm-${width}-scalar`] = await assertNotClipped(page, '.nl-closed-form-tex', `scalar ${width}`);
+      await page.screenshot({ path: join(out, `closed-form-${theme}-${width}-two-layer-scalar.png`), fullPage: true });
+
+      // --- the deep chain: two generators, two factorised laws and their equilibria ---
+      await post(analysisMsg('deep-scalar-chain'));
+      await wait('deep-scalar-chain');
+      const chain = await closedForm(0);
+      const chainLaws = analyses['deep-scalar-chain'].symmetries.map((s) => s.laws.sgdClosedForm);
+      assert.deepEqual(chain.laws, chainLaws.map((l) => ({ title: l.text, katex: 1, fallback: false })));
+      assert.deepEqual(chain.equilibria.map((e) => e.title), chainLaws.map((l) => l.equilibrium.text));
+      measured[`closedForm-${width}-chain`] = await assertNotClipped(page, '.nl-closed-form-tex', `chain ${width}`);
+      await page.screenshot({ path: join(out, `closed-form-${theme}-${width}-deep-chain.png`), fullPage: true });
+
+      // --- GL(3): each law is about a sum over components: beside its generator, typeset when opened ---
+      await post(analysisMsg('two-layer-matrix'));
+      await wait('two-layer-matrix');
+      const matrix = await closedForm(0);
+      assert.deepEqual(matrix.laws, []);
+      assert.equal(matrix.more, 'One per generator (6), each about a sum over components: open the generators below.');
+      assert.equal(matrix.equilibria.length, 1);
+      assert.equal(matrix.equilibria[0].title, analyses['two-layer-matrix'].symmetries[0].laws.sgdClosedForm.equilibrium.text);
+      assert.equal(await page.$eval('#nl-conservation', (e) => e.textContent), 'The 6 charges of the symmetries are all the conservation laws of gradient flow (Lie-algebra rank 12 of 18).');
+      await page.evaluate(() => document.querySelectorAll('details.nl-generators').forEach((d) => (d.open = true)));
+      await rendered(page);
+      assert.equal(await page.$$eval('#group-0 .nl-gen-law .katex', (e) => e.length), 6, 'each generator its law, typeset');
+      assert.equal(await page.$$eval('.katex-error, .nl-tex-fallback', (e) => e.length), 0);
+      measured[`closedForm-${width}-matrix`] = await assertNotClipped(page, '.nl-closed-form-tex', `matrix ${width}`);
+      await page.screenshot({ path: join(out, `closed-form-${theme}-${width}-two-layer-matrix.png`), fullPage: true });
+
+      // --- a model beyond the closed form's size: the reason, briefly; the conservation laws not counted ---
+      await post(analysisMsg('relu-mlp-411'));
+      await wait('relu-mlp-411');
+      assert.match(await page.$eval('#group-0 .nl-closed-form-none', (e) => e.textContent), /^Law \(C\) in closed form: none: the closed form is computed for models up to \d+ components\.$/);
+      assert.equal(await page.$('#group-0 .nl-closed-form'), null);
+      assert.match(await page.$eval('#nl-conservation', (e) => e.textContent), /^Conservation laws of gradient flow: not counted \(/);
+
+      // --- the deep chain's run: the law of the product over the histogram of its samples ---
+      await post(analysisMsg('deep-scalar-chain'));
+      await post(resultMsg('deep-scalar-chain'));
+      await wait('deep-scalar-chain');
+      await selectTab(page, 2);
+      await plotsDrawn(page, ['product-0']);
+      const st = simulations['deep-scalar-chain'].runs[0].stationary;
+      assert.equal(await page.$eval('#nl-product h2', (e) => e.textContent), 'Stationary law of the product a·b·c');
+      assert.ok((await page.$eval('#nl-product-source', (e) => e.textContent)).startsWith(`Continuous-time law (O(η) corrections not included): ${st.theory.source}`));
+      assert.match(await page.$eval('#nl-product-facts', (e) => e.textContent), /^mode [\d.]+; T = ηκ = 0\.01; no sharp collapse temperature at depth D = 2$/);
+      const q = await tableRows(page, '#nl-product-quantiles', 'level');
+      assert.deepEqual(Object.keys(q), ['q10', 'q25', 'q50', 'q75', 'q90']);
+      Object.values(q).forEach((cells, k) => {
+        assert.equal(Number(cells[0]), Number(st.theory.quantiles[k].toPrecision(4)), `theory q${k}`);
+        const [m, se] = cells[1].split(' ± ').map((x) => Number(x.replace(/−/g, '-')));
+        assert.equal(m, Number(st.product.quantiles[k].toPrecision(4)), `measured q${k}`);
+        assert.ok(Math.abs(se - st.product.quantileStdErr[k]) <= 0.005 * st.product.quantileStdErr[k], `SE q${k}: ${cells[1]}`);
+        assert.equal(Number(cells[2].replace('−', '-')), Number(((st.product.quantiles[k] - st.theory.quantiles[k]) / st.product.quantileStdErr[k]).toFixed(2)), `z q${k}`);
+      });
+      const legend = await page.$$eval('[data-plot-id="product-0"] .u-legend .u-series th', (e) => e.map((x) => x.textContent.trim()));
+      assert.deepEqual(legend, ['sgd η=0.02 B=2 histogram of a·b·c', 'continuous-time law (O(η) corrections not included)']);
+      assert.equal(await page.$eval('[data-plot-id="product-0"] .nl-plot-title', (e) => e.textContent), 'Stationary distribution of a·b·c (the central 99 % of its samples)');
+      // The bars are the run's histogram; the curve is the law's mass in each bin, times the samples.
+      const plotted = await page.evaluate(() => {
+        const u = window.__noetherLab.plot('product-0').uplot;
+        return { x: [...u.data[0]], bars: [...u.data[1]], law: [...u.data[2]] };
+      });
+      assert.deepEqual(plotted.bars, st.product.histogram.counts);
+      const lawTotal = plotted.law.reduce((a, b) => a + b, 0);
+      const inside = st.product.histogram.counts.reduce((a, b) => a + b, 0);
+      assert.ok(lawTotal > 0.5 * st.product.samples && lawTotal <= st.product.samples * 1.0001, `the law's mass in the bins: ${lawTotal} of ${st.product.samples}`);
+      const peak = plotted.x[plotted.law.indexOf(Math.max(...plotted.law))];
+      const binWidth = st.product.histogram.edges[1] - st.product.histogram.edges[0];
+      assert.ok(Math.abs(peak - st.theory.mode) <= 1.5 * binWidth, `the curve peaks at the law's mode: ${peak} vs ${st.theory.mode}`);
+      // Measured and predicted bulk agree to within the O(η) the label warns of (a quarter of the samples).
+      assert.ok(Math.abs(lawTotal - inside) < 0.25 * inside, `law ${lawTotal} vs measured ${inside} in the bins`);
+      assert.ok((await canvasStats(page, 'product-0')).drawn > 1000, 'the plot drew');
+      // The components' own overlays say the theory is the product's.
+      assert.deepEqual(await page.$$eval('[data-plot-id="hist-0-a"] .u-legend .u-series th', (e) => e.map((x) => x.textContent.trim())), ['sgd η=0.02 B=2 histogram', 'Gaussian fit (the theory is for the product)']);
+      assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1), 'no horizontal overflow');
+      await page.screenshot({ path: join(out, `product-${theme}-${width}-deep-chain-stationary.png`), fullPage: true });
+      assertClean(await t.finish(), `closed form ${theme} ${width}`);
+    }
+  });
+}
+
 for (const theme of ['dark', 'light', 'high-contrast']) {
   test(`side view (${theme}): empty state, summary, sparklines`, async () => {
     const t = await open('sidebar', theme, { width: 320, height: 760 });
@@ -722,7 +872,9 @@ for (const theme of ['dark', 'light', 'high-contrast']) {
     // A diverged run: said so, with k of N.
     await post({ type: 'summary', uri: 'file:///w/d.loss', fileName: 'linear-regression-diverging.loss', analysis: analyses['linear-regression-diverging'], simulation: simulations['linear-regression-diverging'] });
     await page.waitForSelector('.nl-diverged');
-    assert.equal(await page.$eval('.nl-diverged', (e) => e.textContent), 'sgd η=2.5 B=1 diverged: 13 of 16 chains (curves: survivors only)');
+    const diverged = simulations['linear-regression-diverging'].runs[0].divergence;
+    assert.ok(diverged.chains > 0 && diverged.chains < 16, 'some chains, not all, diverge');
+    assert.equal(await page.$eval('.nl-diverged', (e) => e.textContent), `sgd η=2.5 B=1 diverged: ${diverged.chains} of 16 chains (curves: survivors only)`);
     assert.equal(await page.$eval('#nl-sgd-ends', (e) => e.textContent), 'SGD ends: no prediction');
     if (theme !== 'high-contrast') await page.screenshot({ path: join(out, `sidebar-${theme}-diverged.png`), fullPage: true });
     // Two groups, and a big model: groups by name; at most eight charge sparklines, named by label.

@@ -177,12 +177,14 @@ describe('Noether Lab in the VS Code workbench (e2e)', { timeout: 10 * 60_000 },
         await sleep(1000); // KaTeX and fonts
         await page.screenshot({ path: path.join(RESULTS, `e2e-panel-${tag}.png`) });
 
-        // Hover on the parameter `u`: the charge and the laws.
+        // Hover on the parameter `u`: law (C) in closed form, where SGD ends, the charge and the laws.
         await editor.locator('.view-line', { hasText: 'param u = 1.5' }).locator('span span', { hasText: /^u$/ }).first().hover();
         const hover = page.locator('.monaco-hover', { hasText: 'u² − w²' }).first();
         await hover.waitFor({ state: 'visible', timeout: 15_000 });
         const hoverText = await hover.innerText();
-        assert.match(hoverText.trim().split('\n')[0], /^SGD ends at u = 1\.414, w = 1\.414 · C₁ = 0 · relaxes in ≈6400 steps/, 'the hover starts with where SGD ends');
+        const hoverLines = hoverText.trim().split('\n');
+        assert.match(hoverLines[0], /^d\(u² − w²\)\/dt = −η·\[\(1\/B\)·\(2·u²·w² − 8·u·w \+ 8\.25\) \+ \(u²·w² − 4·u·w \+ 4\)\]·\(u² − w²\)/, 'the hover starts with law (C) in closed form');
+        assert.match(hoverLines[1], /^equilibrium: u² − w² = 0, or where the rate vanishes: .* — solved: SGD ends at u = 1\.414, w = 1\.414 · C₁ = 0 · relaxes in ≈6400 steps/, 'then the equilibrium beside where SGD ends');
         assert.match(hoverText, /gradient flow/);
         assert.match(hoverText, /Show in panel/);
         await page.screenshot({ path: path.join(RESULTS, `e2e-hover-${tag}.png`) });

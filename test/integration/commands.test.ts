@@ -189,7 +189,9 @@ suite('Noether Lab: commands, panel and side view', () => {
     const md = fs.readFileSync(written.markdown, 'utf8');
     assert.match(md, /# Noether Lab report: two-layer-scalar\.loss/);
     // The groups first (charge and laws in matrix form), then the generators.
-    assert.match(md, /## Symmetry groups\n\n1 symmetry of ℓ in 1 group\.\n\n### rescaling of u, w\n\n- rescaling, proved \(homogeneity\); acts on u, w\n- Charge: C₁ = u² − w²/);
+    assert.match(md, /## Symmetry groups\n\n1 symmetry of ℓ in 1 group\. The charge of the symmetries is all the conservation laws of gradient flow \(Lie-algebra rank 1 of 2\)\.\n\n### rescaling of u, w\n\n- rescaling, proved \(homogeneity\); acts on u, w\n- Charge: C₁ = u² − w²/);
+    assert.match(md, /\n- Law \(C\) in closed form: d\(u² − w²\)\/dt = −η·\[\(1\/B\)·\(2·u²·w² − 8·u·w \+ 8\.25\) \+ \(u²·w² − 4·u·w \+ 4\)\]·\(u² − w²\) = /);
+    assert.match(md, /\n- At the noise equilibrium: u² − w² = 0, or where the rate vanishes: /);
     assert.ok(md.indexOf('## Generators') > md.indexOf('## Symmetry groups'), 'generators after the groups');
     assert.match(md, /## Where SGD ends\n\n### Run 0 \(sgd η=0\.05 B=4\): equilibrium\n\nSGD ends at u = 1\.414, w = 1\.414 \(C₁ = 0\), relaxing in ≈6400 steps\./);
     assert.match(md, /- Stability: 2\/λ_max\(H\) = 0\.6829 at the start \(λ_max = 2\.929\), 0\.5 at the predicted end \(λ_max = 4\); lr = 0\.05 is below the bound 0\.5\./);

@@ -104,11 +104,18 @@ suite('Noether Lab: language support', () => {
     assert.strictEqual(last.symmetries.length, 0, 'the analysis is of the latest text');
   });
 
-  test('hover on a parameter: where SGD ends first, then its symmetry group, charge and laws; the start orbit secondary', async () => {
+  test('hover on a parameter: law (C) in closed form first, the equilibrium beside where SGD ends, then its symmetry group, charge and laws; the start orbit secondary', async () => {
     const { document: doc } = await open('two-layer-scalar.loss');
-    await (await api()).analysisFor(doc.uri);
+    const analysis = await (await api()).analysisFor(doc.uri);
     const hover = await hoverPlain(doc, positionOf(doc, 'u', 0)); // `param u = 1.5`
-    assert.match(hover.split('\n')[0], /^\*\*SGD ends at\*\* u = 1\.414, w = 1\.414 · C₁ = 0 · relaxes in ≈6400 steps \*\(sgd η=0\.05 B=4\)\* \[\$\(preview\) Predictions\]/, 'the first line says where SGD ends');
+    const lines = hover.split('\n');
+    const law = analysis.symmetries[0].laws.sgdClosedForm;
+    assert.ok(law, 'the engine derived law (C) in closed form');
+    assert.strictEqual(lines[0].trimEnd(), law.text, 'the first line is the closed-form law');
+    assert.match(lines[0].trimEnd(), /^d\(u² − w²\)\/dt = −η·\[\(1\/B\)·\(2·u²·w² − 8·u·w \+ 8\.25\) \+ \(u²·w² − 4·u·w \+ 4\)\]·\(u² − w²\) = .* \[η = 0\.05, B = 4\]$/, "the papers' form");
+    assert.match(lines[1], /^\*equilibrium\*: u² − w² = 0, or where the rate vanishes: −0\.075·u²·w² \+ 0\.3·u·w − 0\.303125 = 0 — \*solved\*: \*\*SGD ends at\*\* u = 1\.414, w = 1\.414 · C₁ = 0 · relaxes in ≈6400 steps \*\(sgd η=0\.05 B=4\)\* \[\$\(preview\) Predictions\]/, 'the equilibrium condition beside where SGD ends');
+    assert.match(hover, /\*The charge of the symmetries is all the conservation laws of gradient flow \(Lie-algebra rank 1 of 2\)\.\*/, 'the conservation laws, counted');
+    assert.ok(hover.indexOf('- **SGD, continuous time**') > hover.indexOf('*solved*'), 'the generic law stays below');
     assert.match(hover, /\*\*u\*\* — parameter \(scalar, initial value 1\.5\)/);
     assert.match(hover, /\*\*rescaling of u, w\*\* — rescaling, proved \(homogeneity\), dimension 1/, 'the group');
     assert.match(hover, /- \*\*charge\*\* C₁ = u² − w²/, 'the charge');
@@ -127,7 +134,8 @@ suite('Noether Lab: language support', () => {
     assert.ok(md.includes(`command:noetherLab.showPanel?${encodeURIComponent(JSON.stringify([doc.uri.toString(), { group: 0 }]))}`), 'a link to the group');
     // The same hover on a use of `w` inside the loss expression.
     const onUse = await hoverPlain(doc, positionOf(doc, 'w', 1)); // `u*w*x` in the loss
-    assert.match(onUse.split('\n')[0], /^\*\*SGD ends at\*\* u = 1\.414, w = 1\.414/);
+    assert.match(onUse.split('\n')[0], /^d\(u² − w²\)\/dt = −η·\[/);
+    assert.match(onUse.split('\n')[1], /— \*solved\*: \*\*SGD ends at\*\* u = 1\.414, w = 1\.414/);
     assert.match(onUse, /\*\*w\*\* — parameter/);
     assert.match(onUse, /u² − w²/);
   });
@@ -136,7 +144,9 @@ suite('Noether Lab: language support', () => {
     const { document: doc } = await open('two-layer-matrix.loss');
     const a = await (await api()).analysisFor(doc.uri);
     const hover = plain(await hoverText(doc, positionOf(doc, 'loss', 0, 1)));
-    assert.match(hover.split('\n')[0], /^\*\*SGD ends at\*\* U\[0,0\] = 1\.024, U\[0,1\] = 0\.2034, .*, … \(\+12 more\) · C₁ = 0, C₂ = 0, C₃ = 0, C₄ = 0, … \(\+2 more\) · relaxes in ≈83000 steps/);
+    // Each generator's closed form is about a sum over components: the hover says where they are.
+    assert.match(hover.split('\n')[0], /^\*law \(C\) in closed form for each of the 6 generators of GL\(3\) on the hidden index of U, W: in the panel/);
+    assert.match(hover.split('\n')[1], /^\*equilibrium\*: 0 = η·\(1\/B\)·tr\(AΣ\) \+ η·∇LᵀA∇L, jointly for every charge — \*solved\*: \*\*SGD ends at\*\* U\[0,0\] = 1\.024, U\[0,1\] = 0\.2034, .*, … \(\+12 more\) · C₁ = 0, C₂ = 0, C₃ = 0, C₄ = 0, … \(\+2 more\) · relaxes in ≈83000 steps/);
     assert.strictEqual(a.symmetries.length, 6, 'GL(3) has six generators');
     assert.match(hover, /\*\*6 symmetries\*\* of ℓ, in 1 group:/);
     assert.match(hover, /\*\*GL\(3\) on the hidden index of U, W\*\* — linear, proved \(covariance\), dimension 6/);

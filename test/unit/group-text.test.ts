@@ -5,21 +5,12 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { analyzeSource, AnalysisResult } from '../../src/core/analysis/analyze';
 import { formatReport } from '../../src/cli/report';
 import { lossHoverMarkdown, paramHoverMarkdown } from '../../src/editor/hover/format';
 import { buildReport, reportMarkdown } from '../../src/editor/report/report';
 import { generatorsText, groupCharge, groupsHeadline, runChargeName, runChargeText } from '../../src/shared/groupText';
-import { readExample, ROOT } from './helpers';
+import { analysis, ROOT } from './helpers';
 
-const cache = new Map<string, AnalysisResult>();
-function analysis(name: string, source = readExample(`${name}.loss`)): AnalysisResult {
-  const hit = cache.get(name);
-  if (hit) return hit;
-  const a = analyzeSource(source, { file: `${name}.loss` });
-  cache.set(name, a);
-  return a;
-}
 
 /** A 12-20-10 linear net (440 components): GL(20), 210 generators, three listed (a browser fixture). */
 const GL20 = fs.readFileSync(path.join(ROOT, 'test', 'browser', 'fixtures', 'linear-net-gl20.loss'), 'utf8');
@@ -42,15 +33,16 @@ test('CLI report: the GL(3) group first, in matrix form, then its six generators
   assert.match(text, /\n {2}SGD, in time {2}dQ\/dt = η·\(1\/B\)·E_z\[δ_U δ_Uᵀ − δ_Wᵀ δ_W\]/);
   assert.match(text, /\n {2}generators {4}dimension 6: C₁, C₂, C₃, C₄, C₅, C₆\n/);
   assert.match(text, /\n {2}SGD ends with C₁ = 0, C₂ = 0, C₃ = 0, C₄ = 0, … \(\+2 more\)\n/);
-  // The long component sums appear once each, after the groups, one per generator.
-  assert.equal(count(text, /U\[0,0\]² \+ U\[0,1\]² \+ U\[0,2\]² − W\[0,0\]² − W\[1,0\]² − W\[2,0\]²/g), 1);
+  // The long component sums appear after the groups, under their generator: its charge and its law (C).
+  assert.equal(count(text, /U\[0,0\]² \+ U\[0,1\]² \+ U\[0,2\]² − W\[0,0\]² − W\[1,0\]² − W\[2,0\]²/g), 2);
+  assert.ok(text.indexOf('U[0,0]² + U[0,1]²') > generators, 'not in the group block');
   assert.ok(text.indexOf('C₁ = U[0,0]² + U[0,1]²') > generators);
   assert.equal(count(text, /^ {2}C[₁-₉] = /gm), 6);
 });
 
 test('CLI report: a scalar net names its one-generator group and its charge C₁', () => {
   const text = formatReport('two-layer-scalar.loss', analysis('two-layer-scalar'));
-  assert.match(text, /1 symmetry in 1 group:\n\nGroup 1: rescaling of u, w — rescaling, proved \(homogeneity\); acts on u, w\n {2}charge {8}C₁ = u² − w²\n/);
+  assert.match(text, /1 symmetry in 1 group:\nThe charge of the symmetries is all the conservation laws of gradient flow \(Lie-algebra rank 1 of 2\)\.\n\nGroup 1: rescaling of u, w — rescaling, proved \(homogeneity\); acts on u, w\n {2}charge {8}C₁ = u² − w²\n/);
   assert.match(text, /start's orbit \(secondary: .*\): C goes from 2\.21 to 0, at u = 0\.5477, w = 0\.5477/);
   assert.doesNotMatch(text, /Generators:/, 'a one-generator group is not listed again');
 });
@@ -81,12 +73,13 @@ test('CLI report: a model beyond 400 components — the group summarised, no pre
   assert.ok(text.length < 6000, `short: ${text.length} characters`);
 });
 
-test('hover on a parameter: the groups acting on it with the matrix-form charge and the three laws, SGD ends first', () => {
+test('hover on a parameter: the groups acting on it with the matrix-form charge and the three laws, SGD ends in the lead', () => {
   const a = analysis('two-layer-matrix');
   const hover = paramHoverMarkdown(a, 'U', URI);
   const blocks = hover.split('\n\n---\n\n');
-  assert.equal(blocks.length, 2, 'where SGD ends and the parameter, then one block for its one group');
-  assert.match(blocks[0].split('\n')[0], /^\*\*SGD ends at\*\* U\\\[0,0\\\] = 1\.024, /);
+  assert.equal(blocks.length, 2, 'the lead and the parameter, then one block for its one group');
+  assert.match(blocks[0].split('\n')[0], /^\*law \(C\) in closed form for each of the 6 generators of GL\\\(3\\\) on the hidden index of U, W: in the panel/);
+  assert.match(blocks[0].split('\n')[1], /— \*solved\*: \*\*SGD ends at\*\* U\\\[0,0\\\] = 1\.024, /);
   assert.match(blocks[0], /\*\*U\*\* — parameter \(3×3\)/);
   const g = blocks[1];
   assert.match(g, /^\*\*GL\\\(3\\\) on the hidden index of U, W\*\* — linear, proved \\\(covariance\\\), dimension 6\n/);
@@ -105,7 +98,7 @@ test('hover on a parameter: the groups acting on it with the matrix-form charge 
 
 test('hover on a scalar parameter: its group, the charge C₁ = u² − w², where SGD ends and the start orbit', () => {
   const hover = paramHoverMarkdown(analysis('two-layer-scalar'), 'u', URI);
-  assert.match(hover.split('\n')[0], /^\*\*SGD ends at\*\* u = 1\.414, w = 1\.414 · C₁ = 0 · relaxes in ≈6400 steps/);
+  assert.match(hover.split('\n')[1], /— \*solved\*: \*\*SGD ends at\*\* u = 1\.414, w = 1\.414 · C₁ = 0 · relaxes in ≈6400 steps/);
   assert.match(hover, /\*\*u\*\* — parameter \(scalar, initial value 1\.5\)/);
   assert.match(hover, /\*\*rescaling of u, w\*\* — rescaling, proved \\\(homogeneity\\\), dimension 1\n/);
   assert.match(hover, /- \*\*charge\*\* C₁ = u² − w²\n/);
@@ -171,7 +164,7 @@ test('Markdown report: groups first with matrix-form charges and laws, then a ta
   const groups = md.indexOf('## Symmetry groups');
   const generators = md.indexOf('## Generators');
   assert.ok(groups > md.indexOf('## Where SGD ends') && generators > groups, 'where SGD ends, then groups, then generators');
-  assert.match(md, /### GL\(3\) on the hidden index of U, W\n\n- linear, proved \(covariance\); acts on U, W\n- Charge: Q = U Uᵀ − Wᵀ W {2}\(\$Q = U U\^\{\\top\} - W\^\{\\top\} W\$\)\n- Gradient flow: dQ\/dt = 0/);
+  assert.match(md, /### GL\(3\) on the hidden index of U, W\n\n- linear, proved \(covariance\); acts on U, W\n- Charge: Q = U Uᵀ − Wᵀ W {2}\(\$Q = U U\^\{\\top\} - W\^\{\\top\} W\$\)\n- Law \(C\) in closed form: one per generator, in the table of generators below\n- At the noise equilibrium: 0 = η·\(1\/B\)·tr\(AΣ\) \+ η·∇LᵀA∇L, jointly for every charge\n- Gradient flow: dQ\/dt = 0/);
   assert.match(md, /- SGD, exact per step: Q\(θₜ₊₁\)/);
   assert.match(md, /- SGD, continuous time: dQ\/dt = /);
   assert.equal(count(md, /^\| C[₁-₉] \| 1 \| (rescaling|linear) \| proved /gm), 6, 'six generator rows');

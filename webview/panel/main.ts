@@ -15,6 +15,7 @@ import '../../media/webview/panel.css';
 import type { AnalysisResult, GroupReport, SymmetryReport } from '../../src/core/analysis/analyze';
 import type { Prediction } from '../../src/core/analysis/predictions';
 import { generatorCharge, generatorCount, generatorName, generatorNamesText, groupCharge, groupEndsText, groupStartOrbitText, runChargeName, runChargeText, symmetriesWord } from '../../src/shared/groupText';
+import { CHAIN_LAW_LABEL, closedFormNoneText, conservationLawsText, expectedCounts, groupClosedForms, levelName, measuredText, productComparison, productFactsText } from '../../src/shared/lawText';
 import { etaTermText, movedComponents, predictionLine, sig4, stabilityLine, stepsText } from '../../src/shared/predictionText';
 import type { RunResult, VerdictFields } from '../../src/core/numeric/types';
 import { ExportFormat, FromWebviewType, ToWebviewMessage, ToWebviewType, WebviewCommand } from '../../src/shared/protocol';
@@ -166,7 +167,10 @@ function renderAnalysis(): void {
       'No symmetry found. That is a valid answer: no rescaling, scaling, linear or translation symmetry holds for every parameter and data point.'));
   }
   a.groups.forEach((g, gi) => cards.append(groupCard(a, g, gi)));
-  symPanel.append(h('h2', {}, 'Symmetry groups and Noether charges'), cards);
+  const conservation = conservationLawsText(a);
+  symPanel.append(h('h2', {}, 'Symmetry groups and Noether charges'));
+  if (conservation) symPanel.append(h('p', { class: 'nl-note nl-conservation', id: 'nl-conservation' }, conservation));
+  symPanel.append(cards);
 
   const table = startOrbitTable(a);
   if (table) symPanel.append(table);
@@ -334,16 +338,26 @@ function generatorItem(a: AnalysisResult, i: number): { el: HTMLElement; typeset
   const secondary = e || s.equilibriumNote ? h('div', { class: 'nl-eq nl-secondary', title: "The balanced point of the initial point's orbit: not where SGD ends (SGD first follows gradient flow to a minimum)" },
     h('span', { class: 'nl-secondary-label' }, "Secondary, start's orbit: "),
     e ? `${generatorName(a, i)}: ${fmt(e.chargeInitial)} → ${fmt(e.chargeEquilibrium, e.chargeInitial)}` : s.equilibriumNote ?? '') : null;
+  // Its own law (C) in closed form where the group card shows only some (a group of several generators).
+  const law = (a.groups[s.group]?.symmetries.length ?? 0) > 1 ? s.laws.sgdClosedForm : null;
+  const lawEl = law ? h('div', { class: 'nl-closed-form-tex nl-gen-law', 'data-symmetry': String(i) }, law.text) : null;
   const el = h('li', { class: 'nl-gen', id: `sym-${i}`, 'data-index': String(i), 'data-kind': s.kind },
     h('div', { class: 'nl-gen-head' },
       h('span', { class: 'nl-gen-name' }, generatorName(a, i)),
       badge(s.kind, `kind-${s.kind}`, kindTitle(s.kind)),
       s.status !== a.groups[s.group]?.status ? badge(s.status, `status-${s.status}`) : null),
     tex,
+    lawEl,
     generatorEnds(a, i),
     secondary,
     h('div', { class: 'nl-involves' }, h('span', { class: 'nl-muted' }, 'Moves: '), chips(s.involves)));
-  return { el, typeset: () => renderTex(tex, charge.tex, { fallback: charge.text }) };
+  return {
+    el,
+    typeset: () => {
+      renderTex(tex, charge.tex, { fallback: charge.text });
+      if (law && lawEl) markOverflow(renderTex(lawEl, law.tex, { fallback: law.text }));
+    },
+  };
 }
 
 /**
@@ -372,8 +386,10 @@ function groupCard(a: AnalysisResult, g: GroupReport, gi: number): HTMLElement {
     for (const x of items) x.typeset();
   });
   const charge = groupCharge(a, g);
+  const [chargeEl, lawsEl] = chargeAndLaws(charge, { text: g.laws, tex: g.lawsTex });
+  const closedText = groupClosedForms(a, gi).laws.map(({ law }) => law.text);
   const asText = h('details', { class: 'nl-as-text' }, h('summary', {}, 'As text'),
-    h('pre', {}, [charge.text, g.laws.gradientFlow, g.laws.sgdStep, g.laws.sgdContinuous].join('\n')));
+    h('pre', {}, [charge.text, ...closedText, g.laws.gradientFlow, g.laws.sgdStep, g.laws.sgdContinuous].join('\n')));
   return h('article', { class: 'nl-card nl-group', id: `group-${gi}`, 'data-group': String(gi), 'data-kind': g.kind, 'data-dimension': String(g.dimension) },
     h('header', { class: 'nl-card-header' },
       h('span', { class: 'nl-card-name' }, g.name),
@@ -381,13 +397,61 @@ function groupCard(a: AnalysisResult, g: GroupReport, gi: number): HTMLElement {
       badge(g.status, `status-${g.status}`, proof),
       badge(`dim ${g.dimension}`, 'nl-dim', `${g.dimension} independent charge${g.dimension === 1 ? '' : 's'} (generators)${g.unlisted ? `, ${g.unlisted} of them not listed` : ''}`)),
     h('p', { class: 'nl-proof nl-muted' }, proof),
-    ...chargeAndLaws(charge, { text: g.laws, tex: g.lawsTex }),
+    chargeEl,
+    closedFormBlock(a, gi),
     p && ends ? h('div', { class: 'nl-eq nl-ends-charge' }, h('span', { class: 'nl-eq-label' }, 'Where SGD ends: '), `${ends} (run ${p.run}, ${runLabel(p)})`) : null,
+    lawsEl,
     orbit ? h('div', { class: 'nl-eq nl-secondary' }, h('span', { class: 'nl-secondary-label' }, "Secondary, start's orbit: "), orbit) : null,
     h('div', { class: 'nl-involves' }, h('span', { class: 'nl-muted' }, 'Acts on: '), chips(g.tensors)),
     gens,
     asText,
   );
+}
+
+/**
+ * Typeset math that cannot wrap everywhere (a bracket is one piece) scrolls sideways in its box: the
+ * box shows that it does (class nl-overflowing, an inner shadow on the right), whatever its width.
+ * Checked when the box changes size and when fonts arrive (KaTeX's change the math's width alone).
+ */
+function checkOverflow(box: HTMLElement): void {
+  box.classList.toggle('nl-overflowing', box.scrollWidth > box.clientWidth + 1);
+}
+const overflowWatch = new ResizeObserver((entries) => {
+  for (const e of entries) {
+    const box = e.target as HTMLElement;
+    if (!box.isConnected) overflowWatch.unobserve(box);
+    else checkOverflow(box);
+  }
+});
+document.fonts.addEventListener('loadingdone', () => document.querySelectorAll<HTMLElement>('.nl-closed-form-tex').forEach(checkOverflow));
+function markOverflow(el: HTMLElement): HTMLElement {
+  overflowWatch.observe(el);
+  return el;
+}
+
+/** Closed-form laws a group card typesets; the others are in its generators' list. */
+const CARD_CLOSED_FORMS = 2;
+
+/**
+ * Law (C) in closed form for a group (KaTeX, inline so that it wraps at its relations and operators,
+ * in a box that scrolls what cannot wrap), then what must balance at the noise equilibrium (the card's
+ * next line is where SGD ends: the solved point); or why there is none.
+ */
+function closedFormBlock(a: AnalysisResult, gi: number): HTMLElement | null {
+  const f = groupClosedForms(a, gi, CARD_CLOSED_FORMS);
+  if (!f.count) {
+    return f.notes.length ? h('p', { class: 'nl-closed-form-none nl-muted', 'data-group': String(gi) }, `Law (C) in closed form: ${closedFormNoneText(f)}.`) : null;
+  }
+  const tex = (source: string, text: string, attrs: Record<string, string>) => markOverflow(renderTex(h('div', { class: 'nl-closed-form-tex', ...attrs }), source, { fallback: text }));
+  const more = f.inline ? f.more : f.count;
+  return h('section', { class: 'nl-closed-form', 'data-group': String(gi) },
+    h('div', { class: 'nl-eq-label' }, 'Law (C) in closed form'),
+    ...(f.inline ? f.laws : []).map(({ symmetry, law }) => tex(law.tex, law.text, { 'data-symmetry': String(symmetry), 'data-role': 'law' })),
+    more ? h('p', { class: 'nl-muted nl-closed-form-more' }, f.inline
+      ? `${more} more, one per generator: open the generators below.`
+      : `One per generator (${more}), each about a sum over components: open the generators below.`) : null,
+    h('div', { class: 'nl-eq-label' }, 'At the noise equilibrium'),
+    ...f.equilibria.map((e) => tex(e.tex, e.text, { 'data-role': 'equilibrium' })));
 }
 
 const PROOF_NAMES: Record<string, string> = {
@@ -788,6 +852,9 @@ function renderVerdicts(runs: RunResult[]): void {
 // ---- stationary tab ----
 
 const statHead = h('div', { class: 'nl-run-picker' });
+const statInfo = h('div', {});
+const productInfo = h('section', { class: 'nl-product', id: 'nl-product', hidden: true });
+const productPlots = h('div', { class: 'nl-plots nl-legend-lines' });
 const statTable = h('div', { class: 'nl-table-wrap' });
 const statPlots = h('div', { class: 'nl-plots nl-grid' });
 const escPlots = h('div', { class: 'nl-plots' });
@@ -808,13 +875,16 @@ function shortSource(source: string): string {
 }
 
 function renderStationary(): void {
-  if (!statPanel.contains(statTable)) statPanel.append(statEmpty, statHead, statTable, statPlots, escPlots);
+  if (!statPanel.contains(statTable)) statPanel.append(statEmpty, statHead, statInfo, productInfo, productPlots, statTable, statPlots, escPlots);
   const runs = liveRuns().filter((r) => r.stationary && Object.keys(r.stationary.histograms ?? {}).length);
   statEmpty.hidden = runs.length > 0;
   clear(statHead);
+  clear(statInfo);
   clear(statTable);
-  if (!runs.length) syncPlots(statPlots, 'none', []);
-  else {
+  if (!runs.length) {
+    syncPlots(statPlots, 'none', []);
+    renderProduct(undefined);
+  } else {
     let chosen = getState<PanelState>().stationaryRun ?? runs[0].run;
     if (!runs.some((r) => r.run === chosen)) chosen = runs[0].run;
     const run = runs.find((r) => r.run === chosen) as RunResult;
@@ -827,19 +897,21 @@ function renderStationary(): void {
       return b;
     }));
     const st = run.stationary;
-    const th = st.theory;
+    // The components' theory: Gaussian laws (THEORY §5); a deep chain's theory is the law of their product.
+    const th = st.theory && Object.keys(st.theory.mean).length ? st.theory : undefined;
     const comps = Object.keys(st.histograms);
     const sv = survivorsOnly(run);
     // Burn-in (reported), and a visible warning when the run had not become stationary.
-    statTable.append(h('p', { class: 'nl-note', id: 'nl-burnin' },
+    statInfo.append(h('p', { class: 'nl-note', id: 'nl-burnin' },
       `Burn-in: the statistics start at step ${st.burnin} (${st.burninMethod}); ${st.samples} samples over ${sv ? `the ${sv.alive} surviving of ${sv.of}` : run.chains} chains.`));
     if (!st.reached) {
       const relax = run.prediction?.relaxationSteps;
-      statTable.append(h('div', { class: 'nl-callout nl-callout-warn', id: 'nl-not-stationary', role: 'alert' },
+      statInfo.append(h('div', { class: 'nl-callout nl-callout-warn', id: 'nl-not-stationary', role: 'alert' },
         h('strong', {}, 'Not stationary yet: '),
         `the charges or the loss still drift at the end of the run, so these are not stationary statistics. Run longer${relax ? ` (the charges relax in ${stepsText(relax)})` : ''}.`));
     }
-    if (sv) statTable.append(h('div', { class: 'nl-callout nl-callout-error', role: 'alert' }, `Survivors only: ${sv.alive} of ${sv.of} chains (the others diverged).`));
+    if (sv) statInfo.append(h('div', { class: 'nl-callout nl-callout-error', role: 'alert' }, `Survivors only: ${sv.alive} of ${sv.of} chains (the others diverged).`));
+    renderProduct(run);
     const cols = ['component', 'mean', '± s.e.', 'variance', '± s.e.', ...(th ? ['theory mean', 'theory variance'] : [])];
     statTable.append(h('table', { class: 'nl-table', id: 'nl-stationary' },
       h('thead', {}, h('tr', {}, cols.map((c) => h('th', { scope: 'col' }, c)))),
@@ -847,10 +919,13 @@ function renderStationary(): void {
         h('th', { scope: 'row' }, c), h('td', {}, fmt(st.mean[c])), h('td', {}, fmt(st.meanStdErr?.[c])),
         h('td', {}, fmt(st.var[c])), h('td', {}, fmt(st.varStdErr?.[c])),
         th ? [h('td', { 'data-col': 'theory-mean' }, fmt(th.mean[c])), h('td', { 'data-col': 'theory-var' }, fmt(th.var[c]))] : null)))));
+    const productOnly = !th && !!st.theory?.variable;
     statTable.append(h('p', { class: 'nl-note', id: 'nl-overlay-note' }, th
       ? `Overlay: the theory density N(mean, var) — ${th.source}.`
-      : 'Overlay: Gaussian fit (no theory for this model): the normal with the measured stationary mean and variance.'));
-    const overlayLabel = th ? `theory: ${shortSource(th.source)}` : 'Gaussian fit (no theory for this model)';
+      : productOnly
+        ? `Overlay on each component: Gaussian fit (the theory here is the law of the product ${st.theory?.variable}, above): the normal with the measured stationary mean and variance.`
+        : 'Overlay: Gaussian fit (no theory for this model): the normal with the measured stationary mean and variance.'));
+    const overlayLabel = th ? `theory: ${shortSource(th.source)}` : productOnly ? 'Gaussian fit (the theory is for the product)' : 'Gaussian fit (no theory for this model)';
     const defs: PlotDef[] = comps.slice(0, 12).map((c) => {
       const hist = st.histograms[c];
       const x: number[] = [];
@@ -891,6 +966,50 @@ function renderStationary(): void {
   }));
   const series = esc.map((r, k) => ({ label: `${runLabel(r)}: ${(r.firstPassage as (number | null)[]).filter((v) => v !== null).length}/${r.firstPassage?.length} escaped`, values: t.ys[k], color: colorOf(r.run), kind: 'step' as const }));
   syncPlots(escPlots, 'esc', [{ opts: { id: 'escape', title: 'Escape: fraction of chains still in the minimum', xLabel: 'step', yLabel: 'not escaped', yZero: true, fileStem: `${stem()}-escape` }, data: { x: t.x, series } }]);
+}
+
+/**
+ * A deep chain's law of the product (paper (a), Theorem 4.2) beside its measurement: the mode, T and
+ * T_c, the quantiles (theory against measured ± bootstrap SE) and the density over the histogram of
+ * the product's stationary samples, labelled as the continuous-time law it is.
+ */
+function renderProduct(run: RunResult | undefined): void {
+  clear(productInfo);
+  const cmp = run ? productComparison(run.stationary) : undefined;
+  productInfo.hidden = !cmp;
+  if (!run || !cmp) {
+    syncPlots(productPlots, 'none', []);
+    return;
+  }
+  const st = run.stationary;
+  const rows = cmp.rows.map((r) => h('tr', { 'data-level': levelName(r.level) },
+    h('th', { scope: 'row' }, levelName(r.level)),
+    h('td', { 'data-col': 'theory' }, sig4(r.theory)),
+    h('td', { 'data-col': 'measured' }, measuredText(r)),
+    h('td', { 'data-col': 'z' }, r.theory !== null && r.measured !== null && r.se ? ((r.measured - r.theory) / r.se).toFixed(2).replace('-', '−') : '—')));
+  productInfo.append(
+    h('h2', {}, `Stationary law of the product ${cmp.variable}`),
+    h('p', { class: 'nl-note', id: 'nl-product-source' }, `${CHAIN_LAW_LABEL[0].toUpperCase()}${CHAIN_LAW_LABEL.slice(1)}: ${st.theory?.source ?? 'no theory for this run'}.`),
+    h('p', { class: 'nl-product-facts', id: 'nl-product-facts' }, productFactsText(cmp)),
+    h('div', { class: 'nl-table-wrap' }, h('table', { class: 'nl-table nl-product-quantiles', id: 'nl-product-quantiles' },
+      h('thead', {}, h('tr', {}, ['quantile', 'theory', 'measured ± SE', 'z'].map((c) => h('th', { scope: 'col', title: c === 'measured ± SE' ? 'Pooled over the chains after the burn-in; SE by bootstrap over chains' : undefined }, c)))),
+      h('tbody', {}, rows))),
+    h('p', { class: 'nl-note' }, cmp.samples === null
+      ? 'The run measured no quantiles of the product.'
+      : `Measured over ${cmp.samples} samples (chains × records after step ${st.burnin}); the SE is a bootstrap over chains. Discrete-time SGD differs from the law by O(η).`));
+  const hist = st.product?.histogram;
+  const density = st.theory?.density;
+  if (!hist) {
+    syncPlots(productPlots, 'none', []);
+    return;
+  }
+  const x = Array.from({ length: hist.counts.length }, (_, k) => (hist.edges[k] + hist.edges[k + 1]) / 2);
+  const series: PlotSeries[] = [{ label: `${runLabel(run)} histogram of ${cmp.variable}`, values: Array.from(hist.counts), color: colorOf(run.run), kind: 'bars' }];
+  if (density && density.x.length && cmp.samples) series.push({ label: CHAIN_LAW_LABEL, values: expectedCounts(density, hist.edges, cmp.samples), color: readTheme().palette[4], kind: 'spline' });
+  syncPlots(productPlots, `product${run.run}`, [{
+    opts: { id: `product-${run.run}`, title: `Stationary distribution of ${cmp.variable} (the central 99 % of its samples)`, xLabel: cmp.variable, yLabel: 'count', yZero: true, height: 240, legendValues: false, fileStem: `${stem()}-product` },
+    data: { x, series },
+  }]);
 }
 
 function median(a: number[]): number {

@@ -3,6 +3,7 @@ import type { AnalysisResult, GroupReport } from '../../core/analysis/analyze';
 import { nameTable } from '../../core/lang/names';
 import type { StabilityInfo } from '../../core/analysis/predictions';
 import { generatorCount, generatorProofNotes, generatorsOf, generatorsText, groupCharge, groupEndsText, groupsOf, groupStartOrbitText, groupStatusText, symmetriesWord } from '../../shared/groupText';
+import { closedFormNoneText, conservationLawsText, groupClosedForms } from '../../shared/lawText';
 import { firstPrediction, predictionLine, runLabel, stabilityLine } from '../../shared/predictionText';
 
 export function num(x: number): string {
@@ -60,6 +61,8 @@ export function groupBullets(a: AnalysisResult, gi: number): string[] {
     `- **SGD, continuous time**: ${md(g.laws.sgdContinuous)}`,
     ...generatorProofNotes(a, g).map((n) => `- **proof**: ${md(n)}; it holds to rounding at 64 random points`),
   ];
+  const closed = groupClosedForms(a, gi);
+  if (!closed.laws.length && closed.notes.length) out.push(`- **law (C) in closed form**: ${md(closedFormNoneText(closed))}`);
   if (g.dimension > 1 || g.unlisted > 0) out.push(`- **generators**: ${md(generatorsText(a, g))}`);
   const ends = groupEndsText(a, gi);
   if (ends) out.push(`- **where SGD ends**: ${md(ends)}`);
@@ -85,29 +88,71 @@ export function groupHoverMarkdown(a: AnalysisResult, gi: number, uri: string): 
   return `${groupTitleMarkdown(a.groups[gi])}\n\n${groupBullets(a, gi).join('\n')}\n\n${showPanelLink(uri, { group: gi })}`;
 }
 
+/** Closed-form laws a hover's lead shows before it points to the panel for the rest. */
+const LEAD_LAWS = 3;
+
 /**
- * The hover on `loss` (Markdown): where SGD ends first, then `head` (the keyword's doc), then one
- * block per symmetry group, or that there is none.
+ * The lead of a hover (Markdown lines): law (C) in closed form for the generators of `groups`, in the
+ * papers' form (`d(u² − w²)/dt = −η·[(1/B)·(…) + (…)]·(u² − w²) = …`), one line each (a group with a
+ * matrix-form charge: that each generator has one, in the panel, since each is about a sum over
+ * components), then what must balance at the noise equilibrium beside the solved point (`ends`:
+ * where SGD ends). Without any closed form, `ends` alone.
+ */
+export function closedFormLead(a: AnalysisResult, groups: number[], ends: string): string {
+  const forms = groups.map((gi) => ({ gi, f: groupClosedForms(a, gi) })).filter((x) => x.f.count > 0);
+  if (!forms.length) return ends;
+  const named = forms.length > 1;
+  const lines: string[] = [];
+  let hidden = 0;
+  for (const { gi, f } of forms) {
+    const g = a.groups[gi];
+    if (!f.inline) {
+      lines.push(`*law (C) in closed form for each of the ${f.count} generators of ${md(g.name)}: in the panel (each is about a sum over components)*`);
+      continue;
+    }
+    for (const { law } of f.laws) {
+      if (lines.length < LEAD_LAWS) lines.push(`${md(law.text)}${named ? ` *(${md(g.name)})*` : ''}`);
+      else hidden++;
+    }
+  }
+  if (hidden) lines.push(`*… ${hidden} more closed-form ${hidden === 1 ? 'law' : 'laws'}, one per generator, in the panel*`);
+  const equilibria = [...new Set(forms.flatMap(({ f }) => f.equilibria.map((e) => e.text)))];
+  lines.push(`*equilibrium*: ${equilibria.map(md).join('; ')} — *solved*: ${ends}`);
+  return lines.join('  \n');
+}
+
+/** The sentence on all the conservation laws of gradient flow, in italics, or '' without a count. */
+function conservationMarkdown(a: AnalysisResult): string {
+  const t = conservationLawsText(a);
+  return t ? `\n\n*${md(t)}*` : '';
+}
+
+/**
+ * The hover on `loss` (Markdown): law (C) in closed form and the equilibrium beside where SGD ends
+ * first, then `head` (the keyword's doc), the count of conservation laws, then one block per
+ * symmetry group, or that there is none.
  */
 export function lossHoverMarkdown(a: AnalysisResult, uri: string, head: string): string {
   const ends = `${sgdEndsMarkdown(a)} ${showPanelLink(uri, predictionTarget(a), 'Predictions')}`;
-  if (a.groups.length === 0) return `${ends}\n\n${head}\n\n**${md(noSymmetryText())}**\n\n${showPanelLink(uri)}`;
+  if (a.groups.length === 0) return `${ends}\n\n${head}${conservationMarkdown(a)}\n\n**${md(noSymmetryText())}**\n\n${showPanelLink(uri)}`;
+  const lead = closedFormLead(a, a.groups.map((_, gi) => gi), ends);
   const inGroups = a.groups.length === 1 ? 'in 1 group' : `in ${a.groups.length} groups`;
-  const parts = [`${ends}\n\n${head}\n\n**${symmetriesWord(generatorCount(a))}** of ℓ, ${inGroups}:`];
+  const parts = [`${lead}\n\n${head}\n\n**${symmetriesWord(generatorCount(a))}** of ℓ, ${inGroups}:${conservationMarkdown(a)}`];
   a.groups.forEach((_, gi) => parts.push(groupHoverMarkdown(a, gi, uri)));
   if (a.noise) parts.push(`*Laws for η = ${num(a.noise.lr)}, B = ${a.noise.batch}, γ = ${num(a.noise.weightDecay)} (${md(a.noise.basis)}); Σ by ${a.noise.method}; ${START_ORBIT_LABEL} with the same constants.*`);
   return parts.join('\n\n---\n\n');
 }
 
 /**
- * The hover on a parameter (Markdown): where SGD ends first (for what the groups acting on it move,
- * or the parameter itself when none does), its shape, then one block per group acting on it.
+ * The hover on a parameter (Markdown): law (C) in closed form for the groups acting on it and the
+ * equilibrium beside where SGD ends first (for what those groups move, or the parameter itself when
+ * none does), its shape and the count of conservation laws, then one block per group acting on it.
  */
 export function paramHoverMarkdown(a: AnalysisResult, name: string, uri: string): string {
   const p = a.parameters.find((q) => q.name === name);
   const shape = p && p.shape.length ? p.shape.join('×') : 'scalar';
   const init = p && p.shape.length === 0 && a.initial[name] !== undefined ? `, initial value ${num(a.initial[name])}` : '';
-  const head = `**${name}** — parameter (${shape}${init})`;
+  const head = `**${name}** — parameter (${shape}${init})${conservationMarkdown(a)}`;
   const groups = groupsOf(a, name);
   const idx = generatorsOf(a, groups);
   const own = a.components.filter((c) => c === name || c.startsWith(`${name}[`));
@@ -119,7 +164,7 @@ export function paramHoverMarkdown(a: AnalysisResult, name: string, uri: string)
       : `No symmetry group of this loss acts on \`${name}\` (${a.groups.length === 1 ? 'its one group acts' : `its ${a.groups.length} groups act`} on ${md(acted)}).`;
     return `${ends}\n\n${head}\n\n${none}\n\n${showPanelLink(uri)}`;
   }
-  return [`${ends}\n\n${head}`, ...groups.map((gi) => groupHoverMarkdown(a, gi, uri))].join('\n\n---\n\n');
+  return [`${closedFormLead(a, groups, ends)}\n\n${head}`, ...groups.map((gi) => groupHoverMarkdown(a, gi, uri))].join('\n\n---\n\n');
 }
 
 /** The `lr` hover's line for one train line: its bound 2/λ_max(H) at the start and the end, and the verdict. */

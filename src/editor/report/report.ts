@@ -4,7 +4,8 @@ import type { AnalysisResult } from '../../core/analysis/analyze';
 import type { Prediction } from '../../core/analysis/predictions';
 import type { RunResult, SimulationResult, VerdictFields } from '../../core/numeric/types';
 import { equilibriumText, generatorCharge, generatorCount, groupEndsText, groupStartOrbitText, generatorName, generatorsText, groupCharge, groupStatusText, runChargeName, runChargeText, symmetriesWord } from '../../shared/groupText';
-import { etaTermText, pointText, predictionSentence, runLabel, stabilityLine } from '../../shared/predictionText';
+import { closedFormNoneText, conservationLawsText, groupClosedForms, levelName, measuredText, productComparison, productFactsText, CHAIN_LAW_LABEL } from '../../shared/lawText';
+import { etaTermText, pointText, predictionSentence, runLabel, sig4, stabilityLine } from '../../shared/predictionText';
 import { noSymmetryText, num } from '../hover/format';
 
 export interface Report {
@@ -73,14 +74,16 @@ const MAX_GENERATOR_ROWS = 12;
 /** The symmetry groups first: each with its charge and laws in matrix form, its generators, where SGD ends. */
 function groupsMarkdown(a: AnalysisResult): string[] {
   const out = ['## Symmetry groups', ''];
-  if (a.groups.length === 0) return [...out, noSymmetryText(), ''];
-  out.push(`${symmetriesWord(generatorCount(a))} of ℓ in ${a.groups.length === 1 ? '1 group' : `${a.groups.length} groups`}.`, '');
+  const conservation = conservationLawsText(a);
+  if (a.groups.length === 0) return [...out, noSymmetryText(), '', ...(conservation ? [conservation, ''] : [])];
+  out.push(`${symmetriesWord(generatorCount(a))} of ℓ in ${a.groups.length === 1 ? '1 group' : `${a.groups.length} groups`}.${conservation ? ` ${conservation}` : ''}`, '');
   const p = a.predictions?.[0];
   a.groups.forEach((g, gi) => {
     const charge = groupCharge(a, g);
     out.push(`### ${g.name}`, '');
     out.push(`- ${g.kind}, ${groupStatusText(g)}; acts on ${g.tensors.join(', ')}`);
     out.push(`- Charge: ${charge.text}  ($${charge.tex}$)`);
+    out.push(...closedFormMarkdown(a, gi));
     out.push(`- Gradient flow: ${g.laws.gradientFlow}`);
     out.push(`- SGD, exact per step: ${g.laws.sgdStep}`);
     out.push(`- SGD, continuous time: ${g.laws.sgdContinuous}`);
@@ -94,26 +97,48 @@ function groupsMarkdown(a: AnalysisResult): string[] {
   return out;
 }
 
+/**
+ * Law (C) in closed form for a group's generators where they read at the level of the group (a few),
+ * else a pointer to the table of generators; the equilibrium condition; or why there is none.
+ */
+function closedFormMarkdown(a: AnalysisResult, gi: number): string[] {
+  const f = groupClosedForms(a, gi, MAX_CLOSED_FORMS);
+  if (!f.count) return f.notes.length ? [`- Law (C) in closed form: ${closedFormNoneText(f)}`] : [];
+  const out = f.inline ? f.laws.map(({ law }) => `- Law (C) in closed form: ${law.text}`) : ['- Law (C) in closed form: one per generator, in the table of generators below'];
+  if (f.inline && f.more > 0) out.push(`- … ${f.more} more closed forms, one per generator (in the JSON report: \`laws.sgdClosedForm\`)`);
+  for (const e of f.equilibria) out.push(`- At the noise equilibrium: ${e.text}`);
+  return out;
+}
+
+/** Closed-form laws a report shows per group. */
+const MAX_CLOSED_FORMS = 4;
+
 /** Then the generators, group by group, each with its own charge; a huge group's summarised. */
 function generatorsMarkdown(a: AnalysisResult): string[] {
   if (a.symmetries.length === 0) return [];
   const first = a.predictions?.[0];
   const p = first && (first.charges.some((c) => c !== null) || first.growth.length) ? first : undefined;
   const out = ['## Generators', '', `Each listed generator's charge${p ? `, where SGD ends for it (run ${p.run})` : ''} and the start-orbit solve (secondary).`, ''];
-  out.push(`| generator | group | kind | status | charge |${p ? ' where SGD ends | O(η) term |' : ''} start's orbit (secondary) |`);
-  out.push(`|---|---|---|---|---|${p ? '---|---|' : ''}---|`);
+  // Law (C) in closed form beside each generator of a group whose laws are about sums over components.
+  const perGenerator = a.groups.map((_, gi) => {
+    const f = groupClosedForms(a, gi);
+    return !f.inline && f.count > 0;
+  });
+  const lawCol = perGenerator.some((x) => x);
+  out.push(`| generator | group | kind | status | charge |${p ? ' where SGD ends | O(η) term |' : ''} start's orbit (secondary) |${lawCol ? ' law (C) in closed form |' : ''}`);
+  out.push(`|---|---|---|---|---|${p ? '---|---|' : ''}---|${lawCol ? '---|' : ''}`);
   a.groups.forEach((g, gi) => {
     for (const i of g.symmetries.slice(0, MAX_GENERATOR_ROWS)) {
       const s = a.symmetries[i];
       const c = p?.charges[i];
       const grows = p?.growth.some((x) => x.symmetry === i);
       const end = p ? ` ${grows ? 'grows' : fmtOrDash(c)}${p.orientationDependent?.[i] ? ' (gauge-dependent)' : ''} | ${etaTermText(p.etaTerms?.[i], c) || '—'} |` : '';
-      out.push(`| ${cell(generatorName(a, i))} | ${gi + 1} | ${s.kind} | ${s.status}${s.proof ? ` (${s.proof})` : ''} | ${cell(generatorCharge(a, i).text)} |${end} ${s.equilibrium || s.equilibriumNote ? cell(equilibriumText(s)) : '—'} |`);
+      out.push(`| ${cell(generatorName(a, i))} | ${gi + 1} | ${s.kind} | ${s.status}${s.proof ? ` (${s.proof})` : ''} | ${cell(generatorCharge(a, i).text)} |${end} ${s.equilibrium || s.equilibriumNote ? cell(equilibriumText(s)) : '—'} |${lawCol ? ` ${perGenerator[gi] && s.laws.sgdClosedForm ? cell(s.laws.sgdClosedForm.text) : perGenerator[gi] ? '—' : 'in its group, above'} |` : ''}`);
     }
     const more = g.symmetries.length - Math.min(g.symmetries.length, MAX_GENERATOR_ROWS);
     if (more > 0 || g.unlisted > 0) {
       const what = [more > 0 ? `${more} more listed` : '', g.unlisted > 0 ? `${g.unlisted} not listed (the charge ${groupCharge(a, g).text} holds them all)` : ''].filter(Boolean).join(', ');
-      out.push(`| … | ${gi + 1} | | | ${cell(what)} |${p ? ' | |' : ''} |`);
+      out.push(`| … | ${gi + 1} | | | ${cell(what)} |${p ? ' | |' : ''} |${lawCol ? ' |' : ''}`);
     }
   });
   out.push('', `Group numbers follow the order of "Symmetry groups" above.`, '');
@@ -192,7 +217,8 @@ function runMarkdown(run: RunResult): string[] {
     out.push(`Stationary statistics after a burn-in of ${st.burnin} steps (${st.burninMethod}), ${st.samples} samples${st.reached ? '' : '. **Not stationary yet**: the charges or the loss still drift at the end'}.`);
     if (st.theory) out.push(`Theory: ${st.theory.source}.`);
     out.push('');
-    const th = st.theory;
+    // The components' Gaussian laws; a deep chain's theory is the law of their product (below).
+    const th = st.theory && Object.keys(st.theory.mean).length ? st.theory : undefined;
     out.push(`| component | stationary mean ± s.e. | stationary variance ± s.e. |${th ? ' theory mean | theory variance |' : ''}`, `|---|---|---|${th ? '---|---|' : ''}`);
     for (const c of comps.slice(0, MAX_TABLE_COMPONENTS)) {
       out.push(
@@ -200,6 +226,14 @@ function runMarkdown(run: RunResult): string[] {
       );
     }
     if (comps.length > MAX_TABLE_COMPONENTS) out.push(`| … ${comps.length - MAX_TABLE_COMPONENTS} more components (in the JSON report) | | |${th ? ' | |' : ''}`);
+    out.push('');
+  }
+  const cmp = productComparison(st);
+  if (cmp) {
+    const samples = cmp.samples === null ? 'not measured' : `measured over ${cmp.samples} samples (chains × records after the burn-in), SE by bootstrap over chains`;
+    out.push(`Law of the product ${cmp.variable}, the ${CHAIN_LAW_LABEL}: ${productFactsText(cmp)}; ${samples}.`, '');
+    out.push('| quantile | theory | measured ± SE |', '|---|---|---|');
+    for (const row of cmp.rows) out.push(`| ${levelName(row.level)} | ${sig4(row.theory)} | ${measuredText(row)} |`);
     out.push('');
   }
   for (const d of run.diverged.slice(0, 5)) out.push(`- ${d.message}`);
