@@ -54,6 +54,10 @@ function write(name, data) {
 }
 
 const DIVERGING = 'test/browser/fixtures/linear-regression-diverging.loss';
+// Beyond 400 components (no dense generators, no end-point solve): GL(20), summarised to three
+// listed generators of 210, and a rescaling of each of 12 hidden neurons, all listed with labels.
+const GL20 = 'test/browser/fixtures/linear-net-gl20.loss';
+const MLP = 'test/browser/fixtures/relu-mlp-411.loss';
 
 // Analyses: every kind of symmetry, none, a growing charge, orientation-dependent charges, a diverging lr.
 const analyses = {
@@ -65,6 +69,10 @@ const analyses = {
   'tanh-network': 'examples/tanh-network.loss',
   'linear-regression': 'examples/linear-regression.loss',
   'linear-regression-diverging': DIVERGING,
+  'linear-net-gl20': GL20,
+  'relu-mlp-411': MLP,
+  // Two generators whose closed-form laws are factorised; a deep chain's law of the product.
+  'deep-scalar-chain': 'examples/deep-scalar-chain.loss',
 };
 for (const [name, file] of Object.entries(analyses)) write(`analysis-${name}.json`, noether(['analyze', file]));
 
@@ -78,8 +86,12 @@ const simulations = {
   'anisotropic-two-layer': ['examples/anisotropic-two-layer.loss', '--steps', '8000', '--chains', '8', '+record_every = 20'],
   // The stationary law has a theory (THEORY.md §5): the overlay is the theory density.
   'linear-regression': ['examples/linear-regression.loss', '--steps', '20000'],
-  // lr above 2/λ_max: 13 of 16 chains diverge; the curves are over the survivors.
+  // lr above 2/λ_max: most of the 16 chains diverge; the curves are over the survivors.
   'linear-regression-diverging': [DIVERGING],
+  // The ReLU net's 12 labelled charges Q[0] … Q[11], grouped under their group on the Dynamics tab.
+  'relu-mlp-411': [MLP, '--steps', '400', '--chains', '2', '+record_every = 20'],
+  // A depth-2 chain a·b·c: the law of the product over the histogram of its samples, quantiles ± SE.
+  'deep-scalar-chain': ['examples/deep-scalar-chain.loss', '+record_every = 50'],
 };
 for (const [name, [file, ...args]] of Object.entries(simulations)) {
   const keys = args.filter((a) => a.startsWith('+')).map((a) => a.slice(1));

@@ -88,6 +88,11 @@ export class PanelManager implements vscode.Disposable {
     this.focus(uri, { type: ToWebviewType.FocusSymmetry, index });
   }
 
+  /** Show the card of symmetry group `group`. */
+  focusGroup(uri: vscode.Uri, group: number): void {
+    this.focus(uri, { type: ToWebviewType.FocusGroup, group });
+  }
+
   /** Show the "Where SGD ends" card of train line `run`. */
   focusPrediction(uri: vscode.Uri, run: number): void {
     this.focus(uri, { type: ToWebviewType.FocusPrediction, run });

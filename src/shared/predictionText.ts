@@ -49,10 +49,13 @@ export function pointText(point: Record<string, number | null>, components: stri
   return shown.map((c) => `${c} = ${sig4(point[c])}`).join(', ') + (rest > 0 ? `, … (+${rest} more)` : '');
 }
 
-/** `C₁ = 0, C₂ = 0.1658` over the given symmetries (default all), skipping those with no prediction. */
-export function chargesText(p: Prediction, symmetries?: number[], max = 4): string {
+/**
+ * `C₁ = 0, C₂ = 0.1658` over the given symmetries (default all), skipping those with no prediction;
+ * `name` names a generator (default `C₁`, `C₂`, …; a generator's label where it has one).
+ */
+export function chargesText(p: Prediction, symmetries?: number[], max = 4, name: (i: number) => string = chargeName): string {
   const idx = (symmetries ?? p.charges.map((_, i) => i)).filter((i) => p.charges[i] !== null && p.charges[i] !== undefined);
-  const shown = idx.slice(0, max).map((i) => `${chargeName(i)} = ${sig4(p.charges[i])}`);
+  const shown = idx.slice(0, max).map((i) => `${name(i)} = ${sig4(p.charges[i])}`);
   return shown.join(', ') + (idx.length > max ? `, … (+${idx.length - max} more)` : '');
 }
 
@@ -100,7 +103,7 @@ export function predictionLine(
   p: Prediction,
   opts: { symmetries?: number[]; components?: string[]; maxComponents?: number; maxCharges?: number } = {},
 ): PredictionLine {
-  const charges = chargesText(p, opts.symmetries, opts.maxCharges);
+  const charges = chargesText(p, opts.symmetries, opts.maxCharges, (i) => a.symmetries[i]?.label ?? chargeName(i));
   const relaxation = p.relaxationSteps !== null && Number.isFinite(p.relaxationSteps) ? stepsText(p.relaxationSteps) : '';
   if (p.status === 'equilibrium' && p.endPoint) {
     const comps = opts.components ?? movedComponents(a, opts.symmetries);

@@ -20,8 +20,10 @@ export enum ToWebviewType {
   SimulationProgress = 'simulationProgress',
   /** A finished simulation (all runs). */
   SimulationResult = 'simulationResult',
-  /** Scroll to and highlight one symmetry card. */
+  /** Scroll to and highlight one symmetry generator (inside its group's card). */
   FocusSymmetry = 'focusSymmetry',
+  /** Scroll to and highlight one symmetry group's card. */
+  FocusGroup = 'focusGroup',
   /** Scroll to and highlight the "Where SGD ends" card of one train line. */
   FocusPrediction = 'focusPrediction',
   /** Show one run in the Dynamics tab (e.g. after it diverged). */
@@ -84,6 +86,12 @@ export interface FocusSymmetryMessage extends Envelope {
   index: number;
 }
 
+export interface FocusGroupMessage extends Envelope {
+  type: ToWebviewType.FocusGroup;
+  /** Index into the analysis' `groups`. */
+  group: number;
+}
+
 export interface FocusPredictionMessage extends Envelope {
   type: ToWebviewType.FocusPrediction;
   /** Index of the `train` line. */
@@ -123,6 +131,7 @@ export type ToWebviewMessage =
   | SimulationProgressMessage
   | SimulationResultMessage
   | FocusSymmetryMessage
+  | FocusGroupMessage
   | FocusPredictionMessage
   | FocusRunMessage
   | ThemeMessage
@@ -210,6 +219,7 @@ function isSymmetryReport(x: unknown): x is SymmetryReport {
     const l = x[key];
     if (!isObj(l) || !isStr(l.gradientFlow) || !isStr(l.sgdStep) || !isStr(l.sgdContinuous)) return false;
   }
+  if (!isOptional((x.laws as Obj).sgdClosedForm, (c) => c === null || isClosedFormLaw(c)) || !isOptional((x.laws as Obj).sgdClosedFormNote, isStr)) return false;
   if (x.matrix !== undefined && !(Array.isArray(x.matrix) && x.matrix.every(isNumArray))) return false;
   if (x.direction !== undefined && !isNumArray(x.direction)) return false;
   if (x.equilibrium !== null && x.equilibrium !== undefined) {
@@ -223,6 +233,14 @@ function isSymmetryReport(x: unknown): x is SymmetryReport {
   if (x.action !== undefined && !isObj(x.action)) return false;
   if (x.form !== undefined && !(isObj(x.form) && isNumArray(x.form.i) && isNumArray(x.form.j) && isNumArray(x.form.c))) return false;
   return true;
+}
+
+/** Law (C) in closed form: the law and its equilibrium condition as text and TeX, `expr` in `.loss` syntax. */
+function isClosedFormLaw(x: unknown): boolean {
+  return (
+    isObj(x) && isStr(x.text) && isStr(x.tex) && isStr(x.expr) && isBool(x.factorised) &&
+    isObj(x.equilibrium) && isStr(x.equilibrium.text) && isStr(x.equilibrium.tex) && isOneOf(x.method, ['exact-moments', 'dataset'])
+  );
 }
 
 const STRUCTURES = ['gl', 'diagonal', 'tensors', 'shift', 'components'];
@@ -357,7 +375,7 @@ function isProductTheory(t: Record<string, unknown>): boolean {
 }
 
 function isProductStatistics(x: unknown): boolean {
-  return isObj(x) && isStr(x.variable) && isNumArray(x.quantiles) && isNumArray(x.quantileStdErr) && isInt(x.samples);
+  return isObj(x) && isStr(x.variable) && isNumArray(x.quantiles) && isNumArray(x.quantileStdErr) && isInt(x.samples) && isOptional(x.histogram, isHistogram);
 }
 
 export function isRunResult(x: unknown): x is RunResult {
@@ -414,6 +432,8 @@ export function isToWebviewMessage(x: unknown): x is ToWebviewMessage {
       return isSimulationResult(x.result);
     case ToWebviewType.FocusSymmetry:
       return isInt(x.index) && x.index >= 0;
+    case ToWebviewType.FocusGroup:
+      return isInt(x.group) && x.group >= 0;
     case ToWebviewType.FocusPrediction:
     case ToWebviewType.FocusRun:
       return isInt(x.run) && x.run >= 0;

@@ -18,11 +18,11 @@ mkdirSync(out, { recursive: true });
 const load = (name) => JSON.parse(readFileSync(join(fixtures, name), 'utf8'));
 // Real output of the current engine (regenerate with scripts/browser-fixtures.mjs).
 const analyses = Object.fromEntries(
-  ['two-layer-scalar', 'two-layer-matrix', 'anisotropic-two-layer', 'scale-invariant', 'softmax-translation', 'tanh-network', 'linear-regression', 'linear-regression-diverging']
+  ['two-layer-scalar', 'two-layer-matrix', 'anisotropic-two-layer', 'scale-invariant', 'softmax-translation', 'tanh-network', 'linear-regression', 'linear-regression-diverging', 'linear-net-gl20', 'relu-mlp-411', 'deep-scalar-chain']
     .map((n) => [n, load(`analysis-${n}.json`)]),
 );
 const simulations = Object.fromEntries(
-  ['two-layer-scalar', 'two-layer-matrix', 'anisotropic-two-layer', 'linear-regression', 'linear-regression-diverging'].map((n) => [n, load(`simulation-${n}.json`)]),
+  ['two-layer-scalar', 'two-layer-matrix', 'anisotropic-two-layer', 'linear-regression', 'linear-regression-diverging', 'relu-mlp-411', 'deep-scalar-chain'].map((n) => [n, load(`simulation-${n}.json`)]),
 );
 const simulation = simulations['two-layer-scalar'];
 
@@ -139,27 +139,42 @@ function assertClean(result, label) {
 }
 
 for (const theme of ['dark', 'light', 'high-contrast']) {
-  test(`panel (${theme}): cards, equilibria, streaming plots, exports, validation`, async () => {
+  test(`panel (${theme}): group cards, equilibria, streaming plots, exports, validation`, async () => {
     const t = await open('panel', theme);
     const { page, post, posted } = t;
     const ready = (await posted()).find((m) => m.type === 'ready');
     assert.equal(ready.view, 'panel');
     assert.equal(typeof ready.id, 'number');
 
-    // --- symmetry cards with KaTeX ---
+    // --- one card per symmetry group, with KaTeX; its generator collapsed beneath ---
     await post(analysisMsg('two-layer-scalar'));
     await page.waitForSelector('.nl-card[data-kind]');
     const cards = await page.evaluate(() => [...document.querySelectorAll('.nl-card[data-kind]')].map((c) => ({
+      id: c.id,
+      name: c.querySelector('.nl-card-name').textContent,
       katex: c.querySelectorAll('.katex').length,
-      errors: c.querySelectorAll('.katex-error').length,
-      badges: [...c.querySelectorAll('vscode-badge')].map((b) => b.textContent.trim()),
-      chips: [...c.querySelectorAll('.nl-chip')].map((b) => b.textContent),
+      errors: c.querySelectorAll('.katex-error, .nl-tex-fallback').length,
+      badges: [...c.querySelectorAll(':scope > header vscode-badge')].map((b) => b.textContent.trim()),
+      proof: c.querySelector('.nl-proof').textContent,
+      charge: c.querySelector(':scope > .nl-charge').title,
+      chips: [...c.querySelectorAll(':scope > .nl-involves .nl-chip')].map((b) => b.textContent),
+      generators: [...c.querySelectorAll('.nl-gen')].map((g) => g.id),
+      open: c.querySelector('details.nl-generators').open,
+      summary: c.querySelector('details.nl-generators > summary').textContent,
     })));
     assert.equal(cards.length, 1);
+    assert.equal(cards[0].id, 'group-0');
+    assert.equal(cards[0].name, 'rescaling of u, w');
     assert.ok(cards[0].katex >= 4, `KaTeX in card: ${cards[0].katex}`);
     assert.equal(cards[0].errors, 0);
-    assert.deepEqual(cards[0].badges, ['rescaling', 'proved']);
+    assert.deepEqual(cards[0].badges, ['rescaling', 'proved', 'dim 1']);
+    assert.equal(cards[0].proof, 'Proved by the homogeneity calculus on the tensor graph.');
+    assert.equal(cards[0].charge, 'C₁ = u² − w²');
     assert.deepEqual(cards[0].chips, ['u', 'w']);
+    assert.deepEqual(cards[0].generators, ['sym-0']);
+    assert.equal(cards[0].open, false, 'the generators are collapsed');
+    assert.equal(cards[0].summary, 'Generator — C₁');
+    assert.match(await page.$eval('#group-0 > .nl-ends-charge', (e) => e.textContent), /^Where SGD ends: C₁ = 0 \(run 0, sgd η=0\.05 B=4\)$/);
     measured.katexPerCard = cards[0].katex;
 
     // --- "Where SGD ends" comes first: the end point, the charge there, the relaxation ---
@@ -298,9 +313,16 @@ for (const theme of ['dark', 'light', 'high-contrast']) {
     const esc = await canvasStats(page, 'escape');
     assert.ok(esc.drawn > 1000, `escape plot drawn (${esc.drawn})`);
 
-    // --- focusSymmetry ---
+    // --- focusSymmetry: opens the group's generators and shows the generator ---
     await post({ type: 'focusSymmetry', index: 0 });
     await page.waitForFunction(() => document.getElementById('sym-0').classList.contains('nl-focus'));
+    assert.equal(await page.evaluate(() => document.querySelector('vscode-tabs').selectedIndex), 0);
+    assert.equal(await page.$eval('#group-0 details.nl-generators', (e) => e.open), true);
+    assert.ok(await page.$('#sym-0 .nl-gen-charge .katex'), 'the generator is typeset once shown');
+    // --- focusGroup (a hover's group link) ---
+    await selectTab(page, 1);
+    await post({ type: 'focusGroup', group: 0 });
+    await page.waitForFunction(() => document.getElementById('group-0').classList.contains('nl-focus'));
     assert.equal(await page.evaluate(() => document.querySelector('vscode-tabs').selectedIndex), 0);
     // --- focusPrediction (the CodeLens and the Where SGD ends command) ---
     await selectTab(page, 1);
@@ -319,6 +341,8 @@ for (const theme of ['dark', 'light', 'high-contrast']) {
       { id: 5, type: 'focusSymmetry', index: -1 },
       { type: 'focusSymmetry', index: 0 },
       { id: 6, type: 'focusPrediction', run: -1 },
+      { id: 10, type: 'focusGroup', group: -1 },
+      { id: 11, type: 'focusGroup', group: 'x' },
       // A run without its status, or with a verdict the protocol does not know.
       { id: 7, type: 'simulationResult', result: { ...simulation, runs: [{ ...simulation.runs[0], status: undefined }] } },
       { id: 8, type: 'simulationResult', result: { ...simulation, runs: [{ ...simulation.runs[0], charges: [{ ...simulation.runs[0].charges[0], verdict: 'maybe' }] }] } },
@@ -339,15 +363,24 @@ for (const theme of ['dark', 'light', 'high-contrast']) {
     evil.symmetries[0].involves = ['<img src=x id=pwn>', 'w'];
     evil.symmetries[0].equilibrium.point = { '<img src=x id=pwn>': 0.5, w: 0.5 };
     evil.symmetries[0].charge.tex = '\\href{javascript:alert(1)}{x} + \\htmlId{pwn2}{y}';
+    evil.groups[0].name = '<img src=x id=pwn4>';
+    evil.groups[0].tensors = ['<img src=x id=pwn5>', 'w'];
+    evil.groups[0].charge.tex = '\\href{javascript:alert(2)}{x}';
     evil.predictions[0].endPoint = { '<img src=x id=pwn>': 1.4, w: 1.4 };
     evil.predictions[0].minimum.point = { '<img src=x id=pwn>': 1.8, w: 1.1 };
     evil.predictions[0].reason = '<img src=x id=pwn3>';
     await post({ type: 'analysis', uri: 'file:///evil.loss', fileName: '<script>alert(1)</script>.loss', analysis: evil });
     await page.waitForFunction(() => document.querySelector('.nl-file').textContent.startsWith('<script>'));
+    // (a generator's charge is typeset when its list is opened)
+    await page.evaluate(() => document.querySelectorAll('details.nl-generators').forEach((d) => (d.open = true)));
+    await rendered(page);
     assert.match(await page.$eval('#prediction-0 .nl-ends', (e) => e.textContent), /<img src=x id=pwn> = 1\.4/);
     assert.equal(await page.$('#pwn'), null);
     assert.equal(await page.$('#pwn2'), null);
     assert.equal(await page.$('#pwn3'), null);
+    assert.equal(await page.$('#pwn4'), null);
+    assert.equal(await page.$('#pwn5'), null);
+    assert.equal(await page.$eval('#group-0 .nl-card-name', (e) => e.textContent), '<img src=x id=pwn4>');
     assert.equal(await page.$('a[href^="javascript"]'), null);
     assert.equal(await page.$eval('.nl-file', (e) => e.textContent), '<script>alert(1)</script>.loss');
 
@@ -368,27 +401,34 @@ test('panel: the other examples (matrix, anisotropic, scaling, translation, none
   const t = await open('panel', 'dark');
   const { page, post } = t;
   const expect = {
-    'two-layer-matrix': { cards: 6, statuses: ['equilibrium'], rows: 18 },
-    'anisotropic-two-layer': { cards: 3, statuses: ['equilibrium'], rows: 6 },
-    'scale-invariant': { cards: 1, statuses: ['grows', 'equilibrium'], rows: 0 },
-    'softmax-translation': { cards: 3, statuses: ['equilibrium'], rows: 0 },
-    'tanh-network': { cards: 0, statuses: ['none'], rows: 0 },
+    'two-layer-matrix': { cards: 1, generators: 6, statuses: ['equilibrium'], rows: 18 },
+    'anisotropic-two-layer': { cards: 1, generators: 3, statuses: ['equilibrium'], rows: 6 },
+    'scale-invariant': { cards: 1, generators: 1, statuses: ['grows', 'equilibrium'], rows: 0 },
+    'softmax-translation': { cards: 2, generators: 3, statuses: ['equilibrium'], rows: 0 },
+    'tanh-network': { cards: 0, generators: 0, statuses: ['none'], rows: 0 },
   };
   for (const [name, want] of Object.entries(expect)) {
     await post(analysisMsg(name));
     await page.waitForFunction((n) => document.querySelector('.nl-file').textContent === `${n}.loss`, name);
+    await page.evaluate(() => document.querySelectorAll('details.nl-generators').forEach((d) => (d.open = true)));
+    await rendered(page);
     const info = await page.evaluate(() => ({
       cards: document.querySelectorAll('.nl-card[data-kind]').length,
+      names: [...document.querySelectorAll('.nl-group .nl-card-name')].map((e) => e.textContent),
+      charges: [...document.querySelectorAll('.nl-group > .nl-charge')].map((e) => e.title),
+      generators: document.querySelectorAll('.nl-gen[data-kind]').length,
       katex: document.querySelectorAll('.nl-card .katex').length,
-      errors: document.querySelectorAll('.katex-error').length,
+      errors: document.querySelectorAll('.katex-error, .nl-tex-fallback').length,
       rows: document.querySelectorAll('#nl-equilibria tbody tr[data-component]').length,
       none: !!document.getElementById('nl-no-symmetry'),
-      kinds: [...document.querySelectorAll('.nl-card[data-kind]')].map((c) => c.dataset.kind),
+      kinds: [...document.querySelectorAll('.nl-gen[data-kind]')].map((c) => c.dataset.kind),
       statuses: [...document.querySelectorAll('.nl-prediction')].map((c) => c.dataset.status),
       ends: [...document.querySelectorAll('.nl-prediction .nl-ends')].map((e) => e.textContent),
       reasons: [...document.querySelectorAll('.nl-prediction .nl-reason')].map((e) => e.textContent),
     }));
     assert.equal(info.cards, want.cards, name);
+    assert.equal(info.generators, want.generators, `${name}: generators`);
+    assert.deepEqual(info.names, analyses[name].groups.map((g) => g.name), `${name}: one card per group, by name`);
     assert.equal(info.errors, 0, `${name}: KaTeX errors`);
     assert.equal(info.none, want.cards === 0);
     assert.equal(info.rows, want.rows, `${name}: start-orbit rows`);
@@ -398,7 +438,11 @@ test('panel: the other examples (matrix, anisotropic, scaling, translation, none
       if (st !== 'equilibrium') assert.equal(info.reasons[k], preds[k].reason, `${name}: the reason is shown`);
     });
     if (name === 'two-layer-matrix') {
+      assert.deepEqual(info.charges, ['Q = U Uᵀ − Wᵀ W'], 'the charge in matrix form');
       assert.deepEqual(info.kinds, ['rescaling', 'rescaling', 'rescaling', 'linear', 'linear', 'linear']);
+      assert.equal(await page.$eval('#group-0 .nl-card-name', (e) => e.textContent), 'GL(3) on the hidden index of U, W');
+      assert.deepEqual(await page.$$eval('#group-0 > header vscode-badge', (e) => e.map((x) => x.textContent.trim())), ['linear', 'proved', 'dim 6']);
+      assert.equal(await page.$eval('#group-0 > .nl-ends-charge', (e) => e.textContent), 'Where SGD ends: C₁ = 0, C₂ = 0, C₃ = 0, C₄ = 0, … (+2 more) (run 0, sgd η=0.01 B=1)');
       // 18 moved components: the headline shows 8 and says how many more.
       assert.match(info.ends[0], /^SGD ends at U\[0,0\] = 1\.024, .* … \(\+10 more\)$/);
       assert.equal(await page.$$eval('#nl-pred-charges-0 tbody tr', (r) => r.length), 6);
@@ -424,12 +468,81 @@ test('panel: the other examples (matrix, anisotropic, scaling, translation, none
       assert.equal(await page.$eval('#prediction-0 .nl-reason', (e) => e.textContent), p0.reason);
       assert.equal(await page.$eval('#prediction-0 .nl-balance', (e) => e.textContent), 'secondary — every charge drift vanishes there, but it is not stationary: C₁ = 0.25, C₂ = 0.5');
     }
+    if (name === 'softmax-translation') {
+      assert.deepEqual(info.charges, ['C = 1ᵀW', 'C = 1ᵀb']);
+      // With several groups, the predicted charges are listed under their group's name.
+      assert.deepEqual(await page.$$eval('#nl-pred-charges-0 tr.nl-group-row', (e) => e.map((x) => x.textContent)), analyses[name].groups.map((g) => g.name));
+      await page.screenshot({ path: join(out, 'panel-dark-softmax-groups.png'), fullPage: true });
+    }
     if (name === 'scale-invariant') assert.equal(info.ends[0], 'SGD ends: no equilibrium — C₁ grows without bound');
     if (name === 'tanh-network') assert.deepEqual(info.ends, ['SGD ends: no prediction']);
     measured[`example-${name}`] = info;
   }
   assertClean(await t.finish(), 'examples');
 });
+
+for (const theme of ['light', 'dark']) {
+  test(`panel (${theme}): models beyond 400 components — groups summarised, no prediction, charges by label`, async () => {
+    for (const width of [1200, 480]) {
+      const t = await open('panel', theme, { width, height: 900 });
+      const { page, post } = t;
+      // GL(20): 210 generators, three listed, the rest summarised.
+      await post(analysisMsg('linear-net-gl20'));
+      await page.waitForSelector('#group-0');
+      const gl = analyses['linear-net-gl20'];
+      assert.equal(await page.$eval('.nl-subtitle', (e) => e.textContent), '440 parameter components · 210 symmetries');
+      assert.equal(await page.$eval('#group-0 .nl-card-name', (e) => e.textContent), 'GL(20) on the hidden index of U, W');
+      assert.deepEqual(await page.$$eval('#group-0 > header vscode-badge', (e) => e.map((x) => x.textContent.trim())), ['linear', 'proved', 'dim 210']);
+      assert.equal(await page.$eval('#group-0 > .nl-charge', (e) => e.title), 'Q = U Uᵀ − Wᵀ W');
+      assert.equal(await page.$eval('#group-0 details.nl-generators > summary', (e) => e.textContent), 'Generators: 3 listed of 210 — Q[0,0], Q[1,1], Q[0,1] tracked in runs, 207 more not listed');
+      assert.deepEqual(await page.$$eval('#group-0 .nl-gen-name', (e) => e.map((x) => x.textContent)), ['Q[0,0]', 'Q[1,1]', 'Q[0,1]']);
+      assert.match(await page.$eval('#group-0 .nl-unlisted', (e) => e.textContent), /^207 more not listed: the other entries of Q = U Uᵀ − Wᵀ W/);
+      // No prediction: the reason, and nothing made up (no end-point table, no "How", no start orbit).
+      assert.equal(await page.$eval('#prediction-0', (e) => e.dataset.status), 'none');
+      assert.equal(await page.$eval('#prediction-0 .nl-reason', (e) => e.textContent), gl.predictions[0].reason);
+      assert.equal(await page.$('#nl-end-point-0'), null);
+      assert.equal(await page.$('#nl-equilibria'), null);
+      assert.equal(await page.$('#group-0 .nl-secondary'), null);
+      await page.evaluate(() => document.querySelectorAll('details.nl-generators').forEach((d) => (d.open = true)));
+      await rendered(page);
+      assert.equal(await page.$$eval('#group-0 .nl-gen .katex', (e) => e.length), 3, 'each listed generator typeset');
+      assert.equal(await page.$$eval('.katex-error, .nl-tex-fallback', (e) => e.length), 0);
+      await page.screenshot({ path: join(out, `large-${theme}-${width}-gl20.png`), fullPage: true });
+
+      // A ReLU net: a rescaling of each of its 12 hidden neurons, every generator labelled.
+      await post(analysisMsg('relu-mlp-411'));
+      await post(resultMsg('relu-mlp-411'));
+      await page.waitForFunction(() => document.querySelector('.nl-file').textContent === 'relu-mlp-411.loss');
+      const mlp = analyses['relu-mlp-411'];
+      assert.equal(await page.$eval('#group-0 .nl-card-name', (e) => e.textContent), mlp.groups[0].name);
+      assert.equal(await page.$eval('#group-0 > .nl-charge', (e) => e.title), 'Q_j = ‖W1[j,:]‖² + b1[j]² − ‖W2[:,j]‖² for each j');
+      assert.equal(await page.$$eval('#group-0 .nl-gen', (e) => e.length), 12);
+      // The laws are shown (typeset, or as text where the engine's TeX does not parse), never hidden.
+      assert.equal(await page.$$eval('#group-0 > .nl-laws dd', (e) => e.filter((x) => x.textContent.trim().length > 5).length), 3);
+      await page.screenshot({ path: join(out, `large-${theme}-${width}-relu-mlp-symmetries.png`), fullPage: true });
+      // Dynamics: the charges under their group's heading, titled by label, in a grid.
+      await selectTab(page, 1);
+      await plotsDrawn(page, ['loss', 'charge-0', 'charge-11', 'drift-11']);
+      const heading = await page.$eval('.nl-group-heading', (e) => ({ name: e.querySelector('h3').textContent, text: e.textContent }));
+      assert.equal(heading.name, mlp.groups[0].name);
+      assert.match(heading.text, /12 charges tracked$/);
+      assert.equal(await page.$eval('[data-plot-id="charge-3"] .nl-plot-title', (e) => e.textContent), 'Charge Q[3]');
+      assert.equal(await page.$eval('[data-plot-id="drift-3"] .nl-plot-title', (e) => e.textContent), 'Drift dQ[3]/dt: measured vs law (C)');
+      assert.equal(await page.$$eval('.nl-dyn > .nl-plot-cell', (e) => e.length), 24, 'twelve charges and twelve drifts in the grid');
+      if (width === 1200) {
+        const cols = await page.$$eval('.nl-dyn > .nl-plot-cell', (e) => new Set(e.slice(0, 6).map((x) => Math.round(x.getBoundingClientRect().left))).size);
+        assert.equal(cols, 3, 'three columns at 1200 px');
+      }
+      assert.match(await page.$eval('.nl-verdict-block[data-run="0"]', (e) => e.textContent), /No prediction to compare: no predicted value: the end-point solve/);
+      await page.screenshot({ path: join(out, `large-${theme}-${width}-relu-mlp-dynamics.png`), fullPage: true });
+      // Nothing overflows the page sideways.
+      assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1), 'no horizontal overflow');
+      const result = await t.finish();
+      // The engine's TeX of this group's per-step laws may not parse (a double subscript): shown as text, logged as a warning.
+      assertClean(result, `large ${theme} ${width}`);
+    }
+  });
+}
 
 for (const theme of ['light', 'dark']) {
   test(`panel (${theme}): predictions beside measurements, theory overlay, a diverged run`, async () => {
@@ -449,7 +562,8 @@ for (const theme of ['light', 'dark']) {
     const cells = row['C₁ (rescaling)'];
     assert.ok(cells, `a row for C₁: ${JSON.stringify(row)}`);
     assert.equal(cells[0], '0', 'predicted end charge');
-    assert.equal(cells[2], '0.1502 ± 0.001289', 'measured ± SE (four digits)');
+    const four = (x) => String(Number(x.toPrecision(4)));
+    assert.equal(cells[2], `${four(c.measured)} ± ${four(c.measuredStdErr)}`, 'measured ± SE (four digits)');
     assert.equal(Number(cells[3]), Number(c.z.toFixed(2)), 'z');
     assert.equal(cells[4], c.verdict);
     assert.equal(cells[5], `≈${c.stepsNeeded}`, 'steps still needed');
@@ -465,15 +579,21 @@ for (const theme of ['light', 'dark']) {
     });
     assert.deepEqual(endLine, [0]);
     await page.screenshot({ path: join(out, `predictions-${theme}-two-layer-scalar-dynamics.png`), fullPage: true });
-    // Stationary: burn-in reported, not stationary yet, no theory → a labelled Gaussian fit.
+    // Stationary: burn-in reported, not stationary yet; the theory is the law of the product u·w
+    // (a depth-1 chain, with its collapse temperature), each component a labelled Gaussian fit.
     await selectTab(page, 2);
-    await plotsDrawn(page, ['hist-0-u']);
+    await plotsDrawn(page, ['hist-0-u', 'product-0']);
     assert.match(await page.$eval('#nl-burnin', (e) => e.textContent), new RegExp(`start at step ${sgd.stationary.burnin} \\(MSER-5`));
     assert.equal(sgd.stationary.reached, false);
     assert.ok(await page.$eval('#nl-not-stationary', (e) => e.offsetHeight > 0 && /Not stationary yet/.test(e.textContent)), 'a visible warning');
     // (a histogram's legend has no live values, so no row for x)
-    assert.deepEqual(await page.$$eval('[data-plot-id="hist-0-u"] .u-legend .u-series th', (e) => e.map((x) => x.textContent.trim())), ['sgd η=0.05 B=4 histogram', 'Gaussian fit (no theory for this model)']);
-    assert.match(await page.$eval('#nl-overlay-note', (e) => e.textContent), /^Overlay: Gaussian fit \(no theory for this model\)/);
+    assert.deepEqual(await page.$$eval('[data-plot-id="hist-0-u"] .u-legend .u-series th', (e) => e.map((x) => x.textContent.trim())), ['sgd η=0.05 B=4 histogram', 'Gaussian fit (the theory is for the product)']);
+    assert.match(await page.$eval('#nl-overlay-note', (e) => e.textContent), /^Overlay on each component: Gaussian fit \(the theory here is the law of the product u·w, above\)/);
+    const uw = sgd.stationary.theory;
+    const s4 = (x) => String(Number(x.toPrecision(4)));
+    assert.equal(await page.$eval('#nl-product-facts', (e) => e.textContent), `mode ${s4(uw.mode)}; T = ηκ = ${s4(uw.temperature)}; T_c = ${s4(uw.tc)} (in units of ηκ)`);
+    assert.ok(await page.evaluate(() => document.getElementById('nl-not-stationary').compareDocumentPosition(document.getElementById('nl-product')) & Node.DOCUMENT_POSITION_FOLLOWING), 'the warning before the law');
+    await page.screenshot({ path: join(out, `predictions-${theme}-two-layer-scalar-stationary.png`), fullPage: true });
 
     // --- the GL(3) net: six charges, each with its O(η) term, beside the measurement ---
     await post(analysisMsg('two-layer-matrix'));
@@ -569,6 +689,149 @@ for (const theme of ['light', 'dark']) {
   });
 }
 
+/**
+ * Every element matching `selector` (typeset TeX) is shown whole: inside its card, and either as wide
+ * as its box or in a box that scrolls sideways (never cut off by an ancestor's overflow).
+ */
+async function assertNotClipped(page, selector, label) {
+  const boxes = await page.$$eval(selector, (els) => els.map((e) => {
+    const r = e.getBoundingClientRect();
+    const card = e.closest('.nl-card, .nl-product') ?? document.body;
+    const c = card.getBoundingClientRect();
+    const overflow = getComputedStyle(e).overflowX;
+    return {
+      text: e.title || e.textContent.slice(0, 60),
+      visible: r.width > 0 && r.height > 0,
+      inside: r.left >= c.left - 1 && r.right <= c.right + 1,
+      fits: e.scrollWidth <= e.clientWidth + 1,
+      scrolls: overflow === 'auto' || overflow === 'scroll',
+      marked: e.classList.contains('nl-overflowing'),
+      width: Math.round(r.width),
+      height: Math.round(r.height),
+      scrollWidth: e.scrollWidth,
+    };
+  }));
+  assert.ok(boxes.length > 0, `${label}: nothing matches ${selector}`);
+  for (const b of boxes) {
+    assert.ok(b.visible, `${label}: ${b.text} is not shown`);
+    assert.ok(b.inside, `${label}: ${b.text} overflows its card`);
+    assert.ok(b.fits || b.scrolls, `${label}: ${b.text} is clipped`);
+    assert.equal(b.marked, !b.fits, `${label}: ${b.text} ${b.fits ? 'fits but is marked as scrolling' : 'scrolls without showing it'}`);
+  }
+  return boxes;
+}
+
+for (const theme of ['light', 'dark']) {
+  test(`panel (${theme}): law (C) in closed form, the count of conservation laws, a deep chain's law of the product`, async () => {
+    for (const width of [1200, 480]) {
+      const t = await open('panel', theme, { width, height: 900 });
+      const { page, post } = t;
+      const wait = (name) => page.waitForFunction((n) => document.querySelector('.nl-file').textContent === `${n}.loss`, name);
+
+      // --- the scalar net: the law in the papers' form (KaTeX), the equilibrium, then where SGD ends ---
+      await post(analysisMsg('two-layer-scalar'));
+      await page.waitForSelector('#group-0 .nl-closed-form');
+      const law = analyses['two-layer-scalar'].symmetries[0].laws.sgdClosedForm;
+      const closedForm = (gi) => page.$eval(`#group-${gi}`, (card) => {
+        const e = card.querySelector('.nl-closed-form');
+        return {
+          labels: [...e.querySelectorAll('.nl-eq-label')].map((x) => x.textContent),
+          laws: [...e.querySelectorAll('[data-role="law"]')].map((x) => ({ title: x.title, katex: x.querySelectorAll('.katex').length, fallback: x.classList.contains('nl-tex-fallback') })),
+          equilibria: [...e.querySelectorAll('[data-role="equilibrium"]')].map((x) => ({ title: x.title, katex: x.querySelectorAll('.katex').length })),
+          more: e.querySelector('.nl-closed-form-more')?.textContent ?? null,
+          order: [...card.children].map((x) => x.classList[0]),
+        };
+      });
+      const scalar = await closedForm(0);
+      assert.deepEqual(scalar.labels, ['Law (C) in closed form', 'At the noise equilibrium']);
+      assert.deepEqual(scalar.laws, [{ title: law.text, katex: 1, fallback: false }]);
+      assert.deepEqual(scalar.equilibria, [{ title: law.equilibrium.text, katex: 1 }]);
+      // The card: the charge, the closed form, where SGD ends (the solved point), then the generic laws.
+      const at = (cls) => scalar.order.indexOf(cls);
+      assert.ok(at('nl-charge') < at('nl-closed-form') && at('nl-closed-form') < at('nl-eq') && at('nl-eq') < at('nl-laws'), scalar.order.join(' '));
+      assert.equal(await page.$eval('#nl-conservation', (e) => e.textContent), 'The charge of the symmetries is all the conservation laws of gradient flow (Lie-algebra rank 1 of 2).');
+      measured[`closedForm-${width}-scalar`] = await assertNotClipped(page, '.nl-closed-form-tex', `scalar ${width}`);
+      await page.screenshot({ path: join(out, `closed-form-${theme}-${width}-two-layer-scalar.png`), fullPage: true });
+
+      // --- the deep chain: two generators, two factorised laws and their equilibria ---
+      await post(analysisMsg('deep-scalar-chain'));
+      await wait('deep-scalar-chain');
+      const chain = await closedForm(0);
+      const chainLaws = analyses['deep-scalar-chain'].symmetries.map((s) => s.laws.sgdClosedForm);
+      assert.deepEqual(chain.laws, chainLaws.map((l) => ({ title: l.text, katex: 1, fallback: false })));
+      assert.deepEqual(chain.equilibria.map((e) => e.title), chainLaws.map((l) => l.equilibrium.text));
+      measured[`closedForm-${width}-chain`] = await assertNotClipped(page, '.nl-closed-form-tex', `chain ${width}`);
+      await page.screenshot({ path: join(out, `closed-form-${theme}-${width}-deep-chain.png`), fullPage: true });
+
+      // --- GL(3): each law is about a sum over components: beside its generator, typeset when opened ---
+      await post(analysisMsg('two-layer-matrix'));
+      await wait('two-layer-matrix');
+      const matrix = await closedForm(0);
+      assert.deepEqual(matrix.laws, []);
+      assert.equal(matrix.more, 'One per generator (6), each about a sum over components: open the generators below.');
+      assert.equal(matrix.equilibria.length, 1);
+      assert.equal(matrix.equilibria[0].title, analyses['two-layer-matrix'].symmetries[0].laws.sgdClosedForm.equilibrium.text);
+      assert.equal(await page.$eval('#nl-conservation', (e) => e.textContent), 'The 6 charges of the symmetries are all the conservation laws of gradient flow (Lie-algebra rank 12 of 18).');
+      await page.evaluate(() => document.querySelectorAll('details.nl-generators').forEach((d) => (d.open = true)));
+      await rendered(page);
+      assert.equal(await page.$$eval('#group-0 .nl-gen-law .katex', (e) => e.length), 6, 'each generator its law, typeset');
+      assert.equal(await page.$$eval('.katex-error, .nl-tex-fallback', (e) => e.length), 0);
+      measured[`closedForm-${width}-matrix`] = await assertNotClipped(page, '.nl-closed-form-tex', `matrix ${width}`);
+      await page.screenshot({ path: join(out, `closed-form-${theme}-${width}-two-layer-matrix.png`), fullPage: true });
+
+      // --- a model beyond the closed form's size: the reason, briefly; the conservation laws not counted ---
+      await post(analysisMsg('relu-mlp-411'));
+      await wait('relu-mlp-411');
+      assert.match(await page.$eval('#group-0 .nl-closed-form-none', (e) => e.textContent), /^Law \(C\) in closed form: none: the closed form is computed for models up to \d+ components\.$/);
+      assert.equal(await page.$('#group-0 .nl-closed-form'), null);
+      assert.match(await page.$eval('#nl-conservation', (e) => e.textContent), /^Conservation laws of gradient flow: not counted \(/);
+
+      // --- the deep chain's run: the law of the product over the histogram of its samples ---
+      await post(analysisMsg('deep-scalar-chain'));
+      await post(resultMsg('deep-scalar-chain'));
+      await wait('deep-scalar-chain');
+      await selectTab(page, 2);
+      await plotsDrawn(page, ['product-0']);
+      const st = simulations['deep-scalar-chain'].runs[0].stationary;
+      assert.equal(await page.$eval('#nl-product h2', (e) => e.textContent), 'Stationary law of the product a·b·c');
+      assert.ok((await page.$eval('#nl-product-source', (e) => e.textContent)).startsWith(`Continuous-time law (O(η) corrections not included): ${st.theory.source}`));
+      assert.match(await page.$eval('#nl-product-facts', (e) => e.textContent), /^mode [\d.]+; T = ηκ = 0\.01; no sharp collapse temperature at depth D = 2$/);
+      const q = await tableRows(page, '#nl-product-quantiles', 'level');
+      assert.deepEqual(Object.keys(q), ['q10', 'q25', 'q50', 'q75', 'q90']);
+      Object.values(q).forEach((cells, k) => {
+        assert.equal(Number(cells[0]), Number(st.theory.quantiles[k].toPrecision(4)), `theory q${k}`);
+        const [m, se] = cells[1].split(' ± ').map((x) => Number(x.replace(/−/g, '-')));
+        assert.equal(m, Number(st.product.quantiles[k].toPrecision(4)), `measured q${k}`);
+        assert.ok(Math.abs(se - st.product.quantileStdErr[k]) <= 0.005 * st.product.quantileStdErr[k], `SE q${k}: ${cells[1]}`);
+        assert.equal(Number(cells[2].replace('−', '-')), Number(((st.product.quantiles[k] - st.theory.quantiles[k]) / st.product.quantileStdErr[k]).toFixed(2)), `z q${k}`);
+      });
+      const legend = await page.$$eval('[data-plot-id="product-0"] .u-legend .u-series th', (e) => e.map((x) => x.textContent.trim()));
+      assert.deepEqual(legend, ['sgd η=0.02 B=2 histogram of a·b·c', 'continuous-time law (O(η) corrections not included)']);
+      assert.equal(await page.$eval('[data-plot-id="product-0"] .nl-plot-title', (e) => e.textContent), 'Stationary distribution of a·b·c (the central 99 % of its samples)');
+      // The bars are the run's histogram; the curve is the law's mass in each bin, times the samples.
+      const plotted = await page.evaluate(() => {
+        const u = window.__noetherLab.plot('product-0').uplot;
+        return { x: [...u.data[0]], bars: [...u.data[1]], law: [...u.data[2]] };
+      });
+      assert.deepEqual(plotted.bars, st.product.histogram.counts);
+      const lawTotal = plotted.law.reduce((a, b) => a + b, 0);
+      const inside = st.product.histogram.counts.reduce((a, b) => a + b, 0);
+      assert.ok(lawTotal > 0.5 * st.product.samples && lawTotal <= st.product.samples * 1.0001, `the law's mass in the bins: ${lawTotal} of ${st.product.samples}`);
+      const peak = plotted.x[plotted.law.indexOf(Math.max(...plotted.law))];
+      const binWidth = st.product.histogram.edges[1] - st.product.histogram.edges[0];
+      assert.ok(Math.abs(peak - st.theory.mode) <= 1.5 * binWidth, `the curve peaks at the law's mode: ${peak} vs ${st.theory.mode}`);
+      // Measured and predicted bulk agree to within the O(η) the label warns of (a quarter of the samples).
+      assert.ok(Math.abs(lawTotal - inside) < 0.25 * inside, `law ${lawTotal} vs measured ${inside} in the bins`);
+      assert.ok((await canvasStats(page, 'product-0')).drawn > 1000, 'the plot drew');
+      // The components' own overlays say the theory is the product's.
+      assert.deepEqual(await page.$$eval('[data-plot-id="hist-0-a"] .u-legend .u-series th', (e) => e.map((x) => x.textContent.trim())), ['sgd η=0.02 B=2 histogram', 'Gaussian fit (the theory is for the product)']);
+      assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1), 'no horizontal overflow');
+      await page.screenshot({ path: join(out, `product-${theme}-${width}-deep-chain-stationary.png`), fullPage: true });
+      assertClean(await t.finish(), `closed form ${theme} ${width}`);
+    }
+  });
+}
+
 for (const theme of ['dark', 'light', 'high-contrast']) {
   test(`side view (${theme}): empty state, summary, sparklines`, async () => {
     const t = await open('sidebar', theme, { width: 320, height: 760 });
@@ -591,6 +854,10 @@ for (const theme of ['dark', 'light', 'high-contrast']) {
       assert.ok(s.drawn > 300, `${id} drawn (${s.drawn})`);
       measured[`sidebar-${theme}-${id}`] = s.drawn;
     }
+    // The groups by name, with the charge.
+    assert.deepEqual(await page.$$eval('.nl-sym-name', (e) => e.map((x) => x.textContent)), ['rescaling of u, w']);
+    assert.equal(await page.$eval('.nl-sym .nl-charge', (e) => e.title), 'C₁ = u² − w²');
+    assert.equal(await page.$eval('.nl-sym .nl-eq .nl-muted', (e) => e.textContent), 'SGD ends with C₁ = 0');
     // The chips give where SGD ends (not the start-orbit point).
     const chip = await page.$eval('.nl-sym .nl-chip', (e) => e.textContent);
     assert.equal(chip, 'u = 1.414');
@@ -605,9 +872,23 @@ for (const theme of ['dark', 'light', 'high-contrast']) {
     // A diverged run: said so, with k of N.
     await post({ type: 'summary', uri: 'file:///w/d.loss', fileName: 'linear-regression-diverging.loss', analysis: analyses['linear-regression-diverging'], simulation: simulations['linear-regression-diverging'] });
     await page.waitForSelector('.nl-diverged');
-    assert.equal(await page.$eval('.nl-diverged', (e) => e.textContent), 'sgd η=2.5 B=1 diverged: 13 of 16 chains (curves: survivors only)');
+    const diverged = simulations['linear-regression-diverging'].runs[0].divergence;
+    assert.ok(diverged.chains > 0 && diverged.chains < 16, 'some chains, not all, diverge');
+    assert.equal(await page.$eval('.nl-diverged', (e) => e.textContent), `sgd η=2.5 B=1 diverged: ${diverged.chains} of 16 chains (curves: survivors only)`);
     assert.equal(await page.$eval('#nl-sgd-ends', (e) => e.textContent), 'SGD ends: no prediction');
     if (theme !== 'high-contrast') await page.screenshot({ path: join(out, `sidebar-${theme}-diverged.png`), fullPage: true });
+    // Two groups, and a big model: groups by name; at most eight charge sparklines, named by label.
+    await post({ type: 'summary', uri: 'file:///w/s.loss', fileName: 'softmax-translation.loss', analysis: analyses['softmax-translation'] });
+    await page.waitForFunction(() => document.querySelector('h1.nl-file').textContent === 'softmax-translation.loss');
+    assert.deepEqual(await page.$$eval('.nl-sym-name', (e) => e.map((x) => x.textContent)), analyses['softmax-translation'].groups.map((g) => g.name));
+    assert.equal(await page.$eval('h2', (e) => e.textContent), 'Symmetries: 3 in 2 groups');
+    await post({ type: 'summary', uri: 'file:///w/m.loss', fileName: 'relu-mlp-411.loss', analysis: analyses['relu-mlp-411'], simulation: simulations['relu-mlp-411'] });
+    await page.waitForSelector('[data-spark="charge-7"] canvas');
+    await rendered(page);
+    assert.deepEqual(await page.$$eval('.nl-spark-label span:first-child', (e) => e.map((x) => x.textContent)), ['loss', 'Q[0]', 'Q[1]', 'Q[2]', 'Q[3]', 'Q[4]', 'Q[5]', 'Q[6]', 'Q[7]']);
+    assert.equal(await page.$eval('.nl-more-sparks', (e) => e.textContent), "4 more charges in the panel's Dynamics tab.");
+    assert.equal(await page.$eval('.nl-sym .nl-badge.nl-dim', (e) => e.textContent.trim()), 'dim 12');
+    if (theme !== 'high-contrast') await page.screenshot({ path: join(out, `sidebar-${theme}-groups-large.png`), fullPage: true });
     assertClean(await t.finish(), `sidebar ${theme}`);
   });
 }

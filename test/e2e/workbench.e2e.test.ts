@@ -168,21 +168,23 @@ describe('Noether Lab in the VS Code workbench (e2e)', { timeout: 10 * 60_000 },
 
         // Noether Lab: Analyze from the command palette → the panel's webview renders the analysis.
         await runCommand(page, 'Noether Lab: Analyze');
-        const panel = await frameWithText(page, 'Symmetries and Noether charges');
+        const panel = await frameWithText(page, 'Symmetry groups and Noether charges');
         const panelText = await panel.evaluate<string>('document.body.innerText');
-        assert.match(panelText, /Where SGD ends[\s\S]*SGD ends at u = 1\.414, w = 1\.414[\s\S]*Symmetries and Noether charges/, 'the prediction comes first');
+        assert.match(panelText, /Where SGD ends[\s\S]*SGD ends at u = 1\.414, w = 1\.414[\s\S]*Symmetry groups and Noether charges/, 'the prediction comes first');
         assert.match(panelText, /rescaling/);
         assert.match(panelText, /two-layer-scalar\.loss/);
         await clearNotifications(page);
         await sleep(1000); // KaTeX and fonts
         await page.screenshot({ path: path.join(RESULTS, `e2e-panel-${tag}.png`) });
 
-        // Hover on the parameter `u`: the charge and the laws.
+        // Hover on the parameter `u`: law (C) in closed form, where SGD ends, the charge and the laws.
         await editor.locator('.view-line', { hasText: 'param u = 1.5' }).locator('span span', { hasText: /^u$/ }).first().hover();
         const hover = page.locator('.monaco-hover', { hasText: 'u² − w²' }).first();
         await hover.waitFor({ state: 'visible', timeout: 15_000 });
         const hoverText = await hover.innerText();
-        assert.match(hoverText.trim().split('\n')[0], /^SGD ends at u = 1\.414, w = 1\.414 · C₁ = 0 · relaxes in ≈6400 steps/, 'the hover starts with where SGD ends');
+        const hoverLines = hoverText.trim().split('\n');
+        assert.match(hoverLines[0], /^d\(u² − w²\)\/dt = −η·\[\(1\/B\)·\(2·u²·w² − 8·u·w \+ 8\.25\) \+ \(u²·w² − 4·u·w \+ 4\)\]·\(u² − w²\)/, 'the hover starts with law (C) in closed form');
+        assert.match(hoverLines[1], /^equilibrium: u² − w² = 0, or where the rate vanishes: .* — solved: SGD ends at u = 1\.414, w = 1\.414 · C₁ = 0 · relaxes in ≈6400 steps/, 'then the equilibrium beside where SGD ends');
         assert.match(hoverText, /gradient flow/);
         assert.match(hoverText, /Show in panel/);
         await page.screenshot({ path: path.join(RESULTS, `e2e-hover-${tag}.png`) });
@@ -191,7 +193,7 @@ describe('Noether Lab in the VS Code workbench (e2e)', { timeout: 10 * 60_000 },
         // The side view (activity bar → Noether Lab).
         await page.locator('.activitybar .action-item a[aria-label^="Noether Lab"], .activitybar .action-label[aria-label^="Noether Lab"]').first().click();
         // The side view's own frame: the file, its symmetries and the run state (the panel has no "No run yet").
-        const side = await frameWithText(page, (b) => b.includes('two-layer-scalar.loss') && /No run yet|Latest run/.test(b) && !b.includes('Symmetries and Noether charges'));
+        const side = await frameWithText(page, (b) => b.includes('two-layer-scalar.loss') && /No run yet|Latest run/.test(b) && !b.includes('Symmetry groups and Noether charges'));
         assert.match(await side.evaluate<string>('document.body.innerText'), /symmetries[\s\S]*rescaling/i);
         await sleep(500);
         await page.screenshot({ path: path.join(RESULTS, `e2e-sidebar-${tag}.png`) });
@@ -212,7 +214,7 @@ describe('Noether Lab in the VS Code workbench (e2e)', { timeout: 10 * 60_000 },
       await page.locator('.view-line', { hasText: 'train sgd' }).first().waitFor({ state: 'visible', timeout: 30_000 });
       // The CodeLens "Run sgd" above the first train line.
       await page.locator('.codelens-decoration a', { hasText: 'Run sgd' }).first().click({ timeout: 30_000 });
-      const panel = await frameWithText(page, 'Symmetries and Noether charges');
+      const panel = await frameWithText(page, 'Symmetry groups and Noether charges');
       await poll('the run to finish', async () => !(await notificationsText(page)).includes('Noether Lab: running'), 60_000);
       await panel.getByRole('tab', { name: /Dynamics/ }).or(panel.locator('text=Dynamics')).first().click();
       await poll('the run plotted in the panel', async () => (await panel.locator('canvas').count()) > 0, 60_000);
@@ -296,7 +298,7 @@ describe('Noether Lab in an untrusted workspace (e2e, workspace trust on)', { ti
       await page.locator('.codelens-decoration a', { hasText: 'Run sgd' }).first().click({ timeout: 30_000 });
       await poll('the untrusted-workspace warning', async () => /simulations are disabled in an untrusted workspace/.test(await notificationsText(page)), 30_000);
       // The panel still shows the analysis.
-      await frameWithText(page, 'Symmetries and Noether charges');
+      await frameWithText(page, 'Symmetry groups and Noether charges');
       await sleep(1000);
       await page.screenshot({ path: path.join(RESULTS, 'e2e-untrusted.png') });
     } catch (e) {
@@ -347,7 +349,7 @@ describe('the packaged .vsix, installed into VS Code (e2e)', { timeout: 6 * 60_0
       await item.dblclick();
       await page.locator('.codelens-decoration', { hasText: '6 symmetries' }).waitFor({ state: 'visible', timeout: 60_000 });
       await runCommand(page, 'Noether Lab: Analyze');
-      const panel = await frameWithText(page, 'Symmetries and Noether charges');
+      const panel = await frameWithText(page, 'Symmetry groups and Noether charges');
       assert.match(await panel.evaluate<string>('document.body.innerText'), /linear/);
       await sleep(1000);
       await page.screenshot({ path: path.join(RESULTS, 'e2e-vsix.png') });

@@ -34,7 +34,7 @@ suite('Noether Lab: commands, panel and side view', () => {
     assert.strictEqual(again?.file, doc.uri.fsPath);
   });
 
-  test('Show Panel focuses a symmetry (the hover link) or a prediction (the CodeLens)', async () => {
+  test('Show Panel focuses a symmetry, a group (the hover link) or a prediction (the CodeLens)', async () => {
     const { document: doc } = await open('two-layer-scalar.loss');
     const a = await api();
     await vscode.commands.executeCommand('noetherLab.showPanel', doc.uri.toString(), 0);
@@ -44,6 +44,13 @@ suite('Noether Lab: commands, panel and side view', () => {
     await vscode.commands.executeCommand('noetherLab.showPanel', doc.uri.toString(), { prediction: 0 });
     const pred = await waitFor('a focusPrediction message', () => messagesOfType(a.panelMessages(doc.uri), 'focusPrediction')[before]);
     assert.strictEqual(pred.run, 0);
+    const groups = messagesOfType(a.panelMessages(doc.uri), 'focusGroup').length;
+    await vscode.commands.executeCommand('noetherLab.showPanel', doc.uri.toString(), { group: 0 });
+    const group = await waitFor('a focusGroup message', () => messagesOfType(a.panelMessages(doc.uri), 'focusGroup')[groups]);
+    assert.strictEqual(group.group, 0);
+    // A group the analysis does not have: no focus message.
+    await vscode.commands.executeCommand('noetherLab.showPanel', doc.uri.toString(), { group: 7 });
+    assert.strictEqual(messagesOfType(a.panelMessages(doc.uri), 'focusGroup').length, groups + 1);
   });
 
   test('Where SGD Ends returns and shows the predictions (the start-orbit solve is secondary)', async () => {
@@ -181,11 +188,15 @@ suite('Noether Lab: commands, panel and side view', () => {
     assert.ok('simulation' in report);
     const md = fs.readFileSync(written.markdown, 'utf8');
     assert.match(md, /# Noether Lab report: two-layer-scalar\.loss/);
-    assert.match(md, /Charge: C = u² − w²/);
+    // The groups first (charge and laws in matrix form), then the generators.
+    assert.match(md, /## Symmetry groups\n\n1 symmetry of ℓ in 1 group\. The charge of the symmetries is all the conservation laws of gradient flow \(Lie-algebra rank 1 of 2\)\.\n\n### rescaling of u, w\n\n- rescaling, proved \(homogeneity\); acts on u, w\n- Charge: C₁ = u² − w²/);
+    assert.match(md, /\n- Law \(C\) in closed form: d\(u² − w²\)\/dt = −η·\[\(1\/B\)·\(2·u²·w² − 8·u·w \+ 8\.25\) \+ \(u²·w² − 4·u·w \+ 4\)\]·\(u² − w²\) = /);
+    assert.match(md, /\n- At the noise equilibrium: u² − w² = 0, or where the rate vanishes: /);
+    assert.ok(md.indexOf('## Generators') > md.indexOf('## Symmetry groups'), 'generators after the groups');
     assert.match(md, /## Where SGD ends\n\n### Run 0 \(sgd η=0\.05 B=4\): equilibrium\n\nSGD ends at u = 1\.414, w = 1\.414 \(C₁ = 0\), relaxing in ≈6400 steps\./);
     assert.match(md, /- Stability: 2\/λ_max\(H\) = 0\.6829 at the start \(λ_max = 2\.929\), 0\.5 at the predicted end \(λ_max = 4\); lr = 0\.05 is below the bound 0\.5\./);
     assert.match(md, /\| u \| 1\.5 \| 1\.8412 \| 1\.4142 \|/, 'the end point beside the start and the minimum');
-    assert.match(md, /- Where SGD ends \(run 0\): C = 0\n- Secondary, the balanced point of the start's orbit \(not where SGD ends\): C goes from 2\.21 to 0/);
+    assert.match(md, /- Where SGD ends \(run 0\): C₁ = 0\n- Secondary, the balanced point of the start's orbit \(not where SGD ends\): C goes from 2\.21 to 0/);
     assert.deepStrictEqual(report.analysis.predictions[0].charges, [0]);
 
     if (simulationAvailable()) {

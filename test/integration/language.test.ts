@@ -2,7 +2,9 @@
 // CodeLens, and the analysis service (worker, cache per version, stale results dropped).
 import * as assert from 'assert';
 import * as vscode from 'vscode';
-import { api, closeAll, DIVERGING, hoverPlain, hoverText, noetherDiagnostics, open, plain, positionOf, waitFor, writeFile } from './helpers';
+import * as fs from 'fs';
+import * as path from 'path';
+import { api, closeAll, DIVERGING, EXTENSION_ID, hoverPlain, hoverText, noetherDiagnostics, open, plain, positionOf, waitFor, writeFile } from './helpers';
 
 suite('Noether Lab: language support', () => {
   suiteTeardown(closeAll);
@@ -103,41 +105,62 @@ suite('Noether Lab: language support', () => {
     assert.strictEqual(last.symmetries.length, 0, 'the analysis is of the latest text');
   });
 
-  test('hover on a parameter: where SGD ends first, then its symmetry, charge and laws; the start orbit secondary', async () => {
+  test('hover on a parameter: law (C) in closed form first, the equilibrium beside where SGD ends, then its symmetry group, charge and laws; the start orbit secondary', async () => {
     const { document: doc } = await open('two-layer-scalar.loss');
-    await (await api()).analysisFor(doc.uri);
+    const analysis = await (await api()).analysisFor(doc.uri);
     const hover = await hoverPlain(doc, positionOf(doc, 'u', 0)); // `param u = 1.5`
-    assert.match(hover.split('\n')[0], /^\*\*SGD ends at\*\* u = 1\.414, w = 1\.414 · C₁ = 0 · relaxes in ≈6400 steps \*\(sgd η=0\.05 B=4\)\* \[\$\(preview\) Predictions\]/, 'the first line says where SGD ends');
+    const lines = hover.split('\n');
+    const law = analysis.symmetries[0].laws.sgdClosedForm;
+    assert.ok(law, 'the engine derived law (C) in closed form');
+    assert.strictEqual(lines[0].trimEnd(), law.text, 'the first line is the closed-form law');
+    assert.match(lines[0].trimEnd(), /^d\(u² − w²\)\/dt = −η·\[\(1\/B\)·\(2·u²·w² − 8·u·w \+ 8\.25\) \+ \(u²·w² − 4·u·w \+ 4\)\]·\(u² − w²\) = .* \[η = 0\.05, B = 4\]$/, "the papers' form");
+    assert.match(lines[1], /^\*equilibrium\*: u² − w² = 0, or where the rate vanishes: −0\.075·u²·w² \+ 0\.3·u·w − 0\.303125 = 0 — \*solved\*: \*\*SGD ends at\*\* u = 1\.414, w = 1\.414 · C₁ = 0 · relaxes in ≈6400 steps \*\(sgd η=0\.05 B=4\)\* \[\$\(preview\) Predictions\]/, 'the equilibrium condition beside where SGD ends');
+    assert.match(hover, /\*The charge of the symmetries is all the conservation laws of gradient flow \(Lie-algebra rank 1 of 2\)\.\*/, 'the conservation laws, counted');
+    assert.ok(hover.indexOf('- **SGD, continuous time**') > hover.indexOf('*solved*'), 'the generic law stays below');
     assert.match(hover, /\*\*u\*\* — parameter \(scalar, initial value 1\.5\)/);
-    assert.match(hover, /rescaling/);
-    assert.match(hover, /u² − w²/, 'the charge');
+    assert.match(hover, /\*\*rescaling of u, w\*\* — rescaling, proved \(homogeneity\), dimension 1/, 'the group');
+    assert.match(hover, /- \*\*charge\*\* C₁ = u² − w²/, 'the charge');
     assert.match(hover, /gradient flow/);
     assert.match(hover, /SGD, exact per step/);
     assert.match(hover, /η²/, 'the exact per-step law');
     assert.match(hover, /continuous time/);
     assert.match(hover, /dC\/dt/, 'the continuous law');
-    assert.match(hover, /\*\*where SGD ends\*\*: C = 0\n/);
+    assert.match(hover, /\*\*where SGD ends\*\*: C₁ = 0\n/);
     assert.match(hover, /\*secondary — balanced point of the start's orbit, not where SGD ends\*: C goes from 2\.21 to 0, at u = 0\.5477, w = 0\.5477/);
     assert.ok(hover.indexOf('where SGD ends') < hover.indexOf('secondary —'), 'the start orbit comes after');
     assert.doesNotMatch(hover, /λ\*/, 'no λ* any more');
     const md = await hoverText(doc, positionOf(doc, 'u', 0));
     assert.match(md, /\[\$\(preview\) Show in panel\]\(command:noetherLab\.showPanel\?/, 'a Show in panel link');
     assert.ok(md.includes(`command:noetherLab.showPanel?${encodeURIComponent(JSON.stringify([doc.uri.toString(), { prediction: 0 }]))}`), 'a link to the prediction');
+    assert.ok(md.includes(`command:noetherLab.showPanel?${encodeURIComponent(JSON.stringify([doc.uri.toString(), { group: 0 }]))}`), 'a link to the group');
     // The same hover on a use of `w` inside the loss expression.
     const onUse = await hoverPlain(doc, positionOf(doc, 'w', 1)); // `u*w*x` in the loss
-    assert.match(onUse.split('\n')[0], /^\*\*SGD ends at\*\* u = 1\.414, w = 1\.414/);
+    assert.match(onUse.split('\n')[0], /^d\(u² − w²\)\/dt = −η·\[/);
+    assert.match(onUse.split('\n')[1], /— \*solved\*: \*\*SGD ends at\*\* u = 1\.414, w = 1\.414/);
     assert.match(onUse, /\*\*w\*\* — parameter/);
     assert.match(onUse, /u² − w²/);
   });
 
-  test('hover on `loss`: where SGD ends first, then every symmetry, or says there is none', async () => {
+  test('hover on `loss` and on a matrix parameter: the group by name with its matrix-form charge, not one block per generator', async () => {
     const { document: doc } = await open('two-layer-matrix.loss');
     const a = await (await api()).analysisFor(doc.uri);
     const hover = plain(await hoverText(doc, positionOf(doc, 'loss', 0, 1)));
-    assert.match(hover.split('\n')[0], /^\*\*SGD ends at\*\* U\[0,0\] = 1\.024, U\[0,1\] = 0\.2034, .*, … \(\+12 more\) · C₁ = 0, C₂ = 0, C₃ = 0, C₄ = 0, … \(\+2 more\) · relaxes in ≈83000 steps/);
-    assert.ok(a.symmetries.length > 1, 'GL(3) has several generators');
-    assert.match(hover, new RegExp(`${a.symmetries.length} continuous symmetries`));
-    for (let i = 0; i < a.symmetries.length; i++) assert.ok(hover.includes(`Symmetry ${i + 1}:`), `symmetry ${i + 1} listed`);
+    // Each generator's closed form is about a sum over components: the hover says where they are.
+    assert.match(hover.split('\n')[0], /^\*law \(C\) in closed form for each of the 6 generators of GL\(3\) on the hidden index of U, W: in the panel/);
+    assert.match(hover.split('\n')[1], /^\*equilibrium\*: 0 = η·\(1\/B\)·tr\(AΣ\) \+ η·∇LᵀA∇L, jointly for every charge — \*solved\*: \*\*SGD ends at\*\* U\[0,0\] = 1\.024, U\[0,1\] = 0\.2034, .*, … \(\+12 more\) · C₁ = 0, C₂ = 0, C₃ = 0, C₄ = 0, … \(\+2 more\) · relaxes in ≈83000 steps/);
+    assert.strictEqual(a.symmetries.length, 6, 'GL(3) has six generators');
+    assert.match(hover, /\*\*6 symmetries\*\* of ℓ, in 1 group:/);
+    assert.match(hover, /\*\*GL\(3\) on the hidden index of U, W\*\* — linear, proved \(covariance\), dimension 6/);
+    assert.match(hover, /- \*\*charge\*\* Q = U Uᵀ − Wᵀ W\n/);
+    assert.match(hover, /- \*\*gradient flow\*\*: dQ\/dt = 0/);
+    assert.match(hover, /- \*\*SGD, exact per step\*\*: Q\(θₜ₊₁\) = Q\(θₜ\) \+ η²·\(ĝ_U ĝ_Uᵀ − ĝ_Wᵀ ĝ_W\)/);
+    assert.match(hover, /- \*\*generators\*\*: dimension 6: C₁, C₂, C₃, C₄, C₅, C₆\n/);
+    assert.strictEqual(hover.split('- **charge**').length - 1, 1, 'one group block');
+    assert.doesNotMatch(hover, /U\[0,0\]² \+ U\[0,1\]²/, 'no generator component sums');
+    // The same group on the parameter W (its use in the loss).
+    const onW = plain(await hoverText(doc, positionOf(doc, 'W', 1)));
+    assert.match(onW, /\*\*W\*\* — parameter \(3×3\)/);
+    assert.match(onW, /\*\*GL\(3\) on the hidden index of U, W\*\*[^\n]*\n\n- \*\*acts on\*\* U, W\n- \*\*charge\*\* Q = U Uᵀ − Wᵀ W\n/);
 
     const { document: tanh } = await open('tanh-network.loss');
     await (await api()).analysisFor(tanh.uri);
@@ -145,6 +168,29 @@ suite('Noether Lab: language support', () => {
     assert.match(none.split('\n')[0], /^\*\*SGD ends:\*\* no prediction \*\(sgd η=0\.05 B=4\)\*/);
     assert.match(none, /the loss has no continuous symmetry/);
     assert.match(none, /No continuous symmetry/);
+  });
+
+  test('a model beyond 400 components: a short hover with the group and its summarised generators; the lens names the group', async () => {
+    // The browser tests' fixture: a 12-20-10 linear net, GL(20) on its hidden index.
+    const ext = vscode.extensions.getExtension(EXTENSION_ID)!;
+    const uri = await writeFile('gl20.loss', fs.readFileSync(path.join(ext.extensionPath, 'test', 'browser', 'fixtures', 'linear-net-gl20.loss'), 'utf8'));
+    const doc = await vscode.workspace.openTextDocument(uri);
+    await vscode.window.showTextDocument(doc);
+    const a = await (await api()).analysisFor(uri);
+    assert.strictEqual(a.components.length, 440);
+    assert.strictEqual(a.predictions[0].status, 'none');
+    const hover = await hoverPlain(doc, positionOf(doc, 'U', 0));
+    assert.match(hover.split('\n')[0], /^\*\*SGD ends:\*\* no prediction/);
+    assert.match(hover, /limited to 400 parameter components; this model has 440/);
+    assert.match(hover, /\*\*GL\(20\) on the hidden index of U, W\*\* — linear, proved \(covariance\), dimension 210/);
+    assert.match(hover, /- \*\*charge\*\* Q = U Uᵀ − Wᵀ W\n/);
+    assert.match(hover, /- \*\*generators\*\*: dimension 210: Q\[0,0\], Q\[1,1\], Q\[0,1\] tracked in runs, 207 more not listed/);
+    assert.ok(hover.length < 2500, `a short hover (${hover.length} characters)`);
+    const lens = await waitFor('the loss lens', async () => {
+      const l = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri);
+      return l?.find((x) => x.command?.title.includes('symmetries'));
+    });
+    assert.strictEqual(lens.command!.title, '$(symbol-misc) 210 symmetries: GL(20) on the hidden index of U, W: Q = U Uᵀ − Wᵀ W');
   });
 
   test('hovers on a train key, an optimizer, a function and a distribution give their docs; `lr` gives its bound', async () => {
@@ -173,7 +219,7 @@ suite('Noether Lab: language support', () => {
     });
     const lossLine = positionOf(doc, 'loss').line;
     const onLoss = lenses.filter((l) => l.range.start.line === lossLine).map((l) => l.command!);
-    assert.ok(onLoss.some((c) => c.command === 'noetherLab.showPanel' && /1 symmetry: rescaling \(C = u² − w²\)/.test(c.title)), JSON.stringify(onLoss));
+    assert.ok(onLoss.some((c) => c.command === 'noetherLab.showPanel' && c.title === '$(symbol-misc) 1 symmetry: rescaling of u, w: C₁ = u² − w²'), JSON.stringify(onLoss));
     assert.ok(onLoss.some((c) => c.command === 'noetherLab.findEquilibrium' && c.title === '$(target) Where SGD ends'));
     const trainLines = [positionOf(doc, 'train', 0).line, positionOf(doc, 'train', 1).line];
     for (const [i, line] of trainLines.entries()) {

@@ -2,6 +2,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { analyzeSource, AnalysisResult } from '../../src/core/analysis/analyze';
 import { checkSource } from '../../src/core/lang/check';
 import { hasScalarView, ScalarModel } from '../../src/core/lang/model';
 
@@ -26,4 +27,15 @@ export function tmpFile(name: string, text: string): string {
   const f = path.join(dir, name);
   fs.writeFileSync(f, text);
   return f;
+}
+
+const analyses = new Map<string, AnalysisResult>();
+
+/** The analysis of an example (or of `source`, named `name`), made once per test file. */
+export function analysis(name: string, source = readExample(`${name}.loss`)): AnalysisResult {
+  const hit = analyses.get(name);
+  if (hit) return hit;
+  const a = analyzeSource(source, { file: `${name}.loss` });
+  analyses.set(name, a);
+  return a;
 }

@@ -12,9 +12,11 @@ import 'uplot/dist/uPlot.min.css';
 import '../../media/webview/common.css';
 import '../../media/webview/panel.css';
 
-import type { AnalysisResult, SymmetryReport } from '../../src/core/analysis/analyze';
+import type { AnalysisResult, GroupReport, SymmetryReport } from '../../src/core/analysis/analyze';
 import type { Prediction } from '../../src/core/analysis/predictions';
-import { chargeName, etaTermText, movedComponents, predictionLine, sig4, stabilityLine, stepsText, sub } from '../../src/shared/predictionText';
+import { generatorCharge, generatorCount, generatorName, generatorNamesText, groupCharge, groupEndsText, groupStartOrbitText, runChargeName, runChargeText, symmetriesWord } from '../../src/shared/groupText';
+import { CHAIN_LAW_LABEL, closedFormNoneText, conservationLawsText, expectedCounts, groupClosedForms, levelName, measuredText, productComparison, productFactsText } from '../../src/shared/lawText';
+import { etaTermText, movedComponents, predictionLine, sig4, stabilityLine, stepsText } from '../../src/shared/predictionText';
 import type { RunResult, VerdictFields } from '../../src/core/numeric/types';
 import { ExportFormat, FromWebviewType, ToWebviewMessage, ToWebviewType, WebviewCommand } from '../../src/shared/protocol';
 import { clear, h } from '../common/dom';
@@ -135,8 +137,10 @@ function renderAnalysis(): void {
     return;
   }
   fileTitle.textContent = model.fileName || a.file || 'Noether Lab';
-  subtitle.textContent = `${a.components.length} parameter component${a.components.length === 1 ? '' : 's'} · ${a.symmetries.length} symmetr${a.symmetries.length === 1 ? 'y' : 'ies'}`;
-  symCount.textContent = String(a.symmetries.length);
+  const n = generatorCount(a);
+  const inGroups = a.groups.length > 1 ? ` in ${a.groups.length} groups` : '';
+  subtitle.textContent = `${a.components.length} parameter component${a.components.length === 1 ? '' : 's'} · ${symmetriesWord(n)}${inGroups}`;
+  symCount.textContent = String(n);
 
   const errors = a.diagnostics.filter((d) => d.severity === 'error');
   if (errors.length) {
@@ -156,13 +160,17 @@ function renderAnalysis(): void {
       predCards),
   );
 
-  const cards = h('div', { class: 'nl-cards' });
-  if (!a.symmetries.length) {
+  // One card per symmetry group (its charge and laws in matrix form), its generators collapsed beneath.
+  const cards = h('div', { class: 'nl-cards nl-groups' });
+  if (!a.groups.length) {
     cards.append(h('p', { class: 'nl-empty', id: 'nl-no-symmetry' },
       'No symmetry found. That is a valid answer: no rescaling, scaling, linear or translation symmetry holds for every parameter and data point.'));
   }
-  a.symmetries.forEach((s, i) => cards.append(symmetryCard(a, s, i)));
-  symPanel.append(h('h2', {}, 'Symmetries and Noether charges'), cards);
+  a.groups.forEach((g, gi) => cards.append(groupCard(a, g, gi)));
+  const conservation = conservationLawsText(a);
+  symPanel.append(h('h2', {}, 'Symmetry groups and Noether charges'));
+  if (conservation) symPanel.append(h('p', { class: 'nl-note nl-conservation', id: 'nl-conservation' }, conservation));
+  symPanel.append(cards);
 
   const table = startOrbitTable(a);
   if (table) symPanel.append(table);
@@ -199,11 +207,11 @@ function predictionCard(a: AnalysisResult, p: Prediction): HTMLElement {
   };
   if (line.charges) fact('Charges there', line.charges);
   if (line.relaxation) fact('Relaxation', `${line.relaxation} (linearised: a run needs several of them to reach the end point)`, 'nl-relaxation');
-  for (const g of p.growth) fact(`${chargeName(g.symmetry)} grows`, g.law);
+  for (const g of p.growth) fact(`${generatorName(a, g.symmetry)} grows`, g.law);
   if (line.reason) fact(p.status === 'none' ? 'Why not' : 'Why', line.reason, 'nl-reason');
   if (p.balance) {
     // Secondary: the law-of-balance point (every charge drift zero), not stationary here.
-    const b = p.balance.charges.map((c, i) => (c === null ? null : `${chargeName(i)} = ${sig4(c)}`)).filter((x): x is string => x !== null).join(', ');
+    const b = p.balance.charges.map((c, i) => (c === null ? null : `${generatorName(a, i)} = ${sig4(c)}`)).filter((x): x is string => x !== null).join(', ');
     fact('Balance point', `secondary — every charge drift vanishes there, but it is not stationary: ${b}`, 'nl-secondary nl-balance');
   }
   if (st) {
@@ -211,12 +219,15 @@ function predictionCard(a: AnalysisResult, p: Prediction): HTMLElement {
     fact('Stability', `${l.bounds}; ${l.verdict}.`, l.stable === false ? 'nl-warn nl-stability' : 'nl-stability');
   }
   const m = p.minimum;
-  fact('How', `gradient flow from chain 0's start to a minimum (L = ${fmt(m.loss)}${m.converged ? '' : `; ${m.note ?? 'not converged'}`}), Σ there by ${p.noise.method}${p.noise.samples ? ` (${p.noise.samples} samples)` : ''}; ${p.order}.`, 'nl-muted');
+  // Beyond the end-point solve's size nothing was computed (the reason says so): no "how", no table.
+  const computed = m.loss !== null && Number.isFinite(m.loss);
+  if (computed) fact('How', `gradient flow from chain 0's start to a minimum (L = ${fmt(m.loss)}${m.converged ? '' : `; ${m.note ?? 'not converged'}`}), Σ there by ${p.noise.method}${p.noise.samples ? ` (${p.noise.samples} samples)` : ''}; ${p.order}.`, 'nl-muted');
 
   // End point against the start and the minimum (the end only where it is predicted).
   const end = p.status === 'equilibrium' ? p.endPoint : null;
-  const moved = new Set(movedComponents(a));
-  const pointRows = a.components.map((c) =>
+  const moved = new Set(computed ? movedComponents(a) : []);
+  // (no rows where nothing was computed: a model beyond the solve's size has tens of thousands of components)
+  const pointRows = (computed ? a.components : []).map((c) =>
     h('tr', { 'data-component': c },
       h('th', { scope: 'row' }, c),
       h('td', { 'data-col': 'start' }, fmt(a.initial[c])),
@@ -238,16 +249,19 @@ function predictionCard(a: AnalysisResult, p: Prediction): HTMLElement {
   if (p.charges.some((c) => c !== null) || p.growth.length) {
     chargeTable = h('table', { class: 'nl-table nl-pred-charges', id: `nl-pred-charges-${p.run}` },
       h('thead', {}, h('tr', {}, ['charge', 'at the start', 'at the end', 'O(η) term', ''].map((c) => h('th', { scope: 'col' }, c)))),
-      h('tbody', {}, p.charges.map((c, i) => {
+      h('tbody', {}, p.charges.flatMap((c, i) => {
         const s = a.symmetries[i];
         const grows = p.growth.some((g) => g.symmetry === i);
         const orient = p.orientationDependent?.[i];
-        return h('tr', { 'data-symmetry': String(i) },
-          h('th', { scope: 'row', title: s ? `${chargeName(i)} = ${s.charge.text}` : '' }, `${chargeName(i)}${s ? ` (${s.kind})` : ''}`),
+        // With several groups, a row naming the group before its first generator.
+        const g = s && a.groups.length > 1 && a.groups[s.group]?.symmetries[0] === i ? a.groups[s.group] : undefined;
+        const groupRow = g ? h('tr', { class: 'nl-group-row', 'data-group': String(s.group) }, h('th', { colspan: 5, scope: 'rowgroup', title: groupCharge(a, g).text }, g.name)) : null;
+        return [groupRow, h('tr', { 'data-symmetry': String(i) },
+          h('th', { scope: 'row', title: s ? generatorCharge(a, i).text : '' }, `${generatorName(a, i)}${s ? ` (${s.kind})` : ''}`),
           h('td', {}, s ? sig4(chargeAt(s, a.components, a.initial)) : '—'),
           h('td', { class: 'nl-moved' }, grows ? 'grows' : sig4(c)),
           h('td', {}, etaTermText(p.etaTerms?.[i], c) || (p.etaTerms?.[i] === undefined || p.etaTerms?.[i] === null ? '—' : '0')),
-          h('td', { class: 'nl-muted', title: orient ? GAUGE_NOTE : '' }, orient ? 'gauge-dependent' : ''));
+          h('td', { class: 'nl-muted', title: orient ? GAUGE_NOTE : '' }, orient ? 'gauge-dependent' : ''))];
       })));
   }
   const gaugeNote = p.orientationDependent?.some((x) => x) ? h('p', { class: 'nl-note' }, GAUGE_NOTE) : null;
@@ -263,68 +277,188 @@ function predictionCard(a: AnalysisResult, p: Prediction): HTMLElement {
       h('span', { class: 'nl-muted' }, runLabel(p)),
       badge(p.status, `pred-${p.status}`, p.status === 'equilibrium' ? 'Every drift of law (C) vanishes there' : p.reason),
       h('span', { class: 'nl-spacer' }),
-      csvButton),
+      computed ? csvButton : null),
     h('p', { class: 'nl-ends' }, line.head),
     h('dl', { class: 'nl-facts' }, facts),
-    pointTable,
+    computed ? pointTable : null,
     chargeTable ? h('div', { class: 'nl-table-wrap' }, chargeTable) : null,
     gaugeNote,
     invTable ? h('div', { class: 'nl-table-wrap' }, invTable) : null,
   );
 }
 
-function symmetryCard(a: AnalysisResult, s: SymmetryReport, i: number): HTMLElement {
-  const name = chargeName(i);
-  const charge = h('div', { class: 'nl-charge' });
-  renderTex(charge, `C_{${i + 1}} = ${s.charge.tex}`, { display: true, fallback: `${name} = ${s.charge.text}` });
+/** Where SGD ends for one generator (the first noisy run), or null when nothing is predicted for it. */
+function generatorEnds(a: AnalysisResult, i: number): HTMLElement | null {
+  const p = a.predictions?.[0];
+  const name = generatorName(a, i);
+  const c = p?.charges[i];
+  const growth = p?.growth.find((g) => g.symmetry === i);
+  if (p && growth) return h('div', { class: 'nl-eq nl-ends-charge' }, h('span', { class: 'nl-eq-label' }, 'Where SGD ends: '), `${name} grows without bound (run ${p.run}): ${growth.law}`);
+  if (!p || c === null || c === undefined) return null;
+  const eta = etaTermText(p.etaTerms?.[i], c);
+  const gauge = p.orientationDependent?.[i] ? ', gauge-dependent: see the invariants' : '';
+  return h('div', { class: 'nl-eq nl-ends-charge', title: gauge ? GAUGE_NOTE : '' }, h('span', { class: 'nl-eq-label' }, 'Where SGD ends: '),
+    `${name} = ${fmt(c)}${eta ? ` (+ O(η) term ${eta})` : ''} (run ${p.run}, ${runLabel(p)}${gauge})`);
+}
+
+/** Chips that reveal a component (or a tensor) in the editor; at most `max`, then "+N more". */
+function chips(names: string[], max = 24): (HTMLElement | null)[] {
+  const all = names.map((comp) => {
+    const b = h('button', { class: 'nl-chip', type: 'button', title: `Show ${comp} in the editor` }, comp);
+    b.addEventListener('click', () => send({ type: FromWebviewType.ShowInEditor, component: comp }));
+    return b;
+  });
+  return [...all.slice(0, max), all.length > max ? h('span', { class: 'nl-muted' }, ` +${all.length - max} more`) : null];
+}
+
+/** The charge and the three laws in display math (KaTeX), with the plain text as fallback. */
+function chargeAndLaws(charge: { text: string; tex: string }, laws: { text: SymmetryReport['laws']; tex: SymmetryReport['lawsTex'] }): HTMLElement[] {
+  const el = h('div', { class: 'nl-charge' });
+  renderTex(el, charge.tex, { display: true, fallback: charge.text });
   const law = (label: string, tex: string, text: string, cls: string) => {
     const dd = h('dd', { class: `nl-law ${cls}` });
     renderTex(dd, tex, { display: true, fallback: text });
     return [h('dt', {}, label), dd];
   };
-  const laws = h('dl', { class: 'nl-laws' },
-    law('Gradient flow', s.lawsTex.gradientFlow, s.laws.gradientFlow, 'gf'),
-    law('SGD, every step (exact)', s.lawsTex.sgdStep, s.laws.sgdStep, 'step'),
-    law('SGD, continuous time', s.lawsTex.sgdContinuous, s.laws.sgdContinuous, 'cont'),
-  );
-  const asText = h('details', { class: 'nl-as-text' }, h('summary', {}, 'As text'),
-    h('pre', {}, [`${name} = ${s.charge.text}`, s.laws.gradientFlow, s.laws.sgdStep, s.laws.sgdContinuous].join('\n')));
-  // Where SGD ends first; the start-orbit solve only as a labelled secondary line.
-  const p = a.predictions?.[0];
-  const c = p?.charges[i];
-  const growth = p?.growth.find((g) => g.symmetry === i);
-  let ends: HTMLElement | null = null;
-  if (p && growth) ends = h('div', { class: 'nl-eq nl-ends-charge' }, h('span', { class: 'nl-eq-label' }, 'Where SGD ends: '), `${name} grows without bound (run ${p.run}): ${growth.law}`);
-  else if (p && c !== null && c !== undefined) {
-    const eta = etaTermText(p.etaTerms?.[i], c);
-    const gauge = p.orientationDependent?.[i] ? ', gauge-dependent: see the invariants' : '';
-    ends = h('div', { class: 'nl-eq nl-ends-charge', title: gauge ? GAUGE_NOTE : '' }, h('span', { class: 'nl-eq-label' }, 'Where SGD ends: '),
-      `${name} = ${fmt(c)}${eta ? ` (+ O(η) term ${eta})` : ''} (run ${p.run}, ${runLabel(p)}${gauge})`);
-  }
+  return [el, h('dl', { class: 'nl-laws' },
+    law('Gradient flow', laws.tex.gradientFlow, laws.text.gradientFlow, 'gf'),
+    law('SGD, every step (exact)', laws.tex.sgdStep, laws.text.sgdStep, 'step'),
+    law('SGD, continuous time', laws.tex.sgdContinuous, laws.text.sgdContinuous, 'cont'))];
+}
+
+/**
+ * One generator of a group, inside the group's collapsed list: its name and kind, its own charge
+ * (typeset when the list is first opened), where SGD ends for it, the start-orbit solve, what it moves.
+ */
+function generatorItem(a: AnalysisResult, i: number): { el: HTMLElement; typeset: () => void } {
+  const s = a.symmetries[i];
+  const charge = generatorCharge(a, i);
+  const tex = h('div', { class: 'nl-gen-charge' }, charge.text);
   const e = s.equilibrium;
-  const secondary = h('div', { class: 'nl-eq nl-secondary', title: "The balanced point of the initial point's orbit: not where SGD ends (SGD first follows gradient flow to a minimum)" },
+  const secondary = e || s.equilibriumNote ? h('div', { class: 'nl-eq nl-secondary', title: "The balanced point of the initial point's orbit: not where SGD ends (SGD first follows gradient flow to a minimum)" },
     h('span', { class: 'nl-secondary-label' }, "Secondary, start's orbit: "),
-    e ? `${name}: ${fmt(e.chargeInitial)} → ${fmt(e.chargeEquilibrium, e.chargeInitial)}` : s.equilibriumNote ?? 'no balanced point on this orbit');
-  const chips = s.involves.map((comp) => {
-    const b = h('button', { class: 'nl-chip', type: 'button', title: `Show ${comp} in the editor` }, comp);
-    b.addEventListener('click', () => send({ type: FromWebviewType.ShowInEditor, component: comp }));
-    return b;
-  });
-  const shown = chips.slice(0, 24);
-  return h('article', { class: 'nl-card', id: `sym-${i}`, 'data-index': String(i), 'data-kind': s.kind },
-    h('header', { class: 'nl-card-header' },
-      h('span', { class: 'nl-card-name' }, name),
+    e ? `${generatorName(a, i)}: ${fmt(e.chargeInitial)} → ${fmt(e.chargeEquilibrium, e.chargeInitial)}` : s.equilibriumNote ?? '') : null;
+  // Its own law (C) in closed form where the group card shows only some (a group of several generators).
+  const law = (a.groups[s.group]?.symmetries.length ?? 0) > 1 ? s.laws.sgdClosedForm : null;
+  const lawEl = law ? h('div', { class: 'nl-closed-form-tex nl-gen-law', 'data-symmetry': String(i) }, law.text) : null;
+  const el = h('li', { class: 'nl-gen', id: `sym-${i}`, 'data-index': String(i), 'data-kind': s.kind },
+    h('div', { class: 'nl-gen-head' },
+      h('span', { class: 'nl-gen-name' }, generatorName(a, i)),
       badge(s.kind, `kind-${s.kind}`, kindTitle(s.kind)),
-      badge(s.status, `status-${s.status}`, s.status === 'proved' ? `Proved symbolically${s.proof ? ` (${s.proof})` : ''}` : 'Holds to rounding at many random points; the simplifier could not close it'),
-    ),
-    charge,
-    laws,
-    ends,
+      s.status !== a.groups[s.group]?.status ? badge(s.status, `status-${s.status}`) : null),
+    tex,
+    lawEl,
+    generatorEnds(a, i),
     secondary,
-    h('div', { class: 'nl-involves' }, h('span', { class: 'nl-muted' }, 'Moves: '), shown, chips.length > shown.length ? h('span', { class: 'nl-muted' }, ` +${chips.length - shown.length} more`) : null),
+    h('div', { class: 'nl-involves' }, h('span', { class: 'nl-muted' }, 'Moves: '), chips(s.involves)));
+  return {
+    el,
+    typeset: () => {
+      renderTex(tex, charge.tex, { fallback: charge.text });
+      if (law && lawEl) markOverflow(renderTex(lawEl, law.tex, { fallback: law.text }));
+    },
+  };
+}
+
+/**
+ * One symmetry group: its name, kind, dimension, status and proof (or why it is only numerical),
+ * its charge and laws in matrix form (KaTeX), where SGD ends for it, the tensors it acts on, and its
+ * listed generators collapsed beneath ("N more not listed" for a summarised group).
+ */
+function groupCard(a: AnalysisResult, g: GroupReport, gi: number): HTMLElement {
+  const proof = g.status === 'proved'
+    ? `Proved${g.proof ? ` by ${PROOF_NAMES[g.proof] ?? g.proof}` : ''}.`
+    : `Numerical: ${g.proofNote ?? 'holds at many random points within rounding; not proved symbolically'}.`;
+  const ends = groupEndsText(a, gi);
+  const p = a.predictions?.[0];
+  const orbit = groupStartOrbitText(a, gi);
+  const items = g.symmetries.map((i) => generatorItem(a, i));
+  const listed = g.symmetries.length;
+  const summary = g.unlisted > 0 ? `Generators: ${listed} listed of ${g.dimension}` : `${listed === 1 ? 'Generator' : `Generators (${listed})`}`;
+  const gens = h('details', { class: 'nl-generators', 'data-group': String(gi) },
+    h('summary', {}, summary, h('span', { class: 'nl-muted' }, ` — ${generatorNamesText(a, g, 8)}`)),
+    h('ol', { class: 'nl-gen-list' }, items.map((x) => x.el),
+      g.unlisted > 0 ? h('li', { class: 'nl-gen nl-unlisted nl-muted' }, `${g.unlisted} more not listed: the other entries of ${groupCharge(a, g).text}, conserved and driven by the same laws.`) : null));
+  let typeset = false;
+  gens.addEventListener('toggle', () => {
+    if (!(gens as HTMLDetailsElement).open || typeset) return;
+    typeset = true;
+    for (const x of items) x.typeset();
+  });
+  const charge = groupCharge(a, g);
+  const [chargeEl, lawsEl] = chargeAndLaws(charge, { text: g.laws, tex: g.lawsTex });
+  const closedText = groupClosedForms(a, gi).laws.map(({ law }) => law.text);
+  const asText = h('details', { class: 'nl-as-text' }, h('summary', {}, 'As text'),
+    h('pre', {}, [charge.text, ...closedText, g.laws.gradientFlow, g.laws.sgdStep, g.laws.sgdContinuous].join('\n')));
+  return h('article', { class: 'nl-card nl-group', id: `group-${gi}`, 'data-group': String(gi), 'data-kind': g.kind, 'data-dimension': String(g.dimension) },
+    h('header', { class: 'nl-card-header' },
+      h('span', { class: 'nl-card-name' }, g.name),
+      badge(g.kind, `kind-${g.kind}`, kindTitle(g.kind)),
+      badge(g.status, `status-${g.status}`, proof),
+      badge(`dim ${g.dimension}`, 'nl-dim', `${g.dimension} independent charge${g.dimension === 1 ? '' : 's'} (generators)${g.unlisted ? `, ${g.unlisted} of them not listed` : ''}`)),
+    h('p', { class: 'nl-proof nl-muted' }, proof),
+    chargeEl,
+    closedFormBlock(a, gi),
+    p && ends ? h('div', { class: 'nl-eq nl-ends-charge' }, h('span', { class: 'nl-eq-label' }, 'Where SGD ends: '), `${ends} (run ${p.run}, ${runLabel(p)})`) : null,
+    lawsEl,
+    orbit ? h('div', { class: 'nl-eq nl-secondary' }, h('span', { class: 'nl-secondary-label' }, "Secondary, start's orbit: "), orbit) : null,
+    h('div', { class: 'nl-involves' }, h('span', { class: 'nl-muted' }, 'Acts on: '), chips(g.tensors)),
+    gens,
     asText,
   );
 }
+
+/**
+ * Typeset math that cannot wrap everywhere (a bracket is one piece) scrolls sideways in its box: the
+ * box shows that it does (class nl-overflowing, an inner shadow on the right), whatever its width.
+ * Checked when the box changes size and when fonts arrive (KaTeX's change the math's width alone).
+ */
+function checkOverflow(box: HTMLElement): void {
+  box.classList.toggle('nl-overflowing', box.scrollWidth > box.clientWidth + 1);
+}
+const overflowWatch = new ResizeObserver((entries) => {
+  for (const e of entries) {
+    const box = e.target as HTMLElement;
+    if (!box.isConnected) overflowWatch.unobserve(box);
+    else checkOverflow(box);
+  }
+});
+document.fonts.addEventListener('loadingdone', () => document.querySelectorAll<HTMLElement>('.nl-closed-form-tex').forEach(checkOverflow));
+function markOverflow(el: HTMLElement): HTMLElement {
+  overflowWatch.observe(el);
+  return el;
+}
+
+/** Closed-form laws a group card typesets; the others are in its generators' list. */
+const CARD_CLOSED_FORMS = 2;
+
+/**
+ * Law (C) in closed form for a group (KaTeX, inline so that it wraps at its relations and operators,
+ * in a box that scrolls what cannot wrap), then what must balance at the noise equilibrium (the card's
+ * next line is where SGD ends: the solved point); or why there is none.
+ */
+function closedFormBlock(a: AnalysisResult, gi: number): HTMLElement | null {
+  const f = groupClosedForms(a, gi, CARD_CLOSED_FORMS);
+  if (!f.count) {
+    return f.notes.length ? h('p', { class: 'nl-closed-form-none nl-muted', 'data-group': String(gi) }, `Law (C) in closed form: ${closedFormNoneText(f)}.`) : null;
+  }
+  const tex = (source: string, text: string, attrs: Record<string, string>) => markOverflow(renderTex(h('div', { class: 'nl-closed-form-tex', ...attrs }), source, { fallback: text }));
+  const more = f.inline ? f.more : f.count;
+  return h('section', { class: 'nl-closed-form', 'data-group': String(gi) },
+    h('div', { class: 'nl-eq-label' }, 'Law (C) in closed form'),
+    ...(f.inline ? f.laws : []).map(({ symmetry, law }) => tex(law.tex, law.text, { 'data-symmetry': String(symmetry), 'data-role': 'law' })),
+    more ? h('p', { class: 'nl-muted nl-closed-form-more' }, f.inline
+      ? `${more} more, one per generator: open the generators below.`
+      : `One per generator (${more}), each about a sum over components: open the generators below.`) : null,
+    h('div', { class: 'nl-eq-label' }, 'At the noise equilibrium'),
+    ...f.equilibria.map((e) => tex(e.tex, e.text, { 'data-role': 'equilibrium' })));
+}
+
+const PROOF_NAMES: Record<string, string> = {
+  homogeneity: 'the homogeneity calculus on the tensor graph',
+  covariance: 'the covariance calculus on the tensor graph',
+  nerdamer: 'symbolic simplification (nerdamer)',
+};
 
 function kindTitle(kind: string): string {
   switch (kind) {
@@ -347,12 +481,12 @@ function startOrbitTable(a: AnalysisResult): HTMLElement | null {
     return h('tr', { 'data-component': c }, h('th', { scope: 'row' }, c), h('td', { 'data-col': 'initial' }, fmt(a.initial[c])), h('td', { 'data-col': 'orbit', class: moved ? 'nl-moved' : '' }, fmt(v)));
   });
   const chargeRows = withEq.map(({ s, i }) =>
-    h('tr', { class: 'nl-foot', 'data-symmetry': String(i) }, h('th', { scope: 'row' }, chargeName(i)), h('td', {}, fmt(s.equilibrium?.chargeInitial)), h('td', { 'data-col': 'orbit' }, fmt(s.equilibrium?.chargeEquilibrium, s.equilibrium?.chargeInitial))));
+    h('tr', { class: 'nl-foot', 'data-symmetry': String(i) }, h('th', { scope: 'row' }, generatorName(a, i)), h('td', {}, fmt(s.equilibrium?.chargeInitial)), h('td', { 'data-col': 'orbit' }, fmt(s.equilibrium?.chargeEquilibrium, s.equilibrium?.chargeInitial))));
   const csvButton = h('vscode-button', { secondary: true, class: 'nl-export', 'data-format': 'csv', title: 'Export the table as CSV' }, 'CSV');
   csvButton.addEventListener('click', () => {
     const lines = [['component', 'initial', 'start-orbit balance'].join(',')];
     for (const c of a.components) lines.push([`"${c.replace(/"/g, '""')}"`, csvNum(a.initial[c]), csvNum(point[c])].join(','));
-    for (const { s, i } of withEq) lines.push([`C${i + 1}`, csvNum(s.equilibrium?.chargeInitial), csvNum(s.equilibrium?.chargeEquilibrium)].join(','));
+    for (const { s, i } of withEq) lines.push([`"${generatorName(a, i)}"`, csvNum(s.equilibrium?.chargeInitial), csvNum(s.equilibrium?.chargeEquilibrium)].join(','));
     exportData('csv', lines.join('\n') + '\n', `${stem()}-start-orbit.csv`);
   });
   return h('section', { class: 'nl-equilibria nl-secondary-section' },
@@ -375,8 +509,12 @@ function highlight(tab: number, id: string): void {
   setTimeout(() => el.classList.remove('nl-focus'), 2500);
 }
 
+/** A generator: open its group's list of generators, then show it. */
 function focusSymmetry(index: number): void {
-  highlight(0, `sym-${index}`);
+  const el = document.getElementById(`sym-${index}`);
+  const list = el?.closest('details');
+  if (list && !list.open) list.open = true;
+  highlight(0, el ? `sym-${index}` : `group-${model.analysis?.symmetries[index]?.group ?? 0}`);
 }
 
 // ---- plots ----
@@ -386,7 +524,14 @@ const plots = new Map<string, Plot>();
 interface PlotDef {
   opts: PlotOptions;
   data: PlotData;
+  /** A heading placed before this plot when the plots are (re)built (a group's charges). */
+  heading?: () => HTMLElement;
+  /** One cell of a grid, not the full width (the many charges of a big group). */
+  cell?: boolean;
 }
+
+/** A group with more charges than this lays them (and their drifts) out in a grid. */
+const GRID_CHARGES = 6;
 
 /** Show these plots in `container`, updating those that exist (same ids in the same order). */
 function syncPlots(container: HTMLElement, key: string, defs: PlotDef[]): void {
@@ -399,7 +544,12 @@ function syncPlots(container: HTMLElement, key: string, defs: PlotDef[]): void {
     clear(container);
     container.dataset.plots = `${key}:${ids}`;
     container.dataset.plotIds = ids;
-    for (const d of defs) plots.set(d.opts.id, new Plot(container, { ...d.opts, onExport: exportData }, d.data));
+    for (const d of defs) {
+      if (d.heading) container.append(d.heading());
+      const plot = new Plot(container, { ...d.opts, onExport: exportData }, d.data);
+      if (d.cell) plot.el.classList.add('nl-plot-cell');
+      plots.set(d.opts.id, plot);
+    }
     return;
   }
   for (const d of defs) plots.get(d.opts.id)?.update(d.data, d.opts);
@@ -418,11 +568,30 @@ function mathTitle(tex: string, fallback: string): HTMLElement {
   return renderTex(h('span', { class: 'nl-plot-tex' }), tex, { fallback });
 }
 
-function chargeInfo(i: number, runs: RunResult[]): { text: string; tex: string } {
-  const s = model.analysis?.symmetries[i];
-  if (s) return s.charge;
-  const text = runs.find((r) => r.charges[i])?.charges[i].text ?? `C${i + 1}`;
-  return { text, tex: `C_{${i + 1}}` };
+/** Charge `i` of the runs: its name (a generator's label, or C₁), and its charge in text and TeX with that name. */
+function chargeInfo(i: number, runs: RunResult[]): { name: string; text: string; tex?: string } {
+  const a = model.analysis;
+  const c = runs.find((r) => r.charges[i])?.charges[i];
+  // The analysis names it when it is of the same model (the run's charge reads the same).
+  if (a?.symmetries[i] && (!c || c.text === a.symmetries[i].charge.text)) return { name: generatorName(a, i), ...generatorCharge(a, i) };
+  const text = c ? runChargeText(c) : `C${i + 1}`;
+  return { name: c ? runChargeName(c) : `C${i + 1}`, text };
+}
+
+/**
+ * The groups of the plotted charges, in order: each group's charges under a heading (name and
+ * matrix-form charge) where that helps (several groups, or a group with several charges), else one
+ * untitled section. Charges the analysis does not place go last.
+ */
+function chargeSections(n: number, runs: RunResult[]): { group?: GroupReport; index?: number; charges: number[] }[] {
+  const a = model.analysis;
+  const all = Array.from({ length: n }, (_, i) => i);
+  const placed = a && all.every((i) => a.symmetries[i] && chargeInfo(i, runs).text === generatorCharge(a, i).text);
+  if (!a || !placed) return [{ charges: all }];
+  const sections = a.groups.map((group, index) => ({ group, index, charges: group.symmetries.filter((i) => i < n) })).filter((x) => x.charges.length);
+  const rest = all.filter((i) => !sections.some((x) => x.charges.includes(i)));
+  if (sections.length <= 1 && sections.every((x) => x.charges.length <= 1)) return [{ charges: all }];
+  return rest.length ? [...sections, { charges: rest }] : sections;
 }
 
 /** Chains still alive at the end of a run, when some diverged (or escaped): its curves are over those only. */
@@ -453,10 +622,70 @@ function sparse(a: ArrayLike<number | null>): PlotValue[] {
   return Array.from(a, (v) => (v === null || !Number.isFinite(v) ? undefined : v));
 }
 
-const dynBody = h('div', { class: 'nl-plots' });
+const dynBody = h('div', { class: 'nl-plots nl-dyn' });
 const dynRuns = h('div', { class: 'nl-runs' });
 const dynVerdicts = h('div', { class: 'nl-verdicts' });
 const dynEmpty = h('div', { class: 'nl-empty' });
+
+/** The heading of a group's charges on the Dynamics tab: its name and matrix-form charge. */
+function sectionHeading(g: GroupReport, gi: number, plotted: number): () => HTMLElement {
+  return () => {
+    const charge = groupCharge(model.analysis ?? { groups: [], symmetries: [] }, g);
+    const more = g.unlisted ? `; ${g.unlisted} more not tracked` : '';
+    return h('header', { class: 'nl-group-heading', 'data-group': String(gi) },
+      h('h3', {}, g.name),
+      mathTitle(charge.tex, charge.text),
+      h('span', { class: 'nl-muted' }, `${plotted} charge${plotted === 1 ? '' : 's'} tracked${more}`));
+  };
+}
+
+/** Charge `i` over the steps: measured mean ± spread per run, law (C), and the predicted end. */
+function chargePlot(i: number, runs: RunResult[]): PlotDef | null {
+  const info = chargeInfo(i, runs);
+  const withData = runs.filter((r) => r.series.charges[i]);
+  if (!withData.length) return null;
+  const t = joinTables(withData.map((r) => {
+    const c = r.series.charges[i];
+    const end = r.prediction?.charges[i];
+    const endLine = end === null || end === undefined ? r.series.steps.map(() => undefined) : r.series.steps.map(() => end);
+    return { x: r.series.steps, ys: [c.mean, c.predicted, lower(c.mean, c.std), upper(c.mean, c.std), endLine] };
+  }));
+  const series: PlotSeries[] = [];
+  const bands: PlotBand[] = [];
+  withData.forEach((r, k) => {
+    const color = colorOf(r.run);
+    series.push({ label: curveLabel(r, 'measured'), values: t.ys[5 * k], color });
+    if (t.ys[5 * k + 1].some((v) => v !== null && v !== undefined)) series.push({ label: `${runLabel(r)} law (C)`, values: t.ys[5 * k + 1], color, kind: 'dashed' });
+    bands.push({ label: `${runLabel(r)} ± std`, lower: t.ys[5 * k + 2], upper: t.ys[5 * k + 3], color });
+    if (t.ys[5 * k + 4].some((v) => v !== undefined)) series.push({ label: `${runLabel(r)} SGD end (predicted)`, values: t.ys[5 * k + 4], color, kind: 'dotted', width: 1.5 });
+  });
+  const extra = info.tex ? mathTitle(info.tex, info.text) : h('span', { class: 'nl-plot-tex' }, info.text);
+  return {
+    opts: { id: `charge-${i}`, title: titleWithSurvivors(`Charge ${info.name}`, withData), xLabel: 'step', yLabel: info.name, fileStem: `${stem()}-charge-${i + 1}`, headerExtra: extra },
+    data: { x: t.x, series, bands },
+  };
+}
+
+/** The drift of charge `i`: measured against law (C). */
+function driftPlot(i: number, runs: RunResult[]): PlotDef | null {
+  const withData = runs.filter((r) => r.series.drift[i] && r.series.drift[i].measured.length);
+  if (!withData.length) return null;
+  const name = chargeInfo(i, runs).name;
+  const t = joinTables(withData.map((r) => {
+    const d = r.series.drift[i];
+    const n = Math.min(r.series.steps.length, d.measured.length, d.predicted.length);
+    return { x: Array.from(r.series.steps).slice(0, n), ys: [Array.from(d.measured).slice(0, n), Array.from(d.predicted).slice(0, n)] };
+  }));
+  const series: PlotSeries[] = [];
+  withData.forEach((r, k) => {
+    series.push({ label: curveLabel(r, 'measured'), values: t.ys[2 * k], color: colorOf(r.run), kind: 'points' });
+    series.push({ label: `${runLabel(r)} law (C)`, values: t.ys[2 * k + 1], color: colorOf(r.run), kind: 'dashed' });
+  });
+  // Drifts span orders of magnitude (a fast transient, then a slow decay): an asinh axis, linear
+  // below a threshold set by the typical predicted drift.
+  const typical = median(withData.flatMap((r) => Array.from(r.series.drift[i].predicted, (v) => Math.abs(v ?? NaN))).filter((v) => v > 0));
+  return { opts: { id: `drift-${i}`, title: titleWithSurvivors(`Drift d${name}/dt: measured vs law (C)`, withData), xLabel: 'step', yLabel: `d${name}/dt (asinh)`, yScale: typical > 0 ? { asinh: typical / 2 } : 'linear', fileStem: `${stem()}-drift-${i + 1}` }, data: { x: t.x, series } };
+}
 
 function renderDynamics(): void {
   const runs = liveRuns();
@@ -505,51 +734,20 @@ function renderDynamics(): void {
     }
   }
 
-  // Charges: measured mean ± spread, law (C) at step resolution, and where SGD is predicted to end.
+  // Charges, group by group: each charge (measured mean ± spread, law (C) at step resolution, where
+  // SGD is predicted to end), then its drift against law (C).
   const nCharges = Math.max(0, ...runs.map((r) => r.series.charges.length));
-  for (let i = 0; i < nCharges; i++) {
-    const info = chargeInfo(i, runs);
-    const withData = runs.filter((r) => r.series.charges[i]);
-    const t = joinTables(withData.map((r) => {
-      const c = r.series.charges[i];
-      const end = r.prediction?.charges[i];
-      const endLine = end === null || end === undefined ? r.series.steps.map(() => undefined) : r.series.steps.map(() => end);
-      return { x: r.series.steps, ys: [c.mean, c.predicted, lower(c.mean, c.std), upper(c.mean, c.std), endLine] };
-    }));
-    const series: PlotSeries[] = [];
-    const bands: PlotBand[] = [];
-    withData.forEach((r, k) => {
-      const color = colorOf(r.run);
-      series.push({ label: curveLabel(r, 'measured'), values: t.ys[5 * k], color });
-      if (t.ys[5 * k + 1].some((v) => v !== null && v !== undefined)) series.push({ label: `${runLabel(r)} law (C)`, values: t.ys[5 * k + 1], color, kind: 'dashed' });
-      bands.push({ label: `${runLabel(r)} ± std`, lower: t.ys[5 * k + 2], upper: t.ys[5 * k + 3], color });
-      if (t.ys[5 * k + 4].some((v) => v !== undefined)) series.push({ label: `${runLabel(r)} SGD end (predicted)`, values: t.ys[5 * k + 4], color, kind: 'dotted', width: 1.5 });
-    });
-    defs.push({
-      opts: { id: `charge-${i}`, title: titleWithSurvivors(`Charge C${sub(i + 1)}`, withData), xLabel: 'step', yLabel: `C${sub(i + 1)}`, fileStem: `${stem()}-charge-${i + 1}`, headerExtra: mathTitle(`C_{${i + 1}} = ${info.tex}`, info.text) },
-      data: { x: t.x, series, bands },
-    });
+  const sections = chargeSections(nCharges, runs);
+  for (const sec of sections) {
+    const heading = sec.group ? sectionHeading(sec.group, sec.index ?? 0, sec.charges.length) : undefined;
+    const cell = sec.charges.length > GRID_CHARGES;
+    const plots = [...sec.charges.map((i) => chargePlot(i, runs)), ...sec.charges.map((i) => driftPlot(i, runs))]
+      .filter((d): d is PlotDef => d !== null)
+      .map((d) => (cell ? { ...d, cell } : d));
+    if (plots.length && heading) plots[0] = { ...plots[0], heading };
+    defs.push(...plots);
   }
-
-  // Drift of each charge: measured against law (C).
-  for (let i = 0; i < nCharges; i++) {
-    const withData = runs.filter((r) => r.series.drift[i] && r.series.drift[i].measured.length);
-    if (!withData.length) continue;
-    const t = joinTables(withData.map((r) => {
-      const d = r.series.drift[i];
-      const n = Math.min(r.series.steps.length, d.measured.length, d.predicted.length);
-      return { x: Array.from(r.series.steps).slice(0, n), ys: [Array.from(d.measured).slice(0, n), Array.from(d.predicted).slice(0, n)] };
-    }));
-    const series: PlotSeries[] = [];
-    withData.forEach((r, k) => {
-      series.push({ label: curveLabel(r, 'measured'), values: t.ys[2 * k], color: colorOf(r.run), kind: 'points' });
-      series.push({ label: `${runLabel(r)} law (C)`, values: t.ys[2 * k + 1], color: colorOf(r.run), kind: 'dashed' });
-    });
-    // Drifts span orders of magnitude (a fast transient, then a slow decay): an asinh axis, linear
-    // below a threshold set by the typical predicted drift.
-    const typical = median(withData.flatMap((r) => Array.from(r.series.drift[i].predicted, (v) => Math.abs(v ?? NaN))).filter((v) => v > 0));
-    defs.push({ opts: { id: `drift-${i}`, title: titleWithSurvivors(`Drift dC${sub(i + 1)}/dt: measured vs law (C)`, withData), xLabel: 'step', yLabel: `dC${sub(i + 1)}/dt (asinh)`, yScale: typical > 0 ? { asinh: typical / 2 } : 'linear', fileStem: `${stem()}-drift-${i + 1}` }, data: { x: t.x, series } });
-  }
+  const sectionKey = sections.map((x) => (x.group ? `${x.index}:${x.charges.join('.')}` : x.charges.length)).join('|');
 
   // Curvature along training (probed at some records only: the line joins the probes).
   const curv = runs.filter((r) => r.series.traceH.some((v) => v !== null) || r.series.lambdaMaxH.some((v) => v !== null));
@@ -573,7 +771,7 @@ function renderDynamics(): void {
     const edge = lrs.map((lr) => `2/η = ${fmt(2 / lr)}`).join(', ');
     defs.push({ opts: { id: 'curvature', title: `Sharpness: tr H and λmax(H) at chain 0${edge ? ` (GD stable while λmax < ${edge})` : ''}`, xLabel: 'step', yLabel: 'curvature', fileStem: `${stem()}-curvature` }, data: { x: t.x, series } });
   }
-  syncPlots(dynBody, key, defs);
+  syncPlots(dynBody, `${key}/${sectionKey}`, defs);
 }
 
 function runState(r: RunResult): string {
@@ -636,7 +834,7 @@ function renderVerdicts(runs: RunResult[]): void {
       continue;
     }
     const rows = [
-      ...r.charges.flatMap((c) => verdictRow(`${chargeName(c.symmetry)} (${c.kind})`, `${chargeName(c.symmetry)} = ${c.text}`, c.predictedEquilibrium, c)),
+      ...r.charges.flatMap((c) => verdictRow(`${runChargeName(c)} (${c.kind})`, runChargeText(c), c.predictedEquilibrium, c)),
       ...(r.invariants ?? []).flatMap((inv) => verdictRow(inv.kind === 'linear' ? inv.text : 'cᵀG⁻¹c', inv.text, inv.predicted, inv)),
     ];
     const st = r.stationary;
@@ -654,6 +852,9 @@ function renderVerdicts(runs: RunResult[]): void {
 // ---- stationary tab ----
 
 const statHead = h('div', { class: 'nl-run-picker' });
+const statInfo = h('div', {});
+const productInfo = h('section', { class: 'nl-product', id: 'nl-product', hidden: true });
+const productPlots = h('div', { class: 'nl-plots nl-legend-lines' });
 const statTable = h('div', { class: 'nl-table-wrap' });
 const statPlots = h('div', { class: 'nl-plots nl-grid' });
 const escPlots = h('div', { class: 'nl-plots' });
@@ -674,13 +875,16 @@ function shortSource(source: string): string {
 }
 
 function renderStationary(): void {
-  if (!statPanel.contains(statTable)) statPanel.append(statEmpty, statHead, statTable, statPlots, escPlots);
+  if (!statPanel.contains(statTable)) statPanel.append(statEmpty, statHead, statInfo, productInfo, productPlots, statTable, statPlots, escPlots);
   const runs = liveRuns().filter((r) => r.stationary && Object.keys(r.stationary.histograms ?? {}).length);
   statEmpty.hidden = runs.length > 0;
   clear(statHead);
+  clear(statInfo);
   clear(statTable);
-  if (!runs.length) syncPlots(statPlots, 'none', []);
-  else {
+  if (!runs.length) {
+    syncPlots(statPlots, 'none', []);
+    renderProduct(undefined);
+  } else {
     let chosen = getState<PanelState>().stationaryRun ?? runs[0].run;
     if (!runs.some((r) => r.run === chosen)) chosen = runs[0].run;
     const run = runs.find((r) => r.run === chosen) as RunResult;
@@ -693,19 +897,21 @@ function renderStationary(): void {
       return b;
     }));
     const st = run.stationary;
-    const th = st.theory;
+    // The components' theory: Gaussian laws (THEORY §5); a deep chain's theory is the law of their product.
+    const th = st.theory && Object.keys(st.theory.mean).length ? st.theory : undefined;
     const comps = Object.keys(st.histograms);
     const sv = survivorsOnly(run);
     // Burn-in (reported), and a visible warning when the run had not become stationary.
-    statTable.append(h('p', { class: 'nl-note', id: 'nl-burnin' },
+    statInfo.append(h('p', { class: 'nl-note', id: 'nl-burnin' },
       `Burn-in: the statistics start at step ${st.burnin} (${st.burninMethod}); ${st.samples} samples over ${sv ? `the ${sv.alive} surviving of ${sv.of}` : run.chains} chains.`));
     if (!st.reached) {
       const relax = run.prediction?.relaxationSteps;
-      statTable.append(h('div', { class: 'nl-callout nl-callout-warn', id: 'nl-not-stationary', role: 'alert' },
+      statInfo.append(h('div', { class: 'nl-callout nl-callout-warn', id: 'nl-not-stationary', role: 'alert' },
         h('strong', {}, 'Not stationary yet: '),
         `the charges or the loss still drift at the end of the run, so these are not stationary statistics. Run longer${relax ? ` (the charges relax in ${stepsText(relax)})` : ''}.`));
     }
-    if (sv) statTable.append(h('div', { class: 'nl-callout nl-callout-error', role: 'alert' }, `Survivors only: ${sv.alive} of ${sv.of} chains (the others diverged).`));
+    if (sv) statInfo.append(h('div', { class: 'nl-callout nl-callout-error', role: 'alert' }, `Survivors only: ${sv.alive} of ${sv.of} chains (the others diverged).`));
+    renderProduct(run);
     const cols = ['component', 'mean', '± s.e.', 'variance', '± s.e.', ...(th ? ['theory mean', 'theory variance'] : [])];
     statTable.append(h('table', { class: 'nl-table', id: 'nl-stationary' },
       h('thead', {}, h('tr', {}, cols.map((c) => h('th', { scope: 'col' }, c)))),
@@ -713,10 +919,13 @@ function renderStationary(): void {
         h('th', { scope: 'row' }, c), h('td', {}, fmt(st.mean[c])), h('td', {}, fmt(st.meanStdErr?.[c])),
         h('td', {}, fmt(st.var[c])), h('td', {}, fmt(st.varStdErr?.[c])),
         th ? [h('td', { 'data-col': 'theory-mean' }, fmt(th.mean[c])), h('td', { 'data-col': 'theory-var' }, fmt(th.var[c]))] : null)))));
+    const productOnly = !th && !!st.theory?.variable;
     statTable.append(h('p', { class: 'nl-note', id: 'nl-overlay-note' }, th
       ? `Overlay: the theory density N(mean, var) — ${th.source}.`
-      : 'Overlay: Gaussian fit (no theory for this model): the normal with the measured stationary mean and variance.'));
-    const overlayLabel = th ? `theory: ${shortSource(th.source)}` : 'Gaussian fit (no theory for this model)';
+      : productOnly
+        ? `Overlay on each component: Gaussian fit (the theory here is the law of the product ${st.theory?.variable}, above): the normal with the measured stationary mean and variance.`
+        : 'Overlay: Gaussian fit (no theory for this model): the normal with the measured stationary mean and variance.'));
+    const overlayLabel = th ? `theory: ${shortSource(th.source)}` : productOnly ? 'Gaussian fit (the theory is for the product)' : 'Gaussian fit (no theory for this model)';
     const defs: PlotDef[] = comps.slice(0, 12).map((c) => {
       const hist = st.histograms[c];
       const x: number[] = [];
@@ -757,6 +966,50 @@ function renderStationary(): void {
   }));
   const series = esc.map((r, k) => ({ label: `${runLabel(r)}: ${(r.firstPassage as (number | null)[]).filter((v) => v !== null).length}/${r.firstPassage?.length} escaped`, values: t.ys[k], color: colorOf(r.run), kind: 'step' as const }));
   syncPlots(escPlots, 'esc', [{ opts: { id: 'escape', title: 'Escape: fraction of chains still in the minimum', xLabel: 'step', yLabel: 'not escaped', yZero: true, fileStem: `${stem()}-escape` }, data: { x: t.x, series } }]);
+}
+
+/**
+ * A deep chain's law of the product (paper (a), Theorem 4.2) beside its measurement: the mode, T and
+ * T_c, the quantiles (theory against measured ± bootstrap SE) and the density over the histogram of
+ * the product's stationary samples, labelled as the continuous-time law it is.
+ */
+function renderProduct(run: RunResult | undefined): void {
+  clear(productInfo);
+  const cmp = run ? productComparison(run.stationary) : undefined;
+  productInfo.hidden = !cmp;
+  if (!run || !cmp) {
+    syncPlots(productPlots, 'none', []);
+    return;
+  }
+  const st = run.stationary;
+  const rows = cmp.rows.map((r) => h('tr', { 'data-level': levelName(r.level) },
+    h('th', { scope: 'row' }, levelName(r.level)),
+    h('td', { 'data-col': 'theory' }, sig4(r.theory)),
+    h('td', { 'data-col': 'measured' }, measuredText(r)),
+    h('td', { 'data-col': 'z' }, r.theory !== null && r.measured !== null && r.se ? ((r.measured - r.theory) / r.se).toFixed(2).replace('-', '−') : '—')));
+  productInfo.append(
+    h('h2', {}, `Stationary law of the product ${cmp.variable}`),
+    h('p', { class: 'nl-note', id: 'nl-product-source' }, `${CHAIN_LAW_LABEL[0].toUpperCase()}${CHAIN_LAW_LABEL.slice(1)}: ${st.theory?.source ?? 'no theory for this run'}.`),
+    h('p', { class: 'nl-product-facts', id: 'nl-product-facts' }, productFactsText(cmp)),
+    h('div', { class: 'nl-table-wrap' }, h('table', { class: 'nl-table nl-product-quantiles', id: 'nl-product-quantiles' },
+      h('thead', {}, h('tr', {}, ['quantile', 'theory', 'measured ± SE', 'z'].map((c) => h('th', { scope: 'col', title: c === 'measured ± SE' ? 'Pooled over the chains after the burn-in; SE by bootstrap over chains' : undefined }, c)))),
+      h('tbody', {}, rows))),
+    h('p', { class: 'nl-note' }, cmp.samples === null
+      ? 'The run measured no quantiles of the product.'
+      : `Measured over ${cmp.samples} samples (chains × records after step ${st.burnin}); the SE is a bootstrap over chains. Discrete-time SGD differs from the law by O(η).`));
+  const hist = st.product?.histogram;
+  const density = st.theory?.density;
+  if (!hist) {
+    syncPlots(productPlots, 'none', []);
+    return;
+  }
+  const x = Array.from({ length: hist.counts.length }, (_, k) => (hist.edges[k] + hist.edges[k + 1]) / 2);
+  const series: PlotSeries[] = [{ label: `${runLabel(run)} histogram of ${cmp.variable}`, values: Array.from(hist.counts), color: colorOf(run.run), kind: 'bars' }];
+  if (density && density.x.length && cmp.samples) series.push({ label: CHAIN_LAW_LABEL, values: expectedCounts(density, hist.edges, cmp.samples), color: readTheme().palette[4], kind: 'spline' });
+  syncPlots(productPlots, `product${run.run}`, [{
+    opts: { id: `product-${run.run}`, title: `Stationary distribution of ${cmp.variable} (the central 99 % of its samples)`, xLabel: cmp.variable, yLabel: 'count', yZero: true, height: 240, legendValues: false, fileStem: `${stem()}-product` },
+    data: { x, series },
+  }]);
 }
 
 function median(a: number[]): number {
@@ -833,6 +1086,9 @@ function handle(m: ToWebviewMessage): void {
       break;
     case ToWebviewType.FocusSymmetry:
       focusSymmetry(m.index);
+      break;
+    case ToWebviewType.FocusGroup:
+      highlight(0, `group-${m.group}`);
       break;
     case ToWebviewType.FocusPrediction:
       highlight(0, `prediction-${m.run}`);

@@ -1,17 +1,18 @@
-// The Noether Lab side view: a compact live summary of the active `.loss` file (symmetries and
-// charges typeset by KaTeX, equilibrium values, sparklines of the latest run), or an empty state.
+// The Noether Lab side view: a compact live summary of the active `.loss` file (symmetry groups by
+// name with their charges typeset by KaTeX, equilibrium values, sparklines of the latest run), or an empty state.
 import '@vscode-elements/elements/dist/vscode-badge/index.js';
 import 'katex/dist/katex.min.css';
 import 'uplot/dist/uPlot.min.css';
 import '../../media/webview/common.css';
 import '../../media/webview/sidebar.css';
 
-import type { AnalysisResult } from '../../src/core/analysis/analyze';
+import type { AnalysisResult, GroupReport } from '../../src/core/analysis/analyze';
 import type { RunResult, SimulationResult } from '../../src/core/numeric/types';
 import { FromWebviewType, SummaryMessage, ToWebviewMessage, ToWebviewType } from '../../src/shared/protocol';
 import { clear, h } from '../common/dom';
-import { fmt, fmtShort, runLabel } from '../common/format';
-import { chargeName, predictionLine, predictionSentence, sig4 } from '../../src/shared/predictionText';
+import { fmtShort, runLabel } from '../common/format';
+import { generatorCount, generatorsText, groupCharge, groupEndsText, groupStatusText, runChargeName } from '../../src/shared/groupText';
+import { movedComponents, predictionLine, predictionSentence, sig4 } from '../../src/shared/predictionText';
 import { joinTables, Plot, PlotData, rebuildAllPlots } from '../common/plots';
 import { renderTex } from '../common/tex';
 import { readTheme, watchTheme } from '../common/theme';
@@ -37,6 +38,46 @@ function sgdEnds(analysis: AnalysisResult): HTMLElement | null {
   }));
 }
 
+/** Sparklines of charges at most (a big group tracks many: the panel plots them all). */
+const MAX_SPARKS = 8;
+
+/**
+ * One symmetry group: kind, status and dimension, its name, its matrix-form charge (KaTeX), and where
+ * SGD ends for it (the first noisy run): its charges there and the end point of what it moves, as
+ * chips that reveal the component in the editor.
+ */
+function groupItem(analysis: AnalysisResult, g: GroupReport, gi: number): HTMLElement {
+  const charge = h('div', { class: 'nl-charge' });
+  const q = groupCharge(analysis, g);
+  renderTex(charge, q.tex, { fallback: q.text });
+  const p = analysis.predictions?.[0];
+  const ends = groupEndsText(analysis, gi);
+  let eq: HTMLElement;
+  if (p && p.growth.some((x) => g.symmetries.includes(x.symmetry))) {
+    eq = h('div', { class: 'nl-eq nl-warn', title: p.reason }, ends);
+  } else if (p && ends) {
+    const end = p.status === 'equilibrium' ? p.endPoint : null;
+    const moved = end ? movedComponents(analysis, g.symmetries).filter((c) => c in end) : [];
+    const comps = end ? moved.slice(0, 6).map((comp) => {
+      const b = h('button', { class: 'nl-chip', type: 'button', title: `Show ${comp} in the editor` }, `${comp} = ${sig4(end[comp])}`);
+      b.addEventListener('click', () => send({ type: FromWebviewType.ShowInEditor, component: comp }));
+      return b;
+    }) : [];
+    eq = h('div', { class: 'nl-eq' }, h('span', { class: 'nl-muted' }, `SGD ends with ${ends}`), comps.length ? h('div', {}, comps) : null,
+      moved.length > 6 ? h('span', { class: 'nl-muted' }, `+${moved.length - 6} more`) : null);
+  } else {
+    eq = h('div', { class: 'nl-eq nl-muted', title: p?.reason ?? '' }, g.kind === 'translation' ? 'conserved by SGD' : 'no prediction of where SGD ends');
+  }
+  const dim = g.unlisted ? `dim ${g.dimension} (${g.symmetries.length} tracked)` : `dim ${g.dimension}`;
+  return h('li', { class: 'nl-sym nl-group', 'data-group': String(gi), 'data-kind': g.kind },
+    h('div', { class: 'nl-sym-name', title: `${g.name} — ${groupStatusText(g)}` }, g.name),
+    h('div', { class: 'nl-sym-head' },
+      h('vscode-badge', { class: `nl-badge kind-${g.kind}` }, g.kind),
+      h('vscode-badge', { class: `nl-badge status-${g.status}`, title: groupStatusText(g) }, g.status),
+      h('vscode-badge', { class: 'nl-badge nl-dim', title: generatorsText(analysis, g) }, dim)),
+    charge, eq);
+}
+
 function render(): void {
   for (const p of sparks.splice(0)) p.destroy();
   clear(app);
@@ -57,37 +98,12 @@ function render(): void {
   const ends = sgdEnds(analysis);
   if (ends) app.append(ends);
 
+  // The symmetry groups by name: each with its matrix-form charge and where SGD ends for it.
   const list = h('ol', { class: 'nl-syms' });
-  if (!analysis.symmetries.length) list.append(h('li', { class: 'nl-muted' }, 'No symmetry found.'));
-  analysis.symmetries.forEach((s, i) => {
-    const charge = h('div', { class: 'nl-charge' });
-    renderTex(charge, `C_{${i + 1}} = ${s.charge.tex}`, { fallback: `${chargeName(i)} = ${s.charge.text}` });
-    // Where SGD ends for this symmetry (the first noisy run): its charge there and the end point of
-    // what it moves, as chips that reveal the component in the editor.
-    const p = analysis.predictions?.[0];
-    const c = p?.charges[i];
-    let eq: HTMLElement;
-    if (p && p.growth.some((g) => g.symmetry === i)) {
-      eq = h('div', { class: 'nl-eq nl-warn', title: p.reason }, `${chargeName(i)} grows without bound under SGD`);
-    } else if (p && c !== null && c !== undefined) {
-      const end = p.status === 'equilibrium' ? p.endPoint : null;
-      const comps = end ? s.involves.slice(0, 6).map((comp) => {
-        const b = h('button', { class: 'nl-chip', type: 'button', title: `Show ${comp} in the editor` }, `${comp} = ${sig4(end[comp])}`);
-        b.addEventListener('click', () => send({ type: FromWebviewType.ShowInEditor, component: comp }));
-        return b;
-      }) : [];
-      eq = h('div', { class: 'nl-eq' }, h('span', { class: 'nl-muted' }, `SGD ends with ${chargeName(i)} = ${fmt(c)}`), comps.length ? h('div', {}, comps) : null,
-        end && s.involves.length > 6 ? h('span', { class: 'nl-muted' }, `+${s.involves.length - 6} more`) : null);
-    } else {
-      eq = h('div', { class: 'nl-eq nl-muted', title: p?.reason ?? s.equilibriumNote ?? '' }, s.kind === 'translation' ? 'conserved by SGD' : 'no prediction of where SGD ends');
-    }
-    list.append(h('li', { class: 'nl-sym', 'data-index': String(i) },
-      h('div', { class: 'nl-sym-head' },
-        h('vscode-badge', { class: `nl-badge kind-${s.kind}` }, s.kind),
-        h('vscode-badge', { class: `nl-badge status-${s.status}` }, s.status)),
-      charge, eq));
-  });
-  app.append(h('h2', {}, 'Symmetries'), list);
+  if (!analysis.groups.length) list.append(h('li', { class: 'nl-muted' }, 'No symmetry found.'));
+  analysis.groups.forEach((g, gi) => list.append(groupItem(analysis, g, gi)));
+  const n = generatorCount(analysis);
+  app.append(h('h2', {}, analysis.groups.length ? `Symmetries: ${n} in ${analysis.groups.length === 1 ? '1 group' : `${analysis.groups.length} groups`}` : 'Symmetries'), list);
 
   const runs = (simulation?.runs ?? []).filter((r) => r.series.steps.length > 1);
   if (!runs.length) {
@@ -102,14 +118,16 @@ function render(): void {
     const judged = r.charges.filter((c) => c.verdict !== 'no prediction');
     if (judged.length) {
       app.append(h('p', { class: 'nl-verdicts', 'data-run': String(r.run) }, h('span', { class: 'nl-muted' }, `${runLabel(r)}: `),
-        judged.slice(0, 4).flatMap((c, k) => [k ? ', ' : '', h('span', { class: `nl-verdict verdict-${c.verdict}`, title: c.verdictNote }, `${chargeName(c.symmetry)} ${c.verdict}`)])));
+        judged.slice(0, 4).flatMap((c, k) => [k ? ', ' : '', h('span', { class: `nl-verdict verdict-${c.verdict}`, title: c.verdictNote }, `${runChargeName(c)} ${c.verdict}`)])));
     }
   }
   spark('loss', 'loss', runs, (r) => r.series.lossMean, (r) => r.series.lossMean[r.series.lossMean.length - 1]);
-  const n = Math.max(0, ...runs.map((r) => r.series.charges.length));
-  for (let i = 0; i < n; i++) {
-    spark(`charge-${i}`, chargeName(i), runs.filter((r) => r.series.charges[i]), (r) => r.series.charges[i].mean, (r) => r.charges[i]?.finalMean ?? r.series.charges[i].mean[r.series.charges[i].mean.length - 1]);
+  const nc = Math.max(0, ...runs.map((r) => r.series.charges.length));
+  for (let i = 0; i < Math.min(nc, MAX_SPARKS); i++) {
+    const c = runs.find((r) => r.charges[i])?.charges[i];
+    spark(`charge-${i}`, c ? runChargeName(c) : `C${i + 1}`, runs.filter((r) => r.series.charges[i]), (r) => r.series.charges[i].mean, (r) => r.charges[i]?.finalMean ?? r.series.charges[i].mean[r.series.charges[i].mean.length - 1]);
   }
+  if (nc > MAX_SPARKS) app.append(h('p', { class: 'nl-muted nl-more-sparks' }, `${nc - MAX_SPARKS} more charges in the panel's Dynamics tab.`));
 }
 
 function spark(id: string, label: string, runs: RunResult[], values: (r: RunResult) => ArrayLike<number>, last: (r: RunResult) => number): void {

@@ -674,6 +674,7 @@ function productQuantiles(names: string[], shares: ChainBatch[], burnin: number,
   const sorted = perChain.map((c) => Float64Array.from(c).sort());
   const all = Float64Array.from(perChain.flat()).sort();
   const quantiles = pooledQuantiles(sorted, all, new Array<number>(sorted.length).fill(1), levels);
+  const histogram = productHistogram(all);
   let seed = 12345;
   const rand = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296);
   const boots = Array.from({ length: 200 }, () => {
@@ -682,7 +683,7 @@ function productQuantiles(names: string[], shares: ChainBatch[], burnin: number,
     return pooledQuantiles(sorted, all, times, levels);
   });
   const quantileStdErr = levels.map((_, j) => sdOf(boots.map((b) => b[j])));
-  return { quantiles, quantileStdErr, samples: all.length };
+  return { quantiles, quantileStdErr, samples: all.length, ...(histogram ? { histogram } : {}) };
 }
 
 /**
@@ -727,6 +728,27 @@ export function pooledQuantiles(sorted: Float64Array[], all: Float64Array, times
     const x = kth(i);
     return i + 1 < size ? x + (pos - i) * (kth(i + 1) - x) : x;
   });
+}
+
+/** Bins of the product's histogram (the stationary tab overlays the deep chain's density on it). */
+const PRODUCT_BINS = 40;
+
+/**
+ * The histogram of the pooled product samples (`all`, sorted) between their 0.5 % and 99.5 %
+ * quantiles (a heavy tail would otherwise squeeze the bulk into a few bins), or undefined when that
+ * range is empty.
+ */
+function productHistogram(all: Float64Array): Histogram | undefined {
+  const at = (p: number) => all[Math.min(all.length - 1, Math.max(0, Math.round(p * (all.length - 1))))];
+  const lo = at(0.005);
+  const hi = at(0.995);
+  if (!(hi > lo)) return undefined;
+  const counts = new Array<number>(PRODUCT_BINS).fill(0);
+  for (const v of all) {
+    if (v < lo || v > hi) continue;
+    counts[Math.min(PRODUCT_BINS - 1, Math.floor(((v - lo) / (hi - lo)) * PRODUCT_BINS))]++;
+  }
+  return { edges: range(PRODUCT_BINS + 1).map((b) => lo + ((hi - lo) * b) / PRODUCT_BINS), counts };
 }
 
 function stationaryStats(names: string[], shares: ChainBatch[], burn: { record: number; reached: boolean }, nsym: number): RunResult['stationary'] {

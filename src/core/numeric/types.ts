@@ -136,6 +136,8 @@ export interface ProductStatistics {
   /** Bootstrap standard errors over chains. */
   quantileStdErr: number[];
   samples: number;
+  /** The pooled samples between their 0.5 % and 99.5 % quantiles, in 40 bins (absent when they are all equal). */
+  histogram?: Histogram;
 }
 
 export interface RunResult {

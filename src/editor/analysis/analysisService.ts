@@ -9,6 +9,7 @@ import { config } from '../configuration/config';
 import { allowedRoots, baseDirOf, fileLabel } from './trust';
 import { AnalysisWorkerClient, StaleRequestError } from './workerClient';
 import type { ExportReply } from '../../worker/protocol';
+import { generatorCount, symmetriesWord } from '../../shared/groupText';
 
 /** One version of a document's text, taken at one moment (a run simulates exactly this). */
 export interface DocSnapshot {
@@ -189,7 +190,7 @@ export class AnalysisService implements vscode.Disposable {
           const current = this.cache.get(key) === entry;
           this.log.info(
             `analysed ${vscode.workspace.asRelativePath(doc.uri)} v${version} in ${ms.toFixed(0)} ms: ` +
-              `${result.symmetries.length} symmetries, ${result.diagnostics.length} diagnostics${current ? '' : ' (stale, dropped)'}`,
+              `${symmetriesWord(generatorCount(result))} in ${result.groups.length} group${result.groups.length === 1 ? '' : 's'}, ${result.diagnostics.length} diagnostics${current ? '' : ' (stale, dropped)'}`,
           );
           if (current) this.emitter.fire({ uri: doc.uri, version, result });
           return result;

@@ -1,4 +1,4 @@
-// CodeLens: on `loss`, the symmetries found ("N symmetries: …" → panel) and "Where SGD ends"; on each
+// CodeLens: on `loss`, the symmetry groups found ("7 symmetries: GL(3) on … (6) · rescaling of u, w (1)" → panel) and "Where SGD ends"; on each
 // `train` line with noise, "SGD ends at u = 1.414, w = 1.414 · ≈6400 steps" (→ the panel's
 // prediction), and on every `train` line "Run" and "Compare SGD vs GD".
 import * as vscode from 'vscode';
@@ -6,6 +6,7 @@ import type { AnalysisService } from '../analysis/analysisService';
 import { config } from '../configuration/config';
 import { HOST_CHECK_MAX_CHARS } from '../diagnostics/diagnostics';
 import { statementLines, statementLinesByScan } from '../hover/locate';
+import { groupCharge, groupsHeadline, groupStatusText } from '../../shared/groupText';
 import { predictionLine } from '../../shared/predictionText';
 import type { AnalysisResult } from '../../core/analysis/analyze';
 
@@ -26,6 +27,16 @@ export function predictionLens(a: AnalysisResult, run: number): { title: string;
   return { title: truncate(`$(target) ${title}`), tooltip: `${tooltip}\nClick to show the prediction in the Noether Lab panel.` };
 }
 
+/**
+ * The lens on `loss`: the symmetry groups by name, counting generators (`7 symmetries: GL(3) on the
+ * hidden index of U, W (6) · rescaling of u, w (1)`); the tooltip gives each group's charge.
+ */
+export function groupsLens(a: AnalysisResult): { title: string; tooltip: string } {
+  const title = truncate(`$(symbol-misc) ${groupsHeadline(a, MAX_TITLE - 16)}`);
+  const lines = a.groups.map((g) => `${g.name} — ${groupStatusText(g)}, dimension ${g.dimension}: ${groupCharge(a, g).text}`);
+  return { title, tooltip: [...lines, 'Click to show the groups, charges and laws in the Noether Lab panel.'].join('\n') };
+}
+
 export class LossCodeLensProvider implements vscode.CodeLensProvider, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChangeCodeLenses = this.changed.event;
@@ -44,17 +55,15 @@ export class LossCodeLensProvider implements vscode.CodeLensProvider, vscode.Dis
     if (lines.loss) {
       const range = new vscode.Range(lines.loss.line - 1, 0, lines.loss.line - 1, 0);
       let title: string;
+      let tooltip = 'Show the symmetries, charges and laws in the Noether Lab panel';
       if (a && a.components.length > 0) {
-        const n = a.symmetries.length;
-        title =
-          n === 0
-            ? '$(symbol-misc) no continuous symmetry'
-            : `$(symbol-misc) ${n} ${n === 1 ? 'symmetry' : 'symmetries'}: ${a.symmetries.map((s) => `${s.kind} (C = ${s.charge.text})`).join('; ')}`;
-        title = truncate(title);
+        const lens = groupsLens(a);
+        title = lens.title;
+        tooltip = lens.tooltip;
       } else if (this.analysis.isPending(doc)) title = '$(loading~spin) analysing…';
       else title = config.autoAnalyze ? '$(symbol-misc) Analyze' : '$(symbol-misc) Analyze (auto-analysis is off)';
       lenses.push(
-        new vscode.CodeLens(range, { title, command: 'noetherLab.showPanel', arguments: [uri], tooltip: 'Show the symmetries, charges and laws in the Noether Lab panel' }),
+        new vscode.CodeLens(range, { title, command: 'noetherLab.showPanel', arguments: [uri], tooltip }),
         new vscode.CodeLens(range, { title: '$(target) Where SGD ends', command: 'noetherLab.findEquilibrium', arguments: [uri], tooltip: 'Predict where each noisy run ends: gradient flow to a minimum, then the noise equilibrium of the whole symmetry group there' }),
       );
     }

@@ -209,7 +209,7 @@ const exportReport: CommandFactory = (ctx) => async (arg?: unknown, outPath?: un
   return { json: jsonUri.fsPath, markdown: mdUri.fsPath };
 };
 
-/** showPanel(file?, focus?): focus is a symmetry index or `{ prediction: run }`. */
+/** showPanel(file?, focus?): focus is a symmetry index, `{ group }` (a group's card) or `{ prediction: run }`. */
 const showPanel: CommandFactory = (ctx) => async (arg?: unknown, symmetryIndex?: unknown) => {
   const doc = await ctx.documentFor(arg);
   if (!doc) return undefined;
@@ -220,8 +220,12 @@ const showPanel: CommandFactory = (ctx) => async (arg?: unknown, symmetryIndex?:
   if (last) ctx.panel.showSimulation(doc.uri, { kind: 'result', result: last });
   if (typeof symmetryIndex === 'number' && symmetryIndex >= 0 && symmetryIndex < a.symmetries.length) ctx.panel.focusSymmetry(doc.uri, symmetryIndex);
   // { prediction: run } from a CodeLens or a hover link: that train line's "Where SGD ends" card.
-  const run = typeof symmetryIndex === 'object' && symmetryIndex !== null ? (symmetryIndex as { prediction?: unknown }).prediction : undefined;
+  const target = typeof symmetryIndex === 'object' && symmetryIndex !== null ? (symmetryIndex as { prediction?: unknown; group?: unknown }) : {};
+  const run = target.prediction;
   if (typeof run === 'number' && a.predictions?.some((p) => p.run === run)) ctx.panel.focusPrediction(doc.uri, run);
+  // { group } from a hover's group block: that group's card.
+  const group = target.group;
+  if (typeof group === 'number' && Number.isInteger(group) && group >= 0 && group < a.groups.length) ctx.panel.focusGroup(doc.uri, group);
   ctx.updateSidebar(doc.uri);
   return a;
 };

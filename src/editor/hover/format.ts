@@ -1,8 +1,10 @@
 // Readable Markdown (Unicode math) for hovers and reports, from the plain-data analysis. Pure.
-import type { AnalysisResult, SymmetryReport } from '../../core/analysis/analyze';
+import type { AnalysisResult, GroupReport } from '../../core/analysis/analyze';
 import { nameTable } from '../../core/lang/names';
 import type { StabilityInfo } from '../../core/analysis/predictions';
-import { etaTermText, firstPrediction, predictionLine, runLabel, stabilityLine } from '../../shared/predictionText';
+import { generatorCount, generatorProofNotes, generatorsOf, generatorsText, groupCharge, groupEndsText, groupsOf, groupStartOrbitText, groupStatusText, symmetriesWord } from '../../shared/groupText';
+import { closedFormNoneText, conservationLawsText, groupClosedForms } from '../../shared/lawText';
+import { firstPrediction, predictionLine, runLabel, stabilityLine } from '../../shared/predictionText';
 
 export function num(x: number): string {
   if (!Number.isFinite(x)) return String(x);
@@ -15,21 +17,6 @@ export function num(x: number): string {
 /** Escape Markdown's special characters in plain text (laws contain `*`, `_`, `[`). */
 export function md(text: string): string {
   return text.replace(/([\\`*_{}[\]()#+!|<>])/g, '\\$1');
-}
-
-export function symmetryTitle(s: SymmetryReport, i: number): string {
-  return `Symmetry ${i + 1}: ${s.kind} (${s.status}${s.proof ? `, by ${s.proof}` : ''})`;
-}
-
-/** The start-orbit solve (secondary: the balanced point of the initial point's orbit, not where SGD ends). */
-export function equilibriumText(s: SymmetryReport): string {
-  const e = s.equilibrium;
-  if (!e) return s.equilibriumNote ? `none: ${s.equilibriumNote}` : 'none on this orbit';
-  const point = Object.entries(e.point)
-    .filter(([k]) => s.involves.includes(k))
-    .map(([k, v]) => `${k} = ${num(v)}`)
-    .join(', ');
-  return `C goes from ${num(e.chargeInitial)} to ${num(e.chargeEquilibrium)}, at ${point}`;
 }
 
 /** Label of the start-orbit line wherever it is shown. */
@@ -55,27 +42,129 @@ export function sgdEndsMarkdown(a: AnalysisResult, symmetries?: number[], compon
   return out;
 }
 
-/** Bullet lines (Markdown) describing one symmetry: charge, laws, where SGD ends, the start-orbit solve. */
-export function symmetryBullets(s: SymmetryReport, i: number, a?: AnalysisResult): string[] {
+/** A group's title in a hover: `**GL(3) on the hidden index of U, W** — linear, proved (covariance), dimension 6`. */
+export function groupTitleMarkdown(g: GroupReport): string {
+  return `**${md(g.name)}** — ${g.kind}, ${md(groupStatusText(g))}, dimension ${g.dimension}`;
+}
+
+/**
+ * Bullet lines (Markdown) describing one group: its charge and laws in matrix form, its generators
+ * (only where there are several or some are not listed), where SGD ends for them, the start-orbit solve.
+ */
+export function groupBullets(a: AnalysisResult, gi: number): string[] {
+  const g = a.groups[gi];
   const out = [
-    `- **moves** ${md(s.involves.join(', '))}`,
-    `- **charge** C = ${md(s.charge.text)}`,
-    `- **gradient flow**: ${md(s.laws.gradientFlow)}`,
-    `- **SGD, exact per step**: ${md(s.laws.sgdStep)}`,
-    `- **SGD, continuous time**: ${md(s.laws.sgdContinuous)}`,
-    ...(s.proofNote ? [`- **proof**: ${md(s.proofNote)}; it holds to rounding at 64 random points`] : []),
+    `- **acts on** ${md(g.tensors.join(', '))}`,
+    `- **charge** ${md(groupCharge(a, g).text)}`,
+    `- **gradient flow**: ${md(g.laws.gradientFlow)}`,
+    `- **SGD, exact per step**: ${md(g.laws.sgdStep)}`,
+    `- **SGD, continuous time**: ${md(g.laws.sgdContinuous)}`,
+    ...generatorProofNotes(a, g).map((n) => `- **proof**: ${md(n)}; it holds to rounding at 64 random points`),
   ];
-  const p = a ? firstPrediction(a) : undefined;
-  const c = p?.charges[i];
-  const growth = p?.growth.find((g) => g.symmetry === i);
-  if (growth) out.push(`- **where SGD ends**: C grows without bound: ${md(growth.law)}`);
-  else if (p && c !== null && c !== undefined) {
-    const eta = etaTermText(p.etaTerms?.[i], c);
-    const gauge = p.orientationDependent?.[i] ? ' — depends on the rotation gauge; the panel compares its invariants' : '';
-    out.push(`- **where SGD ends**: C = ${num(c)}${eta ? ` (+ O(η) term ${eta})` : ''}${gauge}`);
-  }
-  out.push(`- *${START_ORBIT_LABEL}*: ${md(equilibriumText(s))}`);
+  const closed = groupClosedForms(a, gi);
+  if (!closed.laws.length && closed.notes.length) out.push(`- **law (C) in closed form**: ${md(closedFormNoneText(closed))}`);
+  if (g.dimension > 1 || g.unlisted > 0) out.push(`- **generators**: ${md(generatorsText(a, g))}`);
+  const ends = groupEndsText(a, gi);
+  if (ends) out.push(`- **where SGD ends**: ${md(ends)}`);
+  const orbit = groupStartOrbitText(a, gi);
+  if (orbit) out.push(`- *${START_ORBIT_LABEL}*: ${md(orbit)}`);
   return out;
+}
+
+/** A link to the panel (command URI): focused on symmetry `index`, group `{ group }`, or the prediction of run `{ prediction }`. */
+export function showPanelLink(uri: string, index?: number | { prediction: number } | { group: number }, label = 'Show in panel'): string {
+  const args = index === undefined ? [uri] : [uri, index];
+  return `[$(preview) ${label}](command:noetherLab.showPanel?${encodeURIComponent(JSON.stringify(args))} "Open the Noether Lab panel")`;
+}
+
+/** The panel target of a hover's "Predictions" link: the first noisy run's card. */
+function predictionTarget(a: AnalysisResult): { prediction: number } | undefined {
+  const p = a.predictions?.[0];
+  return p ? { prediction: p.run } : undefined;
+}
+
+/** One group in a hover: its title, charge and laws in matrix form, generators, and a link to its card. */
+export function groupHoverMarkdown(a: AnalysisResult, gi: number, uri: string): string {
+  return `${groupTitleMarkdown(a.groups[gi])}\n\n${groupBullets(a, gi).join('\n')}\n\n${showPanelLink(uri, { group: gi })}`;
+}
+
+/** Closed-form laws a hover's lead shows before it points to the panel for the rest. */
+const LEAD_LAWS = 3;
+
+/**
+ * The lead of a hover (Markdown lines): law (C) in closed form for the generators of `groups`, in the
+ * papers' form (`d(u² − w²)/dt = −η·[(1/B)·(…) + (…)]·(u² − w²) = …`), one line each (a group with a
+ * matrix-form charge: that each generator has one, in the panel, since each is about a sum over
+ * components), then what must balance at the noise equilibrium beside the solved point (`ends`:
+ * where SGD ends). Without any closed form, `ends` alone.
+ */
+export function closedFormLead(a: AnalysisResult, groups: number[], ends: string): string {
+  const forms = groups.map((gi) => ({ gi, f: groupClosedForms(a, gi) })).filter((x) => x.f.count > 0);
+  if (!forms.length) return ends;
+  const named = forms.length > 1;
+  const lines: string[] = [];
+  let hidden = 0;
+  for (const { gi, f } of forms) {
+    const g = a.groups[gi];
+    if (!f.inline) {
+      lines.push(`*law (C) in closed form for each of the ${f.count} generators of ${md(g.name)}: in the panel (each is about a sum over components)*`);
+      continue;
+    }
+    for (const { law } of f.laws) {
+      if (lines.length < LEAD_LAWS) lines.push(`${md(law.text)}${named ? ` *(${md(g.name)})*` : ''}`);
+      else hidden++;
+    }
+  }
+  if (hidden) lines.push(`*… ${hidden} more closed-form ${hidden === 1 ? 'law' : 'laws'}, one per generator, in the panel*`);
+  const equilibria = [...new Set(forms.flatMap(({ f }) => f.equilibria.map((e) => e.text)))];
+  lines.push(`*equilibrium*: ${equilibria.map(md).join('; ')} — *solved*: ${ends}`);
+  return lines.join('  \n');
+}
+
+/** The sentence on all the conservation laws of gradient flow, in italics, or '' without a count. */
+function conservationMarkdown(a: AnalysisResult): string {
+  const t = conservationLawsText(a);
+  return t ? `\n\n*${md(t)}*` : '';
+}
+
+/**
+ * The hover on `loss` (Markdown): law (C) in closed form and the equilibrium beside where SGD ends
+ * first, then `head` (the keyword's doc), the count of conservation laws, then one block per
+ * symmetry group, or that there is none.
+ */
+export function lossHoverMarkdown(a: AnalysisResult, uri: string, head: string): string {
+  const ends = `${sgdEndsMarkdown(a)} ${showPanelLink(uri, predictionTarget(a), 'Predictions')}`;
+  if (a.groups.length === 0) return `${ends}\n\n${head}${conservationMarkdown(a)}\n\n**${md(noSymmetryText())}**\n\n${showPanelLink(uri)}`;
+  const lead = closedFormLead(a, a.groups.map((_, gi) => gi), ends);
+  const inGroups = a.groups.length === 1 ? 'in 1 group' : `in ${a.groups.length} groups`;
+  const parts = [`${lead}\n\n${head}\n\n**${symmetriesWord(generatorCount(a))}** of ℓ, ${inGroups}:${conservationMarkdown(a)}`];
+  a.groups.forEach((_, gi) => parts.push(groupHoverMarkdown(a, gi, uri)));
+  if (a.noise) parts.push(`*Laws for η = ${num(a.noise.lr)}, B = ${a.noise.batch}, γ = ${num(a.noise.weightDecay)} (${md(a.noise.basis)}); Σ by ${a.noise.method}; ${START_ORBIT_LABEL} with the same constants.*`);
+  return parts.join('\n\n---\n\n');
+}
+
+/**
+ * The hover on a parameter (Markdown): law (C) in closed form for the groups acting on it and the
+ * equilibrium beside where SGD ends first (for what those groups move, or the parameter itself when
+ * none does), its shape and the count of conservation laws, then one block per group acting on it.
+ */
+export function paramHoverMarkdown(a: AnalysisResult, name: string, uri: string): string {
+  const p = a.parameters.find((q) => q.name === name);
+  const shape = p && p.shape.length ? p.shape.join('×') : 'scalar';
+  const init = p && p.shape.length === 0 && a.initial[name] !== undefined ? `, initial value ${num(a.initial[name])}` : '';
+  const head = `**${name}** — parameter (${shape}${init})${conservationMarkdown(a)}`;
+  const groups = groupsOf(a, name);
+  const idx = generatorsOf(a, groups);
+  const own = a.components.filter((c) => c === name || c.startsWith(`${name}[`));
+  const ends = `${sgdEndsMarkdown(a, idx, idx.length ? undefined : own)} ${showPanelLink(uri, predictionTarget(a), 'Predictions')}`;
+  if (groups.length === 0) {
+    const acted = [...new Set(a.groups.flatMap((g) => g.tensors))].join(', ');
+    const none = a.groups.length === 0
+      ? md(noSymmetryText())
+      : `No symmetry group of this loss acts on \`${name}\` (${a.groups.length === 1 ? 'its one group acts' : `its ${a.groups.length} groups act`} on ${md(acted)}).`;
+    return `${ends}\n\n${head}\n\n${none}\n\n${showPanelLink(uri)}`;
+  }
+  return [`${closedFormLead(a, groups, ends)}\n\n${head}`, ...groups.map((gi) => groupHoverMarkdown(a, gi, uri))].join('\n\n---\n\n');
 }
 
 /** The `lr` hover's line for one train line: its bound 2/λ_max(H) at the start and the end, and the verdict. */
@@ -89,11 +178,6 @@ export function noSymmetryText(): string {
   return 'No continuous symmetry: no conserved quantity, no balance law. (Checked: rescaling, scaling, general linear θ → e^{λA}θ with symmetric A, and translations.)';
 }
 
-/** Indices of the symmetries a parameter (scalar `u` or tensor `U` with components `U[i,j]`) takes part in. */
-export function symmetriesOf(a: AnalysisResult, name: string): number[] {
-  const mine = (c: string) => c === name || c.startsWith(`${name}[`);
-  return a.symmetries.map((s, i) => (s.involves.some(mine) ? i : -1)).filter((i) => i >= 0);
-}
 
 /** Extra theory for train keys (THEORY.md), beyond the key's one-line doc. */
 export const TRAIN_KEY_THEORY = nameTable<string>({
