@@ -18,7 +18,7 @@ const reuse = args.includes('--reuse');
 const sizeAt = args.indexOf('--size');
 const size = sizeAt >= 0 ? args[sizeAt + 1] : 'full';
 const names = args.filter((a, i) => !a.startsWith('--') && args[i - 1] !== '--size');
-const list = names.length ? names : ['balance', 'equilibrium', 'scale-invariance', 'fluctuations', 'deep-diagonal', 'escape', 'noise-curvature', 'sharpness', 'discrete-equilibrium', 'escape-contrast'];
+const list = names.length ? names : ['balance', 'equilibrium', 'scale-invariance', 'fluctuations', 'deep-diagonal', 'escape', 'noise-curvature', 'sharpness', 'discrete-equilibrium', 'escape-contrast', 'escape-dimension'];
 const outDir = path.join(root, 'docs', 'figures');
 const reportDir = path.join(outDir, 'report');
 fs.mkdirSync(reportDir, { recursive: true });

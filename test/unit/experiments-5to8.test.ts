@@ -1,4 +1,4 @@
-// Experiments 5–10 at the small size: each passes every check, reports figures, and its statistical
+// Experiments 5–10 and 13 at the small size: each passes every check, reports figures, and its statistical
 // checks carry real (positive, finite) standard errors, so a pass means something.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
@@ -9,6 +9,7 @@ import { noiseCurvature } from '../../src/core/experiments/noiseCurvature';
 import { sharpness } from '../../src/core/experiments/sharpness';
 import { discreteEquilibrium, fitLinearQuadratic } from '../../src/core/experiments/discreteEquilibrium';
 import { escapeContrast } from '../../src/core/experiments/escapeContrast';
+import { escapeDimension } from '../../src/core/experiments/escapeDimension';
 import { lossReader } from '../../src/core/experiments/files';
 import { findExperiment } from '../../src/core/experiments/registry';
 import { Experiment } from '../../src/core/experiments/types';
@@ -37,7 +38,7 @@ test('the aη + cη² fit recovers both coefficients and the standard error of a
   assert.ok(Math.abs(f.seA - Math.sqrt(s22 / (s11 * s22 - s12 * s12))) < 1e-12);
 });
 
-for (const exp of [deepDiagonal, escape, noiseCurvature, sharpness, discreteEquilibrium, escapeContrast] as Experiment[]) {
+for (const exp of [deepDiagonal, escape, noiseCurvature, sharpness, discreteEquilibrium, escapeContrast, escapeDimension] as Experiment[]) {
   test(`experiment ${exp.name} (small) passes with non-trivial standard errors`, async () => {
     assert.equal(findExperiment(exp.name), exp, 'registered');
     for (const f of exp.lossFiles) {

@@ -68,7 +68,8 @@ export function figureSvg(fig: Figure, width = 760, height = 420): string {
   parts.push(`<text x="${width / 2}" y="18" text-anchor="middle" font-size="13" font-weight="bold">${esc(fig.title)}</text>`);
   parts.push(`<clipPath id="clip-${esc(fig.id)}"><rect x="${m.l}" y="${m.t}" width="${W}" height="${H}"/></clipPath>`);
   parts.push(`<rect x="${m.l}" y="${m.t}" width="${W}" height="${H}" fill="none" stroke="#444"/>`);
-  const xt = fig.xLog ? niceTicks(x0, x1).filter(Number.isInteger).map((e) => 10 ** e) : niceTicks(x0, x1);
+  // A log axis over less than two decades would show one or two powers of ten: 1-2-5 ticks instead.
+  const xt = fig.xLog ? (x1 - x0 < 2 ? logTicks(x0, x1) : niceTicks(x0, x1).filter(Number.isInteger).map((e) => 10 ** e)) : niceTicks(x0, x1);
   const yt = fig.yLog ? logTicks(y0, y1) : niceTicks(y0, y1);
   for (const v of xt) {
     const X = px(v);
@@ -80,6 +81,8 @@ export function figureSvg(fig: Figure, width = 760, height = 420): string {
     parts.push(`<line x1="${m.l - 5}" y1="${Y}" x2="${m.l}" y2="${Y}" stroke="#444"/><line x1="${m.l}" y1="${Y}" x2="${m.l + W}" y2="${Y}" stroke="#eee"/>`);
     parts.push(`<text x="${m.l - 8}" y="${Y + 4}" text-anchor="end">${esc(num(v, 3))}</text>`);
   }
+  // The frame again, over grid lines that fall on its edges.
+  parts.push(`<rect x="${m.l}" y="${m.t}" width="${W}" height="${H}" fill="none" stroke="#444"/>`);
   parts.push(`<text x="${m.l + W / 2}" y="${m.t + H + 36}" text-anchor="middle">${esc(fig.xLabel)}${fig.xLog ? ' (log)' : ''}</text>`);
   parts.push(`<text transform="translate(16 ${m.t + H / 2}) rotate(-90)" text-anchor="middle">${esc(fig.yLabel)}${fig.yLog ? ' (log)' : ''}</text>`);
   parts.push(`<g clip-path="url(#clip-${esc(fig.id)})">`);

@@ -77,10 +77,15 @@ export interface KernelInputs {
   escape?: EscapeCondition;
 }
 
+/**
+ * Where an escape experiment stops a chain: θ[index] above or below a threshold, or (for a
+ * rotation-invariant basin, the n-dimensional exits of paper (d)) ‖θ‖² above `norm2Above`.
+ */
 export interface EscapeCondition {
   index: number;
   above?: number;
   below?: number;
+  norm2Above?: number;
 }
 
 // The generator's state lives in locals (s0..s3) for the whole
@@ -189,12 +194,16 @@ export function lawAfter(k: number, quadratic: boolean, compute: string): string
   return `{ ${compute} const pred = ${pred}; const scale = ${scale}; if (scale > 0) { const r = Math.abs(cn - pred) / scale; if (r > lawMax) lawMax = r; } }`;
 }
 
-/** The escape condition on component `x` as code, or undefined when there is none. */
-export function escapeCondition(e: EscapeCondition | undefined, x: string): string | undefined {
+/**
+ * The escape condition as code (`x(i)` is component i's expression, `norm2` that of ‖θ‖²), or
+ * undefined when there is none.
+ */
+export function escapeCondition(e: EscapeCondition | undefined, x: (i: number) => string, norm2: string): string | undefined {
   if (!e) return undefined;
   const conds: string[] = [];
-  if (e.above !== undefined) conds.push(`${x} > ${lit(e.above)}`);
-  if (e.below !== undefined) conds.push(`${x} < ${lit(e.below)}`);
+  if (e.above !== undefined) conds.push(`${x(e.index)} > ${lit(e.above)}`);
+  if (e.below !== undefined) conds.push(`${x(e.index)} < ${lit(e.below)}`);
+  if (e.norm2Above !== undefined) conds.push(`${norm2} > ${lit(e.norm2Above)}`);
   return conds.length ? conds.join(' || ') : undefined;
 }
 

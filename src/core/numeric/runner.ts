@@ -35,8 +35,11 @@ export interface SimulateOptions {
   workerScript?: string;
   /** Analysis already computed for this source (skips re-analysis). */
   analysis?: AnalysisResult;
-  /** Escape experiments: each chain stops at the first step where `component` crosses a threshold. */
-  escape?: { component: string; above?: number; below?: number };
+  /**
+   * Escape experiments: each chain stops at the first step where `component` crosses a threshold,
+   * or where ‖θ‖² (all components) exceeds `norm2Above`.
+   */
+  escape?: { component?: string; above?: number; below?: number; norm2Above?: number };
 }
 
 export class SimulationInputError extends Error {
@@ -170,9 +173,11 @@ async function simulateRun(ctx: RunContext): Promise<RunResult> {
   const chainSets: number[][] = workers === 0 ? [range(spec.chains)] : range(workers).map((w) => range(spec.chains).filter((c) => c % workers === w));
   let escape: ChainJob['escape'];
   if (opts.escape) {
-    const index = model.components.indexOf(opts.escape.component);
-    if (index < 0) throw new SimulationInputError(`escape: no component \`${opts.escape.component}\` (components: ${model.components.join(', ')})`, []);
-    escape = { index, above: opts.escape.above, below: opts.escape.below };
+    const { component, above, below, norm2Above } = opts.escape;
+    const index = component === undefined ? 0 : model.components.indexOf(component);
+    if (index < 0) throw new SimulationInputError(`escape: no component \`${component}\` (components: ${model.components.join(', ')})`, []);
+    if ((above !== undefined || below !== undefined) && component === undefined) throw new SimulationInputError('escape: a threshold `above`/`below` needs its `component`', []);
+    escape = { index, above, below, norm2Above };
   }
   const statComponents = Math.min(model.components.length, STAT_COMPONENTS);
   const perRecord = statComponents + symmetries.length;

@@ -148,7 +148,7 @@ export function generateScalarKernel(inp: KernelInputs & { model: ScalarModel })
     const f = sym.matrix ? quadForm(sym.matrix, P) : linForm(sym.direction as number[], P);
     emit(lawAfter(k, sym.matrix !== undefined, `const cn = ${f.value}, cna = ${f.abs};`));
   });
-  const escape = escapeCondition(inp.escape, P(inp.escape?.index ?? 0));
+  const escape = escapeCondition(inp.escape, P, `(${Array.from({ length: n }, (_, i) => `${P(i)} * ${P(i)}`).join(' + ')})`);
   if (escape) emit(`if (${escape}) { ctl[${CTL.passedAt}] = t + 1; ${save} return s + 1; }`);
   emit('}');
   emit(save);

@@ -310,8 +310,11 @@ export function generateTensorKernel(inp: KernelInputs): Kernel {
       `ctl[${CTL.divergedAt}] = t; ctl[${CTL.divergedKind}] = bad === 2 ? 1 : 2; break steps; }`,
   );
   if (nsym > 0) emit(lawCheck);
-  const escape = escapeCondition(inp.escape, `th[${inp.escape?.index ?? 0}]`);
-  if (escape) emit(`if (${escape}) { ctl[${CTL.passedAt}] = t + 1; s++; break steps; }`);
+  const escape = escapeCondition(inp.escape, (i) => `th[${i}]`, 'nrm_');
+  if (escape) {
+    if (inp.escape?.norm2Above !== undefined) emit(`let nrm_ = 0; for (let i = 0; i < ${n}; i++) nrm_ += th[i] * th[i];`);
+    emit(`if (${escape}) { ctl[${CTL.passedAt}] = t + 1; s++; break steps; }`);
+  }
   emit('}');
   emit('rs[0] = s0; rs[1] = s1; rs[2] = s2; rs[3] = s3;');
   emit(`ctl[${CTL.lossSum}] = lossSum; ctl[${CTL.lawResidual}] = lawMax; ctl[${CTL.callDone}] = s;`);
