@@ -95,8 +95,9 @@ export function formatGroups(r: AnalysisResult): string[] {
  */
 function closedFormLines(r: AnalysisResult, gi: number): string[] {
   const f = groupClosedForms(r, gi);
-  if (!f.count) return f.notes.length ? [`  law (C)       closed form ${closedFormNoneText(f)}`] : [];
-  const out = f.inline ? f.laws.map(({ law }) => `  law (C)       ${law.text}`) : [`  law (C)       in closed form for each generator: under Generators, below`];
+  if (!f.count && !f.matrix) return f.notes.length ? [`  law (C)       closed form ${closedFormNoneText(f)}`] : [];
+  const out = f.inline || f.matrix ? f.laws.map(({ law }) => `  law (C)       ${law.text}`) : [`  law (C)       in closed form for each generator: under Generators, below`];
+  if (f.matrix && f.count) out.push(`                each generator's own closed form: under Generators, below`);
   for (const e of f.equilibria) out.push(`  equilibrium   ${e.text}`);
   return out;
 }

@@ -17,10 +17,15 @@ export interface GroupClosedForms {
    * each law is about a sum over components, and belongs beside its generator.
    */
   inline: boolean;
+  /**
+   * The group's own law in matrix form (a GL(k) group: dQ/dt = η·κ·(Wᵀ M W − U N Uᵀ) on the minimum
+   * manifold): then `laws` holds it alone (symmetry −1) and `equilibria` its condition.
+   */
+  matrix: boolean;
   /** All listed generators with a closed form. */
   count: number;
   /** The closed forms of the group's listed generators, in order, at most `max` of them. */
-  laws: { symmetry: number; law: ClosedFormLaw }[];
+  laws: { symmetry: number; law: Pick<ClosedFormLaw, 'text' | 'tex' | 'equilibrium'> }[];
   /** Listed generators with a closed form beyond `max`. */
   more: number;
   /** What must balance at the noise equilibrium: each distinct condition once (of all listed generators). */
@@ -43,7 +48,9 @@ export function groupClosedForms(a: Laws, gi: number, max = Infinity): GroupClos
   const laws = all.slice(0, max);
   const g = a.groups[gi];
   const inline = !!g && (g.symmetries.length <= 1 || !matrixFormCharge(g));
-  return { inline, count: all.length, laws, more: all.length - laws.length, equilibria, notes: [...notes] };
+  const m = g?.sgdClosedForm;
+  if (m && !inline) return { inline, matrix: true, count: all.length, laws: [{ symmetry: -1, law: m }], more: 0, equilibria: [m.equilibrium], notes: [...notes] };
+  return { inline, matrix: false, count: all.length, laws, more: all.length - laws.length, equilibria, notes: [...notes] };
 }
 
 /** Why a group has no closed form, in a clause: `none: the loss is not polynomial in the data …`. */

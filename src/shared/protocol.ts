@@ -258,7 +258,16 @@ function isGroupReport(x: unknown): x is GroupReport {
   }
   if (!isArrayOf(x.symmetries, isInt) || !isInt(x.unlisted)) return false;
   if (!isObj(x.structure) || !isOneOf(x.structure.type, STRUCTURES)) return false;
+  if (!isOptional(x.sgdClosedForm, (c) => c === null || isGroupClosedForm(c)) || !isOptional(x.sgdClosedFormNote, isStr)) return false;
   return isNumOrNull(x.residual);
+}
+
+/** A GL(k) group's law (C) in matrix form: text, TeX, the entries' `expr`s and the equilibrium condition. */
+function isGroupClosedForm(x: unknown): boolean {
+  return (
+    isObj(x) && isStr(x.text) && isStr(x.tex) && isArrayOf(x.entries, (e) => isObj(e) && isInt(e.i) && isInt(e.j) && isStr(e.expr)) &&
+    isObj(x.equilibrium) && isStr(x.equilibrium.text) && isStr(x.equilibrium.tex) && isOneOf(x.method, ['exact-moments', 'dataset'])
+  );
 }
 
 export function isAnalysisResult(x: unknown): x is AnalysisResult {

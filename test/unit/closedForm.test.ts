@@ -12,25 +12,9 @@ import { Model } from '../../src/core/lang/model';
 import { compileLossGradient } from '../../src/core/tensor/evaluate';
 import { datasetRows, drawExample } from '../../src/core/analysis/points';
 import { Rng } from '../../src/core/numeric/rng';
-import { EXAMPLES, modelOf, readExample } from './helpers';
+import { evalExpr, EXAMPLES, modelOf, readExample } from './helpers';
 
 const readFile = (p: string) => fs.readFileSync(path.resolve(EXAMPLES, p), 'utf8');
-
-/** Evaluates a `.loss` expression at θ by declaring the parameters with those values. */
-function evalExpr(model: Model, expr: string, theta: ArrayLike<number>): number {
-  const decl = model.params.map((p) => {
-    const v = Array.from({ length: p.size }, (_, k) => theta[p.offset + k]);
-    if (p.shape.length === 0) return `param ${p.name} = ${v[0]}`;
-    if (p.shape.length === 1) return `param ${p.name}[${p.shape[0]}] = [${v.join(', ')}]`;
-    const rows = Array.from({ length: p.shape[0] }, (_, i) => `[${v.slice(i * p.shape[1], (i + 1) * p.shape[1]).join(', ')}]`);
-    return `param ${p.name}[${p.shape[0]}, ${p.shape[1]}] = [${rows.join(', ')}]`;
-  });
-  const r = checkSource(`${decl.join('\n')}\nloss = ${expr}\n`);
-  assert.ok(r.model, r.diagnostics.map((d) => d.message).join('; '));
-  const out = new Float64Array(1 + r.model.components.length);
-  compileLossGradient(r.model)(r.model.components.map((c) => theta[model.components.indexOf(c)]), new Float64Array(0), out);
-  return out[0];
-}
 
 /** θᵀAθ (or vᵀθ). */
 function chargeOf(s: SymmetryReport, x: ArrayLike<number>): number {

@@ -79,7 +79,7 @@ test('hover on a parameter: the groups acting on it with the matrix-form charge 
   const hover = paramHoverMarkdown(a, 'U', URI);
   const blocks = hover.split('\n\n---\n\n');
   assert.equal(blocks.length, 2, 'the lead and the parameter, then one block for its one group');
-  assert.match(blocks[0].split('\n')[0], /^\*law \(C\) in closed form for each of the 6 generators of GL\\\(3\\\) on the hidden index of U, W: in the panel/);
+  assert.match(blocks[0].split('\n')[0], /^on the minimum manifold \\\(∇L = 0\\\): dQ\/dt = η·\\\(1\/B\\\)·\\\(Wᵀ M W − U N Uᵀ\\\)/);
   assert.match(blocks[0].split('\n')[1], /— \*solved\*: \*\*SGD ends at\*\* U\\\[0,0\\\] = 1\.024, /);
   assert.match(blocks[0], /\*\*U\*\* — parameter \(3×3\)/);
   const g = blocks[1];
@@ -165,7 +165,7 @@ test('Markdown report: groups first with matrix-form charges and laws, then a ta
   const groups = md.indexOf('## Symmetry groups');
   const generators = md.indexOf('## Generators');
   assert.ok(groups > md.indexOf('## Where SGD ends') && generators > groups, 'where SGD ends, then groups, then generators');
-  assert.match(md, /### GL\(3\) on the hidden index of U, W\n\n- linear, proved \(covariance\); acts on U, W\n- Charge: Q = U Uᵀ − Wᵀ W {2}\(\$Q = U U\^\{\\top\} - W\^\{\\top\} W\$\)\n- Law \(C\) in closed form: one per generator, in the table of generators below\n- At the noise equilibrium: 0 = η·\(1\/B\)·tr\(AΣ\) \+ η·∇LᵀA∇L, jointly for every charge\n- Gradient flow: dQ\/dt = 0/);
+  assert.match(md, /### GL\(3\) on the hidden index of U, W\n\n- linear, proved \(covariance\); acts on U, W\n- Charge: Q = U Uᵀ − Wᵀ W {2}\(\$Q = U U\^\{\\top\} - W\^\{\\top\} W\$\)\n- Law \(C\) in closed form: on the minimum manifold \(∇L = 0\): dQ\/dt = [^\n]*\n- Each generator's own law \(C\), anywhere: in the table of generators below\n- At the noise equilibrium: Wᵀ M W = U N Uᵀ\n- Gradient flow: dQ\/dt = 0/);
   assert.match(md, /- SGD, exact per step: Q\(θₜ₊₁\)/);
   assert.match(md, /- SGD, continuous time: dQ\/dt = /);
   assert.equal(count(md, /^\| C[₁-₉] \| 1 \| (rescaling|linear) \| proved /gm), 6, 'six generator rows');

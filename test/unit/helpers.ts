@@ -4,7 +4,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { analyzeSource, AnalysisResult } from '../../src/core/analysis/analyze';
 import { checkSource } from '../../src/core/lang/check';
-import { hasScalarView, ScalarModel } from '../../src/core/lang/model';
+import { hasScalarView, Model, ScalarModel } from '../../src/core/lang/model';
+import { compileLossGradient } from '../../src/core/tensor/evaluate';
 
 export const ROOT = path.resolve(__dirname, '..', '..', '..');
 export const EXAMPLES = path.join(ROOT, 'examples');
@@ -38,4 +39,20 @@ export function analysis(name: string, source = readExample(`${name}.loss`)): An
   const a = analyzeSource(source, { file: `${name}.loss` });
   analyses.set(name, a);
   return a;
+}
+
+/** Evaluates a `.loss` expression (a closed form's `expr`) at θ by declaring the parameters with those values. */
+export function evalExpr(model: Model, expr: string, theta: ArrayLike<number>): number {
+  const decl = model.params.map((p) => {
+    const v = Array.from({ length: p.size }, (_, k) => theta[p.offset + k]);
+    if (p.shape.length === 0) return `param ${p.name} = ${v[0]}`;
+    if (p.shape.length === 1) return `param ${p.name}[${p.shape[0]}] = [${v.join(', ')}]`;
+    const rows = Array.from({ length: p.shape[0] }, (_, i) => `[${v.slice(i * p.shape[1], (i + 1) * p.shape[1]).join(', ')}]`);
+    return `param ${p.name}[${p.shape[0]}, ${p.shape[1]}] = [${rows.join(', ')}]`;
+  });
+  const r = checkSource(`${decl.join('\n')}\nloss = ${expr}\n`);
+  if (!r.model) throw new Error(r.diagnostics.map((d) => d.message).join('; '));
+  const out = new Float64Array(1 + r.model.components.length);
+  compileLossGradient(r.model)(r.model.components.map((c) => theta[model.components.indexOf(c)]), new Float64Array(0), out);
+  return out[0];
 }

@@ -45,8 +45,10 @@ test('hover: a deep chain leads with both laws; a matrix-form group points to th
   assert.equal(f.inline, false);
   assert.equal(f.count, 6);
   const hover = plain(paramHoverMarkdown(m, 'U', URI));
-  assert.match(hover.split('\n')[0], /^\*law \(C\) in closed form for each of the 6 generators of GL\(3\) on the hidden index of U, W: in the panel/);
-  assert.match(hover.split('\n')[1], /^\*equilibrium\*: 0 = η·\(1\/B\)·tr\(AΣ\) \+ η·∇LᵀA∇L, jointly for every charge — \*solved\*: \*\*SGD ends at\*\* U\[0,0\]/);
+  // The group's own law in matrix form leads (the papers' form on the minimum manifold).
+  assert.equal(f.matrix, true);
+  assert.match(hover.split('\n')[0], /^on the minimum manifold \(∇L = 0\): dQ\/dt = η·\(1\/B\)·\(Wᵀ M W − U N Uᵀ\) = −η·\(1\/B\)·0\.12·Q/);
+  assert.match(hover.split('\n')[1], /^\*equilibrium\*: Wᵀ M W = U N Uᵀ — \*solved\*: \*\*SGD ends at\*\* U\[0,0\]/);
   assert.doesNotMatch(hover, /U\[0,0\]² \+/, 'no generator component sums in the hover');
   // Translations: dC/dt = 0, nothing for noise to balance.
   const soft = plain(lossHoverMarkdown(analysis('softmax-translation'), URI, 'doc'));
@@ -88,7 +90,7 @@ test('CLI report: one closed-form line per symmetry, in its group or under its g
   const chain = formatReport('deep-scalar-chain.loss', analysis('deep-scalar-chain'));
   assert.equal((chain.match(/^ {2}law \(C\) {7}d\([ab]² − c²\)\/dt = /gm) ?? []).length, 2);
   const matrix = formatReport('two-layer-matrix.loss', analysis('two-layer-matrix'));
-  assert.match(matrix, /\n {2}law \(C\) {7}in closed form for each generator: under Generators, below\n/);
+  assert.match(matrix, /\n {2}law \(C\) {7}on the minimum manifold \(∇L = 0\): dQ\/dt = η·\(1\/B\)·\(Wᵀ M W − U N Uᵀ\) = −η·\(1\/B\)·0\.12·Q[^\n]*\n {16}each generator's own closed form: under Generators, below\n {2}equilibrium {3}Wᵀ M W = U N Uᵀ\n/);
   assert.equal((matrix.match(/^ {6}law \(C\): d\([^\n]*\)\/dt = η·\(1\/B\)·\(a polynomial of \d+ terms\)/gm) ?? []).length, 6, 'one line under each generator');
   const relu = formatReport('relu-network.loss', analysis('relu-network'));
   assert.match(relu, /\n {2}law \(C\) {7}closed form none: the loss is not polynomial in the data/);
@@ -100,7 +102,7 @@ test('Markdown report: the closed form in the group section, or a column of the 
   assert.match(scalar, /\n- At the noise equilibrium: u² − w² = 0, or where the rate vanishes: /);
   assert.doesNotMatch(scalar, /\| law \(C\) in closed form \|/);
   const matrix = reportMarkdown(buildReport('m.loss', analysis('two-layer-matrix'), undefined, 'test'));
-  assert.match(matrix, /\n- Law \(C\) in closed form: one per generator, in the table of generators below\n/);
+  assert.match(matrix, /\n- Law \(C\) in closed form: on the minimum manifold \(∇L = 0\): dQ\/dt = [^\n]*\n- Each generator's own law \(C\), anywhere: in the table of generators below\n/);
   assert.match(matrix, /start's orbit \(secondary\) \| law \(C\) in closed form \|\n/);
   assert.equal((matrix.match(/\| d\([^|]*\)\/dt = η·\(1\/B\)[^|]*\|\n/g) ?? []).length, 6);
 });

@@ -439,14 +439,15 @@ const CARD_CLOSED_FORMS = 2;
  */
 function closedFormBlock(a: AnalysisResult, gi: number): HTMLElement | null {
   const f = groupClosedForms(a, gi, CARD_CLOSED_FORMS);
-  if (!f.count) {
+  if (!f.count && !f.matrix) {
     return f.notes.length ? h('p', { class: 'nl-closed-form-none nl-muted', 'data-group': String(gi) }, `Law (C) in closed form: ${closedFormNoneText(f)}.`) : null;
   }
   const tex = (source: string, text: string, attrs: Record<string, string>) => markOverflow(renderTex(h('div', { class: 'nl-closed-form-tex', ...attrs }), source, { fallback: text }));
-  const more = f.inline ? f.more : f.count;
+  const more = f.inline ? f.more : f.matrix ? 0 : f.count;
   return h('section', { class: 'nl-closed-form', 'data-group': String(gi) },
     h('div', { class: 'nl-eq-label' }, 'Law (C) in closed form'),
-    ...(f.inline ? f.laws : []).map(({ symmetry, law }) => tex(law.tex, law.text, { 'data-symmetry': String(symmetry), 'data-role': 'law' })),
+    ...(f.inline || f.matrix ? f.laws : []).map(({ symmetry, law }) => tex(law.tex, law.text, { 'data-symmetry': String(symmetry), 'data-role': 'law' })),
+    f.matrix ? h('p', { class: 'nl-muted nl-closed-form-more' }, 'In matrix form on the minimum manifold; each generator’s own law (C), anywhere: open the generators below.') : null,
     more ? h('p', { class: 'nl-muted nl-closed-form-more' }, f.inline
       ? `${more} more, one per generator: open the generators below.`
       : `One per generator (${more}), each about a sum over components: open the generators below.`) : null,

@@ -13,6 +13,7 @@ import { CovarianceMethod, noiseCovariance, NoiseCovariance } from './moments';
 import { JointEquilibrium, jointEquilibrium } from './jointEquilibrium';
 import { minibatchNoiseFactor, predictAll, Prediction, StabilityInfo } from './predictions';
 import { findGroups, Group } from './groups';
+import { GroupClosedForm, groupClosedForm } from './groupClosedForm';
 import { describeGroup, generatorChargeText } from './groupLaws';
 import { GeneratorSpec } from './generators';
 import { ListedSymmetry, listGroups, reconcile, SymmetryList } from './symmetryList';
@@ -87,6 +88,9 @@ export interface GroupReport {
   unlisted: number;
   structure: Group['structure'];
   residual: number;
+  /** Law (C) of a GL(k) group in matrix form (the papers' form on the minimum manifold where it holds). */
+  sgdClosedForm?: GroupClosedForm | null;
+  sgdClosedFormNote?: string;
 }
 
 export interface AnalysisResult {
@@ -202,8 +206,12 @@ export function analyzeModel(model: Model, base: AnalysisResult): AnalysisResult
     start = jointEquilibrium({ generators: exponential.map((s) => s.matrix as number[][]), theta, cov: noise.cov, eta: k.lr, kappa: k.kappa, gamma: k.weightDecay });
   }
   const { predictions, stability } = predictAll(model, symmetries, fn);
+  // The minimum gradient flow reached for the first noisy run: where the matrix law's form is fitted.
+  const flowMin = predictions.find((p) => p.minimum.converged)?.minimum;
+  const minimum = flowMin ? Float64Array.from(names, (c) => flowMin.point[c]) : undefined;
   const groups = list.groups.map((g, gi): GroupReport => {
     const texts = g.structure.type === 'components' ? componentTexts(symmetries[g.structure.symmetries[0]], names, k) : describeGroup(g, model.params, k);
+    const matrixLaw = g.structure.type !== 'gl' ? undefined : small ? groupClosedForm(model as ScalarModel, g, k, minimum) : { note: closedFormSkippedNote(names.length) };
     return {
       name: g.name,
       kind: g.kind,
@@ -217,13 +225,11 @@ export function analyzeModel(model: Model, base: AnalysisResult): AnalysisResult
       unlisted: list.unlisted[gi],
       structure: g.structure,
       residual: g.residual,
+      ...(matrixLaw ? ('law' in matrixLaw ? { sgdClosedForm: matrixLaw.law } : { sgdClosedForm: null, sgdClosedFormNote: matrixLaw.note }) : {}),
     };
   });
   const closed = small ? closedFormLaws(model as ScalarModel, symmetries, k) : undefined;
-  const closedFormSkipped =
-    names.length > MAX_ANALYSIS_COMPONENTS
-      ? `the closed form is computed for models up to ${MAX_ANALYSIS_COMPONENTS} components`
-      : 'the closed form is computed on the scalar view, which this model has not (its loss has more than 2·10⁴ scalar operations)';
+  const closedFormSkipped = closedFormSkippedNote(names.length);
   const reports = symmetries.map((s, i) => {
     const r = report(s, model, list.groups, groups, theta, k, start, exponential.indexOf(s));
     const c = closed?.[i];
@@ -247,6 +253,13 @@ export function analyzeModel(model: Model, base: AnalysisResult): AnalysisResult
     startOrbit: start ? { status: start.status, reason: start.reason } : undefined,
     conservationLaws: small ? conservationLaws(model as ScalarModel, symmetries) : { note: 'the count of all conservation laws (Lie-algebra rank) is computed for small models only' },
   };
+}
+
+/** Why a model has no closed form: too many components, or no scalar view. */
+function closedFormSkippedNote(components: number): string {
+  return components > MAX_ANALYSIS_COMPONENTS
+    ? `the closed form is computed for models up to ${MAX_ANALYSIS_COMPONENTS} components`
+    : 'the closed form is computed on the scalar view, which this model has not (its loss has more than 2·10⁴ scalar operations)';
 }
 
 function componentTexts(s: Symmetry, names: string[], k: TrainingConstants) {

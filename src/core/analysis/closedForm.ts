@@ -177,6 +177,15 @@ function short(x: number): string {
 const paren = (s: string) => (/[ +−-]/.test(s.trim().replace(/^−|^-/, '')) ? `(${s})` : s);
 
 export function closedFormLaws(model: ScalarModel, syms: Symmetry[], k: TrainingConstants): ClosedFormResult[] {
+  return closedFormDrifts(model, syms, k).map((d) => d.result);
+}
+
+/**
+ * Law (C) in closed form for each generator, with the whole right-hand side as a polynomial in θ
+ * where it is one (`drift`, for numeric use: the group-level matrix form evaluates it on the
+ * minimum manifold).
+ */
+export function closedFormDrifts(model: ScalarModel, syms: Symmetry[], k: TrainingConstants): { result: ClosedFormResult; drift?: P.MPoly }[] {
   const names = model.components;
   const texNames = names.map(texName);
   const n = names.length;
@@ -196,12 +205,14 @@ export function closedFormLaws(model: ScalarModel, syms: Symmetry[], k: Training
   }
   // Expectation nodes share subexpressions: one memo for all their polynomial forms.
   const polyMemo = new Map<number, P.MPoly>();
-  return syms.map((s, si): ClosedFormResult => {
+  const drifts: (P.MPoly | undefined)[] = [];
+  const results = syms.map((s, si): ClosedFormResult => {
     const C = chargePoly(s);
     const c = P.print(C, names, texNames);
     if (!s.matrix) {
       // vᵀθ_{t+1} = (1 − ηγ) vᵀθ_t: in t = η·steps, dC/dt = −γC.
       const expr = gamma === 0 ? '0' : `-${gamma}*(${c.expr})`;
+      drifts[si] = P.scale(C, -gamma);
       return {
         law: {
           text: gamma === 0 ? `d(${c.text})/dt = 0` : `d(${c.text})/dt = −γ·(${c.text}) ${consts}`,
@@ -223,6 +234,7 @@ export function closedFormLaws(model: ScalarModel, syms: Symmetry[], k: Training
       const T2 = P.clean(quadraticPoly(A, gbar)); // ∇LᵀA∇L
       const T1 = P.clean(P.add(EQ, T2, -1)); // tr(AΣ)
       const D = P.clean(P.add(P.add(P.scale(C, -2 * gamma), P.scale(T1, eta * kappa)), P.scale(T2, eta)));
+      drifts[si] = D;
       const Q1 = P.divide(T1, C);
       const Q2 = P.divide(T2, C);
       const Ctext = paren(c.text);
@@ -305,4 +317,5 @@ export function closedFormLaws(model: ScalarModel, syms: Symmetry[], k: Training
       };
     }
   });
+  return results.map((result, i) => ({ result, drift: 'law' in result ? drifts[i] : undefined }));
 }

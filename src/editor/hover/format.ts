@@ -99,14 +99,14 @@ const LEAD_LAWS = 3;
  * where SGD ends). Without any closed form, `ends` alone.
  */
 export function closedFormLead(a: AnalysisResult, groups: number[], ends: string): string {
-  const forms = groups.map((gi) => ({ gi, f: groupClosedForms(a, gi) })).filter((x) => x.f.count > 0);
+  const forms = groups.map((gi) => ({ gi, f: groupClosedForms(a, gi) })).filter((x) => x.f.count > 0 || x.f.matrix);
   if (!forms.length) return ends;
   const named = forms.length > 1;
   const lines: string[] = [];
   let hidden = 0;
   for (const { gi, f } of forms) {
     const g = a.groups[gi];
-    if (!f.inline) {
+    if (!f.inline && !f.matrix) {
       lines.push(`*law (C) in closed form for each of the ${f.count} generators of ${md(g.name)}: in the panel (each is about a sum over components)*`);
       continue;
     }

@@ -103,8 +103,9 @@ function groupsMarkdown(a: AnalysisResult): string[] {
  */
 function closedFormMarkdown(a: AnalysisResult, gi: number): string[] {
   const f = groupClosedForms(a, gi, MAX_CLOSED_FORMS);
-  if (!f.count) return f.notes.length ? [`- Law (C) in closed form: ${closedFormNoneText(f)}`] : [];
-  const out = f.inline ? f.laws.map(({ law }) => `- Law (C) in closed form: ${law.text}`) : ['- Law (C) in closed form: one per generator, in the table of generators below'];
+  if (!f.count && !f.matrix) return f.notes.length ? [`- Law (C) in closed form: ${closedFormNoneText(f)}`] : [];
+  const out = f.inline || f.matrix ? f.laws.map(({ law }) => `- Law (C) in closed form: ${law.text}`) : ['- Law (C) in closed form: one per generator, in the table of generators below'];
+  if (f.matrix && f.count) out.push('- Each generator\'s own law (C), anywhere: in the table of generators below');
   if (f.inline && f.more > 0) out.push(`- … ${f.more} more closed forms, one per generator (in the JSON report: \`laws.sgdClosedForm\`)`);
   for (const e of f.equilibria) out.push(`- At the noise equilibrium: ${e.text}`);
   return out;
