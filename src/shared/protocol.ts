@@ -407,6 +407,11 @@ export function isRunResult(x: unknown): x is RunResult {
   // tr H and λ_max come from chain 0's worker: null (NaN) at the records it did not probe, and while
   // a run streams they may lag behind the other workers' records (never run ahead of them).
   if (!isNumArray(s.traceH) || !isNumArray(s.lambdaMaxH) || s.traceH.length > n || s.lambdaMaxH.length > n) return false;
+  // A few chains' own paths (bounded by the runner: at most 4 chains, 64 charges, 32 components).
+  const isTrace = (t: unknown): boolean =>
+    isObj(t) && isInt(t.chain) && ofLength(t.loss) && isArrayOf(t.charges, ofLength) && t.charges.length <= 64 &&
+    isOptional(t.theta, (th) => isArrayOf(th, ofLength) && th.length <= 32);
+  if (!isOptional(s.chains, (c) => isArrayOf(c, isTrace) && c.length <= 4)) return false;
   if (!isStationary(x.stationary)) return false;
   if (!isArrayOf(x.charges, isChargeSummary) || !isOptional(x.invariants, (v) => isArrayOf(v, isInvariantSummary))) return false;
   if (!isOptional(x.prediction, isPrediction)) return false;

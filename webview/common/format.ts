@@ -21,6 +21,29 @@ export function fmtShort(x: number): string {
   return minus(String(parseFloat(x.toPrecision(3))));
 }
 
+const SUPERSCRIPT: Record<string, string> = { '-': '⁻', '0': '⁰', '1': '¹', '2': '²', '3': '³', '4': '⁴', '5': '⁵', '6': '⁶', '7': '⁷', '8': '⁸', '9': '⁹' };
+
+/**
+ * An axis tick as a reader writes it: 20k, 1.5M for large round numbers, 2·10⁵ or 10⁻⁴ beyond them,
+ * three significant digits between (never "2e+5").
+ */
+export function fmtTick(x: number): string {
+  if (!Number.isFinite(x)) return fmt(x);
+  const a = Math.abs(x);
+  if (a === 0) return '0';
+  if (a >= 1e4 && a < 1e9) {
+    const [div, unit] = a >= 1e6 ? [1e6, 'M'] : [1e3, 'k'];
+    return minus(`${parseFloat((x / div).toPrecision(3))}${unit}`);
+  }
+  if (a >= 1e9 || a < 1e-3) {
+    const e = Math.floor(Math.log10(a) + 1e-9);
+    const m = parseFloat((x / 10 ** e).toPrecision(2));
+    const pow = `10${String(e).replace(/./g, (c) => SUPERSCRIPT[c] ?? c)}`;
+    return m === 1 ? pow : m === -1 ? `−${pow}` : `${minus(String(m))}·${pow}`;
+  }
+  return minus(String(parseFloat(x.toPrecision(3))));
+}
+
 function minus(s: string): string {
   return s.replace(/^-/, '−').replace('e-', 'e−');
 }

@@ -9,13 +9,16 @@
 // the hand-built SVG export and the CSV export.
 import uPlot from 'uplot';
 import { h } from './dom';
-import { csvNum, fmtShort } from './format';
+import { csvNum, fmtShort, fmtTick } from './format';
 import { readTheme, Theme, withAlpha } from './theme';
 
-export type SeriesKind = 'line' | 'dashed' | 'dotted' | 'points' | 'bars' | 'step' | 'spline';
+export type SeriesKind = 'line' | 'dashed' | 'dotted' | 'dashdot' | 'points' | 'bars' | 'step' | 'spline';
 
-/** Dash patterns of the dashed kinds (uPlot, the PNG legend and the SVG export). */
-const DASH: Partial<Record<SeriesKind, number[]>> = { dashed: [6, 4], dotted: [2, 3] };
+/**
+ * Dash patterns of the dashed kinds (uPlot, the legend and the SVG/PNG export). The panel's
+ * convention: measured solid, a theory curve (law (C)) dashed, a predicted level dash-dotted.
+ */
+export const DASH: Partial<Record<SeriesKind, number[]>> = { dashed: [7, 4], dotted: [2, 3], dashdot: [10, 3, 2, 3] };
 
 /**
  * A value of a series: a number; null (or NaN) where it is missing, drawn as a gap (a diverged run,
@@ -30,6 +33,11 @@ export interface PlotSeries {
   color: string;
   kind?: SeriesKind;
   width?: number;
+  /** Left out of the legend (e.g. every chain trace but the first of a run). */
+  noLegend?: boolean;
+  /** A single chain's path: drawn under the means, its CSV column after theirs, under `csvLabel`. */
+  trace?: boolean;
+  csvLabel?: string;
 }
 
 /** A shaded region between two curves (mean ± std), drawn under the series. */
@@ -69,6 +77,26 @@ export interface PlotOptions {
   headerExtra?: HTMLElement;
   /** Called with an export the user asked for. */
   onExport?: (format: 'png' | 'svg' | 'csv', data: string, suggestedName: string) => void;
+  /** Plots with the same link zoom together along x (the time plots of a tab). */
+  link?: string;
+  /** Show the log-x / log-y toggles (default: on for full plots). */
+  toggles?: boolean;
+}
+
+/** A user's per-plot choices (kept in the webview state): log axes. */
+export interface PlotPrefs {
+  logX?: boolean;
+  logY?: boolean;
+}
+
+export interface PrefsStore {
+  get(id: string): PlotPrefs;
+  set(id: string, prefs: PlotPrefs): void;
+}
+
+let prefsStore: PrefsStore = { get: () => ({}), set: () => undefined };
+export function setPrefsStore(store: PrefsStore): void {
+  prefsStore = store;
 }
 
 /** Remembered x zoom per plot id (kept in the webview state). */
@@ -98,6 +126,7 @@ export class Plot {
   private theme: Theme = readTheme();
   private resizeObserver: ResizeObserver;
   private lastWidth = 0;
+  private toggleEls: { logx?: HTMLElement; logy?: HTMLElement } = {};
 
   private titleEl: HTMLElement | undefined;
 
@@ -107,9 +136,11 @@ export class Plot {
     if (opts.compact) {
       this.el = h('div', { class: 'nl-spark', 'data-plot-id': opts.id, title: opts.title }, this.body);
     } else {
-      const buttons = (['png', 'svg', 'csv'] as const).map((fmt) => {
-        const b = h('vscode-button', { secondary: true, class: 'nl-export', 'data-format': fmt, title: `Export this plot as ${fmt.toUpperCase()}` }, fmt.toUpperCase());
-        b.addEventListener('click', () => this.export(fmt));
+      const buttons = exportButtons((format, scale) => void this.export(format, scale));
+      const toggles = opts.toggles === false ? [] : (['logx', 'logy'] as const).map((which) => {
+        const b = h('button', { type: 'button', class: 'nl-toggle', 'data-toggle': which, 'aria-pressed': 'false', title: `Logarithmic ${which === 'logx' ? 'x' : 'y'} axis` }, which === 'logx' ? 'log x' : 'log y');
+        b.addEventListener('click', () => this.toggle(which));
+        this.toggleEls[which] = b;
         return b;
       });
       this.el = h('section', { class: 'nl-plot-card', 'data-plot-id': opts.id },
@@ -117,6 +148,7 @@ export class Plot {
           (this.titleEl = h('h3', { class: 'nl-plot-title' }, opts.title)),
           opts.headerExtra ?? null,
           h('span', { class: 'nl-spacer' }),
+          toggles.length ? h('span', { class: 'nl-toggles' }, toggles) : null,
           h('span', { class: 'nl-export-buttons' }, buttons),
         ),
         this.body,
@@ -131,7 +163,7 @@ export class Plot {
 
   /**
    * New data, and optionally new options: a new title is set in place (e.g. "survivors only" as
-   * chains diverge while a run streams), a new y axis (scale, label, ticks) rebuilds the plot.
+   * chains diverge while a run streams), a new axis (scale, label, ticks) rebuilds the plot.
    */
   update(data: PlotData, opts?: PlotOptions): void {
     if (opts) {
@@ -171,6 +203,31 @@ export class Plot {
     return this.u;
   }
 
+  /** The y scale in effect: the user's log toggle over the plot's own choice. */
+  yScale(): PlotOptions['yScale'] {
+    const pref = prefsStore.get(this.opts.id).logY;
+    if (pref === undefined || this.opts.yTicks) return this.opts.yScale;
+    if (!pref) return 'linear';
+    if (this.opts.yScale && this.opts.yScale !== 'linear') return this.opts.yScale;
+    const values = this.data.series.flatMap((s) => Array.from(s.values).filter((v): v is number => typeof v === 'number' && Number.isFinite(v)));
+    if (values.length && values.every((v) => v > 0)) return 'log';
+    // Signed data: asinh, linear within a tenth of the typical magnitude.
+    const typical = median(values.map(Math.abs).filter((v) => v > 0));
+    return { asinh: typical > 0 ? typical / 10 : 1 };
+  }
+
+  logX(): boolean {
+    return !!prefsStore.get(this.opts.id).logX;
+  }
+
+  private toggle(which: 'logx' | 'logy'): void {
+    const prefs = { ...prefsStore.get(this.opts.id) };
+    if (which === 'logx') prefs.logX = !this.logX();
+    else prefs.logY = !(this.yScale() !== undefined && this.yScale() !== 'linear');
+    prefsStore.set(this.opts.id, prefs);
+    this.create();
+  }
+
   private width(): number {
     const w = Math.floor(this.body.clientWidth);
     return w > 0 ? w : this.opts.compact ? 200 : 560;
@@ -196,12 +253,27 @@ export class Plot {
     this.u = new uPlot(this.uplotOptions(), toAligned(this.data), this.body);
     this.lastWidth = this.u.width;
     this.applyZoom();
-    this.u.over.addEventListener('dblclick', () => zoomStore.set(this.opts.id, undefined));
+    // Series left out of the legend (uPlot lists every series): hidden through the CSSOM.
+    const rows = this.u.root.querySelectorAll<HTMLElement>('.u-legend .u-series');
+    this.data.series.forEach((s, i) => {
+      if (s.noLegend && rows[i + 1]) rows[i + 1].style.display = 'none';
+    });
+    this.u.over.addEventListener('dblclick', () => linkedZoom(this, undefined));
+    const ys = this.yScale();
+    this.toggleEls.logx?.setAttribute('aria-pressed', String(this.logX()));
+    this.toggleEls.logy?.setAttribute('aria-pressed', String(!!ys && ys !== 'linear'));
+    if (this.opts.yTicks) this.toggleEls.logy?.setAttribute('disabled', '');
   }
 
-  private applyZoom(): void {
+  /** Apply the remembered x zoom, or show all the data when there is none. */
+  applyZoom(reset = false): void {
+    if (!this.u) return;
     const z = zoomStore.get(this.opts.id);
-    if (z && this.u) this.u.setScale('x', { min: z[0], max: z[1] });
+    if (z) this.u.setScale('x', { min: z[0], max: z[1] });
+    else if (reset) {
+      const [lo, hi] = extent(this.u.data[0] as number[]);
+      this.u.setScale('x', { min: lo, max: hi });
+    }
   }
 
   private uplotOptions(): uPlot.Options {
@@ -209,6 +281,8 @@ export class Plot {
     const compact = !!this.opts.compact;
     const font = `${Math.max(10, t.fontSize - 2)}px ${t.font}`;
     const labelFont = `${Math.max(11, t.fontSize - 1)}px ${t.font}`;
+    const ys = this.yScale();
+    const logX = this.logX();
     const axis = (label: string): uPlot.Axis => ({
       show: !compact,
       label,
@@ -218,7 +292,7 @@ export class Plot {
       labelSize: 18,
       grid: { stroke: t.grid, width: 1 },
       ticks: { stroke: t.grid, width: 1, size: 4 },
-      values: (_u, splits) => splits.map((v) => (v === null || v === undefined ? '' : fmtShort(v))),
+      values: (_u, splits) => splits.map((v) => (v === null || v === undefined ? '' : fmtTick(v))),
     });
     const series: uPlot.Series[] = [
       { label: this.opts.xLabel, value: (_u, v) => (v === null || v === undefined ? '—' : fmtShort(v)) },
@@ -226,15 +300,22 @@ export class Plot {
     ];
     const bands = this.data.bands ?? [];
     const yZero = !!this.opts.yZero;
+    const [x0, x1] = extent(this.data.x);
+    // Room on the right for half of the last x tick label (it is centred on its tick), so that it is
+    // never clipped, in the panel or in an export.
+    const rightPad = compact ? 2 : Math.max(12, Math.ceil(textWidth([fmtTick(x1), fmtTick(x0)], font) / 2) + 6);
+    const logSplits = { filter: majorOnly, grid: { stroke: t.grid, width: 1, filter: majorOnly }, ticks: { stroke: t.grid, width: 1, size: 4, filter: majorOnly } };
+    const minPositiveX = Array.from(this.data.x).filter((v) => v > 0).reduce((a, b) => Math.min(a, b), Infinity);
     return {
       width: this.width(),
       height: this.height(),
       series,
-      padding: compact ? [2, 2, 2, 2] : [10, 22, 0, 0],
+      padding: compact ? [2, 2, 2, 2] : [10, rightPad, 0, 0],
       scales: {
-        x: { time: false },
+        // log x: asinh, linear below the first recorded step after 0 (steps start at 0).
+        x: { time: false, ...(logX ? { distr: 4, log: 10, asinh: Number.isFinite(minPositiveX) ? minPositiveX : 1 } : {}) },
         y: {
-          ...yDistr(this.opts.yScale),
+          ...yDistr(ys),
           range: (u, dmin, dmax) => {
             let lo = dmin;
             let hi = dmax;
@@ -243,7 +324,6 @@ export class Plot {
             if (bh > hi || hi === null) hi = bh;
             if (yZero) lo = Math.min(0, lo);
             if (lo === null || hi === null || !Number.isFinite(lo) || !Number.isFinite(hi)) return [0, 1];
-            const ys = this.opts.yScale;
             if (ys === 'log') {
               const pos = positiveMin(u);
               if (!(lo > 0)) lo = pos;
@@ -262,18 +342,17 @@ export class Plot {
         },
       },
       axes: [
-        { ...axis(this.opts.xLabel), size: 30, labelSize: 16, labelGap: 0 },
+        { ...axis(this.opts.xLabel), size: 30, labelSize: 16, labelGap: 0, ...(logX ? logSplits : {}) },
         {
           ...axis(this.opts.yLabel),
-          size: 56,
+          // Wide enough for the widest tick label (e.g. −1.5·10⁻⁴), never less than 48 px.
+          size: (self, values, axisIdx, cycleNum) => {
+            const a = self.axes[axisIdx] as uPlot.Axis & { _size?: number };
+            if (cycleNum > 1 && a._size) return a._size;
+            return Math.max(48, Math.ceil(textWidth((values ?? []).map(String), font) + 12));
+          },
           // On log / asinh axes keep only powers of ten (uPlot's minor splits make a busy grid).
-          ...(this.opts.yScale && this.opts.yScale !== 'linear'
-            ? {
-              filter: majorOnly,
-              grid: { stroke: t.grid, width: 1, filter: majorOnly },
-              ticks: { stroke: t.grid, width: 1, size: 4, filter: majorOnly },
-            }
-            : {}),
+          ...(ys && ys !== 'linear' ? logSplits : {}),
           ...(this.opts.yTicks ? { values: (_u: uPlot, splits: number[]) => splits.map((v) => (v === null || v === undefined ? '' : (this.opts.yTicks as (x: number) => string)(v))) } : {}),
         },
       ],
@@ -290,7 +369,7 @@ export class Plot {
             if (u.select.width < 2) return;
             const a = u.posToVal(u.select.left, 'x');
             const b = u.posToVal(u.select.left + u.select.width, 'x');
-            if (Number.isFinite(a) && Number.isFinite(b)) zoomStore.set(this.opts.id, [Math.min(a, b), Math.max(a, b)]);
+            if (Number.isFinite(a) && Number.isFinite(b)) linkedZoom(this, [Math.min(a, b), Math.max(a, b)]);
           },
         ],
       },
@@ -299,16 +378,17 @@ export class Plot {
 
   // ---- export ----
 
-  private export(format: 'png' | 'svg' | 'csv'): void {
+  private async export(format: 'png' | 'svg' | 'csv', scale = 2): Promise<void> {
     const stem = this.opts.fileStem ?? this.opts.id;
-    const data = format === 'png' ? this.toPng() : format === 'svg' ? this.toSvg() : this.toCsv();
-    this.opts.onExport?.(format, data, `${stem}.${format}`);
+    const data = format === 'png' ? await this.toPng(scale) : format === 'svg' ? this.toSvg() : this.toCsv();
+    this.opts.onExport?.(format, data, `${stem}${format === 'png' && scale !== 2 ? `@${scale}x` : ''}.${format}`);
   }
 
   toCsv(): string {
     const d = this.data;
     const cols: { label: string; values: ArrayLike<PlotValue> }[] = [{ label: this.opts.xLabel, values: d.x }];
-    for (const s of d.series) cols.push({ label: s.label, values: s.values });
+    // The means and theory first, then the single chains' columns.
+    for (const s of [...d.series.filter((x) => !x.trace), ...d.series.filter((x) => x.trace)]) cols.push({ label: s.csvLabel ?? s.label, values: s.values });
     for (const b of d.bands ?? []) {
       cols.push({ label: `${b.label} (lower)`, values: b.lower });
       cols.push({ label: `${b.label} (upper)`, values: b.upper });
@@ -318,68 +398,16 @@ export class Plot {
     return lines.join('\n') + '\n';
   }
 
-  toPng(): string {
-    const u = this.u;
-    const t = this.theme;
-    if (!u) return 'data:image/png;base64,';
-    const src = u.ctx.canvas;
-    const ratio = src.width / Math.max(1, u.width);
-    const titleH = Math.round(26 * ratio);
-    const items = this.legendItems();
-    const c = document.createElement('canvas');
-    const ctx0 = c.getContext('2d');
-    if (!ctx0) return src.toDataURL('image/png');
-    // Lay out the legend to know the height.
-    ctx0.font = `${12 * ratio}px ${t.font}`;
-    const rows: { x: number; item: (typeof items)[number] }[][] = [[]];
-    let x = 10 * ratio;
-    for (const it of items) {
-      const w = 26 * ratio + ctx0.measureText(it.label).width + 16 * ratio;
-      if (x + w > src.width && rows[rows.length - 1].length) {
-        rows.push([]);
-        x = 10 * ratio;
-      }
-      rows[rows.length - 1].push({ x, item: it });
-      x += w;
-    }
-    const legendH = Math.round((rows.length * 18 + 8) * ratio);
-    c.width = src.width;
-    c.height = titleH + src.height + legendH;
-    const ctx = c.getContext('2d') as CanvasRenderingContext2D;
-    ctx.fillStyle = t.bg;
-    ctx.fillRect(0, 0, c.width, c.height);
-    ctx.fillStyle = t.fg;
-    ctx.textBaseline = 'middle';
-    ctx.font = `600 ${13 * ratio}px ${t.font}`;
-    ctx.fillText(this.opts.title, 10 * ratio, titleH / 2);
-    ctx.drawImage(src, 0, titleH);
-    ctx.font = `${12 * ratio}px ${t.font}`;
-    rows.forEach((row, r) => {
-      const y = titleH + src.height + (r * 18 + 12) * ratio;
-      for (const { x: lx, item } of row) {
-        ctx.strokeStyle = item.color;
-        ctx.fillStyle = item.fill ?? item.color;
-        if (item.fill) ctx.fillRect(lx, y - 5 * ratio, 20 * ratio, 10 * ratio);
-        else {
-          ctx.lineWidth = 2 * ratio;
-          ctx.setLineDash(item.dash ? item.dash.map((v) => v * ratio) : []);
-          ctx.beginPath();
-          ctx.moveTo(lx, y);
-          ctx.lineTo(lx + 20 * ratio, y);
-          ctx.stroke();
-          ctx.setLineDash([]);
-        }
-        ctx.fillStyle = t.fg;
-        ctx.fillText(item.label, lx + 26 * ratio, y);
-      }
-    });
-    return c.toDataURL('image/png');
+  /** A PNG of the SVG export at `scale` × its CSS size (2× or 3× for print), whatever the screen. */
+  toPng(scale = 2): Promise<string> {
+    return svgToPng(this.toSvg(), scale, this.theme.bg);
   }
 
-  private legendItems(): { label: string; color: string; dash?: number[]; fill?: string }[] {
-    const out: { label: string; color: string; dash?: number[]; fill?: string }[] = [];
+  private legendItems(): LegendItem[] {
+    const out: LegendItem[] = [];
     for (const s of this.data.series) {
-      out.push({ label: s.label, color: s.color, dash: DASH[s.kind ?? 'line'], fill: s.kind === 'bars' ? withAlpha(s.color, 0.5) : undefined });
+      if (s.noLegend) continue;
+      out.push({ label: s.label, color: s.color, dash: DASH[s.kind ?? 'line'], fill: s.kind === 'bars' ? withAlpha(s.color, 0.5) : undefined, points: s.kind === 'points' });
     }
     for (const b of this.data.bands ?? []) out.push({ label: b.label, color: b.color, fill: withAlpha(b.color, 0.2) });
     return out;
@@ -398,32 +426,40 @@ export class Plot {
     const d = this.data;
     const [x0, x1] = xs && xs.min != null && xs.max != null ? [xs.min, xs.max] : extent(d.x);
     const [y0, y1] = ys && ys.min != null && ys.max != null ? [ys.min, ys.max] : [0, 1];
-    const titleH = 26;
-    const items = this.legendItems();
-    const legendRows = Math.max(1, Math.ceil(items.length / 3));
-    const legendH = legendRows * 18 + 8;
-    const px = (v: number) => bb.left + ((v - x0) / (x1 - x0 || 1)) * bb.width;
+    const fontCss = `11px ${t.font}`;
+    const title = wrapText(this.opts.title, `600 13px ${t.font}`, W - 20);
+    const titleH = 8 + title.length * 17;
+    const legend = layoutLegend(this.legendItems(), W, fontCss);
+    const px = (v: number) => (u && u.scales.x.distr && u.scales.x.distr !== 1 ? bb.left + u.valToPos(v, 'x') : bb.left + ((v - x0) / (x1 - x0 || 1)) * bb.width);
     const logY = u?.scales.y.distr === 3;
     const py = (v: number) => {
       if (u && u.scales.y.distr && u.scales.y.distr !== 1) return titleH + bb.top + u.valToPos(logY && !(v > 0) ? y0 : v, 'y');
       return titleH + bb.top + (1 - (v - y0) / (y1 - y0 || 1)) * bb.height;
     };
     const yTicks = u && u.scales.y.distr && u.scales.y.distr !== 1 ? magnitudeTicks(y0, y1, logY) : niceTicks(y0, y1, Math.max(2, Math.floor(bb.height / 40)));
+    const xTicks = u && u.scales.x.distr && u.scales.x.distr !== 1 ? magnitudeTicks(x0, x1, false) : niceTicks(x0, x1, Math.max(2, Math.floor(bb.width / 80)));
+    const yFmt = this.opts.yTicks ?? fmtTick;
     const f = (v: number) => v.toFixed(2);
     const out: string[] = [];
     const fontAttr = `font-family="${xmlEscape(t.font)}" font-size="11"`;
-    out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H + titleH + legendH}" viewBox="0 0 ${W} ${H + titleH + legendH}">`);
+    const totalH = H + titleH + legend.height;
+    out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${totalH}" viewBox="0 0 ${W} ${totalH}">`);
     out.push(`<rect width="100%" height="100%" fill="${xmlEscape(t.bg)}"/>`);
-    out.push(`<text x="10" y="17" fill="${xmlEscape(t.fg)}" font-family="${xmlEscape(t.font)}" font-size="13" font-weight="600">${xmlEscape(this.opts.title)}</text>`);
+    title.forEach((line, k) => out.push(`<text x="10" y="${17 + k * 17}" fill="${xmlEscape(t.fg)}" font-family="${xmlEscape(t.font)}" font-size="13" font-weight="600">${xmlEscape(line)}</text>`));
     out.push(`<defs><clipPath id="plot-area"><rect x="${f(bb.left)}" y="${f(titleH + bb.top)}" width="${f(bb.width)}" height="${f(bb.height)}"/></clipPath></defs>`);
-    // Grid and tick labels.
-    for (const v of niceTicks(x0, x1, Math.max(2, Math.floor(bb.width / 80)))) {
-      out.push(`<line x1="${f(px(v))}" x2="${f(px(v))}" y1="${f(titleH + bb.top)}" y2="${f(titleH + bb.top + bb.height)}" stroke="${xmlEscape(t.grid)}"/>`);
-      out.push(`<text x="${f(px(v))}" y="${f(titleH + bb.top + bb.height + 14)}" text-anchor="middle" fill="${xmlEscape(t.fg)}" ${fontAttr}>${xmlEscape(fmtShort(v))}</text>`);
+    // Grid and tick labels; a label that would cross the edge is anchored inside it.
+    for (const v of xTicks) {
+      const X = px(v);
+      const label = fmtTick(v);
+      const half = textWidth([label], fontCss) / 2;
+      const anchor = X + half > W - 2 ? 'end' : X - half < 2 ? 'start' : 'middle';
+      const tx = anchor === 'end' ? W - 2 : anchor === 'start' ? 2 : X;
+      out.push(`<line x1="${f(X)}" x2="${f(X)}" y1="${f(titleH + bb.top)}" y2="${f(titleH + bb.top + bb.height)}" stroke="${xmlEscape(t.grid)}"/>`);
+      out.push(`<text class="nl-xtick" x="${f(tx)}" y="${f(titleH + bb.top + bb.height + 14)}" text-anchor="${anchor}" fill="${xmlEscape(t.fg)}" ${fontAttr}>${xmlEscape(label)}</text>`);
     }
     for (const v of yTicks) {
       out.push(`<line x1="${f(bb.left)}" x2="${f(bb.left + bb.width)}" y1="${f(py(v))}" y2="${f(py(v))}" stroke="${xmlEscape(t.grid)}"/>`);
-      out.push(`<text x="${f(bb.left - 6)}" y="${f(py(v) + 4)}" text-anchor="end" fill="${xmlEscape(t.fg)}" ${fontAttr}>${xmlEscape(fmtShort(v))}</text>`);
+      out.push(`<text class="nl-ytick" x="${f(bb.left - 6)}" y="${f(py(v) + 4)}" text-anchor="end" fill="${xmlEscape(t.fg)}" ${fontAttr}>${xmlEscape(yFmt(v))}</text>`);
     }
     out.push(`<rect x="${f(bb.left)}" y="${f(titleH + bb.top)}" width="${f(bb.width)}" height="${f(bb.height)}" fill="none" stroke="${xmlEscape(t.grid)}"/>`);
     out.push(`<text x="${f(bb.left + bb.width / 2)}" y="${f(titleH + H - 4)}" text-anchor="middle" fill="${xmlEscape(t.fg)}" ${fontAttr}>${xmlEscape(this.opts.xLabel)}</text>`);
@@ -469,17 +505,138 @@ export class Plot {
       }
     }
     out.push(`</g>`);
-    items.forEach((it, k) => {
-      const lx = 10 + (k % 3) * (W / 3);
-      const ly = titleH + H + 14 + Math.floor(k / 3) * 18;
-      if (it.fill) out.push(`<rect x="${f(lx)}" y="${ly - 5}" width="20" height="10" fill="${xmlEscape(it.color)}" fill-opacity="0.4"/>`);
-      else out.push(`<line x1="${f(lx)}" x2="${f(lx + 20)}" y1="${ly}" y2="${ly}" stroke="${xmlEscape(it.color)}" stroke-width="2"${it.dash ? ` stroke-dasharray="${it.dash.join(' ')}"` : ''}/>`);
-      out.push(`<text x="${f(lx + 26)}" y="${ly + 4}" fill="${xmlEscape(t.fg)}" ${fontAttr}>${xmlEscape(it.label)}</text>`);
-    });
+    out.push(legendSvg(legend, titleH + H, t));
     out.push(`</svg>`);
     return out.join('\n');
   }
 }
+
+/** The export buttons of a plot card: PNG at 2× and 3×, SVG, CSV (CSV only where there is a table). */
+export function exportButtons(onClick: (format: 'png' | 'svg' | 'csv', scale?: number) => void, csv = true): HTMLElement[] {
+  const defs: { format: 'png' | 'svg' | 'csv'; scale?: number; label: string; title: string }[] = [
+    { format: 'png', scale: 2, label: 'PNG 2×', title: 'Export as PNG at twice the size on screen' },
+    { format: 'png', scale: 3, label: '3×', title: 'Export as PNG at three times the size on screen' },
+    { format: 'svg', label: 'SVG', title: 'Export as SVG (vector)' },
+    ...(csv ? [{ format: 'csv' as const, label: 'CSV', title: 'Export the data as CSV' }] : []),
+  ];
+  return defs.map((d) => {
+    const b = h('vscode-button', { secondary: true, class: 'nl-export', 'data-format': d.format, 'data-scale': d.scale, title: d.title }, d.label);
+    b.addEventListener('click', () => onClick(d.format, d.scale));
+    return b;
+  });
+}
+
+/** Zoom (or reset, with no range) every plot linked to this one along x, and remember it. */
+function linkedZoom(plot: Plot, range: [number, number] | undefined): void {
+  const link = plot.opts.link;
+  const group = link ? [...allPlots].filter((p) => p.opts.link === link) : [plot];
+  for (const p of group) {
+    zoomStore.set(p.opts.id, range);
+    if (p !== plot || !range) p.applyZoom(true);
+  }
+}
+
+export interface LegendItem {
+  label: string;
+  color: string;
+  dash?: number[];
+  fill?: string;
+  points?: boolean;
+}
+
+interface LegendLayout {
+  items: { x: number; y: number; item: LegendItem }[];
+  height: number;
+}
+
+/** Legend entries in rows, each as wide as its label (wrapping to a new row at the width). */
+export function layoutLegend(items: LegendItem[], width: number, font: string): LegendLayout {
+  const out: LegendLayout['items'] = [];
+  let x = 10;
+  let row = 0;
+  for (const item of items) {
+    const w = 26 + textWidth([item.label], font) + 16;
+    if (x + w > width - 4 && x > 10) {
+      row++;
+      x = 10;
+    }
+    out.push({ x, y: 14 + row * 18, item });
+    x += w;
+  }
+  return { items: out, height: items.length ? (row + 1) * 18 + 8 : 4 };
+}
+
+export function legendSvg(legend: LegendLayout, top: number, t: Theme): string {
+  const f = (v: number) => v.toFixed(2);
+  const out: string[] = [];
+  const fontAttr = `font-family="${xmlEscape(t.font)}" font-size="11"`;
+  for (const { x, y, item: it } of legend.items) {
+    const ly = top + y;
+    if (it.fill) out.push(`<rect x="${f(x)}" y="${ly - 5}" width="20" height="10" fill="${xmlEscape(it.color)}" fill-opacity="0.4"/>`);
+    else if (it.points) out.push(`<circle cx="${f(x + 10)}" cy="${ly}" r="3" fill="${xmlEscape(it.color)}"/>`);
+    else out.push(`<line x1="${f(x)}" x2="${f(x + 20)}" y1="${ly}" y2="${ly}" stroke="${xmlEscape(it.color)}" stroke-width="2"${it.dash ? ` stroke-dasharray="${it.dash.join(' ')}"` : ''}/>`);
+    out.push(`<text x="${f(x + 26)}" y="${ly + 4}" fill="${xmlEscape(t.fg)}" ${fontAttr}>${xmlEscape(it.label)}</text>`);
+  }
+  return out.join('\n');
+}
+
+let measureCtx: CanvasRenderingContext2D | null = null;
+
+/** The widest of these strings in a CSS font (canvas metrics; 7 px a character without a canvas). */
+export function textWidth(texts: string[], font: string): number {
+  measureCtx ??= document.createElement('canvas').getContext('2d');
+  if (!measureCtx) return Math.max(0, ...texts.map((s) => s.length * 7));
+  measureCtx.font = font;
+  return Math.max(0, ...texts.map((s) => measureCtx!.measureText(s).width));
+}
+
+/** Words in lines no wider than `width`. */
+export function wrapText(text: string, font: string, width: number): string[] {
+  const lines: string[] = [];
+  let cur = '';
+  for (const word of text.split(/\s+/)) {
+    const next = cur ? `${cur} ${word}` : word;
+    if (cur && textWidth([next], font) > width) {
+      lines.push(cur);
+      cur = word;
+    } else cur = next;
+  }
+  if (cur || !lines.length) lines.push(cur);
+  return lines;
+}
+
+/**
+ * Rasterise an SVG (from the exports) at `scale` × its size: the PNG then has the same layout as the
+ * SVG at print resolution, whatever the screen's pixel ratio. The SVG is a data: image (the CSP
+ * allows data: images); it has no foreignObject, so the canvas stays readable.
+ */
+export async function svgToPng(svg: string, scale: number, background: string): Promise<string> {
+  const m = /<svg[^>]*\swidth="([\d.]+)"[^>]*\sheight="([\d.]+)"/.exec(svg);
+  const W = m ? Number(m[1]) : 560;
+  const H = m ? Number(m[2]) : 320;
+  const img = new Image();
+  const bytes = new TextEncoder().encode(svg);
+  let bin = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  img.src = `data:image/svg+xml;base64,${btoa(bin)}`;
+  await img.decode();
+  const c = document.createElement('canvas');
+  c.width = Math.round(W * scale);
+  c.height = Math.round(H * scale);
+  const ctx = c.getContext('2d');
+  if (!ctx) return 'data:image/png;base64,';
+  ctx.fillStyle = background;
+  ctx.fillRect(0, 0, c.width, c.height);
+  ctx.drawImage(img, 0, 0, c.width, c.height);
+  return c.toDataURL('image/png');
+}
+
+function median(a: number[]): number {
+  if (!a.length) return 0;
+  const s = [...a].sort((x, y) => x - y);
+  return s[Math.floor(s.length / 2)];
+}
+
 
 function seriesOptions(s: PlotSeries, t: Theme): uPlot.Series {
   const width = s.width ?? t.lineWidth;
@@ -495,6 +652,7 @@ function seriesOptions(s: PlotSeries, t: Theme): uPlot.Series {
   switch (s.kind) {
     case 'dashed':
     case 'dotted':
+    case 'dashdot':
       return { ...base, dash: DASH[s.kind] };
     case 'points':
       return { ...base, width: 0, paths: () => null, points: { show: true, size: 3, width: 0, fill: withAlpha(s.color, 0.5), stroke: withAlpha(s.color, 0.5) } };

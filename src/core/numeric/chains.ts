@@ -22,7 +22,7 @@ import { LawCAccumulator, lawCPredictor, nextGridStep } from './lawC';
  * Bumped whenever the job or message shape changes: a worker bundle built from older sources
  * refuses the job instead of silently returning a batch the runner misreads.
  */
-export const ENGINE_PROTOCOL = 5;
+export const ENGINE_PROTOCOL = 6;
 
 export interface ChainJob {
   protocol: number;
@@ -48,6 +48,26 @@ export interface ChainJob {
   /** The prediction when the analysis already made it for this train line (then not recomputed). */
   prediction?: Prediction;
   escape?: EscapeCondition;
+  /** Per-chain traces (the runner's bounded choice): which chains, how many charges, and whether the parameters too. */
+  trace?: TraceSpec;
+}
+
+/** What a share records of a few chains' own paths, beside the sums over all of them. */
+export interface TraceSpec {
+  /** Chain numbers to trace (those of this share are recorded). */
+  chains: number[];
+  /** The first this many charges. */
+  charges: number;
+  /** Also every component of θ (small models only: the phase portrait). */
+  theta: boolean;
+}
+
+/** One traced chain at a record point (absent once the chain has stopped). */
+export interface TracePoint {
+  chain: number;
+  loss: number;
+  charges: number[];
+  theta?: number[];
 }
 
 /** Sums over this share's chains at one record point. */
@@ -70,6 +90,8 @@ export interface RecordPoint {
   /** tr H and λ_max(H) at chain 0 (NaN where not probed). */
   traceH: number;
   lambdaMaxH: number;
+  /** The traced chains of this share (job.trace), alive at this record. */
+  traces?: TracePoint[];
 }
 
 export interface ChainSamples {
@@ -293,6 +315,8 @@ export function runChains(job: ChainJob, onUpdate?: (u: ChainUpdate) => void, sh
   const started = Date.now();
   let probeMillis = 0;
   const cs = new Float64Array(nsym);
+  const traced = job.chains.map((c) => job.trace?.chains.includes(c) ?? false);
+  const traceCharges = Math.min(nsym, job.trace?.charges ?? 0);
   const record = (step: number, lossPerChain: number[]) => {
     const rp: RecordPoint = {
       step,
@@ -323,6 +347,14 @@ export function runChains(job: ChainJob, onUpdate?: (u: ChainUpdate) => void, sh
         cs[j] = c;
         rp.chargeSum[j] += c;
         rp.chargeSq[j] += c * c;
+      }
+      if (traced[k]) {
+        (rp.traces ??= []).push({
+          chain: job.chains[k],
+          loss: l,
+          charges: Array.from(cs.subarray(0, traceCharges)),
+          ...(job.trace?.theta ? { theta: Array.from(st.theta) } : {}),
+        });
       }
       const a = acc[k];
       if (a) {

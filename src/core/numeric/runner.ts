@@ -10,11 +10,11 @@ import { checkSource } from '../lang/check';
 import { hasScalarView, Model, TrainSpec } from '../lang/model';
 import { analyzeModel, AnalysisResult, minibatchNoiseFactor } from '../analysis/analyze';
 import { initialPoint } from '../analysis/points';
-import { ChainBatch, ChainJob, ChainUpdate, ENGINE_PROTOCOL, RecordPoint, runChains } from './chains';
+import { ChainBatch, ChainJob, ChainUpdate, ENGINE_PROTOCOL, RecordPoint, runChains, TraceSpec } from './chains';
 import { evalForm, kernelSymmetry, sparseForm } from './forms';
 import { KernelSymmetry } from './kernel';
 import { LAW_C_DESCRIPTION } from './lawC';
-import { ChargeSummary, Divergence, DivergenceSummary, Histogram, InvariantSummary, ProductStatistics, RunResult, SimulationProgress, SimulationResult, VerdictFields } from './types';
+import { ChainTrace, ChargeSummary, Divergence, DivergenceSummary, Histogram, InvariantSummary, ProductStatistics, RunResult, SimulationProgress, SimulationResult, VerdictFields } from './types';
 import { deepChainLaw } from '../analysis/deepChainLaw';
 
 export interface SimulateOptions {
@@ -59,6 +59,23 @@ const MIN_SAMPLE_RECORDS = 16;
 const PROGRESS_INTERVAL_MS = 150;
 /** The first diverged chains listed one by one; `divergence` summarises all of them. */
 const LISTED_DIVERGENCES = 20;
+/** Per-chain traces: at most this many chains, charges and components, and values in all. */
+const TRACE_CHAINS = 4;
+const TRACE_CHARGES = 64;
+const TRACE_COMPONENTS = 32;
+const TRACE_BUDGET = 400_000;
+
+/**
+ * Which chains' own paths a run keeps beside its means (chains 0…3), bounded by TRACE_BUDGET values:
+ * the parameters only for small models, and fewer chains (down to none) when the records are many.
+ */
+export function traceSpec(chains: number, components: number, charges: number, records: number): TraceSpec | undefined {
+  const nc = Math.min(charges, TRACE_CHARGES);
+  const theta = components <= TRACE_COMPONENTS;
+  const perChain = records * (1 + nc + (theta ? components : 0));
+  const count = Math.min(TRACE_CHAINS, chains, Math.floor(TRACE_BUDGET / Math.max(1, perChain)));
+  return count > 0 ? { chains: range(count), charges: nc, theta } : undefined;
+}
 
 export async function simulateSource(source: string, opts: SimulateOptions = {}): Promise<SimulationResult> {
   // The data files' texts by path as written; no prototype, so a file named `__proto__` is a file.
@@ -182,6 +199,7 @@ async function simulateRun(ctx: RunContext): Promise<RunResult> {
   const statComponents = Math.min(model.components.length, STAT_COMPONENTS);
   const perRecord = statComponents + symmetries.length;
   const sampleRecords = Math.max(MIN_SAMPLE_RECORDS, Math.min(MAX_SAMPLE_RECORDS, Math.floor(SAMPLE_BUDGET / Math.max(1, spec.chains * perRecord))));
+  const trace = traceSpec(spec.chains, model.components.length, symmetries.length, Math.ceil(spec.steps / recordEvery) + 1);
   const jobs: ChainJob[] = chainSets.map((chains) => ({
     protocol: ENGINE_PROTOCOL,
     source: ctx.source,
@@ -197,6 +215,7 @@ async function simulateRun(ctx: RunContext): Promise<RunResult> {
     predict: chains.includes(0),
     prediction: matchingPrediction(analysis, spec),
     escape,
+    trace,
   }));
   const started = Date.now();
   const shares = jobs.map(() => emptyShare());
@@ -415,6 +434,7 @@ export function buildRun(
       lawC: kappa === null ? undefined : LAW_C_DESCRIPTION,
       traceH: withChain0 ? withChain0.records.map((r) => r.traceH) : [],
       lambdaMaxH: withChain0 ? withChain0.records.map((r) => r.lambdaMaxH) : [],
+      ...chainTraces(shares, records),
     },
     stepsPerSecond: (Math.min(...shares.map((b) => b.stepsDone)) * spec.chains) / Math.max(1e-3, elapsedMs / 1000),
     firstPassage: shares.some((b) => b.firstPassage.length > 0)
@@ -425,6 +445,27 @@ export function buildRun(
         ? shares.flatMap((b) => b.finalTheta).sort((a, b) => a.chain - b.chain).map((f) => f.theta)
         : undefined,
   };
+}
+
+/** The traced chains' paths over the records, in chain order (NaN where a chain had stopped). */
+function chainTraces(shares: ChainBatch[], records: number): { chains?: ChainTrace[] } {
+  const byChain = new Map<number, ChainTrace>();
+  for (const b of shares) {
+    b.records.forEach((r, k) => {
+      for (const p of r.traces ?? []) {
+        let t = byChain.get(p.chain);
+        if (!t) {
+          t = { chain: p.chain, loss: new Array<number>(records).fill(NaN), charges: p.charges.map(() => new Array<number>(records).fill(NaN)) };
+          if (p.theta) t.theta = p.theta.map(() => new Array<number>(records).fill(NaN));
+          byChain.set(p.chain, t);
+        }
+        t.loss[k] = p.loss;
+        p.charges.forEach((c, j) => (t.charges[j][k] = c));
+        p.theta?.forEach((v, i) => t.theta && (t.theta[i][k] = v));
+      }
+    });
+  }
+  return byChain.size ? { chains: [...byChain.values()].sort((a, b) => a.chain - b.chain) } : {};
 }
 
 /** One sentence for all diverged chains, with the stability bound at the start. */

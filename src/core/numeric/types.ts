@@ -35,6 +35,22 @@ export interface Series {
   /** tr H and λ_max(H) of the expected loss at chain 0's parameters (power iteration). */
   traceH: number[];
   lambdaMaxH: number[];
+  /**
+   * A few chains' own paths (chains 0, 1, …, at most 4) at the record points, beside the means over
+   * all chains: NaN (null in JSON) once a chain has stopped. Bounded: at most 64 charges, the
+   * parameters only for models of at most 32 components, fewer chains for long records.
+   */
+  chains?: ChainTrace[];
+}
+
+/** One chain's path at the record points (the same length as `steps`). */
+export interface ChainTrace {
+  chain: number;
+  loss: number[];
+  /** The first `charges.length` charges, each over the records. */
+  charges: number[][];
+  /** Each component of θ over the records (components order), for small models. */
+  theta?: number[][];
 }
 
 export interface Divergence {
