@@ -1,6 +1,7 @@
 // The `noether` command-line tool: the core engine without an editor.
 //   noether analyze FILE [--json]
 // Exit codes: 0 analysed, 1 the file has errors (diagnostics are still printed), 2 usage error.
+import * as fs from 'fs';
 import * as path from 'path';
 import { analyzeSource } from '../core/analysis/analyze';
 import { checkSource, MAX_IN_THREAD_OPERATIONS, MAX_TRAIN_LINES, TRAIN_KEYS } from '../core/lang/check';
@@ -10,6 +11,8 @@ import { makeReadFile, MAX_LOSS_FILE_BYTES, readRegularFile } from '../core/io/f
 import { MAX_WORKERS } from '../core/numeric/limits';
 import { formatDiagnostics, formatReport, formatSimulation } from './report';
 import { simulateSource, SimulationInputError } from '../core/numeric/runner';
+import { npzBytes } from '../core/io/npz';
+import { finiteJson, runArrays } from '../core/numeric/runArrays';
 import { EXPERIMENT_USAGE, experimentCommand, ExperimentUsageError } from './experiment';
 import { exportCommand, EXPORT_USAGE, ExportUsageError } from './export';
 
@@ -17,9 +20,10 @@ const USAGE = `usage: noether <command> [options]
 
 commands:
   analyze FILE [--json]     symmetries, Noether charges, balance laws and noise equilibria of a .loss file
-  simulate FILE [--json] [--steps N] [--chains K] [--seed S] [--workers W] [--run I]
+  simulate FILE [--json] [--steps N] [--chains K] [--seed S] [--workers W] [--run I] [--npz F]
                             run the file's train lines (or line I, 0-based) with many chains and
-                            set theory beside measurement
+                            set theory beside measurement; --npz F also writes every series and
+                            statistic as numpy arrays (numpy.load(F))
 ${EXPORT_USAGE}
 ${EXPERIMENT_USAGE}
 
@@ -86,11 +90,13 @@ export function intFlag(flags: Map<string, string | true>, name: string): number
 }
 
 async function simulateCommand(rest: string[], out: (s: string) => void, err: (s: string) => void): Promise<number> {
-  const valued = ['steps', 'chains', 'seed', 'workers', 'run'];
+  const valued = ['steps', 'chains', 'seed', 'workers', 'run', 'npz'];
   const { positional, flags } = parseArgs(rest, valued);
   for (const k of flags.keys()) if (k !== 'json' && !valued.includes(k)) throw new UsageError(`unknown option --${k} for simulate`);
   if (positional.length !== 1) throw new UsageError('simulate takes exactly one FILE');
   const file = positional[0];
+  const npz = flags.get('npz');
+  if (npz === '') throw new UsageError('--npz needs a file name');
   const source = readSource(file);
   const dir = path.dirname(path.resolve(file));
   const numbers = { steps: intFlag(flags, 'steps'), chains: intFlag(flags, 'chains'), seed: intFlag(flags, 'seed'), workers: intFlag(flags, 'workers'), run: intFlag(flags, 'run') };
@@ -126,7 +132,11 @@ async function simulateCommand(rest: string[], out: (s: string) => void, err: (s
           },
     });
     if (lastPrinted >= 0) process.stderr.write('\r');
-    if (flags.has('json')) out(JSON.stringify(result, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2));
+    if (typeof npz === 'string') {
+      fs.writeFileSync(npz, npzBytes(runArrays(result)));
+      err(`noether: arrays written to ${npz}`);
+    }
+    if (flags.has('json')) out(JSON.stringify(result, finiteJson, 2));
     else out(formatSimulation(file, result));
     const diverged = result.runs.some((r) => r.diverged.length > 0);
     if (diverged && !flags.has('json')) err(result.runs.flatMap((r) => r.diverged.slice(0, 3).map((d) => `noether: ${d.message}`)).join('\n'));
