@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import type { AnalysisResult } from '../core/analysis/analyze';
 import type { SimulationProgress, SimulationResult } from '../core/numeric/types';
 import { PanelManager } from '../panel/panelManager';
+import { ReportPanels } from '../panel/reportPanel';
 import { SidebarViewProvider } from '../panel/sidebarView';
 import { AnalysisService, isLossDocument, LANGUAGE_ID } from './analysis/analysisService';
 import { AnalysisWorkerClient } from './analysis/workerClient';
@@ -36,6 +37,8 @@ export interface NoetherLabApi {
   notifications(): Notice[];
   /** What the status-bar item shows (undefined: hidden). */
   statusBar(): StatusView | undefined;
+  /** The open report panels (experiments, sweeps). */
+  reportPanels(): ReturnType<ReportPanels['panels']>;
 }
 
 export interface Notice {
@@ -54,6 +57,7 @@ export class Ctx implements vscode.Disposable {
   readonly runs: RunService;
   readonly panel: PanelManager;
   readonly sidebar: SidebarViewProvider;
+  readonly reports: ReportPanels;
   readonly statusBar: StatusBar;
   private readonly disposables: vscode.Disposable[] = [];
   private readonly notices: Notice[] = [];
@@ -66,6 +70,7 @@ export class Ctx implements vscode.Disposable {
     this.runs = this.own(new RunService(extension.extensionPath, this.log));
     this.panel = this.own(new PanelManager(extension, this.log));
     this.sidebar = this.own(new SidebarViewProvider(extension, this.log));
+    this.reports = this.own(new ReportPanels(extension, this.log));
     this.statusBar = this.own(new StatusBar(this.analysis, this.runs));
     const codeLens = this.own(new LossCodeLensProvider(this.analysis));
     const inlayHints = this.own(new LossInlayHintsProvider(this.analysis));
@@ -193,6 +198,7 @@ export class Ctx implements vscode.Disposable {
       hasPanel: (uri) => this.panel.has(uri),
       notifications: () => [...this.notices],
       statusBar: () => this.statusBar.current(),
+      reportPanels: () => this.reports.panels(),
     };
   }
 

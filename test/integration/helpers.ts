@@ -34,6 +34,7 @@ export interface Api {
   hasPanel(uri: vscode.Uri): boolean;
   notifications(): { severity: string; message: string; items: string[] }[];
   statusBar(): { text: string; tooltip: string; command: string } | undefined;
+  reportPanels(): { title: string; ready: boolean; docTitle?: string; posted: unknown[] }[];
 }
 
 /** Linear regression with lr above 2/λ_max(H) = 2: most chains diverge (13 of 16 with this seed). */
