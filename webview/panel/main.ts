@@ -25,6 +25,7 @@ import { joinTables, Plot, PlotBand, PlotData, PlotOptions, PlotSeries, PlotValu
 import { renderTex } from '../common/tex';
 import { readTheme, watchTheme } from '../common/theme';
 import { getState, onMessage, patchState, request, send } from '../common/vscode';
+import { overlayBar, overlayKey, setOverlay, withOverlay } from './history';
 
 interface PanelState {
   uri: string;
@@ -689,12 +690,12 @@ function driftPlot(i: number, runs: RunResult[]): PlotDef | null {
 
 function renderDynamics(): void {
   const runs = liveRuns();
-  if (!dynPanel.contains(dynBody)) dynPanel.append(dynEmpty, dynRuns, dynVerdicts, dynBody);
+  if (!dynPanel.contains(dynBody)) dynPanel.append(overlayBar, dynEmpty, dynRuns, dynVerdicts, dynBody);
   dynEmpty.hidden = runs.length > 0;
   if (!runs.length) {
     clear(dynEmpty);
     dynEmpty.append('No simulation yet. ', commandButton('Run', 'run', 'Run the file’s train lines', false), ' ', commandButton('Compare SGD vs GD', 'compare', 'Run SGD and GD from the same start'));
-    syncPlots(dynBody, 'none', []);
+    syncPlots(dynBody, 'none', withOverlay([], false));
     clear(dynRuns);
     clear(dynVerdicts);
     return;
@@ -771,7 +772,7 @@ function renderDynamics(): void {
     const edge = lrs.map((lr) => `2/η = ${fmt(2 / lr)}`).join(', ');
     defs.push({ opts: { id: 'curvature', title: `Sharpness: tr H and λmax(H) at chain 0${edge ? ` (GD stable while λmax < ${edge})` : ''}`, xLabel: 'step', yLabel: 'curvature', fileStem: `${stem()}-curvature` }, data: { x: t.x, series } });
   }
-  syncPlots(dynBody, `${key}/${sectionKey}`, defs);
+  syncPlots(dynBody, `${key}/${sectionKey}${overlayKey()}`, withOverlay(defs, true));
 }
 
 function runState(r: RunResult): string {
@@ -1082,6 +1083,10 @@ function handle(m: ToWebviewMessage): void {
       model.streaming = false;
       model.finished = true;
       model.progress = undefined;
+      scheduleSimRender();
+      break;
+    case ToWebviewType.Overlay:
+      setOverlay(m);
       scheduleSimRender();
       break;
     case ToWebviewType.FocusSymmetry:
