@@ -25,6 +25,7 @@ const entries = [
   ['src/core/symbolic/proofWorker.ts', 'dist/proofWorker.js', node],
   ['webview/panel/main.ts', 'dist/webview/panel.js', browser],
   ['webview/sidebar/main.ts', 'dist/webview/sidebar.js', browser],
+  ['webview/report/main.ts', 'dist/webview/report.js', browser],
 ];
 const builds = entries.filter(([src]) => existsSync(src)).map(([src, out, opts]) => ({ ...opts, entryPoints: [src], outfile: out }));
 

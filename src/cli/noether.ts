@@ -1,6 +1,7 @@
 // The `noether` command-line tool: the core engine without an editor.
 //   noether analyze FILE [--json]
 // Exit codes: 0 analysed, 1 the file has errors (diagnostics are still printed), 2 usage error.
+import * as fs from 'fs';
 import * as path from 'path';
 import { analyzeSource } from '../core/analysis/analyze';
 import { checkSource, MAX_IN_THREAD_OPERATIONS, MAX_TRAIN_LINES, TRAIN_KEYS } from '../core/lang/check';
@@ -10,6 +11,9 @@ import { makeReadFile, MAX_LOSS_FILE_BYTES, readRegularFile } from '../core/io/f
 import { MAX_WORKERS } from '../core/numeric/limits';
 import { formatDiagnostics, formatReport, formatSimulation } from './report';
 import { simulateSource, SimulationInputError } from '../core/numeric/runner';
+import { npzBytes } from '../core/io/npz';
+import { finiteJson, runArrays } from '../core/numeric/runArrays';
+import { parseSweepValues, SweepInputError, sweepSource, sweepText } from '../core/numeric/sweep';
 import { EXPERIMENT_USAGE, experimentCommand, ExperimentUsageError } from './experiment';
 import { exportCommand, EXPORT_USAGE, ExportUsageError } from './export';
 
@@ -17,9 +21,15 @@ const USAGE = `usage: noether <command> [options]
 
 commands:
   analyze FILE [--json]     symmetries, Noether charges, balance laws and noise equilibria of a .loss file
-  simulate FILE [--json] [--steps N] [--chains K] [--seed S] [--workers W] [--run I]
+  simulate FILE [--json] [--steps N] [--chains K] [--seed S] [--workers W] [--run I] [--npz F]
                             run the file's train lines (or line I, 0-based) with many chains and
-                            set theory beside measurement
+                            set theory beside measurement; --npz F also writes every series and
+                            statistic as numpy arrays (numpy.load(F))
+  sweep FILE --key KEY --values V [--train I] [--json] [--steps N] [--chains K] [--seed S] [--workers W]
+                            run train line I (default 0) at each value V of the numeric train key
+                            KEY (lr, batch, weight_decay, …); V is a list 0.01,0.02,0.05, a range
+                            A:B:N or a log range 'log A:B:N'; prints each stationary quantity
+                            (variances, charges at the end, the loss) beside its theory
 ${EXPORT_USAGE}
 ${EXPERIMENT_USAGE}
 
@@ -85,12 +95,31 @@ export function intFlag(flags: Map<string, string | true>, name: string): number
   return x;
 }
 
+/** A percentage on stderr (a terminal only, and not with --json), rewritten in place. */
+function progressMeter(flags: Map<string, string | true>): { show(fraction: number, what: string): void; end(after: string): void } | undefined {
+  if (flags.has('json') || !process.stderr.isTTY) return undefined;
+  let lastPrinted = -1;
+  return {
+    show: (fraction, what) => {
+      const pct = Math.floor(fraction * 100);
+      if (pct === lastPrinted) return;
+      lastPrinted = pct;
+      process.stderr.write(`\r  ${what} ${pct}%`);
+    },
+    end: (after) => {
+      if (lastPrinted >= 0) process.stderr.write(after);
+    },
+  };
+}
+
 async function simulateCommand(rest: string[], out: (s: string) => void, err: (s: string) => void): Promise<number> {
-  const valued = ['steps', 'chains', 'seed', 'workers', 'run'];
+  const valued = ['steps', 'chains', 'seed', 'workers', 'run', 'npz'];
   const { positional, flags } = parseArgs(rest, valued);
   for (const k of flags.keys()) if (k !== 'json' && !valued.includes(k)) throw new UsageError(`unknown option --${k} for simulate`);
   if (positional.length !== 1) throw new UsageError('simulate takes exactly one FILE');
   const file = positional[0];
+  const npz = flags.get('npz');
+  if (npz === '') throw new UsageError('--npz needs a file name');
   const source = readSource(file);
   const dir = path.dirname(path.resolve(file));
   const numbers = { steps: intFlag(flags, 'steps'), chains: intFlag(flags, 'chains'), seed: intFlag(flags, 'seed'), workers: intFlag(flags, 'workers'), run: intFlag(flags, 'run') };
@@ -108,25 +137,21 @@ async function simulateCommand(rest: string[], out: (s: string) => void, err: (s
   const controller = new AbortController();
   const onSigint = () => controller.abort();
   process.once('SIGINT', onSigint);
-  let lastPrinted = -1;
+  const meter = progressMeter(flags);
   try {
     const result = await simulateSource(source, {
       file,
       readFile: makeReadFile(dir, null),
       ...numbers,
       signal: controller.signal,
-      onProgress: flags.has('json') || !process.stderr.isTTY
-        ? undefined
-        : (p) => {
-            const pct = Math.floor(p.fraction * 100);
-            if (pct !== lastPrinted) {
-              lastPrinted = pct;
-              process.stderr.write(`\r  simulating… ${pct}%`);
-            }
-          },
+      onProgress: meter && ((p) => meter.show(p.fraction, 'simulating…')),
     });
-    if (lastPrinted >= 0) process.stderr.write('\r');
-    if (flags.has('json')) out(JSON.stringify(result, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2));
+    meter?.end('\r');
+    if (typeof npz === 'string') {
+      fs.writeFileSync(npz, npzBytes(runArrays(result)));
+      err(`noether: arrays written to ${npz}`);
+    }
+    if (flags.has('json')) out(JSON.stringify(result, finiteJson, 2));
     else out(formatSimulation(file, result));
     const diverged = result.runs.some((r) => r.diverged.length > 0);
     if (diverged && !flags.has('json')) err(result.runs.flatMap((r) => r.diverged.slice(0, 3).map((d) => `noether: ${d.message}`)).join('\n'));
@@ -143,7 +168,51 @@ async function simulateCommand(rest: string[], out: (s: string) => void, err: (s
   }
 }
 
+async function sweepCommand(rest: string[], out: (s: string) => void, err: (s: string) => void): Promise<number> {
+  const valued = ['key', 'values', 'train', 'steps', 'chains', 'seed', 'workers'];
+  const { positional, flags } = parseArgs(rest, valued);
+  for (const k of flags.keys()) if (k !== 'json' && !valued.includes(k)) throw new UsageError(`unknown option --${k} for sweep`);
+  if (positional.length !== 1) throw new UsageError('sweep takes exactly one FILE');
+  const key = flags.get('key');
+  const valuesText = flags.get('values');
+  if (typeof key !== 'string' || typeof valuesText !== 'string') throw new UsageError('sweep needs --key KEY and --values V');
+  const file = positional[0];
+  const source = readSource(file);
+  const dir = path.dirname(path.resolve(file));
+  const controller = new AbortController();
+  const onSigint = () => controller.abort();
+  process.once('SIGINT', onSigint);
+  const meter = progressMeter(flags);
+  try {
+    const values = parseSweepValues(valuesText);
+    const result = await sweepSource(source, {
+      file, key, values, readFile: makeReadFile(dir, null), signal: controller.signal,
+      train: intFlag(flags, 'train'), steps: intFlag(flags, 'steps'), chains: intFlag(flags, 'chains'), seed: intFlag(flags, 'seed'), workers: intFlag(flags, 'workers'),
+      onProgress: meter && ((p) => meter.show(p.fraction, `sweeping ${key} = ${p.value}…`)),
+    });
+    meter?.end('\n');
+    out(flags.has('json') ? JSON.stringify(result, finiteJson, 2) : sweepText(result));
+    return 0;
+  } catch (e) {
+    if (e instanceof SweepInputError) throw new UsageError(e.message);
+    if (e instanceof SimulationInputError) {
+      err(e.diagnostics.length ? e.diagnostics.map((d) => `${file}:${d.line}:${d.column}: ${d.severity}: ${d.message}`).join('\n') : `noether: ${e.message}`);
+      return 1;
+    }
+    throw e;
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+  }
+}
+
 export async function mainAsync(argv: string[], out: (s: string) => void, err: (s: string) => void): Promise<number> {
+  if (argv[0] === 'sweep') {
+    try {
+      return await sweepCommand(argv.slice(1), out, err);
+    } catch (e) {
+      return reportError(e, err);
+    }
+  }
   if (argv[0] === 'experiment') {
     try {
       return await experimentCommand(argv.slice(1), out, err);

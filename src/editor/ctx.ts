@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import type { AnalysisResult } from '../core/analysis/analyze';
 import type { SimulationProgress, SimulationResult } from '../core/numeric/types';
 import { PanelManager } from '../panel/panelManager';
+import { ReportPanels } from '../panel/reportPanel';
 import { SidebarViewProvider } from '../panel/sidebarView';
 import { AnalysisService, isLossDocument, LANGUAGE_ID } from './analysis/analysisService';
 import { AnalysisWorkerClient } from './analysis/workerClient';
@@ -18,6 +19,7 @@ import { LossCompletionProvider } from './completion/completionProvider';
 import { LossInlayHintsProvider } from './inlayHints/inlayHints';
 import { LossDefinitionProvider } from './navigation/definition';
 import { LossRenameProvider } from './navigation/rename';
+import { RunHistory } from './history/runHistory';
 import { RunService } from './simulation/runService';
 import { StatusBar, StatusView } from './statusBar/statusBar';
 import { LossDocumentSymbolProvider } from './symbols/documentSymbols';
@@ -36,6 +38,10 @@ export interface NoetherLabApi {
   notifications(): Notice[];
   /** What the status-bar item shows (undefined: hidden). */
   statusBar(): StatusView | undefined;
+  /** The file's stored runs (newest first) and where they are stored. */
+  history(uri: vscode.Uri): { entries: { id: string; time: number; title: string; status: string; bytes: number }[]; folder: string };
+  /** The open report panels (experiments, sweeps). */
+  reportPanels(): ReturnType<ReportPanels['panels']>;
 }
 
 export interface Notice {
@@ -54,6 +60,8 @@ export class Ctx implements vscode.Disposable {
   readonly runs: RunService;
   readonly panel: PanelManager;
   readonly sidebar: SidebarViewProvider;
+  readonly reports: ReportPanels;
+  readonly history: RunHistory;
   readonly statusBar: StatusBar;
   private readonly disposables: vscode.Disposable[] = [];
   private readonly notices: Notice[] = [];
@@ -66,6 +74,8 @@ export class Ctx implements vscode.Disposable {
     this.runs = this.own(new RunService(extension.extensionPath, this.log));
     this.panel = this.own(new PanelManager(extension, this.log));
     this.sidebar = this.own(new SidebarViewProvider(extension, this.log));
+    this.reports = this.own(new ReportPanels(extension, this.log));
+    this.history = this.own(new RunHistory(extension, this.log));
     this.statusBar = this.own(new StatusBar(this.analysis, this.runs));
     const codeLens = this.own(new LossCodeLensProvider(this.analysis));
     const inlayHints = this.own(new LossInlayHintsProvider(this.analysis));
@@ -83,7 +93,13 @@ export class Ctx implements vscode.Disposable {
       vscode.languages.registerRenameProvider(SELECTOR, new LossRenameProvider()),
       vscode.languages.registerInlayHintsProvider(SELECTOR, inlayHints),
       this.analysis.onDidAnalyze((e) => this.onAnalysis(e.uri, e.result)),
-      this.runs.onDidFinish((e) => this.updateSidebar(e.uri)),
+      this.runs.onDidFinish((e) => {
+        this.updateSidebar(e.uri);
+        this.history.add(e.uri, e.title, e.result).catch((err) => this.log.warn(`run history: the run was not kept: ${String(err)}`));
+      }),
+      this.history.onDidChange((uri) => this.refreshHistory(vscode.Uri.parse(uri))),
+      this.sidebar.onDidRequestHistoryAction((e) => this.historyAction(e)),
+      this.panel.onDidRequestHistoryAction((e) => this.historyAction(e)),
       vscode.window.onDidChangeActiveTextEditor(() => this.updateSidebar()),
       onDidChangeConfig(() => this.diagnostics.refreshAll()),
       vscode.workspace.onDidGrantWorkspaceTrust(() => {
@@ -161,10 +177,41 @@ export class Ctx implements vscode.Disposable {
     if (uri && doc && doc.uri.toString() !== uri.toString()) return;
     if (!doc) {
       // Keep showing the last .loss file while focus is in the panel or elsewhere.
-      if (vscode.window.activeTextEditor) this.sidebar.update(undefined);
+      if (vscode.window.activeTextEditor) {
+        this.sidebar.update(undefined);
+        this.sidebar.setHistory({ uri: null, entries: [] });
+      }
       return;
     }
-    this.sidebar.update(doc.uri, this.analysis.latest(doc.uri), this.runs.lastSimulation(doc.uri));
+    const last = this.runs.lastSimulation(doc.uri);
+    this.sidebar.update(doc.uri, this.analysis.latest(doc.uri), last);
+    this.refreshHistory(doc.uri);
+    // After a window reload the latest run comes back from the history.
+    if (!last) {
+      void this.history.latest(doc.uri).then((r) => {
+        if (r && !this.runs.lastSimulation(doc.uri) && vscode.window.activeTextEditor?.document.uri.toString() === doc.uri.toString()) this.sidebar.update(doc.uri, undefined, r);
+      });
+    }
+  }
+
+  /** The side view's list of stored runs, when it shows this file. */
+  refreshHistory(uri: vscode.Uri): void {
+    if (this.sidebar.shownUri?.toString() !== uri.toString()) return;
+    const entries = this.history.list(uri).map(({ id, time, title, status, runs }) => ({ id, time, title, status, runs }));
+    this.sidebar.setHistory({ uri: uri.toString(), entries, ...(this.panel.overlaid(uri) ? { overlaid: this.panel.overlaid(uri) } : {}) });
+  }
+
+  /** A history button in the side view or the panel: the same commands as the palette's. */
+  private historyAction(e: { uri: vscode.Uri; action: string; entry?: string }): void {
+    const run = (id: string, ...args: unknown[]) => void vscode.commands.executeCommand(id, e.uri, ...args);
+    switch (e.action) {
+      case 'overlay': return run('noetherLab.overlayRun', e.entry);
+      case 'clearOverlay': return run('noetherLab.overlayRun', null);
+      case 'exportJson': return run('noetherLab.exportRun', e.entry, 'json');
+      case 'exportNpz': return run('noetherLab.exportRun', e.entry, 'npz');
+      case 'delete': return run('noetherLab.deleteRun', e.entry);
+      case 'clear': return run('noetherLab.clearHistory');
+    }
   }
 
   /** Whether a Noether Lab panel is open for this file (so that live analyses update it). */
@@ -193,6 +240,8 @@ export class Ctx implements vscode.Disposable {
       hasPanel: (uri) => this.panel.has(uri),
       notifications: () => [...this.notices],
       statusBar: () => this.statusBar.current(),
+      reportPanels: () => this.reports.panels(),
+      history: (uri) => ({ entries: this.history.list(uri), folder: this.history.folder.fsPath }),
     };
   }
 

@@ -12,7 +12,7 @@ export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions 
 }
 
 /** The page for one render; each call draws a fresh nonce. */
-export function renderHtml(webview: vscode.Webview, extensionUri: vscode.Uri, view: 'panel' | 'sidebar', title: string): string {
+export function renderHtml(webview: vscode.Webview, extensionUri: vscode.Uri, view: 'panel' | 'sidebar' | 'report', title: string): string {
   const asset = (file: string) => webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview', file)).toString();
   return webviewHtml({
     cspSource: webview.cspSource,

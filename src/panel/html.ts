@@ -14,7 +14,7 @@ export interface WebviewHtmlOptions {
   /** asWebviewUri of dist/webview/<view>.js and .css. */
   scriptUri: string;
   styleUri: string;
-  view: 'panel' | 'sidebar';
+  view: 'panel' | 'sidebar' | 'report';
   title: string;
 }
 

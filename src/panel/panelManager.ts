@@ -8,7 +8,7 @@ import * as vscode from 'vscode';
 import type { AnalysisResult } from '../core/analysis/analyze';
 import type { SimulationProgress, SimulationResult } from '../core/numeric/types';
 import {
-  jsonSafe,
+  jsonSafe, HistoryActionMessage, OverlayMessage,
   FromWebviewMessage, FromWebviewType, idCounter, isFromWebviewMessage, ToWebviewMessage, ToWebviewType, Unsent,
 } from '../shared/protocol';
 import { baseName, renderHtml, revealComponent, saveExport, themeKind, webviewOptions } from './hostUtil';
@@ -28,6 +28,8 @@ interface PanelEntry {
   restored: boolean;
   /** A focus request posted before the webview was ready: sent again once it is. */
   focus?: Unsent<ToWebviewMessage>;
+  /** Earlier runs drawn over the plots (sent again when the webview reloads). */
+  overlay?: Unsent<OverlayMessage>;
 }
 
 export class PanelManager implements vscode.Disposable {
@@ -43,10 +45,14 @@ export class PanelManager implements vscode.Disposable {
   private readonly nextId = idCounter();
 
   readonly onDidReceiveCommand = this.commandEmitter.event;
+  private readonly historyEmitter = new vscode.EventEmitter<{ uri: vscode.Uri; action: HistoryActionMessage['action']; entry?: string }>();
+  /** A history button in a panel (clear the overlay, export the latest run). */
+  readonly onDidRequestHistoryAction = this.historyEmitter.event;
 
   constructor(private readonly context: vscode.ExtensionContext, private readonly log: vscode.LogOutputChannel) {
     this.disposables.push(
       this.commandEmitter,
+      this.historyEmitter,
       vscode.window.registerWebviewPanelSerializer(PanelManager.viewType, {
         deserializeWebviewPanel: async (panel, state) => this.restore(panel, state),
       }),
@@ -82,6 +88,18 @@ export class PanelManager implements vscode.Disposable {
       e.result = update.result;
       this.post(e, { type: ToWebviewType.SimulationResult, result: update.result });
     }
+  }
+
+  /** Draws earlier runs over the file's plots (entry null: clears the overlay); opens the panel. */
+  showOverlay(uri: vscode.Uri, entry: string | null, label: string, runs: OverlayMessage['runs']): void {
+    const e = this.ensure(uri, entry !== null);
+    e.overlay = { type: ToWebviewType.Overlay, entry, label, runs };
+    this.post(e, e.overlay);
+  }
+
+  /** The history entry overlaid on the file's panel, if any. */
+  overlaid(uri: vscode.Uri): string | undefined {
+    return this.panels.get(uri.toString())?.overlay?.entry ?? undefined;
   }
 
   focusSymmetry(uri: vscode.Uri, index: number): void {
@@ -221,6 +239,9 @@ export class PanelManager implements vscode.Disposable {
           },
         );
         break;
+      case FromWebviewType.HistoryAction:
+        this.historyEmitter.fire({ uri: e.uri, action: m.action, entry: m.entry });
+        break;
       case FromWebviewType.ShowInEditor:
         revealComponent(e.uri, m.component).catch((err) => this.log.warn(`Noether Lab: cannot reveal ${m.component}: ${String(err)}`));
         break;
@@ -233,6 +254,7 @@ export class PanelManager implements vscode.Disposable {
     if (e.analysis) this.post(e, this.analysisMessage(e, e.analysis));
     if (e.result) this.post(e, { type: ToWebviewType.SimulationResult, result: e.result });
     if (e.progress) this.post(e, { type: ToWebviewType.SimulationProgress, progress: e.progress });
+    if (e.overlay?.entry) this.post(e, e.overlay);
     if (e.focus) this.post(e, e.focus);
     e.focus = undefined;
   }

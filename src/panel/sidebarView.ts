@@ -3,7 +3,9 @@
 import * as vscode from 'vscode';
 import type { AnalysisResult } from '../core/analysis/analyze';
 import type { SimulationResult } from '../core/numeric/types';
-import { FromWebviewType, idCounter, isFromWebviewMessage, jsonSafe, ToWebviewMessage, ToWebviewType, Unsent } from '../shared/protocol';
+import {
+  FromWebviewType, HistoryActionMessage, HistoryMessage, idCounter, isFromWebviewMessage, jsonSafe, ToWebviewMessage, ToWebviewType, Unsent,
+} from '../shared/protocol';
 import { baseName, renderHtml, revealComponent, themeKind, webviewOptions } from './hostUtil';
 
 export class SidebarViewProvider implements vscode.WebviewViewProvider, vscode.Disposable {
@@ -17,9 +19,14 @@ export class SidebarViewProvider implements vscode.WebviewViewProvider, vscode.D
   private readonly disposables: vscode.Disposable[] = [];
   private viewDisposables: vscode.Disposable[] = [];
   private readonly nextId = idCounter();
+  private history: Unsent<HistoryMessage> | undefined;
+  private readonly historyEmitter = new vscode.EventEmitter<{ uri: vscode.Uri; action: HistoryActionMessage['action']; entry?: string }>();
+  /** A button of the run history was pressed (for the file the side view shows). */
+  readonly onDidRequestHistoryAction = this.historyEmitter.event;
 
   constructor(private readonly context: vscode.ExtensionContext, private readonly log: vscode.LogOutputChannel) {
     this.disposables.push(
+      this.historyEmitter,
       vscode.window.onDidChangeActiveColorTheme((t) => {
         if (this.view) this.post({ type: ToWebviewType.Theme, kind: themeKind(t.kind) });
       }),
@@ -46,6 +53,17 @@ export class SidebarViewProvider implements vscode.WebviewViewProvider, vscode.D
     this.analysis = uri ? analysis ?? (sameFile ? this.analysis : undefined) : undefined;
     this.simulation = uri ? simulation ?? (sameFile ? this.simulation : undefined) : undefined;
     if (this.view) this.postSummary();
+  }
+
+  /** The file the side view shows (it keeps the last one while focus is elsewhere). */
+  get shownUri(): vscode.Uri | undefined {
+    return this.uri;
+  }
+
+  /** The run history of the file shown (newest first). */
+  setHistory(message: Omit<HistoryMessage, 'id' | 'type'>): void {
+    this.history = { type: ToWebviewType.History, ...message };
+    if (this.view) this.post(this.history);
   }
 
   postedMessages(): unknown[] {
@@ -82,6 +100,9 @@ export class SidebarViewProvider implements vscode.WebviewViewProvider, vscode.D
     if (raw.type === FromWebviewType.Ready) {
       this.post({ type: ToWebviewType.Theme, kind: themeKind(vscode.window.activeColorTheme.kind) });
       this.postSummary();
+      if (this.history) this.post(this.history);
+    } else if (raw.type === FromWebviewType.HistoryAction && this.history?.uri) {
+      this.historyEmitter.fire({ uri: vscode.Uri.parse(this.history.uri), action: raw.action, entry: raw.entry });
     } else if (raw.type === FromWebviewType.ShowInEditor && this.uri) {
       revealComponent(this.uri, raw.component).catch((err) => this.log.warn(`Noether Lab: cannot reveal ${raw.component}: ${String(err)}`));
     } else {

@@ -11,6 +11,7 @@
 // the webviews.
 import type { AnalysisResult, GroupReport, SymmetryReport } from '../core/analysis/analyze';
 import type { RunResult, SimulationProgress, SimulationResult } from '../core/numeric/types';
+import type { ReportDoc } from './reportDoc';
 
 /** Messages the host sends to a webview. */
 export enum ToWebviewType {
@@ -34,6 +35,12 @@ export enum ToWebviewType {
   Summary = 'summary',
   /** The answer to a request from the webview. */
   Reply = 'reply',
+  /** Report view: the document to show (an experiment's report, a sweep). */
+  Report = 'report',
+  /** Side view: the run history of the active file (newest first). */
+  History = 'history',
+  /** Panel: earlier runs drawn over the current plots (none: the overlay is cleared). */
+  Overlay = 'overlay',
 }
 
 /** Messages a webview sends to the host. */
@@ -46,10 +53,15 @@ export enum FromWebviewType {
   ExportData = 'exportData',
   /** Reveal a component (parameter) in the `.loss` editor. */
   ShowInEditor = 'showInEditor',
+  /** A button on a run of the history (overlay, export, delete) or on the whole history (clear). */
+  HistoryAction = 'historyAction',
 }
 
 export const WEBVIEW_COMMANDS = ['run', 'compare', 'stop', 'export', 'findEquilibrium'] as const;
 export type WebviewCommand = (typeof WEBVIEW_COMMANDS)[number];
+
+export const HISTORY_ACTIONS = ['overlay', 'clearOverlay', 'exportJson', 'exportNpz', 'delete', 'clear'] as const;
+export type HistoryActionName = (typeof HISTORY_ACTIONS)[number];
 
 export type ThemeKind = 'light' | 'dark' | 'high-contrast' | 'high-contrast-light';
 export type ExportFormat = 'png' | 'svg' | 'csv';
@@ -126,6 +138,41 @@ export interface ReplyMessage extends Envelope {
   detail?: string;
 }
 
+export interface ReportMessage extends Envelope {
+  type: ToWebviewType.Report;
+  doc: ReportDoc;
+}
+
+/** One run of the history as the side view lists it. */
+export interface HistoryItem {
+  id: string;
+  /** When it finished (ms since 1970). */
+  time: number;
+  /** What was run: `running sgd`, `comparing SGD and GD`, … */
+  title: string;
+  status: RunResult['status'];
+  /** Each train line of the run: its label (`sgd η=0.05 B=4`), index and status. */
+  runs: { label: string; train: number; status: RunResult['status'] }[];
+}
+
+export interface HistoryMessage extends Envelope {
+  type: ToWebviewType.History;
+  /** The file the history is of (null: no `.loss` file is active). */
+  uri: string | null;
+  entries: HistoryItem[];
+  /** The entry overlaid on the file's panel, if any. */
+  overlaid?: string;
+}
+
+export interface OverlayMessage extends Envelope {
+  type: ToWebviewType.Overlay;
+  /** The history entry drawn (null: none, the overlay is cleared). */
+  entry: string | null;
+  /** What the legend calls it, e.g. `earlier run 14:02`. */
+  label: string;
+  runs: RunResult[];
+}
+
 export type ToWebviewMessage =
   | AnalysisMessage
   | SimulationProgressMessage
@@ -136,14 +183,17 @@ export type ToWebviewMessage =
   | FocusRunMessage
   | ThemeMessage
   | SummaryMessage
-  | ReplyMessage;
+  | ReplyMessage
+  | ReportMessage
+  | HistoryMessage
+  | OverlayMessage;
 
 // ---- webview → host ----
 
 export interface ReadyMessage extends Envelope {
   type: FromWebviewType.Ready;
-  /** Which front end: the panel or the side view. */
-  view: 'panel' | 'sidebar';
+  /** Which front end: the panel, the side view or a report. */
+  view: 'panel' | 'sidebar' | 'report';
 }
 
 export interface CommandMessage extends Envelope {
@@ -165,7 +215,14 @@ export interface ShowInEditorMessage extends Envelope {
   component: string;
 }
 
-export type FromWebviewMessage = ReadyMessage | CommandMessage | ExportDataMessage | ShowInEditorMessage;
+export interface HistoryActionMessage extends Envelope {
+  type: FromWebviewType.HistoryAction;
+  action: HistoryActionName;
+  /** The history entry (not for `clear` and `clearOverlay`); `latest` is the file's latest run. */
+  entry?: string;
+}
+
+export type FromWebviewMessage = ReadyMessage | CommandMessage | ExportDataMessage | ShowInEditorMessage | HistoryActionMessage;
 
 /** A message without its envelope id (the sender assigns it). */
 export type Unsent<M> = M extends Envelope ? Omit<M, 'id'> : never;
@@ -430,6 +487,39 @@ export function isSimulationProgress(x: unknown): x is SimulationProgress {
   );
 }
 
+function isFigure(x: unknown): boolean {
+  return (
+    isObj(x) && isStr(x.id) && isStr(x.title) && isStr(x.xLabel) && isStr(x.yLabel) && isOptional(x.xLog, isBool) && isOptional(x.yLog, isBool) &&
+    isArrayOf(x.series, (s) =>
+      isObj(s) && isStr(s.name) && isNumArray(s.x) && isNumArray(s.y) && s.x.length === s.y.length &&
+      isOptional(s.yErr, (e) => isNumArray(e) && e.length === (s.y as unknown[]).length) && isOptional(s.style, (st) => isOneOf(st, ['line', 'points', 'dashed', 'bars'])))
+  );
+}
+
+const isPassFail = (x: unknown) => isOneOf(x, ['pass', 'fail']);
+
+function isReportTable(x: unknown): boolean {
+  return isObj(x) && isStrArray(x.columns) && isArrayOf(x.rows, isStrArray) && isOptional(x.rowStatus, (r) => isArrayOf(r, (v) => v === '' || isPassFail(v)));
+}
+
+/** A report document: text, figures and tables only (nothing in it is HTML). */
+export function isReportDoc(x: unknown): x is ReportDoc {
+  return (
+    isObj(x) && isOneOf(x.kind, ['experiment', 'sweep']) && isStr(x.title) && isOptional(x.status, isPassFail) && isStrArray(x.intro) &&
+    isOptional(x.files, isStrArray) &&
+    isArrayOf(x.sections, (s) =>
+      isObj(s) && isStr(s.id) && isStr(s.title) && isOptional(s.status, isPassFail) && isOptional(s.meta, isStr) && isStrArray(s.paragraphs) &&
+      isArrayOf(s.figures, isFigure) && isArrayOf(s.tables, isReportTable))
+  );
+}
+
+function isHistoryItem(x: unknown): boolean {
+  return (
+    isObj(x) && isStr(x.id) && isFiniteNum(x.time) && isStr(x.title) && isOneOf(x.status, RUN_STATUSES) &&
+    isArrayOf(x.runs, (r) => isObj(r) && isStr(r.label) && isInt(r.train) && isOneOf(r.status, RUN_STATUSES))
+  );
+}
+
 function hasEnvelope(x: unknown): x is Obj & Envelope & { type: unknown } {
   return isObj(x) && isInt(x.id) && (x.replyTo === undefined || isInt(x.replyTo)) && isStr(x.type);
 }
@@ -461,6 +551,12 @@ export function isToWebviewMessage(x: unknown): x is ToWebviewMessage {
       );
     case ToWebviewType.Reply:
       return isInt(x.replyTo) && typeof x.ok === 'boolean' && (x.detail === undefined || isStr(x.detail));
+    case ToWebviewType.Report:
+      return isReportDoc(x.doc);
+    case ToWebviewType.History:
+      return (x.uri === null || isStr(x.uri)) && isArrayOf(x.entries, isHistoryItem) && isOptional(x.overlaid, isStr);
+    case ToWebviewType.Overlay:
+      return (x.entry === null || isStr(x.entry)) && isStr(x.label) && isArrayOf(x.runs, isRunResult);
     default:
       return false;
   }
@@ -473,7 +569,7 @@ export function isFromWebviewMessage(x: unknown): x is FromWebviewMessage {
   if (!hasEnvelope(x)) return false;
   switch (x.type) {
     case FromWebviewType.Ready:
-      return x.view === 'panel' || x.view === 'sidebar';
+      return x.view === 'panel' || x.view === 'sidebar' || x.view === 'report';
     case FromWebviewType.Command:
       return isStr(x.command) && (WEBVIEW_COMMANDS as readonly string[]).includes(x.command);
     case FromWebviewType.ExportData:
@@ -482,6 +578,8 @@ export function isFromWebviewMessage(x: unknown): x is FromWebviewMessage {
       return x.format === 'svg' || x.format === 'csv';
     case FromWebviewType.ShowInEditor:
       return isStr(x.component) && x.component.length > 0 && x.component.length < 256;
+    case FromWebviewType.HistoryAction:
+      return isOneOf(x.action, HISTORY_ACTIONS) && isOptional(x.entry, (e) => isStr(e) && e.length > 0 && e.length < 100);
     default:
       return false;
   }

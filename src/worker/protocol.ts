@@ -5,6 +5,7 @@ import type { AnalysisResult } from '../core/analysis/analyze';
 import type { TrainSpec } from '../core/lang/model';
 import type { SimulateOptions } from '../core/numeric/runner';
 import type { SimulationProgress, SimulationResult } from '../core/numeric/types';
+import type { SweepOptions, SweepProgress, SweepResult } from '../core/numeric/sweep';
 
 export interface AnalysisRequest {
   id: number;
@@ -41,9 +42,14 @@ export interface RunWorkerRequest {
   workers: number;
   /** dist/simWorker.js. */
   simWorkerScript: string;
-  /** The analysis of this text (the run does not analyse again). */
-  analysis: AnalysisResult;
+  /** The analysis of this text (the run does not analyse again); none for a sweep (each value's run predicts for itself). */
+  analysis?: AnalysisResult;
+  /** Instead of one simulation, a sweep of one train key (sweepSource). */
+  sweep?: SweepRequest;
 }
+
+/** What a sweep runs (src/core/numeric/sweep.ts). */
+export type SweepRequest = Pick<SweepOptions, 'key' | 'values' | 'train' | 'steps' | 'chains' | 'seed'>;
 
 /** Host → run worker: stop the run (it keeps and returns what it measured). */
 export interface RunWorkerAbort {
@@ -54,5 +60,7 @@ export interface RunWorkerAbort {
 export type RunWorkerMessage =
   | { type: 'progress'; progress: SimulationProgress }
   | { type: 'done'; result: SimulationResult }
+  | { type: 'sweep-progress'; progress: SweepProgress }
+  | { type: 'sweep-done'; result: SweepResult }
   | { type: 'input-error'; message: string; diagnostics: AnalysisResult['diagnostics'] }
   | { type: 'error'; message: string };

@@ -210,16 +210,27 @@ suite('Noether Lab: commands, panel and side view', () => {
     }
   });
 
-  test('Run Experiment runs a named experiment and writes its JSON and HTML report into the workspace', async function () {
+  test('Run Experiment writes its report to the extension storage (never the workspace) and opens it in a webview panel', async function () {
     this.timeout(120_000);
+    const a = await api();
     const results = await vscode.commands.executeCommand<{ name: string; pass: boolean; checks: unknown[] }[]>('noetherLab.runExperiment', 'noise-curvature', 'small');
     assert.ok(results && results.length === 1, 'one result');
     assert.strictEqual(results[0].name, 'noise-curvature');
     assert.ok(results[0].checks.length > 0 && results[0].pass, 'its checks pass');
     const folder = vscode.workspace.workspaceFolders![0].uri.fsPath;
-    const json = path.join(folder, 'noether-report', 'noise-curvature.json');
-    const html = path.join(folder, 'noether-report', 'noise-curvature.html');
-    assert.ok(fs.existsSync(json) && fs.existsSync(html), 'report written');
+    assert.ok(!fs.existsSync(path.join(folder, 'noether-report')), 'nothing written into the workspace');
+    const notice = a.notifications().filter((n) => /Report: /.test(n.message)).pop();
+    assert.ok(notice, 'a completion toast');
+    assert.deepStrictEqual(notice.items, ['Open report', 'Save a copy…']);
+    const html = /Report: (.*\.html)$/.exec(notice.message)?.[1] ?? '';
+    assert.match(html, /reports[/\\]noise-curvature\.html$/);
+    assert.ok(fs.existsSync(html) && fs.existsSync(html.replace(/\.html$/, '.json')), `report written to the storage: ${html}`);
     assert.match(fs.readFileSync(html, 'utf8'), /<svg/);
+    // The report in a webview panel: the page loads (it says ready) and receives the document.
+    const panel = await waitFor('the report panel, loaded', () => a.reportPanels().find((p) => p.docTitle === 'Noether Lab experiment: noise-curvature' && p.ready));
+    const doc = panel.posted.filter((m: any) => m.type === 'report').pop() as any;
+    assert.ok(doc, 'the report document was posted');
+    assert.ok(doc.doc.sections[0].figures.length > 0 && doc.doc.sections[0].tables[0].rows.length === results[0].checks.length);
+    assert.ok(vscode.window.tabGroups.all.some((g) => g.tabs.some((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith('noetherLab.report'))), 'a report tab is open');
   });
 });

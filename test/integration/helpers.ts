@@ -34,6 +34,8 @@ export interface Api {
   hasPanel(uri: vscode.Uri): boolean;
   notifications(): { severity: string; message: string; items: string[] }[];
   statusBar(): { text: string; tooltip: string; command: string } | undefined;
+  reportPanels(): { title: string; ready: boolean; docTitle?: string; posted: unknown[] }[];
+  history(uri: vscode.Uri): { entries: { id: string; time: number; title: string; status: string; bytes: number }[]; folder: string };
 }
 
 /** Linear regression with lr above 2/λ_max(H) = 2: most chains diverge (13 of 16 with this seed). */

@@ -12,6 +12,7 @@ import { patchState } from '../common/vscode';
 import { model, liveRuns, stem, xOf, xLabel, timeAxis, zoom, PanelState } from './state';
 import { badge, commandButton, dynPanel } from './layout';
 import { renderFigures } from './figures';
+import { overlayBar, overlayKey, withOverlay } from './history';
 import { PlotDef, GRID_CHARGES, syncPlots, colorOf, theoryColor, mathTitle, chargeInfo, chargeSections, curveLabel, titleWithSurvivors, sparse, median, lower, upper, padTo } from './plotHost';
 
 export const dynBody = h('div', { class: 'nl-plots nl-dyn' });
@@ -131,14 +132,14 @@ function traceSeries(r: RunResult, columns: PlotValue[][], color: string): PlotS
 
 export function renderDynamics(): void {
   const runs = liveRuns();
-  if (!dynPanel.contains(dynBody)) dynPanel.append(dynEmpty, dynRuns, dynVerdicts, dynControls, dynBody, dynFigures);
+  if (!dynPanel.contains(dynBody)) dynPanel.append(overlayBar, dynEmpty, dynRuns, dynVerdicts, dynControls, dynBody, dynFigures);
   dynControls.hidden = runs.length === 0;
   renderFigures(dynFigures, runs);
   dynEmpty.hidden = runs.length > 0;
   if (!runs.length) {
     clear(dynEmpty);
     dynEmpty.append('No simulation yet. ', commandButton('Run', 'run', 'Run the file’s train lines', false), ' ', commandButton('Compare SGD vs GD', 'compare', 'Run SGD and GD from the same start'));
-    syncPlots(dynBody, 'none', []);
+    syncPlots(dynBody, 'none', withOverlay([], false));
     clear(dynRuns);
     clear(dynVerdicts);
     return;
@@ -220,7 +221,7 @@ export function renderDynamics(): void {
     const edge = lrs.map((lr) => `2/η = ${fmt(2 / lr)}`).join(', ');
     defs.push({ opts: { id: 'curvature', title: `Sharpness: tr H and λmax(H) at chain 0${edge ? ` (GD stable while λmax < ${edge})` : ''}`, xLabel: xLabel(), yLabel: 'curvature', fileStem: `${stem()}-curvature`, link: 'dynamics' }, data: { x: t.x, series } });
   }
-  syncPlots(dynBody, `${key}/${sectionKey}/${timeAxis()}`, defs);
+  syncPlots(dynBody, `${key}/${sectionKey}/${timeAxis()}${overlayKey()}`, withOverlay(defs, true));
 }
 
 export function runState(r: RunResult): string {

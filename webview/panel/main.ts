@@ -22,6 +22,7 @@ import { renderAnalysis, focusSymmetry } from './symmetries';
 import { plots } from './plotHost';
 import { renderDynamics } from './dynamics';
 import { renderStationary } from './stationary';
+import { setOverlay } from './history';
 // ---- messages ----
 
 let frame = 0;
@@ -62,6 +63,10 @@ function handle(m: ToWebviewMessage): void {
       model.streaming = false;
       model.finished = true;
       model.progress = undefined;
+      scheduleSimRender();
+      break;
+    case ToWebviewType.Overlay:
+      setOverlay(m);
       scheduleSimRender();
       break;
     case ToWebviewType.FocusSymmetry:

@@ -8,7 +8,8 @@ import '../../media/webview/sidebar.css';
 
 import type { AnalysisResult, GroupReport } from '../../src/core/analysis/analyze';
 import type { RunResult, SimulationResult } from '../../src/core/numeric/types';
-import { FromWebviewType, SummaryMessage, ToWebviewMessage, ToWebviewType } from '../../src/shared/protocol';
+import { FromWebviewType, HistoryMessage, SummaryMessage, ToWebviewMessage, ToWebviewType } from '../../src/shared/protocol';
+import { historySection } from './history';
 import { clear, h } from '../common/dom';
 import { fmtShort, runLabel } from '../common/format';
 import { generatorCount, generatorsText, groupCharge, groupEndsText, groupStatusText, runChargeName } from '../../src/shared/groupText';
@@ -25,6 +26,7 @@ interface SidebarState {
 const app = document.getElementById('app') as HTMLElement;
 const sparks: Plot[] = [];
 let current: { fileName: string | null; analysis?: AnalysisResult; simulation?: SimulationResult } = { fileName: null };
+let currentUri: string | null = null;
 
 /** One compact line per noisy run: "SGD ends at u = 1.414, w = 1.414 · ≈6400 steps" (full sentence as its title). */
 function sgdEnds(analysis: AnalysisResult): HTMLElement | null {
@@ -76,6 +78,15 @@ function groupItem(analysis: AnalysisResult, g: GroupReport, gi: number): HTMLEl
       h('vscode-badge', { class: `nl-badge status-${g.status}`, title: groupStatusText(g) }, g.status),
       h('vscode-badge', { class: 'nl-badge nl-dim', title: generatorsText(analysis, g) }, dim)),
     charge, eq);
+}
+
+let history: HistoryMessage | undefined;
+
+/** The summary, then the run history of the file. */
+function renderAll(): void {
+  render();
+  const section = historySection(history && history.uri === currentUri ? history : undefined);
+  if (section) app.append(section);
 }
 
 function render(): void {
@@ -145,16 +156,23 @@ function spark(id: string, label: string, runs: RunResult[], values: (r: RunResu
 function handle(m: ToWebviewMessage): void {
   if (m.type === ToWebviewType.Summary) {
     current = { fileName: m.fileName, analysis: m.analysis, simulation: m.simulation };
+    currentUri = m.uri;
     patchState<SidebarState>({ summary: { type: m.type, id: m.id, uri: m.uri, fileName: m.fileName, analysis: m.analysis } });
-    render();
+    renderAll();
+  } else if (m.type === ToWebviewType.History) {
+    history = m;
+    renderAll();
   } else if (m.type === ToWebviewType.Theme) {
     requestAnimationFrame(() => rebuildAllPlots());
   }
 }
 
 onMessage(handle);
-watchTheme(() => render());
+watchTheme(() => renderAll());
 const saved = getState<SidebarState>().summary;
-if (saved) current = { fileName: saved.fileName, analysis: saved.analysis };
-render();
+if (saved) {
+  current = { fileName: saved.fileName, analysis: saved.analysis };
+  currentUri = saved.uri;
+}
+renderAll();
 send({ type: FromWebviewType.Ready, view: 'sidebar' });

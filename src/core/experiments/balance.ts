@@ -70,7 +70,7 @@ export const balance: Experiment = {
     notes.push(
       `Scalar net, SGD γ = 0: u² − w² went from ${c0.toFixed(3)} to ${f0.mean.toExponential(2)} ± ${f0.se.toExponential(1)} at t = ${tEnd}; ` +
         `GD γ = 0 from ${c0.toFixed(3)} to ${scalar[2][0].charges[0].finalMean.toFixed(4)} (the discrete term η∇LᵀA∇L only); ` +
-        `with γ = ${GAMMA} GD decays as e^{−2γt} (${scalar[3][0].charges[0].finalMean.toExponential(2)}), SGD faster (${fin(scalar[1]).mean.toExponential(2)}).`,
+        `with γ = ${GAMMA} GD decays as $e^{-2\\gamma t}$ (${scalar[3][0].charges[0].finalMean.toExponential(2)}), SGD faster (${fin(scalar[1]).mean.toExponential(2)}).`,
     );
 
     // Matrix net: three symmetric generators of GL(2) → three charges.

@@ -1,5 +1,6 @@
-// Experiment reports: a self-contained HTML page (inline SVG plots rendered here from Figure data, no
-// scripts, no network) and plain text for the terminal.
+// Experiment reports: a self-contained HTML page (inline SVG plots rendered here from Figure data,
+// TeX in notes (`$…$`) as MathML, no scripts, no network) and plain text for the terminal.
+import katex from 'katex';
 import { Check, ExperimentResult, Figure } from './types';
 
 const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf', '#7f7f7f', '#bcbd22'];
@@ -13,6 +14,42 @@ export function num(x: number, digits = 4): string {
   if (x === 0) return '0';
   const a = Math.abs(x);
   return a >= 1e-3 && a < 1e5 ? Number(x.toPrecision(digits)).toString() : x.toExponential(digits - 1);
+}
+
+const TEX = /\$([^$\n]+)\$/g;
+
+/** A note as HTML: its text escaped, each `$TeX$` typeset as MathML by KaTeX (trust: false). */
+export function noteHtml(text: string): string {
+  let out = '';
+  let last = 0;
+  for (const m of text.matchAll(TEX)) {
+    out += esc(text.slice(last, m.index));
+    try {
+      out += katex.renderToString(m[1], { output: 'mathml', throwOnError: true, trust: false, strict: 'ignore', maxSize: 20, maxExpand: 200 });
+    } catch {
+      out += `<code>${esc(m[1])}</code>`;
+    }
+    last = (m.index ?? 0) + m[0].length;
+  }
+  return out + esc(text.slice(last));
+}
+
+const GREEK: Record<string, string> = { alpha: 'α', beta: 'β', gamma: 'γ', delta: 'δ', eta: 'η', kappa: 'κ', lambda: 'λ', sigma: 'σ', theta: 'θ', tau: 'τ', mu: 'μ', Sigma: 'Σ' };
+const SUPERSCRIPT: Record<string, string> = {
+  '0': '⁰', '1': '¹', '2': '²', '3': '³', '4': '⁴', '5': '⁵', '6': '⁶', '7': '⁷', '8': '⁸', '9': '⁹', '-': '⁻', '−': '⁻', '+': '⁺',
+  γ: 'ᵞ', t: 'ᵗ', n: 'ⁿ', i: 'ⁱ', k: 'ᵏ', x: 'ˣ', η: 'ᵑ', T: 'ᵀ', β: 'ᵝ',
+};
+
+/** A note as plain text: each `$TeX$` written with Unicode (e^{-2\gamma t} → e⁻²ᵞᵗ). */
+export function notePlain(text: string): string {
+  return text.replace(TEX, (_m, tex: string) => {
+    const t = tex.replace(/\\([A-Za-z]+)\s*/g, (w, name: string) => GREEK[name] ?? w).replace(/-/g, '−');
+    return t.replace(/\^\{([^{}]*)\}|\^(.)/g, (w, group: string | undefined, one: string | undefined) => {
+      const body = (group ?? one ?? '').replace(/\s+/g, '');
+      const sup = [...body].map((c) => SUPERSCRIPT[c]);
+      return sup.every(Boolean) ? sup.join('') : `^(${body})`;
+    });
+  });
 }
 
 function niceTicks(lo: number, hi: number, n = 5): number[] {
@@ -174,7 +211,7 @@ export function reportHtml(results: ExperimentResult[], heading = 'Noether Lab e
       const passed = r.checks.filter((c) => c.pass).length;
       return `<section id="${esc(r.name)}"><h2>${esc(r.title)} <span class="${r.pass ? 'pass' : 'fail'}">${r.pass ? 'PASS' : 'FAIL'}</span></h2>
 <p class="meta">experiment <code>${esc(r.name)}</code>, size ${r.size}, ${r.seconds.toFixed(1)} s; ${passed}/${r.checks.length} checks pass</p>
-${r.notes.map((n) => `<p>${esc(n)}</p>`).join('\n')}
+${r.notes.map((n) => `<p>${noteHtml(n)}</p>`).join('\n')}
 ${r.figures.map((f) => `<figure>${figureSvg(f)}</figure>`).join('\n')}
 <table><thead><tr><th>check</th><th>predicted</th><th>measured ± SE</th><th>|difference|</th><th>tolerance</th><th></th><th>note</th></tr></thead><tbody>
 ${r.checks.map(checkRow).join('\n')}
@@ -205,6 +242,6 @@ export function reportText(r: ExperimentResult): string {
   for (const c of r.checks) {
     lines.push(`  ${c.pass ? 'pass' : 'FAIL'}  ${c.name}: predicted ${num(c.predicted)}, measured ${num(c.measured)} ± ${num(c.stdErr, 2)} (tolerance ${num(c.tolerance, 2)})`);
   }
-  for (const n of r.notes) lines.push(`  · ${n}`);
+  for (const n of r.notes) lines.push(`  · ${notePlain(n)}`);
   return lines.join('\n');
 }

@@ -14,8 +14,10 @@ import { predictionSentence, runLabel } from '../../shared/predictionText';
 import { buildReport, reportMarkdown } from '../report/report';
 import { withDefaults } from '../simulation/runService';
 import { exportPyTorch } from './exportPyTorch';
+import { clearHistory, deleteRun, exportRun, overlayRun } from './history';
 import { openExample } from './openExample';
 import { runExperiment } from './runExperiment';
+import { sweep } from './sweep';
 
 export type CommandFactory = (ctx: Ctx) => (...args: unknown[]) => unknown;
 
@@ -216,7 +218,8 @@ const showPanel: CommandFactory = (ctx) => async (arg?: unknown, symmetryIndex?:
   const a = await ctx.analyzeNow(doc);
   if (!a) return undefined;
   ctx.panel.showAnalysis(doc.uri, a, true);
-  const last = ctx.runs.lastSimulation(doc.uri);
+  // The latest run of this session, else the latest stored one (after a window reload).
+  const last = ctx.runs.lastSimulation(doc.uri) ?? (await ctx.history.latest(doc.uri));
   if (last) ctx.panel.showSimulation(doc.uri, { kind: 'result', result: last });
   if (typeof symmetryIndex === 'number' && symmetryIndex >= 0 && symmetryIndex < a.symmetries.length) ctx.panel.focusSymmetry(doc.uri, symmetryIndex);
   // { prediction: run } from a CodeLens or a hover link: that train line's "Where SGD ends" card.
@@ -242,6 +245,11 @@ export const COMMANDS: Record<string, CommandFactory> = {
   'noetherLab.runExperiment': runExperiment,
   'noetherLab.openExample': openExample,
   'noetherLab.exportPyTorch': exportPyTorch,
+  'noetherLab.sweep': sweep,
+  'noetherLab.overlayRun': overlayRun,
+  'noetherLab.exportRun': exportRun,
+  'noetherLab.deleteRun': deleteRun,
+  'noetherLab.clearHistory': clearHistory,
 };
 
 /** Buttons in the panel's webview → commands. */

@@ -1,12 +1,15 @@
 // "Noether Lab: Run Experiment…": a quick pick of the reproducible experiments (and their size), run
-// with progress and cancel, the JSON + HTML report written to the workspace's noether-report/ folder
-// (or the extension's storage), the HTML opened in the browser, and a summary in the output channel.
+// with progress and cancel; the JSON + HTML report written to the extension's storage for this
+// workspace (the path said in the log and the toast; nothing is written into the workspace unless
+// the user saves a copy through a save dialog), the report opened in a webview panel inside VS Code
+// (remote and web sessions too), and a summary in the output channel.
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { writeReports } from '../../core/experiments/files';
 import { EXPERIMENTS } from '../../core/experiments/registry';
 import { reportText } from '../../core/experiments/report';
+import { experimentReportDoc } from '../../shared/reportDoc';
 import type { Experiment, ExperimentResult, Size } from '../../core/experiments/types';
 import { config } from '../configuration/config';
 import type { Ctx } from '../ctx';
@@ -47,8 +50,7 @@ export const runExperiment = (ctx: Ctx) => async (name?: unknown, size?: unknown
   }
   const root = ctx.extension.extensionPath;
   const readLoss = (file: string) => fs.readFileSync(path.join(root, 'experiments', path.basename(file)), 'utf8');
-  const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
-  const outDir = folder ? path.join(folder, 'noether-report') : path.join(ctx.extension.globalStorageUri.fsPath, 'noether-report');
+  const outDir = path.join((ctx.extension.storageUri ?? ctx.extension.globalStorageUri).fsPath, 'reports');
   const list = chosen;
   const results: ExperimentResult[] = [];
   const done = await vscode.window.withProgress(
@@ -88,10 +90,33 @@ export const runExperiment = (ctx: Ctx) => async (name?: unknown, size?: unknown
     },
   );
   if (!done || results.length === 0) return undefined;
-  const files = writeReports(results, outDir, results.length === 1 ? results[0].name : 'all');
-  ctx.log.info(`experiment report: ${files.html} (JSON ${files.json})`);
+  const stem = results.length === 1 ? results[0].name : 'all';
+  const files = writeReports(results, outDir, stem);
+  ctx.log.info(`experiment report written to the extension's storage: ${files.html} (JSON ${files.json})`);
   const pass = results.every((r) => r.pass);
-  void vscode.env.openExternal(vscode.Uri.file(files.html));
-  void vscode.window.showInformationMessage(`Noether Lab: ${pass ? 'all checks PASS' : 'some checks FAIL'} (${results.map((r) => `${r.name} ${r.pass ? 'PASS' : 'FAIL'}`).join(', ')}). Report: ${files.html}`);
+  const doc = experimentReportDoc(results, [files.html, files.json]);
+  ctx.reports.show(doc);
+  const summary = `${pass ? 'all checks PASS' : 'some checks FAIL'} (${results.map((r) => `${r.name} ${r.pass ? 'PASS' : 'FAIL'}`).join(', ')})`;
+  void ctx.notify('info', `Noether Lab: ${summary}. Report: ${files.html}`, 'Open report', 'Save a copy…').then((choice) => {
+    if (choice === 'Open report') ctx.reports.show(doc);
+    else if (choice === 'Save a copy…') void saveReportCopy(ctx, files, stem);
+  });
   return results;
 };
+
+/** Copies the HTML report (and its JSON beside it) where the user says, and says where. */
+async function saveReportCopy(ctx: Ctx, files: { json: string; html: string }, stem: string): Promise<void> {
+  const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+  const target = await vscode.window.showSaveDialog({
+    defaultUri: folder ? vscode.Uri.joinPath(folder, `${stem}.html`) : undefined,
+    filters: { 'HTML report': ['html'] },
+    title: 'Noether Lab: save a copy of the experiment report (its JSON is written beside it)',
+  });
+  if (!target) return;
+  const json = target.with({ path: target.path.replace(/\.html?$/i, '') + '.json' });
+  await vscode.workspace.fs.writeFile(target, fs.readFileSync(files.html));
+  await vscode.workspace.fs.writeFile(json, fs.readFileSync(files.json));
+  const where = (u: vscode.Uri) => (u.scheme === 'file' ? u.fsPath : u.toString());
+  ctx.log.info(`experiment report copied to ${where(target)} and ${where(json)}`);
+  void vscode.window.showInformationMessage(`Noether Lab: report saved to ${where(target)} (JSON beside it).`);
+}

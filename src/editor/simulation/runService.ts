@@ -11,7 +11,8 @@ import type { AnalysisResult } from '../../core/analysis/analyze';
 import type { TrainSpec } from '../../core/lang/model';
 import type { SimulateOptions } from '../../core/numeric/runner';
 import type { SimulationProgress, SimulationResult } from '../../core/numeric/types';
-import type { RunWorkerMessage, RunWorkerRequest } from '../../worker/protocol';
+import type { SweepProgress, SweepResult } from '../../core/numeric/sweep';
+import type { RunWorkerMessage, RunWorkerRequest, SweepRequest } from '../../worker/protocol';
 import type { DocSnapshot } from '../analysis/analysisService';
 import { baseDirOf, fileLabel } from '../analysis/trust';
 import { workerCount } from '../configuration/config';
@@ -53,7 +54,7 @@ export class RunService implements vscode.Disposable {
   /** Each file's active run (from its analysis to its end): Stop aborts it. */
   private readonly active = new Map<string, { controller: AbortController; version: number }>();
   private readonly last = new Map<string, SimulationResult>();
-  private readonly emitter = new vscode.EventEmitter<{ uri: vscode.Uri; result: SimulationResult }>();
+  private readonly emitter = new vscode.EventEmitter<{ uri: vscode.Uri; result: SimulationResult; title: string }>();
   readonly onDidFinish = this.emitter.event;
   private readonly stateEmitter = new vscode.EventEmitter<RunState>();
   /** A file's run started, progressed (a whole percent more done) or ended. */
@@ -179,7 +180,7 @@ export class RunService implements vscode.Disposable {
           );
           if (cancelled && (duringStartUp || measuredNothing(result))) return stoppedEarly();
           this.last.set(key, result);
-          this.emitter.fire({ uri: req.doc.uri, result });
+          this.emitter.fire({ uri: req.doc.uri, result, title: req.title });
           if (cancelled) void vscode.window.showInformationMessage(`Noether Lab: run stopped; partial results of ${name} are shown.`);
           return result;
         },
@@ -196,25 +197,49 @@ export class RunService implements vscode.Disposable {
 
   /** simulateSource of the snapshot in a run worker; rejects with the run's error. */
   private simulate(req: RunRequest, signal: AbortSignal, onProgress: (p: SimulationProgress) => void): Promise<SimulationResult> {
-    const { snap } = req.handle;
+    return this.inWorker(req.handle.snap, req.options, req.analysis, signal, (m, done) => {
+      if (m.type === 'progress') onProgress(m.progress);
+      else if (m.type === 'done') done(m.result);
+    });
+  }
+
+  /**
+   * A sweep of the snapshot (sweepSource) in a run worker: each value's run on the worker pool,
+   * nothing on the extension host's thread; rejects with its error (a bad key or value too).
+   */
+  sweep(snap: DocSnapshot, options: SweepRequest, signal: AbortSignal, onProgress: (p: SweepProgress) => void): Promise<SweepResult> {
+    return this.inWorker(snap, {}, undefined, signal, (m, done) => {
+      if (m.type === 'sweep-progress') onProgress(m.progress);
+      else if (m.type === 'sweep-done') done(m.result);
+    }, options);
+  }
+
+  private inWorker<T>(
+    snap: DocSnapshot,
+    options: RunWorkerRequest['options'],
+    analysis: AnalysisResult | undefined,
+    signal: AbortSignal,
+    onMessage: (m: RunWorkerMessage, done: (result: T) => void) => void,
+    sweep?: SweepRequest,
+  ): Promise<T> {
     const data: RunWorkerRequest = {
       source: snap.text,
       file: fileLabel(snap.uri),
       baseDir: baseDirOf(snap.uri),
-      options: req.options,
+      options,
       workers: workerCount(),
       simWorkerScript: path.join(this.extensionPath, 'dist', 'simWorker.js'),
-      analysis: req.analysis,
+      analysis,
+      sweep,
     };
     const worker = new Worker(path.join(this.extensionPath, 'dist', 'runWorker.js'), { workerData: data });
     const onAbort = () => worker.postMessage({ type: 'abort' });
     signal.addEventListener('abort', onAbort);
     if (signal.aborted) onAbort();
-    return new Promise<SimulationResult>((resolve, reject) => {
+    return new Promise<T>((resolve, reject) => {
       worker.on('message', (m: RunWorkerMessage) => {
-        if (m.type === 'progress') onProgress(m.progress);
-        else if (m.type === 'done') resolve(m.result);
-        else reject(new Error(m.message)); // input-error (the file has errors) or error
+        if (m.type === 'input-error' || m.type === 'error') reject(new Error(m.message)); // the file has errors, or a failure
+        else onMessage(m, resolve);
       });
       worker.on('error', reject);
       worker.on('exit', (code) => reject(new Error(`the run worker exited (code ${code})`)));
