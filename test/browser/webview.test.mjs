@@ -763,14 +763,16 @@ for (const theme of ['light', 'dark']) {
       measured[`closedForm-${width}-chain`] = await assertNotClipped(page, '.nl-closed-form-tex', `chain ${width}`);
       await page.screenshot({ path: join(out, `closed-form-${theme}-${width}-deep-chain.png`), fullPage: true });
 
-      // --- GL(3): each law is about a sum over components: beside its generator, typeset when opened ---
+      // --- GL(3): the group's law in matrix form leads (typeset); each generator's law, a sum over
+      // components, beside the generator, typeset when opened ---
       await post(analysisMsg('two-layer-matrix'));
       await wait('two-layer-matrix');
       const matrix = await closedForm(0);
-      assert.deepEqual(matrix.laws, []);
-      assert.equal(matrix.more, 'One per generator (6), each about a sum over components: open the generators below.');
-      assert.equal(matrix.equilibria.length, 1);
-      assert.equal(matrix.equilibria[0].title, analyses['two-layer-matrix'].symmetries[0].laws.sgdClosedForm.equilibrium.text);
+      const groupLaw = analyses['two-layer-matrix'].groups[0].sgdClosedForm;
+      assert.deepEqual(matrix.laws, [{ title: groupLaw.text, katex: 1, fallback: false }]);
+      assert.match(groupLaw.text, /= −η·\(1\/B\)·0\.12·Q/);
+      assert.equal(matrix.more, 'In matrix form on the minimum manifold; each generator’s own law (C), anywhere: open the generators below.');
+      assert.deepEqual(matrix.equilibria.map((e) => e.title), [groupLaw.equilibrium.text]);
       assert.equal(await page.$eval('#nl-conservation', (e) => e.textContent), 'The 6 charges of the symmetries are all the conservation laws of gradient flow (Lie-algebra rank 12 of 18).');
       await page.evaluate(() => document.querySelectorAll('details.nl-generators').forEach((d) => (d.open = true)));
       await rendered(page);
