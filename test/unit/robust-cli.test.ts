@@ -8,7 +8,7 @@ import { ROOT, tmpFile } from './helpers';
 
 const BIN = path.join(ROOT, 'bin', 'noether.js');
 const EXAMPLE = 'examples/two-layer-scalar.loss';
-const run = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', cwd: ROOT, timeout: 60_000 });
+const run = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', cwd: ROOT, timeout: 60_000, maxBuffer: 1 << 28 });
 
 test('simulate: flags outside the train keys\' bounds and the pool\'s are usage errors (exit 2), checked before any work', () => {
   const cases: [string[], RegExp][] = [
@@ -47,7 +47,7 @@ test('simulate --workers 0 refuses a scalar view too large for the main thread\'
   assert.equal(r.status, 2, r.stderr);
   assert.match(r.stderr, /--workers 0 runs the chains in the main thread, whose stack holds the straight-line code of models of up to 5000 scalar operations; this one has 7807: use --workers 1 or more/);
   // In a worker thread it runs (each chain's gradient flow to its predicted end takes a while on a busy machine).
-  const slow = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', cwd: ROOT, timeout: 180_000 });
+  const slow = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', cwd: ROOT, timeout: 180_000, maxBuffer: 1 << 28 });
   const w = slow('simulate', f, '--steps', '5', '--workers', '1', '--json');
   assert.equal(w.status, 0, w.stderr);
   // A model without a scalar view (the tensor path: loops, not straight-line code) runs in the main thread.

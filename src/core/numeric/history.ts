@@ -62,6 +62,10 @@ export function compactRun(r: RunResult, max = HISTORY_SERIES_POINTS): RunResult
       drift: s.drift.map((d) => ({ measured: pick(d.measured, driftIdx), predicted: pick(d.predicted, driftIdx) })),
       traceH: pick(s.traceH, idx),
       lambdaMaxH: pick(s.lambdaMaxH, idx),
+      // The chains' own paths share the records' grid: thinned with it.
+      ...(s.chains
+        ? { chains: s.chains.map((c) => ({ chain: c.chain, loss: pick(c.loss, idx), charges: c.charges.map((x) => pick(x, idx)), ...(c.theta ? { theta: c.theta.map((x) => pick(x, idx)) } : {}) })) }
+        : {}),
     },
   };
   if (perChain) out.finalPerChain = perChain;
