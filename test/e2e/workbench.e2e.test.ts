@@ -7,19 +7,9 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, Frame, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { clearNotifications, frameWithText, notificationsText, openFromExplorer, poll, RESULTS, ROOT, runCommand, server, setTheme, sleep, startWorkbench, stopWorkbench, type Workbench } from './workbench-driver';
 
-// Plain JS shared with the integration-test launcher (not compiled).
-// eslint-disable-next-line @typescript-eslint/no-require-imports -- plain JS, not compiled
-const server = require(path.join(__dirname, '..', '..', '..', 'scripts', 'vscode-server.js')) as {
-  ROOT: string;
-  startServer(o: { userDataDir: string; extensionsDir: string; disableWorkspaceTrust?: boolean }): Promise<{ port: number; stop(): Promise<void> }>;
-  workbenchUrl(port: number, o: { folder?: string; extensionDevelopmentPath?: string }): string;
-  launchBrowser(o?: { headless?: boolean }): Promise<Browser>;
-};
-
-const ROOT = server.ROOT;
-const RESULTS = path.join(ROOT, 'test-results');
 const WORK = path.join(ROOT, '.vscode-test', 'e2e');
 const WORKSPACE = path.join(WORK, 'workspace');
 
@@ -42,99 +32,20 @@ loss  = (w*x - (2*x + eps))^2 / 2
 train sgd(lr = 2.5, batch = 1, steps = 2000, chains = 16, seed = 4)
 `;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function poll<T>(what: string, get: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await get().catch(() => undefined);
-    if (v) return v;
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(200);
-  }
-}
-
-/** The frame (webviews are nested iframes of the same origin) whose body text includes `text` (or passes the test). */
-async function frameWithText(page: Page, text: string | ((body: string) => boolean), timeoutMs = 30_000): Promise<Frame> {
-  const ok = typeof text === 'string' ? (b: string) => b.includes(text) : text;
-  return poll(`a webview frame showing ${typeof text === 'string' ? `"${text}"` : text.toString()}`, async () => {
-    for (const f of page.frames()) {
-      const body = await f.evaluate<string>('document.body ? document.body.innerText : ""').catch(() => '');
-      if (ok(body)) return f;
-    }
-    return undefined;
-  }, timeoutMs);
-}
-
-async function runCommand(page: Page, title: string): Promise<void> {
-  await page.keyboard.press('F1');
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible' });
-  await input.fill(`>${title}`);
-  const row = page.locator('.quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }) }).first();
-  await row.waitFor({ state: 'visible', timeout: 15_000 });
-  await row.click();
-}
-
-async function setTheme(page: Page, theme: 'Light Modern' | 'Dark Modern'): Promise<void> {
-  // The picker lists only the themes registered when it opens: retry until the built-in ones are in.
-  for (let attempt = 0; ; attempt++) {
-    await runCommand(page, 'Preferences: Color Theme');
-    const row = page.locator('.quick-input-list .monaco-list-row', { hasText: theme }).first();
-    const shown = await row.waitFor({ state: 'visible', timeout: 3000 }).then(() => true, () => false);
-    if (shown) {
-      await row.click();
-      break;
-    }
-    await page.keyboard.press('Escape');
-    if (attempt >= 10) throw new Error(`the color theme picker never listed ${theme}`);
-    await sleep(1000);
-  }
-  const wanted = theme.startsWith('Light') ? 'vs' : 'vs-dark';
-  await poll(`the ${theme} theme`, async () => (await page.locator('.monaco-workbench').getAttribute('class'))?.split(/\s+/).includes(wanted));
-}
-
-/** The workbench on `folder` with the extension under development, and `file` opened from the Explorer. */
-async function openFromExplorer(page: Page, port: number, folder: string, file: string): Promise<void> {
-  await page.goto(server.workbenchUrl(port, { folder, extensionDevelopmentPath: ROOT }));
-  await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
-  const item = page.getByRole('treeitem', { name: file });
-  if (!(await item.isVisible().catch(() => false))) await page.keyboard.press('Control+Shift+E');
-  await item.waitFor({ state: 'visible', timeout: 30_000 });
-  await item.dblclick();
-}
-
-async function clearNotifications(page: Page): Promise<void> {
-  await runCommand(page, 'Notifications: Clear All Notifications').catch(() => undefined);
-}
-
-async function notificationsText(page: Page): Promise<string> {
-  return (await page.locator('.notifications-toasts').innerText().catch(() => '')) ?? '';
-}
-
 describe('Noether Lab in the VS Code workbench (e2e)', { timeout: 10 * 60_000 }, () => {
+  let w: Workbench;
   let browser: Browser;
-  let srv: { port: number; stop(): Promise<void> };
+  let srv: Workbench['srv'];
 
   before(async () => {
-    fs.mkdirSync(RESULTS, { recursive: true });
-    fs.rmSync(WORK, { recursive: true, force: true });
-    fs.mkdirSync(WORKSPACE, { recursive: true });
-    fs.cpSync(path.join(ROOT, 'examples'), WORKSPACE, { recursive: true });
-    fs.writeFileSync(path.join(WORKSPACE, 'quick-run.loss'), QUICK_RUN);
-    fs.writeFileSync(path.join(WORKSPACE, 'diverging.loss'), DIVERGING);
-    srv = await server.startServer({
-      userDataDir: path.join(WORK, 'user-data'),
-      extensionsDir: path.join(WORK, 'extensions'),
-      disableWorkspaceTrust: true,
+    w = await startWorkbench(WORK, (workspace) => {
+      fs.writeFileSync(path.join(workspace, 'quick-run.loss'), QUICK_RUN);
+      fs.writeFileSync(path.join(workspace, 'diverging.loss'), DIVERGING);
     });
-    browser = await server.launchBrowser();
+    ({ browser, srv } = w);
   });
 
-  after(async () => {
-    await browser?.close().catch(() => undefined);
-    await srv?.stop();
-  });
+  after(() => stopWorkbench(w));
 
   for (const theme of ['Light Modern', 'Dark Modern'] as const) {
     const tag = theme.startsWith('Light') ? 'light' : 'dark';
@@ -325,9 +236,7 @@ describe('the packaged .vsix, installed into VS Code (e2e)', { timeout: 6 * 60_0
     const { execFileSync } = await import('child_process');
     const vsix = path.join(work, 'noether-lab.vsix');
     execFileSync('npx', ['vsce', 'package', '--no-dependencies', '--allow-missing-repository', '--readme-path', 'docs/EXTENSION.md', '--out', vsix], { cwd: ROOT, stdio: 'pipe', input: '' });
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- plain JS, not compiled
-    const serverMain = (require(path.join(ROOT, 'scripts', 'vscode-server.js')) as { SERVER_MAIN: string }).SERVER_MAIN;
-    const out = execFileSync(process.execPath, [serverMain, '--install-extension', vsix, '--extensions-dir', extensions, '--user-data-dir', path.join(work, 'user-data'), '--accept-server-license-terms'], { encoding: 'utf8' });
+    const out = execFileSync(process.execPath, [server.SERVER_MAIN, '--install-extension', vsix, '--extensions-dir', extensions, '--user-data-dir', path.join(work, 'user-data'), '--accept-server-license-terms'], { encoding: 'utf8' });
     assert.match(out, /successfully installed/);
     srv = await server.startServer({ userDataDir: path.join(work, 'user-data'), extensionsDir: extensions, disableWorkspaceTrust: true });
     browser = await server.launchBrowser();

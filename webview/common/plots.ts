@@ -9,7 +9,7 @@
 // the hand-built SVG export and the CSV export.
 import uPlot from 'uplot';
 import { h } from './dom';
-import { csvNum, fmtShort, fmtTick } from './format';
+import { csvNum, fmtShort, fmtTick, fmtTicks } from './format';
 import { readTheme, Theme, withAlpha } from './theme';
 
 export type SeriesKind = 'line' | 'dashed' | 'dotted' | 'dashdot' | 'points' | 'bars' | 'step' | 'spline';
@@ -33,6 +33,8 @@ export interface PlotSeries {
   color: string;
   kind?: SeriesKind;
   width?: number;
+  /** Points' diameter in px (kind 'points'): 3 and translucent by default (a dense scatter); larger ones are drawn opaque (a few measured values). */
+  size?: number;
   /** Left out of the legend (e.g. every chain trace but the first of a run). */
   noLegend?: boolean;
   /** A single chain's path: drawn under the means, its CSV column after theirs, under `csvLabel`. */
@@ -292,7 +294,7 @@ export class Plot {
       labelSize: 18,
       grid: { stroke: t.grid, width: 1 },
       ticks: { stroke: t.grid, width: 1, size: 4 },
-      values: (_u, splits) => splits.map((v) => (v === null || v === undefined ? '' : fmtTick(v))),
+      values: (_u, splits) => fmtTicks(splits),
     });
     const series: uPlot.Series[] = [
       { label: this.opts.xLabel, value: (_u, v) => (v === null || v === undefined ? '—' : fmtShort(v)) },
@@ -438,7 +440,8 @@ export class Plot {
     };
     const yTicks = u && u.scales.y.distr && u.scales.y.distr !== 1 ? magnitudeTicks(y0, y1, logY) : niceTicks(y0, y1, Math.max(2, Math.floor(bb.height / 40)));
     const xTicks = u && u.scales.x.distr && u.scales.x.distr !== 1 ? magnitudeTicks(x0, x1, false) : niceTicks(x0, x1, Math.max(2, Math.floor(bb.width / 80)));
-    const yFmt = this.opts.yTicks ?? fmtTick;
+    const yLabels = this.opts.yTicks ? yTicks.map(this.opts.yTicks) : fmtTicks(yTicks);
+    const xLabels = fmtTicks(xTicks);
     const f = (v: number) => v.toFixed(2);
     const out: string[] = [];
     const fontAttr = `font-family="${xmlEscape(t.font)}" font-size="11"`;
@@ -448,18 +451,18 @@ export class Plot {
     title.forEach((line, k) => out.push(`<text x="10" y="${17 + k * 17}" fill="${xmlEscape(t.fg)}" font-family="${xmlEscape(t.font)}" font-size="13" font-weight="600">${xmlEscape(line)}</text>`));
     out.push(`<defs><clipPath id="plot-area"><rect x="${f(bb.left)}" y="${f(titleH + bb.top)}" width="${f(bb.width)}" height="${f(bb.height)}"/></clipPath></defs>`);
     // Grid and tick labels; a label that would cross the edge is anchored inside it.
-    for (const v of xTicks) {
+    for (const [k, v] of xTicks.entries()) {
       const X = px(v);
-      const label = fmtTick(v);
+      const label = xLabels[k];
       const half = textWidth([label], fontCss) / 2;
       const anchor = X + half > W - 2 ? 'end' : X - half < 2 ? 'start' : 'middle';
       const tx = anchor === 'end' ? W - 2 : anchor === 'start' ? 2 : X;
       out.push(`<line x1="${f(X)}" x2="${f(X)}" y1="${f(titleH + bb.top)}" y2="${f(titleH + bb.top + bb.height)}" stroke="${xmlEscape(t.grid)}"/>`);
       out.push(`<text class="nl-xtick" x="${f(tx)}" y="${f(titleH + bb.top + bb.height + 14)}" text-anchor="${anchor}" fill="${xmlEscape(t.fg)}" ${fontAttr}>${xmlEscape(label)}</text>`);
     }
-    for (const v of yTicks) {
+    for (const [k, v] of yTicks.entries()) {
       out.push(`<line x1="${f(bb.left)}" x2="${f(bb.left + bb.width)}" y1="${f(py(v))}" y2="${f(py(v))}" stroke="${xmlEscape(t.grid)}"/>`);
-      out.push(`<text class="nl-ytick" x="${f(bb.left - 6)}" y="${f(py(v) + 4)}" text-anchor="end" fill="${xmlEscape(t.fg)}" ${fontAttr}>${xmlEscape(yFmt(v))}</text>`);
+      out.push(`<text class="nl-ytick" x="${f(bb.left - 6)}" y="${f(py(v) + 4)}" text-anchor="end" fill="${xmlEscape(t.fg)}" ${fontAttr}>${xmlEscape(yLabels[k])}</text>`);
     }
     out.push(`<rect x="${f(bb.left)}" y="${f(titleH + bb.top)}" width="${f(bb.width)}" height="${f(bb.height)}" fill="none" stroke="${xmlEscape(t.grid)}"/>`);
     out.push(`<text x="${f(bb.left + bb.width / 2)}" y="${f(titleH + H - 4)}" text-anchor="middle" fill="${xmlEscape(t.fg)}" ${fontAttr}>${xmlEscape(this.opts.xLabel)}</text>`);
@@ -486,7 +489,7 @@ export class Plot {
       } else if (s.kind === 'points') {
         for (let i = 0; i < d.x.length; i++) {
           const v = s.values[i];
-          if (v !== null && v !== undefined && Number.isFinite(v)) out.push(`<circle cx="${f(px(d.x[i]))}" cy="${f(py(v))}" r="2" fill="${color}"/>`);
+          if (v !== null && v !== undefined && Number.isFinite(v)) out.push(`<circle cx="${f(px(d.x[i]))}" cy="${f(py(v))}" r="${f(Math.max(2, (s.size ?? 3) / 2))}" fill="${color}"/>`);
         }
       } else {
         const pattern = DASH[s.kind ?? 'line'];
@@ -655,7 +658,11 @@ function seriesOptions(s: PlotSeries, t: Theme): uPlot.Series {
     case 'dashdot':
       return { ...base, dash: DASH[s.kind] };
     case 'points':
-      return { ...base, width: 0, paths: () => null, points: { show: true, size: 3, width: 0, fill: withAlpha(s.color, 0.5), stroke: withAlpha(s.color, 0.5) } };
+    {
+      const size = s.size ?? 3;
+      const color = size > 3 ? s.color : withAlpha(s.color, 0.5);
+      return { ...base, width: 0, paths: () => null, points: { show: true, size, width: 0, fill: color, stroke: color } };
+    }
     case 'bars':
       return { ...base, width: 1, fill: withAlpha(s.color, 0.45), paths: uPlot.paths.bars!({ size: [0.9, Infinity] }) };
     case 'step':

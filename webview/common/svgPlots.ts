@@ -2,7 +2,7 @@
 // (parsed as SVG, never as HTML) and what the SVG export saves; the PNG export rasterises it at 2×
 // or 3×. Every label is XML-escaped; colours come from the theme.
 import { h } from './dom';
-import { fmtTick } from './format';
+import { fmtTick, fmtTicks } from './format';
 import { exportButtons, LegendItem, layoutLegend, legendSvg, niceTicks, svgToPng, textWidth, wrapText, xmlEscape } from './plots';
 import { parseColor, readTheme, Theme } from './theme';
 
@@ -133,8 +133,10 @@ export function phaseSvg(p: PhasePortrait, width: number, t: Theme = readTheme()
   const [x0, x1, y0, y1] = p.view;
   const xt = niceTicks(x0, x1, 6);
   const yt = niceTicks(y0, y1, 6);
-  const left = 20 + textWidth(yt.map(fmtTick), font) + 10;
-  const right = Math.ceil(textWidth([fmtTick(xt[xt.length - 1] ?? x1)], font) / 2) + 10;
+  const xl = fmtTicks(xt);
+  const yl = fmtTicks(yt);
+  const left = 20 + textWidth(yl, font) + 10;
+  const right = Math.ceil(textWidth([xl[xl.length - 1] ?? fmtTick(x1)], font) / 2) + 10;
   const side = Math.max(120, Math.min(width - left - right, 420));
   const bb = { left, top: top + 6, width: side, height: side };
   const px = (v: number) => bb.left + ((v - x0) / (x1 - x0 || 1)) * bb.width;
@@ -146,13 +148,13 @@ export function phaseSvg(p: PhasePortrait, width: number, t: Theme = readTheme()
   out.push(`<rect width="100%" height="100%" fill="${xmlEscape(t.bg)}"/>`);
   titleLines.forEach((line, k) => out.push(`<text x="10" y="${17 + k * 17}" fill="${xmlEscape(t.fg)}" font-family="${xmlEscape(t.font)}" font-size="13" font-weight="600">${xmlEscape(line)}</text>`));
   out.push(`<defs><clipPath id="phase-area"><rect x="${f(bb.left)}" y="${f(bb.top)}" width="${f(bb.width)}" height="${f(bb.height)}"/></clipPath></defs>`);
-  for (const v of xt) {
+  for (const [k, v] of xt.entries()) {
     out.push(`<line x1="${f(px(v))}" x2="${f(px(v))}" y1="${f(bb.top)}" y2="${f(bb.top + bb.height)}" stroke="${xmlEscape(t.grid)}"/>`);
-    out.push(`<text class="nl-xtick" x="${f(px(v))}" y="${f(bb.top + bb.height + 14)}" text-anchor="middle" fill="${xmlEscape(t.fg)}" ${fontAttr}>${xmlEscape(fmtTick(v))}</text>`);
+    out.push(`<text class="nl-xtick" x="${f(px(v))}" y="${f(bb.top + bb.height + 14)}" text-anchor="middle" fill="${xmlEscape(t.fg)}" ${fontAttr}>${xmlEscape(xl[k])}</text>`);
   }
-  for (const v of yt) {
+  for (const [k, v] of yt.entries()) {
     out.push(`<line x1="${f(bb.left)}" x2="${f(bb.left + bb.width)}" y1="${f(py(v))}" y2="${f(py(v))}" stroke="${xmlEscape(t.grid)}"/>`);
-    out.push(`<text x="${f(bb.left - 6)}" y="${f(py(v) + 4)}" text-anchor="end" fill="${xmlEscape(t.fg)}" ${fontAttr}>${xmlEscape(fmtTick(v))}</text>`);
+    out.push(`<text x="${f(bb.left - 6)}" y="${f(py(v) + 4)}" text-anchor="end" fill="${xmlEscape(t.fg)}" ${fontAttr}>${xmlEscape(yl[k])}</text>`);
   }
   out.push(`<rect x="${f(bb.left)}" y="${f(bb.top)}" width="${f(bb.width)}" height="${f(bb.height)}" fill="none" stroke="${xmlEscape(t.grid)}"/>`);
   out.push(`<text x="${f(bb.left + bb.width / 2)}" y="${f(bb.top + bb.height + 30)}" text-anchor="middle" fill="${xmlEscape(t.fg)}" ${fontAttr}>${xmlEscape(p.xLabel)}</text>`);

@@ -70,7 +70,8 @@ function figurePlot(parent: HTMLElement, fig: Figure, stem: string): void {
   let col = 0;
   for (const s of fig.series) {
     const color = colorOf(s.name);
-    series.push({ label: s.name, values: t.ys[col++], color, kind: KINDS[s.style ?? 'line'] });
+    // A report's points are a few measured values (with their standard errors): drawn large.
+    series.push({ label: s.name, values: t.ys[col++], color, kind: KINDS[s.style ?? 'line'], ...(s.style === 'points' ? { size: 7 } : {}) });
     if (s.yErr) bands.push({ label: `${s.name} ± SE`, lower: t.ys[col++], upper: t.ys[col++], color });
   }
   const positive = series.every((s) => Array.prototype.every.call(s.values, (v: number | null | undefined) => v === null || v === undefined || v > 0));
@@ -136,6 +137,7 @@ send({ type: FromWebviewType.Ready, view: 'report' });
 
 // Exposed for the tests: what is rendered.
 (window as unknown as { __noetherLab: unknown }).__noetherLab = {
-  plots: () => plots.map((p) => ({ id: p.opts.id, el: p.el })),
+  plots: () => plots.map((p) => ({ id: p.opts.id, el: p.el, width: p.uplot?.width ?? 0, points: p.uplot?.data[0].length ?? 0 })),
+  plot: (id: string) => plots.find((p) => p.opts.id === id),
   tex: () => document.querySelectorAll('.nl-inline-tex .katex').length,
 };
