@@ -5,6 +5,7 @@ import type { AnalysisResult } from '../core/analysis/analyze';
 import type { SimulationResult } from '../core/numeric/types';
 import { FromWebviewType, idCounter, isFromWebviewMessage, jsonSafe, ToWebviewMessage, ToWebviewType, Unsent } from '../shared/protocol';
 import { baseName, renderHtml, revealComponent, themeKind, webviewOptions } from './hostUtil';
+import { MessageLog } from './messageLog';
 
 export class SidebarViewProvider implements vscode.WebviewViewProvider, vscode.Disposable {
   static readonly viewType = 'noetherLab.summary';
@@ -13,12 +14,14 @@ export class SidebarViewProvider implements vscode.WebviewViewProvider, vscode.D
   private uri: vscode.Uri | undefined;
   private analysis: AnalysisResult | undefined;
   private simulation: SimulationResult | undefined;
-  private readonly posted: unknown[] = [];
+  /** What was posted, for the integration tests (off outside a test run; bounded). */
+  private readonly posted: MessageLog;
   private readonly disposables: vscode.Disposable[] = [];
   private viewDisposables: vscode.Disposable[] = [];
   private readonly nextId = idCounter();
 
   constructor(private readonly context: vscode.ExtensionContext, private readonly log: vscode.LogOutputChannel) {
+    this.posted = new MessageLog(MessageLog.wanted(context.extensionMode === vscode.ExtensionMode.Test));
     this.disposables.push(
       vscode.window.onDidChangeActiveColorTheme((t) => {
         if (this.view) this.post({ type: ToWebviewType.Theme, kind: themeKind(t.kind) });
@@ -49,7 +52,7 @@ export class SidebarViewProvider implements vscode.WebviewViewProvider, vscode.D
   }
 
   postedMessages(): unknown[] {
-    return [...this.posted];
+    return this.posted.messages('');
   }
 
   dispose(): void {
@@ -70,7 +73,7 @@ export class SidebarViewProvider implements vscode.WebviewViewProvider, vscode.D
 
   private post(message: Unsent<ToWebviewMessage>): void {
     const full = jsonSafe({ ...message, id: this.nextId() } as ToWebviewMessage);
-    this.posted.push(full);
+    this.posted.record('', full);
     void this.view?.webview.postMessage(full).then(undefined, (err) => this.log.warn(`Noether Lab side view: postMessage failed: ${String(err)}`));
   }
 
