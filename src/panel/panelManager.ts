@@ -9,7 +9,7 @@ import type { AnalysisResult } from '../core/analysis/analyze';
 import type { SimulationProgress, SimulationResult } from '../core/numeric/types';
 import {
   jsonSafe,
-  FromWebviewMessage, FromWebviewType, idCounter, isFromWebviewMessage, ToWebviewMessage, ToWebviewType, Unsent,
+  FromWebviewMessage, FromWebviewType, idCounter, isFromWebviewMessage, ToWebviewMessage, ToWebviewType, Unsent, WebviewCommand,
 } from '../shared/protocol';
 import { baseName, renderHtml, revealComponent, saveExport, themeKind, webviewOptions } from './hostUtil';
 import { MessageLog } from './messageLog';
@@ -38,7 +38,7 @@ export class PanelManager implements vscode.Disposable {
   private readonly recorded: MessageLog;
   /** The last result of a run whose panel was closed: shown when the panel opens again. */
   private readonly keptResults = new Map<string, SimulationResult>();
-  private readonly commandEmitter = new vscode.EventEmitter<{ uri: vscode.Uri; command: string; args?: unknown }>();
+  private readonly commandEmitter = new vscode.EventEmitter<{ uri: vscode.Uri; command: WebviewCommand; args?: unknown }>();
   private readonly disposables: vscode.Disposable[] = [];
   private readonly nextId = idCounter();
 

@@ -40,7 +40,7 @@ export enum ToWebviewType {
 export enum FromWebviewType {
   /** The webview has loaded and listens; the host (re)sends its current state. */
   Ready = 'ready',
-  /** A button: run / compare / stop / export / findEquilibrium. */
+  /** A button: run / compare / stop / export / findEquilibrium; refresh: analyse the panel's file again. */
   Command = 'command',
   /** Save a plot or table (PNG data URL, SVG text, CSV text); the host answers with a Reply. */
   ExportData = 'exportData',
@@ -48,7 +48,7 @@ export enum FromWebviewType {
   ShowInEditor = 'showInEditor',
 }
 
-export const WEBVIEW_COMMANDS = ['run', 'compare', 'stop', 'export', 'findEquilibrium'] as const;
+export const WEBVIEW_COMMANDS = ['run', 'compare', 'stop', 'export', 'findEquilibrium', 'refresh'] as const;
 export type WebviewCommand = (typeof WEBVIEW_COMMANDS)[number];
 
 export type ThemeKind = 'light' | 'dark' | 'high-contrast' | 'high-contrast-light';
