@@ -12,6 +12,11 @@
 import type { AnalysisResult, GroupReport, SymmetryReport } from '../core/analysis/analyze';
 import type { RunResult, SimulationProgress, SimulationResult } from '../core/numeric/types';
 
+/** The result types the messages carry: the webviews take them from here, never from src/core. */
+export type { AnalysisResult, GroupReport, SymmetryReport, RunResult, SimulationProgress, SimulationResult };
+export type { Prediction } from '../core/analysis/predictions';
+export type { VerdictFields } from '../core/numeric/types';
+
 /** Messages the host sends to a webview. */
 export enum ToWebviewType {
   /** A fresh analysis of the panel's file. */

@@ -16,7 +16,7 @@ import { newChainState } from '../../src/core/numeric/chains';
 import { datasetRows, drawFresh } from '../../src/core/analysis/points';
 import { findSymmetries } from '../../src/core/analysis/symmetries';
 import { simulateSource } from '../../src/core/numeric/runner';
-import { Rng } from '../../src/core/numeric/rng';
+import { Rng } from '../../src/core/util/rng';
 import { EXAMPLES } from './helpers';
 
 const examples = fs.readdirSync(EXAMPLES).filter((f) => f.endsWith('.loss'));

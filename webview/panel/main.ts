@@ -12,13 +12,12 @@ import 'uplot/dist/uPlot.min.css';
 import '../../media/webview/common.css';
 import '../../media/webview/panel.css';
 
-import type { AnalysisResult, GroupReport, SymmetryReport } from '../../src/core/analysis/analyze';
-import type { Prediction } from '../../src/core/analysis/predictions';
 import { generatorCharge, generatorCount, generatorName, generatorNamesText, groupCharge, groupEndsText, groupStartOrbitText, runChargeName, runChargeText, symmetriesWord } from '../../src/shared/groupText';
 import { CHAIN_LAW_LABEL, closedFormNoneText, conservationLawsText, expectedCounts, groupClosedForms, levelName, measuredText, productComparison, productFactsText } from '../../src/shared/lawText';
 import { etaTermText, movedComponents, predictionLine, sig4, stabilityLine, stepsText } from '../../src/shared/predictionText';
-import type { RunResult, VerdictFields } from '../../src/core/numeric/types';
-import { ExportFormat, FromWebviewType, ToWebviewMessage, ToWebviewType, WebviewCommand } from '../../src/shared/protocol';
+import {
+  AnalysisResult, ExportFormat, FromWebviewType, GroupReport, Prediction, RunResult, SymmetryReport, ToWebviewMessage, ToWebviewType, VerdictFields, WebviewCommand,
+} from '../../src/shared/protocol';
 import { clear, h } from '../common/dom';
 import { csvNum, fmt, runLabel } from '../common/format';
 import { joinTables, Plot, PlotBand, PlotData, PlotOptions, PlotSeries, PlotValue, rebuildAllPlots, setZoomStore } from '../common/plots';

@@ -16,7 +16,7 @@ import { findGroups, Group } from './groups';
 import { describeGroup, generatorChargeText } from './groupLaws';
 import { GeneratorSpec } from './generators';
 import { ListedSymmetry, listGroups, reconcile, SymmetryList } from './symmetryList';
-import { sparseForm } from '../numeric/forms';
+import { sparseForm } from './forms';
 import { ClosedFormLaw, closedFormLaws } from './closedForm';
 import { ConservationLaws, conservationLaws } from './completeness';
 

@@ -5,7 +5,7 @@
 // over the flattened components when a kernel or a check needs it, never to an n×n matrix.
 import { AxisMember } from '../tensor/axes';
 import { ParamInfo } from '../lang/model';
-import type { SparseForm } from '../numeric/forms';
+import type { SparseForm } from './forms';
 
 export type { AxisMember } from '../tensor/axes';
 

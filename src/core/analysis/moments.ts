@@ -7,7 +7,7 @@
 import { hasScalarView, Model, ScalarModel } from '../lang/model';
 import { gradient } from '../expr/diff';
 import { expandInData, expectation, maxDegree, momentTable, mulPoly, NotPolynomial, numberRing, Poly, WorkBudget } from './polynomial';
-import { Rng, STREAM_ANALYSIS } from '../numeric/rng';
+import { Rng, STREAM_ANALYSIS } from '../util/rng';
 import { GradientFn } from './gradientFn';
 import { datasetRows, drawFresh } from './points';
 

@@ -3,7 +3,7 @@
 // distributions or its finite data set.
 import { Model } from '../lang/model';
 import { sample } from '../lang/distributions';
-import { Rng, STREAM_DATASET, STREAM_INIT } from '../numeric/rng';
+import { Rng, STREAM_DATASET, STREAM_INIT } from '../util/rng';
 
 /** The seed the file's runs start from (the first `train` line's, else 0). */
 export function baseSeed(model: Model): number {

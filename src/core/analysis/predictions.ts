@@ -4,7 +4,7 @@
 // with noise; plus λ_max(H) at the start and at the end for the stability bound η < 2/λ_max.
 import { Model, TrainSpec } from '../lang/model';
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
-import { GradientFn } from './symmetries';
+import type { GradientFn } from './gradientFn';
 import { CovarianceMethod, noiseCovariance } from './moments';
 import { initialPoint } from './points';
 import { ExpectedGradient, expectedGradient } from './expectedLoss';

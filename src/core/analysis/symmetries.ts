@@ -8,7 +8,7 @@ import { gradientFunction, GradientFn } from './gradientFn';
 export { gradientFunction } from './gradientFn';
 export type { GradientFn } from './gradientFn';
 import { directional, gradient } from '../expr/diff';
-import { Rng, STREAM_ANALYSIS } from '../numeric/rng';
+import { Rng, STREAM_ANALYSIS } from '../util/rng';
 import { drawExample, datasetRows, initialPoint } from './points';
 import { dot, nullSpace, orthonormalize, rref, snapVector } from './linalg';
 import { proveByHomogeneity, proveByTangents, proveZeroWithNerdamer, takeProofNote } from './proof';

@@ -4,7 +4,7 @@
 // and what no group explains becomes a group of its own. Large models list each group's generators
 // in compact form, all of them or, for a huge group, a few named entries of its charge.
 import { Model } from '../lang/model';
-import { SparseForm, sparseForm } from '../numeric/forms';
+import { SparseForm, sparseForm } from './forms';
 import { denseOf, formOf, GeneratorSpec, isTranslation } from './generators';
 import { Group, GroupSearch } from './groups';
 import { pseudoSolve } from './linalg';

@@ -12,7 +12,7 @@ import { DataInfo, Dataset, LetInfo, Model, OptimizerName, ParamInfo, TensorValu
 import { parse } from './parser';
 import { CsvError, CsvTable, MAX_CSV_ROWS, parseCsvTable } from './csv';
 import { ArrayFile, ArrayFileError, isArrayPath, parseArrayFile } from './arrays';
-import { Rng, STREAM_DATASET } from '../numeric/rng';
+import { Rng, STREAM_DATASET } from '../util/rng';
 import type { DataReader } from '../io/files';
 import { hasName, lookupName, nameTable } from './names';
 

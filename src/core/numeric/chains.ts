@@ -8,13 +8,13 @@ import type { DataReader } from '../io/files';
 import { checkSource } from '../lang/check';
 import { Model, TrainSpec } from '../lang/model';
 import { datasetRows, drawExample, initialPoint } from '../analysis/points';
-import { gradientFunction } from '../analysis/symmetries';
+import { gradientFunction } from '../analysis/gradientFn';
 import { effectiveLearningRate, Prediction, predictRun } from '../analysis/predictions';
 import { stationaryTheory } from '../analysis/stationaryTheory';
 import { ChainState, CTL, EscapeCondition, GD_SAMPLE, generateKernel, KernelSymmetry } from './kernel';
-import { Rng, STREAM_ANALYSIS, STREAM_DATA } from './rng';
+import { Rng, STREAM_ANALYSIS, STREAM_DATA } from '../util/rng';
 import { Divergence, StationaryTheory } from './types';
-import { evalForm, sparseForm } from './forms';
+import { evalForm, sparseForm } from '../analysis/forms';
 import { hessianProbe, lossProbe } from './probes';
 import { LawCAccumulator, lawCPredictor, nextGridStep } from './lawC';
 

@@ -5,16 +5,11 @@
 import { Model, TrainSpec } from '../lang/model';
 import { numberLiteral as lit } from '../expr/codegen';
 import { ComponentDist } from '../lang/distributions';
+import type { KernelSymmetry } from '../analysis/forms';
 
-/**
- * A charge a run tracks: a dense generator A or direction v (small models), or its sparse form
- * (large models: the tensor-level generators expanded, never n×n).
- */
-export interface KernelSymmetry {
-  matrix?: number[][];
-  direction?: number[];
-  form?: { i: Int32Array; j: Int32Array; c: Float64Array };
-}
+// A charge a run tracks (its generator: dense, or sparse for large models) is defined with the
+// analysis' forms, below this layer.
+export type { KernelSymmetry } from '../analysis/forms';
 
 /** Indices into the control array shared by the kernel and its caller. */
 export const CTL = {

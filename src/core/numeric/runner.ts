@@ -11,7 +11,7 @@ import { hasScalarView, Model, TrainSpec } from '../lang/model';
 import { analyzeModel, AnalysisResult, minibatchNoiseFactor } from '../analysis/analyze';
 import { initialPoint } from '../analysis/points';
 import { ChainBatch, ChainJob, ChainUpdate, ENGINE_PROTOCOL, RecordPoint, runChains } from './chains';
-import { evalForm, kernelSymmetry, sparseForm } from './forms';
+import { evalForm, kernelSymmetry, sparseForm } from '../analysis/forms';
 import { KernelSymmetry } from './kernel';
 import { LAW_C_DESCRIPTION } from './lawC';
 import { ChargeSummary, Divergence, DivergenceSummary, Histogram, InvariantSummary, ProductStatistics, RunResult, SimulationProgress, SimulationResult, VerdictFields } from './types';

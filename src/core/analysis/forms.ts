@@ -1,7 +1,17 @@
 // Charges as sparse forms: θᵀAθ or vᵀθ as their nonzero terms, evaluated without an n×n matrix.
-import { KernelSymmetry } from './kernel';
 import { Model } from '../lang/model';
-import { denseOf, formOf, GeneratorSpec } from '../analysis/generators';
+import { denseOf, formOf, GeneratorSpec } from './generators';
+
+/**
+ * A charge a run tracks: a dense generator A or direction v (small models), or its sparse form
+ * (large models: the tensor-level generators expanded, never n×n).
+ */
+export interface KernelSymmetry {
+  matrix?: number[][];
+  direction?: number[];
+  form?: { i: Int32Array; j: Int32Array; c: Float64Array };
+}
+
 
 /** Dense matrices stay the representation of charges up to this many components. */
 const DENSE_MAX_COMPONENTS = 400;
