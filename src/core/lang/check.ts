@@ -8,7 +8,7 @@ import { ComponentDist, DISTRIBUTIONS } from './distributions';
 import { FnName, Graph } from '../expr/graph';
 import { sizeOf, TGraph, UnaryFn } from '../tensor/graph';
 import { MAX_SCALAR_NODES, scalarize, TooLargeForScalars } from '../tensor/scalarize';
-import { DataInfo, Dataset, LetInfo, Model, OptimizerName, ParamInfo, TensorValue, TrainSpec, componentName, shapeText } from './model';
+import { DataInfo, Dataset, LetInfo, Model, OptimizerName, ParamInfo, TensorValue, TrainSpec, TRAIN_DEFAULTS, componentName, shapeText } from './model';
 import { parse } from './parser';
 import { CsvError, CsvTable, MAX_CSV_ROWS, parseCsvTable } from './csv';
 import { ArrayFile, ArrayFileError, isArrayPath, parseArrayFile } from './arrays';
@@ -787,10 +787,7 @@ class Checker {
       return undefined;
     }
     const opt = s.optimizer as OptimizerName;
-    const t: TrainSpec = {
-      optimizer: opt, lr: NaN, batch: 1, steps: 10000, chains: 1, seed: 0, weightDecay: 0,
-      sampling: 'with_replacement', beta: 0.9, beta1: 0.9, beta2: 0.999, eps: 1e-8, warmup: 0, span: s.span,
-    };
+    const t: TrainSpec = { ...TRAIN_DEFAULTS, optimizer: opt, lr: NaN, span: s.span };
     let ok = true;
     const seen = new Set<string>();
     for (const [ai, a] of s.args.entries()) {
