@@ -5,7 +5,7 @@
 import { DistExpr, Expr, namesIn, Program, Statement } from './ast';
 import { DiagnosticBag, Span } from './diagnostics';
 import { DISTRIBUTIONS } from './distributions';
-import { FUNCTIONS } from './check';
+import { FUNCTIONS } from './builtins';
 import { tokenize } from './lexer';
 import { hasName } from './names';
 import { KEYWORDS, parse } from './parser';
