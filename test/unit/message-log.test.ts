@@ -38,13 +38,19 @@ test('message log: drops the least recently written key beyond the key bound', (
   assert.equal(log.messages('c').length, 1);
 });
 
-test('message log: progress messages are kept without their partial run', () => {
+test('message log: progress messages are kept without their partial run, but for the latest', () => {
   const log = new MessageLog(true);
   const sent = progress(3);
   log.record('a', sent);
+  log.record('b', progress(1));
   log.record('a', { type: 'simulationResult', id: 4, result: { runs: [1, 2] } });
-  const [p, r] = log.messages('a') as [{ type: string; id: number; progress: Record<string, unknown> }, { result: unknown }];
+  type P = { type: string; id: number; progress: Record<string, unknown> };
+  assert.equal(log.messages('a')[0], sent, 'the latest progress of its key is kept whole');
+  log.record('a', progress(5));
+  const [p, r, latest] = log.messages('a') as [P, { result: unknown }, P];
   assert.deepEqual(p, { type: 'simulationProgress', id: 3, progress: { run: 0, fraction: 0.3 } });
   assert.deepEqual(r.result, { runs: [1, 2] }, 'other messages are kept whole');
+  assert.ok(latest.progress.partial, 'the new latest progress is whole');
   assert.ok(sent.progress.partial, 'the posted message itself is not modified');
+  assert.ok((log.messages('b')[0] as P).progress.partial, "another key's latest progress is its own");
 });
