@@ -21,7 +21,10 @@ export class MessageLog {
   private readonly perKey: number;
   private readonly keys: number;
 
-  constructor(readonly enabled: boolean, options: MessageLogOptions = {}) {
+  constructor(
+    readonly enabled: boolean,
+    options: MessageLogOptions = {},
+  ) {
     this.perKey = Math.max(1, options.perKey ?? 1000);
     this.keys = Math.max(1, options.keys ?? 64);
   }

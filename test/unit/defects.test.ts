@@ -29,7 +29,7 @@ test('datasetRows: each seed its own drawn set, and the model is not written to'
   assert.notDeepEqual([...two], [...one], 'seed 2 draws another set than seed 1');
   assert.deepEqual([...(datasetRows(modelOf(source), 2) as Float64Array)], [...two], 'the set of seed 2 does not depend on what was drawn before');
   assert.deepEqual([...(datasetRows(model, 1) as Float64Array)], [...one], 'drawn again, the same set');
-  assert.deepEqual([...(datasetRows(model) as Float64Array)], [...one], 'the default seed is the train line\'s');
+  assert.deepEqual([...(datasetRows(model) as Float64Array)], [...one], "the default seed is the train line's");
   assert.equal(model.dataset?.rows, undefined, 'the model keeps no drawn rows');
 });
 
@@ -38,8 +38,15 @@ test('polynomial expansion: the work budget belongs to one call, not to the modu
   const ring = numberRing([1, 2]);
   assert.throws(() => expandInData(model.graph, [model.loss], ring, 1), NotPolynomial, 'a budget of one product is spent at once');
   // Another computation after the one that ran out of its budget has its own.
-  const a: Poly<number> = new Map([['0:1', 1], ['1:1', 2]]);
-  assert.deepEqual([...mulPoly(ring, a, a)].sort(), [['0:1,1:1', 4], ['0:2', 1], ['1:2', 4]]);
+  const a: Poly<number> = new Map([
+    ['0:1', 1],
+    ['1:1', 2],
+  ]);
+  assert.deepEqual([...mulPoly(ring, a, a)].sort(), [
+    ['0:1,1:1', 4],
+    ['0:2', 1],
+    ['1:2', 4],
+  ]);
   assert.equal(expandInData(model.graph, [model.loss], ring)[0].size, 5, '(x + 2y)^4 has five terms');
   // Budgets shared explicitly add up, separate ones do not.
   const shared = new WorkBudget(6);

@@ -10,14 +10,7 @@ import * as esbuild from 'esbuild';
 import { ROOT } from './helpers';
 
 /** The folders of src/core from the bottom up: a file may import its own layer or lower ones. */
-const LAYERS: string[][] = [
-  ['util', 'io', 'expr', 'symbolic'],
-  ['tensor'],
-  ['lang'],
-  ['analysis'],
-  ['numeric'],
-  ['experiments', 'export'],
-];
+const LAYERS: string[][] = [['util', 'io', 'expr', 'symbolic'], ['tensor'], ['lang'], ['analysis'], ['numeric'], ['experiments', 'export']];
 
 /**
  * Imports of types only that run up (erased by the compiler: no load order, nothing in a bundle).
@@ -67,8 +60,14 @@ const rel = (file: string) => path.relative(CORE, file).split(path.sep).join('/'
 test('layers: the import parser sees value, type-only and dynamic imports', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'noether-layers-'));
   const f = path.join(dir, 'x.ts');
-  fs.writeFileSync(f, "import { a } from './a';\nimport type { B } from '../b';\nexport { c } from './c';\nexport type { D } from './d';\nconst e = require('./e');\nimport {\n  f,\n} from './f';\n");
-  assert.deepEqual(importsOf(f).map((i) => `${i.spec}${i.typeOnly ? ':type' : ''}`), ['./a', '../b:type', './c', './d:type', './f', './e']);
+  fs.writeFileSync(
+    f,
+    "import { a } from './a';\nimport type { B } from '../b';\nexport { c } from './c';\nexport type { D } from './d';\nconst e = require('./e');\nimport {\n  f,\n} from './f';\n",
+  );
+  assert.deepEqual(
+    importsOf(f).map((i) => `${i.spec}${i.typeOnly ? ':type' : ''}`),
+    ['./a', '../b:type', './c', './d:type', './f', './e'],
+  );
 });
 
 test('layers: every import in src/core runs down or within its folder, and stays in src/core', () => {
@@ -106,8 +105,16 @@ test('layers: the webviews import nothing from src/core (their types come from s
 
 async function bundleInputs(entry: string): Promise<{ inputs: string[]; text: string }> {
   const r = await esbuild.build({
-    entryPoints: [path.join(ROOT, entry)], bundle: true, platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'],
-    write: false, metafile: true, logLevel: 'silent', absWorkingDir: ROOT,
+    entryPoints: [path.join(ROOT, entry)],
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['vscode'],
+    write: false,
+    metafile: true,
+    logLevel: 'silent',
+    absWorkingDir: ROOT,
   });
   return { inputs: Object.keys(r.metafile.inputs), text: r.outputFiles[0].text };
 }
@@ -115,11 +122,21 @@ async function bundleInputs(entry: string): Promise<{ inputs: string[]; text: st
 test('layers: the simulation worker bundle has no proofs and no nerdamer; the run worker no nerdamer', async () => {
   const sim = await bundleInputs('src/core/numeric/simWorker.ts');
   assert.ok(sim.inputs.includes('src/core/numeric/chains.ts'), 'the metafile lists the bundle inputs');
-  assert.deepEqual(sim.inputs.filter((f) => /nerdamer|src\/core\/symbolic\/|analysis\/(proof|symmetries|analyze)\.ts/.test(f)), []);
+  assert.deepEqual(
+    sim.inputs.filter((f) => /nerdamer|src\/core\/symbolic\/|analysis\/(proof|symmetries|analyze)\.ts/.test(f)),
+    [],
+  );
   assert.equal(sim.text.includes('nerdamer'), false, 'the simulation worker names no nerdamer');
   const run = await bundleInputs('src/worker/runWorker.ts');
   assert.ok(run.inputs.includes('src/core/numeric/runner.ts'));
-  assert.deepEqual(run.inputs.filter((f) => f.includes('node_modules/nerdamer')), [], 'nerdamer is loaded only by the proof worker');
+  assert.deepEqual(
+    run.inputs.filter((f) => f.includes('node_modules/nerdamer')),
+    [],
+    'nerdamer is loaded only by the proof worker',
+  );
   const proof = await bundleInputs('src/core/symbolic/proofWorker.ts');
-  assert.ok(proof.inputs.some((f) => f.includes('node_modules/nerdamer')), 'the check would see nerdamer in a bundle');
+  assert.ok(
+    proof.inputs.some((f) => f.includes('node_modules/nerdamer')),
+    'the check would see nerdamer in a bundle',
+  );
 });

@@ -20,8 +20,14 @@ test('message log: keeps the last messages of each key, oldest first', () => {
   const log = new MessageLog(true, { perKey: 5 });
   for (let k = 0; k < 12; k++) log.record('a', { type: 'theme', id: k });
   log.record('b', { type: 'theme', id: 100 });
-  assert.deepEqual(log.messages('a').map((m) => (m as { id: number }).id), [7, 8, 9, 10, 11]);
-  assert.deepEqual(log.messages('b').map((m) => (m as { id: number }).id), [100]);
+  assert.deepEqual(
+    log.messages('a').map((m) => (m as { id: number }).id),
+    [7, 8, 9, 10, 11],
+  );
+  assert.deepEqual(
+    log.messages('b').map((m) => (m as { id: number }).id),
+    [100],
+  );
   // A copy: the caller cannot grow the log.
   log.messages('a').push({ type: 'x' });
   assert.equal(log.messages('a').length, 5);
