@@ -21,6 +21,8 @@ export default defineConfig({
   label: 'integration',
   files: 'out/test/integration/**/*.test.js',
   workspaceFolder: workspace,
+  // The API's panelMessages/sidebarMessages record only in test runs (src/panel/messageLog.ts).
+  env: { NOETHER_LAB_RECORD_MESSAGES: '1' },
   ...(desktop ? { version: 'stable' } : { useInstallation: { fromPath: join(root, 'scripts', 'vscode-test-launcher.js') } }),
   mocha: { ui: 'tdd', timeout: 120_000, color: true },
 });

@@ -3,7 +3,7 @@
  * ε ~ N(0, I_d), minibatch B, several independent chains run one after the other.
  *
  * It is the same computation as the generated kernel for bench/run.mjs's linear `.loss` file,
- * with the same random streams (src/core/numeric/rng.ts, kernelCommon.ts, analysis/points.ts):
+ * with the same random streams (src/core/util/rng.ts, kernelCommon.ts, analysis/points.ts):
  * each chain's generators are xoshiro128** seeded through splitmix32 from (seed, chain, purpose);
  * the initial point (purpose 0) is Rng.normal(): Marsaglia's polar method on 53-bit uniforms with
  * the spare kept; the data (purpose 1) are the kernel's normalInto(): a 128-layer ziggurat (the

@@ -301,4 +301,4 @@ export { simulateSource } from '../core/numeric/runner';
 export { checkSource } from '../core/lang/check';
 export { CTL, generateKernel, ZIGGURAT } from '../core/numeric/kernel';
 export { newChainState } from '../core/numeric/chains';
-export { kernelSymmetry } from '../core/numeric/forms';
+export { kernelSymmetry } from '../core/analysis/forms';

@@ -214,16 +214,9 @@ export class Ctx implements vscode.Disposable {
     }
   }
 
-  /** Whether a Noether Lab panel is open for this file (so that live analyses update it). */
-  hasPanel(uri: vscode.Uri): boolean {
-    const title = `Noether Lab: ${path.posix.basename(uri.path)}`;
-    return vscode.window.tabGroups.all.some((g) =>
-      g.tabs.some((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith(PanelManager.viewType) && t.label === title),
-    );
-  }
-
   private onAnalysis(uri: vscode.Uri, result: AnalysisResult): void {
-    if (this.hasPanel(uri)) this.panel.showAnalysis(uri, result, false);
+    // Only a file whose own panel is open (by URI: another file of the same name does not count).
+    if (this.panel.has(uri)) this.panel.showAnalysis(uri, result, false);
     this.updateSidebar(uri);
   }
 

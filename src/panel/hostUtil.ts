@@ -2,6 +2,7 @@
 // revealing a component in the `.loss` editor.
 import * as vscode from 'vscode';
 import { makeNonce, webviewHtml } from './html';
+import { componentSpan } from '../core/lang/symbols';
 import { ExportDataMessage, safeFileName } from '../shared/protocol';
 
 export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions {
@@ -48,27 +49,17 @@ export async function saveExport(msg: ExportDataMessage, near: vscode.Uri | unde
 
 /** Open the `.loss` file and select the declaration of a component (`w[1]` → `param w`). */
 export async function revealComponent(uri: vscode.Uri, component: string): Promise<boolean> {
-  const base = component.replace(/\[.*$/, '').trim();
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(base)) return false;
   const doc = await vscode.workspace.openTextDocument(uri);
-  const text = doc.getText();
-  const decl = new RegExp(`^[ \\t]*param[ \\t]+(${base})\\b`, 'm').exec(text);
-  let offset = -1;
-  let length = base.length;
-  if (decl) offset = decl.index + decl[0].length - base.length;
-  else {
-    const any = new RegExp(`\\b${base}\\b`).exec(text);
-    if (any) offset = any.index;
-    else length = 0;
-  }
+  const span = componentSpan(doc.getText(), component);
   const visible = vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === uri.toString());
   const editor = await vscode.window.showTextDocument(doc, { viewColumn: visible?.viewColumn ?? vscode.ViewColumn.One, preserveFocus: false });
-  if (offset >= 0) {
-    const range = new vscode.Range(doc.positionAt(offset), doc.positionAt(offset + length));
+  if (span) {
+    // Spans are 1-based.
+    const range = new vscode.Range(span.line - 1, span.column - 1, span.endLine - 1, span.endColumn - 1);
     editor.selection = new vscode.Selection(range.start, range.end);
     editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
   }
-  return offset >= 0;
+  return span !== undefined;
 }
 
 export function baseName(uri: vscode.Uri): string {

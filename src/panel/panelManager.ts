@@ -9,9 +9,10 @@ import type { AnalysisResult } from '../core/analysis/analyze';
 import type { SimulationProgress, SimulationResult } from '../core/numeric/types';
 import {
   jsonSafe, HistoryActionMessage, OverlayMessage,
-  FromWebviewMessage, FromWebviewType, idCounter, isFromWebviewMessage, ToWebviewMessage, ToWebviewType, Unsent,
+  FromWebviewMessage, FromWebviewType, idCounter, isFromWebviewMessage, ToWebviewMessage, ToWebviewType, Unsent, WebviewCommand,
 } from '../shared/protocol';
 import { baseName, renderHtml, revealComponent, saveExport, themeKind, webviewOptions } from './hostUtil';
+import { MessageLog } from './messageLog';
 
 type SimulationUpdate = { kind: 'progress'; progress: SimulationProgress } | { kind: 'result'; result: SimulationResult };
 
@@ -22,7 +23,6 @@ interface PanelEntry {
   analysis?: AnalysisResult;
   progress?: SimulationProgress;
   result?: SimulationResult;
-  posted: unknown[];
   disposables: vscode.Disposable[];
   /** Restored after a reload: ask the extension for a fresh analysis once the webview is ready. */
   restored: boolean;
@@ -36,11 +36,11 @@ export class PanelManager implements vscode.Disposable {
   static readonly viewType = 'noetherLab.panel';
 
   private readonly panels = new Map<string, PanelEntry>();
-  /** Messages posted to panels that have since been closed (kept for tests). */
-  private readonly history = new Map<string, unknown[]>();
+  /** Messages posted per file, for the integration tests (off outside a test run; bounded). */
+  private readonly recorded: MessageLog;
   /** The last result of a run whose panel was closed: shown when the panel opens again. */
   private readonly keptResults = new Map<string, SimulationResult>();
-  private readonly commandEmitter = new vscode.EventEmitter<{ uri: vscode.Uri; command: string; args?: unknown }>();
+  private readonly commandEmitter = new vscode.EventEmitter<{ uri: vscode.Uri; command: WebviewCommand; args?: unknown }>();
   private readonly disposables: vscode.Disposable[] = [];
   private readonly nextId = idCounter();
 
@@ -50,6 +50,7 @@ export class PanelManager implements vscode.Disposable {
   readonly onDidRequestHistoryAction = this.historyEmitter.event;
 
   constructor(private readonly context: vscode.ExtensionContext, private readonly log: vscode.LogOutputChannel) {
+    this.recorded = new MessageLog(MessageLog.wanted(context.extensionMode === vscode.ExtensionMode.Test));
     this.disposables.push(
       this.commandEmitter,
       this.historyEmitter,
@@ -128,9 +129,9 @@ export class PanelManager implements vscode.Disposable {
     this.post(e, message);
   }
 
+  /** The messages posted to the file's panels (recorded in test runs only). */
   postedMessages(uri: vscode.Uri): unknown[] {
-    const key = uri.toString();
-    return [...(this.history.get(key) ?? []), ...(this.panels.get(key)?.posted ?? [])];
+    return this.recorded.messages(uri.toString());
   }
 
   dispose(): void {
@@ -186,8 +187,7 @@ export class PanelManager implements vscode.Disposable {
 
   private adopt(uri: vscode.Uri, panel: vscode.WebviewPanel, restored: boolean): PanelEntry {
     const key = uri.toString();
-    const e: PanelEntry = { uri, panel, ready: false, posted: this.history.get(key) ?? [], disposables: [], restored, result: this.keptResults.get(key) };
-    this.history.delete(key);
+    const e: PanelEntry = { uri, panel, ready: false, disposables: [], restored, result: this.keptResults.get(key) };
     this.keptResults.delete(key);
     this.panels.set(key, e);
     panel.iconPath = vscode.Uri.joinPath(this.context.extensionUri, 'media', 'webview', 'noether.svg');
@@ -197,7 +197,6 @@ export class PanelManager implements vscode.Disposable {
       panel.onDidDispose(() => {
         for (const d of e.disposables.splice(0)) d.dispose();
         if (this.panels.get(key) === e) this.panels.delete(key);
-        this.history.set(key, e.posted);
       }),
     );
     return e;
@@ -205,7 +204,7 @@ export class PanelManager implements vscode.Disposable {
 
   private post(e: PanelEntry, message: Unsent<ToWebviewMessage>): number {
     const full = jsonSafe({ ...message, id: this.nextId() } as ToWebviewMessage);
-    e.posted.push(full);
+    this.recorded.record(e.uri.toString(), full);
     void e.panel.webview.postMessage(full).then(
       (ok) => { if (!ok) this.log.debug(`Noether Lab panel: message ${full.type} not delivered (webview hidden or loading)`); },
       (err) => this.log.warn(`Noether Lab panel: postMessage failed: ${String(err)}`),

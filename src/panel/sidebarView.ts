@@ -7,6 +7,7 @@ import {
   FromWebviewType, HistoryActionMessage, HistoryMessage, idCounter, isFromWebviewMessage, jsonSafe, ToWebviewMessage, ToWebviewType, Unsent,
 } from '../shared/protocol';
 import { baseName, renderHtml, revealComponent, themeKind, webviewOptions } from './hostUtil';
+import { MessageLog } from './messageLog';
 
 export class SidebarViewProvider implements vscode.WebviewViewProvider, vscode.Disposable {
   static readonly viewType = 'noetherLab.summary';
@@ -15,7 +16,8 @@ export class SidebarViewProvider implements vscode.WebviewViewProvider, vscode.D
   private uri: vscode.Uri | undefined;
   private analysis: AnalysisResult | undefined;
   private simulation: SimulationResult | undefined;
-  private readonly posted: unknown[] = [];
+  /** What was posted, for the integration tests (off outside a test run; bounded). */
+  private readonly posted: MessageLog;
   private readonly disposables: vscode.Disposable[] = [];
   private viewDisposables: vscode.Disposable[] = [];
   private readonly nextId = idCounter();
@@ -25,6 +27,7 @@ export class SidebarViewProvider implements vscode.WebviewViewProvider, vscode.D
   readonly onDidRequestHistoryAction = this.historyEmitter.event;
 
   constructor(private readonly context: vscode.ExtensionContext, private readonly log: vscode.LogOutputChannel) {
+    this.posted = new MessageLog(MessageLog.wanted(context.extensionMode === vscode.ExtensionMode.Test));
     this.disposables.push(
       this.historyEmitter,
       vscode.window.onDidChangeActiveColorTheme((t) => {
@@ -67,7 +70,7 @@ export class SidebarViewProvider implements vscode.WebviewViewProvider, vscode.D
   }
 
   postedMessages(): unknown[] {
-    return [...this.posted];
+    return this.posted.messages('');
   }
 
   dispose(): void {
@@ -88,7 +91,7 @@ export class SidebarViewProvider implements vscode.WebviewViewProvider, vscode.D
 
   private post(message: Unsent<ToWebviewMessage>): void {
     const full = jsonSafe({ ...message, id: this.nextId() } as ToWebviewMessage);
-    this.posted.push(full);
+    this.posted.record('', full);
     void this.view?.webview.postMessage(full).then(undefined, (err) => this.log.warn(`Noether Lab side view: postMessage failed: ${String(err)}`));
   }
 

@@ -13,6 +13,12 @@ import type { AnalysisResult, GroupReport, SymmetryReport } from '../core/analys
 import type { RunResult, SimulationProgress, SimulationResult } from '../core/numeric/types';
 import type { ReportDoc } from './reportDoc';
 
+/** The result types the messages carry: the webviews take them from here, never from src/core. */
+export type { AnalysisResult, GroupReport, SymmetryReport, RunResult, SimulationProgress, SimulationResult };
+export type { Prediction } from '../core/analysis/predictions';
+export type { ChainTrace, VerdictFields } from '../core/numeric/types';
+export type { Figure } from '../core/experiments/types';
+
 /** Messages the host sends to a webview. */
 export enum ToWebviewType {
   /** A fresh analysis of the panel's file. */
@@ -47,7 +53,7 @@ export enum ToWebviewType {
 export enum FromWebviewType {
   /** The webview has loaded and listens; the host (re)sends its current state. */
   Ready = 'ready',
-  /** A button: run / compare / stop / export / findEquilibrium. */
+  /** A button: run / compare / stop / export / findEquilibrium; refresh: analyse the panel's file again. */
   Command = 'command',
   /** Save a plot or table (PNG data URL, SVG text, CSV text); the host answers with a Reply. */
   ExportData = 'exportData',
@@ -57,7 +63,7 @@ export enum FromWebviewType {
   HistoryAction = 'historyAction',
 }
 
-export const WEBVIEW_COMMANDS = ['run', 'compare', 'stop', 'export', 'findEquilibrium'] as const;
+export const WEBVIEW_COMMANDS = ['run', 'compare', 'stop', 'export', 'findEquilibrium', 'refresh'] as const;
 export type WebviewCommand = (typeof WEBVIEW_COMMANDS)[number];
 
 export const HISTORY_ACTIONS = ['overlay', 'clearOverlay', 'exportJson', 'exportNpz', 'delete', 'clear'] as const;

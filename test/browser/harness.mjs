@@ -76,6 +76,8 @@ const STUB = `(() => {
   const themes = ${JSON.stringify(THEMES)};
   const common = ${JSON.stringify(COMMON_VARS)};
   window.__posted = [];
+  // The panel exposes its plots (window.__noetherLab) only to tests; ?instrument=0 opens it as VS Code would.
+  window.__noetherLabTest = new URLSearchParams(location.search).get('instrument') !== '0';
   window.__cspViolations = [];
   document.addEventListener('securitypolicyviolation', (e) => {
     window.__cspViolations.push({ directive: e.violatedDirective, blocked: e.blockedURI, sample: e.sample });

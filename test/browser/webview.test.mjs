@@ -47,7 +47,7 @@ after(async () => {
 });
 
 /** A page with console errors, page errors, failed requests and CSP violations collected. */
-async function open(view, theme, viewport = { width: 1200, height: 900 }) {
+async function open(view, theme, viewport = { width: 1200, height: 900 }, query = '') {
   const context = await browser.newContext({ viewport, deviceScaleFactor: 1 });
   const page = await context.newPage();
   const problems = [];
@@ -59,7 +59,7 @@ async function open(view, theme, viewport = { width: 1200, height: 900 }) {
   page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
   page.on('requestfailed', (r) => problems.push(`requestfailed: ${r.url()}`));
   page.on('response', (r) => { if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`); });
-  await page.goto(`${harness.base}/harness/${view}.html?theme=${theme}`);
+  await page.goto(`${harness.base}/harness/${view}.html?theme=${theme}${query}`);
   await page.waitForFunction(() => window.__posted?.some((m) => m.type === 'ready'));
   const post = (msg) => page.evaluate((m) => window.postMessage(m, '*'), { id: nextId++, ...msg });
   const posted = () => page.evaluate(() => window.__posted);
@@ -396,6 +396,15 @@ for (const theme of ['dark', 'light', 'high-contrast']) {
     assertClean(result, `panel ${theme}`);
   });
 }
+
+test('panel: test hooks on window only under the test harness flag', async () => {
+  // The bundle has run to its end once it said `ready` (the hooks are set in the same task).
+  for (const [query, want] of [['&instrument=0', 'undefined'], ['', 'object']]) {
+    const t = await open('panel', 'dark', undefined, query);
+    assert.equal(await t.page.evaluate(() => typeof window.__noetherLab), want, `query '${query}'`);
+    assertClean(await t.finish(), `panel ${query}`);
+  }
+});
 
 test('panel: the other examples (matrix, anisotropic, scaling, translation, none)', async () => {
   const t = await open('panel', 'dark');

@@ -24,13 +24,18 @@ export interface ProcessCase {
   flags?: string[];
   /** Exit codes that keep the contract for this case (default 0, 1, 2). */
   expect?: number[];
-  /** A tighter time limit for this case, in ms (work that must stay bounded below the process limit). */
-  maxMs?: number;
+  /**
+   * A limit of this case's CPU time (all its threads), in ms: work that must stay bounded below the
+   * process's wall-clock limit, measured so that a loaded machine does not fail it.
+   */
+  maxCpuMs?: number;
 }
 
 export interface ProcessOutcome {
   name: string;
   ms: number;
+  /** The process's CPU time in ms, as it reported on exit (undefined if it was killed). */
+  cpuMs?: number;
   status: number | null;
   signal: string | null;
   problems: string[];
@@ -49,6 +54,8 @@ export interface ProcessFuzzOptions {
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const BIN = path.join(ROOT, 'bin', 'noether.js');
+/** Preloaded into each process: reports its CPU time on descriptor 3 (compiled beside this file). */
+const CPU_REPORT = path.join(__dirname, 'cpuReport.js');
 /** Raw control characters a terminal would act on (newline and tab aside), and bidi overrides. */
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 const RAW_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
@@ -97,7 +104,7 @@ export function hostileCases(): ProcessCase[] {
     { name: 'a data set past memory', command: 'analyze', source: 'param w = 1\ndata x[100] ~ normal(0, 1)\ndataset size = 10000000\nloss = (w*sum(x))^2\n', expect: [1] },
     { name: '40 train lines', command: 'simulate', source: `param w = 1\ndata x ~ normal(0, 1)\nloss = (w*x)^2\n${'train sgd(lr = 0.01)\n'.repeat(40)}`, flags: SIMULATE_FLAGS, expect: [1] },
     // The symbolic budget is 10 s; the rest of this analysis takes about 1 s.
-    { name: 'a constant that nerdamer takes 40 s on', command: 'analyze', source: matrix.replace('let   V = [[1, 0.5, 0]', 'let   V = [[1, 123456789.123, 0]'), expect: [0], maxMs: 30_000 },
+    { name: 'a constant that nerdamer takes 40 s on', command: 'analyze', source: matrix.replace('let   V = [[1, 0.5, 0]', 'let   V = [[1, 123456789.123, 0]'), expect: [0], maxCpuMs: 30_000 },
     { name: 'nesting 20000 deep', command: 'analyze', source: `param u = 1\nloss = ${'('.repeat(20_000)}u${')'.repeat(20_000)}^2\n`, expect: [1] },
   );
   return cases;
@@ -133,10 +140,13 @@ function prepare(c: ProcessCase): { dir: string; file: string } {
 const MAX_MESSAGE = 1000;
 
 /** Problems with one process's outcome; empty when it kept the contract. */
-export function processProblems(c: ProcessCase, status: number | null, signal: string | null, stdout: string, stderr: string, timedOut: boolean, ms = 0): string[] {
+export function processProblems(c: ProcessCase, status: number | null, signal: string | null, stdout: string, stderr: string, timedOut: boolean, cpuMs?: number): string[] {
   const p: string[] = [];
   if (timedOut) return ['did not end within the time limit (killed)'];
-  if (c.maxMs !== undefined && ms > c.maxMs) p.push(`took ${(ms / 1000).toFixed(1)} s, limit ${c.maxMs / 1000} s`);
+  if (c.maxCpuMs !== undefined) {
+    if (cpuMs === undefined) p.push('no CPU time was reported');
+    else if (cpuMs > c.maxCpuMs) p.push(`took ${(cpuMs / 1000).toFixed(1)} s of CPU, limit ${c.maxCpuMs / 1000} s`);
+  }
   if (signal) p.push(`killed by ${signal}`);
   const expect = c.expect ?? [0, 1, 2];
   if (status === null || !expect.includes(status)) p.push(`exit code ${status}, expected ${expect.join(' or ')}`);
@@ -169,12 +179,16 @@ export function processProblems(c: ProcessCase, status: number | null, signal: s
 export function runCase(c: ProcessCase, opts: ProcessFuzzOptions = {}): Promise<ProcessOutcome> {
   const timeoutMs = opts.timeoutMs ?? 60_000;
   const { dir, file } = prepare(c);
-  const args = [`--max-old-space-size=${opts.maxOldSpaceMb ?? 512}`, opts.bin ?? BIN, c.command, file, '--json', ...(c.flags ?? [])];
+  const args = [`--max-old-space-size=${opts.maxOldSpaceMb ?? 512}`, '--require', CPU_REPORT, opts.bin ?? BIN, c.command, file, '--json', ...(c.flags ?? [])];
   const t0 = performance.now();
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
+    // stdout, stderr and the CPU report (descriptor 3) are pipes.
+    const [, stdout, stderr, cpuReport] = child.stdio as unknown as [null, NodeJS.ReadableStream, NodeJS.ReadableStream, NodeJS.ReadableStream];
+    let cpuText = '';
+    cpuReport.on('data', (b: Buffer) => (cpuText += b.toString('utf8')));
     let bytes = 0;
     const collect = (into: Buffer[]) => (b: Buffer) => {
       // Output is bounded too: past 64 MB the process is stopped.
@@ -182,8 +196,8 @@ export function runCase(c: ProcessCase, opts: ProcessFuzzOptions = {}): Promise<
       if (bytes <= 64 * 1024 * 1024) into.push(b);
       else child.kill('SIGKILL');
     };
-    child.stdout.on('data', collect(out));
-    child.stderr.on('data', collect(err));
+    stdout.on('data', collect(out));
+    stderr.on('data', collect(err));
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
@@ -194,10 +208,11 @@ export function runCase(c: ProcessCase, opts: ProcessFuzzOptions = {}): Promise<
       const ms = performance.now() - t0;
       const stdout = Buffer.concat(out).toString('utf8');
       const stderr = Buffer.concat(err).toString('utf8');
-      const problems = processProblems(c, status, signal, stdout, stderr, timedOut, ms);
+      const cpuMs = cpuText.trim() === '' ? undefined : Number(cpuText);
+      const problems = processProblems(c, status, signal, stdout, stderr, timedOut, cpuMs);
       if (bytes > 64 * 1024 * 1024) problems.push('more than 64 MB of output');
       fs.rmSync(dir, { recursive: true, force: true });
-      resolve({ name: c.name, ms, status, signal, problems });
+      resolve({ name: c.name, ms, cpuMs, status, signal, problems });
     });
   });
 }

@@ -4,7 +4,7 @@ import * as assert from 'assert';
 import * as vscode from 'vscode';
 import * as fs from 'fs';
 import * as path from 'path';
-import { api, closeAll, DIVERGING, EXTENSION_ID, hoverPlain, hoverText, noetherDiagnostics, open, plain, positionOf, waitFor, writeFile } from './helpers';
+import { api, closeAll, DIVERGING, EXTENSION_ID, hoverPlain, hoverText, messagesOfType, noetherDiagnostics, open, plain, positionOf, waitFor, writeFile } from './helpers';
 
 suite('Noether Lab: language support', () => {
   suiteTeardown(closeAll);
@@ -89,20 +89,36 @@ suite('Noether Lab: language support', () => {
     await waitFor('no errors after fixing', () => (noetherDiagnostics(uri).some((d) => d.severity === vscode.DiagnosticSeverity.Error) ? undefined : true));
   });
 
-  test('stale analyses are dropped: the analysis follows the latest version', async () => {
-    const uri = await writeFile('edit.loss', 'param u = 1\nparam w = 1\ndata x ~ normal(0, 1)\nloss = (u*w*x - x)^2 / 2\n');
+  test('stale analyses are dropped: a result for an older version reaches no view, and the analysis follows the latest version', async () => {
+    // Version 1 takes seconds to analyse (a GL(6) two-layer linear net); version 2, typed while it
+    // runs, has no symmetry (tanh). Each carries its own value of `s` to tell their results apart.
+    const slow = (s: number) =>
+      `param s = ${s}\nparam W[6,6] ~ normal(0, 0.3)\nparam V[6,6] ~ normal(0, 0.3)\ndata x[6] ~ normal(0, 1)\nloss = sum((V@(W@x) - x)^2) / 2 + (s - 1)^2\ntrain sgd(lr = 0.01, batch = 4)\n`;
+    const quick = (s: number) => `param s = ${s}\nparam u = 1\nparam w = 1\ndata x ~ normal(0, 1)\nloss = (tanh(u*x)*w - x)^2 / 2 + (s - 1)^2\n`;
+    const uri = await writeFile('edit.loss', quick(1));
     const doc = await vscode.workspace.openTextDocument(uri);
     const editor = await vscode.window.showTextDocument(doc);
     const a = await api();
-    const first = await a.analysisFor(uri);
-    assert.strictEqual(first.symmetries.length, 1);
-    // Several quick edits: the last one removes the symmetry (tanh breaks the rescaling).
-    for (const text of ['(u*w*x - 2*x)^2 / 2', '(u*w*x - 3*x)^2 / 2', '(tanh(u*x)*w - x)^2 / 2']) {
-      await editor.edit((e) => e.replace(new vscode.Range(3, 7, 3, doc.lineAt(3).text.length), text));
-    }
-    const last = await a.analysisFor(uri);
+    await a.analysisFor(uri);
+    await vscode.commands.executeCommand('noetherLab.showPanel', uri);
+    await waitFor('the panel', () => (a.hasPanel(uri) ? true : undefined));
+    // Every current analysis of the file is posted to its open panel: which values of s it showed.
+    const shown = () => messagesOfType(a.panelMessages(uri), 'analysis').map((m) => m.analysis.initial.s);
+    const whole = () => new vscode.Range(0, 0, doc.lineCount, 0);
+    await editor.edit((e) => e.replace(whole(), slow(2)));
+    const older = a.analysisFor(uri); // starts at once (no debounce) in the idle worker
+    await editor.edit((e) => e.replace(whole(), quick(3)));
+    const latest = await a.analysisFor(uri);
     assert.ok(doc.getText().includes('tanh'), 'the document has the last edit');
-    assert.strictEqual(last.symmetries.length, 0, 'the analysis is of the latest text');
+    assert.strictEqual(latest.initial.s, 3);
+    assert.strictEqual(latest.symmetries.length, 0, 'the analysis is of the latest text');
+    const dropped = await older;
+    assert.ok(dropped, 'the older version was analysed to the end');
+    assert.strictEqual(dropped.initial.s, 2);
+    assert.ok(dropped.groups.length > 0, 'its GL(6) symmetry was found');
+    // The worker runs one request at a time: the older result came first, and was not shown.
+    await waitFor('the latest analysis in the panel', () => (shown().includes(3) ? true : undefined));
+    assert.ok(!shown().includes(2), `a stale result reached the panel (shown: ${shown().join(', ')})`);
   });
 
   test('hover on a parameter: law (C) in closed form first, the equilibrium beside where SGD ends, then its symmetry group, charge and laws; the start orbit secondary', async () => {

@@ -87,6 +87,22 @@ suite('Noether Lab: robustness', () => {
     assert.strictEqual(shown.result.runs[0].steps, 2_000_000);
   });
 
+  test("a file named like one whose panel is open does not get a panel when it is analysed", async () => {
+    const a = await api();
+    fs.mkdirSync(path.join(workspaceRoot().fsPath, 'twins'), { recursive: true });
+    const first = await writeFile('twin.loss', QUICK);
+    const second = await writeFile('twins/twin.loss', QUICK.replace('param u = 1.5', 'param u = 1.25'));
+    await vscode.commands.executeCommand('noetherLab.showPanel', first);
+    await waitFor("the first file's panel", () => (a.hasPanel(first) && panelTab(first) ? true : undefined));
+    // The second file's analysis (each finished analysis updates its own file's open panel).
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(second));
+    const analysis = await a.analysisFor(second);
+    assert.strictEqual(analysis.initial.u, 1.25);
+    assert.strictEqual(a.hasPanel(second), false, 'no panel opened for the file of the same name');
+    assert.strictEqual(a.panelMessages(second).length, 0);
+    assert.strictEqual(vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputWebview && t.label === 'Noether Lab: twin.loss').length, 1);
+  });
+
   test('a run stopped during its start-up keeps the previous result', async function () {
     if (!simulationAvailable()) this.skip();
     // A model whose start-up (its code generated and compiled in every simulation worker) takes

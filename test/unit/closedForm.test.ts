@@ -11,7 +11,7 @@ import { checkSource } from '../../src/core/lang/check';
 import { Model } from '../../src/core/lang/model';
 import { compileLossGradient } from '../../src/core/tensor/evaluate';
 import { datasetRows, drawExample } from '../../src/core/analysis/points';
-import { Rng } from '../../src/core/numeric/rng';
+import { Rng } from '../../src/core/util/rng';
 import { evalExpr, EXAMPLES, modelOf, readExample } from './helpers';
 
 const readFile = (p: string) => fs.readFileSync(path.resolve(EXAMPLES, p), 'utf8');

@@ -98,13 +98,31 @@ for (const k of [2, 3] as const) {
   });
 }
 
-test('anisotropic two-layer net with one output: the unused hidden direction collapses and the charges converge', () => {
+test("anisotropic two-layer net with one output: SGD balances the layers in the data's metric (tr Σx·WᵀW = U Σx Uᵀ), not by norm, and the unused hidden direction collapses", () => {
   const r = analyzeSource(readExample('anisotropic-two-layer.loss'));
   assert.equal(r.symmetries.length, 3);
   const p = r.predictions![0];
   assert.equal(p.status, 'equilibrium');
-  assert.ok(p.charges.every((c) => c !== null && Number.isFinite(c)));
   assert.ok(p.residual! < 1e-8, `residual ${p.residual}`);
+  const e = p.endPoint!;
+  const U = [[e['U[0,0]'], e['U[0,1]']], [e['U[1,0]'], e['U[1,1]']]];
+  const W = [e['W[0,0]'], e['W[0,1]']];
+  // The file: x ~ normal(0, [2, 1]) so Σx = diag(4, 1), tr Σx = 5; the scalar output's noise Σε cancels.
+  const sx = [4, 1];
+  for (let i = 0; i < 2; i++) {
+    for (let j = 0; j < 2; j++) {
+      const dataMetric = U[i][0] * sx[0] * U[j][0] + U[i][1] * sx[1] * U[j][1];
+      assert.ok(Math.abs(5 * W[i] * W[j] - dataMetric) < 1e-6, `tr Σx·(WᵀW)[${i},${j}] = ${5 * W[i] * W[j]} vs (U Σx Uᵀ)[${i},${j}] = ${dataMetric}`);
+      // Norm balance would be U Uᵀ = WᵀW: each rescaling charge ‖U_i‖² − W_i² would vanish.
+      if (i === j) assert.ok(U[i][0] ** 2 + U[i][1] ** 2 - W[i] ** 2 > 0.1, `not norm-balanced: ‖U_${i}‖² − W_${i}² = ${U[i][0] ** 2 + U[i][1] ** 2 - W[i] ** 2}`);
+    }
+  }
+  assert.ok(p.charges[0]! > 0.1 && p.charges[1]! > 0.1, `the rescaling charges stay away from 0: ${p.charges}`);
+  // WᵀW has rank 1, so U Σx Uᵀ and U do: the hidden direction the output does not use collapses
+  // (det U = 0.58 at the start).
+  assert.ok(Math.abs(U[0][0] * U[1][1] - U[0][1] * U[1][0]) < 1e-3, `det U = ${U[0][0] * U[1][1] - U[0][1] * U[1][0]}`);
+  // And the product is the regression: W U = [1, 0.5].
+  assert.ok(Math.abs(W[0] * U[0][0] + W[1] * U[1][0] - 1) < 1e-6 && Math.abs(W[0] * U[0][1] + W[1] * U[1][1] - 0.5) < 1e-6);
 });
 
 test('stability: lr at or above 2/λ_max(H) at the start or the end is a warning on lr with a fix', () => {

@@ -8,7 +8,7 @@ import { findGroups } from '../../src/core/analysis/groups';
 import { proveCovariance, proveTensorHomogeneity } from '../../src/core/analysis/groupProofs';
 import { axisClasses } from '../../src/core/tensor/axes';
 import { diagonalOf, formOf } from '../../src/core/analysis/generators';
-import { evalForm } from '../../src/core/numeric/forms';
+import { evalForm } from '../../src/core/analysis/forms';
 import { initialPoint } from '../../src/core/analysis/points';
 
 function mlp(inp: number, hidden: number, out: number, extra = ''): string {

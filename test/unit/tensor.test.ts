@@ -15,8 +15,9 @@ import { generateTensorKernel } from '../../src/core/numeric/tensorKernel';
 import { newChainState } from '../../src/core/numeric/chains';
 import { datasetRows, drawFresh } from '../../src/core/analysis/points';
 import { findSymmetries } from '../../src/core/analysis/symmetries';
+import type { KernelSymmetry } from '../../src/core/analysis/symmetryTypes';
 import { simulateSource } from '../../src/core/numeric/runner';
-import { Rng } from '../../src/core/numeric/rng';
+import { Rng } from '../../src/core/util/rng';
 import { EXAMPLES } from './helpers';
 
 const examples = fs.readdirSync(EXAMPLES).filter((f) => f.endsWith('.loss'));
@@ -50,7 +51,7 @@ test('SGD, GD, momentum and Adam: tensor and straight-line kernels follow the sa
   for (const file of examples) {
     const m = load(file);
     const rows = datasetRows(m);
-    const symmetries = findSymmetries(m).map((s) => ({ matrix: s.matrix, direction: s.direction }));
+    const symmetries = findSymmetries(m).map((s): KernelSymmetry => (s.matrix ? { matrix: s.matrix } : { direction: s.direction }));
     for (const optimizer of ['sgd', 'gd', 'momentum', 'adam'] as const) {
       for (const weightDecay of [0, 0.01]) {
         const spec = { ...m.trains[0], optimizer, batch: 3, weightDecay };

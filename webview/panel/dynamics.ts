@@ -1,9 +1,8 @@
 // The Dynamics tab: the runs table, prediction beside measurement, and the time plots (loss, each
 // charge against law (C) and its predicted end, drifts, curvature).
-import type { GroupReport } from '../../src/core/analysis/analyze';
+import type { ChainTrace, GroupReport, RunResult, VerdictFields } from '../../src/shared/protocol';
 import { groupCharge, runChargeName, runChargeText } from '../../src/shared/groupText';
 import { etaTermText, sig4 } from '../../src/shared/predictionText';
-import type { ChainTrace, RunResult, VerdictFields } from '../../src/core/numeric/types';
 import { clear, h } from '../common/dom';
 import { fmt, runLabel } from '../common/format';
 import { joinTables, PlotBand, PlotSeries, PlotValue } from '../common/plots';

@@ -2,8 +2,7 @@
 // start, measured at the end of a run, predicted), per-neuron charges over time as a heat map, and a
 // phase portrait of two components (the chains' paths, the level sets of the charge, the minimum
 // manifold and the predicted end point).
-import type { AnalysisResult, SymmetryReport } from '../../src/core/analysis/analyze';
-import type { RunResult } from '../../src/core/numeric/types';
+import type { AnalysisResult, RunResult, SymmetryReport } from '../../src/shared/protocol';
 import { generatorName } from '../../src/shared/groupText';
 import { h } from '../common/dom';
 import { fmtTick, runLabel } from '../common/format';

@@ -3,8 +3,7 @@
 // as muted dotted curves — and a bar that names it, clears it, and exports the latest run (JSON,
 // numpy .npz). Kept apart from main.ts: main.ts only passes its plot definitions through
 // withOverlay() and forwards Overlay messages.
-import type { RunResult } from '../../src/core/numeric/types';
-import { FromWebviewType, OverlayMessage } from '../../src/shared/protocol';
+import { FromWebviewType, OverlayMessage, RunResult } from '../../src/shared/protocol';
 import { clear, h } from '../common/dom';
 import { runLabel } from '../common/format';
 import { joinTables, PlotData, PlotSeries, PlotValue } from '../common/plots';

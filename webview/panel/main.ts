@@ -109,8 +109,12 @@ renderDynamics();
 renderStationary();
 send({ type: FromWebviewType.Ready, view: 'panel' });
 
-// Exposed for the browser tests (read-only views of the rendered plots).
-(window as unknown as { __noetherLab: unknown }).__noetherLab = {
-  plots: () => [...plots.entries()].map(([id, p]) => ({ id, el: p.el, width: p.uplot?.width ?? 0, points: p.uplot?.data[0].length ?? 0 })),
-  plot: (id: string) => plots.get(id),
-};
+// Exposed only to the browser tests, whose harness sets __noetherLabTest before this bundle runs
+// (read-only views of the rendered plots).
+const testWindow = window as unknown as { __noetherLabTest?: boolean; __noetherLab?: unknown };
+if (testWindow.__noetherLabTest === true) {
+  testWindow.__noetherLab = {
+    plots: () => [...plots.entries()].map(([id, p]) => ({ id, el: p.el, width: p.uplot?.width ?? 0, points: p.uplot?.data[0].length ?? 0 })),
+    plot: (id: string) => plots.get(id),
+  };
+}

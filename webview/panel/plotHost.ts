@@ -1,8 +1,7 @@
 // The panel's plots: keeping a container's plots in step with their definitions, and the helpers
 // the tabs share to describe runs (colours, survivors, charge names, mean ± spread).
-import type { GroupReport } from '../../src/core/analysis/analyze';
+import type { GroupReport, RunResult } from '../../src/shared/protocol';
 import { generatorCharge, generatorName, runChargeName, runChargeText } from '../../src/shared/groupText';
-import type { RunResult } from '../../src/core/numeric/types';
 import { clear, h } from '../common/dom';
 import { runLabel } from '../common/format';
 import { Plot, PlotData, PlotOptions, PlotValue } from '../common/plots';

@@ -1,7 +1,6 @@
 // The panel's state: what the host sent (analysis, runs) and what the webview remembers (tab, zoom,
 // the user's plot choices) across hide/show and reloads.
-import type { AnalysisResult } from '../../src/core/analysis/analyze';
-import type { RunResult } from '../../src/core/numeric/types';
+import type { AnalysisResult, RunResult } from '../../src/shared/protocol';
 import { PlotPrefs, setPrefsStore, setZoomStore } from '../common/plots';
 import { getState, patchState } from '../common/vscode';
 

@@ -1,8 +1,8 @@
 // The Stationary tab: per-component histograms with the theory (or a Gaussian fit), a deep chain's
 // law of the product, and escape times.
+import type { RunResult } from '../../src/shared/protocol';
 import { CHAIN_LAW_LABEL, expectedCounts, levelName, measuredText, productComparison, productFactsText } from '../../src/shared/lawText';
 import { sig4, stepsText } from '../../src/shared/predictionText';
-import type { RunResult } from '../../src/core/numeric/types';
 import { clear, h } from '../common/dom';
 import { fmt, runLabel } from '../common/format';
 import { joinTables, PlotSeries } from '../common/plots';

@@ -1,11 +1,9 @@
 // The Symmetries tab: where SGD ends (one card per noisy train line), one card per symmetry group
 // (its charge and laws in KaTeX, its generators collapsed beneath), and the start-orbit table.
-import type { AnalysisResult, GroupReport, SymmetryReport } from '../../src/core/analysis/analyze';
-import type { Prediction } from '../../src/core/analysis/predictions';
 import { generatorCharge, generatorCount, generatorName, generatorNamesText, groupCharge, groupEndsText, groupStartOrbitText, symmetriesWord } from '../../src/shared/groupText';
 import { closedFormNoneText, conservationLawsText, groupClosedForms } from '../../src/shared/lawText';
 import { etaTermText, movedComponents, predictionLine, sig4, stabilityLine } from '../../src/shared/predictionText';
-import { FromWebviewType } from '../../src/shared/protocol';
+import { AnalysisResult, FromWebviewType, GroupReport, Prediction, SymmetryReport } from '../../src/shared/protocol';
 import { clear, h } from '../common/dom';
 import { csvNum, fmt, runLabel } from '../common/format';
 import { renderTex } from '../common/tex';

@@ -10,8 +10,7 @@ import 'uplot/dist/uPlot.min.css';
 import '../../media/webview/common.css';
 import '../../media/webview/report.css';
 
-import type { Figure } from '../../src/core/experiments/types';
-import { ExportFormat, FromWebviewType, ToWebviewMessage, ToWebviewType } from '../../src/shared/protocol';
+import { ExportFormat, Figure, FromWebviewType, ToWebviewMessage, ToWebviewType } from '../../src/shared/protocol';
 import type { ReportDoc, ReportSection, ReportTable } from '../../src/shared/reportDoc';
 import { clear, h } from '../common/dom';
 import { joinTables, Plot, PlotBand, PlotSeries, rebuildAllPlots } from '../common/plots';
@@ -135,7 +134,8 @@ watchTheme(() => render());
 render();
 send({ type: FromWebviewType.Ready, view: 'report' });
 
-// Exposed for the tests: what is rendered.
+// Read-only views of what is rendered, for the tests (the e2e suite reads them inside VS Code, where no
+// harness can set a flag first). They hold no history: nothing grows with use.
 (window as unknown as { __noetherLab: unknown }).__noetherLab = {
   plots: () => plots.map((p) => ({ id: p.opts.id, el: p.el, width: p.uplot?.width ?? 0, points: p.uplot?.data[0].length ?? 0 })),
   plot: (id: string) => plots.find((p) => p.opts.id === id),

@@ -6,9 +6,7 @@ import 'uplot/dist/uPlot.min.css';
 import '../../media/webview/common.css';
 import '../../media/webview/sidebar.css';
 
-import type { AnalysisResult, GroupReport } from '../../src/core/analysis/analyze';
-import type { RunResult, SimulationResult } from '../../src/core/numeric/types';
-import { FromWebviewType, HistoryMessage, SummaryMessage, ToWebviewMessage, ToWebviewType } from '../../src/shared/protocol';
+import { AnalysisResult, FromWebviewType, GroupReport, HistoryMessage, RunResult, SimulationResult, SummaryMessage, ToWebviewMessage, ToWebviewType } from '../../src/shared/protocol';
 import { historySection } from './history';
 import { clear, h } from '../common/dom';
 import { fmtShort, runLabel } from '../common/format';

@@ -6,7 +6,7 @@
 import { checkSource, CheckOptions } from '../lang/check';
 import { Diagnostic } from '../lang/diagnostics';
 import { hasScalarView, Model, ScalarModel, TrainSpec } from '../lang/model';
-import { findSymmetries, gradientFunction, Symmetry, SymmetryKind } from './symmetries';
+import { findSymmetries, gradientFunction, isExponential, Symmetry, SymmetryKind } from './symmetries';
 import { describeLaws, TrainingConstants } from './laws';
 import { initialPoint } from './points';
 import { CovarianceMethod, noiseCovariance, NoiseCovariance } from './moments';
@@ -17,7 +17,7 @@ import { GroupClosedForm, groupClosedForm } from './groupClosedForm';
 import { describeGroup, generatorChargeText } from './groupLaws';
 import { GeneratorSpec } from './generators';
 import { ListedSymmetry, listGroups, reconcile, SymmetryList } from './symmetryList';
-import { sparseForm } from '../numeric/forms';
+import { sparseForm } from './forms';
 import { ClosedFormLaw, closedFormLaws } from './closedForm';
 import { ConservationLaws, conservationLaws } from './completeness';
 
@@ -196,22 +196,24 @@ export function analyzeModel(model: Model, base: AnalysisResult): AnalysisResult
   const k = trainingConstants(model);
   const search = findGroups(model, fn);
   const small = names.length <= MAX_ANALYSIS_COMPONENTS && hasScalarView(model);
-  const list: SymmetryList = small ? reconcile(model, search, findSymmetries(model, fn)) : listGroups(model, search);
+  const dense = small ? reconcile(model, search, findSymmetries(model, fn)) : undefined;
+  const list: SymmetryList = dense ?? listGroups(model, search);
   const symmetries = list.symmetries;
   let noise: NoiseCovariance | undefined;
   let start: JointEquilibrium | undefined;
-  const exponential = symmetries.filter((s) => s.matrix);
+  const exponential = symmetries.filter(isExponential);
   if (small && exponential.length > 0) {
     noise = noiseCovariance(model, fn, theta);
-    start = jointEquilibrium({ generators: exponential.map((s) => s.matrix as number[][]), theta, cov: noise.cov, eta: k.lr, kappa: k.kappa, gamma: k.weightDecay });
+    start = jointEquilibrium({ generators: exponential.map((s) => s.matrix), theta, cov: noise.cov, eta: k.lr, kappa: k.kappa, gamma: k.weightDecay });
   }
   const { predictions, stability } = predictAll(model, symmetries, fn);
   // The minimum gradient flow reached for the first noisy run: where the matrix law's form is fitted.
   const flowMin = predictions.find((p) => p.minimum.converged)?.minimum;
   const minimum = flowMin ? Float64Array.from(names, (c) => flowMin.point[c]) : undefined;
   const groups = list.groups.map((g, gi): GroupReport => {
-    const texts = g.structure.type === 'components' ? componentTexts(symmetries[g.structure.symmetries[0]], names, k) : describeGroup(g, model.params, k);
-    const matrixLaw = g.structure.type !== 'gl' ? undefined : small ? groupClosedForm(model as ScalarModel, g, k, minimum) : { note: closedFormSkippedNote(names.length) };
+    // Groups of the component search's generators exist for small models only (dense generators).
+    const texts = g.structure.type === 'components' && dense ? componentTexts(dense.symmetries[g.structure.symmetries[0]], names, k) : describeGroup(g, model.params, k);
+    const matrixLaw = g.structure.type !== 'gl' ? undefined : dense ? groupClosedForm(model as ScalarModel, g, k, minimum) : { note: closedFormSkippedNote(names.length) };
     return {
       name: g.name,
       kind: g.kind,
@@ -228,10 +230,10 @@ export function analyzeModel(model: Model, base: AnalysisResult): AnalysisResult
       ...(matrixLaw ? ('law' in matrixLaw ? { sgdClosedForm: matrixLaw.law } : { sgdClosedForm: null, sgdClosedFormNote: matrixLaw.note }) : {}),
     };
   });
-  const closed = small ? closedFormLaws(model as ScalarModel, symmetries, k) : undefined;
+  const closed = dense ? closedFormLaws(model as ScalarModel, dense.symmetries, k) : undefined;
   const closedFormSkipped = closedFormSkippedNote(names.length);
   const reports = symmetries.map((s, i) => {
-    const r = report(s, model, list.groups, groups, theta, k, start, exponential.indexOf(s));
+    const r = report(s, model, list.groups, groups, theta, k, start, exponential.findIndex((e) => e === s));
     const c = closed?.[i];
     if (c && 'law' in c) r.laws = { ...r.laws, sgdClosedForm: c.law };
     else r.laws = { ...r.laws, sgdClosedForm: null, sgdClosedFormNote: c ? c.note : closedFormSkipped };
@@ -316,8 +318,8 @@ function report(
   if (s.matrix || s.direction) {
     texts = describeLaws(s, names, k);
     involves = s.direction
-      ? names.filter((_, i) => (s.direction as number[])[i] !== 0)
-      : names.filter((_, i) => (s.matrix as number[][])[i].some((x) => x !== 0));
+      ? names.filter((_, i) => s.direction[i] !== 0)
+      : names.filter((_, i) => s.matrix[i].some((x) => x !== 0));
   } else {
     // A generator of a large model: its entry of the group's charge, and the group's laws.
     const text = s.label ? generatorChargeText(groupList[s.group], model.params, s.label, false) : undefined;
@@ -351,7 +353,8 @@ function report(
       : 'a translation charge is conserved exactly by SGD: every point of the orbit is stationary';
     return out;
   }
-  if (!start) return out;
+  // An equilibrium exists for small models only, whose exponential generators have their matrix.
+  if (!start || !s.matrix) return out;
   const charge = start.charges[generator];
   if (!start.point || charge === null || charge === undefined) {
     out.equilibriumNote = start.status === 'grows' && charge === null ? start.growth.find((g) => g.generator === generator)?.law ?? start.reason : start.reason;
@@ -359,7 +362,7 @@ function report(
   }
   out.equilibrium = {
     point: Object.fromEntries(names.map((c, i) => [c, (start.point as number[])[i]])),
-    chargeInitial: quadraticCharge(s.matrix as number[][], theta),
+    chargeInitial: quadraticCharge(s.matrix, theta),
     chargeEquilibrium: charge,
   };
   return out;

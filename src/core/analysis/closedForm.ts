@@ -90,7 +90,7 @@ function chargePoly(s: Symmetry): P.MPoly {
     });
     return out;
   }
-  const A = s.matrix as number[][];
+  const A = s.matrix;
   for (let i = 0; i < A.length; i++) {
     for (let j = i; j < A.length; j++) {
       const c = i === j ? A[i][i] : 2 * A[i][j];
@@ -225,7 +225,7 @@ export function closedFormDrifts(model: ScalarModel, syms: Symmetry[], k: Traini
       };
     }
     if (!moments || 'note' in moments) return { note: moments && 'note' in moments ? moments.note : 'no expectation' };
-    const A = s.matrix as number[][];
+    const A = s.matrix;
     const m = moments.nodes;
     const qNode = m[n + exp.indexOf(si)];
     try {

@@ -12,7 +12,7 @@ import { Graph } from '../expr/graph';
 import { gradient, jvp } from '../expr/diff';
 import { evaluateWithErrors } from '../expr/errorBound';
 import { ScalarModel } from '../lang/model';
-import { Rng, STREAM_ANALYSIS } from '../numeric/rng';
+import { Rng, STREAM_ANALYSIS } from '../util/rng';
 import { datasetRows, drawExample, initialPoint } from './points';
 
 export interface ConservationLaws {

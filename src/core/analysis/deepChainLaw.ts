@@ -10,7 +10,7 @@
 import { Graph } from '../expr/graph';
 import { compileEvaluator } from '../expr/codegen';
 import { ScalarModel, TrainSpec } from '../lang/model';
-import { Rng, STREAM_ANALYSIS } from '../numeric/rng';
+import { Rng, STREAM_ANALYSIS } from '../util/rng';
 import { expectedNodes } from './expectation';
 import { datasetRows, drawExample } from './points';
 import { minibatchNoiseFactor } from './predictions';

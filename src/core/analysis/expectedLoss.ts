@@ -8,7 +8,7 @@ import { compileAveragedEvaluator, compileEvaluator } from '../expr/codegen';
 import { compileLossGradient } from '../tensor/evaluate';
 import { expectedNodes } from './expectation';
 import { datasetRows, drawExample } from './points';
-import { Rng, STREAM_ANALYSIS } from '../numeric/rng';
+import { Rng, STREAM_ANALYSIS } from '../util/rng';
 
 export type ExpectationMethod = 'exact' | 'dataset' | 'sample';
 

@@ -5,7 +5,8 @@
 // over the flattened components when a kernel or a check needs it, never to an n×n matrix.
 import { AxisMember } from '../tensor/axes';
 import { ParamInfo } from '../lang/model';
-import type { SparseForm } from '../numeric/forms';
+import type { SparseForm } from './forms';
+import type { DenseGenerator } from './symmetryTypes';
 
 export type { AxisMember } from '../tensor/axes';
 
@@ -104,7 +105,7 @@ export function diagonalOf(form: SparseForm, n: number): Float64Array {
 }
 
 /** Dense A (exponential) or v (translation) from a sparse form, for small models' dense paths. */
-export function denseOf(form: SparseForm, n: number): { matrix?: number[][]; direction?: number[] } {
+export function denseOf(form: SparseForm, n: number): DenseGenerator {
   const linear = form.j.some((j) => j < 0);
   if (linear) {
     const v = new Array<number>(n).fill(0);

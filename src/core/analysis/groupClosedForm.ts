@@ -18,7 +18,7 @@
 import { Matrix, inverse, SingularValueDecomposition } from 'ml-matrix';
 import { ParamInfo, ScalarModel } from '../lang/model';
 import { AxisMember } from '../tensor/axes';
-import { Rng } from '../numeric/rng';
+import { Rng } from '../util/rng';
 import { closedFormDrifts, ClosedFormLaw } from './closedForm';
 import { Group } from './groups';
 import { num, texName, TrainingConstants } from './laws';

@@ -87,7 +87,7 @@ export function describeLaws(sym: Symmetry, names: string[], k: TrainingConstant
   const everyBatch = exact ? 'exact for every batch' : 'held to rounding at every re-check point, but the symmetry is not proved, so exactness for every batch is not guaranteed';
   const eta = num(k.lr);
   if (sym.kind === 'translation') {
-    const v = sym.direction as number[];
+    const v = sym.direction;
     const terms = linearTerms(v, names);
     const text = render(terms, false);
     const tex = render(terms, true);
@@ -110,7 +110,7 @@ export function describeLaws(sym: Symmetry, names: string[], k: TrainingConstant
       },
     };
   }
-  const A = sym.matrix as number[][];
+  const A = sym.matrix;
   const terms = quadraticTerms(A, names);
   const text = render(terms, false);
   const tex = render(terms, true);

@@ -6,8 +6,8 @@
 // - otherwise Monte Carlo, with standard errors.
 import { hasScalarView, Model, ScalarModel } from '../lang/model';
 import { gradient } from '../expr/diff';
-import { expandInData, expectation, maxDegree, momentTable, mulPoly, NotPolynomial, numberRing, Poly, resetWork } from './polynomial';
-import { Rng, STREAM_ANALYSIS } from '../numeric/rng';
+import { expandInData, expectation, maxDegree, momentTable, mulPoly, NotPolynomial, numberRing, Poly, WorkBudget } from './polynomial';
+import { Rng, STREAM_ANALYSIS } from '../util/rng';
 import { GradientFn } from './gradientFn';
 import { datasetRows, drawFresh } from './points';
 
@@ -130,10 +130,10 @@ function exactCovariance(model: ScalarModel, theta: Float64Array, gradNodes: num
   const mean = polys.map((p) => expectation(ring, p, moments));
   const cov: number[][] = Array.from({ length: n }, () => new Array<number>(n).fill(0));
   try {
-    resetWork();
+    const budget = new WorkBudget();
     for (let i = 0; i < n; i++) {
       for (let j = i; j < n; j++) {
-        const c = expectation(ring, mulPoly(ring, polys[i], polys[j]), moments) - mean[i] * mean[j];
+        const c = expectation(ring, mulPoly(ring, polys[i], polys[j], budget), moments) - mean[i] * mean[j];
         cov[i][j] = c;
         cov[j][i] = c;
       }

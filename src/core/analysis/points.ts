@@ -3,7 +3,7 @@
 // distributions or its finite data set.
 import { Model } from '../lang/model';
 import { sample } from '../lang/distributions';
-import { Rng, STREAM_DATASET, STREAM_INIT } from '../numeric/rng';
+import { Rng, STREAM_DATASET, STREAM_INIT } from '../util/rng';
 
 /** The seed the file's runs start from (the first `train` line's, else 0). */
 export function baseSeed(model: Model): number {
@@ -22,16 +22,29 @@ export function initialPoint(model: Model, chain = 0, seed = baseSeed(model)): F
   return theta;
 }
 
-/** The finite training set as rows (N × dataDim), drawing it once if the file asks for one. */
+/** Drawn data sets by model data set and seed (the model itself is never written to). */
+const drawnRows = new WeakMap<object, Map<number, Float64Array>>();
+/** Seeds kept per data set (a file's train lines rarely use more). */
+const DRAWN_SEEDS = 8;
+
+/**
+ * The finite training set as rows (N × dataDim): the data files' rows, or the set drawn from the
+ * `~` distributions with `seed` (each seed its own set, drawn once and kept per model).
+ */
 export function datasetRows(model: Model, seed = baseSeed(model)): Float64Array | undefined {
   const ds = model.dataset;
   if (!ds) return undefined;
   if (ds.rows) return ds.rows;
+  let bySeed = drawnRows.get(ds);
+  if (!bySeed) drawnRows.set(ds, (bySeed = new Map()));
+  const hit = bySeed.get(seed);
+  if (hit) return hit;
   const dim = model.dataComponents.length;
   const rows = new Float64Array(ds.size * dim);
   const rng = new Rng(seed, 0, STREAM_DATASET);
   for (let r = 0; r < ds.size; r++) drawFresh(model, rng, rows, r * dim);
-  ds.rows = rows;
+  if (bySeed.size >= DRAWN_SEEDS) bySeed.delete(bySeed.keys().next().value as number);
+  bySeed.set(seed, rows);
   return rows;
 }
 

@@ -26,8 +26,19 @@ export class NotPolynomial extends Error {}
 const MAX_TERMS = 5000;
 /** Monomial products one expansion may form before we give up on a closed form (bounded time). */
 const MAX_WORK = 300_000;
-let work = 0;
-let workLimit = MAX_WORK;
+
+/** How many monomial products a computation may still form (each expansion or caller its own). */
+export class WorkBudget {
+  private work = 0;
+
+  constructor(readonly limit = MAX_WORK) {}
+
+  /** Counts `n` products; throws NotPolynomial once the budget is spent. */
+  spend(n: number): void {
+    this.work += n;
+    if (this.work > this.limit) throw new NotPolynomial();
+  }
+}
 
 // Monomial keys repeat across every product and every expectation: parsing and multiplying them
 // is memoised (bounded caches, cleared when full), which is most of the work of an expansion.
@@ -65,15 +76,9 @@ function mulKeys(a: string, b: string): string {
   return out;
 }
 
-/** Starts a new work budget (for callers that multiply expanded polynomials themselves). */
-export function resetWork(limit = MAX_WORK): void {
-  work = 0;
-  workLimit = limit;
-}
-
-export function mulPoly<C>(ring: Ring<C>, a: Poly<C>, b: Poly<C>): Poly<C> {
-  work += a.size * b.size;
-  if (work > workLimit) throw new NotPolynomial();
+/** The product; its work is charged to `budget` (callers multiplying many polynomials pass theirs). */
+export function mulPoly<C>(ring: Ring<C>, a: Poly<C>, b: Poly<C>, budget = new WorkBudget()): Poly<C> {
+  budget.spend(a.size * b.size);
   const out: Poly<C> = new Map();
   for (const [ka, ca] of a) {
     for (const [kb, cb] of b) {
@@ -99,7 +104,7 @@ function dataFree<C>(p: Poly<C>, ring: Ring<C>): C | undefined {
 
 /** Each root as a polynomial in the data; throws NotPolynomial otherwise. */
 export function expandInData<C>(g: Graph, roots: number[], ring: Ring<C>, limit = MAX_WORK): Poly<C>[] {
-  resetWork(limit);
+  const budget = new WorkBudget(limit);
   const memo = new Map<number, Poly<C>>();
   const minusOne = ring.fromNumber(-1);
   for (const id of g.reachable(roots)) {
@@ -128,14 +133,14 @@ export function expandInData<C>(g: Graph, roots: number[], ring: Ring<C>, limit 
         out = new Map([...p(n.a)].map(([k, c]) => [k, ring.mul(minusOne, c)]));
         break;
       case 'mul':
-        out = mulPoly(ring, p(n.a), p(n.b));
+        out = mulPoly(ring, p(n.a), p(n.b), budget);
         break;
       case 'pow': {
         const c = g.constValue(n.b);
         const base = p(n.a);
         if (c !== undefined && Number.isInteger(c) && c >= 0 && c <= 8 && dataFree(base, ring) === undefined) {
           out = constPoly(ring, ring.fromNumber(1));
-          for (let k = 0; k < c; k++) out = mulPoly(ring, out, base);
+          for (let k = 0; k < c; k++) out = mulPoly(ring, out, base, budget);
           break;
         }
         const a = dataFree(base, ring);

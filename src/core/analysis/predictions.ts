@@ -4,7 +4,8 @@
 // with noise; plus λ_max(H) at the start and at the end for the stability bound η < 2/λ_max.
 import { Model, TrainSpec } from '../lang/model';
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
-import { GradientFn } from './symmetries';
+import type { GradientFn } from './gradientFn';
+import type { DenseGenerator } from './symmetryTypes';
 import { CovarianceMethod, noiseCovariance } from './moments';
 import { initialPoint } from './points';
 import { ExpectedGradient, expectedGradient } from './expectedLoss';
@@ -134,10 +135,8 @@ export interface FlowCache {
 }
 
 /** What the predictions need of a symmetry: its generator or its translation direction. */
-export interface SymmetryAction {
-  matrix?: number[][];
-  direction?: number[];
-}
+/** What the predictions need of a symmetry: its dense generator, if the model is small enough for one. */
+export type SymmetryAction = DenseGenerator | { matrix?: undefined; direction?: undefined };
 
 export interface PredictionSet {
   predictions: Prediction[];
@@ -244,8 +243,9 @@ export function predictRun(
   if (!(kappa > 0)) {
     return { ...none('no minibatch noise (the batch is the whole data set, sampled without replacement): the charges keep their gradient-flow values', noise.method), noise: noiseInfo };
   }
-  const expIdx = symmetries.map((s, i) => (s.matrix ? i : -1)).filter((i) => i >= 0);
-  const gens = expIdx.map((i) => symmetries[i].matrix as number[][]);
+  const exponential = symmetries.flatMap((s, i) => (s.matrix ? [{ i, matrix: s.matrix }] : []));
+  const expIdx = exponential.map((e) => e.i);
+  const gens = exponential.map((e) => e.matrix);
   const eq = jointEquilibrium({ generators: gens, theta: flow.point, cov: noise.cov, eta, kappa, gamma: spec.weightDecay });
   const sigma = (x: Float64Array) => noiseCovariance(model, fn, x).cov;
   const small = names.length <= DISCRETE_SHIFT_MAX_COMPONENTS;
@@ -266,14 +266,14 @@ export function predictRun(
   const endTheta = slow ? slow.point : eq.point;
   // Translations: vᵀθ is conserved by SGD without weight decay and decays to 0 with it.
   const point = endTheta ? Float64Array.from(endTheta) : Float64Array.from(flow.point);
-  const transIdx = symmetries.map((s, i) => (s.direction ? i : -1)).filter((i) => i >= 0);
-  if (spec.weightDecay > 0 && transIdx.length > 0) removeTranslations(point, transIdx.map((i) => symmetries[i].direction as number[]));
+  const directions = symmetries.flatMap((s) => (s.direction ? [s.direction] : []));
+  if (spec.weightDecay > 0 && directions.length > 0) removeTranslations(point, directions);
   const chargeAt = (x: ArrayLike<number>) =>
     symmetries.map((s, i) => {
       if (s.direction) return dotArr(s.direction, x);
       const k = expIdx.indexOf(i);
-      if (eq.charges[k] === null || eq.charges[k] === undefined) return null; // grows: no equilibrium value
-      return roundedCharge(s.matrix as number[][], x);
+      if (!s.matrix || eq.charges[k] === null || eq.charges[k] === undefined) return null; // grows: no equilibrium value
+      return roundedCharge(s.matrix, x);
     });
   const charges = chargeAt(point);
   const rates = slow ? slow.rates : eq.rates;
@@ -341,14 +341,14 @@ export function predictRun(
   }
   const growth = eq.growth.map((g) => ({ symmetry: expIdx[g.generator], rate: g.rate, invariant: g.invariant, law: g.law }));
   let reason = eq.reason;
-  if (expIdx.length === 0) reason = transIdx.length > 0 ? (spec.weightDecay > 0 ? 'translation charges decay to 0 under weight decay' : 'translation charges are conserved exactly by SGD') : 'the loss has no continuous symmetry';
+  if (expIdx.length === 0) reason = directions.length > 0 ? (spec.weightDecay > 0 ? 'translation charges decay to 0 under weight decay' : 'translation charges are conserved exactly by SGD') : 'the loss has no continuous symmetry';
   if (slow && rotationRate > 0) {
     reason = `the law-of-balance point (every charge drift zero) is not stationary here: the slow drift along the minima also turns the group's rotations, so SGD ends on a steady rotation (rate ${rotationRate.toPrecision(3)} per unit t = η·steps) where the symmetric part of that drift vanishes; the charges turn, their invariants stay`;
   }
   if (slow && slow.offOrbit > 1e-3) reason += `; the minima extend beyond the symmetry orbit and SGD also drifts along them (${(100 * slow.offOrbit).toFixed(1)}% of the slow drift), which this prediction leaves out`;
   return {
     ...base,
-    status: expIdx.length === 0 ? (transIdx.length > 0 ? 'equilibrium' : 'none') : eq.status,
+    status: expIdx.length === 0 ? (directions.length > 0 ? 'equilibrium' : 'none') : eq.status,
     reason,
     endPoint: eq.status === 'grows' ? null : record(names, point),
     charges,

@@ -8,7 +8,7 @@
 // no symmetry orbit through it), γ = 0, plain SGD, and Σ is exact (a closed form or a finite data
 // set); elsewhere the panel labels a Gaussian fit.
 import { Model, TrainSpec } from '../lang/model';
-import { GradientFn } from './symmetries';
+import type { GradientFn } from './gradientFn';
 import { noiseCovariance } from './moments';
 import { expectedGradient } from './expectedLoss';
 import { contractSecondDerivative, curvatureAt, lyapunov } from './fluctuations';

@@ -8,31 +8,16 @@ import { gradientFunction, GradientFn } from './gradientFn';
 export { gradientFunction } from './gradientFn';
 export type { GradientFn } from './gradientFn';
 import { directional, gradient } from '../expr/diff';
-import { Rng, STREAM_ANALYSIS } from '../numeric/rng';
+import { Rng, STREAM_ANALYSIS } from '../util/rng';
 import { drawExample, datasetRows, initialPoint } from './points';
 import { dot, nullSpace, orthonormalize, rref, snapVector } from './linalg';
 import { proveByHomogeneity, proveByTangents, proveZeroWithNerdamer, takeProofNote } from './proof';
 import { evaluateWithErrors, UNIT_ROUNDOFF } from '../expr/errorBound';
 
-export type SymmetryKind = 'rescaling' | 'scaling' | 'linear' | 'translation';
+import type { ExponentialKind, Generator, Symmetry } from './symmetryTypes';
 
-export interface Symmetry {
-  kind: SymmetryKind;
-  status: 'proved' | 'numerical';
-  /** How the proof was obtained (for the report), when proved. */
-  proof?: 'homogeneity' | 'covariance' | 'nerdamer';
-  /** Why it is not proved, when the symbolic proof stopped at its deadline or budget. */
-  proofNote?: string;
-  /** Generator A over the components (exponential kinds): θ → e^{λA}θ. */
-  matrix?: number[][];
-  /** Direction v over the components (translation): θ → θ + λv. */
-  direction?: number[];
-  /**
-   * Largest relative residual |Σ f_i g_i| / Σ |f_i g_i| of the symmetry condition at the fresh
-   * re-check points; each point's residual was also within its own rounding-error bound.
-   */
-  residual: number;
-}
+export type { ExponentialSymmetry, Generator, Symmetry, SymmetryKind } from './symmetryTypes';
+export { isExponential } from './symmetryTypes';
 
 /** Full symmetric-generator search up to this many components (n(n+1)/2 unknowns). */
 const FULL_SEARCH_MAX_COMPONENTS = 30;
@@ -84,7 +69,7 @@ export function findSymmetries(model: ScalarModel, fn: GradientFn = gradientFunc
     const sym = verify(model, fresh, check, { kind: 'translation', direction: snapVector(raw).v });
     if (sym) translations.push(sym);
   }
-  const transDirs = translations.map((t) => t.direction as number[]);
+  const transDirs = translations.flatMap((t) => (t.direction ? [t.direction] : []));
 
   // ---- exponential symmetries: (Aθ)ᵀ g = 0 with A symmetric -----------------------------------
   // Unknowns are the entries A_ij, i ≤ j (diagonal first). Diagonal generators (rescalings and
@@ -153,7 +138,7 @@ function representatives(basis: number[][], known: number[][]): number[][] {
   return out;
 }
 
-function classify(A: number[][]): SymmetryKind {
+function classify(A: number[][]): ExponentialKind {
   const n = A.length;
   let diagonal = true;
   for (let i = 0; i < n && diagonal; i++) for (let j = 0; j < n; j++) if (i !== j && A[i][j] !== 0) diagonal = false;
@@ -189,7 +174,7 @@ function verify(
   model: ScalarModel,
   fresh: Sample[],
   check: Recheck,
-  cand: { kind: SymmetryKind; matrix?: number[][]; direction?: number[] },
+  cand: Generator,
 ): Symmetry | undefined {
   const n = model.components.length;
   let worst = 0;
@@ -208,7 +193,7 @@ function verify(
         f = cand.direction[i];
         fAbs = Math.abs(f);
       } else {
-        const r = (cand.matrix as number[][])[i];
+        const r = cand.matrix[i];
         for (let j = 0; j < n; j++) {
           if (r[j] === 0) continue;
           f += r[j] * theta[j];
@@ -237,7 +222,7 @@ function verify(
     const field = model.paramNodes.map((_, i) => {
       if (cand.direction) return g.constant(cand.direction[i]);
       let acc = g.constant(0);
-      const row = (A as number[][])[i];
+      const row = cand.matrix[i];
       for (let j = 0; j < n; j++) if (row[j] !== 0) acc = g.add(acc, g.mul(g.constant(row[j]), model.paramNodes[j]));
       return acc;
     });
@@ -245,15 +230,7 @@ function verify(
     if (proveByTangents(g, model.loss, model.paramNodes, field, pts)) proof = 'nerdamer';
     else if (proveZeroWithNerdamer(g, directional(g, model.loss, model.paramNodes, field))) proof = 'nerdamer';
   }
-  return {
-    kind: cand.kind,
-    status: proof ? 'proved' : 'numerical',
-    proof,
-    proofNote: proof ? undefined : takeProofNote(g),
-    matrix: cand.matrix,
-    direction: cand.direction,
-    residual: worst,
-  };
+  return { ...cand, status: proof ? 'proved' : 'numerical', proof, proofNote: proof ? undefined : takeProofNote(g), residual: worst };
 }
 
 function normalized(row: number[]): number[] {

@@ -4,23 +4,29 @@
 // and what no group explains becomes a group of its own. Large models list each group's generators
 // in compact form, all of them or, for a huge group, a few named entries of its charge.
 import { Model } from '../lang/model';
-import { SparseForm, sparseForm } from '../numeric/forms';
+import { SparseForm, sparseForm } from './forms';
 import { denseOf, formOf, GeneratorSpec, isTranslation } from './generators';
 import { Group, GroupSearch } from './groups';
 import { pseudoSolve } from './linalg';
-import { Symmetry, SymmetryKind } from './symmetries';
+import type { CompactGenerator, ExponentialKind, Generator, Symmetry, SymmetryFacts } from './symmetryTypes';
 
-export interface ListedSymmetry extends Symmetry {
+/** A listed generator in its group. */
+type Listed<G> = G & SymmetryFacts & {
   /** Index of the group it belongs to. */
   group: number;
   /** The compact generator (large models, where no dense matrix is kept). */
   action?: GeneratorSpec;
   /** Its name within the group (Q[0,1], Q[3]), when it has one. */
   label?: string;
-}
+};
 
-export interface SymmetryList {
-  symmetries: ListedSymmetry[];
+/** Small models list every generator with its dense matrix or direction. */
+export type DenseListedSymmetry = Listed<Generator>;
+/** Large models list generators in compact form only. */
+export type ListedSymmetry = DenseListedSymmetry | Listed<CompactGenerator>;
+
+export interface SymmetryList<S extends ListedSymmetry = ListedSymmetry> {
+  symmetries: S[];
   groups: Group[];
   /** Per group: how many of its generators the flat list leaves out (a huge group is summarised). */
   unlisted: number[];
@@ -80,9 +86,14 @@ class FormSpan {
   }
 }
 
+/** One generator from its form: a translation, or its exponential kind with its dense matrix. */
+function generatorOf(form: SparseForm, n: number): Generator {
+  const dense = denseOf(form, n);
+  return dense.direction ? { kind: 'translation', direction: dense.direction } : { kind: exponentialKindOf(form), matrix: dense.matrix };
+}
+
 /** The kind of one exponential generator from its form: diagonal with one sign, diagonal, or not. */
-function kindOf(form: SparseForm): SymmetryKind {
-  if (form.j.some((j) => j < 0)) return 'translation';
+function exponentialKindOf(form: SparseForm): ExponentialKind {
   let pos = false;
   let neg = false;
   for (let t = 0; t < form.c.length; t++) {
@@ -98,7 +109,7 @@ function groupStatus(g: Group): Pick<Symmetry, 'status' | 'proof'> {
 }
 
 /** Small models: the component-level list, completed and grouped. */
-export function reconcile(model: Model, search: GroupSearch, flat: Symmetry[]): SymmetryList {
+export function reconcile(model: Model, search: GroupSearch, flat: Symmetry[]): SymmetryList<DenseListedSymmetry> {
   const n = model.components.length;
   const params = model.params;
   const groups = [...search.groups];
@@ -129,12 +140,12 @@ export function reconcile(model: Model, search: GroupSearch, flat: Symmetry[]): 
     const all = search.generators.every((gen, k) => gen.group !== gi || proved.contains(proved.vector(genForms[k])));
     if (all && proved.size > 0) groups[gi] = { ...g, status: 'proved', proof: 'nerdamer', proofNote: undefined };
   });
-  const fromGroup = (k: number): ListedSymmetry => {
+  const fromGroup = (k: number): DenseListedSymmetry => {
     const gen = search.generators[k];
     const g = groups[gen.group];
-    return { kind: kindOf(genForms[k]), ...groupStatus(g), ...denseOf(genForms[k], n), residual: g.residual, group: gen.group, action: gen.spec, label: gen.label || undefined };
+    return { ...generatorOf(genForms[k], n), ...groupStatus(g), residual: g.residual, group: gen.group, action: gen.spec, label: gen.label || undefined };
   };
-  const symmetries: ListedSymmetry[] = [];
+  const symmetries: DenseListedSymmetry[] = [];
   const listSpan = new FormSpan(n);
   if (home.includes('mixed')) {
     // The component search's basis mixes groups: list the groups' own generators instead.
@@ -213,7 +224,7 @@ export function listGroups(model: Model, search: GroupSearch): SymmetryList {
       const gen = gens[i];
       const form = formOf(model.params, gen.spec);
       symmetries.push({
-        kind: isTranslation(gen.spec) ? 'translation' : kindOf(form),
+        kind: isTranslation(gen.spec) ? 'translation' : exponentialKindOf(form),
         ...groupStatus(g),
         residual: g.residual,
         group: gi,

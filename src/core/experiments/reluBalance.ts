@@ -9,7 +9,7 @@
 import { Model } from '../lang/model';
 import { checkSource } from '../lang/check';
 import { drawFresh, initialPoint } from '../analysis/points';
-import { Rng } from '../numeric/rng';
+import { Rng } from '../util/rng';
 import { RunResult } from '../numeric/types';
 import { lawDCheck, result, simulate, stages } from './common';
 import { fmt, significant } from './escape';

@@ -20,7 +20,7 @@ import { parse } from '../lang/parser';
 import { spanText } from '../lang/symbols';
 import { GD_SAMPLE } from '../numeric/kernelCommon';
 import { recordInterval } from '../numeric/runner';
-import { kernelSymmetry, sparseForm } from '../numeric/forms';
+import { kernelSymmetry, sparseForm } from '../analysis/forms';
 import type { SymmetryReport } from '../analysis/analyze';
 
 export interface PyTorchExportOptions {

@@ -1,20 +1,24 @@
-// Name resolution, shape checking and lowering of a parsed `.loss` file to the tensor graph (and,
-// for small models, its scalar view). Every problem becomes a diagnostic with a span and, where one
-// exists, a fix; checking goes on after an error (the offending expression lowers to "unknown"),
-// so all errors are reported.
-import { DistExpr, Expr, namesIn, Program, Statement } from './ast';
+// Checking a parsed `.loss` file into a Model: its declarations (params, data, lets), its data set
+// and data files, its loss and train lines, and for small models the scalar view of the tensor graph.
+// Expressions are lowered in lower.ts, train lines checked in train.ts, data files parsed in
+// dataFiles.ts; the built-in names are the tables of builtins.ts. Every problem becomes a diagnostic
+// with a span and, where one exists, a fix; checking goes on after an error (the offending
+// expression lowers to "unknown"), so all errors are reported.
+import { DistExpr, Program, Statement } from './ast';
 import { Diagnostic, DiagnosticBag, Span, didYouMean, nearestAll, quote } from './diagnostics';
 import { ComponentDist, DISTRIBUTIONS } from './distributions';
-import { FnName, Graph } from '../expr/graph';
-import { sizeOf, TGraph, UnaryFn } from '../tensor/graph';
+import { Graph } from '../expr/graph';
 import { MAX_SCALAR_NODES, scalarize, TooLargeForScalars } from '../tensor/scalarize';
-import { DataInfo, Dataset, LetInfo, Model, OptimizerName, ParamInfo, TensorValue, TrainSpec, componentName, shapeText } from './model';
+import { DataInfo, Dataset, LetInfo, Model, ParamInfo, TrainSpec, componentName, shapeText } from './model';
 import { parse } from './parser';
-import { CsvError, CsvTable, MAX_CSV_ROWS, parseCsvTable } from './csv';
-import { ArrayFile, ArrayFileError, isArrayPath, parseArrayFile } from './arrays';
-import { Rng, STREAM_DATASET } from '../numeric/rng';
+import { CsvError, CsvTable, MAX_CSV_ROWS } from './csv';
+import { ArrayFile, ArrayFileError, isArrayPath } from './arrays';
 import type { DataReader } from '../io/files';
-import { hasName, lookupName, nameTable } from './names';
+import { hasName, lookupName } from './names';
+import { FUNCTIONS } from './builtins';
+import { DataFileFailure, MAX_DATASET_VALUES, parseArrayCached, parseCsvCached, RowSource, seededSubset } from './dataFiles';
+import { GraphTooLarge, Lowering, QuickBudgetSpent, tooLargeMessage, Value } from './lower';
+import { checkTrain } from './train';
 
 export interface CheckOptions {
   /**
@@ -38,70 +42,12 @@ export interface CheckResult {
   incomplete?: ('data-files' | 'size')[];
 }
 
-type Value = TensorValue | undefined; // undefined: an error was already reported
-
-const ELEMENTWISE = nameTable<FnName>({
-  exp: 'exp', log: 'log', sqrt: 'sqrt', abs: 'abs', tanh: 'tanh', sigmoid: 'sigmoid',
-  relu: 'relu', softplus: 'softplus', sin: 'sin', cos: 'cos',
-});
-const REDUCTIONS = ['sum', 'mean', 'norm2'];
-export const FUNCTIONS = nameTable<string>({
-  exp: 'eˣ, elementwise', log: 'natural logarithm, elementwise', sqrt: 'square root, elementwise',
-  abs: '|x|, elementwise', tanh: 'hyperbolic tangent, elementwise', sigmoid: '1/(1+e⁻ˣ), elementwise',
-  relu: 'max(x, 0), elementwise', softplus: 'log(1+eˣ), elementwise', sin: 'sine, elementwise',
-  cos: 'cosine, elementwise', sum: 'sum of all entries', mean: 'mean of all entries',
-  dot: 'inner product of two tensors of one shape', norm2: 'sum of squares of all entries',
-  transpose: 'matrix transpose', max: 'elementwise maximum of two values', min: 'elementwise minimum of two values',
-  onehot: '`onehot(label, K)`: the vector of K entries with 1 at the integer class `label` (0 … K−1) and 0 elsewhere (all 0 for a label outside 0 … K−1); no gradient flows through the label',
-  logsumexp: '`logsumexp(z)` = log Σ exp(zₖ) over all entries, computed stably as m + log Σ exp(zₖ − m) with m = max zₖ; its gradient is softmax(z)',
-  softmax: '`softmax(z)` = exp(z − logsumexp(z)): probabilities, one per entry of z; shifting every logit by one amount leaves it unchanged',
-  cross_entropy:
-    '`cross_entropy(logits, target)` = logsumexp(logits) − logits[target] for an integer class `target`, or −Σ targetₖ·log softmax(logits)ₖ for a vector `target` of the logits\' shape (one-hot or probabilities)',
-});
-
-export const OPTIMIZERS = nameTable<string>({
-  sgd: 'minibatch stochastic gradient descent',
-  gd: 'full-batch gradient descent (the expected gradient)',
-  momentum: 'heavy-ball momentum as in PyTorch: m ← β·m + ĝ, θ ← θ − lr·m',
-  adam: "Adam as in PyTorch",
-} satisfies Record<OptimizerName, string>);
-
-interface KeySpec {
-  doc: string;
-  optimizers?: OptimizerName[];
-  kind: 'number' | 'int' | 'sampling';
-  check?: (v: number) => string | undefined;
-}
-
-export const TRAIN_KEYS = nameTable<KeySpec>({
-  lr: { doc: 'learning rate η (required)', kind: 'number', check: (v) => (v > 0 && isFinite(v) ? undefined : 'must be > 0') },
-  batch: { doc: 'minibatch size B (default 1)', kind: 'int', check: (v) => (v >= 1 && v <= 1e6 ? undefined : 'must be between 1 and 10⁶') },
-  steps: { doc: 'number of steps (default 10000)', kind: 'int', check: (v) => (v >= 1 && v <= 1e9 ? undefined : 'must be between 1 and 10⁹') },
-  chains: { doc: 'independent runs (default 1)', kind: 'int', check: (v) => (v >= 1 && v <= 1e5 ? undefined : 'must be between 1 and 10⁵') },
-  seed: { doc: 'random seed (default 0)', kind: 'int', check: (v) => (v >= 0 && v < 2 ** 53 ? undefined : 'must be ≥ 0') },
-  weight_decay: { doc: 'weight decay γ (default 0)', kind: 'number', check: (v) => (v >= 0 && isFinite(v) ? undefined : 'must be ≥ 0') },
-  sampling: { doc: '`with_replacement` (default) or `without_replacement` (epochs of shuffled batches of a finite data set)', kind: 'sampling' },
-  record_every: { doc: 'record statistics every this many steps (default: at most 2000 points per series)', kind: 'int', check: (v) => (v >= 1 ? undefined : 'must be ≥ 1') },
-  warmup: { doc: 'linear learning-rate warmup over this many steps (default 0)', kind: 'int', check: (v) => (v >= 0 ? undefined : 'must be ≥ 0') },
-  beta: { doc: 'momentum β (default 0.9)', optimizers: ['momentum'], kind: 'number', check: (v) => (v >= 0 && v < 1 ? undefined : 'must be in [0, 1)') },
-  beta1: { doc: 'Adam β₁ (default 0.9)', optimizers: ['adam'], kind: 'number', check: (v) => (v >= 0 && v < 1 ? undefined : 'must be in [0, 1)') },
-  beta2: { doc: 'Adam β₂ (default 0.999)', optimizers: ['adam'], kind: 'number', check: (v) => (v >= 0 && v < 1 ? undefined : 'must be in [0, 1)') },
-  eps: { doc: 'Adam ε (default 1e-8)', optimizers: ['adam'], kind: 'number', check: (v) => (v > 0 ? undefined : 'must be > 0') },
-});
-
-/** The train keys an optimizer accepts (the shared ones and its own), in the table's order. */
-export function trainKeysFor(optimizer: string): string[] {
-  return Object.keys(TRAIN_KEYS).filter((k) => !TRAIN_KEYS[k].optimizers || (TRAIN_KEYS[k].optimizers as string[]).includes(optimizer));
-}
-
-/** The values of the `sampling` key. */
-export const SAMPLING_VALUES = ['with_replacement', 'without_replacement'] as const;
+// The built-in tables, data-file limits and lowering limits, for the modules that import them from here.
+export { FUNCTIONS, MAX_CLASSES, OPTIMIZERS, SAMPLING_VALUES, TRAIN_KEYS, trainKeysFor } from './builtins';
+export { csvParseCount, MAX_DATASET_VALUES, seededSubset } from './dataFiles';
+export { QUICK_CHECK_MAX_ENTRIES } from './lower';
 
 const MAX_COMPONENTS = 100_000;
-/** Total name comparisons spent on "did you mean" suggestions for unknown names, per file. */
-const MAX_SUGGEST_WORK = 200_000;
-/** Intermediate values (all tensor nodes' entries): the generated code's workspace is this big. */
-const MAX_GRAPH_ENTRIES = 20_000_000;
 /** The scalar view (one node per entry) is built up to this many parameter components. */
 const SCALAR_VIEW_MAX_COMPONENTS = 4000;
 /**
@@ -130,104 +76,8 @@ export function scalarOperations(g: Graph, loss: number): number {
   return n;
 }
 
-/** Largest finite data set kept in memory: examples × data components, in numbers (128 MiB). */
-export const MAX_DATASET_VALUES = 2 ** 24;
 /** At most this many `train` lines per file: each is a run with its own worker pool. */
 export const MAX_TRAIN_LINES = 32;
-/**
- * The quick check on the editor's main thread stops lowering past this many tensor graph entries
- * (constants are folded as they are lowered, so entries are the work); it never builds the scalar
- * view. The full check in the analysis worker goes on.
- */
-export const QUICK_CHECK_MAX_ENTRIES = 1_000_000;
-
-/** Parsed CSV files, by the path as written: reused while the file's text is the same. */
-const csvCache = new Map<string, { text: string; width: number; maxRows: number; table?: CsvTable; error?: string }>();
-const CSV_CACHE_ENTRIES = 4;
-let csvParses = 0;
-
-/** How many CSV texts were parsed (not served from the cache), for tests. */
-export function csvParseCount(): number {
-  return csvParses;
-}
-
-function parseCsvCached(path: string, text: string, width: number, perExample: number): CsvTable {
-  const maxRows = Math.min(MAX_CSV_ROWS, Math.floor(MAX_DATASET_VALUES / Math.max(1, perExample)));
-  const hit = csvCache.get(path);
-  // The same text is usually the same string (the file reader caches it): === is then immediate.
-  if (hit && hit.width === width && hit.maxRows === maxRows && hit.text === text) {
-    csvCache.delete(path);
-    csvCache.set(path, hit);
-    if (hit.error !== undefined) throw new CsvError(hit.error);
-    return hit.table as CsvTable;
-  }
-  csvParses++;
-  let entry: { text: string; width: number; maxRows: number; table?: CsvTable; error?: string };
-  try {
-    const why =
-      maxRows < MAX_CSV_ROWS ? `: a data set is kept in memory up to ${MAX_DATASET_VALUES} numbers (128 MiB), which is ${maxRows} examples of ${perExample} data components` : '';
-    entry = { text, width, maxRows, table: parseCsvTable(text, width, maxRows, why) };
-  } catch (e) {
-    if (!(e instanceof CsvError)) throw e;
-    entry = { text, width, maxRows, error: e.message };
-  }
-  csvCache.delete(path);
-  csvCache.set(path, entry);
-  while (csvCache.size > CSV_CACHE_ENTRIES) csvCache.delete(csvCache.keys().next().value as string);
-  if (entry.error !== undefined) throw new CsvError(entry.error);
-  return entry.table as CsvTable;
-}
-
-/** Parsed array files, by path as written: reused while the file's bytes are the same buffer. */
-const arrayCache = new Map<string, { bytes: Uint8Array; file?: ArrayFile; error?: string }>();
-const ARRAY_CACHE_ENTRIES = 4;
-
-function parseArrayCached(path: string, bytes: Uint8Array): ArrayFile {
-  let entry = arrayCache.get(path);
-  if (!entry || entry.bytes !== bytes) {
-    try {
-      entry = { bytes, file: parseArrayFile(bytes) };
-    } catch (e) {
-      if (!(e instanceof ArrayFileError)) throw e;
-      entry = { bytes, error: e.message };
-    }
-  }
-  arrayCache.delete(path);
-  arrayCache.set(path, entry);
-  while (arrayCache.size > ARRAY_CACHE_ENTRIES) arrayCache.delete(arrayCache.keys().next().value as string);
-  if (entry.error !== undefined) throw new ArrayFileError(entry.error);
-  return entry.file as ArrayFile;
-}
-
-/** The examples of one data file: how many, and example r's numbers. */
-interface RowSource {
-  rows: number;
-  table?: CsvTable;
-  read(r: number, out: Float64Array): void;
-}
-
-/** A value in a data file that is not a finite number, found while copying the chosen examples. */
-class DataFileFailure extends Error {
-  constructor(readonly file: { path: string; span: Span }, message: string) {
-    super(message);
-  }
-}
-
-/**
- * `size` of the indices 0…n−1 chosen at random with `seed` (a partial Fisher–Yates shuffle on the
- * data-set stream), in increasing order so that the data set keeps the files' order.
- */
-export function seededSubset(n: number, size: number, seed: number): Int32Array {
-  const idx = Int32Array.from({ length: n }, (_, i) => i);
-  const rng = new Rng(seed, 0, STREAM_DATASET);
-  for (let i = 0; i < size; i++) {
-    const j = i + rng.int(n - i);
-    const t = idx[i];
-    idx[i] = idx[j];
-    idx[j] = t;
-  }
-  return idx.slice(0, size).sort();
-}
 
 export function checkSource(source: string, options: CheckOptions = {}): CheckResult {
   const diags = new DiagnosticBag();
@@ -245,19 +95,10 @@ export function checkSource(source: string, options: CheckOptions = {}): CheckRe
   return { diagnostics: diags.sorted(), incomplete: checker.incomplete.length ? checker.incomplete : undefined };
 }
 
-class GraphTooLarge extends Error {}
-
-const tooLargeMessage = `the problem is too large (more than ${MAX_GRAPH_ENTRIES} intermediate values per example); use smaller tensors`;
-/** Quick check: lowering went past QUICK_CHECK_MAX_ENTRIES (the full check goes on). */
-class QuickBudgetSpent extends Error {}
-
 class Checker {
-  private readonly g = new TGraph();
   private readonly params: ParamInfo[] = [];
   private readonly data: DataInfo[] = [];
   private readonly lets: LetInfo[] = [];
-  private readonly env = new Map<string, { value: Value; span: Span; kind: 'param' | 'data' | 'let' }>();
-  private readonly laterLets = new Map<string, Span>();
   private nParam = 0;
   private nData = 0;
   /** Tensor node of each parameter and data tensor, in declaration order. */
@@ -265,24 +106,15 @@ class Checker {
   private readonly dataTensors: number[] = [];
 
   private finiteData = false;
-  private suggestWork = 0;
   private readonly lines: string[];
-  /** Lowering a constant (initial values, distribution and train arguments): no quick budget. */
-  private constDepth = 0;
+  /** The expressions' lowering, with the declared names' scope and the tensor graph. */
+  private readonly lw: Lowering;
   /** Quick check: what was left to the full check. */
   readonly incomplete: ('data-files' | 'size')[] = [];
 
   constructor(private readonly diags: DiagnosticBag, private readonly options: CheckOptions, source: string) {
     this.lines = source.split('\n');
-  }
-
-  /** The source text of a span (for fixes that rewrite an expression). */
-  private textOf(s: Span): string {
-    if (s.line === s.endLine) return (this.lines[s.line - 1] ?? '').slice(s.column - 1, s.endColumn - 1);
-    const parts = [(this.lines[s.line - 1] ?? '').slice(s.column - 1)];
-    for (let l = s.line + 1; l < s.endLine; l++) parts.push(this.lines[l - 1] ?? '');
-    parts.push((this.lines[s.endLine - 1] ?? '').slice(0, s.endColumn - 1));
-    return parts.join('\n');
+    this.lw = new Lowering(diags, options.quick === true, this.lines);
   }
 
   check(program: Program): Model | undefined {
@@ -291,7 +123,7 @@ class Checker {
     for (const s of st) if (s.kind === 'param') this.declareParams(s);
     const csvStatements = st.filter((s) => s.kind === 'data' && s.file) as Extract<Statement, { kind: 'data' }>[];
     for (const s of st) if (s.kind === 'data') this.declareData(s);
-    for (const s of st) if (s.kind === 'let') this.laterLets.set(s.name, s.nameSpan);
+    for (const s of st) if (s.kind === 'let') this.lw.laterLets.set(s.name, s.nameSpan);
 
     let dataset: Dataset | undefined;
     const datasetStatements = st.filter((s) => s.kind === 'dataset') as Extract<Statement, { kind: 'dataset' }>[];
@@ -302,7 +134,7 @@ class Checker {
     let size: number | undefined;
     let subsetSeed: number | undefined;
     if (ds) {
-      const n = this.constInt(ds.size, 'the data set size');
+      const n = this.lw.constInt(ds.size, 'the data set size');
       const perExample = Math.max(1, this.nData);
       const maxN = Math.min(MAX_CSV_ROWS, Math.floor(MAX_DATASET_VALUES / perExample));
       if (n !== undefined) {
@@ -324,7 +156,7 @@ class Checker {
             replacement: '',
           });
         } else {
-          const sd = this.constInt(ds.seed, 'the subset seed');
+          const sd = this.lw.constInt(ds.seed, 'the subset seed');
           if (sd !== undefined && !(sd >= 0 && sd < 2 ** 53)) this.diags.error(ds.seed.span, `the subset seed must be a whole number ≥ 0, found ${sd}`);
           else subsetSeed = sd;
         }
@@ -362,7 +194,7 @@ class Checker {
           lossSpan = s.span;
           let v: Value;
           try {
-            v = this.lower(s.value);
+            v = this.lw.lower(s.value);
           } catch (e) {
             if (!(e instanceof QuickBudgetSpent)) throw e;
             quickStopped = true;
@@ -372,7 +204,7 @@ class Checker {
             this.diags.error(
               s.value.span,
               `the loss must be a scalar, but this expression has shape ${shapeText(v.shape)}; reduce it with sum(…) or mean(…)`,
-              { title: 'wrap in sum(…)', replacement: `sum(${this.textOf(s.value.span)})` },
+              { title: 'wrap in sum(…)', replacement: `sum(${this.lw.textOf(s.value.span)})` },
             );
           } else if (v) loss = v.id;
         } else if (s.kind === 'train') {
@@ -417,7 +249,7 @@ class Checker {
     const components = this.params.flatMap((p) => range(p.size).map((k) => componentName(p.name, p.shape, k)));
     const dataComponents = this.data.flatMap((d) => range(d.size).map((k) => componentName(d.name, d.shape, k)));
     const model: Model = {
-      tgraph: this.g,
+      tgraph: this.lw.g,
       tloss: loss,
       paramTensors: this.paramTensors,
       dataTensors: this.dataTensors,
@@ -437,9 +269,9 @@ class Checker {
         // Scalar nodes: the loss's operations and its constants' entries (never more than
         // scalarize's own limit); past them the view would be dropped anyway, so stop early.
         let constEntries = 0;
-        for (const id of this.g.reachable([loss])) constEntries += this.g.constValues(id)?.length ?? 0;
+        for (const id of this.lw.g.reachable([loss])) constEntries += this.lw.g.constValues(id)?.length ?? 0;
         const limit = Math.min(MAX_SCALAR_NODES, 2 * MAX_SCALAR_OPERATIONS + constEntries);
-        const view = scalarize(this.g, [loss], this.params.map((p) => p.offset), this.data.map((d) => d.offset), undefined, limit);
+        const view = scalarize(this.lw.g, [loss], this.params.map((p) => p.offset), this.data.map((d) => d.offset), undefined, limit);
         const scalarLoss = (view.values.get(loss) as number[])[0];
         const ops = scalarOperations(view.graph, scalarLoss);
         if (ops > MAX_SCALAR_OPERATIONS) throw new TooLargeForScalars();
@@ -458,7 +290,7 @@ class Checker {
   // ---- declarations -----------------------------------------------------------------------
 
   private declare(name: string, span: Span, kind: 'param' | 'data' | 'let', value: Value): boolean {
-    const prev = this.env.get(name);
+    const prev = this.lw.env.get(name);
     if (prev) {
       this.diags.error(span, `\`${name}\` is already defined (as a ${prev.kind} on line ${prev.span.line}); choose another name`);
       return false;
@@ -467,7 +299,7 @@ class Checker {
       this.diags.error(span, `\`${name}\` is the name of a built-in function; choose another name`);
       return false;
     }
-    this.env.set(name, { value, span, kind });
+    this.lw.env.set(name, { value, span, kind });
     return true;
   }
 
@@ -484,10 +316,10 @@ class Checker {
         const dists = this.dist(d.init.dist, size, shape);
         if (dists) init = { kind: 'dist', dists };
       } else if (d.init?.kind === 'value') {
-        const values = this.constTensor(d.init.value, shape, `the initial value of \`${d.name}\``);
+        const values = this.lw.constTensor(d.init.value, shape, `the initial value of \`${d.name}\``);
         if (values) init = { kind: 'value', values };
       }
-      const id = this.g.param(this.params.length, shape);
+      const id = this.lw.g.param(this.params.length, shape);
       const info: ParamInfo = { name: d.name, shape, offset: this.nParam, size, span: d.nameSpan, init };
       if (!this.declare(d.name, d.nameSpan, 'param', { shape, id })) continue;
       this.params.push(info);
@@ -507,7 +339,7 @@ class Checker {
       let dists: ComponentDist[] | undefined;
       if (s.dist && i === 0) dists = this.dist(s.dist, size, shape) ?? new Array(size).fill({ kind: 'normal', mean: 0, std: 1 });
       else if (s.dist) dists = new Array(size).fill({ kind: 'normal', mean: 0, std: 1 }); // already reported
-      const id = this.g.data(this.data.length, shape);
+      const id = this.lw.g.data(this.data.length, shape);
       if (!this.declare(d.name, d.nameSpan, 'data', { shape, id })) continue;
       this.data.push({ name: d.name, shape, offset: this.nData, size, span: d.nameSpan, dists, csv: s.file ? { file: s.file.path } : undefined });
       this.dataTensors.push(id);
@@ -661,13 +493,13 @@ class Checker {
   }
 
   private defineLet(s: Extract<Statement, { kind: 'let' }>): void {
-    this.laterLets.delete(s.name);
-    const v = this.lower(s.value);
+    this.lw.laterLets.delete(s.name);
+    const v = this.lw.lower(s.value);
     if (this.declare(s.name, s.nameSpan, 'let', v) && v) this.lets.push({ name: s.name, value: v, span: s.nameSpan });
   }
 
   private warnUnused(loss: number): void {
-    const used = new Set(this.g.reachable([loss]));
+    const used = new Set(this.lw.g.reachable([loss]));
     for (const [i, p] of this.params.entries()) {
       if (!used.has(this.paramTensors[i])) {
         this.diags.warning(p.span, `the parameter \`${p.name}\` does not affect the loss; it never moves (except by weight decay)`);
@@ -693,7 +525,7 @@ class Checker {
     }
     const args: number[][] = [];
     for (const [i, a] of d.args.entries()) {
-      const v = this.constPerEntry(a, size, shape, `the ${spec.params[i]} of \`${d.name}\``);
+      const v = this.lw.constPerEntry(a, size, shape, `the ${spec.params[i]} of \`${d.name}\``);
       if (!v) return undefined;
       args.push(v);
     }
@@ -728,484 +560,11 @@ class Checker {
     return undefined;
   }
 
-  /** A constant that is a scalar (broadcast to every entry) or has exactly `size` entries. */
-  private constPerEntry(e: Expr, size: number, shape: number[], what: string): number[] | undefined {
-    const v = this.constValue(e, what);
-    if (!v) return undefined;
-    if (v.shape.length === 0) return new Array(size).fill(v.values[0]);
-    if (v.values.length === size && (sameShape(v.shape, shape) || v.shape.length === 1)) return v.values;
-    this.diags.error(e.span, `${what} has shape ${shapeText(v.shape)} but the tensor has shape ${shapeText(shape)}; give one number or one per entry`);
-    return undefined;
-  }
-
-  private constTensor(e: Expr, shape: number[], what: string): number[] | undefined {
-    const size = shape.reduce((a, b) => a * b, 1);
-    return this.constPerEntry(e, size, shape, what);
-  }
-
-  private constInt(e: Expr, what: string): number | undefined {
-    const v = this.constValue(e, what);
-    if (!v) return undefined;
-    if (v.shape.length !== 0 || !Number.isInteger(v.values[0])) {
-      this.diags.error(e.span, `${what} must be a whole number`);
-      return undefined;
-    }
-    return v.values[0];
-  }
-
-  /** Evaluates an expression that may use no names (numbers, lists, arithmetic, functions). */
-  private constValue(e: Expr, what: string): { shape: number[]; values: number[] } | undefined {
-    const names = namesIn(e);
-    if (names.length > 0) {
-      this.diags.error(names[0].span, `${what} must be a constant; \`${names[0].name}\` is not allowed here`);
-      return undefined;
-    }
-    let v: Value;
-    this.constDepth++;
-    try {
-      v = this.lower(e);
-    } finally {
-      this.constDepth--;
-    }
-    if (!v) return undefined;
-    const c = this.g.constValues(v.id);
-    const values = c ? Array.from(c) : [];
-    if (!c || values.some((x) => !isFinite(x))) {
-      this.diags.error(e.span, `${what} is not a finite number`);
-      return undefined;
-    }
-    return { shape: v.shape, values };
-  }
-
   // ---- training ---------------------------------------------------------------------------
 
   private train(s: Extract<Statement, { kind: 'train' }>): TrainSpec | undefined {
-    const opts = Object.keys(OPTIMIZERS) as OptimizerName[];
-    if (!opts.includes(s.optimizer as OptimizerName)) {
-      const guess = didYouMean(nearestAll(s.optimizer, opts), ` (known: ${opts.join(', ')})`);
-      this.diags.error(s.optimizerSpan, `unknown optimizer \`${s.optimizer}\`${guess.text}`, guess.fixes);
-      return undefined;
-    }
-    const opt = s.optimizer as OptimizerName;
-    const t: TrainSpec = {
-      optimizer: opt, lr: NaN, batch: 1, steps: 10000, chains: 1, seed: 0, weightDecay: 0,
-      sampling: 'with_replacement', beta: 0.9, beta1: 0.9, beta2: 0.999, eps: 1e-8, warmup: 0, span: s.span,
-    };
-    let ok = true;
-    const seen = new Set<string>();
-    for (const [ai, a] of s.args.entries()) {
-      const spec = lookupName(TRAIN_KEYS, a.key);
-      if (!spec) {
-        const keys = trainKeysFor(opt);
-        const guess = didYouMean(nearestAll(a.key, keys), ` (keys: ${keys.join(', ')})`);
-        this.diags.error(a.keySpan, `unknown key \`${a.key}\` for \`${opt}\`${guess.text}`, guess.fixes);
-        ok = false;
-        continue;
-      }
-      if (spec.optimizers && !spec.optimizers.includes(opt)) {
-        // The fix removes the whole argument with one of its separating commas.
-        const prev = s.args[ai - 1];
-        const after = s.args[ai + 1];
-        const whole: Span = prev
-          ? { line: prev.span.endLine, column: prev.span.endColumn, endLine: a.span.endLine, endColumn: a.span.endColumn }
-          : after
-            ? { line: a.span.line, column: a.span.column, endLine: after.span.line, endColumn: after.span.column }
-            : a.span;
-        this.diags.error(whole, `\`${a.key}\` is a key of ${spec.optimizers.join(', ')}, not of \`${opt}\``, { title: 'remove it', replacement: '' });
-        ok = false;
-        continue;
-      }
-      if (seen.has(a.key)) {
-        this.diags.error(a.keySpan, `\`${a.key}\` is given twice`);
-        ok = false;
-        continue;
-      }
-      seen.add(a.key);
-      if (spec.kind === 'sampling') {
-        const v = a.value.kind === 'name' ? a.value.name : '';
-        if (v !== 'with_replacement' && v !== 'without_replacement') {
-          const guess = didYouMean(nearestAll(v, SAMPLING_VALUES));
-          this.diags.error(a.value.span, '`sampling` is `with_replacement` or `without_replacement`', guess.fixes);
-          ok = false;
-        } else t.sampling = v;
-        continue;
-      }
-      const v = this.constValue(a.value, `\`${a.key}\``);
-      if (!v || v.shape.length !== 0) {
-        if (v) this.diags.error(a.value.span, `\`${a.key}\` must be a single number`);
-        ok = false;
-        continue;
-      }
-      const x = v.values[0];
-      if (spec.kind === 'int' && !Number.isInteger(x)) {
-        this.diags.error(a.value.span, `\`${a.key}\` must be a whole number, found ${x}`, { title: `round to ${Math.max(1, Math.round(x))}`, replacement: String(Math.max(1, Math.round(x))) });
-        ok = false;
-        continue;
-      }
-      const problem = spec.check?.(x);
-      if (problem) {
-        this.diags.error(a.value.span, `\`${a.key}\` ${problem}, found ${x}`);
-        ok = false;
-        continue;
-      }
-      switch (a.key) {
-        case 'lr': t.lr = x; t.lrSpan = a.value.span; break;
-        case 'batch': t.batch = x; break;
-        case 'steps': t.steps = x; break;
-        case 'chains': t.chains = x; break;
-        case 'seed': t.seed = x; break;
-        case 'weight_decay': t.weightDecay = x; break;
-        case 'record_every': t.recordEvery = x; break;
-        case 'warmup': t.warmup = x; break;
-        case 'beta': t.beta = x; break;
-        case 'beta1': t.beta1 = x; break;
-        case 'beta2': t.beta2 = x; break;
-        case 'eps': t.eps = x; break;
-      }
-    }
-    if (!seen.has('lr')) {
-      // The fix rewrites `opt(` as `opt(lr = 0.01, `, so the span runs to the opening parenthesis.
-      const o = s.optimizerSpan;
-      const text = this.lines[o.line - 1] ?? '';
-      let k = o.endColumn - 1;
-      while (text[k] === ' ' || text[k] === '\t') k++;
-      if (o.endLine === o.line && text[k] === '(') {
-        this.diags.error({ line: o.line, column: o.column, endLine: o.line, endColumn: k + 2 }, `\`${opt}\` needs a learning rate: add \`lr = …\``, {
-          title: 'add `lr = 0.01`',
-          replacement: `${opt}(lr = 0.01${s.args.length ? ', ' : ''}`,
-        });
-      } else this.diags.error(o, `\`${opt}\` needs a learning rate: add \`lr = …\``);
-      ok = false;
-    }
-    t.given = [...seen];
-    if (t.sampling === 'without_replacement' && !this.hasFiniteData()) {
-      const arg = s.args.find((a) => a.key === 'sampling');
-      this.diags.error(arg ? arg.span : s.span, '`without_replacement` needs a finite data set: add `dataset size = N` or load data `from "file.csv"`');
-      ok = false;
-    }
-    return ok ? t : undefined;
+    return checkTrain(s, { diags: this.diags, lines: this.lines, constValue: (e, what) => this.lw.constValue(e, what), finiteData: this.finiteData });
   }
-
-  private hasFiniteData(): boolean {
-    return this.finiteData;
-  }
-
-  // ---- expressions ------------------------------------------------------------------------
-
-  /**
-   * Before creating a tensor node of `n` entries (a constant one is computed right away): stop past
-   * the graph's (or the quick check's) budget, counted before a matrix product is built.
-   */
-  private spend(n: number): void {
-    if (this.g.entries + n > MAX_GRAPH_ENTRIES) throw new GraphTooLarge();
-    if (this.options.quick && this.constDepth === 0 && this.g.entries + n > QUICK_CHECK_MAX_ENTRIES) throw new QuickBudgetSpent();
-  }
-
-  private lower(e: Expr): Value {
-    this.spend(0);
-    switch (e.kind) {
-      case 'number':
-        return { shape: [], id: this.g.scalar(e.value) };
-      case 'name':
-        return this.lookup(e.name, e.span);
-      case 'list':
-        return this.list(e);
-      case 'unary': {
-        const v = this.lower(e.arg);
-        if (!v || e.op === '+') return v;
-        this.spend(sizeOf(v.shape));
-        return { shape: v.shape, id: this.g.neg(v.id) };
-      }
-      case 'binary':
-        return e.op === '@' ? this.matmul(e) : this.elementwise(e);
-      case 'call':
-        return this.call(e);
-      case 'index':
-        return this.index(e);
-    }
-  }
-
-  private lookup(name: string, span: Span): Value {
-    const entry = this.env.get(name);
-    if (entry) return entry.value;
-    if (hasName(FUNCTIONS, name)) {
-      this.diags.error(span, `\`${name}\` is a function; call it as \`${name}(…)\``);
-      return undefined;
-    }
-    const later = this.laterLets.get(name);
-    if (later) {
-      this.diags.error(span, `\`${name}\` is defined later (line ${later.line}); a \`let\` can use only names defined above it`);
-      return undefined;
-    }
-    // "Did you mean" costs one comparison per known name; bound the total over the file, so that
-    // thousands of unknown names among thousands of known ones stay fast.
-    const guess = didYouMean(this.suggestWork < MAX_SUGGEST_WORK ? nearestAll(name, this.env.keys()) : []);
-    this.suggestWork += this.env.size;
-    this.diags.error(span, `unknown name \`${name}\`${guess.text}`, guess.fixes);
-    return undefined;
-  }
-
-  private list(e: Extract<Expr, { kind: 'list' }>): Value {
-    if (e.items.length === 0) {
-      this.diags.error(e.span, 'an empty list has no value');
-      return undefined;
-    }
-    const items = e.items.map((it) => this.lower(it));
-    if (items.some((it) => !it)) return undefined;
-    const vs = items as TensorValue[];
-    const inner = vs[0].shape;
-    for (const [i, v] of vs.entries()) {
-      if (!sameShape(v.shape, inner)) {
-        this.diags.error(e.items[i].span, `list entries must have one shape: entry 1 is ${shapeText(inner)}, entry ${i + 1} is ${shapeText(v.shape)}`);
-        return undefined;
-      }
-    }
-    if (inner.length >= 2) {
-      this.diags.error(e.span, 'lists nest at most two deep (a matrix)');
-      return undefined;
-    }
-    return { shape: [vs.length, ...inner], id: this.g.stack(vs.map((v) => v.id)) };
-  }
-
-  private elementwise(e: Extract<Expr, { kind: 'binary' }>): Value {
-    const a = this.lower(e.left);
-    const b = this.lower(e.right);
-    if (!a || !b) return undefined;
-    const shape = this.broadcast(a, b, e, `\`${e.op}\``);
-    if (!shape) return undefined;
-    this.spend(sizeOf(shape));
-    const fn = ({ '+': 'add', '-': 'sub', '*': 'mul', '/': 'div', '^': 'pow' } as const)[e.op as '+' | '-' | '*' | '/' | '^'];
-    return { shape, id: this.g.binary(fn, a.id, b.id) };
-  }
-
-  private broadcast(a: TensorValue, b: TensorValue, e: { left: Expr; right: Expr; span: Span }, what: string): number[] | undefined {
-    if (a.shape.length === 0) return b.shape;
-    if (b.shape.length === 0 || sameShape(a.shape, b.shape)) return a.shape;
-    const hint =
-      a.shape.length === 2 && b.shape.length >= 1 && a.shape[1] === b.shape[0] ? '; for a matrix product use `@`' : '';
-    this.diags.error(
-      e.span,
-      `shape mismatch in ${what}: the left side has shape ${shapeText(a.shape)}, the right side ${shapeText(b.shape)}; elementwise operations need equal shapes or a scalar${hint}`,
-    );
-    return undefined;
-  }
-
-  private matmul(e: Extract<Expr, { kind: 'binary' }>): Value {
-    const a = this.lower(e.left);
-    const b = this.lower(e.right);
-    if (!a || !b) return undefined;
-    const mismatch = () => {
-      this.diags.error(
-        e.span,
-        `shape mismatch in \`@\`: ${shapeText(a.shape)} @ ${shapeText(b.shape)}; the inner dimensions must agree${
-          a.shape.length === 2 && b.shape.length === 2 && a.shape[0] === b.shape[0] ? ' (did you mean transpose(…) of the left side?)' : ''
-        }`,
-      );
-      return undefined;
-    };
-    if (a.shape.length === 0 || b.shape.length === 0) {
-      this.diags.error(e.span, `\`@\` multiplies vectors and matrices, found ${shapeText(a.shape)} @ ${shapeText(b.shape)}; use \`*\` for scalars`, {
-        title: 'use `*`',
-        replacement: `${this.textOf(e.left.span)} * ${this.textOf(e.right.span)}`,
-      });
-      return undefined;
-    }
-    const [, k1] = a.shape.length === 2 ? a.shape : [1, a.shape[0]];
-    const [k2] = b.shape.length === 2 ? b.shape : [b.shape[0], 1];
-    if (k1 !== k2) return mismatch();
-    // The product's m·n entries (m·n·k1 multiply-adds when both sides are constants, computed
-    // right away) are counted before it is built.
-    const [m] = a.shape.length === 2 ? a.shape : [1];
-    const n = b.shape.length === 2 ? b.shape[1] : 1;
-    this.spend(m * n);
-    const id = this.g.matmul(a.id, b.id);
-    return { shape: [...this.g.shape(id)], id };
-  }
-
-  private index(e: Extract<Expr, { kind: 'index' }>): Value {
-    const t = this.lower(e.target);
-    if (!t) return undefined;
-    if (e.indices.length > t.shape.length) {
-      this.diags.error(e.span, `too many indices: ${shapeText(t.shape)} takes at most ${t.shape.length}`);
-      return undefined;
-    }
-    const idx: number[] = [];
-    for (const [k, ie] of e.indices.entries()) {
-      const v = this.constInt(ie, 'an index');
-      if (v === undefined) return undefined;
-      if (v < 0 || v >= t.shape[k]) {
-        this.diags.error(ie.span, `index ${v} is out of range: dimension ${k + 1} has size ${t.shape[k]} (indices start at 0)`, {
-          title: `change to ${Math.max(0, Math.min(t.shape[k] - 1, v))}`,
-          replacement: String(Math.max(0, Math.min(t.shape[k] - 1, v))),
-        });
-        return undefined;
-      }
-      idx.push(v);
-    }
-    if (idx.length === 0) return t;
-    const id = this.g.index(t.id, idx);
-    return { shape: [...this.g.shape(id)], id };
-  }
-
-  /** The class count K of `onehot(label, K)`: a constant whole number ≥ 1. */
-  private classCount(e: Expr): number | undefined {
-    const k = this.constInt(e, 'the number of classes');
-    if (k === undefined) return undefined;
-    if (k < 1 || k > MAX_CLASSES) {
-      this.diags.error(e.span, `the number of classes must be between 1 and ${MAX_CLASSES}, found ${k}`);
-      return undefined;
-    }
-    return k;
-  }
-
-  /**
-   * onehot(label, K) from existing nodes: entry k is step(label − k + ½) − step(label − k − ½), 1 for
-   * label = k and 0 for any other integer (step has zero derivative: no gradient through a label).
-   */
-  private onehot(label: number, k: number): number {
-    const d = this.g.sub(this.g.fill(label, [k]), this.g.constant(Float64Array.from({ length: k }, (_, i) => i), [k]));
-    const half = this.g.scalar(0.5);
-    return this.g.sub(this.g.unary('step', this.g.add(d, half)), this.g.unary('step', this.g.sub(d, half)));
-  }
-
-  /**
-   * log Σ exp(zₖ) over every entry, stably: m + log Σ exp(zₖ − m) with m the largest entry (a
-   * balanced tree of `max`). The derivative through m is (1 − Σ softmax)·∂m = 0 to rounding, so the
-   * gradient is softmax(z).
-   */
-  private logsumexp(z: TensorValue): number {
-    if (z.shape.length === 0) return z.id;
-    const n = sizeOf(z.shape);
-    let level: number[] = [];
-    for (let i = 0; i < n; i++) level.push(this.g.index(z.id, z.shape.length === 2 ? [Math.floor(i / z.shape[1]), i % z.shape[1]] : [i]));
-    while (level.length > 1) {
-      const next: number[] = [];
-      for (let i = 0; i + 1 < level.length; i += 2) next.push(this.g.binary('max', level[i], level[i + 1]));
-      if (level.length % 2 === 1) next.push(level[level.length - 1]);
-      level = next;
-    }
-    const m = level[0];
-    return this.g.add(m, this.g.unary('log', this.g.sum(this.g.unary('exp', this.g.sub(z.id, m)))));
-  }
-
-  private call(e: Extract<Expr, { kind: 'call' }>): Value {
-    const name = e.callee;
-    const arity = (n: number): boolean => {
-      if (e.args.length === n) return true;
-      this.diags.error(e.span, `\`${name}\` takes ${n} argument${n === 1 ? '' : 's'}, found ${e.args.length}`);
-      return false;
-    };
-    const fn = lookupName(ELEMENTWISE, name);
-    if (fn) {
-      if (!arity(1)) return undefined;
-      const v = this.lower(e.args[0]);
-      if (!v) return undefined;
-      this.spend(sizeOf(v.shape));
-      return { shape: v.shape, id: this.g.unary(fn as UnaryFn, v.id) };
-    }
-    if (REDUCTIONS.includes(name)) {
-      if (!arity(1)) return undefined;
-      const v = this.lower(e.args[0]);
-      if (!v) return undefined;
-      const size = sizeOf(v.shape);
-      this.spend(size);
-      const terms = name === 'norm2' ? this.g.mul(v.id, v.id) : v.id;
-      let acc = this.g.sum(terms);
-      if (name === 'mean') acc = this.g.div(acc, this.g.scalar(size));
-      return { shape: [], id: acc };
-    }
-    if (name === 'dot') {
-      if (!arity(2)) return undefined;
-      const a = this.lower(e.args[0]);
-      const b = this.lower(e.args[1]);
-      if (!a || !b) return undefined;
-      if (!sameShape(a.shape, b.shape)) {
-        this.diags.error(e.span, `\`dot\` needs two tensors of one shape, found ${shapeText(a.shape)} and ${shapeText(b.shape)}`);
-        return undefined;
-      }
-      this.spend(sizeOf(a.shape));
-      return { shape: [], id: this.g.sum(this.g.mul(a.id, b.id)) };
-    }
-    if (name === 'transpose') {
-      if (!arity(1)) return undefined;
-      const v = this.lower(e.args[0]);
-      if (!v) return undefined;
-      if (v.shape.length < 2) return v;
-      return { shape: [v.shape[1], v.shape[0]], id: this.g.transpose(v.id) };
-    }
-    if (name === 'max' || name === 'min') {
-      if (!arity(2)) return undefined;
-      const a = this.lower(e.args[0]);
-      const b = this.lower(e.args[1]);
-      if (!a || !b) return undefined;
-      const shape = this.broadcast(a, b, { left: e.args[0], right: e.args[1], span: e.span }, `\`${name}\``);
-      if (!shape) return undefined;
-      this.spend(sizeOf(shape));
-      return { shape, id: this.g.binary(name, a.id, b.id) };
-    }
-    if (name === 'onehot') {
-      if (!arity(2)) return undefined;
-      const label = this.lower(e.args[0]);
-      if (!label) return undefined;
-      const k = this.classCount(e.args[1]);
-      if (k === undefined) return undefined;
-      if (label.shape.length !== 0) {
-        this.diags.error(e.args[0].span, `\`onehot\` takes one integer class label (a scalar), found shape ${shapeText(label.shape)}`);
-        return undefined;
-      }
-      this.spend(4 * k);
-      return { shape: [k], id: this.onehot(label.id, k) };
-    }
-    if (name === 'logsumexp' || name === 'softmax') {
-      if (!arity(1)) return undefined;
-      const z = this.lower(e.args[0]);
-      if (!z) return undefined;
-      this.spend(4 * sizeOf(z.shape));
-      const lse = this.logsumexp(z);
-      if (name === 'logsumexp') return { shape: [], id: lse };
-      return { shape: z.shape, id: this.g.unary('exp', this.g.sub(z.id, lse)) };
-    }
-    if (name === 'cross_entropy') {
-      if (!arity(2)) return undefined;
-      const z = this.lower(e.args[0]);
-      const t = this.lower(e.args[1]);
-      if (!z || !t) return undefined;
-      if (z.shape.length !== 1) {
-        this.diags.error(e.args[0].span, `\`cross_entropy\` takes a vector of logits, found shape ${shapeText(z.shape)}`);
-        return undefined;
-      }
-      this.spend(6 * sizeOf(z.shape));
-      const lse = this.logsumexp(z);
-      if (t.shape.length === 0) {
-        // An integer class: logsumexp(z) − z[label], picking z[label] as ⟨onehot(label), z⟩.
-        return { shape: [], id: this.g.sub(lse, this.g.sum(this.g.mul(this.onehot(t.id, z.shape[0]), z.id))) };
-      }
-      if (!sameShape(t.shape, z.shape)) {
-        this.diags.error(
-          e.span,
-          `\`cross_entropy\` needs an integer class label (a scalar) or a target of the logits' shape ${shapeText(z.shape)}, found ${shapeText(t.shape)}`,
-          t.shape.length === 1 ? { title: 'use the label itself', replacement: `cross_entropy(${this.textOf(e.args[0].span)}, label)` } : undefined,
-        );
-        return undefined;
-      }
-      // −Σ tₖ (zₖ − logsumexp z) = logsumexp(z)·Σ tₖ − ⟨t, z⟩.
-      return { shape: [], id: this.g.sub(this.g.mul(lse, this.g.sum(t.id)), this.g.sum(this.g.mul(t.id, z.id))) };
-    }
-    if (hasName(DISTRIBUTIONS, name)) {
-      this.diags.error(e.calleeSpan, `\`${name}\` is a distribution: use it after \`~\` in a \`data\` or \`param\` line`);
-      return undefined;
-    }
-    const guess = didYouMean(nearestAll(name, Object.keys(FUNCTIONS)), ` (known: ${Object.keys(FUNCTIONS).join(', ')})`);
-    this.diags.error(e.calleeSpan, `unknown function \`${name}\`${guess.text}`, guess.fixes);
-    return undefined;
-  }
-}
-
-/** Largest K of `onehot(label, K)` (the class count). */
-export const MAX_CLASSES = 100_000;
-
-function sameShape(a: number[], b: number[]): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 function range(n: number): number[] {

@@ -4,7 +4,7 @@
 // checker accepts. Pure: no vscode import; the editor turns entries into CompletionItems.
 import { DiagnosticBag, Span } from './diagnostics';
 import { DISTRIBUTIONS } from './distributions';
-import { FUNCTIONS, OPTIMIZERS, SAMPLING_VALUES, TRAIN_KEYS, trainKeysFor } from './check';
+import { FUNCTIONS, OPTIMIZERS, SAMPLING_VALUES, TRAIN_KEYS, trainKeysFor } from './builtins';
 import { Token, tokenize } from './lexer';
 import { KEYWORDS } from './parser';
 import { lookupName, nameTable } from './names';

@@ -1,6 +1,6 @@
 // The distributions of the language, per scalar component: sampling and exact raw moments
 // (used to take exact expectations of polynomial losses).
-import { Rng } from '../numeric/rng';
+import { Rng } from '../util/rng';
 import { nameTable } from './names';
 
 export type ComponentDist =

@@ -5,7 +5,7 @@
 import { DistExpr, Expr, namesIn, Program, Statement } from './ast';
 import { DiagnosticBag, Span } from './diagnostics';
 import { DISTRIBUTIONS } from './distributions';
-import { FUNCTIONS } from './check';
+import { FUNCTIONS } from './builtins';
 import { tokenize } from './lexer';
 import { hasName } from './names';
 import { KEYWORDS, parse } from './parser';
@@ -201,6 +201,18 @@ export function nameAt(source: string, line: number, column: number, index = nam
   if (!decls) return undefined;
   const occurrences = [...decls.map((d) => d.span), ...index.uses.filter((u) => u.name === hit.name).map((u) => u.span)].sort(before);
   return { name: hit.name, kind: decls[0].kind, span: hit.span, declaration: decls[0].span, occurrences, onDeclaration: hit.decl };
+}
+
+/**
+ * Where to show a component (`w`, `W[1,2]`) in the file: its parameter's declaration (the name in
+ * `param u = 1, w = 2` too), else the first declaration of that name of any kind, else its first use.
+ */
+export function componentSpan(source: string, component: string, index = nameIndex(source)): Span | undefined {
+  const name = component.replace(/\[.*$/, '').trim();
+  const decls = index.declarations.get(name);
+  const decl = decls?.find((d) => d.kind === 'param') ?? decls?.[0];
+  const s = decl?.span ?? index.uses.find((u) => u.name === name)?.span;
+  return s && { line: s.line, column: s.column, endLine: s.endLine, endColumn: s.endColumn };
 }
 
 /** Words that begin statements or parts of them: a name spelled so would read as syntax. */

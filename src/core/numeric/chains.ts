@@ -8,15 +8,15 @@ import type { DataReader } from '../io/files';
 import { checkSource } from '../lang/check';
 import { Model, TrainSpec } from '../lang/model';
 import { datasetRows, drawExample, initialPoint } from '../analysis/points';
-import { gradientFunction } from '../analysis/symmetries';
+import { gradientFunction } from '../analysis/gradientFn';
 import { effectiveLearningRate, Prediction, predictRun } from '../analysis/predictions';
 import { stationaryTheory } from '../analysis/stationaryTheory';
 import { ChainState, CTL, EscapeCondition, GD_SAMPLE, generateKernel, KernelSymmetry } from './kernel';
-import { Rng, STREAM_ANALYSIS, STREAM_DATA } from './rng';
+import { Rng, STREAM_ANALYSIS, STREAM_DATA } from '../util/rng';
 import { Divergence, StationaryTheory } from './types';
-import { evalForm, sparseForm } from './forms';
+import { evalForm, SparseForm, sparseForm } from '../analysis/forms';
 import { hessianProbe, lossProbe } from './probes';
-import { LawCAccumulator, lawCPredictor, nextGridStep } from './lawC';
+import { LawCAccumulator, LawCPredictor, lawCPredictor, nextGridStep } from './lawC';
 
 /**
  * Bumped whenever the job or message shape changes: a worker bundle built from older sources
@@ -198,6 +198,220 @@ function divergenceReason(kind: number): string {
   return `a parameter exceeded ${1e30} in magnitude (norm explosion)`;
 }
 
+/** GD without a finite data set averages a fixed sample of examples drawn once from the file's distributions. */
+function gdSampleFor(model: Model, spec: TrainSpec, rows: Float64Array | undefined): Float64Array | undefined {
+  if (spec.optimizer !== 'gd' || rows) return undefined;
+  const dim = model.dataComponents.length;
+  const sample = new Float64Array(GD_SAMPLE * dim);
+  const rng = new Rng(spec.seed, 0, STREAM_ANALYSIS);
+  const z = new Float64Array(dim);
+  for (let e = 0; e < GD_SAMPLE; e++) {
+    drawExample(model, rng, z);
+    sample.set(z, e * dim);
+  }
+  return sample;
+}
+
+/**
+ * The run's prediction, stationary theory and the stability of the start (the share with chain 0),
+ * and per-chain predictions where the starts differ (random initial values) and the model is small:
+ * written to the batch, and returned for the first update.
+ */
+function startPredictions(job: ChainJob, model: Model, batch: ChainBatch, lambdaMaxStart: (() => number) | undefined, shouldStop?: () => boolean): Partial<ChainUpdate> {
+  const spec = job.spec;
+  const extra: Partial<ChainUpdate> = {};
+  if (job.predict && !shouldStop?.()) {
+    const fn = gradientFunction(model);
+    if (job.kappa !== null && spec.optimizer !== 'gd' && effectiveLearningRate(spec) !== undefined) {
+      const p = job.prediction ?? predictRun(model, job.symmetries, fn, spec, job.runIndex, initialPoint(model, 0, spec.seed));
+      batch.prediction = p;
+      extra.prediction = p;
+      const theory = shouldStop?.() ? undefined : stationaryTheory(model, fn, spec, job.kappa, p);
+      if (theory) {
+        batch.stationaryTheory = theory;
+        extra.stationaryTheory = theory;
+      }
+    }
+    if (lambdaMaxStart) {
+      batch.lambdaMaxStart = lambdaMaxStart();
+      extra.lambdaMaxStart = batch.lambdaMaxStart;
+    }
+  }
+  if (batch.prediction) batch.chainPredictions.push({ chain: 0, charges: batch.prediction.charges });
+  const randomStart = model.params.some((p) => p.init.kind === 'dist');
+  if (randomStart && job.kappa !== null && spec.optimizer !== 'gd' && model.components.length <= PER_CHAIN_PREDICTION_MAX_COMPONENTS && effectiveLearningRate(spec) !== undefined) {
+    const fn = gradientFunction(model);
+    const others = job.chains.filter((c) => c !== 0).slice(0, PER_CHAIN_PREDICTIONS - (batch.prediction ? 1 : 0));
+    for (const c of others) {
+      if (shouldStop?.()) break;
+      const p = predictRun(model, job.symmetries, fn, spec, job.runIndex, initialPoint(model, c, spec.seed));
+      batch.chainPredictions.push({ chain: c, charges: p.charges });
+    }
+  }
+  if (batch.chainPredictions.length) extra.chainPredictions = batch.chainPredictions;
+  return extra;
+}
+
+/** Law (C) along every chain at the resolution of the steps: increments summed at each grid point. */
+class LawCTracker {
+  readonly predictor: LawCPredictor | undefined;
+  /** Per chain: its accumulator, when it predicts the law. */
+  readonly acc: (LawCAccumulator | undefined)[];
+  /** Per chain: the charges at the start. */
+  readonly charge0: number[][];
+  /** The drift summed over the chains at the last grid point. */
+  readonly driftNow: Float64Array;
+  private readonly inc: Float64Array;
+  private readonly drift: Float64Array;
+  private readonly spec: TrainSpec;
+
+  constructor(job: ChainJob, model: Model, rows: Float64Array | undefined, private readonly states: ChainState[], private readonly alive: boolean[], forms: SparseForm[]) {
+    const nsym = job.symmetries.length;
+    // Law (C) predicts the charges: nothing to predict without a symmetry.
+    this.predictor = job.kappa === null || nsym === 0 ? undefined : lawCPredictor(model, job.symmetries, job.spec, job.kappa, rows);
+    // A Monte Carlo law costs a sample average per chain and grid point: then 8 chains per share predict it.
+    this.acc = job.chains.map((_, k) => (this.predictor !== undefined && (this.predictor.exact || k < 8) ? new LawCAccumulator(nsym) : undefined));
+    this.charge0 = states.map((st) => forms.map((f) => evalForm(f, st.theta)));
+    this.inc = new Float64Array(nsym);
+    this.drift = new Float64Array(nsym);
+    this.driftNow = new Float64Array(nsym);
+    this.spec = job.spec;
+  }
+
+  /** Adds every live predicting chain's increment at step t. */
+  gridPoint(t: number): void {
+    const predictor = this.predictor;
+    if (!predictor) return;
+    const spec = this.spec;
+    const lr = spec.warmup > 0 ? spec.lr * Math.min(1, (t + 1) / spec.warmup) : spec.lr;
+    this.driftNow.fill(0);
+    this.states.forEach((st, k) => {
+      const a = this.acc[k];
+      if (!a || !this.alive[k]) return;
+      predictor.increments(st.theta, lr, this.inc, this.drift);
+      a.add(t, this.inc);
+      for (let j = 0; j < this.driftNow.length; j++) this.driftNow[j] += this.drift[j];
+    });
+  }
+}
+
+/**
+ * Record points: the sums over the live chains of the loss, each charge and law (C), the thinned
+ * samples of every chain, and sparse curvature probes at chain 0 (at most a tenth of the run's time).
+ */
+class Recorder {
+  private readonly sampleStride: number[];
+  private readonly probeStride: number;
+  private readonly started = Date.now();
+  private probeMillis = 0;
+  private readonly cs: Float64Array;
+  private readonly K: number;
+  /** Which of this share's chains are traced (job.trace), and how many of their charges. */
+  private readonly traced: boolean[];
+  private readonly traceCharges: number;
+
+  constructor(
+    private readonly job: ChainJob,
+    private readonly batch: ChainBatch,
+    private readonly states: ChainState[],
+    private readonly alive: boolean[],
+    private readonly forms: SparseForm[],
+    private readonly law: LawCTracker,
+    /** tr H and λ_max at chain 0's parameters, for the share that holds chain 0. */
+    private readonly probe: ((theta: Float64Array) => [number, number]) | undefined,
+    private readonly i0: number,
+    n: number,
+  ) {
+    const totalRecords = Math.ceil(job.spec.steps / job.recordEvery) + 1;
+    this.probeStride = Math.max(1, Math.ceil(totalRecords / MAX_HESSIAN_PROBES));
+    this.sampleStride = job.chains.map(() => 1);
+    this.cs = new Float64Array(forms.length);
+    this.K = Math.min(n, job.statComponents);
+    this.traced = job.chains.map((c) => job.trace?.chains.includes(c) ?? false);
+    this.traceCharges = Math.min(forms.length, job.trace?.charges ?? 0);
+  }
+
+  record(step: number, lossPerChain: number[]): void {
+    const nsym = this.forms.length;
+    const { batch, states, alive, cs, K } = this;
+    const rp: RecordPoint = {
+      step,
+      count: 0,
+      lossSum: 0,
+      lossSq: 0,
+      chargeSum: new Array<number>(nsym).fill(0),
+      chargeSq: new Array<number>(nsym).fill(0),
+      lawSum: new Array<number>(nsym).fill(0),
+      resSum: new Array<number>(nsym).fill(0),
+      resSq: new Array<number>(nsym).fill(0),
+      quadSum: new Array<number>(nsym).fill(0),
+      lawCount: 0,
+      driftSum: Array.from(this.law.driftNow),
+      traceH: NaN,
+      lambdaMaxH: NaN,
+    };
+    const index = batch.records.length;
+    for (let k = 0; k < states.length; k++) {
+      if (!alive[k]) continue;
+      const st = states[k];
+      rp.count++;
+      const l = lossPerChain[k];
+      rp.lossSum += l;
+      rp.lossSq += l * l;
+      for (let j = 0; j < nsym; j++) {
+        const c = evalForm(this.forms[j], st.theta);
+        cs[j] = c;
+        rp.chargeSum[j] += c;
+        rp.chargeSq[j] += c * c;
+      }
+      if (this.traced[k]) {
+        (rp.traces ??= []).push({
+          chain: this.job.chains[k],
+          loss: l,
+          charges: Array.from(cs.subarray(0, this.traceCharges)),
+          ...(this.job.trace?.theta ? { theta: Array.from(st.theta) } : {}),
+        });
+      }
+      const a = this.law.acc[k];
+      if (a) {
+        rp.lawCount++;
+        for (let j = 0; j < nsym; j++) {
+          const pred = this.law.charge0[k][j] + a.fine[j];
+          const res = cs[j] - pred;
+          rp.lawSum[j] += pred;
+          rp.resSum[j] += res;
+          rp.resSq[j] += res * res;
+          rp.quadSum[j] += a.quadratureError(j);
+        }
+      }
+      // Thinned samples: every stride-th record; past the cap, keep every other one and double it.
+      if (index % this.sampleStride[k] !== 0) continue;
+      const smp = batch.samples[k];
+      smp.steps.push(step);
+      for (let i = 0; i < K; i++) smp.values.push(st.theta[i]);
+      for (let j = 0; j < nsym; j++) smp.charges.push(cs[j]);
+      if (smp.steps.length > this.job.sampleRecords) {
+        smp.steps = smp.steps.filter((_, r) => r % 2 === 0);
+        smp.values = smp.values.filter((_, i) => Math.floor(i / K) % 2 === 0);
+        smp.charges = smp.charges.filter((_, i) => Math.floor(i / nsym) % 2 === 0);
+        this.sampleStride[k] *= 2;
+      }
+    }
+    // Curvature probes are sparse in time and take at most a tenth of the run's time.
+    const steps = this.job.spec.steps;
+    const due = index % this.probeStride === 0 || step >= steps;
+    const i0 = this.i0;
+    if (this.probe && i0 >= 0 && due && alive[i0] && (index === 0 || step >= steps || this.probeMillis <= Math.max(PROBE_FREE_MS, 0.1 * (Date.now() - this.started)))) {
+      const t0 = Date.now();
+      const [tr, lm] = this.probe(states[i0].theta);
+      this.probeMillis += Date.now() - t0;
+      rp.traceH = tr;
+      rp.lambdaMaxH = lm;
+    }
+    batch.records.push(rp);
+  }
+}
+
 /**
  * Runs the job's chains. `onUpdate` receives the records since its last call (after every record
  * point); `shouldStop` is polled between kernel calls (cancellation).
@@ -207,25 +421,13 @@ export function runChains(job: ChainJob, onUpdate?: (u: ChainUpdate) => void, sh
   const spec = job.spec;
   const rows = datasetRows(model, spec.seed);
   const dim = model.dataComponents.length;
-  let gdSample: Float64Array | undefined;
-  if (spec.optimizer === 'gd' && !rows) {
-    gdSample = new Float64Array(GD_SAMPLE * dim);
-    const rng = new Rng(spec.seed, 0, STREAM_ANALYSIS);
-    const z = new Float64Array(dim);
-    for (let e = 0; e < GD_SAMPLE; e++) {
-      drawExample(model, rng, z);
-      gdSample.set(z, e * dim);
-    }
-  }
-  const kernel = generateKernel({ model, spec, symmetries: job.symmetries, rows, gdSample, escape: job.escape });
+  const kernel = generateKernel({ model, spec, symmetries: job.symmetries, rows, gdSample: gdSampleFor(model, spec, rows), escape: job.escape });
   const n = model.components.length;
-  const nsym = job.symmetries.length;
   const states = job.chains.map((c) => newChainState(model, c, spec.seed, rows));
   const alive = job.chains.map(() => true);
   const forms = job.symmetries.map(sparseForm);
   const i0 = job.chains.indexOf(0);
   const probe = i0 >= 0 ? hessianProbe(model, rows) : undefined;
-  const K = Math.min(n, job.statComponents);
   const probeLoss = lossProbe(model, rows);
 
   const batch: ChainBatch = {
@@ -253,149 +455,13 @@ export function runChains(job: ChainJob, onUpdate?: (u: ChainUpdate) => void, sh
     sentDiverged = batch.diverged.length;
   };
 
-  // ---- prediction, stationary theory and the stability of the start (share with chain 0) ----
-  const startExtra: Partial<ChainUpdate> = {};
-  if (job.predict && !shouldStop?.()) {
-    const fn = gradientFunction(model);
-    if (job.kappa !== null && spec.optimizer !== 'gd' && effectiveLearningRate(spec) !== undefined) {
-      const p = job.prediction ?? predictRun(model, job.symmetries, fn, spec, job.runIndex, initialPoint(model, 0, spec.seed));
-      batch.prediction = p;
-      startExtra.prediction = p;
-      const theory = shouldStop?.() ? undefined : stationaryTheory(model, fn, spec, job.kappa, p);
-      if (theory) {
-        batch.stationaryTheory = theory;
-        startExtra.stationaryTheory = theory;
-      }
-    }
-    if (probe && i0 >= 0) {
-      batch.lambdaMaxStart = probe(states[i0].theta)[1];
-      startExtra.lambdaMaxStart = batch.lambdaMaxStart;
-    }
-  }
-  // Per-chain predictions where the starts differ (random initial values) and the model is small.
-  if (batch.prediction) batch.chainPredictions.push({ chain: 0, charges: batch.prediction.charges });
-  const randomStart = model.params.some((p) => p.init.kind === 'dist');
-  if (randomStart && job.kappa !== null && spec.optimizer !== 'gd' && n <= PER_CHAIN_PREDICTION_MAX_COMPONENTS && effectiveLearningRate(spec) !== undefined) {
-    const fn = gradientFunction(model);
-    const others = job.chains.filter((c) => c !== 0).slice(0, PER_CHAIN_PREDICTIONS - (batch.prediction ? 1 : 0));
-    for (const c of others) {
-      if (shouldStop?.()) break;
-      const p = predictRun(model, job.symmetries, fn, spec, job.runIndex, initialPoint(model, c, spec.seed));
-      batch.chainPredictions.push({ chain: c, charges: p.charges });
-    }
-  }
-  if (batch.chainPredictions.length) startExtra.chainPredictions = batch.chainPredictions;
-
-  // ---- law (C) at the resolution of the steps ---------------------------------------------
-  // Law (C) predicts the charges: nothing to predict without a symmetry.
-  const predictor = job.kappa === null || nsym === 0 ? undefined : lawCPredictor(model, job.symmetries, spec, job.kappa, rows);
-  // A Monte Carlo law costs a sample average per chain and grid point: then 8 chains per share predict it.
-  const predicting = job.chains.map((_, k) => predictor !== undefined && (predictor.exact || k < 8));
-  const acc = job.chains.map((_, k) => (predicting[k] ? new LawCAccumulator(nsym) : undefined));
-  const charge0 = states.map((st) => forms.map((f) => evalForm(f, st.theta)));
-  const inc = new Float64Array(nsym);
-  const drift = new Float64Array(nsym);
-  const driftNow = new Float64Array(nsym);
-  const lrAt = (t: number) => (spec.warmup > 0 ? spec.lr * Math.min(1, (t + 1) / spec.warmup) : spec.lr);
-  const gridPoint = (t: number) => {
-    driftNow.fill(0);
-    states.forEach((st, k) => {
-      const a = acc[k];
-      if (!a || !alive[k]) return;
-      (predictor as NonNullable<typeof predictor>).increments(st.theta, lrAt(t), inc, drift);
-      a.add(t, inc);
-      for (let j = 0; j < nsym; j++) driftNow[j] += drift[j];
-    });
-  };
-
-  // ---- records --------------------------------------------------------------------------------
-  const totalRecords = Math.ceil(spec.steps / job.recordEvery) + 1;
-  const probeStride = Math.max(1, Math.ceil(totalRecords / MAX_HESSIAN_PROBES));
-  const sampleStride = job.chains.map(() => 1);
-  const started = Date.now();
-  let probeMillis = 0;
-  const cs = new Float64Array(nsym);
-  const traced = job.chains.map((c) => job.trace?.chains.includes(c) ?? false);
-  const traceCharges = Math.min(nsym, job.trace?.charges ?? 0);
-  const record = (step: number, lossPerChain: number[]) => {
-    const rp: RecordPoint = {
-      step,
-      count: 0,
-      lossSum: 0,
-      lossSq: 0,
-      chargeSum: new Array<number>(nsym).fill(0),
-      chargeSq: new Array<number>(nsym).fill(0),
-      lawSum: new Array<number>(nsym).fill(0),
-      resSum: new Array<number>(nsym).fill(0),
-      resSq: new Array<number>(nsym).fill(0),
-      quadSum: new Array<number>(nsym).fill(0),
-      lawCount: 0,
-      driftSum: Array.from(driftNow),
-      traceH: NaN,
-      lambdaMaxH: NaN,
-    };
-    const index = batch.records.length;
-    for (let k = 0; k < states.length; k++) {
-      if (!alive[k]) continue;
-      const st = states[k];
-      rp.count++;
-      const l = lossPerChain[k];
-      rp.lossSum += l;
-      rp.lossSq += l * l;
-      for (let j = 0; j < nsym; j++) {
-        const c = evalForm(forms[j], st.theta);
-        cs[j] = c;
-        rp.chargeSum[j] += c;
-        rp.chargeSq[j] += c * c;
-      }
-      if (traced[k]) {
-        (rp.traces ??= []).push({
-          chain: job.chains[k],
-          loss: l,
-          charges: Array.from(cs.subarray(0, traceCharges)),
-          ...(job.trace?.theta ? { theta: Array.from(st.theta) } : {}),
-        });
-      }
-      const a = acc[k];
-      if (a) {
-        rp.lawCount++;
-        for (let j = 0; j < nsym; j++) {
-          const pred = charge0[k][j] + a.fine[j];
-          const res = cs[j] - pred;
-          rp.lawSum[j] += pred;
-          rp.resSum[j] += res;
-          rp.resSq[j] += res * res;
-          rp.quadSum[j] += a.quadratureError(j);
-        }
-      }
-      // Thinned samples: every stride-th record; past the cap, keep every other one and double it.
-      if (index % sampleStride[k] !== 0) continue;
-      const smp = batch.samples[k];
-      smp.steps.push(step);
-      for (let i = 0; i < K; i++) smp.values.push(st.theta[i]);
-      for (let j = 0; j < nsym; j++) smp.charges.push(cs[j]);
-      if (smp.steps.length > job.sampleRecords) {
-        smp.steps = smp.steps.filter((_, r) => r % 2 === 0);
-        smp.values = smp.values.filter((_, i) => Math.floor(i / K) % 2 === 0);
-        smp.charges = smp.charges.filter((_, i) => Math.floor(i / nsym) % 2 === 0);
-        sampleStride[k] *= 2;
-      }
-    }
-    // Curvature probes are sparse in time and take at most a tenth of the run's time.
-    const due = index % probeStride === 0 || step >= spec.steps;
-    if (probe && i0 >= 0 && due && alive[i0] && (index === 0 || step >= spec.steps || probeMillis <= Math.max(PROBE_FREE_MS, 0.1 * (Date.now() - started)))) {
-      const t0 = Date.now();
-      const [tr, lm] = probe(states[i0].theta);
-      probeMillis += Date.now() - t0;
-      rp.traceH = tr;
-      rp.lambdaMaxH = lm;
-    }
-    batch.records.push(rp);
-  };
+  const startExtra = startPredictions(job, model, batch, probe && i0 >= 0 ? () => probe(states[i0].theta)[1] : undefined, shouldStop);
+  const law = new LawCTracker(job, model, rows, states, alive, forms);
+  const recorder = new Recorder(job, batch, states, alive, forms, law, probe, i0, n);
 
   // Record point 0: the initial state, its loss averaged over a fixed probe of examples.
-  if (predictor) gridPoint(0);
-  record(0, states.map((st) => probeLoss(st.theta)));
+  law.gridPoint(0);
+  recorder.record(0, states.map((st) => probeLoss(st.theta)));
   update(startExtra);
 
   // A call's work: chains × steps × examples per step × the model's size, bounded so that a stop is
@@ -408,7 +474,7 @@ export function runChains(job: ChainJob, onUpdate?: (u: ChainUpdate) => void, sh
   const lossSteps = job.chains.map(() => 0);
   let stopped = false;
   while (t < spec.steps && !stopped) {
-    const target = predictor ? Math.min(nextRecord, nextGridStep(t)) : nextRecord;
+    const target = law.predictor ? Math.min(nextRecord, nextGridStep(t)) : nextRecord;
     let done = t;
     while (done < target) {
       const live = states.map((_, k) => k).filter((k) => alive[k]);
@@ -444,9 +510,9 @@ export function runChains(job: ChainJob, onUpdate?: (u: ChainUpdate) => void, sh
     if (stopped) break;
     t = target;
     batch.stepsDone = t;
-    if (predictor) gridPoint(t);
+    law.gridPoint(t);
     if (t === nextRecord) {
-      record(
+      recorder.record(
         t,
         states.map((_, k) => (lossSteps[k] > 0 ? lossSum[k] / lossSteps[k] : NaN)),
       );

@@ -5,16 +5,11 @@
 import { Model, TrainSpec } from '../lang/model';
 import { numberLiteral as lit } from '../expr/codegen';
 import { ComponentDist } from '../lang/distributions';
+import type { KernelSymmetry } from '../analysis/symmetryTypes';
 
-/**
- * A charge a run tracks: a dense generator A or direction v (small models), or its sparse form
- * (large models: the tensor-level generators expanded, never n×n).
- */
-export interface KernelSymmetry {
-  matrix?: number[][];
-  direction?: number[];
-  form?: { i: Int32Array; j: Int32Array; c: Float64Array };
-}
+// A charge a run tracks (its generator: dense, or sparse for large models) is defined with the
+// analysis' forms, below this layer.
+export type { KernelSymmetry } from '../analysis/symmetryTypes';
 
 /** Indices into the control array shared by the kernel and its caller. */
 export const CTL = {
@@ -169,6 +164,13 @@ export function quadForm(A: number[][], x: (i: number) => string): { value: stri
     }
   }
   return { value: terms.join(' + ') || '0', abs: absTerms.join(' + ') || '0' };
+}
+
+/** A dense generator's charge as code, θᵀAθ or vᵀθ over x(i) (the scalar kernel has no sparse forms). */
+export function denseChargeForm(sym: KernelSymmetry, x: (i: number) => string): { value: string; abs: string } {
+  if (sym.matrix) return quadForm(sym.matrix, x);
+  if (sym.direction) return linForm(sym.direction, x);
+  throw new Error('the scalar kernel tracks dense generators only');
 }
 
 export function linForm(v: number[], x: (i: number) => string): { value: string; abs: string } {

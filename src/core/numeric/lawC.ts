@@ -11,7 +11,7 @@ import { gradient } from '../expr/diff';
 import { compileEvaluator } from '../expr/codegen';
 import { expectedNodes } from '../analysis/expectation';
 import { KernelSymmetry } from './kernel';
-import { evalForm, isQuadratic, sparseForm } from './forms';
+import { evalForm, isQuadratic, sparseForm } from '../analysis/forms';
 import { fixedExamples } from './probes';
 import { gradientFunction } from '../analysis/gradientFn';
 

@@ -10,7 +10,7 @@ import { compileEvaluator, Evaluator } from '../expr/codegen';
 import { expectedNodes } from '../analysis/expectation';
 import { drawExample } from '../analysis/points';
 import { symmetricEigen } from '../analysis/linalg';
-import { Rng, STREAM_ANALYSIS } from './rng';
+import { Rng, STREAM_ANALYSIS } from '../util/rng';
 
 const HESSIAN_MAX_COMPONENTS = 40;
 /** Examples averaged by a Hessian-vector product without a closed form. */

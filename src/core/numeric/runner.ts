@@ -7,11 +7,11 @@ import * as os from 'os';
 import * as path from 'path';
 import { Worker } from 'worker_threads';
 import { checkSource } from '../lang/check';
-import { hasScalarView, Model, TrainSpec } from '../lang/model';
+import { hasScalarView, Model, TRAIN_DEFAULTS, TrainSpec } from '../lang/model';
 import { analyzeModel, AnalysisResult, minibatchNoiseFactor } from '../analysis/analyze';
 import { initialPoint } from '../analysis/points';
 import { ChainBatch, ChainJob, ChainUpdate, ENGINE_PROTOCOL, RecordPoint, runChains, TraceSpec } from './chains';
-import { evalForm, kernelSymmetry, sparseForm } from './forms';
+import { evalForm, kernelSymmetry, sparseForm } from '../analysis/forms';
 import { KernelSymmetry } from './kernel';
 import { LAW_C_DESCRIPTION } from './lawC';
 import { ChainTrace, ChargeSummary, Divergence, DivergenceSummary, Histogram, InvariantSummary, ProductStatistics, RunResult, SimulationProgress, SimulationResult, VerdictFields } from './types';
@@ -115,12 +115,8 @@ export async function simulateSource(source: string, opts: SimulateOptions = {})
 }
 
 function runSpecs(model: Model, opts: SimulateOptions): { spec: TrainSpec; index: number }[] {
-  const base: TrainSpec =
-    model.trains[0] ??
-    ({
-      optimizer: 'sgd', lr: 0.01, batch: 1, steps: 10000, chains: 1, seed: 0, weightDecay: 0, sampling: 'with_replacement',
-      beta: 0.9, beta1: 0.9, beta2: 0.999, eps: 1e-8, warmup: 0, span: { line: 1, column: 1, endLine: 1, endColumn: 1 },
-    } as TrainSpec);
+  // Without a train line: SGD with lr = 0.01 and the train line defaults.
+  const base: TrainSpec = model.trains[0] ?? { ...TRAIN_DEFAULTS, optimizer: 'sgd', lr: 0.01, span: { line: 1, column: 1, endLine: 1, endColumn: 1 } };
   let list: { spec: TrainSpec; index: number }[];
   if (opts.trains) list = opts.trains.map((t, i) => ({ spec: { ...base, ...t } as TrainSpec, index: i }));
   else if (opts.run !== undefined) {

@@ -7,7 +7,7 @@ import { ScalarModel } from '../lang/model';
 import { gradient } from '../expr/diff';
 import { emitBlock, numberLiteral as lit } from '../expr/codegen';
 import { expectedNodes } from '../analysis/expectation';
-import { ChainState, CTL, DIVERGENCE_LIMIT, escapeCondition, GD_SAMPLE, GdGradient, Kernel, KernelInputs, chooseRow, lawAfter, linForm, quadForm, sampleInto, ZIGGURAT } from './kernelCommon';
+import { ChainState, CTL, DIVERGENCE_LIMIT, escapeCondition, GD_SAMPLE, GdGradient, Kernel, KernelInputs, chooseRow, denseChargeForm, lawAfter, sampleInto, ZIGGURAT } from './kernelCommon';
 
 /** Up to this many components, parameters, gradients and optimizer state live in local variables. */
 export const UNROLL_MAX = 64;
@@ -102,9 +102,9 @@ export function generateScalarKernel(inp: KernelInputs & { model: ScalarModel })
   const gamma = spec.weightDecay;
   // Law (D): charges before the update.
   lawSyms.forEach((sym, k) => {
-    const f = sym.matrix ? quadForm(sym.matrix, P) : linForm(sym.direction as number[], P);
+    const f = denseChargeForm(sym, P);
     emit(`const c${k} = ${f.value}, ca${k} = ${f.abs};`);
-    const q = sym.matrix ? quadForm(sym.matrix, G) : linForm(sym.direction as number[], G);
+    const q = denseChargeForm(sym, G);
     emit(`const q${k} = ${q.value}, qa${k} = ${q.abs};`);
   });
   emit(unrolled ? range(n).map((i) => `const o${i} = p${i};`).join(' ') : `for (let i = 0; i < ${n}; i++) prev[i] = th[i];`);
@@ -145,7 +145,7 @@ export function generateScalarKernel(inp: KernelInputs & { model: ScalarModel })
   }
   // Law (D) after the update.
   lawSyms.forEach((sym, k) => {
-    const f = sym.matrix ? quadForm(sym.matrix, P) : linForm(sym.direction as number[], P);
+    const f = denseChargeForm(sym, P);
     emit(lawAfter(k, sym.matrix !== undefined, `const cn = ${f.value}, cna = ${f.abs};`));
   });
   const escape = escapeCondition(inp.escape, P, `(${Array.from({ length: n }, (_, i) => `${P(i)} * ${P(i)}`).join(' + ')})`);

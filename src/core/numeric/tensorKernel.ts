@@ -14,7 +14,7 @@ import { emitDots } from '../tensor/dots';
 import { operands, sizeOf } from '../tensor/graph';
 import { layoutOf } from '../tensor/evaluate';
 import { ChainState, CTL, DIVERGENCE_LIMIT, escapeCondition, GD_SAMPLE, GdGradient, Kernel, KernelInputs, chooseRow, normalInto, uniformInto, ZIGGURAT } from './kernelCommon';
-import { isQuadratic, sparseForm } from './forms';
+import { isQuadratic, sparseForm } from '../analysis/forms';
 
 /** Constant pool grown while generating: per-component distribution parameters, law forms. */
 class Pool {

@@ -1,7 +1,7 @@
 // Compiled evaluators of a model's tensor graph: the loss and its gradient at (θ, z), averaged
 // over a set of examples, and Hessian-vector products. They work at any size (loops, not
 // straight-line code) and lay their outputs out like the flattened parameter vector.
-import { Model } from '../lang/model';
+import type { Model } from '../lang/model';
 import { tensorGradient } from './diff';
 import { compileTensorEvaluator, Layout, TensorEvaluator } from './compile';
 

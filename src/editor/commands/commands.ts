@@ -11,6 +11,7 @@ import { fileLabel } from '../analysis/trust';
 import { config } from '../configuration/config';
 import type { Ctx } from '../ctx';
 import { predictionSentence, runLabel } from '../../shared/predictionText';
+import type { WebviewCommand } from '../../shared/protocol';
 import { buildReport, reportMarkdown } from '../report/report';
 import { withDefaults } from '../simulation/runService';
 import { exportPyTorch } from './exportPyTorch';
@@ -252,8 +253,8 @@ export const COMMANDS: Record<string, CommandFactory> = {
   'noetherLab.clearHistory': clearHistory,
 };
 
-/** Buttons in the panel's webview → commands. */
-export const WEBVIEW_COMMAND_IDS: Record<string, string> = {
+/** Buttons in the panel's webview → commands: one for each of the protocol's webview commands. */
+export const WEBVIEW_COMMAND_IDS: Record<WebviewCommand, string> = {
   run: 'noetherLab.runSgd',
   compare: 'noetherLab.compareSgdGd',
   stop: 'noetherLab.stopRun',

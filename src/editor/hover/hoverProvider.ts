@@ -3,7 +3,7 @@
 // Uses the cached analysis of this version, waiting briefly for one in flight.
 import * as vscode from 'vscode';
 import type { AnalysisResult } from '../../core/analysis/analyze';
-import { FUNCTIONS, OPTIMIZERS, TRAIN_KEYS } from '../../core/lang/check';
+import { FUNCTIONS, OPTIMIZERS, TRAIN_KEYS } from '../../core/lang/builtins';
 import { DISTRIBUTIONS } from '../../core/lang/distributions';
 import type { AnalysisService } from '../analysis/analysisService';
 import { KEYWORD_DOCS, lossHoverMarkdown, md, paramHoverMarkdown, stabilityMarkdown, TRAIN_KEY_THEORY } from './format';

@@ -1,7 +1,7 @@
 // What the word under the cursor of a `.loss` file is: a keyword, a declared name, a train key,
 // an optimizer, a function or a distribution. Pure (no vscode import): tokens + the parsed program.
 import { DISTRIBUTIONS } from '../../core/lang/distributions';
-import { FUNCTIONS, TRAIN_KEYS, OPTIMIZERS } from '../../core/lang/check';
+import { FUNCTIONS, TRAIN_KEYS, OPTIMIZERS } from '../../core/lang/builtins';
 import { DiagnosticBag, Span } from '../../core/lang/diagnostics';
 import { Token, tokenize } from '../../core/lang/lexer';
 import { KEYWORDS, parse } from '../../core/lang/parser';

@@ -5,7 +5,7 @@
 import * as vscode from 'vscode';
 import type { AnalysisResult } from '../../core/analysis/analyze';
 import { documentSymbols } from '../../core/lang/symbols';
-import { chargeValue } from '../../core/numeric/forms';
+import { chargeValue } from '../../core/analysis/forms';
 import type { AnalysisService } from '../analysis/analysisService';
 import { HOST_CHECK_MAX_CHARS } from '../diagnostics/diagnostics';
 import { num, stabilityMarkdown } from '../hover/format';

@@ -1,7 +1,9 @@
 // Charges as sparse forms: θᵀAθ or vᵀθ as their nonzero terms, evaluated without an n×n matrix.
-import { KernelSymmetry } from './kernel';
 import { Model } from '../lang/model';
-import { denseOf, formOf, GeneratorSpec } from '../analysis/generators';
+import { denseOf, formOf, GeneratorSpec } from './generators';
+import type { KernelSymmetry } from './symmetryTypes';
+
+export type { KernelSymmetry } from './symmetryTypes';
 
 /** Dense matrices stay the representation of charges up to this many components. */
 const DENSE_MAX_COMPONENTS = 400;
@@ -11,7 +13,8 @@ export function kernelSymmetry(
   model: Model,
   s: { matrix?: number[][]; direction?: number[]; action?: GeneratorSpec; form?: { i: number[]; j: number[]; c: number[] } },
 ): KernelSymmetry {
-  if (s.matrix || s.direction) return { matrix: s.matrix, direction: s.direction };
+  if (s.matrix) return { matrix: s.matrix };
+  if (s.direction) return { direction: s.direction };
   let form: SparseForm;
   if (s.action) form = formOf(model.params, s.action);
   else if (s.form) form = { i: Int32Array.from(s.form.i), j: Int32Array.from(s.form.j), c: Float64Array.from(s.form.c) };
@@ -50,7 +53,7 @@ export function sparseForm(s: KernelSymmetry): SparseForm {
       }),
     );
   } else {
-    (s.direction as number[]).forEach((a, i) => {
+    s.direction.forEach((a, i) => {
       if (a !== 0) {
         is.push(i);
         js.push(-1);
