@@ -92,3 +92,24 @@ test('each entry of dQ/dt is the law (C) of Q[i,j]: entry (0,1) is half the gene
     assert.ok(Math.abs(e - g / 2) <= 1e-9 * Math.abs(g), `${e} vs ${g / 2}`);
   }
 });
+
+// Found by issue 11's review: y = x exactly (an interpolating minimum, no noise there). The slow-drift
+// Newton solve wandered to entries of 1e160, ml-matrix's eigensolver overflowed and the analysis
+// crashed with "Cannot read properties of undefined".
+test('an interpolating linear net: the analysis completes and the matrix law says the noise vanishes on the minimum manifold', () => {
+  const a = analysis('interpolating-gl4', 'param W[4,4] ~ normal(0, 0.3)\nparam V[4,4] ~ normal(0, 0.3)\ndata x[4] ~ normal(0, 1)\nloss = sum((V@(W@x) - x)^2) / 2\ntrain sgd(lr = 0.01, batch = 4)\n');
+  const g = a.groups.find((x) => x.structure.type === 'gl');
+  assert.ok(g?.sgdClosedForm, g?.sgdClosedFormNote);
+  assert.match(g.sgdClosedForm.text, /the minibatch noise vanishes .* dQ\/dt = 0: Q stays where gradient flow left it/);
+  assert.deepEqual(g.sgdClosedForm.onMinimum?.M.flat().every((v) => v === 0), true);
+});
+
+test('pseudoSolve: entries of 1e160 and 1e-160 are scaled, not overflowed; non-finite input gives NaN, not a crash', async () => {
+  const { pseudoSolve } = await import('../../src/core/analysis/linalg');
+  for (const s of [1e160, 1e-160]) {
+    const x = pseudoSolve([[2 * s, 0], [0, s]], [4 * s, 3 * s]);
+    assert.ok(Math.abs(x[0] - 2) < 1e-12 && Math.abs(x[1] - 3) < 1e-12, `${s}: ${x}`);
+  }
+  assert.ok(pseudoSolve([[NaN, 0], [0, 1]], [1, 1]).every(Number.isNaN));
+  assert.ok(pseudoSolve([[1, 0], [0, 1]], [Infinity, 1]).every(Number.isNaN));
+});

@@ -169,6 +169,9 @@ export function groupClosedForm(model: ScalarModel, group: Group, k: TrainingCon
   const rows: number[][] = [];
   const rhs: number[] = [];
   let scale = 0;
+  // The size of the terms R M Rᵀ, L N Lᵀ would have with M, N of order one: against it, a drift at
+  // rounding level means the noise vanishes on the manifold (an interpolating minimum, L = 0).
+  let qScale = 0;
   for (let s = 0; s < ORBIT_POINTS; s++) {
     const theta = Float64Array.from(minimum);
     if (s > 0) {
@@ -196,6 +199,7 @@ export function groupClosedForm(model: ScalarModel, group: Group, k: TrainingCon
       rows.push(row);
       rhs.push(y);
       scale = Math.max(scale, Math.abs(y));
+      qScale = Math.max(qScale, ...row.map(Math.abs));
     });
   }
   const X = new Matrix(rows);
@@ -208,6 +212,19 @@ export function groupClosedForm(model: ScalarModel, group: Group, k: TrainingCon
     const rank = sv.filter((v) => v > 1e-9 * sv[0]).length;
     return { sol, res, rank };
   };
+  if (scale <= 1e-12 * qScale) {
+    const rate = 2 * k.weightDecay;
+    return {
+      law: {
+        text: `on the minimum manifold (∇L = 0) the minibatch noise vanishes (L = 0 there: every example is fitted), so dQ/dt = ${k.weightDecay > 0 ? '−2γ·Q: weight decay alone drives Q to 0' : '0: Q stays where gradient flow left it'} ${consts} (the exact drift at ${ORBIT_POINTS} points of the minimum's orbit is at rounding level; the drift anywhere, entry by entry, is in entries)`,
+        tex: `\\frac{dQ}{dt} = ${k.weightDecay > 0 ? '-2\\gamma Q' : '0'}\\quad\\text{(no noise on the minimum manifold)}`,
+        entries,
+        equilibrium: { text: k.weightDecay > 0 ? 'Q = 0' : 'every Q is stationary on the minimum manifold: the noise vanishes there', tex: k.weightDecay > 0 ? 'Q = 0' : '\\dot Q = 0' },
+        onMinimum: { M: Array.from({ length: dR }, () => new Array<number>(dR).fill(0)), N: Array.from({ length: dL }, () => new Array<number>(dL).fill(0)), residual: 0, points: ORBIT_POINTS, ...(rate > 0 ? { factor: rate } : {}) },
+        method: first.law.method,
+      },
+    };
+  }
   const full = lsq(X);
   if (scale === 0 || !(full.res <= FORM_TOLERANCE)) {
     return generic(`on the minimum manifold the drift is not of the form R M Rᵀ − L N Lᵀ with constant M, N (relative residual ${full.res.toExponential(1)} at ${ORBIT_POINTS} points of the orbit)`);

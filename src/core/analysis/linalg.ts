@@ -140,14 +140,20 @@ export function pseudoSolve(G: number[][], b: ArrayLike<number>, relTol = 1e-12)
   const m = G.length;
   const x = new Array<number>(m).fill(0);
   if (m === 0) return x;
-  const e = new EigenvalueDecomposition(new Matrix(G), { assumeSymmetric: true });
+  // A non-finite entry has no solution to give (and sends ml-matrix's eigensolver out of bounds).
+  if (G.some((row) => row.some((v) => !Number.isFinite(v))) || Array.from(b).some((v) => !Number.isFinite(v))) return x.fill(NaN);
+  // Scaled to entries of order one: the eigensolver squares them (1e160 overflowed into NaN and out
+  // of its bounds); G⁺b is unchanged when G and b are divided by the same s.
+  const s = Math.max(...G.map((row) => Math.max(...row.map(Math.abs))));
+  if (s === 0) return x;
+  const e = new EigenvalueDecomposition(new Matrix(G.map((row) => row.map((v) => v / s))), { assumeSymmetric: true });
   const ev = e.realEigenvalues;
   const emax = Math.max(...ev.map(Math.abs), 0);
   ev.forEach((l, q) => {
     if (!(l > relTol * emax)) return;
     const v = e.eigenvectorMatrix.getColumn(q);
     let pr = 0;
-    for (let k = 0; k < m; k++) pr += v[k] * b[k];
+    for (let k = 0; k < m; k++) pr += v[k] * (b[k] / s);
     for (let k = 0; k < m; k++) x[k] += (pr / l) * v[k];
   });
   return x;

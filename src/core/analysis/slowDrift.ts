@@ -136,7 +136,8 @@ export function slowEquilibrium(inp: SlowDriftInput, start: ArrayLike<number>): 
   // Σ along the orbit by transformation: Σ(gθ) = g^{−ᵀ} Σ(θ) g^{−1}.
   const at = (p: OrbitPoint) => slowDrift(inp, p.x, p.ginv.transpose().mmul(sigma0).mmul(p.ginv).to2DArray());
   let cur = at(pt);
-  if (!cur) return undefined;
+  const finite = (v: number[]) => v.every(Number.isFinite);
+  if (!cur || !finite(cur.symmetric)) return undefined;
   const size = (d: SlowDrift) => Math.max(...d.symmetric.map(Math.abs), 0);
   const ref = Math.max(size(cur), ...cur.rotation.map(Math.abs), 1e-300);
   let J: number[][] = [];
@@ -153,6 +154,8 @@ export function slowEquilibrium(inp: SlowDriftInput, start: ArrayLike<number>): 
       if (!up || !dn) return undefined;
       for (let k = 0; k < m; k++) J[k][l] = (up.symmetric[k] - dn.symmetric[k]) / (2 * h);
     }
+    // A drift that is not finite near the point (Σ or ∇³L overflowing): no Newton step to take.
+    if (!J.every(finite)) return undefined;
     if (size(cur) <= 1e-10 * ref) break;
     // Newton step J δ = −c, least squares (JᵀJ δ = −Jᵀc).
     const JtJ = Array.from({ length: m }, (_, a) => Array.from({ length: m }, (__, b) => J.reduce((s, row) => s + row[a] * row[b], 0)));
@@ -174,7 +177,9 @@ export function slowEquilibrium(inp: SlowDriftInput, start: ArrayLike<number>): 
     if (!accepted) break;
   }
   // Relaxation: dε/dt = J ε near the point; rates = −eigenvalues (real parts) of J.
-  const je = new EigenvalueDecomposition(new Matrix(J));
-  const rates = je.realEigenvalues.map((r) => -r).filter((r) => r > 0).sort((a, b) => a - b);
+  // Scaled to order one for the eigensolver (its eigenvalues scale back linearly).
+  const js = Math.max(1e-300, ...J.map((row) => Math.max(...row.map(Math.abs))));
+  const je = new EigenvalueDecomposition(new Matrix(J.map((row) => row.map((v) => v / js))));
+  const rates = je.realEigenvalues.map((r) => -r * js).filter((r) => r > 0).sort((a, b) => a - b);
   return { point: pt.x, jacobian: J, rotation: cur.rotation, rates, offOrbit: cur.offOrbit, residual: size(cur) / ref, iterations: it };
 }
