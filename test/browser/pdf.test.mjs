@@ -1,6 +1,7 @@
 // The vector PDF export (webview/common/pdf.ts): the document's structure (header, xref offsets,
 // trailer, MediaBox = the SVG's size), the drawing operators of a plot's lines and its tick labels,
-// and the rendering (poppler's pdftoppm, installed by the suite's pre-script) against the PNG export.
+// and the rendering (poppler's pdftoppm, installed by the suite's pre-script) against the PNG export;
+// the protocol's validator of a PDF export.
 // Same harness and fixtures as webview.test.mjs.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -18,12 +19,15 @@ mkdirSync(out, { recursive: true });
 let harness;
 let browser;
 let pdf;
+let protocol;
 
 before(async () => {
   execFileSync('sh', [join(root, 'test/browser/ensure-chromium.sh')], { stdio: 'inherit' });
   // The converter's pure functions, bundled for Node (DOMParser is needed only by svgToPdf).
   const built = await esbuild.build({ entryPoints: [join(root, 'webview/common/pdf.ts')], bundle: true, format: 'esm', platform: 'neutral', write: false, logLevel: 'silent' });
   pdf = await import(`data:text/javascript;base64,${Buffer.from(built.outputFiles[0].text).toString('base64')}`);
+  const proto = await esbuild.build({ entryPoints: [join(root, 'src/shared/protocol.ts')], bundle: true, format: 'esm', platform: 'neutral', write: false, logLevel: 'silent' });
+  protocol = await import(`data:text/javascript;base64,${Buffer.from(proto.outputFiles[0].text).toString('base64')}`);
   harness = await startHarness();
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking'] });
 });
@@ -101,6 +105,12 @@ test('writePdf: xref offsets, trailer, stream length; text metrics, strings, pat
   assert.deepEqual(pdf.parseSvgColor('rgba(204, 204, 204, 0.12)').map((v) => Math.round(v * 100) / 100), [0.8, 0.8, 0.8, 0.12]);
   assert.deepEqual(pdf.parseSvgColor('#3794ff'), [0x37 / 255, 0x94 / 255, 1, 1]);
   assert.equal(pdf.parseSvgColor('none'), null);
+  // The host accepts a PDF only as a base64 data: URL (it writes the decoded bytes).
+  const msg = (format, data) => ({ id: 1, type: 'exportData', format, data, suggestedName: `x.${format}` });
+  assert.ok(protocol.isFromWebviewMessage(msg('pdf', 'data:application/pdf;base64,JVBERi0xLjQK')));
+  assert.ok(!protocol.isFromWebviewMessage(msg('pdf', '%PDF-1.4\n')));
+  assert.ok(!protocol.isFromWebviewMessage(msg('pdf', 'data:image/png;base64,AAAA')));
+  assert.ok(!protocol.isFromWebviewMessage(msg('eps', 'x')));
 });
 
 const open = (theme, name) => openPanel(browser, harness.base, theme, name, assert);
@@ -169,7 +179,7 @@ function comparePngs(page, a, b) {
 const dataUrl = (file) => `data:image/png;base64,${readFileSync(file).toString('base64')}`;
 
 for (const theme of ['dark', 'light']) {
-  test(`PDF export (${theme}): a plot and the phase portrait, structure, operators, labels, rendering`, async (t) => {
+  test(`PDF export (${theme}): a plot, the phase portrait and heat maps: structure, operators, labels, rendering`, async (t) => {
     const { page, finish } = await open(theme, 'two-layer-scalar');
 
     // --- a charge plot: PDF beside its SVG and its PNG at 2× ---
@@ -240,5 +250,30 @@ for (const theme of ['dark', 'light']) {
     }
     assert.ok(rendered === null || existsSync(rendered));
     await finish();
+
+    // --- the heat maps of Q = U Uᵀ − Wᵀ W: filled rects, bold titles ---
+    const m = await open(theme, 'two-layer-matrix');
+    await m.page.waitForSelector('[data-figure-id="matrix-0"] svg');
+    const mSel = (fmt, extra = '') => `[data-figure-id="matrix-0"] vscode-button[data-format="${fmt}"]${extra}`;
+    const mSvg = (await exportOf(m.page, mSel('svg'))).data;
+    const mBuf = Buffer.from((await exportOf(m.page, mSel('pdf'))).data.split(',')[1], 'base64');
+    const mPng = (await exportOf(m.page, mSel('png', '[data-scale="2"]'))).data;
+    const mp = await svgParts(m.page, mSvg);
+    const mdoc = parsePdf(mBuf);
+    assert.deepEqual(mdoc.media, [0, 0, mp.width, mp.height]);
+    assert.ok((mdoc.content.match(/ re\nf\n/g) ?? []).length >= 27 + 24, 'three 3 × 3 maps and the colour bar filled');
+    assert.ok(mdoc.content.includes('/F2 '), 'the bold titles in Helvetica-Bold');
+    for (const { text, bold } of mp.ticks) {
+      for (const r of pdf.textRuns(text.replace(/\s+/g, ' ').trim(), bold)) assert.ok(mdoc.content.includes(`${pdf.pdfString(r.bytes)} Tj`), `"${text}" drawn`);
+    }
+    if (pdftoppm) {
+      const file = render(mBuf, `export-matrix-${theme}`);
+      const cmp = await comparePngs(m.page, dataUrl(file), mPng);
+      assert.deepEqual(cmp.a, cmp.b);
+      // More text for its area than the plots (two lines of bold title): up to 5 % (the cells alone are ~16 %).
+      assert.ok(cmp.differ < 0.05, `the rendered heat maps look like the PNG: ${(cmp.differ * 100).toFixed(2)} %`);
+      t.diagnostic(`heat maps: ${(cmp.differ * 100).toFixed(2)} % of pixels differ from the PNG export`);
+    }
+    await m.finish();
   });
 }
