@@ -28,6 +28,7 @@ export function renderHtml(webview: vscode.Webview, extensionUri: vscode.Uri, vi
 const FILTERS: Record<ExportDataMessage['format'], Record<string, string[]>> = {
   png: { 'PNG image': ['png'] },
   svg: { 'SVG image': ['svg'] },
+  pdf: { 'PDF document': ['pdf'] },
   csv: { 'CSV table': ['csv'] },
 };
 
@@ -40,7 +41,8 @@ export async function saveExport(msg: ExportDataMessage, near: vscode.Uri | unde
   else if (vscode.workspace.workspaceFolders?.length) defaultUri = vscode.Uri.joinPath(vscode.workspace.workspaceFolders[0].uri, name);
   const target = await vscode.window.showSaveDialog({ defaultUri, filters: FILTERS[msg.format], saveLabel: 'Export', title: `Export ${msg.format.toUpperCase()}` });
   if (!target) return undefined;
-  const bytes = msg.format === 'png'
+  // PNG and PDF arrive as base64 data: URLs (binary), SVG and CSV as text.
+  const bytes = msg.format === 'png' || msg.format === 'pdf'
     ? Buffer.from(msg.data.slice(msg.data.indexOf(',') + 1), 'base64')
     : Buffer.from(msg.data, 'utf8');
   await vscode.workspace.fs.writeFile(target, bytes);

@@ -70,7 +70,7 @@ export const HISTORY_ACTIONS = ['overlay', 'clearOverlay', 'exportJson', 'export
 export type HistoryActionName = (typeof HISTORY_ACTIONS)[number];
 
 export type ThemeKind = 'light' | 'dark' | 'high-contrast' | 'high-contrast-light';
-export type ExportFormat = 'png' | 'svg' | 'csv';
+export type ExportFormat = 'png' | 'svg' | 'pdf' | 'csv';
 
 export interface Envelope {
   /** Unique per sender. */
@@ -211,7 +211,7 @@ export interface CommandMessage extends Envelope {
 export interface ExportDataMessage extends Envelope {
   type: FromWebviewType.ExportData;
   format: ExportFormat;
-  /** PNG: a `data:image/png;base64,…` URL; SVG and CSV: the text. */
+  /** PNG: a `data:image/png;base64,…` URL; PDF: a `data:application/pdf;base64,…` URL; SVG and CSV: the text. */
   data: string;
   suggestedName: string;
 }
@@ -581,6 +581,7 @@ export function isFromWebviewMessage(x: unknown): x is FromWebviewMessage {
     case FromWebviewType.ExportData:
       if (!isStr(x.data) || x.data.length > MAX_EXPORT_CHARS || !isStr(x.suggestedName)) return false;
       if (x.format === 'png') return x.data.startsWith('data:image/png;base64,');
+      if (x.format === 'pdf') return x.data.startsWith('data:application/pdf;base64,');
       return x.format === 'svg' || x.format === 'csv';
     case FromWebviewType.ShowInEditor:
       return isStr(x.component) && x.component.length > 0 && x.component.length < 256;

@@ -160,3 +160,43 @@ export async function startHarness() {
   const { port } = server.address();
   return { base: `http://127.0.0.1:${port}`, close: () => new Promise((r) => server.close(r)), html };
 }
+
+let nextPanelId = 5000;
+
+/**
+ * A panel page in `theme` fed the fixtures analysis-NAME.json and simulation-NAME.json, on its
+ * Dynamics tab with the plots drawn; finish() closes it and asserts no CSP violations and no console
+ * errors.
+ */
+export async function openPanel(browser, base, theme, name, assert) {
+  const fixtures = join(root, 'test/browser/fixtures');
+  const load = async (file) => JSON.parse(await readFile(join(fixtures, file), 'utf8'));
+  const context = await browser.newContext({ viewport: { width: 1100, height: 900 }, deviceScaleFactor: 1 });
+  const page = await context.newPage();
+  const problems = [];
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
+  page.on('pageerror', (e) => problems.push(e.message));
+  await page.goto(`${base}/harness/panel.html?theme=${theme}`);
+  await page.waitForFunction(() => window.__posted?.some((m) => m.type === 'ready'));
+  const post = (msg) => page.evaluate((m) => window.postMessage(m, '*'), { id: nextPanelId++, ...msg });
+  await post({ type: 'analysis', uri: `file:///w/${name}.loss`, fileName: `${name}.loss`, analysis: await load(`analysis-${name}.json`) });
+  await post({ type: 'simulationResult', result: await load(`simulation-${name}.json`) });
+  await page.click('vscode-tab-header[data-tab="dynamics"]');
+  await page.waitForFunction(() => window.__noetherLab.plots().some((p) => p.id === 'loss' && p.width > 0));
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  const finish = async () => {
+    const csp = await page.evaluate(() => window.__cspViolations);
+    await context.close();
+    assert.deepEqual(csp, [], 'no CSP violations');
+    assert.deepEqual(problems, [], 'no console errors');
+  };
+  return { page, post, finish };
+}
+
+/** The export a click on a plot's button posts (the last exportData message). */
+export async function exportOf(page, selector) {
+  const before = await page.evaluate(() => window.__posted.filter((m) => m.type === 'exportData').length);
+  await page.click(selector);
+  await page.waitForFunction((n) => window.__posted.filter((m) => m.type === 'exportData').length > n, before);
+  return page.evaluate(() => window.__posted.filter((m) => m.type === 'exportData').at(-1));
+}

@@ -7,7 +7,7 @@ import { execFileSync } from 'child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { chromium } from 'playwright-core';
-import { root, startHarness } from './harness.mjs';
+import { exportOf, openPanel, root, startHarness } from './harness.mjs';
 
 const fixtures = join(root, 'test/browser/fixtures');
 const out = join(root, 'test-results/browser');
@@ -16,7 +16,6 @@ const load = (name) => JSON.parse(readFileSync(join(fixtures, name), 'utf8'));
 
 let harness;
 let browser;
-let nextId = 5000;
 
 before(async () => {
   execFileSync('sh', [join(root, 'test/browser/ensure-chromium.sh')], { stdio: 'inherit' });
@@ -29,36 +28,7 @@ after(async () => {
   await harness?.close();
 });
 
-async function open(theme, name) {
-  const context = await browser.newContext({ viewport: { width: 1100, height: 900 }, deviceScaleFactor: 1 });
-  const page = await context.newPage();
-  const problems = [];
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
-  page.on('pageerror', (e) => problems.push(e.message));
-  await page.goto(`${harness.base}/harness/panel.html?theme=${theme}`);
-  await page.waitForFunction(() => window.__posted?.some((m) => m.type === 'ready'));
-  const post = (msg) => page.evaluate((m) => window.postMessage(m, '*'), { id: nextId++, ...msg });
-  await post({ type: 'analysis', uri: `file:///w/${name}.loss`, fileName: `${name}.loss`, analysis: load(`analysis-${name}.json`) });
-  await post({ type: 'simulationResult', result: load(`simulation-${name}.json`) });
-  await page.click('vscode-tab-header[data-tab="dynamics"]');
-  await page.waitForFunction(() => window.__noetherLab.plots().some((p) => p.id === 'loss' && p.width > 0));
-  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
-  const finish = async () => {
-    const csp = await page.evaluate(() => window.__cspViolations);
-    await context.close();
-    assert.deepEqual(csp, [], 'no CSP violations');
-    assert.deepEqual(problems, [], 'no console errors');
-  };
-  return { page, post, finish };
-}
-
-/** The export a click on a plot's button posts (the last exportData message). */
-async function exportOf(page, selector) {
-  const before = await page.evaluate(() => window.__posted.filter((m) => m.type === 'exportData').length);
-  await page.click(selector);
-  await page.waitForFunction((n) => window.__posted.filter((m) => m.type === 'exportData').length > n, before);
-  return page.evaluate(() => window.__posted.filter((m) => m.type === 'exportData').at(-1));
-}
+const open = (theme, name) => openPanel(browser, harness.base, theme, name, assert);
 
 /** Width and height from a PNG data URL's IHDR chunk. */
 function pngSize(dataUrl) {

@@ -1,4 +1,4 @@
-// Interactive plots on uPlot, with PNG / SVG / CSV export.
+// Interactive plots on uPlot, with PNG / SVG / PDF / CSV export.
 //
 // Why uPlot: it draws on a canvas and sets styles only through the CSSOM, so it runs under the
 // webview's strict Content-Security-Policy (no 'unsafe-eval', no inline styles or scripts); it is
@@ -11,6 +11,8 @@ import uPlot from 'uplot';
 import { h } from './dom';
 import { csvNum, fmtShort, fmtTick, fmtTicks } from './format';
 import { readTheme, Theme, withAlpha } from './theme';
+import { svgToPdfDataUrl } from './pdf';
+import type { ExportFormat } from '../../src/shared/protocol';
 
 export type SeriesKind = 'line' | 'dashed' | 'dotted' | 'dashdot' | 'points' | 'bars' | 'step' | 'spline';
 
@@ -78,7 +80,7 @@ export interface PlotOptions {
   /** Extra header content (e.g. a KaTeX title). */
   headerExtra?: HTMLElement;
   /** Called with an export the user asked for. */
-  onExport?: (format: 'png' | 'svg' | 'csv', data: string, suggestedName: string) => void;
+  onExport?: (format: ExportFormat, data: string, suggestedName: string) => void;
   /** Plots with the same link zoom together along x (the time plots of a tab). */
   link?: string;
   /** Show the log-x / log-y toggles (default: on for full plots). */
@@ -380,9 +382,9 @@ export class Plot {
 
   // ---- export ----
 
-  private async export(format: 'png' | 'svg' | 'csv', scale = 2): Promise<void> {
+  private async export(format: ExportFormat, scale = 2): Promise<void> {
     const stem = this.opts.fileStem ?? this.opts.id;
-    const data = format === 'png' ? await this.toPng(scale) : format === 'svg' ? this.toSvg() : this.toCsv();
+    const data = format === 'png' ? await this.toPng(scale) : format === 'svg' ? this.toSvg() : format === 'pdf' ? svgToPdfDataUrl(this.toSvg()) : this.toCsv();
     this.opts.onExport?.(format, data, `${stem}${format === 'png' && scale !== 2 ? `@${scale}x` : ''}.${format}`);
   }
 
@@ -514,12 +516,13 @@ export class Plot {
   }
 }
 
-/** The export buttons of a plot card: PNG at 2× and 3×, SVG, CSV (CSV only where there is a table). */
-export function exportButtons(onClick: (format: 'png' | 'svg' | 'csv', scale?: number) => void, csv = true): HTMLElement[] {
-  const defs: { format: 'png' | 'svg' | 'csv'; scale?: number; label: string; title: string }[] = [
+/** The export buttons of a plot card: PNG at 2× and 3×, SVG, PDF, CSV (CSV only where there is a table). */
+export function exportButtons(onClick: (format: ExportFormat, scale?: number) => void, csv = true): HTMLElement[] {
+  const defs: { format: ExportFormat; scale?: number; label: string; title: string }[] = [
     { format: 'png', scale: 2, label: 'PNG 2×', title: 'Export as PNG at twice the size on screen' },
     { format: 'png', scale: 3, label: '3×', title: 'Export as PNG at three times the size on screen' },
     { format: 'svg', label: 'SVG', title: 'Export as SVG (vector)' },
+    { format: 'pdf', label: 'PDF', title: 'Export as PDF (vector, Helvetica)' },
     ...(csv ? [{ format: 'csv' as const, label: 'CSV', title: 'Export the data as CSV' }] : []),
   ];
   return defs.map((d) => {

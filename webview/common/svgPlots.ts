@@ -1,10 +1,12 @@
 // Figures drawn as SVG (heat maps, phase portraits): the SVG text is both what the panel shows
 // (parsed as SVG, never as HTML) and what the SVG export saves; the PNG export rasterises it at 2×
-// or 3×. Every label is XML-escaped; colours come from the theme.
+// or 3×, the PDF export converts it to a vector PDF (pdf.ts). Every label is XML-escaped; colours
+// come from the theme.
 import { h } from './dom';
 import { fmtTick, fmtTicks } from './format';
 import { exportButtons, LegendItem, layoutLegend, legendSvg, niceTicks, svgToPng, textWidth, wrapText, xmlEscape } from './plots';
 import { parseColor, readTheme, Theme } from './theme';
+import { svgToPdfDataUrl } from './pdf';
 
 /** A diverging colour scale centred at 0: blue below, red above, the background's neutral at 0. */
 export function divergingColor(v: number, max: number, t: Theme): string {
@@ -203,7 +205,7 @@ export function svgElement(svg: string): SVGSVGElement {
 }
 
 /**
- * A card holding an SVG figure, with PNG (2×, 3×) and SVG export; `controls` sit in its header.
+ * A card holding an SVG figure, with PNG (2×, 3×), SVG and PDF export; `controls` sit in its header.
  * `draw(width)` returns the SVG text for the card's width; it is redrawn when the width changes.
  */
 export class SvgFigure {
@@ -217,12 +219,12 @@ export class SvgFigure {
     id: string,
     title: string,
     private draw: (width: number) => string,
-    private onExport: (format: 'png' | 'svg', data: string, name: string) => void,
+    private onExport: (format: 'png' | 'svg' | 'pdf', data: string, name: string) => void,
     private fileStem: string,
     controls: HTMLElement[] = [],
   ) {
     this.body = h('div', { class: 'nl-figure-body' });
-    const buttons = exportButtons((format, scale) => void this.export(format as 'png' | 'svg', scale ?? 2), false);
+    const buttons = exportButtons((format, scale) => void this.export(format as 'png' | 'svg' | 'pdf', scale ?? 2), false);
     this.el = h('section', { class: 'nl-plot-card nl-figure', 'data-figure-id': id },
       h('header', { class: 'nl-plot-header' }, h('h3', { class: 'nl-plot-title' }, title), ...controls, h('span', { class: 'nl-spacer' }), h('span', { class: 'nl-export-buttons' }, buttons)),
       this.body);
@@ -254,8 +256,9 @@ export class SvgFigure {
     this.el.remove();
   }
 
-  private async export(format: 'png' | 'svg', scale: number): Promise<void> {
+  private async export(format: 'png' | 'svg' | 'pdf', scale: number): Promise<void> {
     if (format === 'svg') this.onExport('svg', this.svg, `${this.fileStem}.svg`);
+    else if (format === 'pdf') this.onExport('pdf', svgToPdfDataUrl(this.svg), `${this.fileStem}.pdf`);
     else this.onExport('png', await svgToPng(this.svg, scale, readTheme().bg), `${this.fileStem}${scale !== 2 ? `@${scale}x` : ''}.png`);
   }
 }
