@@ -25,7 +25,12 @@ if (!existsSync(cli)) {
 /** Runs the CLI from the repository root (so `file` is a relative path) and parses its JSON. */
 function noether(args) {
   // simulate reports diverged chains on stderr and still prints its JSON on stdout.
-  const text = execFileSync(process.execPath, [cli, ...args, '--json'], { cwd: root, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, stdio: ['ignore', 'pipe', 'ignore'] });
+  const text = execFileSync(process.execPath, [cli, ...args, '--json'], {
+    cwd: root,
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
   return JSON.parse(text);
 }
 

@@ -18,7 +18,21 @@ const reuse = args.includes('--reuse');
 const sizeAt = args.indexOf('--size');
 const size = sizeAt >= 0 ? args[sizeAt + 1] : 'full';
 const names = args.filter((a, i) => !a.startsWith('--') && args[i - 1] !== '--size');
-const list = names.length ? names : ['balance', 'equilibrium', 'scale-invariance', 'fluctuations', 'deep-diagonal', 'escape', 'noise-curvature', 'sharpness', 'discrete-equilibrium', 'escape-contrast', 'escape-dimension'];
+const list = names.length
+  ? names
+  : [
+      'balance',
+      'equilibrium',
+      'scale-invariance',
+      'fluctuations',
+      'deep-diagonal',
+      'escape',
+      'noise-curvature',
+      'sharpness',
+      'discrete-equilibrium',
+      'escape-contrast',
+      'escape-dimension',
+    ];
 const outDir = path.join(root, 'docs', 'figures');
 const reportDir = path.join(outDir, 'report');
 fs.mkdirSync(reportDir, { recursive: true });
@@ -26,7 +40,14 @@ fs.mkdirSync(reportDir, { recursive: true });
 // The SVG renderer, bundled from the TypeScript source.
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'noether-fig-'));
 const bundle = path.join(tmp, 'report.cjs');
-await esbuild.build({ entryPoints: [path.join(root, 'src/core/experiments/report.ts')], bundle: true, platform: 'node', format: 'cjs', outfile: bundle, logLevel: 'warning' });
+await esbuild.build({
+  entryPoints: [path.join(root, 'src/core/experiments/report.ts')],
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  outfile: bundle,
+  logLevel: 'warning',
+});
 const { figureSvg } = createRequire(import.meta.url)(bundle);
 
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });

@@ -10,7 +10,17 @@ const path = require('path');
 
 const ROOT = path.resolve(__dirname, '..');
 const CODE_SERVER_VERSION = '4.100.3';
-const SERVER_MAIN = path.join(ROOT, '.vscode-test', `code-server-${CODE_SERVER_VERSION}`, 'node_modules', 'code-server', 'lib', 'vscode', 'out', 'server-main.js');
+const SERVER_MAIN = path.join(
+  ROOT,
+  '.vscode-test',
+  `code-server-${CODE_SERVER_VERSION}`,
+  'node_modules',
+  'code-server',
+  'lib',
+  'vscode',
+  'out',
+  'server-main.js',
+);
 const CHROMIUM = process.env.NOETHER_CHROMIUM || '/usr/bin/chromium';
 
 function checkInstalled() {
@@ -46,13 +56,17 @@ async function startServer(o) {
   const port = await freePort();
   const args = [
     SERVER_MAIN,
-    '--host', '127.0.0.1',
-    '--port', String(port),
+    '--host',
+    '127.0.0.1',
+    '--port',
+    String(port),
     '--without-connection-token',
     '--accept-server-license-terms',
     '--enable-smoke-test-driver',
-    '--user-data-dir', o.userDataDir,
-    '--extensions-dir', o.extensionsDir,
+    '--user-data-dir',
+    o.userDataDir,
+    '--extensions-dir',
+    o.extensionsDir,
     '--disable-telemetry',
     ...(o.disableWorkspaceTrust ? ['--disable-workspace-trust'] : []),
   ];

@@ -15,16 +15,32 @@ function parseArgs(argv) {
   const o = { folder: undefined, devPaths: [], testsPath: undefined, userDataDir: undefined, extensionsDir: undefined, disableWorkspaceTrust: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    const [k, v] = a.startsWith('--') && a.includes('=') ? [a.slice(2, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a.startsWith('--') ? a.slice(2) : undefined, undefined];
+    const [k, v] =
+      a.startsWith('--') && a.includes('=')
+        ? [a.slice(2, a.indexOf('=')), a.slice(a.indexOf('=') + 1)]
+        : [a.startsWith('--') ? a.slice(2) : undefined, undefined];
     const value = () => (v !== undefined ? v : argv[++i]);
     switch (k) {
-      case 'extensionDevelopmentPath': o.devPaths.push(value()); break;
-      case 'extensionTestsPath': o.testsPath = value(); break;
-      case 'user-data-dir': o.userDataDir = value(); break;
-      case 'extensions-dir': o.extensionsDir = value(); break;
-      case 'disable-workspace-trust': o.disableWorkspaceTrust = true; break;
-      case undefined: o.folder = a; break;
-      default: break; // Electron-only flags (--no-sandbox, --disable-updates, …) do not apply to the server.
+      case 'extensionDevelopmentPath':
+        o.devPaths.push(value());
+        break;
+      case 'extensionTestsPath':
+        o.testsPath = value();
+        break;
+      case 'user-data-dir':
+        o.userDataDir = value();
+        break;
+      case 'extensions-dir':
+        o.extensionsDir = value();
+        break;
+      case 'disable-workspace-trust':
+        o.disableWorkspaceTrust = true;
+        break;
+      case undefined:
+        o.folder = a;
+        break;
+      default:
+        break; // Electron-only flags (--no-sandbox, --disable-updates, …) do not apply to the server.
     }
   }
   return o;
@@ -67,17 +83,26 @@ async function main() {
     const exited = new Promise((resolve) => (onExit = resolve));
     await page.exposeFunction('codeAutomationLog', (type, message) => {
       const text = formatLog(message);
-      if (!process.env.NOETHER_VERBOSE && /^(Creating a socket|Resolv(ing|ed) connection token|Updating additional builtin|ChatSessionStore)|open-vsx\.org|\[Service Worker\] registration/.test(text)) return;
+      if (
+        !process.env.NOETHER_VERBOSE &&
+        /^(Creating a socket|Resolv(ing|ed) connection token|Updating additional builtin|ChatSessionStore)|open-vsx\.org|\[Service Worker\] registration/.test(
+          text,
+        )
+      )
+        return;
       (type === 'error' ? console.error : console.log)(text);
     });
     await page.exposeFunction('codeAutomationExit', (c) => onExit(Number(c)));
     page.on('pageerror', (e) => console.error(`[page error] ${e.message}`));
     await page.goto(url);
     let timer;
-    const timeout = new Promise((resolve) => (timer = setTimeout(() => {
-      console.error(`[launcher] the tests did not finish within ${TIMEOUT_MS} ms`);
-      resolve(124);
-    }, TIMEOUT_MS)));
+    const timeout = new Promise(
+      (resolve) =>
+        (timer = setTimeout(() => {
+          console.error(`[launcher] the tests did not finish within ${TIMEOUT_MS} ms`);
+          resolve(124);
+        }, TIMEOUT_MS)),
+    );
     code = await Promise.race([exited, timeout]);
     clearTimeout(timer);
   } finally {

@@ -45,10 +45,12 @@ export async function experimentCommand(rest: string[], out: (s: string) => void
   if (flags.has('workers')) {
     const v = String(flags.get('workers'));
     workers = /^\d{1,3}$/.test(v) ? Number(v) : NaN;
-    if (!(workers >= 0 && workers <= MAX_WORKERS)) throw new ExperimentUsageError(`--workers needs a whole number between 0 and ${MAX_WORKERS}, got ${v.slice(0, 40)}`);
+    if (!(workers >= 0 && workers <= MAX_WORKERS))
+      throw new ExperimentUsageError(`--workers needs a whole number between 0 and ${MAX_WORKERS}, got ${v.slice(0, 40)}`);
   }
   const all = flags.has('all');
-  if (all ? positional.length !== 0 : positional.length !== 1) throw new ExperimentUsageError(all ? '--all takes no NAME' : 'experiment takes exactly one NAME or FILE (or --all)');
+  if (all ? positional.length !== 0 : positional.length !== 1)
+    throw new ExperimentUsageError(all ? '--all takes no NAME' : 'experiment takes exactly one NAME or FILE (or --all)');
   let list: Experiment[];
   let readLoss: (f: string) => string;
   let stem: string;
@@ -122,7 +124,10 @@ export async function experimentCommand(rest: string[], out: (s: string) => void
   }
   const files = writeReports(results, outDir, stem);
   if (flags.has('json')) out(JSON.stringify(results.length === 1 ? results[0] : results, finite, 2));
-  else out(`\n${results.every((r) => r.pass) ? 'ALL PASS' : 'SOME FAIL'}: ${results.filter((r) => r.pass).length}/${results.length} experiment(s); report ${files.html} (JSON ${files.json})`);
+  else
+    out(
+      `\n${results.every((r) => r.pass) ? 'ALL PASS' : 'SOME FAIL'}: ${results.filter((r) => r.pass).length}/${results.length} experiment(s); report ${files.html} (JSON ${files.json})`,
+    );
   return results.every((r) => r.pass) ? 0 : 1;
 }
 

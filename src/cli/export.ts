@@ -44,7 +44,12 @@ export function exportCommand(rest: string[], out: (s: string) => void, err: (s:
   const outPath = flags.get('out');
   if (outPath === '') throw new ExportUsageError('--out needs a file name');
   const file = positional[0];
-  const numbers = { train: cli.intFlag(flags, 'train'), steps: cli.intFlag(flags, 'steps'), chains: cli.intFlag(flags, 'chains'), seed: cli.intFlag(flags, 'seed') };
+  const numbers = {
+    train: cli.intFlag(flags, 'train'),
+    steps: cli.intFlag(flags, 'steps'),
+    chains: cli.intFlag(flags, 'chains'),
+    seed: cli.intFlag(flags, 'seed'),
+  };
   const source = cli.readSource(file);
   const readFile = makeReadFile(path.dirname(path.resolve(file)), null);
   const analysis = analyzeSource(source, { file, readFile });

@@ -122,7 +122,13 @@ async function simulateCommand(rest: string[], out: (s: string) => void, err: (s
   if (npz === '') throw new UsageError('--npz needs a file name');
   const source = readSource(file);
   const dir = path.dirname(path.resolve(file));
-  const numbers = { steps: intFlag(flags, 'steps'), chains: intFlag(flags, 'chains'), seed: intFlag(flags, 'seed'), workers: intFlag(flags, 'workers'), run: intFlag(flags, 'run') };
+  const numbers = {
+    steps: intFlag(flags, 'steps'),
+    chains: intFlag(flags, 'chains'),
+    seed: intFlag(flags, 'seed'),
+    workers: intFlag(flags, 'workers'),
+    run: intFlag(flags, 'run'),
+  };
   if (numbers.workers === 0) {
     // Only the straight-line path (a model's scalar view) is limited by the main thread's stack;
     // models without one take the tensor path (loops) and run here at any size.
@@ -159,7 +165,8 @@ async function simulateCommand(rest: string[], out: (s: string) => void, err: (s
   } catch (e) {
     if (e instanceof SimulationInputError) {
       if (flags.has('json')) out(JSON.stringify({ file, runs: [], diagnostics: e.diagnostics }, null, 2));
-      else err(e.diagnostics.length ? e.diagnostics.map((d) => `${file}:${d.line}:${d.column}: ${d.severity}: ${d.message}`).join('\n') : `noether: ${e.message}`);
+      else
+        err(e.diagnostics.length ? e.diagnostics.map((d) => `${file}:${d.line}:${d.column}: ${d.severity}: ${d.message}`).join('\n') : `noether: ${e.message}`);
       return 1;
     }
     throw e;
@@ -186,8 +193,16 @@ async function sweepCommand(rest: string[], out: (s: string) => void, err: (s: s
   try {
     const values = parseSweepValues(valuesText);
     const result = await sweepSource(source, {
-      file, key, values, readFile: makeReadFile(dir, null), signal: controller.signal,
-      train: intFlag(flags, 'train'), steps: intFlag(flags, 'steps'), chains: intFlag(flags, 'chains'), seed: intFlag(flags, 'seed'), workers: intFlag(flags, 'workers'),
+      file,
+      key,
+      values,
+      readFile: makeReadFile(dir, null),
+      signal: controller.signal,
+      train: intFlag(flags, 'train'),
+      steps: intFlag(flags, 'steps'),
+      chains: intFlag(flags, 'chains'),
+      seed: intFlag(flags, 'seed'),
+      workers: intFlag(flags, 'workers'),
       onProgress: meter && ((p) => meter.show(p.fraction, `sweeping ${key} = ${p.value}…`)),
     });
     meter?.end('\n');

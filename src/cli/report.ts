@@ -1,7 +1,28 @@
 // Human-readable text report of an analysis, for the terminal.
 import { AnalysisResult } from '../core/analysis/analyze';
-import { equilibriumText, generatorCharge, generatorCount, generatorName, generatorsText, groupCharge, groupEndsText, groupStartOrbitText, groupStatusText, runChargeText, symmetriesWord } from '../shared/groupText';
-import { CHAIN_LAW_LABEL, closedFormNoneText, conservationLawsText, groupClosedForms, levelName, measuredText, productComparison, productFactsText } from '../shared/lawText';
+import {
+  equilibriumText,
+  generatorCharge,
+  generatorCount,
+  generatorName,
+  generatorsText,
+  groupCharge,
+  groupEndsText,
+  groupStartOrbitText,
+  groupStatusText,
+  runChargeText,
+  symmetriesWord,
+} from '../shared/groupText';
+import {
+  CHAIN_LAW_LABEL,
+  closedFormNoneText,
+  conservationLawsText,
+  groupClosedForms,
+  levelName,
+  measuredText,
+  productComparison,
+  productFactsText,
+} from '../shared/lawText';
 import { chargesText, pointText } from '../shared/predictionText';
 
 export function formatDiagnostics(file: string, r: AnalysisResult): string {
@@ -19,10 +40,16 @@ function fmt(x: number): string {
 export function formatReport(file: string, r: AnalysisResult): string {
   const out: string[] = [];
   out.push(`Noether Lab analysis of ${file}`);
-  out.push(`  parameters: ${r.parameters.map((p) => (p.shape.length ? `${p.name}[${p.shape.join('×')}]` : p.name)).join(', ')}  (${r.components.length} components)`);
+  out.push(
+    `  parameters: ${r.parameters.map((p) => (p.shape.length ? `${p.name}[${p.shape.join('×')}]` : p.name)).join(', ')}  (${r.components.length} components)`,
+  );
   out.push(`  initial point: ${pointText(r.initial, r.components, 12)}`);
   if (r.noise) {
-    const how = { 'exact-moments': 'exact moments of the data distribution', dataset: `exact average over the ${r.noise.samples} examples of the data set`, 'monte-carlo': `Monte Carlo over ${r.noise.samples} examples` }[r.noise.method];
+    const how = {
+      'exact-moments': 'exact moments of the data distribution',
+      dataset: `exact average over the ${r.noise.samples} examples of the data set`,
+      'monte-carlo': `Monte Carlo over ${r.noise.samples} examples`,
+    }[r.noise.method];
     out.push(`  noise Σ(θ₀): ${how}; SGD constants from ${r.noise.basis}`);
   }
   out.push('');
@@ -96,7 +123,10 @@ export function formatGroups(r: AnalysisResult): string[] {
 function closedFormLines(r: AnalysisResult, gi: number): string[] {
   const f = groupClosedForms(r, gi);
   if (!f.count && !f.matrix) return f.notes.length ? [`  law (C)       closed form ${closedFormNoneText(f)}`] : [];
-  const out = f.inline || f.matrix ? f.laws.map(({ law }) => `  law (C)       ${law.text}`) : [`  law (C)       in closed form for each generator: under Generators, below`];
+  const out =
+    f.inline || f.matrix
+      ? f.laws.map(({ law }) => `  law (C)       ${law.text}`)
+      : [`  law (C)       in closed form for each generator: under Generators, below`];
   if (f.matrix && f.count) out.push(`                each generator's own closed form: under Generators, below`);
   for (const e of f.equilibria) out.push(`  equilibrium   ${e.text}`);
   return out;
@@ -109,16 +139,21 @@ export function formatPrediction(r: AnalysisResult, p: NonNullable<AnalysisResul
   if (p.status === 'equilibrium' && p.endPoint) {
     const moved = r.components.filter((c) => r.symmetries.some((s) => s.involves.includes(c)));
     const shown = (moved.length ? moved : r.components).slice(0, 12);
-    out.push(`SGD ends at (run ${p.run}, ${head}): ${shown.map((c) => `${c} = ${fmt((p.endPoint as Record<string, number>)[c])}`).join(', ')}${shown.length < r.components.length ? ', …' : ''}`);
+    out.push(
+      `SGD ends at (run ${p.run}, ${head}): ${shown.map((c) => `${c} = ${fmt((p.endPoint as Record<string, number>)[c])}`).join(', ')}${shown.length < r.components.length ? ', …' : ''}`,
+    );
   } else out.push(`SGD ends (run ${p.run}, ${head}): ${p.status === 'grows' ? 'no equilibrium, a charge grows' : 'no prediction'}: ${p.reason}`);
   const ch = chargesText(p, undefined, 8, (i) => generatorName(r, i));
   if (ch) out.push(`  charges there ${ch}`);
   for (const g of p.growth) out.push(`  ${generatorName(r, g.symmetry)} grows: ${g.law}`);
-  if (p.relaxationSteps !== null) out.push(`  relaxation    the slowest charge relaxes in about ${fmt(Math.round(p.relaxationSteps))} steps (linearised; a run needs several of them)`);
+  if (p.relaxationSteps !== null)
+    out.push(`  relaxation    the slowest charge relaxes in about ${fmt(Math.round(p.relaxationSteps))} steps (linearised; a run needs several of them)`);
   const m = p.minimum;
   // Beyond the end-point solve's size nothing was computed: the reason above says so.
   if (m.loss === null || !Number.isFinite(m.loss)) return out;
-  out.push(`  how           gradient flow from chain 0's start to a minimum (L = ${fmt(m.loss)}${m.converged ? '' : `; ${m.note ?? 'not converged'}`}), then the joint noise equilibrium of every generator there`);
+  out.push(
+    `  how           gradient flow from chain 0's start to a minimum (L = ${fmt(m.loss)}${m.converged ? '' : `; ${m.note ?? 'not converged'}`}), then the joint noise equilibrium of every generator there`,
+  );
   out.push(`  accuracy      ${p.order}`);
   return out;
 }
@@ -136,17 +171,22 @@ export function formatSimulation(file: string, r: import('../core/numeric/types'
     const p = run.prediction;
     if (p && p.status === 'equilibrium' && p.endPoint) {
       const shown = Object.entries(p.endPoint).slice(0, 8);
-      out.push(`  SGD ends at   ${shown.map(([c, v]) => `${c} = ${fmt(v)}`).join(', ')}${Object.keys(p.endPoint).length > shown.length ? ', …' : ''}` +
-        (p.relaxationSteps !== null ? `  (relaxation ≈ ${fmt(Math.round(p.relaxationSteps))} steps)` : ''));
+      out.push(
+        `  SGD ends at   ${shown.map(([c, v]) => `${c} = ${fmt(v)}`).join(', ')}${Object.keys(p.endPoint).length > shown.length ? ', …' : ''}` +
+          (p.relaxationSteps !== null ? `  (relaxation ≈ ${fmt(Math.round(p.relaxationSteps))} steps)` : ''),
+      );
     } else if (p) out.push(`  SGD ends      ${p.status === 'grows' ? 'no equilibrium: a charge grows' : 'no prediction'}: ${p.reason}`);
-    if (Number.isFinite(run.lawResidual)) out.push(`  law (D) per step: max relative residual ${run.lawResidual.toExponential(2)} over every step of every chain`);
+    if (Number.isFinite(run.lawResidual))
+      out.push(`  law (D) per step: max relative residual ${run.lawResidual.toExponential(2)} over every step of every chain`);
     for (const c of run.charges) {
       const head = `  charge ${runChargeText(c)} (${c.kind}): ${fmt(c.initial)} → ${fmtMaybe(c.finalMean)} ± ${fmtMaybe(c.finalStd)} (over chains)`;
       out.push(head);
       const lawC = run.series.charges[c.symmetry]?.lawResidual;
       if (lawC) {
         const k = lawC.mean.length - 1;
-        out.push(`      law (C)   predicted ${fmtMaybe(run.series.charges[c.symmetry].predicted[k] ?? NaN)}; measured − predicted ${fmtMaybe(lawC.mean[k])} ± ${fmtMaybe(lawC.se[k])} (SE over chains)`);
+        out.push(
+          `      law (C)   predicted ${fmtMaybe(run.series.charges[c.symmetry].predicted[k] ?? NaN)}; measured − predicted ${fmtMaybe(lawC.mean[k])} ± ${fmtMaybe(lawC.se[k])} (SE over chains)`,
+        );
       }
       out.push(`      ${verdictLine(c.verdict, c.predictedEquilibrium, c.measured, c.measuredStdErr, c.z, c.etaTerm, c.verdictNote)}`);
     }
@@ -157,11 +197,21 @@ export function formatSimulation(file: string, r: import('../core/numeric/types'
     if (run.series.lawC) out.push(`  law (C) curve: ${run.series.lawC}`);
     const st = run.stationary;
     const comps = Object.keys(st.mean).slice(0, 8);
-    out.push(`  stationary (after step ${st.burnin}${st.reached ? '' : ', NOT stationary yet: the charges or the loss still drift'}; ${st.samples} samples): ` + comps.map((c) => `${c}: mean ${fmtMaybe(st.mean[c])} ± ${fmtMaybe(st.meanStdErr[c])}, var ${fmtMaybe(st.var[c])} ± ${fmtMaybe(st.varStdErr[c])}${st.theory?.var[c] !== undefined ? ` (theory ${fmtMaybe(st.theory.var[c])})` : ''}`).join('; '));
+    out.push(
+      `  stationary (after step ${st.burnin}${st.reached ? '' : ', NOT stationary yet: the charges or the loss still drift'}; ${st.samples} samples): ` +
+        comps
+          .map(
+            (c) =>
+              `${c}: mean ${fmtMaybe(st.mean[c])} ± ${fmtMaybe(st.meanStdErr[c])}, var ${fmtMaybe(st.var[c])} ± ${fmtMaybe(st.varStdErr[c])}${st.theory?.var[c] !== undefined ? ` (theory ${fmtMaybe(st.theory.var[c])})` : ''}`,
+          )
+          .join('; '),
+    );
     const cmp = productComparison(st);
     if (cmp) {
       out.push(`  product ${cmp.variable}, ${CHAIN_LAW_LABEL}: ${productFactsText(cmp)}`);
-      out.push(`      quantiles theory vs measured ± SE: ${cmp.rows.map((row) => `${levelName(row.level)} ${fmtMaybe(row.theory)} vs ${measuredText(row)}`).join('; ')}`);
+      out.push(
+        `      quantiles theory vs measured ± SE: ${cmp.rows.map((row) => `${levelName(row.level)} ${fmtMaybe(row.theory)} vs ${measuredText(row)}`).join('; ')}`,
+      );
     }
   }
   return out.join('\n');
@@ -171,7 +221,15 @@ function fmtMaybe(x: number | null | undefined): string {
   return x === null || x === undefined || !Number.isFinite(x) ? '—' : fmt(x);
 }
 
-function verdictLine(verdict: string, predicted: number | null, measured: number | null, se: number | null, z: number | null, eta: number | null, note: string): string {
+function verdictLine(
+  verdict: string,
+  predicted: number | null,
+  measured: number | null,
+  se: number | null,
+  z: number | null,
+  eta: number | null,
+  note: string,
+): string {
   if (verdict === 'no prediction') return `prediction —: ${note}`;
   return `predicted ${fmtMaybe(predicted)}${eta ? ` (+ O(η) ${fmt(eta)})` : ''}, measured ${fmtMaybe(measured)} ± ${fmtMaybe(se)}, z = ${fmtMaybe(z)}: ${verdict.toUpperCase()} — ${note}`;
 }

@@ -189,7 +189,8 @@ export class Ctx implements vscode.Disposable {
     // After a window reload the latest run comes back from the history.
     if (!last) {
       void this.history.latest(doc.uri).then((r) => {
-        if (r && !this.runs.lastSimulation(doc.uri) && vscode.window.activeTextEditor?.document.uri.toString() === doc.uri.toString()) this.sidebar.update(doc.uri, undefined, r);
+        if (r && !this.runs.lastSimulation(doc.uri) && vscode.window.activeTextEditor?.document.uri.toString() === doc.uri.toString())
+          this.sidebar.update(doc.uri, undefined, r);
       });
     }
   }
@@ -205,12 +206,18 @@ export class Ctx implements vscode.Disposable {
   private historyAction(e: { uri: vscode.Uri; action: string; entry?: string }): void {
     const run = (id: string, ...args: unknown[]) => void vscode.commands.executeCommand(id, e.uri, ...args);
     switch (e.action) {
-      case 'overlay': return run('noetherLab.overlayRun', e.entry);
-      case 'clearOverlay': return run('noetherLab.overlayRun', null);
-      case 'exportJson': return run('noetherLab.exportRun', e.entry, 'json');
-      case 'exportNpz': return run('noetherLab.exportRun', e.entry, 'npz');
-      case 'delete': return run('noetherLab.deleteRun', e.entry);
-      case 'clear': return run('noetherLab.clearHistory');
+      case 'overlay':
+        return run('noetherLab.overlayRun', e.entry);
+      case 'clearOverlay':
+        return run('noetherLab.overlayRun', null);
+      case 'exportJson':
+        return run('noetherLab.exportRun', e.entry, 'json');
+      case 'exportNpz':
+        return run('noetherLab.exportRun', e.entry, 'npz');
+      case 'delete':
+        return run('noetherLab.deleteRun', e.entry);
+      case 'clear':
+        return run('noetherLab.clearHistory');
     }
   }
 

@@ -39,12 +39,15 @@ export async function saveExport(msg: ExportDataMessage, near: vscode.Uri | unde
   let defaultUri: vscode.Uri | undefined;
   if (near && near.scheme === 'file') defaultUri = vscode.Uri.joinPath(near, '..', name);
   else if (vscode.workspace.workspaceFolders?.length) defaultUri = vscode.Uri.joinPath(vscode.workspace.workspaceFolders[0].uri, name);
-  const target = await vscode.window.showSaveDialog({ defaultUri, filters: FILTERS[msg.format], saveLabel: 'Export', title: `Export ${msg.format.toUpperCase()}` });
+  const target = await vscode.window.showSaveDialog({
+    defaultUri,
+    filters: FILTERS[msg.format],
+    saveLabel: 'Export',
+    title: `Export ${msg.format.toUpperCase()}`,
+  });
   if (!target) return undefined;
   // PNG and PDF arrive as base64 data: URLs (binary), SVG and CSV as text.
-  const bytes = msg.format === 'png' || msg.format === 'pdf'
-    ? Buffer.from(msg.data.slice(msg.data.indexOf(',') + 1), 'base64')
-    : Buffer.from(msg.data, 'utf8');
+  const bytes = msg.format === 'png' || msg.format === 'pdf' ? Buffer.from(msg.data.slice(msg.data.indexOf(',') + 1), 'base64') : Buffer.from(msg.data, 'utf8');
   await vscode.workspace.fs.writeFile(target, bytes);
   return target.scheme === 'file' ? target.fsPath : target.toString();
 }
@@ -71,9 +74,13 @@ export function baseName(uri: vscode.Uri): string {
 
 export function themeKind(kind: vscode.ColorThemeKind): 'light' | 'dark' | 'high-contrast' | 'high-contrast-light' {
   switch (kind) {
-    case vscode.ColorThemeKind.Light: return 'light';
-    case vscode.ColorThemeKind.HighContrast: return 'high-contrast';
-    case vscode.ColorThemeKind.HighContrastLight: return 'high-contrast-light';
-    default: return 'dark';
+    case vscode.ColorThemeKind.Light:
+      return 'light';
+    case vscode.ColorThemeKind.HighContrast:
+      return 'high-contrast';
+    case vscode.ColorThemeKind.HighContrastLight:
+      return 'high-contrast-light';
+    default:
+      return 'dark';
   }
 }

@@ -19,13 +19,15 @@ export interface WebviewHtmlOptions {
 }
 
 export function contentSecurityPolicy(cspSource: string, nonce: string): string {
-  return [
-    `default-src 'none'`,
-    `script-src 'nonce-${nonce}'`,
-    `style-src ${cspSource} 'nonce-${nonce}'`,
-    `img-src ${cspSource} data:`,
-    `font-src ${cspSource}`,
-  ].join('; ') + ';';
+  return (
+    [
+      `default-src 'none'`,
+      `script-src 'nonce-${nonce}'`,
+      `style-src ${cspSource} 'nonce-${nonce}'`,
+      `img-src ${cspSource} data:`,
+      `font-src ${cspSource}`,
+    ].join('; ') + ';'
+  );
 }
 
 /** 32 random alphanumeric characters (crypto-quality when available). */

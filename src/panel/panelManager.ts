@@ -8,8 +8,17 @@ import * as vscode from 'vscode';
 import type { AnalysisResult } from '../core/analysis/analyze';
 import type { SimulationProgress, SimulationResult } from '../core/numeric/types';
 import {
-  jsonSafe, HistoryActionMessage, OverlayMessage,
-  FromWebviewMessage, FromWebviewType, idCounter, isFromWebviewMessage, ToWebviewMessage, ToWebviewType, Unsent, WebviewCommand,
+  jsonSafe,
+  HistoryActionMessage,
+  OverlayMessage,
+  FromWebviewMessage,
+  FromWebviewType,
+  idCounter,
+  isFromWebviewMessage,
+  ToWebviewMessage,
+  ToWebviewType,
+  Unsent,
+  WebviewCommand,
 } from '../shared/protocol';
 import { baseName, renderHtml, revealComponent, saveExport, themeKind, webviewOptions } from './hostUtil';
 import { MessageLog } from './messageLog';
@@ -49,7 +58,10 @@ export class PanelManager implements vscode.Disposable {
   /** A history button in a panel (clear the overlay, export the latest run). */
   readonly onDidRequestHistoryAction = this.historyEmitter.event;
 
-  constructor(private readonly context: vscode.ExtensionContext, private readonly log: vscode.LogOutputChannel) {
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
     this.recorded = new MessageLog(MessageLog.wanted(context.extensionMode === vscode.ExtensionMode.Test));
     this.disposables.push(
       this.commandEmitter,
@@ -206,7 +218,9 @@ export class PanelManager implements vscode.Disposable {
     const full = jsonSafe({ ...message, id: this.nextId() } as ToWebviewMessage);
     this.recorded.record(e.uri.toString(), full);
     void e.panel.webview.postMessage(full).then(
-      (ok) => { if (!ok) this.log.debug(`Noether Lab panel: message ${full.type} not delivered (webview hidden or loading)`); },
+      (ok) => {
+        if (!ok) this.log.debug(`Noether Lab panel: message ${full.type} not delivered (webview hidden or loading)`);
+      },
       (err) => this.log.warn(`Noether Lab panel: postMessage failed: ${String(err)}`),
     );
     return full.id;

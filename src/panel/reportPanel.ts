@@ -21,7 +21,10 @@ export class ReportPanels implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   private readonly nextId = idCounter();
 
-  constructor(private readonly context: vscode.ExtensionContext, private readonly log: vscode.LogOutputChannel) {
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
     this.disposables.push(
       vscode.window.registerWebviewPanelSerializer(ReportPanels.viewType, {
         // The webview restores its document from its own state; the host only takes the panel back.
@@ -38,10 +41,15 @@ export class ReportPanels implements vscode.Disposable {
 
   /** Opens a report panel showing `doc` (a new panel per report, beside the editor). */
   show(doc: ReportDoc, title = doc.title): vscode.WebviewPanel {
-    const panel = vscode.window.createWebviewPanel(ReportPanels.viewType, title, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false }, {
-      ...webviewOptions(this.context.extensionUri),
-      enableFindWidget: true,
-    });
+    const panel = vscode.window.createWebviewPanel(
+      ReportPanels.viewType,
+      title,
+      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false },
+      {
+        ...webviewOptions(this.context.extensionUri),
+        enableFindWidget: true,
+      },
+    );
     const e = this.adopt(panel);
     e.doc = doc;
     this.post(e, { type: ToWebviewType.Report, doc });

@@ -4,7 +4,15 @@ import * as vscode from 'vscode';
 import type { AnalysisResult } from '../core/analysis/analyze';
 import type { SimulationResult } from '../core/numeric/types';
 import {
-  FromWebviewType, HistoryActionMessage, HistoryMessage, idCounter, isFromWebviewMessage, jsonSafe, ToWebviewMessage, ToWebviewType, Unsent,
+  FromWebviewType,
+  HistoryActionMessage,
+  HistoryMessage,
+  idCounter,
+  isFromWebviewMessage,
+  jsonSafe,
+  ToWebviewMessage,
+  ToWebviewType,
+  Unsent,
 } from '../shared/protocol';
 import { baseName, renderHtml, revealComponent, themeKind, webviewOptions } from './hostUtil';
 import { MessageLog } from './messageLog';
@@ -26,7 +34,10 @@ export class SidebarViewProvider implements vscode.WebviewViewProvider, vscode.D
   /** A button of the run history was pressed (for the file the side view shows). */
   readonly onDidRequestHistoryAction = this.historyEmitter.event;
 
-  constructor(private readonly context: vscode.ExtensionContext, private readonly log: vscode.LogOutputChannel) {
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
     this.posted = new MessageLog(MessageLog.wanted(context.extensionMode === vscode.ExtensionMode.Test));
     this.disposables.push(
       this.historyEmitter,
@@ -53,8 +64,8 @@ export class SidebarViewProvider implements vscode.WebviewViewProvider, vscode.D
   update(uri: vscode.Uri | undefined, analysis?: AnalysisResult, simulation?: SimulationResult): void {
     const sameFile = uri !== undefined && this.uri !== undefined && uri.toString() === this.uri.toString();
     this.uri = uri;
-    this.analysis = uri ? analysis ?? (sameFile ? this.analysis : undefined) : undefined;
-    this.simulation = uri ? simulation ?? (sameFile ? this.simulation : undefined) : undefined;
+    this.analysis = uri ? (analysis ?? (sameFile ? this.analysis : undefined)) : undefined;
+    this.simulation = uri ? (simulation ?? (sameFile ? this.simulation : undefined)) : undefined;
     if (this.view) this.postSummary();
   }
 

@@ -184,6 +184,8 @@ export function groupStartOrbitText(a: Groups, gi: number): string {
     const notes = [...new Set(gens.map((x) => x.s.equilibriumNote ?? 'none on this orbit'))];
     return notes.length === 1 ? `none: ${notes[0]}` : 'none on this orbit';
   }
-  const shown = withEq.slice(0, 3).map(({ i, s }) => `${generatorName(a, i)}: ${sig4(s.equilibrium?.chargeInitial)} → ${sig4(s.equilibrium?.chargeEquilibrium)}`);
+  const shown = withEq
+    .slice(0, 3)
+    .map(({ i, s }) => `${generatorName(a, i)}: ${sig4(s.equilibrium?.chargeInitial)} → ${sig4(s.equilibrium?.chargeEquilibrium)}`);
   return shown.join(', ') + (withEq.length > 3 ? `, … (+${withEq.length - 3} more)` : '');
 }

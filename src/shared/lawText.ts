@@ -49,7 +49,8 @@ export function groupClosedForms(a: Laws, gi: number, max = Infinity): GroupClos
   const g = a.groups[gi];
   const inline = !!g && (g.symmetries.length <= 1 || !matrixFormCharge(g));
   const m = g?.sgdClosedForm;
-  if (m && !inline) return { inline, matrix: true, count: all.length, laws: [{ symmetry: -1, law: m }], more: 0, equilibria: [m.equilibrium], notes: [...notes] };
+  if (m && !inline)
+    return { inline, matrix: true, count: all.length, laws: [{ symmetry: -1, law: m }], more: 0, equilibria: [m.equilibrium], notes: [...notes] };
   return { inline, matrix: false, count: all.length, laws, more: all.length - laws.length, equilibria, notes: [...notes] };
 }
 

@@ -140,9 +140,10 @@ export interface StabilityLine {
 /** The stability bound of one train line (THEORY.md §7): GD on the local quadratic is stable for η < 2/λ_max(H). */
 export function stabilityLine(st: StabilityInfo): StabilityLine {
   const at = (l: number | null, where: string) => (l !== null && l > 0 ? `${sig4(2 / l)} ${where} (λ_max = ${sig4(l)})` : null);
-  const parts = [at(st.lambdaMaxStart, 'at the start'), at(st.lambdaMaxEnd, st.optimizer === 'gd' ? 'at the minimum gradient flow reaches' : 'at the predicted end')].filter(
-    (x): x is string => x !== null,
-  );
+  const parts = [
+    at(st.lambdaMaxStart, 'at the start'),
+    at(st.lambdaMaxEnd, st.optimizer === 'gd' ? 'at the minimum gradient flow reaches' : 'at the predicted end'),
+  ].filter((x): x is string => x !== null);
   const bounds = parts.length ? `2/λ_max(H) = ${parts.join(', ')}` : 'no positive curvature: no bound from λ_max(H)';
   if (st.bound === null) return { bounds, verdict: `lr = ${st.lr}: no stability bound here`, stable: null };
   const stable = st.lr < st.bound;

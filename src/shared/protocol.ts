@@ -252,8 +252,7 @@ function isNumArray(x: unknown): x is number[] {
   if (Array.isArray(x)) return x.every((v) => v === null || isNum(v));
   return ArrayBuffer.isView(x) && !(x instanceof DataView) && typeof (x as unknown as { length: unknown }).length === 'number';
 }
-const isNumOrNullArray = (x: unknown): x is (number | null)[] =>
-  isNumArray(x) || (Array.isArray(x) && x.every((v) => v === null || isNum(v)));
+const isNumOrNullArray = (x: unknown): x is (number | null)[] => isNumArray(x) || (Array.isArray(x) && x.every((v) => v === null || isNum(v)));
 const isNumRecord = (x: unknown): x is Record<string, number> => isObj(x) && Object.values(x).every((v) => v === null || isNum(v));
 
 /** A deep copy in which every non-finite number is null: what JSON would make of it, made explicit. */
@@ -282,7 +281,8 @@ function isSymmetryReport(x: unknown): x is SymmetryReport {
     const l = x[key];
     if (!isObj(l) || !isStr(l.gradientFlow) || !isStr(l.sgdStep) || !isStr(l.sgdContinuous)) return false;
   }
-  if (!isOptional((x.laws as Obj).sgdClosedForm, (c) => c === null || isClosedFormLaw(c)) || !isOptional((x.laws as Obj).sgdClosedFormNote, isStr)) return false;
+  if (!isOptional((x.laws as Obj).sgdClosedForm, (c) => c === null || isClosedFormLaw(c)) || !isOptional((x.laws as Obj).sgdClosedFormNote, isStr))
+    return false;
   if (x.matrix !== undefined && !(Array.isArray(x.matrix) && x.matrix.every(isNumArray))) return false;
   if (x.direction !== undefined && !isNumArray(x.direction)) return false;
   if (x.equilibrium !== null && x.equilibrium !== undefined) {
@@ -301,8 +301,15 @@ function isSymmetryReport(x: unknown): x is SymmetryReport {
 /** Law (C) in closed form: the law and its equilibrium condition as text and TeX, `expr` in `.loss` syntax. */
 function isClosedFormLaw(x: unknown): boolean {
   return (
-    isObj(x) && isStr(x.text) && isStr(x.tex) && isStr(x.expr) && isBool(x.factorised) &&
-    isObj(x.equilibrium) && isStr(x.equilibrium.text) && isStr(x.equilibrium.tex) && isOneOf(x.method, ['exact-moments', 'dataset'])
+    isObj(x) &&
+    isStr(x.text) &&
+    isStr(x.tex) &&
+    isStr(x.expr) &&
+    isBool(x.factorised) &&
+    isObj(x.equilibrium) &&
+    isStr(x.equilibrium.text) &&
+    isStr(x.equilibrium.tex) &&
+    isOneOf(x.method, ['exact-moments', 'dataset'])
   );
 }
 
@@ -328,8 +335,14 @@ function isGroupReport(x: unknown): x is GroupReport {
 /** A GL(k) group's law (C) in matrix form: text, TeX, the entries' `expr`s and the equilibrium condition. */
 function isGroupClosedForm(x: unknown): boolean {
   return (
-    isObj(x) && isStr(x.text) && isStr(x.tex) && isArrayOf(x.entries, (e) => isObj(e) && isInt(e.i) && isInt(e.j) && isStr(e.expr)) &&
-    isObj(x.equilibrium) && isStr(x.equilibrium.text) && isStr(x.equilibrium.tex) && isOneOf(x.method, ['exact-moments', 'dataset'])
+    isObj(x) &&
+    isStr(x.text) &&
+    isStr(x.tex) &&
+    isArrayOf(x.entries, (e) => isObj(e) && isInt(e.i) && isInt(e.j) && isStr(e.expr)) &&
+    isObj(x.equilibrium) &&
+    isStr(x.equilibrium.text) &&
+    isStr(x.equilibrium.tex) &&
+    isOneOf(x.method, ['exact-moments', 'dataset'])
   );
 }
 
@@ -353,8 +366,16 @@ function isConservationLaws(c: unknown): boolean {
   if (!isObj(c)) return false;
   if (c.count === undefined) return isStr(c.note);
   return (
-    isInt(c.count) && isInt(c.fromSymmetries) && isInt(c.rank) && isInt(c.levels) && isNum(c.smallestAccepted) && isNum(c.largestRejected) &&
-    isInt(c.vanished) && isBool(c.clearGap) && isNum(c.tolerance) && isStr(c.summary)
+    isInt(c.count) &&
+    isInt(c.fromSymmetries) &&
+    isInt(c.rank) &&
+    isInt(c.levels) &&
+    isNum(c.smallestAccepted) &&
+    isNum(c.largestRejected) &&
+    isInt(c.vanished) &&
+    isBool(c.clearGap) &&
+    isNum(c.tolerance) &&
+    isStr(c.summary)
   );
 }
 
@@ -374,8 +395,13 @@ function isStabilityInfo(x: unknown): boolean {
 
 function isPredictedInvariant(x: unknown): boolean {
   return (
-    isObj(x) && isOneOf(x.kind, ['linear', 'quadratic']) && isStr(x.text) && isNumOrNull(x.predicted) && isNumOrNull(x.etaTerm) &&
-    isOptional(x.coefficients, isNumArray) && isOptional(x.metric, (m) => isArrayOf(m, isNumArray))
+    isObj(x) &&
+    isOneOf(x.kind, ['linear', 'quadratic']) &&
+    isStr(x.text) &&
+    isNumOrNull(x.predicted) &&
+    isNumOrNull(x.etaTerm) &&
+    isOptional(x.coefficients, isNumArray) &&
+    isOptional(x.metric, (m) => isArrayOf(m, isNumArray))
   );
 }
 
@@ -385,7 +411,8 @@ function isPrediction(x: unknown): boolean {
   if (x.endPoint !== null && !isNumRecord(x.endPoint)) return false;
   if (!isArrayOf(x.charges, isNumOrNull) || !isNumOrNull(x.relaxationSteps) || !isNumOrNull(x.residual)) return false;
   const m = x.minimum;
-  if (!isObj(m) || !isNumRecord(m.point) || !isNumOrNull(m.loss) || !isBool(m.converged) || !isNumOrNull(m.flowTime) || !isOptional(m.note, isStr)) return false;
+  if (!isObj(m) || !isNumRecord(m.point) || !isNumOrNull(m.loss) || !isBool(m.converged) || !isNumOrNull(m.flowTime) || !isOptional(m.note, isStr))
+    return false;
   if (!isObj(x.noise) || !isStr(x.noise.method) || !isStr(x.noise.flow) || !isOptional(x.noise.samples, isNum)) return false;
   if (!isArrayOf(x.growth, (g) => isObj(g) && isInt(g.symmetry) && isNumOrNull(g.rate) && isNumOrNull(g.invariant) && isStr(g.law))) return false;
   if (!isOptional(x.etaTerms, (e) => isArrayOf(e, isNumOrNull))) return false;
@@ -403,15 +430,28 @@ function isHistogram(x: unknown): boolean {
 /** The verdict fields of a charge or an invariant (prediction beside measurement). */
 function hasVerdict(x: Obj): boolean {
   return (
-    isNumOrNull(x.measured) && isNumOrNull(x.measuredStdErr) && isNumOrNull(x.z) && isNumOrNull(x.etaTerm) && isNumOrNull(x.zDiscrete) &&
-    isOneOf(x.verdict, VERDICTS) && isStr(x.verdictNote) && isOptional(x.stepsNeeded, isNum)
+    isNumOrNull(x.measured) &&
+    isNumOrNull(x.measuredStdErr) &&
+    isNumOrNull(x.z) &&
+    isNumOrNull(x.etaTerm) &&
+    isNumOrNull(x.zDiscrete) &&
+    isOneOf(x.verdict, VERDICTS) &&
+    isStr(x.verdictNote) &&
+    isOptional(x.stepsNeeded, isNum)
   );
 }
 
 function isChargeSummary(x: unknown): boolean {
   return (
-    isObj(x) && isInt(x.symmetry) && isStr(x.kind) && isStr(x.text) && isNumOrNull(x.initial) && isNumOrNull(x.finalMean) && isNumOrNull(x.finalStd) &&
-    isNumOrNull(x.predictedEquilibrium) && hasVerdict(x)
+    isObj(x) &&
+    isInt(x.symmetry) &&
+    isStr(x.kind) &&
+    isStr(x.text) &&
+    isNumOrNull(x.initial) &&
+    isNumOrNull(x.finalMean) &&
+    isNumOrNull(x.finalStd) &&
+    isNumOrNull(x.predictedEquilibrium) &&
+    hasVerdict(x)
   );
 }
 
@@ -421,8 +461,15 @@ function isInvariantSummary(x: unknown): boolean {
 
 function isDivergenceSummary(x: unknown): boolean {
   return (
-    isObj(x) && isInt(x.chains) && isInt(x.of) && isInt(x.firstStep) && isInt(x.firstChain) && isNumOrNull(x.lambdaMax) && isNumOrNull(x.bound) &&
-    isNum(x.lr) && isStr(x.message)
+    isObj(x) &&
+    isInt(x.chains) &&
+    isInt(x.of) &&
+    isInt(x.firstStep) &&
+    isInt(x.firstChain) &&
+    isNumOrNull(x.lambdaMax) &&
+    isNumOrNull(x.bound) &&
+    isNum(x.lr) &&
+    isStr(x.message)
   );
 }
 
@@ -441,8 +488,12 @@ function isProductTheory(t: Record<string, unknown>): boolean {
   return (
     isOptional(t.variable, isStr) &&
     isOptional(t.density, (d) => isObj(d) && isNumArray(d.x) && isNumArray(d.p) && d.x.length === d.p.length) &&
-    isOptional(t.quantiles, isNumArray) && isOptional(t.mode, isNumOrNull) && isOptional(t.tc, isNumOrNull) &&
-    isOptional(t.collapsed, isBool) && isOptional(t.temperature, isNum) && isOptional(t.depth, isInt)
+    isOptional(t.quantiles, isNumArray) &&
+    isOptional(t.mode, isNumOrNull) &&
+    isOptional(t.tc, isNumOrNull) &&
+    isOptional(t.collapsed, isBool) &&
+    isOptional(t.temperature, isNum) &&
+    isOptional(t.depth, isInt)
   );
 }
 
@@ -463,7 +514,11 @@ export function isRunResult(x: unknown): x is RunResult {
   const ofLength = (a: unknown): boolean => isNumArray(a) && a.length === n;
   if (!ofLength(s.survivors) || !ofLength(s.lossMean) || !ofLength(s.lossStd)) return false;
   const isSeriesCharge = (c: unknown): boolean =>
-    isObj(c) && ofLength(c.mean) && ofLength(c.std) && isNumOrNullArray(c.predicted) && c.predicted.length === n &&
+    isObj(c) &&
+    ofLength(c.mean) &&
+    ofLength(c.std) &&
+    isNumOrNullArray(c.predicted) &&
+    c.predicted.length === n &&
     isOptional(c.lawResidual, (r) => isObj(r) && ofLength(r.mean) && ofLength(r.se) && ofLength(r.quadrature));
   if (!isArrayOf(s.charges, isSeriesCharge) || !isOptional(s.lawC, isStr)) return false;
   if (!isArrayOf(s.drift, (d) => isObj(d) && isNumArray(d.measured) && isNumArray(d.predicted))) return false;
@@ -472,7 +527,11 @@ export function isRunResult(x: unknown): x is RunResult {
   if (!isNumArray(s.traceH) || !isNumArray(s.lambdaMaxH) || s.traceH.length > n || s.lambdaMaxH.length > n) return false;
   // A few chains' own paths (bounded by the runner: at most 4 chains, 64 charges, 32 components).
   const isTrace = (t: unknown): boolean =>
-    isObj(t) && isInt(t.chain) && ofLength(t.loss) && isArrayOf(t.charges, ofLength) && t.charges.length <= 64 &&
+    isObj(t) &&
+    isInt(t.chain) &&
+    ofLength(t.loss) &&
+    isArrayOf(t.charges, ofLength) &&
+    t.charges.length <= 64 &&
     isOptional(t.theta, (th) => isArrayOf(th, ofLength) && th.length <= 32);
   if (!isOptional(s.chains, (c) => isArrayOf(c, isTrace) && c.length <= 4)) return false;
   if (!isStationary(x.stationary)) return false;
@@ -487,18 +546,29 @@ export function isSimulationResult(x: unknown): x is SimulationResult {
 }
 
 export function isSimulationProgress(x: unknown): x is SimulationProgress {
-  return (
-    isObj(x) && isInt(x.run) && isFiniteNum(x.fraction) && x.fraction >= 0 && x.fraction <= 1 &&
-    (x.partial === undefined || isRunResult(x.partial))
-  );
+  return isObj(x) && isInt(x.run) && isFiniteNum(x.fraction) && x.fraction >= 0 && x.fraction <= 1 && (x.partial === undefined || isRunResult(x.partial));
 }
 
 function isFigure(x: unknown): boolean {
   return (
-    isObj(x) && isStr(x.id) && isStr(x.title) && isStr(x.xLabel) && isStr(x.yLabel) && isOptional(x.xLog, isBool) && isOptional(x.yLog, isBool) &&
-    isArrayOf(x.series, (s) =>
-      isObj(s) && isStr(s.name) && isNumArray(s.x) && isNumArray(s.y) && s.x.length === s.y.length &&
-      isOptional(s.yErr, (e) => isNumArray(e) && e.length === (s.y as unknown[]).length) && isOptional(s.style, (st) => isOneOf(st, ['line', 'points', 'dashed', 'bars'])))
+    isObj(x) &&
+    isStr(x.id) &&
+    isStr(x.title) &&
+    isStr(x.xLabel) &&
+    isStr(x.yLabel) &&
+    isOptional(x.xLog, isBool) &&
+    isOptional(x.yLog, isBool) &&
+    isArrayOf(
+      x.series,
+      (s) =>
+        isObj(s) &&
+        isStr(s.name) &&
+        isNumArray(s.x) &&
+        isNumArray(s.y) &&
+        s.x.length === s.y.length &&
+        isOptional(s.yErr, (e) => isNumArray(e) && e.length === (s.y as unknown[]).length) &&
+        isOptional(s.style, (st) => isOneOf(st, ['line', 'points', 'dashed', 'bars'])),
+    )
   );
 }
 
@@ -511,17 +581,34 @@ function isReportTable(x: unknown): boolean {
 /** A report document: text, figures and tables only (nothing in it is HTML). */
 export function isReportDoc(x: unknown): x is ReportDoc {
   return (
-    isObj(x) && isOneOf(x.kind, ['experiment', 'sweep']) && isStr(x.title) && isOptional(x.status, isPassFail) && isStrArray(x.intro) &&
+    isObj(x) &&
+    isOneOf(x.kind, ['experiment', 'sweep']) &&
+    isStr(x.title) &&
+    isOptional(x.status, isPassFail) &&
+    isStrArray(x.intro) &&
     isOptional(x.files, isStrArray) &&
-    isArrayOf(x.sections, (s) =>
-      isObj(s) && isStr(s.id) && isStr(s.title) && isOptional(s.status, isPassFail) && isOptional(s.meta, isStr) && isStrArray(s.paragraphs) &&
-      isArrayOf(s.figures, isFigure) && isArrayOf(s.tables, isReportTable))
+    isArrayOf(
+      x.sections,
+      (s) =>
+        isObj(s) &&
+        isStr(s.id) &&
+        isStr(s.title) &&
+        isOptional(s.status, isPassFail) &&
+        isOptional(s.meta, isStr) &&
+        isStrArray(s.paragraphs) &&
+        isArrayOf(s.figures, isFigure) &&
+        isArrayOf(s.tables, isReportTable),
+    )
   );
 }
 
 function isHistoryItem(x: unknown): boolean {
   return (
-    isObj(x) && isStr(x.id) && isFiniteNum(x.time) && isStr(x.title) && isOneOf(x.status, RUN_STATUSES) &&
+    isObj(x) &&
+    isStr(x.id) &&
+    isFiniteNum(x.time) &&
+    isStr(x.title) &&
+    isOneOf(x.status, RUN_STATUSES) &&
     isArrayOf(x.runs, (r) => isObj(r) && isStr(r.label) && isInt(r.train) && isOneOf(r.status, RUN_STATUSES))
   );
 }
@@ -551,7 +638,8 @@ export function isToWebviewMessage(x: unknown): x is ToWebviewMessage {
       return x.kind === 'light' || x.kind === 'dark' || x.kind === 'high-contrast' || x.kind === 'high-contrast-light';
     case ToWebviewType.Summary:
       return (
-        (x.uri === null || isStr(x.uri)) && (x.fileName === null || isStr(x.fileName)) &&
+        (x.uri === null || isStr(x.uri)) &&
+        (x.fileName === null || isStr(x.fileName)) &&
         (x.analysis === undefined || isAnalysisResult(x.analysis)) &&
         (x.simulation === undefined || isSimulationResult(x.simulation))
       );
@@ -594,8 +682,12 @@ export function isFromWebviewMessage(x: unknown): x is FromWebviewMessage {
 
 /** A file name safe to suggest in a save dialog: no path separators, no control characters. */
 export function safeFileName(name: string, fallback = 'export'): string {
-  // eslint-disable-next-line no-control-regex
-  const cleaned = name.replace(/[\u0000-\u001f<>:"/\\|?*]+/g, '_').replace(/^\.+/, '').slice(0, 120).trim();
+  const cleaned = name
+    // eslint-disable-next-line no-control-regex
+    .replace(/[\u0000-\u001f<>:"/\\|?*]+/g, '_')
+    .replace(/^\.+/, '')
+    .slice(0, 120)
+    .trim();
   return cleaned || fallback;
 }
 

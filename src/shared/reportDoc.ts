@@ -59,11 +59,21 @@ export function experimentReportDoc(results: ExperimentResult[], files?: string[
       meta: `experiment ${r.name}, size ${r.size}, ${r.seconds.toFixed(1)} s; ${r.checks.filter((c) => c.pass).length}/${r.checks.length} checks pass`,
       paragraphs: r.notes,
       figures: r.figures,
-      tables: [{
-        columns: ['check', 'predicted', 'measured ± SE', '|difference|', 'tolerance', '', 'note'],
-        rows: r.checks.map((c) => [c.name, num(c.predicted), `${num(c.measured)} ± ${num(c.stdErr, 2)}`, num(Math.abs(c.measured - c.predicted), 3), num(c.tolerance, 3), c.pass ? 'PASS' : 'FAIL', c.note ?? '']),
-        rowStatus: r.checks.map((c) => (c.pass ? 'pass' : 'fail')),
-      }],
+      tables: [
+        {
+          columns: ['check', 'predicted', 'measured ± SE', '|difference|', 'tolerance', '', 'note'],
+          rows: r.checks.map((c) => [
+            c.name,
+            num(c.predicted),
+            `${num(c.measured)} ± ${num(c.stdErr, 2)}`,
+            num(Math.abs(c.measured - c.predicted), 3),
+            num(c.tolerance, 3),
+            c.pass ? 'PASS' : 'FAIL',
+            c.note ?? '',
+          ]),
+          rowStatus: r.checks.map((c) => (c.pass ? 'pass' : 'fail')),
+        },
+      ],
     })),
   };
 }
@@ -77,10 +87,17 @@ export function sweepFigure(s: SweepResult, q: SweepQuantity): Figure {
   const pick = <T>(a: T[]) => order.map((i) => a[i]);
   const x = pick(s.values);
   const nan = (v: number | null) => (v === null ? NaN : v);
-  const series: FigureSeries[] = [{ name: `${q.label}: measured`, x, y: pick(q.measured).map(nan), yErr: pick(q.stdErr).map((e) => (e === null ? 0 : e)), style: 'points' }];
+  const series: FigureSeries[] = [
+    { name: `${q.label}: measured`, x, y: pick(q.measured).map(nan), yErr: pick(q.stdErr).map((e) => (e === null ? 0 : e)), style: 'points' },
+  ];
   if (q.theory.some((t) => t !== null)) series.push({ name: `${q.label}: theory`, x, y: pick(q.theory).map(nan), style: 'dashed' });
   if (q.etaTerm?.some((t) => t !== null && t !== 0)) {
-    series.push({ name: `${q.label}: theory + O(η) term`, x, y: order.map((i) => (q.theory[i] === null || q.etaTerm?.[i] === null ? NaN : (q.theory[i] as number) + (q.etaTerm?.[i] as number))), style: 'dashed' });
+    series.push({
+      name: `${q.label}: theory + O(η) term`,
+      x,
+      y: order.map((i) => (q.theory[i] === null || q.etaTerm?.[i] === null ? NaN : (q.theory[i] as number) + (q.etaTerm?.[i] as number))),
+      style: 'dashed',
+    });
   }
   const positive = x.every((v) => v > 0);
   return {
@@ -104,7 +121,11 @@ export function sweepReportDoc(s: SweepResult, fileName: string): ReportDoc {
   const paragraphs = [
     `Train line ${s.train + 1} (${s.optimizer}) of ${fileName} run at ${s.values.length} value${s.values.length === 1 ? '' : 's'} of \`${s.key}\`${s.points[0] ? `, ${s.points[0].steps} steps × ${s.points[0].chains} chains each` : ''}. Points: the stationary statistic after burn-in ± its standard error (batch means over chains); dashed: theory.`,
     ...sources.map((t) => `Theory: ${t}.`),
-    ...(withTheory.length ? [] : ['No quantity of this sweep has a theory to compare with (the stationary law is predicted for plain SGD near an isolated minimum, and charges where SGD has a noise equilibrium).']),
+    ...(withTheory.length
+      ? []
+      : [
+          'No quantity of this sweep has a theory to compare with (the stationary law is predicted for plain SGD near an isolated minimum, and charges where SGD has a noise equilibrium).',
+        ]),
     ...(s.cancelled ? ['The sweep was cancelled: the values finished before the cancel are shown.'] : []),
     ...(notReached.length ? [`Not stationary at the end (the statistics are of a drifting run): ${s.key} = ${notReached.join(', ')}.`] : []),
     ...(diverged.length ? [`Chains diverged at ${s.key} = ${diverged.join(', ')} (statistics over the survivors).`] : []),
@@ -112,7 +133,9 @@ export function sweepReportDoc(s: SweepResult, fileName: string): ReportDoc {
   const table: ReportTable = {
     columns: [s.key, 'status', 'stationary', ...plotted.map((q) => q.label)],
     rows: s.points.map((p, i) => [
-      num(p.value, 6), p.status, p.reached ? 'yes' : 'no',
+      num(p.value, 6),
+      p.status,
+      p.reached ? 'yes' : 'no',
       ...plotted.map((q) => `${num(q.measured[i])} ± ${num(q.stdErr[i], 2)}${q.theory[i] !== null ? ` (theory ${num(q.theory[i])})` : ''}`),
     ]),
   };
@@ -120,6 +143,14 @@ export function sweepReportDoc(s: SweepResult, fileName: string): ReportDoc {
     kind: 'sweep',
     title: `Sweep of ${s.key}: ${fileName}`,
     intro: [],
-    sections: [{ id: 'sweep', title: `${s.key} from ${num(Math.min(...s.values))} to ${num(Math.max(...s.values))}`, paragraphs, figures: plotted.map((q) => sweepFigure(s, q)), tables: [table] }],
+    sections: [
+      {
+        id: 'sweep',
+        title: `${s.key} from ${num(Math.min(...s.values))} to ${num(Math.max(...s.values))}`,
+        paragraphs,
+        figures: plotted.map((q) => sweepFigure(s, q)),
+        tables: [table],
+      },
+    ],
   };
 }

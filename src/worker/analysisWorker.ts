@@ -20,7 +20,15 @@ port.on('message', (req: AnalysisRequest) => {
       reply = { id: req.id, ok: true, ...exportReply(req, options), ms: performance.now() - t0 };
     } else if (req.mode === 'check') {
       const checked = checkSource(req.source, options);
-      const result: AnalysisResult = { file: req.file, components: [], parameters: [], initial: {}, groups: [], symmetries: [], diagnostics: checked.diagnostics };
+      const result: AnalysisResult = {
+        file: req.file,
+        components: [],
+        parameters: [],
+        initial: {},
+        groups: [],
+        symmetries: [],
+        diagnostics: checked.diagnostics,
+      };
       reply = { id: req.id, ok: true, result, ms: performance.now() - t0, trains: checked.model?.trains };
     } else {
       reply = { id: req.id, ok: true, result: analyzeSource(req.source, options), ms: performance.now() - t0 };

@@ -18,16 +18,25 @@ port.on('message', (m: { type?: unknown }) => {
   if (m?.type === 'abort') controller.abort();
 });
 
-const common = { file: req.file, readFile: makeReadFile(req.baseDir, null), workers: req.workers, signal: controller.signal, workerScript: req.simWorkerScript };
+const common = {
+  file: req.file,
+  readFile: makeReadFile(req.baseDir, null),
+  workers: req.workers,
+  signal: controller.signal,
+  workerScript: req.simWorkerScript,
+};
 const work: Promise<RunWorkerMessage> = req.sweep
-  ? sweepSource(req.source, { ...req.sweep, ...common, onProgress: (progress) => send({ type: 'sweep-progress', progress }) }).then((result) => ({ type: 'sweep-done', result }))
-  : simulateSource(req.source, { ...req.options, ...common, analysis: req.analysis, onProgress: (progress) => send({ type: 'progress', progress }) }).then((result) => ({ type: 'done', result }));
-work.then(
-  send,
-  (e: unknown) =>
-    send(
-      e instanceof SimulationInputError
-        ? { type: 'input-error', message: e.message, diagnostics: e.diagnostics }
-        : { type: 'error', message: e instanceof Error ? e.message : String(e) },
-    ),
+  ? sweepSource(req.source, { ...req.sweep, ...common, onProgress: (progress) => send({ type: 'sweep-progress', progress }) }).then((result) => ({
+      type: 'sweep-done',
+      result,
+    }))
+  : simulateSource(req.source, { ...req.options, ...common, analysis: req.analysis, onProgress: (progress) => send({ type: 'progress', progress }) }).then(
+      (result) => ({ type: 'done', result }),
+    );
+work.then(send, (e: unknown) =>
+  send(
+    e instanceof SimulationInputError
+      ? { type: 'input-error', message: e.message, diagnostics: e.diagnostics }
+      : { type: 'error', message: e instanceof Error ? e.message : String(e) },
+  ),
 );

@@ -10,7 +10,14 @@ export const root = resolve(new URL('../..', import.meta.url).pathname);
 
 /** Load src/panel/html.ts (the extension's page builder) through esbuild. */
 export async function loadHtmlModule() {
-  const out = await esbuild.build({ entryPoints: [join(root, 'src/panel/html.ts')], bundle: true, format: 'esm', platform: 'neutral', write: false, logLevel: 'silent' });
+  const out = await esbuild.build({
+    entryPoints: [join(root, 'src/panel/html.ts')],
+    bundle: true,
+    format: 'esm',
+    platform: 'neutral',
+    write: false,
+    logLevel: 'silent',
+  });
   const code = out.outputFiles[0].text;
   return import(`data:text/javascript;base64,${Buffer.from(code).toString('base64')}`);
 }
@@ -21,45 +28,114 @@ export const THEMES = {
   dark: {
     bodyClass: 'vscode-dark',
     vars: {
-      'editor-background': '#1f1f1f', 'editor-foreground': '#cccccc', foreground: '#cccccc', descriptionForeground: '#9d9d9d',
-      'sideBar-background': '#181818', 'widget-border': '#313131', 'panel-border': '#2b2b2b', 'editorWidget-background': '#202020',
-      focusBorder: '#0078d4', 'textLink-foreground': '#4daafc', 'charts-blue': '#3794ff', 'charts-orange': '#d18616',
-      'charts-green': '#89d185', 'charts-purple': '#b180d7', 'charts-red': '#f14c4c', 'charts-yellow': '#cca700',
-      'button-background': '#0078d4', 'button-foreground': '#ffffff', 'button-hoverBackground': '#026ec1', 'button-border': '#ffffff12',
-      'button-secondaryBackground': '#313131', 'button-secondaryForeground': '#cccccc', 'button-secondaryHoverBackground': '#3c3c3c',
-      'badge-background': '#616161', 'badge-foreground': '#f8f8f8', 'panelTitle-activeForeground': '#cccccc',
-      'panelTitle-activeBorder': '#0078d4', 'panelTitle-inactiveForeground': '#9d9d9d', 'progressBar-background': '#0078d4',
-      'testing-iconPassed': '#73c991', 'editorWarning-foreground': '#cca700', errorForeground: '#f85149',
+      'editor-background': '#1f1f1f',
+      'editor-foreground': '#cccccc',
+      foreground: '#cccccc',
+      descriptionForeground: '#9d9d9d',
+      'sideBar-background': '#181818',
+      'widget-border': '#313131',
+      'panel-border': '#2b2b2b',
+      'editorWidget-background': '#202020',
+      focusBorder: '#0078d4',
+      'textLink-foreground': '#4daafc',
+      'charts-blue': '#3794ff',
+      'charts-orange': '#d18616',
+      'charts-green': '#89d185',
+      'charts-purple': '#b180d7',
+      'charts-red': '#f14c4c',
+      'charts-yellow': '#cca700',
+      'button-background': '#0078d4',
+      'button-foreground': '#ffffff',
+      'button-hoverBackground': '#026ec1',
+      'button-border': '#ffffff12',
+      'button-secondaryBackground': '#313131',
+      'button-secondaryForeground': '#cccccc',
+      'button-secondaryHoverBackground': '#3c3c3c',
+      'badge-background': '#616161',
+      'badge-foreground': '#f8f8f8',
+      'panelTitle-activeForeground': '#cccccc',
+      'panelTitle-activeBorder': '#0078d4',
+      'panelTitle-inactiveForeground': '#9d9d9d',
+      'progressBar-background': '#0078d4',
+      'testing-iconPassed': '#73c991',
+      'editorWarning-foreground': '#cca700',
+      errorForeground: '#f85149',
       'toolbar-hoverBackground': '#5a5d5e50',
     },
   },
   light: {
     bodyClass: 'vscode-light',
     vars: {
-      'editor-background': '#ffffff', 'editor-foreground': '#3b3b3b', foreground: '#3b3b3b', descriptionForeground: '#3b3b3b',
-      'sideBar-background': '#f8f8f8', 'widget-border': '#e5e5e5', 'panel-border': '#e5e5e5', 'editorWidget-background': '#f8f8f8',
-      focusBorder: '#005fb8', 'textLink-foreground': '#005fb8', 'charts-blue': '#1a85ff', 'charts-orange': '#d18616',
-      'charts-green': '#388a34', 'charts-purple': '#652d90', 'charts-red': '#e51400', 'charts-yellow': '#bf8803',
-      'button-background': '#005fb8', 'button-foreground': '#ffffff', 'button-hoverBackground': '#0258a8', 'button-border': '#0000001a',
-      'button-secondaryBackground': '#e5e5e5', 'button-secondaryForeground': '#3b3b3b', 'button-secondaryHoverBackground': '#cccccc',
-      'badge-background': '#cccccc', 'badge-foreground': '#3b3b3b', 'panelTitle-activeForeground': '#3b3b3b',
-      'panelTitle-activeBorder': '#005fb8', 'panelTitle-inactiveForeground': '#3b3b3b', 'progressBar-background': '#005fb8',
-      'testing-iconPassed': '#388a34', 'editorWarning-foreground': '#bf8803', errorForeground: '#f85149',
+      'editor-background': '#ffffff',
+      'editor-foreground': '#3b3b3b',
+      foreground: '#3b3b3b',
+      descriptionForeground: '#3b3b3b',
+      'sideBar-background': '#f8f8f8',
+      'widget-border': '#e5e5e5',
+      'panel-border': '#e5e5e5',
+      'editorWidget-background': '#f8f8f8',
+      focusBorder: '#005fb8',
+      'textLink-foreground': '#005fb8',
+      'charts-blue': '#1a85ff',
+      'charts-orange': '#d18616',
+      'charts-green': '#388a34',
+      'charts-purple': '#652d90',
+      'charts-red': '#e51400',
+      'charts-yellow': '#bf8803',
+      'button-background': '#005fb8',
+      'button-foreground': '#ffffff',
+      'button-hoverBackground': '#0258a8',
+      'button-border': '#0000001a',
+      'button-secondaryBackground': '#e5e5e5',
+      'button-secondaryForeground': '#3b3b3b',
+      'button-secondaryHoverBackground': '#cccccc',
+      'badge-background': '#cccccc',
+      'badge-foreground': '#3b3b3b',
+      'panelTitle-activeForeground': '#3b3b3b',
+      'panelTitle-activeBorder': '#005fb8',
+      'panelTitle-inactiveForeground': '#3b3b3b',
+      'progressBar-background': '#005fb8',
+      'testing-iconPassed': '#388a34',
+      'editorWarning-foreground': '#bf8803',
+      errorForeground: '#f85149',
       'toolbar-hoverBackground': '#b8b8b850',
     },
   },
   'high-contrast': {
     bodyClass: 'vscode-high-contrast',
     vars: {
-      'editor-background': '#000000', 'editor-foreground': '#ffffff', foreground: '#ffffff', descriptionForeground: '#ffffff',
-      'sideBar-background': '#000000', 'widget-border': '#6fc3df', 'panel-border': '#6fc3df', 'editorWidget-background': '#0c141f',
-      contrastBorder: '#6fc3df', contrastActiveBorder: '#f38518', focusBorder: '#f38518', 'textLink-foreground': '#21a6ff',
-      'charts-blue': '#3794ff', 'charts-orange': '#d18616', 'charts-green': '#89d185', 'charts-purple': '#b180d7',
-      'charts-red': '#f14c4c', 'charts-yellow': '#ffff00', 'button-background': '#000000', 'button-foreground': '#ffffff',
-      'button-border': '#6fc3df', 'button-secondaryBackground': '#000000', 'button-secondaryForeground': '#ffffff',
-      'badge-background': '#000000', 'badge-foreground': '#ffffff', 'panelTitle-activeForeground': '#ffffff',
-      'panelTitle-activeBorder': '#6fc3df', 'panelTitle-inactiveForeground': '#ffffff', 'progressBar-background': '#6fc3df',
-      'testing-iconPassed': '#73c991', 'editorWarning-foreground': '#ffd370', errorForeground: '#f48771',
+      'editor-background': '#000000',
+      'editor-foreground': '#ffffff',
+      foreground: '#ffffff',
+      descriptionForeground: '#ffffff',
+      'sideBar-background': '#000000',
+      'widget-border': '#6fc3df',
+      'panel-border': '#6fc3df',
+      'editorWidget-background': '#0c141f',
+      contrastBorder: '#6fc3df',
+      contrastActiveBorder: '#f38518',
+      focusBorder: '#f38518',
+      'textLink-foreground': '#21a6ff',
+      'charts-blue': '#3794ff',
+      'charts-orange': '#d18616',
+      'charts-green': '#89d185',
+      'charts-purple': '#b180d7',
+      'charts-red': '#f14c4c',
+      'charts-yellow': '#ffff00',
+      'button-background': '#000000',
+      'button-foreground': '#ffffff',
+      'button-border': '#6fc3df',
+      'button-secondaryBackground': '#000000',
+      'button-secondaryForeground': '#ffffff',
+      'badge-background': '#000000',
+      'badge-foreground': '#ffffff',
+      'panelTitle-activeForeground': '#ffffff',
+      'panelTitle-activeBorder': '#6fc3df',
+      'panelTitle-inactiveForeground': '#ffffff',
+      'progressBar-background': '#6fc3df',
+      'testing-iconPassed': '#73c991',
+      'editorWarning-foreground': '#ffd370',
+      errorForeground: '#f48771',
     },
   },
 };
@@ -105,7 +181,15 @@ const STUB = `(() => {
   window.__setTheme(new URLSearchParams(location.search).get('theme') || 'dark');
 })();`;
 
-const TYPES = { '.js': 'text/javascript', '.css': 'text/css', '.map': 'application/json', '.woff2': 'font/woff2', '.woff': 'font/woff', '.ttf': 'font/ttf', '.html': 'text/html' };
+const TYPES = {
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.map': 'application/json',
+  '.woff2': 'font/woff2',
+  '.woff': 'font/woff',
+  '.ttf': 'font/ttf',
+  '.html': 'text/html',
+};
 
 export async function startHarness() {
   const html = await loadHtmlModule();
@@ -174,7 +258,9 @@ export async function openPanel(browser, base, theme, name, assert) {
   const context = await browser.newContext({ viewport: { width: 1100, height: 900 }, deviceScaleFactor: 1 });
   const page = await context.newPage();
   const problems = [];
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(m.text());
+  });
   page.on('pageerror', (e) => problems.push(e.message));
   await page.goto(`${base}/harness/panel.html?theme=${theme}`);
   await page.waitForFunction(() => window.__posted?.some((m) => m.type === 'ready'));

@@ -24,12 +24,29 @@ let protocol;
 before(async () => {
   execFileSync('sh', [join(root, 'test/browser/ensure-chromium.sh')], { stdio: 'inherit' });
   // The converter's pure functions, bundled for Node (DOMParser is needed only by svgToPdf).
-  const built = await esbuild.build({ entryPoints: [join(root, 'webview/common/pdf.ts')], bundle: true, format: 'esm', platform: 'neutral', write: false, logLevel: 'silent' });
+  const built = await esbuild.build({
+    entryPoints: [join(root, 'webview/common/pdf.ts')],
+    bundle: true,
+    format: 'esm',
+    platform: 'neutral',
+    write: false,
+    logLevel: 'silent',
+  });
   pdf = await import(`data:text/javascript;base64,${Buffer.from(built.outputFiles[0].text).toString('base64')}`);
-  const proto = await esbuild.build({ entryPoints: [join(root, 'src/shared/protocol.ts')], bundle: true, format: 'esm', platform: 'neutral', write: false, logLevel: 'silent' });
+  const proto = await esbuild.build({
+    entryPoints: [join(root, 'src/shared/protocol.ts')],
+    bundle: true,
+    format: 'esm',
+    platform: 'neutral',
+    write: false,
+    logLevel: 'silent',
+  });
   protocol = await import(`data:text/javascript;base64,${Buffer.from(proto.outputFiles[0].text).toString('base64')}`);
   harness = await startHarness();
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking'] });
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking'],
+  });
 });
 
 after(async () => {
@@ -75,7 +92,11 @@ function parsePdf(buf) {
   const length = Number(stream[1]);
   const content = objects[contentsNo].slice(stream[0].length, stream[0].length + length);
   assert.equal(objects[contentsNo].slice(stream[0].length + length), '\nendstream', 'the stream is /Length bytes long');
-  for (const f of ['Helvetica', 'Helvetica-Bold', 'Symbol']) assert.ok(Object.values(objects).some((o) => o.includes(`/BaseFont /${f}`)), f);
+  for (const f of ['Helvetica', 'Helvetica-Bold', 'Symbol'])
+    assert.ok(
+      Object.values(objects).some((o) => o.includes(`/BaseFont /${f}`)),
+      f,
+    );
   return { media, content, objects, page };
 }
 
@@ -90,9 +111,25 @@ test('writePdf: xref offsets, trailer, stream length; text metrics, strings, pat
   assert.ok(Math.abs(pdf.pdfTextWidth('Hello', 10) - 22.78) < 1e-9);
   assert.ok(Math.abs(pdf.pdfTextWidth('H', 10, true) - 7.22) < 1e-9);
   // Greek in Symbol, − as the en dash, superscripts as small raised digits, · in WinAnsi.
-  assert.deepEqual(pdf.textRuns('η·t'), [{ font: 'F3', shift: 0, bytes: 'h', width: 603 }, { font: 'F1', shift: 0, bytes: '\u00b7t', width: 278 + 278 }]);
-  assert.deepEqual(pdf.textRuns('−2·10⁻⁴').map((r) => [r.font, r.shift, r.bytes]), [['F1', 0, '\u00962\u00b710'], ['F1', 1, '\u00964']]);
-  assert.deepEqual(pdf.textRuns('C₁ é ℝ ✓').map((r) => [r.shift, r.bytes]), [[0, 'C'], [-1, '1'], [0, ' \u00e9 R ?']]);
+  assert.deepEqual(pdf.textRuns('η·t'), [
+    { font: 'F3', shift: 0, bytes: 'h', width: 603 },
+    { font: 'F1', shift: 0, bytes: '\u00b7t', width: 278 + 278 },
+  ]);
+  assert.deepEqual(
+    pdf.textRuns('−2·10⁻⁴').map((r) => [r.font, r.shift, r.bytes]),
+    [
+      ['F1', 0, '\u00962\u00b710'],
+      ['F1', 1, '\u00964'],
+    ],
+  );
+  assert.deepEqual(
+    pdf.textRuns('C₁ é ℝ ✓').map((r) => [r.shift, r.bytes]),
+    [
+      [0, 'C'],
+      [-1, '1'],
+      [0, ' \u00e9 R ?'],
+    ],
+  );
   assert.equal(pdf.pdfString('a(b)\\c\u00e9'), '(a\\(b\\)\\\\c\\351)');
   assert.equal(pdf.num(1e-7), '0');
   assert.equal(pdf.num(-0.0001), '0');
@@ -102,7 +139,10 @@ test('writePdf: xref offsets, trailer, stream length; text metrics, strings, pat
   assert.equal(pdf.pathOps('M0 0 Q3 3 6 0'), '0 0 m\n2 2 4 2 6 0 c');
   const r = pdf.parseTransform('translate(12 100) rotate(-90)').map((v) => Math.round(v * 1e9) / 1e9);
   assert.deepEqual(r, [0, -1, 1, 0, 12, 100]);
-  assert.deepEqual(pdf.parseSvgColor('rgba(204, 204, 204, 0.12)').map((v) => Math.round(v * 100) / 100), [0.8, 0.8, 0.8, 0.12]);
+  assert.deepEqual(
+    pdf.parseSvgColor('rgba(204, 204, 204, 0.12)').map((v) => Math.round(v * 100) / 100),
+    [0.8, 0.8, 0.8, 0.12],
+  );
   assert.deepEqual(pdf.parseSvgColor('#3794ff'), [0x37 / 255, 0x94 / 255, 1, 1]);
   assert.equal(pdf.parseSvgColor('none'), null);
   // The host accepts a PDF only as a base64 data: URL (it writes the decoded bytes).
@@ -148,32 +188,35 @@ function render(buf, name) {
  * different fonts (Helvetica's stand-in against DejaVu Sans) and antialiasing count little.
  */
 function comparePngs(page, a, b) {
-  return page.evaluate(async ([da, db]) => {
-    const img = async (src) => {
-      const i = new Image();
-      i.src = src;
-      await i.decode();
-      return i;
-    };
-    const [ia, ib] = [await img(da), await img(db)];
-    const w = Math.min(ia.width, ib.width);
-    const h = Math.min(ia.height, ib.height);
-    const pixels = (i) => {
-      const c = document.createElement('canvas');
-      c.width = w;
-      c.height = h;
-      const ctx = c.getContext('2d');
-      ctx.filter = 'blur(2px)';
-      ctx.drawImage(i, 0, 0);
-      return ctx.getImageData(0, 0, w, h).data;
-    };
-    const [pa, pb] = [pixels(ia), pixels(ib)];
-    let differ = 0;
-    for (let k = 0; k < pa.length; k += 4) {
-      if (Math.abs(pa[k] - pb[k]) > 48 || Math.abs(pa[k + 1] - pb[k + 1]) > 48 || Math.abs(pa[k + 2] - pb[k + 2]) > 48) differ++;
-    }
-    return { a: [ia.width, ia.height], b: [ib.width, ib.height], differ: differ / (w * h) };
-  }, [a, b]);
+  return page.evaluate(
+    async ([da, db]) => {
+      const img = async (src) => {
+        const i = new Image();
+        i.src = src;
+        await i.decode();
+        return i;
+      };
+      const [ia, ib] = [await img(da), await img(db)];
+      const w = Math.min(ia.width, ib.width);
+      const h = Math.min(ia.height, ib.height);
+      const pixels = (i) => {
+        const c = document.createElement('canvas');
+        c.width = w;
+        c.height = h;
+        const ctx = c.getContext('2d');
+        ctx.filter = 'blur(2px)';
+        ctx.drawImage(i, 0, 0);
+        return ctx.getImageData(0, 0, w, h).data;
+      };
+      const [pa, pb] = [pixels(ia), pixels(ib)];
+      let differ = 0;
+      for (let k = 0; k < pa.length; k += 4) {
+        if (Math.abs(pa[k] - pb[k]) > 48 || Math.abs(pa[k + 1] - pb[k + 1]) > 48 || Math.abs(pa[k + 2] - pb[k + 2]) > 48) differ++;
+      }
+      return { a: [ia.width, ia.height], b: [ib.width, ib.height], differ: differ / (w * h) };
+    },
+    [a, b],
+  );
 }
 
 const dataUrl = (file) => `data:image/png;base64,${readFileSync(file).toString('base64')}`;
@@ -207,7 +250,8 @@ for (const theme of ['dark', 'light']) {
     assert.match(doc.content, /0 -1 1 0 12 [\d.]+ cm/, 'the rotated y label');
     // Every text of the SVG (tick labels, title, legend, axis labels) in its fonts' encoding.
     for (const { text, bold } of parts.ticks) {
-      for (const r of pdf.textRuns(text.replace(/\s+/g, ' ').trim(), bold)) assert.ok(doc.content.includes(`${pdf.pdfString(r.bytes)} Tj`), `"${text}" (${r.bytes}) drawn`);
+      for (const r of pdf.textRuns(text.replace(/\s+/g, ' ').trim(), bold))
+        assert.ok(doc.content.includes(`${pdf.pdfString(r.bytes)} Tj`), `"${text}" (${r.bytes}) drawn`);
     }
     assert.ok(parts.ticks.length > 10, `${parts.ticks.length} texts`);
 

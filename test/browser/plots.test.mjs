@@ -20,7 +20,10 @@ let browser;
 before(async () => {
   execFileSync('sh', [join(root, 'test/browser/ensure-chromium.sh')], { stdio: 'inherit' });
   harness = await startHarness();
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking'] });
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking'],
+  });
 });
 
 after(async () => {
@@ -38,20 +41,23 @@ function pngSize(dataUrl) {
 
 /** Each text's box in an SVG (rendered in the page) against the SVG's viewBox. */
 function svgTextBoxes(page, svg, selector) {
-  return page.evaluate(([text, sel]) => {
-    const host = document.createElement('div');
-    document.body.append(host);
-    const el = new DOMParser().parseFromString(text, 'image/svg+xml').documentElement;
-    host.append(document.importNode(el, true));
-    const s = host.querySelector('svg');
-    const [, , w, h] = s.getAttribute('viewBox').split(' ').map(Number);
-    const boxes = [...s.querySelectorAll(sel)].map((t) => {
-      const b = t.getBBox();
-      return { text: t.textContent, x: b.x, right: b.x + b.width, y: b.y, bottom: b.y + b.height };
-    });
-    host.remove();
-    return { w, h, boxes };
-  }, [svg, selector]);
+  return page.evaluate(
+    ([text, sel]) => {
+      const host = document.createElement('div');
+      document.body.append(host);
+      const el = new DOMParser().parseFromString(text, 'image/svg+xml').documentElement;
+      host.append(document.importNode(el, true));
+      const s = host.querySelector('svg');
+      const [, , w, h] = s.getAttribute('viewBox').split(' ').map(Number);
+      const boxes = [...s.querySelectorAll(sel)].map((t) => {
+        const b = t.getBBox();
+        return { text: t.textContent, x: b.x, right: b.x + b.width, y: b.y, bottom: b.y + b.height };
+      });
+      host.remove();
+      return { w, h, boxes };
+    },
+    [svg, selector],
+  );
 }
 
 for (const theme of ['dark', 'light']) {
@@ -67,7 +73,10 @@ for (const theme of ['dark', 'light']) {
     }
     const xt = (await svgTextBoxes(page, svg, '.nl-xtick')).boxes.map((b) => b.text);
     assert.ok(xt.includes('20k') || xt.includes('18k'), `x ticks in k: ${xt}`);
-    assert.ok(xt.every((s) => !/e[+−-]?\d/.test(s)), `no e-notation: ${xt}`);
+    assert.ok(
+      xt.every((s) => !/e[+−-]?\d/.test(s)),
+      `no e-notation: ${xt}`,
+    );
     // In the panel: the canvas leaves room right of the plot area for half the last label.
     const room = await page.evaluate(() => {
       const u = window.__noetherLab.plot('charge-0').uplot;
@@ -88,7 +97,12 @@ for (const theme of ['dark', 'light']) {
     if (theme === 'dark') writeFileSync(join(out, 'export-charge-1@2x.png'), Buffer.from(png2.data.split(',')[1], 'base64'));
 
     // --- distinct styles: measured solid, law (C) dashed in another colour, the predicted end dash-dotted ---
-    const styles = await page.evaluate(() => window.__noetherLab.plot('charge-0').uplot.series.slice(1).map((s) => ({ label: s.label, stroke: s._stroke ?? s.stroke, dash: s.dash ?? null })));
+    const styles = await page.evaluate(() =>
+      window.__noetherLab
+        .plot('charge-0')
+        .uplot.series.slice(1)
+        .map((s) => ({ label: s.label, stroke: s._stroke ?? s.stroke, dash: s.dash ?? null })),
+    );
     const mean = styles.find((s) => /sgd .* measured$/.test(s.label));
     const lawC = styles.find((s) => /sgd .* law \(C\)/.test(s.label));
     const end = styles.find((s) => /sgd .* SGD end \(predicted\)/.test(s.label));
@@ -97,18 +111,31 @@ for (const theme of ['dark', 'light']) {
     assert.deepEqual(lawC.dash, [7, 4]);
     assert.deepEqual(end.dash, [10, 3, 2, 3]);
     assert.notEqual(String(lawC.stroke), String(mean.stroke), 'law (C) is not in the measured colour');
-    const curv = await page.evaluate(() => window.__noetherLab.plot('curvature').uplot.series.slice(1, 3).map((s) => String(s._stroke ?? s.stroke)));
+    const curv = await page.evaluate(() =>
+      window.__noetherLab
+        .plot('curvature')
+        .uplot.series.slice(1, 3)
+        .map((s) => String(s._stroke ?? s.stroke)),
+    );
     assert.notEqual(curv[0], curv[1], 'tr H and λmax in different colours');
 
     // --- chain traces: thin lines of chains 0–3 under the mean, one legend entry ---
-    const legend = await page.$$eval('[data-plot-id="charge-0"] .u-legend .u-series', (rows) => rows.filter((r) => r.style.display !== 'none').map((r) => r.textContent));
-    assert.ok(legend.some((l) => /chains 0–3 \(thin\)/.test(l)), `legend: ${legend}`);
+    const legend = await page.$$eval('[data-plot-id="charge-0"] .u-legend .u-series', (rows) =>
+      rows.filter((r) => r.style.display !== 'none').map((r) => r.textContent),
+    );
+    assert.ok(
+      legend.some((l) => /chains 0–3 \(thin\)/.test(l)),
+      `legend: ${legend}`,
+    );
     assert.equal(legend.filter((l) => /chain 1\b/.test(l)).length, 0, 'other traces are not listed');
     const series = await page.evaluate(() => window.__noetherLab.plot('charge-0').uplot.series.length);
     assert.ok(series >= 1 + 4 + 3, `${series} series`);
 
     // --- log y toggle: the tick labels change and the choice is kept ---
-    const yTicksOf = async () => (await svgTextBoxes(page, (await exportOf(page, '[data-plot-id="charge-0"] vscode-button[data-format="svg"]')).data, '.nl-ytick')).boxes.map((b) => b.text);
+    const yTicksOf = async () =>
+      (await svgTextBoxes(page, (await exportOf(page, '[data-plot-id="charge-0"] vscode-button[data-format="svg"]')).data, '.nl-ytick')).boxes.map(
+        (b) => b.text,
+      );
     const linear = await yTicksOf();
     await page.click('[data-plot-id="charge-0"] [data-toggle="logy"]');
     assert.equal(await page.$eval('[data-plot-id="charge-0"] [data-toggle="logy"]', (e) => e.getAttribute('aria-pressed')), 'true');
@@ -127,7 +154,12 @@ for (const theme of ['dark', 'light']) {
     await page.mouse.move(box.x + box.width * 0.5, box.y + box.height / 2, { steps: 5 });
     await page.mouse.up();
     await page.waitForFunction(() => !!JSON.parse(sessionStorage.getItem('nl-state')).zoom?.curvature);
-    const scales = await page.evaluate(() => ['loss', 'charge-0', 'curvature'].map((id) => { const s = window.__noetherLab.plot(id).uplot.scales.x; return [s.min, s.max]; }));
+    const scales = await page.evaluate(() =>
+      ['loss', 'charge-0', 'curvature'].map((id) => {
+        const s = window.__noetherLab.plot(id).uplot.scales.x;
+        return [s.min, s.max];
+      }),
+    );
     for (const [lo, hi] of scales) assert.ok(lo > 2000 && hi < 12000, `linked zoom: ${scales}`);
     assert.ok(Math.abs(scales[1][0] - scales[0][0]) < 1e-6 && Math.abs(scales[2][1] - scales[0][1]) < 1e-6, 'the same range');
     await page.dblclick('[data-plot-id="charge-0"] .u-over');
@@ -180,8 +212,13 @@ for (const theme of ['dark', 'light']) {
     t = await open(theme, 'two-layer-matrix');
     page = t.page;
     await page.waitForSelector('[data-figure-id="matrix-0"] svg');
-    const maps = await page.$$eval('[data-figure-id="matrix-0"] .nl-heatmap', (g) => g.map((x) => ({ title: x.dataset.title, cells: [...x.querySelectorAll('.nl-cell')].map((c) => [Number(c.dataset.value), c.getAttribute('fill')]) })));
-    assert.deepEqual(maps.map((m) => m.title), ['start', 'measured (end)', 'predicted (end)']);
+    const maps = await page.$$eval('[data-figure-id="matrix-0"] .nl-heatmap', (g) =>
+      g.map((x) => ({ title: x.dataset.title, cells: [...x.querySelectorAll('.nl-cell')].map((c) => [Number(c.dataset.value), c.getAttribute('fill')]) })),
+    );
+    assert.deepEqual(
+      maps.map((m) => m.title),
+      ['start', 'measured (end)', 'predicted (end)'],
+    );
     for (const m of maps) assert.equal(m.cells.length, 9, `${m.title}: 3 × 3 cells`);
     // Q at the start from the file's initial values: its diagonal is each generator's charge there.
     const a = load('analysis-two-layer-matrix.json');

@@ -18,11 +18,30 @@ mkdirSync(out, { recursive: true });
 const load = (name) => JSON.parse(readFileSync(join(fixtures, name), 'utf8'));
 // Real output of the current engine (regenerate with scripts/browser-fixtures.mjs).
 const analyses = Object.fromEntries(
-  ['two-layer-scalar', 'two-layer-matrix', 'anisotropic-two-layer', 'scale-invariant', 'softmax-translation', 'tanh-network', 'linear-regression', 'linear-regression-diverging', 'linear-net-gl20', 'relu-mlp-411', 'deep-scalar-chain']
-    .map((n) => [n, load(`analysis-${n}.json`)]),
+  [
+    'two-layer-scalar',
+    'two-layer-matrix',
+    'anisotropic-two-layer',
+    'scale-invariant',
+    'softmax-translation',
+    'tanh-network',
+    'linear-regression',
+    'linear-regression-diverging',
+    'linear-net-gl20',
+    'relu-mlp-411',
+    'deep-scalar-chain',
+  ].map((n) => [n, load(`analysis-${n}.json`)]),
 );
 const simulations = Object.fromEntries(
-  ['two-layer-scalar', 'two-layer-matrix', 'anisotropic-two-layer', 'linear-regression', 'linear-regression-diverging', 'relu-mlp-411', 'deep-scalar-chain'].map((n) => [n, load(`simulation-${n}.json`)]),
+  [
+    'two-layer-scalar',
+    'two-layer-matrix',
+    'anisotropic-two-layer',
+    'linear-regression',
+    'linear-regression-diverging',
+    'relu-mlp-411',
+    'deep-scalar-chain',
+  ].map((n) => [n, load(`simulation-${n}.json`)]),
 );
 const simulation = simulations['two-layer-scalar'];
 
@@ -58,7 +77,9 @@ async function open(view, theme, viewport = { width: 1200, height: 900 }, query 
   });
   page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
   page.on('requestfailed', (r) => problems.push(`requestfailed: ${r.url()}`));
-  page.on('response', (r) => { if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`); });
+  page.on('response', (r) => {
+    if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`);
+  });
   await page.goto(`${harness.base}/harness/${view}.html?theme=${theme}${query}`);
   await page.waitForFunction(() => window.__posted?.some((m) => m.type === 'ready'));
   const post = (msg) => page.evaluate((m) => window.postMessage(m, '*'), { id: nextId++, ...msg });
@@ -91,7 +112,13 @@ function canvasStats(page, plotId) {
 function truncateRun(run, k) {
   const isSeries = (a) => a.every((v) => v === null || typeof v === 'number');
   const cut = (x) =>
-    Array.isArray(x) ? (isSeries(x) ? x.slice(0, k) : x.map(cut)) : x && typeof x === 'object' ? Object.fromEntries(Object.entries(x).map(([key, v]) => [key, cut(v)])) : x;
+    Array.isArray(x)
+      ? isSeries(x)
+        ? x.slice(0, k)
+        : x.map(cut)
+      : x && typeof x === 'object'
+        ? Object.fromEntries(Object.entries(x).map(([key, v]) => [key, cut(v)]))
+        : x;
   return { ...run, series: cut(run.series) };
 }
 
@@ -130,7 +157,16 @@ const resultMsg = (name) => ({ type: 'simulationResult', result: simulations[nam
 
 /** The text of each cell of a table's body rows, keyed by the row's data attribute. */
 function tableRows(page, selector, key) {
-  return page.evaluate(([sel, k]) => Object.fromEntries([...document.querySelectorAll(`${sel} tbody tr:not(.nl-note-row)`)].map((r) => [r.dataset[k] ?? r.querySelector('th').textContent, [...r.querySelectorAll('td')].map((td) => td.textContent.trim())])), [selector, key]);
+  return page.evaluate(
+    ([sel, k]) =>
+      Object.fromEntries(
+        [...document.querySelectorAll(`${sel} tbody tr:not(.nl-note-row)`)].map((r) => [
+          r.dataset[k] ?? r.querySelector('th').textContent,
+          [...r.querySelectorAll('td')].map((td) => td.textContent.trim()),
+        ]),
+      ),
+    [selector, key],
+  );
 }
 
 function assertClean(result, label) {
@@ -149,19 +185,21 @@ for (const theme of ['dark', 'light', 'high-contrast']) {
     // --- one card per symmetry group, with KaTeX; its generator collapsed beneath ---
     await post(analysisMsg('two-layer-scalar'));
     await page.waitForSelector('.nl-card[data-kind]');
-    const cards = await page.evaluate(() => [...document.querySelectorAll('.nl-card[data-kind]')].map((c) => ({
-      id: c.id,
-      name: c.querySelector('.nl-card-name').textContent,
-      katex: c.querySelectorAll('.katex').length,
-      errors: c.querySelectorAll('.katex-error, .nl-tex-fallback').length,
-      badges: [...c.querySelectorAll(':scope > header vscode-badge')].map((b) => b.textContent.trim()),
-      proof: c.querySelector('.nl-proof').textContent,
-      charge: c.querySelector(':scope > .nl-charge').title,
-      chips: [...c.querySelectorAll(':scope > .nl-involves .nl-chip')].map((b) => b.textContent),
-      generators: [...c.querySelectorAll('.nl-gen')].map((g) => g.id),
-      open: c.querySelector('details.nl-generators').open,
-      summary: c.querySelector('details.nl-generators > summary').textContent,
-    })));
+    const cards = await page.evaluate(() =>
+      [...document.querySelectorAll('.nl-card[data-kind]')].map((c) => ({
+        id: c.id,
+        name: c.querySelector('.nl-card-name').textContent,
+        katex: c.querySelectorAll('.katex').length,
+        errors: c.querySelectorAll('.katex-error, .nl-tex-fallback').length,
+        badges: [...c.querySelectorAll(':scope > header vscode-badge')].map((b) => b.textContent.trim()),
+        proof: c.querySelector('.nl-proof').textContent,
+        charge: c.querySelector(':scope > .nl-charge').title,
+        chips: [...c.querySelectorAll(':scope > .nl-involves .nl-chip')].map((b) => b.textContent),
+        generators: [...c.querySelectorAll('.nl-gen')].map((g) => g.id),
+        open: c.querySelector('details.nl-generators').open,
+        summary: c.querySelector('details.nl-generators > summary').textContent,
+      })),
+    );
     assert.equal(cards.length, 1);
     assert.equal(cards[0].id, 'group-0');
     assert.equal(cards[0].name, 'rescaling of u, w');
@@ -179,7 +217,9 @@ for (const theme of ['dark', 'light', 'high-contrast']) {
 
     // --- "Where SGD ends" comes first: the end point, the charge there, the relaxation ---
     const pred = analyses['two-layer-scalar'].predictions[0];
-    const order = await page.evaluate(() => [...document.querySelectorAll('#nl-predictions, .nl-card[data-kind], .nl-secondary-section')].map((e) => e.id || e.className));
+    const order = await page.evaluate(() =>
+      [...document.querySelectorAll('#nl-predictions, .nl-card[data-kind], .nl-secondary-section')].map((e) => e.id || e.className),
+    );
     assert.equal(order[0], 'nl-predictions', `the predictions come first: ${order}`);
     assert.match(order[order.length - 1], /nl-secondary-section/, 'the start-orbit table comes last');
     assert.equal(await page.$eval('#prediction-0 .nl-ends', (e) => e.textContent), 'SGD ends at u = 1.414, w = 1.414');
@@ -229,8 +269,14 @@ for (const theme of ['dark', 'light', 'high-contrast']) {
     await rendered(page);
     const p2 = await page.evaluate(() => window.__noetherLab.plots().map((p) => [p.id, p.points]));
     const s2 = await canvasStats(page, 'charge-0');
-    assert.deepEqual(p1.find(([id]) => id === 'loss'), ['loss', 200]);
-    assert.deepEqual(p2.find(([id]) => id === 'loss'), ['loss', 1000]);
+    assert.deepEqual(
+      p1.find(([id]) => id === 'loss'),
+      ['loss', 200],
+    );
+    assert.deepEqual(
+      p2.find(([id]) => id === 'loss'),
+      ['loss', 1000],
+    );
     assert.notEqual(s1.sum, s2.sum, 'the charge plot redraws as data streams in');
     const progressText = await page.$eval('.nl-progress-text', (e) => e.textContent);
     assert.match(progressText, /50%/);
@@ -238,7 +284,9 @@ for (const theme of ['dark', 'light', 'high-contrast']) {
 
     // --- the full result: every plot exists and is drawn ---
     await post({ type: 'simulationResult', result: simulation });
-    await page.waitForFunction(() => document.querySelectorAll('#nl-runs tbody tr').length === 2 && !!document.querySelector('[data-plot-id="curvature"] canvas'));
+    await page.waitForFunction(
+      () => document.querySelectorAll('#nl-runs tbody tr').length === 2 && !!document.querySelector('[data-plot-id="curvature"] canvas'),
+    );
     await plotsDrawn(page, ['loss', 'charge-0', 'drift-0', 'curvature']);
     const ids = await page.evaluate(() => window.__noetherLab.plots().map((p) => p.id));
     for (const id of ['loss', 'charge-0', 'drift-0', 'curvature']) assert.ok(ids.includes(id), `plot ${id}`);
@@ -251,8 +299,14 @@ for (const theme of ['dark', 'light', 'high-contrast']) {
     assert.ok(await page.$eval('.nl-progress', (e) => e.hidden), 'progress bar hidden after the result');
     const legend = await page.$$eval('[data-plot-id="charge-0"] .u-legend .u-series th', (e) => e.map((x) => x.textContent.trim()));
     assert.ok(legend.some((l) => /sgd .* measured/.test(l)) && legend.some((l) => /gd .* measured/.test(l)), `legend: ${legend}`);
-    assert.ok(legend.some((l) => /sgd .* law \(C\)/.test(l)), `law (C)'s curve in the legend: ${legend}`);
-    assert.ok(legend.some((l) => /sgd .* SGD end \(predicted\)/.test(l)), `the predicted end charge in the legend: ${legend}`);
+    assert.ok(
+      legend.some((l) => /sgd .* law \(C\)/.test(l)),
+      `law (C)'s curve in the legend: ${legend}`,
+    );
+    assert.ok(
+      legend.some((l) => /sgd .* SGD end \(predicted\)/.test(l)),
+      `the predicted end charge in the legend: ${legend}`,
+    );
     await page.screenshot({ path: join(out, `panel-${theme}-dynamics.png`), fullPage: true });
 
     // --- zoom: drag on the loss plot, kept in state; double-click resets ---
@@ -334,7 +388,11 @@ for (const theme of ['dark', 'light', 'high-contrast']) {
     const before = await page.$eval('#app', (e) => e.textContent);
     const warned = t.warnings.length;
     const invalid = [
-      null, 'analysis', 42, { type: 'analysis' }, { id: 1, type: 'bogus' },
+      null,
+      'analysis',
+      42,
+      { type: 'analysis' },
+      { id: 1, type: 'bogus' },
       { id: 2, type: 'analysis', uri: 'x', fileName: 'x', analysis: { file: 'x', components: 'u' } },
       { id: 3, type: 'simulationProgress', progress: { run: 0, fraction: 7 } },
       { id: 4, type: 'simulationResult', result: { file: 'x', components: [], runs: [{ run: 0 }] } },
@@ -345,8 +403,18 @@ for (const theme of ['dark', 'light', 'high-contrast']) {
       { id: 11, type: 'focusGroup', group: 'x' },
       // A run without its status, or with a verdict the protocol does not know.
       { id: 7, type: 'simulationResult', result: { ...simulation, runs: [{ ...simulation.runs[0], status: undefined }] } },
-      { id: 8, type: 'simulationResult', result: { ...simulation, runs: [{ ...simulation.runs[0], charges: [{ ...simulation.runs[0].charges[0], verdict: 'maybe' }] }] } },
-      { id: 9, type: 'analysis', uri: 'x', fileName: 'x', analysis: { ...analyses['two-layer-scalar'], predictions: [{ ...analyses['two-layer-scalar'].predictions[0], status: 'unknown' }] } },
+      {
+        id: 8,
+        type: 'simulationResult',
+        result: { ...simulation, runs: [{ ...simulation.runs[0], charges: [{ ...simulation.runs[0].charges[0], verdict: 'maybe' }] }] },
+      },
+      {
+        id: 9,
+        type: 'analysis',
+        uri: 'x',
+        fileName: 'x',
+        analysis: { ...analyses['two-layer-scalar'], predictions: [{ ...analyses['two-layer-scalar'].predictions[0], status: 'unknown' }] },
+      },
     ];
     const warnedAll = t.warnings.length + invalid.length;
     for (const m of invalid) await page.evaluate((x) => window.postMessage(x, '*'), m);
@@ -399,7 +467,10 @@ for (const theme of ['dark', 'light', 'high-contrast']) {
 
 test('panel: test hooks on window only under the test harness flag', async () => {
   // The bundle has run to its end once it said `ready` (the hooks are set in the same task).
-  for (const [query, want] of [['&instrument=0', 'undefined'], ['', 'object']]) {
+  for (const [query, want] of [
+    ['&instrument=0', 'undefined'],
+    ['', 'object'],
+  ]) {
     const t = await open('panel', 'dark', undefined, query);
     assert.equal(await t.page.evaluate(() => typeof window.__noetherLab), want, `query '${query}'`);
     assertClean(await t.finish(), `panel ${query}`);
@@ -437,7 +508,11 @@ test('panel: the other examples (matrix, anisotropic, scaling, translation, none
     }));
     assert.equal(info.cards, want.cards, name);
     assert.equal(info.generators, want.generators, `${name}: generators`);
-    assert.deepEqual(info.names, analyses[name].groups.map((g) => g.name), `${name}: one card per group, by name`);
+    assert.deepEqual(
+      info.names,
+      analyses[name].groups.map((g) => g.name),
+      `${name}: one card per group, by name`,
+    );
     assert.equal(info.errors, 0, `${name}: KaTeX errors`);
     assert.equal(info.none, want.cards === 0);
     assert.equal(info.rows, want.rows, `${name}: start-orbit rows`);
@@ -451,7 +526,10 @@ test('panel: the other examples (matrix, anisotropic, scaling, translation, none
       assert.deepEqual(info.kinds, ['rescaling', 'rescaling', 'rescaling', 'linear', 'linear', 'linear']);
       assert.equal(await page.$eval('#group-0 .nl-card-name', (e) => e.textContent), 'GL(3) on the hidden index of U, W');
       assert.deepEqual(await page.$$eval('#group-0 > header vscode-badge', (e) => e.map((x) => x.textContent.trim())), ['linear', 'proved', 'dim 6']);
-      assert.equal(await page.$eval('#group-0 > .nl-ends-charge', (e) => e.textContent), 'Where SGD ends: C₁ = 0, C₂ = 0, C₃ = 0, C₄ = 0, … (+2 more) (run 0, sgd η=0.01 B=1)');
+      assert.equal(
+        await page.$eval('#group-0 > .nl-ends-charge', (e) => e.textContent),
+        'Where SGD ends: C₁ = 0, C₂ = 0, C₃ = 0, C₄ = 0, … (+2 more) (run 0, sgd η=0.01 B=1)',
+      );
       // 18 moved components: the headline shows 8 and says how many more.
       assert.match(info.ends[0], /^SGD ends at U\[0,0\] = 1\.024, .* … \(\+10 more\)$/);
       assert.equal(await page.$$eval('#nl-pred-charges-0 tbody tr', (r) => r.length), 6);
@@ -463,7 +541,11 @@ test('panel: the other examples (matrix, anisotropic, scaling, translation, none
       assert.equal(Object.keys(inv).length, want2.length);
       assert.equal(inv['C1 + C2'][0], String(Number(want2[0].predicted.toPrecision(4))), `C1 + C2: ${inv['C1 + C2']}`);
       assert.equal(inv['C1 + C2'][1].replace('−', '-'), String(Number(want2[0].etaTerm.toPrecision(4))));
-      assert.deepEqual(await page.$$eval('#nl-pred-charges-0 tbody tr td:last-child', (e) => e.map((x) => x.textContent)), ['gauge-dependent', 'gauge-dependent', 'gauge-dependent']);
+      assert.deepEqual(await page.$$eval('#nl-pred-charges-0 tbody tr td:last-child', (e) => e.map((x) => x.textContent)), [
+        'gauge-dependent',
+        'gauge-dependent',
+        'gauge-dependent',
+      ]);
       await page.screenshot({ path: join(out, 'panel-dark-anisotropic-symmetries.png'), fullPage: true });
       // Where the group's rotations turn the charges, the engine ends SGD elsewhere than at the
       // law-of-balance point and sends that point as `balance`: said why, and shown as secondary.
@@ -475,12 +557,18 @@ test('panel: the other examples (matrix, anisotropic, scaling, translation, none
       await post({ type: 'analysis', uri: 'file:///w/turned.loss', fileName: 'turned.loss', analysis: turned });
       await page.waitForFunction(() => document.querySelector('.nl-file').textContent === 'turned.loss');
       assert.equal(await page.$eval('#prediction-0 .nl-reason', (e) => e.textContent), p0.reason);
-      assert.equal(await page.$eval('#prediction-0 .nl-balance', (e) => e.textContent), 'secondary — every charge drift vanishes there, but it is not stationary: C₁ = 0.25, C₂ = 0.5');
+      assert.equal(
+        await page.$eval('#prediction-0 .nl-balance', (e) => e.textContent),
+        'secondary — every charge drift vanishes there, but it is not stationary: C₁ = 0.25, C₂ = 0.5',
+      );
     }
     if (name === 'softmax-translation') {
       assert.deepEqual(info.charges, ['C = 1ᵀW', 'C = 1ᵀb']);
       // With several groups, the predicted charges are listed under their group's name.
-      assert.deepEqual(await page.$$eval('#nl-pred-charges-0 tr.nl-group-row', (e) => e.map((x) => x.textContent)), analyses[name].groups.map((g) => g.name));
+      assert.deepEqual(
+        await page.$$eval('#nl-pred-charges-0 tr.nl-group-row', (e) => e.map((x) => x.textContent)),
+        analyses[name].groups.map((g) => g.name),
+      );
       await page.screenshot({ path: join(out, 'panel-dark-softmax-groups.png'), fullPage: true });
     }
     if (name === 'scale-invariant') assert.equal(info.ends[0], 'SGD ends: no equilibrium — C₁ grows without bound');
@@ -503,7 +591,10 @@ for (const theme of ['light', 'dark']) {
       assert.equal(await page.$eval('#group-0 .nl-card-name', (e) => e.textContent), 'GL(20) on the hidden index of U, W');
       assert.deepEqual(await page.$$eval('#group-0 > header vscode-badge', (e) => e.map((x) => x.textContent.trim())), ['linear', 'proved', 'dim 210']);
       assert.equal(await page.$eval('#group-0 > .nl-charge', (e) => e.title), 'Q = U Uᵀ − Wᵀ W');
-      assert.equal(await page.$eval('#group-0 details.nl-generators > summary', (e) => e.textContent), 'Generators: 3 listed of 210 — Q[0,0], Q[1,1], Q[0,1] tracked in runs, 207 more not listed');
+      assert.equal(
+        await page.$eval('#group-0 details.nl-generators > summary', (e) => e.textContent),
+        'Generators: 3 listed of 210 — Q[0,0], Q[1,1], Q[0,1] tracked in runs, 207 more not listed',
+      );
       assert.deepEqual(await page.$$eval('#group-0 .nl-gen-name', (e) => e.map((x) => x.textContent)), ['Q[0,0]', 'Q[1,1]', 'Q[0,1]']);
       assert.match(await page.$eval('#group-0 .nl-unlisted', (e) => e.textContent), /^207 more not listed: the other entries of Q = U Uᵀ − Wᵀ W/);
       // No prediction: the reason, and nothing made up (no end-point table, no "How", no start orbit).
@@ -542,7 +633,10 @@ for (const theme of ['light', 'dark']) {
         const cols = await page.$$eval('.nl-dyn > .nl-plot-cell', (e) => new Set(e.slice(0, 6).map((x) => Math.round(x.getBoundingClientRect().left))).size);
         assert.equal(cols, 3, 'three columns at 1200 px');
       }
-      assert.match(await page.$eval('.nl-verdict-block[data-run="0"]', (e) => e.textContent), /No prediction to compare: no predicted value: the end-point solve/);
+      assert.match(
+        await page.$eval('.nl-verdict-block[data-run="0"]', (e) => e.textContent),
+        /No prediction to compare: no predicted value: the end-point solve/,
+      );
       await page.screenshot({ path: join(out, `large-${theme}-${width}-relu-mlp-dynamics.png`), fullPage: true });
       // Nothing overflows the page sideways.
       assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1), 'no horizontal overflow');
@@ -596,12 +690,26 @@ for (const theme of ['light', 'dark']) {
     assert.equal(sgd.stationary.reached, false);
     assert.ok(await page.$eval('#nl-not-stationary', (e) => e.offsetHeight > 0 && /Not stationary yet/.test(e.textContent)), 'a visible warning');
     // (a histogram's legend has no live values, so no row for x)
-    assert.deepEqual(await page.$$eval('[data-plot-id="hist-0-u"] .u-legend .u-series th', (e) => e.map((x) => x.textContent.trim())), ['sgd η=0.05 B=4 histogram', 'Gaussian fit (the theory is for the product)']);
-    assert.match(await page.$eval('#nl-overlay-note', (e) => e.textContent), /^Overlay on each component: Gaussian fit \(the theory here is the law of the product u·w, above\)/);
+    assert.deepEqual(await page.$$eval('[data-plot-id="hist-0-u"] .u-legend .u-series th', (e) => e.map((x) => x.textContent.trim())), [
+      'sgd η=0.05 B=4 histogram',
+      'Gaussian fit (the theory is for the product)',
+    ]);
+    assert.match(
+      await page.$eval('#nl-overlay-note', (e) => e.textContent),
+      /^Overlay on each component: Gaussian fit \(the theory here is the law of the product u·w, above\)/,
+    );
     const uw = sgd.stationary.theory;
     const s4 = (x) => String(Number(x.toPrecision(4)));
-    assert.equal(await page.$eval('#nl-product-facts', (e) => e.textContent), `mode ${s4(uw.mode)}; T = ηκ = ${s4(uw.temperature)}; T_c = ${s4(uw.tc)} (in units of ηκ)`);
-    assert.ok(await page.evaluate(() => document.getElementById('nl-not-stationary').compareDocumentPosition(document.getElementById('nl-product')) & Node.DOCUMENT_POSITION_FOLLOWING), 'the warning before the law');
+    assert.equal(
+      await page.$eval('#nl-product-facts', (e) => e.textContent),
+      `mode ${s4(uw.mode)}; T = ηκ = ${s4(uw.temperature)}; T_c = ${s4(uw.tc)} (in units of ηκ)`,
+    );
+    assert.ok(
+      await page.evaluate(
+        () => document.getElementById('nl-not-stationary').compareDocumentPosition(document.getElementById('nl-product')) & Node.DOCUMENT_POSITION_FOLLOWING,
+      ),
+      'the warning before the law',
+    );
     await page.screenshot({ path: join(out, `predictions-${theme}-two-layer-scalar-stationary.png`), fullPage: true });
 
     // --- the GL(3) net: six charges, each with its O(η) term, beside the measurement ---
@@ -659,16 +767,25 @@ for (const theme of ['light', 'dark']) {
     await page.screenshot({ path: join(out, `diverged-${theme}-symmetries.png`), fullPage: true });
     await selectTab(page, 1);
     await plotsDrawn(page, ['loss', 'curvature']);
-    const runRow = await page.$eval('#nl-runs tbody tr[data-run="0"]', (r) => ({ status: r.dataset.status, cells: [...r.querySelectorAll('td')].map((td) => td.textContent) }));
+    const runRow = await page.$eval('#nl-runs tbody tr[data-run="0"]', (r) => ({
+      status: r.dataset.status,
+      cells: [...r.querySelectorAll('td')].map((td) => td.textContent),
+    }));
     assert.equal(runRow.status, 'diverged');
     assert.equal(runRow.cells[5], `${div.divergence.chains} of ${div.divergence.of}`);
     assert.equal(runRow.cells[6], 'diverged');
-    assert.equal(await page.$eval('.nl-divergence[data-run="0"]', (e) => e.firstChild.textContent + e.childNodes[1].textContent), `sgd η=2.5 B=1 diverged: ${div.divergence.message}`);
+    assert.equal(
+      await page.$eval('.nl-divergence[data-run="0"]', (e) => e.firstChild.textContent + e.childNodes[1].textContent),
+      `sgd η=2.5 B=1 diverged: ${div.divergence.message}`,
+    );
     const alive = div.series.survivors[div.series.survivors.length - 1];
     const lossTitle = await page.$eval('[data-plot-id="loss"] .nl-plot-title', (e) => e.textContent);
     assert.ok(lossTitle.includes(`survivors only (${alive} of ${div.chains})`), lossTitle);
     const lossLegend = await page.$$eval('[data-plot-id="loss"] .u-legend .u-series th', (e) => e.map((x) => x.textContent.trim()));
-    assert.ok(lossLegend.some((l) => l.includes(`(survivors only: ${alive} of ${div.chains})`)), `legend: ${lossLegend}`);
+    assert.ok(
+      lossLegend.some((l) => l.includes(`(survivors only: ${alive} of ${div.chains})`)),
+      `legend: ${lossLegend}`,
+    );
     await page.screenshot({ path: join(out, `diverged-${theme}-dynamics.png`), fullPage: true });
     await selectTab(page, 2);
     await page.waitForSelector('#nl-stationary');
@@ -703,23 +820,25 @@ for (const theme of ['light', 'dark']) {
  * as its box or in a box that scrolls sideways (never cut off by an ancestor's overflow).
  */
 async function assertNotClipped(page, selector, label) {
-  const boxes = await page.$$eval(selector, (els) => els.map((e) => {
-    const r = e.getBoundingClientRect();
-    const card = e.closest('.nl-card, .nl-product') ?? document.body;
-    const c = card.getBoundingClientRect();
-    const overflow = getComputedStyle(e).overflowX;
-    return {
-      text: e.title || e.textContent.slice(0, 60),
-      visible: r.width > 0 && r.height > 0,
-      inside: r.left >= c.left - 1 && r.right <= c.right + 1,
-      fits: e.scrollWidth <= e.clientWidth + 1,
-      scrolls: overflow === 'auto' || overflow === 'scroll',
-      marked: e.classList.contains('nl-overflowing'),
-      width: Math.round(r.width),
-      height: Math.round(r.height),
-      scrollWidth: e.scrollWidth,
-    };
-  }));
+  const boxes = await page.$$eval(selector, (els) =>
+    els.map((e) => {
+      const r = e.getBoundingClientRect();
+      const card = e.closest('.nl-card, .nl-product') ?? document.body;
+      const c = card.getBoundingClientRect();
+      const overflow = getComputedStyle(e).overflowX;
+      return {
+        text: e.title || e.textContent.slice(0, 60),
+        visible: r.width > 0 && r.height > 0,
+        inside: r.left >= c.left - 1 && r.right <= c.right + 1,
+        fits: e.scrollWidth <= e.clientWidth + 1,
+        scrolls: overflow === 'auto' || overflow === 'scroll',
+        marked: e.classList.contains('nl-overflowing'),
+        width: Math.round(r.width),
+        height: Math.round(r.height),
+        scrollWidth: e.scrollWidth,
+      };
+    }),
+  );
   assert.ok(boxes.length > 0, `${label}: nothing matches ${selector}`);
   for (const b of boxes) {
     assert.ok(b.visible, `${label}: ${b.text} is not shown`);
@@ -741,16 +860,21 @@ for (const theme of ['light', 'dark']) {
       await post(analysisMsg('two-layer-scalar'));
       await page.waitForSelector('#group-0 .nl-closed-form');
       const law = analyses['two-layer-scalar'].symmetries[0].laws.sgdClosedForm;
-      const closedForm = (gi) => page.$eval(`#group-${gi}`, (card) => {
-        const e = card.querySelector('.nl-closed-form');
-        return {
-          labels: [...e.querySelectorAll('.nl-eq-label')].map((x) => x.textContent),
-          laws: [...e.querySelectorAll('[data-role="law"]')].map((x) => ({ title: x.title, katex: x.querySelectorAll('.katex').length, fallback: x.classList.contains('nl-tex-fallback') })),
-          equilibria: [...e.querySelectorAll('[data-role="equilibrium"]')].map((x) => ({ title: x.title, katex: x.querySelectorAll('.katex').length })),
-          more: e.querySelector('.nl-closed-form-more')?.textContent ?? null,
-          order: [...card.children].map((x) => x.classList[0]),
-        };
-      });
+      const closedForm = (gi) =>
+        page.$eval(`#group-${gi}`, (card) => {
+          const e = card.querySelector('.nl-closed-form');
+          return {
+            labels: [...e.querySelectorAll('.nl-eq-label')].map((x) => x.textContent),
+            laws: [...e.querySelectorAll('[data-role="law"]')].map((x) => ({
+              title: x.title,
+              katex: x.querySelectorAll('.katex').length,
+              fallback: x.classList.contains('nl-tex-fallback'),
+            })),
+            equilibria: [...e.querySelectorAll('[data-role="equilibrium"]')].map((x) => ({ title: x.title, katex: x.querySelectorAll('.katex').length })),
+            more: e.querySelector('.nl-closed-form-more')?.textContent ?? null,
+            order: [...card.children].map((x) => x.classList[0]),
+          };
+        });
       const scalar = await closedForm(0);
       assert.deepEqual(scalar.labels, ['Law (C) in closed form', 'At the noise equilibrium']);
       assert.deepEqual(scalar.laws, [{ title: law.text, katex: 1, fallback: false }]);
@@ -758,7 +882,10 @@ for (const theme of ['light', 'dark']) {
       // The card: the charge, the closed form, where SGD ends (the solved point), then the generic laws.
       const at = (cls) => scalar.order.indexOf(cls);
       assert.ok(at('nl-charge') < at('nl-closed-form') && at('nl-closed-form') < at('nl-eq') && at('nl-eq') < at('nl-laws'), scalar.order.join(' '));
-      assert.equal(await page.$eval('#nl-conservation', (e) => e.textContent), 'The charge of the symmetries is all the conservation laws of gradient flow (Lie-algebra rank 1 of 2).');
+      assert.equal(
+        await page.$eval('#nl-conservation', (e) => e.textContent),
+        'The charge of the symmetries is all the conservation laws of gradient flow (Lie-algebra rank 1 of 2).',
+      );
       measured[`closedForm-${width}-scalar`] = await assertNotClipped(page, '.nl-closed-form-tex', `scalar ${width}`);
       await page.screenshot({ path: join(out, `closed-form-${theme}-${width}-two-layer-scalar.png`), fullPage: true });
 
@@ -767,8 +894,14 @@ for (const theme of ['light', 'dark']) {
       await wait('deep-scalar-chain');
       const chain = await closedForm(0);
       const chainLaws = analyses['deep-scalar-chain'].symmetries.map((s) => s.laws.sgdClosedForm);
-      assert.deepEqual(chain.laws, chainLaws.map((l) => ({ title: l.text, katex: 1, fallback: false })));
-      assert.deepEqual(chain.equilibria.map((e) => e.title), chainLaws.map((l) => l.equilibrium.text));
+      assert.deepEqual(
+        chain.laws,
+        chainLaws.map((l) => ({ title: l.text, katex: 1, fallback: false })),
+      );
+      assert.deepEqual(
+        chain.equilibria.map((e) => e.title),
+        chainLaws.map((l) => l.equilibrium.text),
+      );
       measured[`closedForm-${width}-chain`] = await assertNotClipped(page, '.nl-closed-form-tex', `chain ${width}`);
       await page.screenshot({ path: join(out, `closed-form-${theme}-${width}-deep-chain.png`), fullPage: true });
 
@@ -781,8 +914,14 @@ for (const theme of ['light', 'dark']) {
       assert.deepEqual(matrix.laws, [{ title: groupLaw.text, katex: 1, fallback: false }]);
       assert.match(groupLaw.text, /= −η·\(1\/B\)·0\.12·Q/);
       assert.equal(matrix.more, 'In matrix form on the minimum manifold; each generator’s own law (C), anywhere: open the generators below.');
-      assert.deepEqual(matrix.equilibria.map((e) => e.title), [groupLaw.equilibrium.text]);
-      assert.equal(await page.$eval('#nl-conservation', (e) => e.textContent), 'The 6 charges of the symmetries are all the conservation laws of gradient flow (Lie-algebra rank 12 of 18).');
+      assert.deepEqual(
+        matrix.equilibria.map((e) => e.title),
+        [groupLaw.equilibrium.text],
+      );
+      assert.equal(
+        await page.$eval('#nl-conservation', (e) => e.textContent),
+        'The 6 charges of the symmetries are all the conservation laws of gradient flow (Lie-algebra rank 12 of 18).',
+      );
       await page.evaluate(() => document.querySelectorAll('details.nl-generators').forEach((d) => (d.open = true)));
       await rendered(page);
       assert.equal(await page.$$eval('#group-0 .nl-gen-law .katex', (e) => e.length), 6, 'each generator its law, typeset');
@@ -793,7 +932,10 @@ for (const theme of ['light', 'dark']) {
       // --- a model beyond the closed form's size: the reason, briefly; the conservation laws not counted ---
       await post(analysisMsg('relu-mlp-411'));
       await wait('relu-mlp-411');
-      assert.match(await page.$eval('#group-0 .nl-closed-form-none', (e) => e.textContent), /^Law \(C\) in closed form: none: the closed form is computed for models up to \d+ components\.$/);
+      assert.match(
+        await page.$eval('#group-0 .nl-closed-form-none', (e) => e.textContent),
+        /^Law \(C\) in closed form: none: the closed form is computed for models up to \d+ components\.$/,
+      );
       assert.equal(await page.$('#group-0 .nl-closed-form'), null);
       assert.match(await page.$eval('#nl-conservation', (e) => e.textContent), /^Conservation laws of gradient flow: not counted \(/);
 
@@ -805,7 +947,9 @@ for (const theme of ['light', 'dark']) {
       await plotsDrawn(page, ['product-0']);
       const st = simulations['deep-scalar-chain'].runs[0].stationary;
       assert.equal(await page.$eval('#nl-product h2', (e) => e.textContent), 'Stationary law of the product a·b·c');
-      assert.ok((await page.$eval('#nl-product-source', (e) => e.textContent)).startsWith(`Continuous-time law (O(η) corrections not included): ${st.theory.source}`));
+      assert.ok(
+        (await page.$eval('#nl-product-source', (e) => e.textContent)).startsWith(`Continuous-time law (O(η) corrections not included): ${st.theory.source}`),
+      );
       assert.match(await page.$eval('#nl-product-facts', (e) => e.textContent), /^mode [\d.]+; T = ηκ = 0\.01; no sharp collapse temperature at depth D = 2$/);
       const q = await tableRows(page, '#nl-product-quantiles', 'level');
       assert.deepEqual(Object.keys(q), ['q10', 'q25', 'q50', 'q75', 'q90']);
@@ -814,11 +958,18 @@ for (const theme of ['light', 'dark']) {
         const [m, se] = cells[1].split(' ± ').map((x) => Number(x.replace(/−/g, '-')));
         assert.equal(m, Number(st.product.quantiles[k].toPrecision(4)), `measured q${k}`);
         assert.ok(Math.abs(se - st.product.quantileStdErr[k]) <= 0.005 * st.product.quantileStdErr[k], `SE q${k}: ${cells[1]}`);
-        assert.equal(Number(cells[2].replace('−', '-')), Number(((st.product.quantiles[k] - st.theory.quantiles[k]) / st.product.quantileStdErr[k]).toFixed(2)), `z q${k}`);
+        assert.equal(
+          Number(cells[2].replace('−', '-')),
+          Number(((st.product.quantiles[k] - st.theory.quantiles[k]) / st.product.quantileStdErr[k]).toFixed(2)),
+          `z q${k}`,
+        );
       });
       const legend = await page.$$eval('[data-plot-id="product-0"] .u-legend .u-series th', (e) => e.map((x) => x.textContent.trim()));
       assert.deepEqual(legend, ['sgd η=0.02 B=2 histogram of a·b·c', 'continuous-time law (O(η) corrections not included)']);
-      assert.equal(await page.$eval('[data-plot-id="product-0"] .nl-plot-title', (e) => e.textContent), 'Stationary distribution of a·b·c (the central 99 % of its samples)');
+      assert.equal(
+        await page.$eval('[data-plot-id="product-0"] .nl-plot-title', (e) => e.textContent),
+        'Stationary distribution of a·b·c (the central 99 % of its samples)',
+      );
       // The bars are the run's histogram; the curve is the law's mass in each bin, times the samples.
       const plotted = await page.evaluate(() => {
         const u = window.__noetherLab.plot('product-0').uplot;
@@ -827,7 +978,10 @@ for (const theme of ['light', 'dark']) {
       assert.deepEqual(plotted.bars, st.product.histogram.counts);
       const lawTotal = plotted.law.reduce((a, b) => a + b, 0);
       const inside = st.product.histogram.counts.reduce((a, b) => a + b, 0);
-      assert.ok(lawTotal > 0.5 * st.product.samples && lawTotal <= st.product.samples * 1.0001, `the law's mass in the bins: ${lawTotal} of ${st.product.samples}`);
+      assert.ok(
+        lawTotal > 0.5 * st.product.samples && lawTotal <= st.product.samples * 1.0001,
+        `the law's mass in the bins: ${lawTotal} of ${st.product.samples}`,
+      );
       const peak = plotted.x[plotted.law.indexOf(Math.max(...plotted.law))];
       const binWidth = st.product.histogram.edges[1] - st.product.histogram.edges[0];
       assert.ok(Math.abs(peak - st.theory.mode) <= 1.5 * binWidth, `the curve peaks at the law's mode: ${peak} vs ${st.theory.mode}`);
@@ -835,7 +989,10 @@ for (const theme of ['light', 'dark']) {
       assert.ok(Math.abs(lawTotal - inside) < 0.25 * inside, `law ${lawTotal} vs measured ${inside} in the bins`);
       assert.ok((await canvasStats(page, 'product-0')).drawn > 1000, 'the plot drew');
       // The components' own overlays say the theory is the product's.
-      assert.deepEqual(await page.$$eval('[data-plot-id="hist-0-a"] .u-legend .u-series th', (e) => e.map((x) => x.textContent.trim())), ['sgd η=0.02 B=2 histogram', 'Gaussian fit (the theory is for the product)']);
+      assert.deepEqual(await page.$$eval('[data-plot-id="hist-0-a"] .u-legend .u-series th', (e) => e.map((x) => x.textContent.trim())), [
+        'sgd η=0.02 B=2 histogram',
+        'Gaussian fit (the theory is for the product)',
+      ]);
       assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1), 'no horizontal overflow');
       await page.screenshot({ path: join(out, `product-${theme}-${width}-deep-chain-stationary.png`), fullPage: true });
       assertClean(await t.finish(), `closed form ${theme} ${width}`);
@@ -851,7 +1008,13 @@ for (const theme of ['dark', 'light', 'high-contrast']) {
     await post({ type: 'summary', uri: null, fileName: null });
     await page.waitForSelector('#nl-empty-state');
     if (theme === 'dark') await page.screenshot({ path: join(out, `sidebar-${theme}-empty.png`) });
-    await post({ type: 'summary', uri: 'file:///w/two-layer-scalar.loss', fileName: 'two-layer-scalar.loss', analysis: analyses['two-layer-scalar'], simulation });
+    await post({
+      type: 'summary',
+      uri: 'file:///w/two-layer-scalar.loss',
+      fileName: 'two-layer-scalar.loss',
+      analysis: analyses['two-layer-scalar'],
+      simulation,
+    });
     await page.waitForSelector('.nl-sym .katex');
     await page.waitForSelector('.nl-spark canvas');
     await rendered(page);
@@ -881,7 +1044,13 @@ for (const theme of ['dark', 'light', 'high-contrast']) {
     await waitUntil(() => t.warnings.length > warned, 'the warning for the invalid message');
     assert.ok(await page.$('.nl-sym .katex'));
     // A diverged run: said so, with k of N.
-    await post({ type: 'summary', uri: 'file:///w/d.loss', fileName: 'linear-regression-diverging.loss', analysis: analyses['linear-regression-diverging'], simulation: simulations['linear-regression-diverging'] });
+    await post({
+      type: 'summary',
+      uri: 'file:///w/d.loss',
+      fileName: 'linear-regression-diverging.loss',
+      analysis: analyses['linear-regression-diverging'],
+      simulation: simulations['linear-regression-diverging'],
+    });
     await page.waitForSelector('.nl-diverged');
     const diverged = simulations['linear-regression-diverging'].runs[0].divergence;
     assert.ok(diverged.chains > 0 && diverged.chains < 16, 'some chains, not all, diverge');
@@ -891,12 +1060,31 @@ for (const theme of ['dark', 'light', 'high-contrast']) {
     // Two groups, and a big model: groups by name; at most eight charge sparklines, named by label.
     await post({ type: 'summary', uri: 'file:///w/s.loss', fileName: 'softmax-translation.loss', analysis: analyses['softmax-translation'] });
     await page.waitForFunction(() => document.querySelector('h1.nl-file').textContent === 'softmax-translation.loss');
-    assert.deepEqual(await page.$$eval('.nl-sym-name', (e) => e.map((x) => x.textContent)), analyses['softmax-translation'].groups.map((g) => g.name));
+    assert.deepEqual(
+      await page.$$eval('.nl-sym-name', (e) => e.map((x) => x.textContent)),
+      analyses['softmax-translation'].groups.map((g) => g.name),
+    );
     assert.equal(await page.$eval('h2', (e) => e.textContent), 'Symmetries: 3 in 2 groups');
-    await post({ type: 'summary', uri: 'file:///w/m.loss', fileName: 'relu-mlp-411.loss', analysis: analyses['relu-mlp-411'], simulation: simulations['relu-mlp-411'] });
+    await post({
+      type: 'summary',
+      uri: 'file:///w/m.loss',
+      fileName: 'relu-mlp-411.loss',
+      analysis: analyses['relu-mlp-411'],
+      simulation: simulations['relu-mlp-411'],
+    });
     await page.waitForSelector('[data-spark="charge-7"] canvas');
     await rendered(page);
-    assert.deepEqual(await page.$$eval('.nl-spark-label span:first-child', (e) => e.map((x) => x.textContent)), ['loss', 'Q[0]', 'Q[1]', 'Q[2]', 'Q[3]', 'Q[4]', 'Q[5]', 'Q[6]', 'Q[7]']);
+    assert.deepEqual(await page.$$eval('.nl-spark-label span:first-child', (e) => e.map((x) => x.textContent)), [
+      'loss',
+      'Q[0]',
+      'Q[1]',
+      'Q[2]',
+      'Q[3]',
+      'Q[4]',
+      'Q[5]',
+      'Q[6]',
+      'Q[7]',
+    ]);
     assert.equal(await page.$eval('.nl-more-sparks', (e) => e.textContent), "4 more charges in the panel's Dynamics tab.");
     assert.equal(await page.$eval('.nl-sym .nl-badge.nl-dim', (e) => e.textContent.trim()), 'dim 12');
     if (theme !== 'high-contrast') await page.screenshot({ path: join(out, `sidebar-${theme}-groups-large.png`), fullPage: true });

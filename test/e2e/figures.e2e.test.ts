@@ -9,7 +9,25 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { after, before, describe, it } from 'node:test';
 import type { Frame, Locator, Page } from 'playwright-core';
-import { clearNotifications, frameWithText, inputBox, notificationsText, openFromExplorer, poll, quickPick, RESULTS, ROOT, runCommand, sleep, startWorkbench, stopWorkbench, THEMES, themeTag, type Theme, type Workbench } from './workbench-driver';
+import {
+  clearNotifications,
+  frameWithText,
+  inputBox,
+  notificationsText,
+  openFromExplorer,
+  poll,
+  quickPick,
+  RESULTS,
+  ROOT,
+  runCommand,
+  sleep,
+  startWorkbench,
+  stopWorkbench,
+  THEMES,
+  themeTag,
+  type Theme,
+  type Workbench,
+} from './workbench-driver';
 
 const WORK = path.join(ROOT, '.vscode-test', 'e2e-figures');
 
@@ -69,7 +87,10 @@ describe('Noether Lab figures in the VS Code workbench (e2e screenshots)', { tim
       await openFromExplorer(page, w.srv.port, w.workspace, file, theme);
       await clearNotifications(page);
       await body(page, tag);
-      assert.deepStrictEqual(errors.filter((e) => /noether/i.test(e)), []);
+      assert.deepStrictEqual(
+        errors.filter((e) => /noether/i.test(e)),
+        [],
+      );
     } catch (e) {
       await page.screenshot({ path: path.join(RESULTS, `e2e-failure-${failName}-${tag}.png`) }).catch(() => undefined);
       throw e;
@@ -90,16 +111,28 @@ describe('Noether Lab figures in the VS Code workbench (e2e screenshots)', { tim
 
         // (1) Hover on U: it leads with the group's law in matrix form.
         const hover = page.locator('.monaco-hover', { hasText: 'dQ/dt' }).first();
-        await poll('the hover of U', async () => {
-          await paramLine.locator('span span', { hasText: /^U$/ }).first().hover();
-          return hover.isVisible();
-        }, 30_000);
+        await poll(
+          'the hover of U',
+          async () => {
+            await paramLine.locator('span span', { hasText: /^U$/ }).first().hover();
+            return hover.isVisible();
+          },
+          30_000,
+        );
         const hoverText = await hover.innerText();
-        assert.match(hoverText.trim().split('\n')[0], /dQ\/dt = η·\(1\/B\)·\(Wᵀ M W − U N Uᵀ\) = −η·\(1\/B\)·0\.12·Q/, 'the hover leads with the law in matrix form');
+        assert.match(
+          hoverText.trim().split('\n')[0],
+          /dQ\/dt = η·\(1\/B\)·\(Wᵀ M W − U N Uᵀ\) = −η·\(1\/B\)·0\.12·Q/,
+          'the hover leads with the law in matrix form',
+        );
         assert.match(hoverText, /GL\(3\)/);
         assert.match(hoverText, /Show in panel/);
         // The hover fits its box: nothing scrolls sideways out of sight.
-        const overflow = await hover.locator('.monaco-hover-content, .hover-contents').first().evaluate((e) => e.scrollWidth - e.clientWidth).catch(() => 0);
+        const overflow = await hover
+          .locator('.monaco-hover-content, .hover-contents')
+          .first()
+          .evaluate((e) => e.scrollWidth - e.clientWidth)
+          .catch(() => 0);
         assert.ok(overflow <= 1, `the hover's content is ${overflow} px wider than its box`);
         await shot(page, 'matrix-hover', tag);
         await page.keyboard.press('Escape');
@@ -122,14 +155,21 @@ describe('Noether Lab figures in the VS Code workbench (e2e screenshots)', { tim
         await selectTab(panel, 'dynamics');
         const figure = panel.locator('section.nl-figure[data-figure-id^="matrix-"]').first();
         await figure.waitFor({ state: 'visible', timeout: 60_000 });
-        const titles = await poll('three heat maps of Q', async () => {
-          const t = await figure.locator('g.nl-heatmap').evaluateAll((gs) => gs.map((g) => g.getAttribute('data-title')));
-          return t.length === 3 ? t : undefined;
-        }, 60_000);
+        const titles = await poll(
+          'three heat maps of Q',
+          async () => {
+            const t = await figure.locator('g.nl-heatmap').evaluateAll((gs) => gs.map((g) => g.getAttribute('data-title')));
+            return t.length === 3 ? t : undefined;
+          },
+          60_000,
+        );
         assert.deepStrictEqual(titles, ['start', 'measured (end)', 'predicted (end)']);
         const cells = await figure.locator('rect.nl-cell').evaluateAll((rs) => rs.map((r) => r.getAttribute('data-value')));
         assert.equal(cells.length, 27, 'three 3×3 maps');
-        assert.ok(cells.every((v) => v !== '' && Number.isFinite(Number(v))), `every cell has a value: ${cells.join(' ')}`);
+        assert.ok(
+          cells.every((v) => v !== '' && Number.isFinite(Number(v))),
+          `every cell has a value: ${cells.join(' ')}`,
+        );
         await clearNotifications(page);
         await scrollToTop(figure);
         await shot(page, 'matrix-heatmaps', tag);
@@ -144,10 +184,16 @@ describe('Noether Lab figures in the VS Code workbench (e2e screenshots)', { tim
         await selectTab(panel, 'dynamics');
         const figure = panel.locator('section.nl-figure[data-figure-id="phase"]');
         await figure.waitFor({ state: 'visible', timeout: 60_000 });
-        const roles = await poll('the phase portrait drawn', async () => {
-          const r = await figure.locator('path.nl-phase-curve').evaluateAll((ps) => ps.map((p) => `${p.getAttribute('data-role')}:${(p.getAttribute('d') ?? '').split('L').length}`));
-          return r.length ? r : undefined;
-        }, 60_000);
+        const roles = await poll(
+          'the phase portrait drawn',
+          async () => {
+            const r = await figure
+              .locator('path.nl-phase-curve')
+              .evaluateAll((ps) => ps.map((p) => `${p.getAttribute('data-role')}:${(p.getAttribute('d') ?? '').split('L').length}`));
+            return r.length ? r : undefined;
+          },
+          60_000,
+        );
         // The chains' paths (many points each), the start's orbit (a level set of the charge) and the
         // minimum manifold; the start, the minimum and the predicted end marked.
         const points = (role: string) => roles.filter((r) => r.startsWith(`${role}:`)).map((r) => Number(r.split(':')[1]));
@@ -170,10 +216,15 @@ describe('Noether Lab figures in the VS Code workbench (e2e screenshots)', { tim
         await inputBox(page, 'Sweep lr', '0.02, 0.05, 0.1');
         const report = await frameWithText(page, (b) => b.includes('Sweep of lr: linear-regression.loss') && b.includes('steps × 8 chains each'), 120_000);
         const ids = await poll('the sweep plots', async () => {
-          const p = await report.evaluate(() => (globalThis as unknown as ReportHook).__noetherLab.plots().map((x) => ({ id: x.id, width: x.width, points: x.points })));
+          const p = await report.evaluate(() =>
+            (globalThis as unknown as ReportHook).__noetherLab.plots().map((x) => ({ id: x.id, width: x.width, points: x.points })),
+          );
           return p.length && p.every((x) => x.width > 0) ? p : undefined;
         });
-        assert.ok(ids.every((p) => p.points === 3), `three values of lr in every plot: ${JSON.stringify(ids)}`);
+        assert.ok(
+          ids.every((p) => p.points === 3),
+          `three values of lr in every plot: ${JSON.stringify(ids)}`,
+        );
         // The first plot (a variance, with theory): three measured points beside the theory.
         const first = ids[0].id;
         const series = await report.evaluate((id) => {

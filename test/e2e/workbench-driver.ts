@@ -37,13 +37,17 @@ export async function poll<T>(what: string, get: () => Promise<T | undefined | f
 /** The frame (webviews are nested iframes of the same origin) whose body text includes `text` (or passes the test). */
 export async function frameWithText(page: Page, text: string | ((body: string) => boolean), timeoutMs = 30_000): Promise<Frame> {
   const ok = typeof text === 'string' ? (b: string) => b.includes(text) : text;
-  return poll(`a webview frame showing ${typeof text === 'string' ? `"${text}"` : text.toString()}`, async () => {
-    for (const f of page.frames()) {
-      const body = await f.evaluate<string>('document.body ? document.body.innerText : ""').catch(() => '');
-      if (ok(body)) return f;
-    }
-    return undefined;
-  }, timeoutMs);
+  return poll(
+    `a webview frame showing ${typeof text === 'string' ? `"${text}"` : text.toString()}`,
+    async () => {
+      for (const f of page.frames()) {
+        const body = await f.evaluate<string>('document.body ? document.body.innerText : ""').catch(() => '');
+        if (ok(body)) return f;
+      }
+      return undefined;
+    },
+    timeoutMs,
+  );
 }
 
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -55,8 +59,14 @@ export async function runCommand(page: Page, title: string): Promise<void> {
     const input = page.locator('.quick-input-widget input');
     await input.waitFor({ state: 'visible' });
     await input.fill(`>${title}`);
-    const row = page.locator('.quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${escapeRe(title)}$`) }) }).first();
-    const shown = await row.waitFor({ state: 'visible', timeout: 10_000 }).then(() => true, (e: unknown) => (attempt >= 3 ? Promise.reject(e) : false));
+    const row = page
+      .locator('.quick-input-list .monaco-list-row')
+      .filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${escapeRe(title)}$`) }) })
+      .first();
+    const shown = await row.waitFor({ state: 'visible', timeout: 10_000 }).then(
+      () => true,
+      (e: unknown) => (attempt >= 3 ? Promise.reject(e) : false),
+    );
     if (shown) {
       await row.click();
       return;
@@ -71,7 +81,10 @@ export async function quickPick(page: Page, title: string, label: string, timeou
   await page.locator('.quick-input-widget .quick-input-title', { hasText: title }).waitFor({ state: 'visible', timeout: timeoutMs });
   // Filter first: the list is virtual, rows scrolled out of sight are not in the page.
   await page.locator('.quick-input-widget input').fill(label);
-  const row = page.locator('.quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${escapeRe(label)}$`) }) }).first();
+  const row = page
+    .locator('.quick-input-list .monaco-list-row')
+    .filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${escapeRe(label)}$`) }) })
+    .first();
   await row.waitFor({ state: 'visible', timeout: 15_000 });
   await row.click();
 }
@@ -89,7 +102,10 @@ export async function setTheme(page: Page, theme: Theme): Promise<void> {
   for (let attempt = 0; ; attempt++) {
     await runCommand(page, 'Preferences: Color Theme');
     const row = page.locator('.quick-input-list .monaco-list-row', { hasText: theme }).first();
-    const shown = await row.waitFor({ state: 'visible', timeout: 3000 }).then(() => true, () => false);
+    const shown = await row.waitFor({ state: 'visible', timeout: 3000 }).then(
+      () => true,
+      () => false,
+    );
     if (shown) {
       await row.click();
       break;
@@ -118,7 +134,12 @@ export async function clearNotifications(page: Page): Promise<void> {
 }
 
 export async function notificationsText(page: Page): Promise<string> {
-  return (await page.locator('.notifications-toasts').innerText().catch(() => '')) ?? '';
+  return (
+    (await page
+      .locator('.notifications-toasts')
+      .innerText()
+      .catch(() => '')) ?? ''
+  );
 }
 
 export interface Workbench {
@@ -135,7 +156,11 @@ export async function startWorkbench(work: string, setup: (workspace: string) =>
   fs.mkdirSync(workspace, { recursive: true });
   fs.cpSync(path.join(ROOT, 'examples'), workspace, { recursive: true });
   setup(workspace);
-  const srv = await server.startServer({ userDataDir: path.join(work, 'user-data'), extensionsDir: path.join(work, 'extensions'), disableWorkspaceTrust: true });
+  const srv = await server.startServer({
+    userDataDir: path.join(work, 'user-data'),
+    extensionsDir: path.join(work, 'extensions'),
+    disableWorkspaceTrust: true,
+  });
   const browser = await server.launchBrowser();
   return { browser, srv, workspace };
 }

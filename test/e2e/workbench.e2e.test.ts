@@ -8,7 +8,22 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { clearNotifications, frameWithText, notificationsText, openFromExplorer, poll, RESULTS, ROOT, runCommand, server, setTheme, sleep, startWorkbench, stopWorkbench, type Workbench } from './workbench-driver';
+import {
+  clearNotifications,
+  frameWithText,
+  notificationsText,
+  openFromExplorer,
+  poll,
+  RESULTS,
+  ROOT,
+  runCommand,
+  server,
+  setTheme,
+  sleep,
+  startWorkbench,
+  stopWorkbench,
+  type Workbench,
+} from './workbench-driver';
 
 const WORK = path.join(ROOT, '.vscode-test', 'e2e');
 const WORKSPACE = path.join(WORK, 'workspace');
@@ -69,19 +84,28 @@ describe('Noether Lab in the VS Code workbench (e2e)', { timeout: 10 * 60_000 },
         await editor.locator('.view-line', { hasText: 'param u = 1.5' }).waitFor({ state: 'visible', timeout: 30_000 });
         // Syntax colouring: the grammar gives `param` its own token colour.
         await poll('several token colours on the param line (the TextMate grammar)', async () => {
-          const classes = await editor.locator('.view-line', { hasText: 'param u = 1.5' }).locator('span span').evaluateAll((els) => els.map((e) => e.className));
+          const classes = await editor
+            .locator('.view-line', { hasText: 'param u = 1.5' })
+            .locator('span span')
+            .evaluateAll((els) => els.map((e) => e.className));
           return new Set(classes).size > 2;
         });
 
         // The CodeLens on `loss` shows the symmetry once the analysis is in; the sgd line, where it ends.
         await page.locator('.codelens-decoration', { hasText: '1 symmetry: rescaling' }).waitFor({ state: 'visible', timeout: 30_000 });
-        await page.locator('.codelens-decoration', { hasText: 'SGD ends at u = 1.414, w = 1.414 · ≈6400 steps' }).waitFor({ state: 'visible', timeout: 30_000 });
+        await page
+          .locator('.codelens-decoration', { hasText: 'SGD ends at u = 1.414, w = 1.414 · ≈6400 steps' })
+          .waitFor({ state: 'visible', timeout: 30_000 });
 
         // Noether Lab: Analyze from the command palette → the panel's webview renders the analysis.
         await runCommand(page, 'Noether Lab: Analyze');
         const panel = await frameWithText(page, 'Symmetry groups and Noether charges');
         const panelText = await panel.evaluate<string>('document.body.innerText');
-        assert.match(panelText, /Where SGD ends[\s\S]*SGD ends at u = 1\.414, w = 1\.414[\s\S]*Symmetry groups and Noether charges/, 'the prediction comes first');
+        assert.match(
+          panelText,
+          /Where SGD ends[\s\S]*SGD ends at u = 1\.414, w = 1\.414[\s\S]*Symmetry groups and Noether charges/,
+          'the prediction comes first',
+        );
         assert.match(panelText, /rescaling/);
         assert.match(panelText, /two-layer-scalar\.loss/);
         await clearNotifications(page);
@@ -94,8 +118,16 @@ describe('Noether Lab in the VS Code workbench (e2e)', { timeout: 10 * 60_000 },
         await hover.waitFor({ state: 'visible', timeout: 15_000 });
         const hoverText = await hover.innerText();
         const hoverLines = hoverText.trim().split('\n');
-        assert.match(hoverLines[0], /^d\(u² − w²\)\/dt = −η·\[\(1\/B\)·\(2·u²·w² − 8·u·w \+ 8\.25\) \+ \(u²·w² − 4·u·w \+ 4\)\]·\(u² − w²\)/, 'the hover starts with law (C) in closed form');
-        assert.match(hoverLines[1], /^equilibrium: u² − w² = 0, or where the rate vanishes: .* — solved: SGD ends at u = 1\.414, w = 1\.414 · C₁ = 0 · relaxes in ≈6400 steps/, 'then the equilibrium beside where SGD ends');
+        assert.match(
+          hoverLines[0],
+          /^d\(u² − w²\)\/dt = −η·\[\(1\/B\)·\(2·u²·w² − 8·u·w \+ 8\.25\) \+ \(u²·w² − 4·u·w \+ 4\)\]·\(u² − w²\)/,
+          'the hover starts with law (C) in closed form',
+        );
+        assert.match(
+          hoverLines[1],
+          /^equilibrium: u² − w² = 0, or where the rate vanishes: .* — solved: SGD ends at u = 1\.414, w = 1\.414 · C₁ = 0 · relaxes in ≈6400 steps/,
+          'then the equilibrium beside where SGD ends',
+        );
         assert.match(hoverText, /gradient flow/);
         assert.match(hoverText, /Show in panel/);
         await page.screenshot({ path: path.join(RESULTS, `e2e-hover-${tag}.png`) });
@@ -104,11 +136,17 @@ describe('Noether Lab in the VS Code workbench (e2e)', { timeout: 10 * 60_000 },
         // The side view (activity bar → Noether Lab).
         await page.locator('.activitybar .action-item a[aria-label^="Noether Lab"], .activitybar .action-label[aria-label^="Noether Lab"]').first().click();
         // The side view's own frame: the file, its symmetries and the run state (the panel has no "No run yet").
-        const side = await frameWithText(page, (b) => b.includes('two-layer-scalar.loss') && /No run yet|Latest run/.test(b) && !b.includes('Symmetry groups and Noether charges'));
+        const side = await frameWithText(
+          page,
+          (b) => b.includes('two-layer-scalar.loss') && /No run yet|Latest run/.test(b) && !b.includes('Symmetry groups and Noether charges'),
+        );
         assert.match(await side.evaluate<string>('document.body.innerText'), /symmetries[\s\S]*rescaling/i);
         await sleep(500);
         await page.screenshot({ path: path.join(RESULTS, `e2e-sidebar-${tag}.png`) });
-        assert.deepStrictEqual(errors.filter((e) => /noether/i.test(e)), []);
+        assert.deepStrictEqual(
+          errors.filter((e) => /noether/i.test(e)),
+          [],
+        );
       } catch (e) {
         await page.screenshot({ path: path.join(RESULTS, `e2e-failure-${tag}.png`) }).catch(() => undefined);
         throw e;
@@ -127,7 +165,11 @@ describe('Noether Lab in the VS Code workbench (e2e)', { timeout: 10 * 60_000 },
       await page.locator('.codelens-decoration a', { hasText: 'Run sgd' }).first().click({ timeout: 30_000 });
       const panel = await frameWithText(page, 'Symmetry groups and Noether charges');
       await poll('the run to finish', async () => !(await notificationsText(page)).includes('Noether Lab: running'), 60_000);
-      await panel.getByRole('tab', { name: /Dynamics/ }).or(panel.locator('text=Dynamics')).first().click();
+      await panel
+        .getByRole('tab', { name: /Dynamics/ })
+        .or(panel.locator('text=Dynamics'))
+        .first()
+        .click();
       await poll('the run plotted in the panel', async () => (await panel.locator('canvas').count()) > 0, 60_000);
       await sleep(1500);
       await page.screenshot({ path: path.join(RESULTS, 'e2e-run-dark.png') });
@@ -155,7 +197,13 @@ describe('Noether Lab in the VS Code workbench (e2e)', { timeout: 10 * 60_000 },
       // The log channel with every diverged chain, and the panel's run marked diverged.
       // (the log scrolls to its end: the diverged chains, one line each, after the summary)
       // (the editor of the Output view renders spaces as no-break spaces)
-      const output = async () => (await page.locator('.part.panel').innerText().catch(() => '')).replace(/\u00a0/g, ' ');
+      const output = async () =>
+        (
+          await page
+            .locator('.part.panel')
+            .innerText()
+            .catch(() => '')
+        ).replace(/\u00a0/g, ' ');
       await poll('the log with the diverged chains', async () => /\[error\]\s+chain \d+ diverged at step \d+/.test(await output()), 30_000);
       const panel = await frameWithText(page, (b) => /13 of 16\s+diverged/.test(b) || /\d+ of 16\s+diverged/.test(b));
       assert.match(await panel.evaluate<string>('document.body.innerText'), /sgd η=2\.5 B=1 diverged: \d+ of 16 chains diverged/);
@@ -207,7 +255,11 @@ describe('Noether Lab in an untrusted workspace (e2e, workspace trust on)', { ti
       await page.locator('.codelens-decoration', { hasText: '1 symmetry: rescaling' }).waitFor({ state: 'visible', timeout: 30_000 });
       await clearNotifications(page);
       await page.locator('.codelens-decoration a', { hasText: 'Run sgd' }).first().click({ timeout: 30_000 });
-      await poll('the untrusted-workspace warning', async () => /simulations are disabled in an untrusted workspace/.test(await notificationsText(page)), 30_000);
+      await poll(
+        'the untrusted-workspace warning',
+        async () => /simulations are disabled in an untrusted workspace/.test(await notificationsText(page)),
+        30_000,
+      );
       // The panel still shows the analysis.
       await frameWithText(page, 'Symmetry groups and Noether charges');
       await sleep(1000);
@@ -235,8 +287,25 @@ describe('the packaged .vsix, installed into VS Code (e2e)', { timeout: 6 * 60_0
     // Package exactly as a user would get it, then install it with VS Code's own CLI.
     const { execFileSync } = await import('child_process');
     const vsix = path.join(work, 'noether-lab.vsix');
-    execFileSync('npx', ['vsce', 'package', '--no-dependencies', '--allow-missing-repository', '--readme-path', 'docs/EXTENSION.md', '--out', vsix], { cwd: ROOT, stdio: 'pipe', input: '' });
-    const out = execFileSync(process.execPath, [server.SERVER_MAIN, '--install-extension', vsix, '--extensions-dir', extensions, '--user-data-dir', path.join(work, 'user-data'), '--accept-server-license-terms'], { encoding: 'utf8' });
+    execFileSync('npx', ['vsce', 'package', '--no-dependencies', '--allow-missing-repository', '--readme-path', 'docs/EXTENSION.md', '--out', vsix], {
+      cwd: ROOT,
+      stdio: 'pipe',
+      input: '',
+    });
+    const out = execFileSync(
+      process.execPath,
+      [
+        server.SERVER_MAIN,
+        '--install-extension',
+        vsix,
+        '--extensions-dir',
+        extensions,
+        '--user-data-dir',
+        path.join(work, 'user-data'),
+        '--accept-server-license-terms',
+      ],
+      { encoding: 'utf8' },
+    );
     assert.match(out, /successfully installed/);
     srv = await server.startServer({ userDataDir: path.join(work, 'user-data'), extensionsDir: extensions, disableWorkspaceTrust: true });
     browser = await server.launchBrowser();

@@ -136,7 +136,10 @@ function sameShape(a: Shape, b: Shape): boolean {
 
 class ProgramGen {
   private syms: Sym[] = [];
-  constructor(private readonly r: Random, private readonly chaos: number) {}
+  constructor(
+    private readonly r: Random,
+    private readonly chaos: number,
+  ) {}
 
   private randomShape(): Shape {
     const k = this.r.int(10);
@@ -167,7 +170,7 @@ class ProgramGen {
       case 1:
         return `uniform(-${num(r)}, ${num(r)})`;
       case 2:
-        return `bernoulli(${(r.next()).toFixed(2)})`;
+        return `bernoulli(${r.next().toFixed(2)})`;
       case 3:
         return 'rademacher()';
       case 4:
@@ -356,10 +359,71 @@ class ProgramGen {
 // ---- mutations ------------------------------------------------------------------------------
 
 const KEYWORDS = ['param', 'data', 'dataset', 'let', 'loss', 'train', 'from', 'size'];
-const FUNCS = ['exp', 'log', 'sum', 'mean', 'dot', 'norm2', 'transpose', 'max', 'min', 'relu', 'normal', 'uniform', 'bernoulli', 'rademacher', 'const', 'sgd', 'adam', 'lr', 'batch'];
+const FUNCS = [
+  'exp',
+  'log',
+  'sum',
+  'mean',
+  'dot',
+  'norm2',
+  'transpose',
+  'max',
+  'min',
+  'relu',
+  'normal',
+  'uniform',
+  'bernoulli',
+  'rademacher',
+  'const',
+  'sgd',
+  'adam',
+  'lr',
+  'batch',
+];
 const PUNCT = ['(', ')', '[', ']', ',', '=', '~', '+', '-', '*', '/', '^', '@', '#', '\\', '"', "'", '\n', ' ', '.', ';', '\t', '\r'];
-const HUGE = ['1e308', '1e999', '-1e999', '99999999999999999999', '4294967296', '1e-320', '0.0000000000000000001', '-0', '1000', '100000', '2147483648', '9007199254740993', '0x10', '1.2.3', '1e', '.e5'];
-const UNICODE = ['α', 'β', 'λ', 'Ω', 'θ₁', '²', 'é', 'e\u0301', '😀', '𝑤', '\u200b', '\u202e', '\ufeff', '\u00a0', '\u2028', '\ud800', '\udc00', '中文', 'Ⅻ', '٣', '−', '×', '∑'];
+const HUGE = [
+  '1e308',
+  '1e999',
+  '-1e999',
+  '99999999999999999999',
+  '4294967296',
+  '1e-320',
+  '0.0000000000000000001',
+  '-0',
+  '1000',
+  '100000',
+  '2147483648',
+  '9007199254740993',
+  '0x10',
+  '1.2.3',
+  '1e',
+  '.e5',
+];
+const UNICODE = [
+  'α',
+  'β',
+  'λ',
+  'Ω',
+  'θ₁',
+  '²',
+  'é',
+  'e\u0301',
+  '😀',
+  '𝑤',
+  '\u200b',
+  '\u202e',
+  '\ufeff',
+  '\u00a0',
+  '\u2028',
+  '\ud800',
+  '\udc00',
+  '中文',
+  'Ⅻ',
+  '٣',
+  '−',
+  '×',
+  '∑',
+];
 
 function tokens(s: string): string[] {
   return s.match(/[\p{L}\p{N}_.]+|\s+|[^]/gu) ?? [];
@@ -532,7 +596,10 @@ const MUTATIONS: Record<string, Mutation> = {
   // Shapes past the size limits (an error), degenerate ones, and a few large valid ones (valid
   // shapes at the 10⁵-component limit are legal but cost ~0.1–0.4 s each, so they stay rare).
   bigShape: (s, r) =>
-    s.replace(/\[(\d+)(, *\d+)?\]/, `[${r.chance(0.03) ? r.pick(['100000', '1000, 100']) : r.pick(['100001', '1e6', '316, 317', '1e300', '0', '2, 2, 2', '-1', '1.5', '100, 100', '5000', '50, 50', ''])}]`),
+    s.replace(
+      /\[(\d+)(, *\d+)?\]/,
+      `[${r.chance(0.03) ? r.pick(['100000', '1000, 100']) : r.pick(['100001', '1e6', '316, 317', '1e300', '0', '2, 2, 2', '-1', '1.5', '100, 100', '5000', '50, 50', ''])}]`,
+    ),
 };
 const MUTATION_NAMES = Object.keys(MUTATIONS);
 
@@ -541,7 +608,26 @@ function pureNoise(r: Random): string {
     case 0:
       return '';
     case 1:
-      return r.pick(['\n', '\n\n\n', '   ', '\t', '\r\n', '#', '\\', '\0', '\ufeff', '"', '(', 'loss', 'loss =', 'param', 'param w =', 'train', 'data x from', 'loss = 1']);
+      return r.pick([
+        '\n',
+        '\n\n\n',
+        '   ',
+        '\t',
+        '\r\n',
+        '#',
+        '\\',
+        '\0',
+        '\ufeff',
+        '"',
+        '(',
+        'loss',
+        'loss =',
+        'param',
+        'param w =',
+        'train',
+        'data x from',
+        'loss = 1',
+      ]);
     case 2: {
       let s = '';
       const n = r.range(1, 200);
@@ -641,8 +727,20 @@ export function fuzz(count: number, seed: number, opts: FuzzOptions = {}): FuzzS
   const maxFailures = opts.maxFailures ?? 50;
   const progressEvery = opts.progressEvery ?? 1000;
   const summary: FuzzSummary = {
-    count: 0, seed, valid: 0, analyzed: 0, generators: {}, checkMsByGenerator: {}, diagnostics: 0,
-    maxCheckMs: 0, maxCheckWallMs: 0, maxCheckGenerator: '', maxAnalyzeMs: 0, slowest: [], totalMs: 0, failures: [],
+    count: 0,
+    seed,
+    valid: 0,
+    analyzed: 0,
+    generators: {},
+    checkMsByGenerator: {},
+    diagnostics: 0,
+    maxCheckMs: 0,
+    maxCheckWallMs: 0,
+    maxCheckGenerator: '',
+    maxAnalyzeMs: 0,
+    slowest: [],
+    totalMs: 0,
+    failures: [],
   };
   const t0 = performance.now();
   const fail = (index: number, generator: string, problem: string, input: string) => {
@@ -675,7 +773,7 @@ export function fuzz(count: number, seed: number, opts: FuzzOptions = {}): FuzzS
     try {
       result = checkSource(input, { readFile: readFileMissing });
     } catch (e) {
-      fail(i, generator, `checkSource threw: ${e instanceof Error ? e.stack ?? e.message : String(e)}`, input);
+      fail(i, generator, `checkSource threw: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`, input);
       continue;
     }
     const cpu = process.cpuUsage(cpu0);
@@ -706,11 +804,15 @@ export function fuzz(count: number, seed: number, opts: FuzzOptions = {}): FuzzS
           const a = analyzeSource(input, { readFile: readFileMissing });
           const bad = a.symmetries.filter((s) => s.equilibrium && Object.values(s.equilibrium.point).some((v) => Number.isNaN(v)));
           if (bad.length) fail(i, generator, `analyzeSource: NaN in the equilibrium point of a ${bad[0].kind} symmetry`, input);
-          else if ((a.predictions ?? []).some((p) => p.charges.some((c) => c !== null && Number.isNaN(c)) || Object.values(p.endPoint ?? {}).some((v) => Number.isNaN(v)))) {
+          else if (
+            (a.predictions ?? []).some(
+              (p) => p.charges.some((c) => c !== null && Number.isNaN(c)) || Object.values(p.endPoint ?? {}).some((v) => Number.isNaN(v)),
+            )
+          ) {
             fail(i, generator, 'analyzeSource: NaN in a predicted end point or charge', input);
           }
         } catch (e) {
-          fail(i, generator, `analyzeSource threw: ${e instanceof Error ? e.stack ?? e.message : String(e)}`, input);
+          fail(i, generator, `analyzeSource threw: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`, input);
         }
         const ams = performance.now() - a0;
         summary.maxAnalyzeMs = Math.max(summary.maxAnalyzeMs, ams);

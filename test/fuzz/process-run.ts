@@ -37,7 +37,11 @@ async function main(argv: string[]): Promise<number> {
       else if ((i + 1) % 25 === 0) process.stdout.write(`${i + 1}/${cases.length}\n`);
     },
   });
-  process.stdout.write(`\ncases         ${s.count} (exit codes: ${Object.entries(s.byStatus).map(([k, v]) => `${k}: ${v}`).join(', ')})\n`);
+  process.stdout.write(
+    `\ncases         ${s.count} (exit codes: ${Object.entries(s.byStatus)
+      .map(([k, v]) => `${k}: ${v}`)
+      .join(', ')})\n`,
+  );
   process.stdout.write(`slowest       ${s.slowest.map((o) => `${o.name} ${(o.ms / 1000).toFixed(1)} s`).join('; ')}\n`);
   process.stdout.write(`total         ${(s.totalMs / 1000).toFixed(1)} s\n`);
   process.stdout.write(s.failures.length ? `result        ${s.failures.length} FAILURE(S)\n` : 'result        OK: no failures\n');

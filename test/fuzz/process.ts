@@ -75,20 +75,50 @@ export function hostileCases(): ProcessCase[] {
     cases.push(
       { name: `distribution ${name}`, command: 'analyze', source: `param u = 1\ndata x ~ ${name}()\nloss = (u*x)^2\n`, expect: [1] },
       { name: `function ${name}`, command: 'analyze', source: `param u = 1\ndata x ~ normal(0, 1)\nloss = ${name}(u*x)\n`, expect: [1] },
-      { name: `train key ${name}`, command: 'simulate', source: `param u = 1\ndata x ~ normal(0, 1)\nloss = (u*x)^2\ntrain sgd(lr = .1, ${name} = 1)\n`, expect: [1] },
-      { name: `param ${name}`, command: 'simulate', source: `param ${name} = 1\nparam w = 0.5\ndata x ~ normal(0, 1)\nloss = (${name}*w*x - x)^2\ntrain sgd(lr = 0.05)\n`, flags: SIMULATE_FLAGS, expect: [0] },
+      {
+        name: `train key ${name}`,
+        command: 'simulate',
+        source: `param u = 1\ndata x ~ normal(0, 1)\nloss = (u*x)^2\ntrain sgd(lr = .1, ${name} = 1)\n`,
+        expect: [1],
+      },
+      {
+        name: `param ${name}`,
+        command: 'simulate',
+        source: `param ${name} = 1\nparam w = 0.5\ndata x ~ normal(0, 1)\nloss = (${name}*w*x - x)^2\ntrain sgd(lr = 0.05)\n`,
+        flags: SIMULATE_FLAGS,
+        expect: [0],
+      },
     );
   }
   cases.push(
     { name: 'data from a FIFO', command: 'analyze', source: twoLayer.replace('DATA', 'pipe.csv'), files: { 'pipe.csv': { fifo: true } }, expect: [1] },
-    { name: 'simulate data from a FIFO', command: 'simulate', source: twoLayer.replace('DATA', 'pipe.csv'), files: { 'pipe.csv': { fifo: true } }, flags: SIMULATE_FLAGS, expect: [1] },
+    {
+      name: 'simulate data from a FIFO',
+      command: 'simulate',
+      source: twoLayer.replace('DATA', 'pipe.csv'),
+      files: { 'pipe.csv': { fifo: true } },
+      flags: SIMULATE_FLAGS,
+      expect: [1],
+    },
     { name: 'data from /dev/zero', command: 'analyze', source: twoLayer.replace('DATA', '/dev/zero'), expect: [1] },
     { name: 'data from a directory', command: 'analyze', source: twoLayer.replace('DATA', '.'), expect: [1] },
     { name: 'the .loss file is a FIFO', command: 'analyze', target: 'pipe.loss', files: { 'pipe.loss': { fifo: true } }, expect: [2] },
     { name: 'the .loss file is /dev/zero', command: 'analyze', target: '/dev/zero', expect: [2] },
     { name: 'a 2 MB .loss file', command: 'analyze', source: `# ${'x'.repeat(2_000_000)}\n`, expect: [2] },
-    { name: 'a 10 MB CSV cell', command: 'analyze', source: twoLayer.replace('DATA', 'd.csv'), files: { 'd.csv': `x,y\n1,2\n${'9'.repeat(10_000_000)}z,1\n` }, expect: [1] },
-    { name: 'escape sequences in a CSV', command: 'analyze', source: twoLayer.replace('DATA', 'd.csv'), files: { 'd.csv': `x,y\n1,2\n${esc},1\n` }, expect: [1] },
+    {
+      name: 'a 10 MB CSV cell',
+      command: 'analyze',
+      source: twoLayer.replace('DATA', 'd.csv'),
+      files: { 'd.csv': `x,y\n1,2\n${'9'.repeat(10_000_000)}z,1\n` },
+      expect: [1],
+    },
+    {
+      name: 'escape sequences in a CSV',
+      command: 'analyze',
+      source: twoLayer.replace('DATA', 'd.csv'),
+      files: { 'd.csv': `x,y\n1,2\n${esc},1\n` },
+      expect: [1],
+    },
     { name: 'escape sequences in the file', command: 'analyze', source: `param w = 1\n${esc}\ndata x from "${esc}.csv"\nloss = w^2 "${esc}"\n`, expect: [1] },
     { name: 'a 100000-character name', command: 'analyze', source: `param w = 1\nloss = ${'q'.repeat(100_000)}^2\n`, expect: [1] },
     { name: '--chains 1e9', command: 'simulate', source: matrix, flags: ['--chains', '1e9'], expect: [2] },
@@ -97,14 +127,54 @@ export function hostileCases(): ProcessCase[] {
     { name: '--workers 1e5 --chains 1e5', command: 'simulate', source: matrix, flags: ['--workers', '1e5', '--chains', '1e5'], expect: [2] },
     { name: '--seed 1e300', command: 'simulate', source: matrix, flags: ['--seed', '1e300'], expect: [2] },
     { name: 'a model past the scalar view (the tensor path)', command: 'simulate', source: tanh(80), flags: SIMULATE_FLAGS, expect: [0] },
-    { name: 'a model past the scalar view, in the main thread', command: 'simulate', source: tanh(57), flags: ['--steps', '5', '--chains', '2', '--workers', '0'], expect: [0] },
-    { name: 'a scalar view too large for the main thread', command: 'simulate', source: 'param w[40] ~ normal(0, 0.1)\ndata X[80,40] ~ normal(0, 1)\nloss = sum(tanh(X@w)^2)\n', flags: ['--steps', '5', '--workers', '0'], expect: [2] },
-    { name: 'a loss of 2.4·10⁴ scalar operations on 40 components (the tensor path)', command: 'simulate', source: 'param w[40] ~ normal(0, 0.1)\ndata X[200,40] ~ normal(0, 1)\nloss = sum(tanh(X@w)^2)\n', flags: SIMULATE_FLAGS, expect: [0] },
-    { name: 'a matrix product past the graph limit', command: 'analyze', source: 'param w = 1\ndata a[5000, 1] ~ normal(0, 1)\ndata b[1, 5000] ~ normal(0, 1)\nloss = sum(a @ b) * w\n', expect: [1] },
-    { name: 'a data set past memory', command: 'analyze', source: 'param w = 1\ndata x[100] ~ normal(0, 1)\ndataset size = 10000000\nloss = (w*sum(x))^2\n', expect: [1] },
-    { name: '40 train lines', command: 'simulate', source: `param w = 1\ndata x ~ normal(0, 1)\nloss = (w*x)^2\n${'train sgd(lr = 0.01)\n'.repeat(40)}`, flags: SIMULATE_FLAGS, expect: [1] },
+    {
+      name: 'a model past the scalar view, in the main thread',
+      command: 'simulate',
+      source: tanh(57),
+      flags: ['--steps', '5', '--chains', '2', '--workers', '0'],
+      expect: [0],
+    },
+    {
+      name: 'a scalar view too large for the main thread',
+      command: 'simulate',
+      source: 'param w[40] ~ normal(0, 0.1)\ndata X[80,40] ~ normal(0, 1)\nloss = sum(tanh(X@w)^2)\n',
+      flags: ['--steps', '5', '--workers', '0'],
+      expect: [2],
+    },
+    {
+      name: 'a loss of 2.4·10⁴ scalar operations on 40 components (the tensor path)',
+      command: 'simulate',
+      source: 'param w[40] ~ normal(0, 0.1)\ndata X[200,40] ~ normal(0, 1)\nloss = sum(tanh(X@w)^2)\n',
+      flags: SIMULATE_FLAGS,
+      expect: [0],
+    },
+    {
+      name: 'a matrix product past the graph limit',
+      command: 'analyze',
+      source: 'param w = 1\ndata a[5000, 1] ~ normal(0, 1)\ndata b[1, 5000] ~ normal(0, 1)\nloss = sum(a @ b) * w\n',
+      expect: [1],
+    },
+    {
+      name: 'a data set past memory',
+      command: 'analyze',
+      source: 'param w = 1\ndata x[100] ~ normal(0, 1)\ndataset size = 10000000\nloss = (w*sum(x))^2\n',
+      expect: [1],
+    },
+    {
+      name: '40 train lines',
+      command: 'simulate',
+      source: `param w = 1\ndata x ~ normal(0, 1)\nloss = (w*x)^2\n${'train sgd(lr = 0.01)\n'.repeat(40)}`,
+      flags: SIMULATE_FLAGS,
+      expect: [1],
+    },
     // The symbolic budget is 10 s; the rest of this analysis takes about 1 s.
-    { name: 'a constant that nerdamer takes 40 s on', command: 'analyze', source: matrix.replace('let   V = [[1, 0.5, 0]', 'let   V = [[1, 123456789.123, 0]'), expect: [0], maxCpuMs: 30_000 },
+    {
+      name: 'a constant that nerdamer takes 40 s on',
+      command: 'analyze',
+      source: matrix.replace('let   V = [[1, 0.5, 0]', 'let   V = [[1, 123456789.123, 0]'),
+      expect: [0],
+      maxCpuMs: 30_000,
+    },
     { name: 'nesting 20000 deep', command: 'analyze', source: `param u = 1\nloss = ${'('.repeat(20_000)}u${')'.repeat(20_000)}^2\n`, expect: [1] },
   );
   return cases;
@@ -140,7 +210,15 @@ function prepare(c: ProcessCase): { dir: string; file: string } {
 const MAX_MESSAGE = 1000;
 
 /** Problems with one process's outcome; empty when it kept the contract. */
-export function processProblems(c: ProcessCase, status: number | null, signal: string | null, stdout: string, stderr: string, timedOut: boolean, cpuMs?: number): string[] {
+export function processProblems(
+  c: ProcessCase,
+  status: number | null,
+  signal: string | null,
+  stdout: string,
+  stderr: string,
+  timedOut: boolean,
+  cpuMs?: number,
+): string[] {
   const p: string[] = [];
   if (timedOut) return ['did not end within the time limit (killed)'];
   if (c.maxCpuMs !== undefined) {
@@ -162,7 +240,8 @@ export function processProblems(c: ProcessCase, status: number | null, signal: s
     }
     if (j) {
       if (typeof j.file !== 'string') p.push('the JSON has no file');
-      if (c.command === 'analyze' && (!Array.isArray(j.diagnostics) || !Array.isArray(j.symmetries))) p.push('the analysis JSON lacks diagnostics or symmetries');
+      if (c.command === 'analyze' && (!Array.isArray(j.diagnostics) || !Array.isArray(j.symmetries)))
+        p.push('the analysis JSON lacks diagnostics or symmetries');
       if (c.command === 'simulate' && !Array.isArray(j.runs)) p.push('the simulation JSON lacks runs');
       const long = (j.diagnostics ?? []).find((d) => typeof d.message !== 'string' || d.message.length > MAX_MESSAGE);
       if (long) p.push(`a diagnostic message of ${String(long.message).length} characters`);

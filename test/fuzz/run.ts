@@ -33,10 +33,16 @@ function main(argv: string[]): number {
     onProgress: (done, sum) => process.stdout.write(line(sum, done) + '\n'),
   });
   process.stdout.write('\n');
-  process.stdout.write(`inputs        ${s.count} (${Object.entries(s.generators).map(([k, v]) => `${k} ${v}`).join(', ')})\n`);
+  process.stdout.write(
+    `inputs        ${s.count} (${Object.entries(s.generators)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')})\n`,
+  );
   process.stdout.write(`valid         ${s.valid} (${((100 * s.valid) / Math.max(1, s.count)).toFixed(1)}%), analysed ${s.analyzed}\n`);
   process.stdout.write(`diagnostics   ${s.diagnostics}\n`);
-  process.stdout.write(`slowest check ${s.maxCheckMs.toFixed(1)} ms CPU (${s.maxCheckGenerator}), ${s.maxCheckWallMs.toFixed(1)} ms wall; slowest analysis ${s.maxAnalyzeMs.toFixed(1)} ms\n`);
+  process.stdout.write(
+    `slowest check ${s.maxCheckMs.toFixed(1)} ms CPU (${s.maxCheckGenerator}), ${s.maxCheckWallMs.toFixed(1)} ms wall; slowest analysis ${s.maxAnalyzeMs.toFixed(1)} ms\n`,
+  );
   process.stdout.write(`total         ${(s.totalMs / 1000).toFixed(1)} s\n`);
   if (s.failures.length === 0) {
     process.stdout.write('result        OK: no failures\n');
@@ -44,7 +50,9 @@ function main(argv: string[]): number {
   }
   process.stdout.write(`result        ${s.failures.length} FAILURE(S)\n`);
   for (const f of s.failures) {
-    process.stdout.write(`\n#${f.index} [${f.generator}] ${f.problem.split('\n').slice(0, 6).join('\n    ')}\n    input: ${f.file ?? JSON.stringify(f.input.slice(0, 300))}\n`);
+    process.stdout.write(
+      `\n#${f.index} [${f.generator}] ${f.problem.split('\n').slice(0, 6).join('\n    ')}\n    input: ${f.file ?? JSON.stringify(f.input.slice(0, 300))}\n`,
+    );
   }
   return 1;
 }

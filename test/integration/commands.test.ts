@@ -102,7 +102,10 @@ suite('Noether Lab: commands, panel and side view', () => {
     const posted = messagesOfType(msgs, 'simulationResult').pop();
     assert.ok(isSimulationResult(JSON.parse(JSON.stringify(posted.result))), 'the result passes the webview validator after JSON transport');
     const progress = messagesOfType(msgs, 'simulationProgress');
-    assert.ok(progress.some((p) => p.progress.partial), 'a progress message with its partial run');
+    assert.ok(
+      progress.some((p) => p.progress.partial),
+      'a progress message with its partial run',
+    );
     for (const p of progress) {
       assert.ok(isSimulationProgress(JSON.parse(JSON.stringify(p.progress))), 'each progress message passes the validator after JSON transport');
     }
@@ -113,12 +116,18 @@ suite('Noether Lab: commands, panel and side view', () => {
     const uri = await writeFile('quick-compare.loss', QUICK);
     const result = await vscode.commands.executeCommand<any>('noetherLab.compareSgdGd', uri, 0);
     assert.ok(result, 'a simulation result');
-    assert.deepStrictEqual(result.runs.map((r: any) => r.optimizer), ['sgd', 'gd']);
+    assert.deepStrictEqual(
+      result.runs.map((r: any) => r.optimizer),
+      ['sgd', 'gd'],
+    );
     assert.strictEqual(result.runs[1].steps, 3000, 'GD on the same clock as SGD');
     // Theory: GD (continuous time) keeps u² − w²; SGD's noise moves it toward 0.
     const sgd = result.runs[0].charges[0];
     const gd = result.runs[1].charges[0];
-    assert.ok(Math.abs(gd.finalMean - gd.initial) < Math.abs(sgd.finalMean - sgd.initial), `GD keeps the charge (${gd.initial} → ${gd.finalMean}), SGD moves it (${sgd.initial} → ${sgd.finalMean})`);
+    assert.ok(
+      Math.abs(gd.finalMean - gd.initial) < Math.abs(sgd.finalMean - sgd.initial),
+      `GD keeps the charge (${gd.initial} → ${gd.finalMean}), SGD moves it (${sgd.initial} → ${sgd.finalMean})`,
+    );
   });
 
   test('defaultSteps applies to a train line that does not set steps', async function () {
@@ -187,12 +196,21 @@ suite('Noether Lab: commands, panel and side view', () => {
     const md = fs.readFileSync(written.markdown, 'utf8');
     assert.match(md, /# Noether Lab report: two-layer-scalar\.loss/);
     // The groups first (charge and laws in matrix form), then the generators.
-    assert.match(md, /## Symmetry groups\n\n1 symmetry of ℓ in 1 group\. The charge of the symmetries is all the conservation laws of gradient flow \(Lie-algebra rank 1 of 2\)\.\n\n### rescaling of u, w\n\n- rescaling, proved \(homogeneity\); acts on u, w\n- Charge: C₁ = u² − w²/);
+    assert.match(
+      md,
+      /## Symmetry groups\n\n1 symmetry of ℓ in 1 group\. The charge of the symmetries is all the conservation laws of gradient flow \(Lie-algebra rank 1 of 2\)\.\n\n### rescaling of u, w\n\n- rescaling, proved \(homogeneity\); acts on u, w\n- Charge: C₁ = u² − w²/,
+    );
     assert.match(md, /\n- Law \(C\) in closed form: d\(u² − w²\)\/dt = −η·\[\(1\/B\)·\(2·u²·w² − 8·u·w \+ 8\.25\) \+ \(u²·w² − 4·u·w \+ 4\)\]·\(u² − w²\) = /);
     assert.match(md, /\n- At the noise equilibrium: u² − w² = 0, or where the rate vanishes: /);
     assert.ok(md.indexOf('## Generators') > md.indexOf('## Symmetry groups'), 'generators after the groups');
-    assert.match(md, /## Where SGD ends\n\n### Run 0 \(sgd η=0\.05 B=4\): equilibrium\n\nSGD ends at u = 1\.414, w = 1\.414 \(C₁ = 0\), relaxing in ≈6400 steps\./);
-    assert.match(md, /- Stability: 2\/λ_max\(H\) = 0\.6829 at the start \(λ_max = 2\.929\), 0\.5 at the predicted end \(λ_max = 4\); lr = 0\.05 is below the bound 0\.5\./);
+    assert.match(
+      md,
+      /## Where SGD ends\n\n### Run 0 \(sgd η=0\.05 B=4\): equilibrium\n\nSGD ends at u = 1\.414, w = 1\.414 \(C₁ = 0\), relaxing in ≈6400 steps\./,
+    );
+    assert.match(
+      md,
+      /- Stability: 2\/λ_max\(H\) = 0\.6829 at the start \(λ_max = 2\.929\), 0\.5 at the predicted end \(λ_max = 4\); lr = 0\.05 is below the bound 0\.5\./,
+    );
     assert.match(md, /\| u \| 1\.5 \| 1\.8412 \| 1\.4142 \|/, 'the end point beside the start and the minimum');
     assert.match(md, /- Where SGD ends \(run 0\): C₁ = 0\n- Secondary, the balanced point of the start's orbit \(not where SGD ends\): C goes from 2\.21 to 0/);
     assert.deepStrictEqual(report.analysis.predictions[0].charges, [0]);
@@ -201,25 +219,39 @@ suite('Noether Lab: commands, panel and side view', () => {
       // A file with a run of its own (this test does not rely on the runs of earlier ones).
       const quick = await writeFile('quick-report.loss', QUICK);
       assert.ok(await vscode.commands.executeCommand<any>('noetherLab.runSgd', quick, 0), 'a run to report');
-      const w2 = await vscode.commands.executeCommand<{ json: string; markdown: string }>('noetherLab.exportReport', quick, path.join(path.dirname(out), 'quick.md'));
+      const w2 = await vscode.commands.executeCommand<{ json: string; markdown: string }>(
+        'noetherLab.exportReport',
+        quick,
+        path.join(path.dirname(out), 'quick.md'),
+      );
       const r2 = JSON.parse(fs.readFileSync(w2.json, 'utf8'));
       assert.ok(r2.simulation?.runs?.length >= 1, 'the last run is in the report');
       const md2 = fs.readFileSync(w2.markdown, 'utf8');
       assert.match(md2, /\| run \| optimizer \|.*\| diverged \| status \|/);
-      assert.match(md2, /\| quantity \| predicted \| O\(η\) term \| measured ± SE \| z \| verdict \| steps still needed \| how \|\n\|---\|---\|---\|---\|---\|---\|---\|---\|\n\| C₁ = u² − w² \| 0 \|/);
+      assert.match(
+        md2,
+        /\| quantity \| predicted \| O\(η\) term \| measured ± SE \| z \| verdict \| steps still needed \| how \|\n\|---\|---\|---\|---\|---\|---\|---\|---\|\n\| C₁ = u² − w² \| 0 \|/,
+      );
     }
   });
 
   test('Run Experiment writes its report to the extension storage (never the workspace) and opens it in a webview panel', async function () {
     this.timeout(120_000);
     const a = await api();
-    const results = await vscode.commands.executeCommand<{ name: string; pass: boolean; checks: unknown[] }[]>('noetherLab.runExperiment', 'noise-curvature', 'small');
+    const results = await vscode.commands.executeCommand<{ name: string; pass: boolean; checks: unknown[] }[]>(
+      'noetherLab.runExperiment',
+      'noise-curvature',
+      'small',
+    );
     assert.ok(results && results.length === 1, 'one result');
     assert.strictEqual(results[0].name, 'noise-curvature');
     assert.ok(results[0].checks.length > 0 && results[0].pass, 'its checks pass');
     const folder = vscode.workspace.workspaceFolders![0].uri.fsPath;
     assert.ok(!fs.existsSync(path.join(folder, 'noether-report')), 'nothing written into the workspace');
-    const notice = a.notifications().filter((n) => /Report: /.test(n.message)).pop();
+    const notice = a
+      .notifications()
+      .filter((n) => /Report: /.test(n.message))
+      .pop();
     assert.ok(notice, 'a completion toast');
     assert.deepStrictEqual(notice.items, ['Open report', 'Save a copy…']);
     const html = /Report: (.*\.html)$/.exec(notice.message)?.[1] ?? '';
@@ -227,10 +259,15 @@ suite('Noether Lab: commands, panel and side view', () => {
     assert.ok(fs.existsSync(html) && fs.existsSync(html.replace(/\.html$/, '.json')), `report written to the storage: ${html}`);
     assert.match(fs.readFileSync(html, 'utf8'), /<svg/);
     // The report in a webview panel: the page loads (it says ready) and receives the document.
-    const panel = await waitFor('the report panel, loaded', () => a.reportPanels().find((p) => p.docTitle === 'Noether Lab experiment: noise-curvature' && p.ready));
+    const panel = await waitFor('the report panel, loaded', () =>
+      a.reportPanels().find((p) => p.docTitle === 'Noether Lab experiment: noise-curvature' && p.ready),
+    );
     const doc = panel.posted.filter((m: any) => m.type === 'report').pop() as any;
     assert.ok(doc, 'the report document was posted');
     assert.ok(doc.doc.sections[0].figures.length > 0 && doc.doc.sections[0].tables[0].rows.length === results[0].checks.length);
-    assert.ok(vscode.window.tabGroups.all.some((g) => g.tabs.some((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith('noetherLab.report'))), 'a report tab is open');
+    assert.ok(
+      vscode.window.tabGroups.all.some((g) => g.tabs.some((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith('noetherLab.report'))),
+      'a report tab is open',
+    );
   });
 });

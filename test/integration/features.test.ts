@@ -6,7 +6,21 @@ import * as cp from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { api, closeAll, DIAGNOSTIC_SOURCE, EXTENSION_ID, hoverPlain, noetherDiagnostics, open, positionOf, QUICK, simulationAvailable, waitFor, workspaceRoot, writeFile } from './helpers';
+import {
+  api,
+  closeAll,
+  DIAGNOSTIC_SOURCE,
+  EXTENSION_ID,
+  hoverPlain,
+  noetherDiagnostics,
+  open,
+  positionOf,
+  QUICK,
+  simulationAvailable,
+  waitFor,
+  workspaceRoot,
+  writeFile,
+} from './helpers';
 
 async function completionLabels(doc: vscode.TextDocument, pos: vscode.Position, trigger?: string): Promise<vscode.CompletionItem[]> {
   const list = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', doc.uri, pos, trigger);
@@ -14,7 +28,8 @@ async function completionLabels(doc: vscode.TextDocument, pos: vscode.Position, 
 }
 
 const label = (i: vscode.CompletionItem) => (typeof i.label === 'string' ? i.label : i.label.label);
-const docText = (i: vscode.CompletionItem | undefined) => (i?.documentation instanceof vscode.MarkdownString ? i.documentation.value : String(i?.documentation ?? ''));
+const docText = (i: vscode.CompletionItem | undefined) =>
+  i?.documentation instanceof vscode.MarkdownString ? i.documentation.value : String(i?.documentation ?? '');
 
 suite('Noether Lab: language features (Outline, completions, navigation, rename, inlay hints, status bar, walkthrough)', () => {
   suiteTeardown(closeAll);
@@ -44,7 +59,10 @@ suite('Noether Lab: language features (Outline, completions, navigation, rename,
     assert.strictEqual(symbols[7].detail, 'lr = 0.01, batch = 1, steps = 40000, chains = 8, seed = 3');
     // The selection is the name itself, on its line.
     const u = positionOf(doc, 'U');
-    assert.deepStrictEqual([symbols[0].selectionRange.start.line, symbols[0].selectionRange.start.character, symbols[0].selectionRange.end.character], [u.line, u.character, u.character + 1]);
+    assert.deepStrictEqual(
+      [symbols[0].selectionRange.start.line, symbols[0].selectionRange.start.character, symbols[0].selectionRange.end.character],
+      [u.line, u.character, u.character + 1],
+    );
   });
 
   test('completions: keywords, the optimizer`s own keys with docs, distributions after ~, names and functions in expressions', async () => {
@@ -63,7 +81,13 @@ suite('Noether Lab: language features (Outline, completions, navigation, rename,
     assert.match(docText(batch), /Temperature T = η\/B/, 'the key`s theory too');
     assert.strictEqual((batch?.insertText as vscode.SnippetString).value, 'batch = ${1:4}');
     const dists = await completionLabels(doc, new vscode.Position(1, 9), '~');
-    assert.deepStrictEqual(dists.map(label).filter((l) => ['normal', 'uniform', 'bernoulli', 'rademacher', 'const'].includes(l)).sort(), ['bernoulli', 'const', 'normal', 'rademacher', 'uniform']);
+    assert.deepStrictEqual(
+      dists
+        .map(label)
+        .filter((l) => ['normal', 'uniform', 'bernoulli', 'rademacher', 'const'].includes(l))
+        .sort(),
+      ['bernoulli', 'const', 'normal', 'rademacher', 'uniform'],
+    );
     assert.match(docText(dists.find((i) => label(i) === 'normal')), /Gaussian/);
     const expr = (await completionLabels(doc, new vscode.Position(3, 20))).map(label);
     for (const n of ['u', 'w', 'x', 'y', 'exp', 'relu', 'norm2']) assert.ok(expr.includes(n), `${n} in ${expr.join(', ')}`);
@@ -78,7 +102,10 @@ suite('Noether Lab: language features (Outline, completions, navigation, rename,
     const decl = positionOf(doc, 'y', 0);
     assert.deepStrictEqual([def.range.start.line, def.range.start.character, def.range.end.character], [decl.line, decl.character, decl.character + 1]);
     const refs = await vscode.commands.executeCommand<vscode.Location[]>('vscode.executeReferenceProvider', doc.uri, use);
-    assert.deepStrictEqual(refs.map((r) => r.range.start.line).sort((a, b) => a - b), [decl.line, use.line]);
+    assert.deepStrictEqual(
+      refs.map((r) => r.range.start.line).sort((a, b) => a - b),
+      [decl.line, use.line],
+    );
     // Nothing for a keyword or a function.
     const none = await vscode.commands.executeCommand<vscode.Location[]>('vscode.executeDefinitionProvider', doc.uri, positionOf(doc, 'normal'));
     assert.strictEqual(none.length, 0);
@@ -92,8 +119,15 @@ suite('Noether Lab: language features (Outline, completions, navigation, rename,
     assert.ok(await vscode.workspace.applyEdit(edit));
     assert.strictEqual(doc.lineAt(0).text, 'param θ = 1.5');
     assert.match(doc.getText(), /loss {2}= \(θ\*w\*x - y\)\^2 \/ 2/);
-    await waitFor('the renamed file to check without errors', () => (noetherDiagnostics(uri).some((d) => d.severity === vscode.DiagnosticSeverity.Error) ? undefined : true));
-    for (const [bad, why] of [['w', /already declared \(as a param on line 2\)/], ['exp', /built-in function/], ['2x', /not a name/], ['train', /keyword/]] as const) {
+    await waitFor('the renamed file to check without errors', () =>
+      noetherDiagnostics(uri).some((d) => d.severity === vscode.DiagnosticSeverity.Error) ? undefined : true,
+    );
+    for (const [bad, why] of [
+      ['w', /already declared \(as a param on line 2\)/],
+      ['exp', /built-in function/],
+      ['2x', /not a name/],
+      ['train', /keyword/],
+    ] as const) {
       await assert.rejects(
         Promise.resolve(vscode.commands.executeCommand('vscode.executeDocumentRenameProvider', uri, positionOf(doc, 'θ'), bad)),
         (e: Error) => why.test(e.message),
@@ -149,10 +183,14 @@ suite('Noether Lab: language features (Outline, completions, navigation, rename,
     const runDoc = await vscode.workspace.openTextDocument(uri);
     await vscode.window.showTextDocument(runDoc);
     const run = vscode.commands.executeCommand('noetherLab.runSgd', uri);
-    const running = await waitFor('running …% in the status bar', () => {
-      const t = a.statusBar()?.text ?? '';
-      return /\$\(sync~spin\) Noether: running (starting…|\d+%)/.test(t) ? t : undefined;
-    }, 60_000);
+    const running = await waitFor(
+      'running …% in the status bar',
+      () => {
+        const t = a.statusBar()?.text ?? '';
+        return /\$\(sync~spin\) Noether: running (starting…|\d+%)/.test(t) ? t : undefined;
+      },
+      60_000,
+    );
     assert.ok(running);
     await waitFor('a percentage', () => (/running \d+%/.test(a.statusBar()?.text ?? '') ? true : undefined), 60_000);
     await vscode.commands.executeCommand('noetherLab.stopRun', uri);
@@ -165,7 +203,10 @@ suite('Noether Lab: language features (Outline, completions, navigation, rename,
     const walkthroughs = ext.packageJSON.contributes.walkthroughs;
     assert.strictEqual(walkthroughs.length, 1);
     const steps = walkthroughs[0].steps as { id: string; media: { markdown: string }; completionEvents: string[]; description: string }[];
-    assert.deepStrictEqual(steps.map((s) => s.id), ['openExample', 'analyze', 'run', 'balanceLaw']);
+    assert.deepStrictEqual(
+      steps.map((s) => s.id),
+      ['openExample', 'analyze', 'run', 'balanceLaw'],
+    );
     for (const s of steps) {
       const md = fs.readFileSync(path.join(ext.extensionPath, s.media.markdown), 'utf8');
       assert.ok(md.length > 200, `${s.media.markdown} has content`);
@@ -173,7 +214,10 @@ suite('Noether Lab: language features (Outline, completions, navigation, rename,
       assert.ok(cmd && (await vscode.commands.getCommands(true)).includes(cmd), `step ${s.id} links a registered command (${cmd})`);
       assert.ok(s.completionEvents.includes(`onCommand:${cmd}`), `step ${s.id} completes on its command`);
     }
-    assert.match(fs.readFileSync(path.join(ext.extensionPath, 'media/walkthrough/balance-law.md'), 'utf8'), /dC\/dt = η·\(1\/B\)·\(Var\(∂ℓ\/∂u\) − Var\(∂ℓ\/∂w\)\)/);
+    assert.match(
+      fs.readFileSync(path.join(ext.extensionPath, 'media/walkthrough/balance-law.md'), 'utf8'),
+      /dC\/dt = η·\(1\/B\)·\(Var\(∂ℓ\/∂u\) − Var\(∂ℓ\/∂w\)\)/,
+    );
     // The walkthrough opens in the workbench.
     await vscode.commands.executeCommand('workbench.action.openWalkthrough', `${EXTENSION_ID}#gettingStarted`, false);
     // Its first step opens the example as an untitled .loss document, which is analysed.
@@ -217,7 +261,9 @@ suite('Noether Lab: language features (Outline, completions, navigation, rename,
     const none = await vscode.commands.executeCommand('noetherLab.exportPyTorch', broken, path.join(workspaceRoot().fsPath, 'exported', 'broken.py'));
     assert.strictEqual(none, undefined);
     assert.ok(!fs.existsSync(path.join(workspaceRoot().fsPath, 'exported', 'broken.py')));
-    assert.ok(a.notifications().some((n) => n.severity === 'error' && /cannot export export-broken\.loss: it has errors \(line 2: unknown name `q`/.test(n.message)));
+    assert.ok(
+      a.notifications().some((n) => n.severity === 'error' && /cannot export export-broken\.loss: it has errors \(line 2: unknown name `q`/.test(n.message)),
+    );
   });
 
   test('diagnostics say "Noether Lab"; a typo equally near two names offers both fixes, neither preferred', async () => {
@@ -228,10 +274,21 @@ suite('Noether Lab: language features (Outline, completions, navigation, rename,
     assert.strictEqual(err.source, DIAGNOSTIC_SOURCE);
     assert.strictEqual(err.source, 'Noether Lab');
     assert.strictEqual(err.message, 'unknown name `uw`; did you mean `u` or `w`?');
-    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, err.range, vscode.CodeActionKind.QuickFix.value);
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>(
+      'vscode.executeCodeActionProvider',
+      uri,
+      err.range,
+      vscode.CodeActionKind.QuickFix.value,
+    );
     const fixes = actions.filter((x) => /^change to/.test(x.title));
-    assert.deepStrictEqual(fixes.map((x) => x.title), ['change to `u`', 'change to `w`']);
-    assert.ok(fixes.every((x) => !x.isPreferred), 'two equal fixes: neither is preferred');
+    assert.deepStrictEqual(
+      fixes.map((x) => x.title),
+      ['change to `u`', 'change to `w`'],
+    );
+    assert.ok(
+      fixes.every((x) => !x.isPreferred),
+      'two equal fixes: neither is preferred',
+    );
     assert.ok(await vscode.workspace.applyEdit(fixes[1].edit!));
     assert.strictEqual(doc.lineAt(3).text, 'loss = (w*x - 1)^2');
   });

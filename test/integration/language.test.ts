@@ -4,7 +4,21 @@ import * as assert from 'assert';
 import * as vscode from 'vscode';
 import * as fs from 'fs';
 import * as path from 'path';
-import { api, closeAll, DIVERGING, EXTENSION_ID, hoverPlain, hoverText, messagesOfType, noetherDiagnostics, open, plain, positionOf, waitFor, writeFile } from './helpers';
+import {
+  api,
+  closeAll,
+  DIVERGING,
+  EXTENSION_ID,
+  hoverPlain,
+  hoverText,
+  messagesOfType,
+  noetherDiagnostics,
+  open,
+  plain,
+  positionOf,
+  waitFor,
+  writeFile,
+} from './helpers';
 
 suite('Noether Lab: language support', () => {
   suiteTeardown(closeAll);
@@ -56,12 +70,19 @@ suite('Noether Lab: language support', () => {
     // `wx` is on line 4 (0-based 3), columns 11–13 (0-based 10, exclusive 12).
     assert.deepStrictEqual([err.range.start.line, err.range.start.character, err.range.end.line, err.range.end.character], [3, 10, 3, 12]);
 
-    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, err.range, vscode.CodeActionKind.QuickFix.value);
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>(
+      'vscode.executeCodeActionProvider',
+      uri,
+      err.range,
+      vscode.CodeActionKind.QuickFix.value,
+    );
     const fix = actions.find((a) => a.title === 'change to `w`');
     assert.ok(fix?.edit, `a quick fix among ${JSON.stringify(actions.map((a) => a.title))}`);
     assert.ok(await vscode.workspace.applyEdit(fix.edit));
     assert.strictEqual(doc.lineAt(3).text, 'loss = (u*w - x)^2');
-    await waitFor('the error to disappear after the fix', () => (noetherDiagnostics(uri).some((d) => d.severity === vscode.DiagnosticSeverity.Error) ? undefined : true));
+    await waitFor('the error to disappear after the fix', () =>
+      noetherDiagnostics(uri).some((d) => d.severity === vscode.DiagnosticSeverity.Error) ? undefined : true,
+    );
   });
 
   test('diagnostics follow typing: every error of the file is reported, and cleared when fixed', async () => {
@@ -129,9 +150,21 @@ suite('Noether Lab: language support', () => {
     const law = analysis.symmetries[0].laws.sgdClosedForm;
     assert.ok(law, 'the engine derived law (C) in closed form');
     assert.strictEqual(lines[0].trimEnd(), law.text, 'the first line is the closed-form law');
-    assert.match(lines[0].trimEnd(), /^d\(u² − w²\)\/dt = −η·\[\(1\/B\)·\(2·u²·w² − 8·u·w \+ 8\.25\) \+ \(u²·w² − 4·u·w \+ 4\)\]·\(u² − w²\) = .* \[η = 0\.05, B = 4\]$/, "the papers' form");
-    assert.match(lines[1], /^\*equilibrium\*: u² − w² = 0, or where the rate vanishes: −0\.075·u²·w² \+ 0\.3·u·w − 0\.303125 = 0 — \*solved\*: \*\*SGD ends at\*\* u = 1\.414, w = 1\.414 · C₁ = 0 · relaxes in ≈6400 steps \*\(sgd η=0\.05 B=4\)\* \[\$\(preview\) Predictions\]/, 'the equilibrium condition beside where SGD ends');
-    assert.match(hover, /\*The charge of the symmetries is all the conservation laws of gradient flow \(Lie-algebra rank 1 of 2\)\.\*/, 'the conservation laws, counted');
+    assert.match(
+      lines[0].trimEnd(),
+      /^d\(u² − w²\)\/dt = −η·\[\(1\/B\)·\(2·u²·w² − 8·u·w \+ 8\.25\) \+ \(u²·w² − 4·u·w \+ 4\)\]·\(u² − w²\) = .* \[η = 0\.05, B = 4\]$/,
+      "the papers' form",
+    );
+    assert.match(
+      lines[1],
+      /^\*equilibrium\*: u² − w² = 0, or where the rate vanishes: −0\.075·u²·w² \+ 0\.3·u·w − 0\.303125 = 0 — \*solved\*: \*\*SGD ends at\*\* u = 1\.414, w = 1\.414 · C₁ = 0 · relaxes in ≈6400 steps \*\(sgd η=0\.05 B=4\)\* \[\$\(preview\) Predictions\]/,
+      'the equilibrium condition beside where SGD ends',
+    );
+    assert.match(
+      hover,
+      /\*The charge of the symmetries is all the conservation laws of gradient flow \(Lie-algebra rank 1 of 2\)\.\*/,
+      'the conservation laws, counted',
+    );
     assert.ok(hover.indexOf('- **SGD, continuous time**') > hover.indexOf('*solved*'), 'the generic law stays below');
     assert.match(hover, /\*\*u\*\* — parameter \(scalar, initial value 1\.5\)/);
     assert.match(hover, /\*\*rescaling of u, w\*\* — rescaling, proved \(homogeneity\), dimension 1/, 'the group');
@@ -147,7 +180,10 @@ suite('Noether Lab: language support', () => {
     assert.doesNotMatch(hover, /λ\*/, 'no λ* any more');
     const md = await hoverText(doc, positionOf(doc, 'u', 0));
     assert.match(md, /\[\$\(preview\) Show in panel\]\(command:noetherLab\.showPanel\?/, 'a Show in panel link');
-    assert.ok(md.includes(`command:noetherLab.showPanel?${encodeURIComponent(JSON.stringify([doc.uri.toString(), { prediction: 0 }]))}`), 'a link to the prediction');
+    assert.ok(
+      md.includes(`command:noetherLab.showPanel?${encodeURIComponent(JSON.stringify([doc.uri.toString(), { prediction: 0 }]))}`),
+      'a link to the prediction',
+    );
     assert.ok(md.includes(`command:noetherLab.showPanel?${encodeURIComponent(JSON.stringify([doc.uri.toString(), { group: 0 }]))}`), 'a link to the group');
     // The same hover on a use of `w` inside the loss expression.
     const onUse = await hoverPlain(doc, positionOf(doc, 'w', 1)); // `u*w*x` in the loss
@@ -163,7 +199,10 @@ suite('Noether Lab: language support', () => {
     const hover = plain(await hoverText(doc, positionOf(doc, 'loss', 0, 1)));
     // Each generator's closed form is about a sum over components: the hover says where they are.
     assert.match(hover.split('\n')[0], /^\*law \(C\) in closed form for each of the 6 generators of GL\(3\) on the hidden index of U, W: in the panel/);
-    assert.match(hover.split('\n')[1], /^\*equilibrium\*: 0 = η·\(1\/B\)·tr\(AΣ\) \+ η·∇LᵀA∇L, jointly for every charge — \*solved\*: \*\*SGD ends at\*\* U\[0,0\] = 1\.024, U\[0,1\] = 0\.2034, .*, … \(\+12 more\) · C₁ = 0, C₂ = 0, C₃ = 0, C₄ = 0, … \(\+2 more\) · relaxes in ≈83000 steps/);
+    assert.match(
+      hover.split('\n')[1],
+      /^\*equilibrium\*: 0 = η·\(1\/B\)·tr\(AΣ\) \+ η·∇LᵀA∇L, jointly for every charge — \*solved\*: \*\*SGD ends at\*\* U\[0,0\] = 1\.024, U\[0,1\] = 0\.2034, .*, … \(\+12 more\) · C₁ = 0, C₂ = 0, C₃ = 0, C₄ = 0, … \(\+2 more\) · relaxes in ≈83000 steps/,
+    );
     assert.strictEqual(a.symmetries.length, 6, 'GL(3) has six generators');
     assert.match(hover, /\*\*6 symmetries\*\* of ℓ, in 1 group:/);
     assert.match(hover, /\*\*GL\(3\) on the hidden index of U, W\*\* — linear, proved \(covariance\), dimension 6/);
@@ -214,7 +253,10 @@ suite('Noether Lab: language support', () => {
     await (await api()).analysisFor(doc.uri);
     const lr = await hoverPlain(doc, positionOf(doc, 'lr'));
     assert.match(lr, /η < 2\/λ_max\(H\)/, 'the stability bound on lr');
-    assert.match(lr, /\*\*This train line:\*\* 2\/λ_max\(H\) = 1\.03 at the start \(λ_max = 1\.941\), 0\.6667 at the predicted end \(λ_max = 3\)\. ✓ lr = 0\.01 is below the bound 0\.6667\./);
+    assert.match(
+      lr,
+      /\*\*This train line:\*\* 2\/λ_max\(H\) = 1\.03 at the start \(λ_max = 1\.941\), 0\.6667 at the predicted end \(λ_max = 3\)\. ✓ lr = 0\.01 is below the bound 0\.6667\./,
+    );
     assert.match(await hoverText(doc, positionOf(doc, 'batch')), /minibatch size B/);
     assert.match(await hoverText(doc, positionOf(doc, 'sgd')), /stochastic gradient descent/);
     assert.match(await hoverText(doc, positionOf(doc, 'norm2')), /sum of squares/);
@@ -223,7 +265,10 @@ suite('Noether Lab: language support', () => {
     const { document: scalar } = await open('two-layer-scalar.loss');
     await (await api()).analysisFor(scalar.uri);
     assert.match(await hoverPlain(scalar, positionOf(scalar, 'lr', 0)), /0\.5 at the predicted end \(λ_max = 4\)\. ✓ lr = 0\.05 is below the bound 0\.5\./);
-    assert.match(await hoverPlain(scalar, positionOf(scalar, 'lr', 1)), /0\.4376 at the minimum gradient flow reaches \(λ_max = 4\.57\)\. ✓ lr = 0\.05 is below the bound 0\.4376\./);
+    assert.match(
+      await hoverPlain(scalar, positionOf(scalar, 'lr', 1)),
+      /0\.4376 at the minimum gradient flow reaches \(λ_max = 4\.57\)\. ✓ lr = 0\.05 is below the bound 0\.4376\./,
+    );
   });
 
   test('CodeLens: symmetries and Where SGD ends on `loss`; SGD ends at …, Run and Compare on the train lines', async () => {
@@ -235,17 +280,29 @@ suite('Noether Lab: language support', () => {
     });
     const lossLine = positionOf(doc, 'loss').line;
     const onLoss = lenses.filter((l) => l.range.start.line === lossLine).map((l) => l.command!);
-    assert.ok(onLoss.some((c) => c.command === 'noetherLab.showPanel' && c.title === '$(symbol-misc) 1 symmetry: rescaling of u, w: C₁ = u² − w²'), JSON.stringify(onLoss));
+    assert.ok(
+      onLoss.some((c) => c.command === 'noetherLab.showPanel' && c.title === '$(symbol-misc) 1 symmetry: rescaling of u, w: C₁ = u² − w²'),
+      JSON.stringify(onLoss),
+    );
     assert.ok(onLoss.some((c) => c.command === 'noetherLab.findEquilibrium' && c.title === '$(target) Where SGD ends'));
     const trainLines = [positionOf(doc, 'train', 0).line, positionOf(doc, 'train', 1).line];
     for (const [i, line] of trainLines.entries()) {
       const cmds = lenses.filter((l) => l.range.start.line === line).map((l) => l.command!);
-      assert.ok(cmds.some((c) => c.command === 'noetherLab.runSgd' && c.arguments?.[1] === i), `Run on train line ${i}`);
-      assert.ok(cmds.some((c) => c.command === 'noetherLab.compareSgdGd' && c.arguments?.[1] === i), `Compare on train line ${i}`);
+      assert.ok(
+        cmds.some((c) => c.command === 'noetherLab.runSgd' && c.arguments?.[1] === i),
+        `Run on train line ${i}`,
+      );
+      assert.ok(
+        cmds.some((c) => c.command === 'noetherLab.compareSgdGd' && c.arguments?.[1] === i),
+        `Compare on train line ${i}`,
+      );
       const ends = cmds.filter((c) => c.title.includes('SGD ends'));
       if (i === 0) {
         // The noisy line: where it ends, first, opening its prediction in the panel.
-        assert.deepStrictEqual(ends.map((c) => c.title), ['$(target) SGD ends at u = 1.414, w = 1.414 · ≈6400 steps']);
+        assert.deepStrictEqual(
+          ends.map((c) => c.title),
+          ['$(target) SGD ends at u = 1.414, w = 1.414 · ≈6400 steps'],
+        );
         assert.strictEqual(ends[0].command, 'noetherLab.showPanel');
         assert.deepStrictEqual(ends[0].arguments, [doc.uri.toString(), { prediction: 0 }]);
         assert.match(String(ends[0].tooltip), /C₁ = 0/);
@@ -270,9 +327,21 @@ suite('Noether Lab: language support', () => {
     assert.strictEqual(warn.severity, vscode.DiagnosticSeverity.Warning);
     assert.match(warn.message, /^lr = 2\.5 is at or above the stability bound 2\/λ_max\(H\) = 2\.00 at the initial point \(λ_max = 1\.00\)/);
     const lr = positionOf(doc, '2.5');
-    assert.deepStrictEqual([warn.range.start.line, warn.range.start.character, warn.range.end.character], [lr.line, lr.character, lr.character + 3], 'on the value of lr');
-    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, warn.range, vscode.CodeActionKind.QuickFix.value);
-    assert.ok(actions.some((a) => /^set lr = 1\.7/.test(a.title)), `a fix among ${JSON.stringify(actions.map((a) => a.title))}`);
+    assert.deepStrictEqual(
+      [warn.range.start.line, warn.range.start.character, warn.range.end.character],
+      [lr.line, lr.character, lr.character + 3],
+      'on the value of lr',
+    );
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>(
+      'vscode.executeCodeActionProvider',
+      uri,
+      warn.range,
+      vscode.CodeActionKind.QuickFix.value,
+    );
+    assert.ok(
+      actions.some((a) => /^set lr = 1\.7/.test(a.title)),
+      `a fix among ${JSON.stringify(actions.map((a) => a.title))}`,
+    );
     // The lr hover says the same.
     assert.match(await hoverPlain(doc, positionOf(doc, 'lr')), /⚠ lr = 2\.5 is at or above the bound 2: gradient descent diverges/);
   });
@@ -289,7 +358,14 @@ suite('Noether Lab: language support', () => {
     await vscode.commands.executeCommand('editor.action.commentLine');
     await waitFor(`line 1 commented with # (it is ${JSON.stringify(doc.lineAt(0).text)})`, () => doc.lineAt(0).text.startsWith('# param'), 5000);
     await vscode.commands.executeCommand('undo');
-    const items = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', doc.uri, new vscode.Position(doc.lineCount - 1, 0));
-    assert.ok(items.items.some((i) => (typeof i.label === 'string' ? i.label : i.label.label) === 'problem' || i.detail?.includes('complete .loss file')), 'the new-problem snippet');
+    const items = await vscode.commands.executeCommand<vscode.CompletionList>(
+      'vscode.executeCompletionItemProvider',
+      doc.uri,
+      new vscode.Position(doc.lineCount - 1, 0),
+    );
+    assert.ok(
+      items.items.some((i) => (typeof i.label === 'string' ? i.label : i.label.label) === 'problem' || i.detail?.includes('complete .loss file')),
+      'the new-problem snippet',
+    );
   });
 });

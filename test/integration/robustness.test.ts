@@ -6,7 +6,20 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { api, closeAll, fileUri, hoverText, messagesOfType, noetherDiagnostics, positionOf, QUICK, simulationAvailable, waitFor, workspaceRoot, writeFile } from './helpers';
+import {
+  api,
+  closeAll,
+  fileUri,
+  hoverText,
+  messagesOfType,
+  noetherDiagnostics,
+  positionOf,
+  QUICK,
+  simulationAvailable,
+  waitFor,
+  workspaceRoot,
+  writeFile,
+} from './helpers';
 
 function panelTab(uri: vscode.Uri): vscode.Tab | undefined {
   const title = `Noether Lab: ${path.posix.basename(uri.path)}`;
@@ -53,13 +66,22 @@ suite('Noether Lab: robustness', () => {
     assert.strictEqual(a.runState(uri).version, started);
     // Rename the parameters and break the rescaling symmetry while the run is analysed or running.
     const whole = new vscode.Range(0, 0, doc.lineCount, 0);
-    await editor.edit((e) => e.replace(whole, QUICK.replace('steps = 3000', 'steps = 20000').replace(/\bu\b/g, 'p1').replace(/\bw\b/g, 'p2').replace('(p1*p2*x - y)', '(tanh(p1*x)*p2 - y)')));
+    await editor.edit((e) =>
+      e.replace(
+        whole,
+        QUICK.replace('steps = 3000', 'steps = 20000').replace(/\bu\b/g, 'p1').replace(/\bw\b/g, 'p2').replace('(p1*p2*x - y)', '(tanh(p1*x)*p2 - y)'),
+      ),
+    );
     assert.ok(doc.version > started && doc.getText().includes('tanh(p1*x)'));
     const result = await running;
     assert.ok(result, 'the run finished');
     assert.deepStrictEqual(result.components, ['u', 'w'], 'the components of the version the run started on');
     assert.strictEqual(result.runs[0].steps, 20000);
-    assert.deepStrictEqual(result.runs[0].charges.map((c: { text: string }) => c.text), ['u² − w²'], "that version's symmetry and charge");
+    assert.deepStrictEqual(
+      result.runs[0].charges.map((c: { text: string }) => c.text),
+      ['u² − w²'],
+      "that version's symmetry and charge",
+    );
     assert.ok(Number.isFinite(result.runs[0].charges[0].finalMean));
     // The panel got the run's analysis (and then follows the edited document's).
     assert.ok(messagesOfType(a.panelMessages(uri), 'analysis').some((m) => m.analysis.components.join() === 'u,w'));
@@ -87,7 +109,7 @@ suite('Noether Lab: robustness', () => {
     assert.strictEqual(shown.result.runs[0].steps, 2_000_000);
   });
 
-  test("a file named like one whose panel is open does not get a panel when it is analysed", async () => {
+  test('a file named like one whose panel is open does not get a panel when it is analysed', async () => {
     const a = await api();
     fs.mkdirSync(path.join(workspaceRoot().fsPath, 'twins'), { recursive: true });
     const first = await writeFile('twin.loss', QUICK);
@@ -100,7 +122,11 @@ suite('Noether Lab: robustness', () => {
     assert.strictEqual(analysis.initial.u, 1.25);
     assert.strictEqual(a.hasPanel(second), false, 'no panel opened for the file of the same name');
     assert.strictEqual(a.panelMessages(second).length, 0);
-    assert.strictEqual(vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputWebview && t.label === 'Noether Lab: twin.loss').length, 1);
+    assert.strictEqual(
+      vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputWebview && t.label === 'Noether Lab: twin.loss')
+        .length,
+      1,
+    );
   });
 
   test('a run stopped during its start-up keeps the previous result', async function () {

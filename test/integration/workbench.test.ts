@@ -29,12 +29,19 @@ suite('Noether Lab: run history and sweeps', () => {
     assert.ok(fs.existsSync(stored), `stored at ${stored}`);
     assert.ok(!stored.startsWith(vscode.workspace.workspaceFolders![0].uri.fsPath), 'in the extension storage, not the workspace');
     const listed = await waitFor('the history in the side view', () =>
-      messagesOfType(a.sidebarMessages(), 'history').filter((m) => m.uri === uri.toString() && m.entries.some((e: any) => e.id === entry.id)).pop());
+      messagesOfType(a.sidebarMessages(), 'history')
+        .filter((m) => m.uri === uri.toString() && m.entries.some((e: any) => e.id === entry.id))
+        .pop(),
+    );
     assert.match(listed.entries[0].runs[0].label, /^sgd η=0\.05 B=4/);
 
     // Overlay: the panel receives the stored run (downsampled) for its plots.
     await vscode.commands.executeCommand('noetherLab.overlayRun', uri, entry.id);
-    const overlay = await waitFor('an overlay message', () => messagesOfType(a.panelMessages(uri), 'overlay').filter((m) => m.entry === entry.id).pop());
+    const overlay = await waitFor('an overlay message', () =>
+      messagesOfType(a.panelMessages(uri), 'overlay')
+        .filter((m) => m.entry === entry.id)
+        .pop(),
+    );
     assert.strictEqual(overlay.runs.length, 1);
     assert.ok(overlay.runs[0].series.steps.length <= 501);
 
@@ -51,18 +58,34 @@ suite('Noether Lab: run history and sweeps', () => {
     assert.strictEqual(n, 1);
     assert.ok(!a.history(uri).entries.some((e) => e.id === entry.id));
     await waitFor('the stored file removed', () => !fs.existsSync(stored));
-    assert.ok(messagesOfType(a.panelMessages(uri), 'overlay').some((m) => m.entry === null), 'the overlay was cleared');
+    assert.ok(
+      messagesOfType(a.panelMessages(uri), 'overlay').some((m) => m.entry === null),
+      'the overlay was cleared',
+    );
   });
 
   test('Sweep… runs each value and opens its plot against the key beside theory in a report panel', async function () {
     if (!simulationAvailable()) this.skip();
     this.timeout(120_000);
     const a = await api();
-    const uri = await writeFile('sweep.loss', ['param w = 0', 'data  x ~ normal(0, 1)', 'data  eps ~ normal(0, 0.5)', 'loss  = (w*x - (2*x + eps))^2 / 2', 'train sgd(lr = 0.1, batch = 1, steps = 2000, chains = 4, seed = 4)', ''].join('\n'));
+    const uri = await writeFile(
+      'sweep.loss',
+      [
+        'param w = 0',
+        'data  x ~ normal(0, 1)',
+        'data  eps ~ normal(0, 0.5)',
+        'loss  = (w*x - (2*x + eps))^2 / 2',
+        'train sgd(lr = 0.1, batch = 1, steps = 2000, chains = 4, seed = 4)',
+        '',
+      ].join('\n'),
+    );
     const result = await vscode.commands.executeCommand<any>('noetherLab.sweep', uri, { key: 'lr', values: '0.05, 0.1', steps: 2000, chains: 4 });
     assert.ok(result, 'a sweep result');
     assert.deepStrictEqual(result.values, [0.05, 0.1]);
-    assert.deepStrictEqual(result.points.map((p: any) => p.lr), [0.05, 0.1]);
+    assert.deepStrictEqual(
+      result.points.map((p: any) => p.lr),
+      [0.05, 0.1],
+    );
     const v = result.quantities.find((q: any) => q.id === 'var:w');
     assert.ok(v && v.theory.every((t: number | null) => t !== null && t > 0), 'the variance has its theory at each lr');
     const panel = await waitFor('the sweep report panel, loaded', () => a.reportPanels().find((p) => p.docTitle === 'Sweep of lr: sweep.loss' && p.ready));

@@ -12,7 +12,10 @@ test('traces: chains 0–3 at every record; their mean is the series mean when t
   const r = (await simulateSource(src, { workers: 0, run: 0, steps: 2000, chains: 4 })).runs[0];
   const traces = r.series.chains;
   assert.ok(traces, 'the run carries traces');
-  assert.deepEqual(traces.map((t) => t.chain), [0, 1, 2, 3]);
+  assert.deepEqual(
+    traces.map((t) => t.chain),
+    [0, 1, 2, 3],
+  );
   const n = r.series.steps.length;
   for (const t of traces) {
     assert.equal(t.loss.length, n);
@@ -53,7 +56,12 @@ test('traceSpec keeps the traces bounded', () => {
   // Long records: fewer chains, and none past the budget.
   assert.equal(traceSpec(32, 18, 6, 10_000)?.chains.length, 1);
   assert.equal(traceSpec(32, 18, 64, 10_000), undefined);
-  for (const [chains, comps, charges, records] of [[32, 2, 1, 2001], [32, 18, 6, 10_000], [32, 50890, 74, 2001], [8, 32, 64, 2001]]) {
+  for (const [chains, comps, charges, records] of [
+    [32, 2, 1, 2001],
+    [32, 18, 6, 10_000],
+    [32, 50890, 74, 2001],
+    [8, 32, 64, 2001],
+  ]) {
     const s = traceSpec(chains, comps, charges, records);
     const values = s ? s.chains.length * records * (1 + s.charges + (s.theta ? comps : 0)) : 0;
     assert.ok(values <= 400_000, `${values} values for ${[chains, comps, charges, records]}`);

@@ -16,13 +16,19 @@ test('analyze --json has the documented shape', () => {
   const j = JSON.parse(r.stdout);
   assert.equal(j.file, 'examples/two-layer-scalar.loss');
   assert.deepEqual(j.components, ['u', 'w']);
-  assert.deepEqual(j.parameters, [{ name: 'u', shape: [] }, { name: 'w', shape: [] }]);
+  assert.deepEqual(j.parameters, [
+    { name: 'u', shape: [] },
+    { name: 'w', shape: [] },
+  ]);
   assert.deepEqual(j.initial, { u: 1.5, w: 0.2 });
   assert.equal(j.symmetries.length, 1);
   const s = j.symmetries[0];
   assert.equal(s.kind, 'rescaling');
   assert.equal(s.status, 'proved');
-  assert.deepEqual(s.matrix, [[1, 0], [0, -1]]);
+  assert.deepEqual(s.matrix, [
+    [1, 0],
+    [0, -1],
+  ]);
   assert.equal(s.charge.text, 'u² − w²');
   assert.equal(typeof s.charge.tex, 'string');
   for (const k of ['gradientFlow', 'sgdStep', 'sgdContinuous']) assert.equal(typeof s.laws[k], 'string');
@@ -74,9 +80,12 @@ test('usage errors exit 2 without a stack trace', () => {
   }
 });
 
-test('simulate prints a deep chain\'s product law as text (its theory has no per-component variances)', () => {
+test("simulate prints a deep chain's product law as text (its theory has no per-component variances)", () => {
   // u·w·x is a deep chain: stationary.theory is the law of the product, with empty mean/var records.
-  const r = spawnSync(process.execPath, [BIN, 'simulate', path.join(ROOT, 'examples', 'two-layer-scalar.loss'), '--steps', '1500', '--chains', '4'], { encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(process.execPath, [BIN, 'simulate', path.join(ROOT, 'examples', 'two-layer-scalar.loss'), '--steps', '1500', '--chains', '4'], {
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /product u·w, continuous-time law .*mode [\d.]+/);
   assert.match(r.stdout, /quantiles theory vs measured ± SE: q10 [\d.]+ vs [\d.]+ ± [\d.e-]+; q25 /);

@@ -29,7 +29,15 @@ function chargeOf(s: SymmetryReport, x: ArrayLike<number>): number {
  * The drift of law (C) at θ from per-example gradients: exact over a finite set, else an unbiased
  * Monte Carlo estimate (U-statistic for ∇LᵀA∇L) with its standard error from 20 batches.
  */
-function drift(model: Model, s: SymmetryReport, theta: Float64Array, eta: number, kappa: number, gamma: number, samples: number): { value: number; se: number } {
+function drift(
+  model: Model,
+  s: SymmetryReport,
+  theta: Float64Array,
+  eta: number,
+  kappa: number,
+  gamma: number,
+  samples: number,
+): { value: number; se: number } {
   const A = s.matrix as number[][];
   const n = theta.length;
   const fn = compileLossGradient(model);

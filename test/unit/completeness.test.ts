@@ -15,8 +15,14 @@ function laws(src: string): ConservationLaws {
 }
 
 test('two-layer linear nets: r(r + 1)/2 conservation laws for hidden width r, all from GL(r)', () => {
-  for (const [d, r, o] of [[3, 2, 2], [2, 3, 2], [2, 1, 3]]) {
-    const c = laws(`param U[${r}, ${d}] ~ normal(0, 1)\nparam W[${o}, ${r}] ~ normal(0, 1)\ndata x[${d}] ~ normal(0, 1)\ndata y[${o}] ~ normal(0, 1)\nloss = norm2(W @ (U @ x) - y) / 2\n`);
+  for (const [d, r, o] of [
+    [3, 2, 2],
+    [2, 3, 2],
+    [2, 1, 3],
+  ]) {
+    const c = laws(
+      `param U[${r}, ${d}] ~ normal(0, 1)\nparam W[${o}, ${r}] ~ normal(0, 1)\ndata x[${d}] ~ normal(0, 1)\ndata y[${o}] ~ normal(0, 1)\nloss = norm2(W @ (U @ x) - y) / 2\n`,
+    );
     assert.equal(c.count, (r * (r + 1)) / 2, `d=${d} r=${r} o=${o}: ${c.summary}`);
     assert.equal(c.fromSymmetries, c.count);
     assert.match(c.summary, /are all the conservation laws|is all the conservation laws/);
@@ -27,7 +33,9 @@ test('two-layer linear nets: r(r + 1)/2 conservation laws for hidden width r, al
 
 test('two-layer ReLU nets: one conservation law per hidden neuron', () => {
   for (const h of [2, 3]) {
-    const c = laws(`param V[${h}, 2] ~ normal(0, 1)\nparam a[${h}] ~ normal(0, 1)\ndata x[2] ~ normal(0, 1)\ndata y ~ normal(0, 1)\nloss = (dot(a, relu(V @ x)) - y)^2 / 2\n`);
+    const c = laws(
+      `param V[${h}, 2] ~ normal(0, 1)\nparam a[${h}] ~ normal(0, 1)\ndata x[2] ~ normal(0, 1)\ndata y ~ normal(0, 1)\nloss = (dot(a, relu(V @ x)) - y)^2 / 2\n`,
+    );
     assert.equal(c.count, h, c.summary);
     assert.equal(c.fromSymmetries, h);
   }
@@ -62,7 +70,9 @@ test('ReLU nets with biases and several outputs: one law per hidden neuron, foun
   assert.equal(c.count, 3, c.summary);
   assert.equal(c.fromSymmetries, 3);
   // Deep linear chains: one GL(2) per hidden index, 3 independent charges each, and nothing else.
-  const deep = laws('param A[2, 2] ~ normal(0, 1)\nparam B[2, 2] ~ normal(0, 1)\nparam C[2, 2] ~ normal(0, 1)\ndata x[2] ~ normal(0, 1)\nloss = norm2(C @ (B @ (A @ x)) - x) / 2\n');
+  const deep = laws(
+    'param A[2, 2] ~ normal(0, 1)\nparam B[2, 2] ~ normal(0, 1)\nparam C[2, 2] ~ normal(0, 1)\ndata x[2] ~ normal(0, 1)\nloss = norm2(C @ (B @ (A @ x)) - x) / 2\n',
+  );
   assert.equal(deep.count, 6, deep.summary);
   assert.equal(deep.fromSymmetries, 6);
 });

@@ -58,7 +58,10 @@ test('.npy: every element type, versions 1.0 and 2.0, 1-D and 2-D, rows read on 
 });
 
 test('IDX: images (3-D) and labels (1-D), plain or gzipped', () => {
-  const images = idx(range(2 * 3 * 3, (i) => (i * 17) % 256), [2, 3, 3]);
+  const images = idx(
+    range(2 * 3 * 3, (i) => (i * 17) % 256),
+    [2, 3, 3],
+  );
   for (const bytes of [images, zlib.gzipSync(images)]) {
     const a = parseArrayFile(bytes);
     assert.equal(a.format, 'idx');
@@ -66,7 +69,10 @@ test('IDX: images (3-D) and labels (1-D), plain or gzipped', () => {
     assert.deepEqual([a.rows, a.width, a.dtype], [2, 9, 'ubyte']);
     const out = new Float64Array(9);
     a.readRow(1, out, 0);
-    assert.deepEqual([...out], range(9, (i) => ((i + 9) * 17) % 256));
+    assert.deepEqual(
+      [...out],
+      range(9, (i) => ((i + 9) * 17) % 256),
+    );
   }
   const npyGz = parseArrayFile(zlib.gzipSync(npy([1, 2, 3], [3])));
   assert.equal(npyGz.format, 'npy');
@@ -86,7 +92,10 @@ function failure(bytes: Uint8Array): string {
 test('malformed files: each error names the byte offset and a fix, never another exception', () => {
   const good = npy(range(6), [3, 2], '<f8');
   const start = good.length - 48; // where the data begin
-  assert.equal(failure(good.subarray(0, good.length - 5)), `byte ${start}: the header promises shape [3, 2] of <f8 (48 bytes of data) but only 43 bytes follow (truncated file)`);
+  assert.equal(
+    failure(good.subarray(0, good.length - 5)),
+    `byte ${start}: the header promises shape [3, 2] of <f8 (48 bytes of data) but only 43 bytes follow (truncated file)`,
+  );
   assert.match(failure(Buffer.concat([good, Buffer.from([1, 2])])), new RegExp(`^byte ${start + 48}: 2 bytes follow the \\[3, 2\\] array`));
   assert.equal(failure(good.subarray(0, 30)), `byte 10: the header claims ${start - 10} bytes but the file has only 20 after this point (truncated file)`);
   assert.match(failure(good.subarray(0, 7)), /^byte 0: not a NumPy \.npy file|^byte 7: the \.npy header ends early/);
@@ -100,7 +109,10 @@ test('malformed files: each error names the byte offset and a fix, never another
   assert.match(failure(noShape), /^byte 10: the \.npy header has no readable 'shape' entry/);
   // A value that is not finite is found when its example is read.
   const withNaN = parseArrayFile(npy([1, NaN], [2]));
-  assert.throws(() => withNaN.readRow(1, new Float64Array(1), 0), (e: Error) => e instanceof ArrayFileError && /^byte \d+: example 1 \(0-based\), entry 0 is NaN, not a finite number/.test(e.message));
+  assert.throws(
+    () => withNaN.readRow(1, new Float64Array(1), 0),
+    (e: Error) => e instanceof ArrayFileError && /^byte \d+: example 1 \(0-based\), entry 0 is NaN, not a finite number/.test(e.message),
+  );
   assert.match(failure(Buffer.from('x,y\n1,2\n')), /^byte 0: not a NumPy \.npy file .* nor an IDX file .*starts with 78 2c 79 0a/);
   assert.match(failure(new Uint8Array(0)), /starts with nothing/);
   // IDX: a bad type code, a header cut short, data cut short.
@@ -133,7 +145,19 @@ const SRC_IMG = [
 ].join('\n');
 
 test('a .loss file reads IDX images and .npy labels; `let x = pixels / 255` scales them; dataset size picks examples', () => {
-  const files = { 'img.idx': zlib.gzipSync(idx(range(40, (i) => (i * 37) % 256), [10, 2, 2])), 'lab.npy': npy(range(10, (i) => i % 3), [10], '<i8') };
+  const files = {
+    'img.idx': zlib.gzipSync(
+      idx(
+        range(40, (i) => (i * 37) % 256),
+        [10, 2, 2],
+      ),
+    ),
+    'lab.npy': npy(
+      range(10, (i) => i % 3),
+      [10],
+      '<i8',
+    ),
+  };
   const m = modelOk(SRC_IMG, files);
   assert.equal(m.dataset?.kind, 'file');
   assert.equal(m.dataset?.size, 10);
@@ -149,14 +173,24 @@ test('a .loss file reads IDX images and .npy labels; `let x = pixels / 255` scal
   // Each chosen example keeps its label: rows of the subset are rows of the file.
   for (let r = 0; r < 4; r++) {
     const row = [...subRows.subarray(5 * r, 5 * r + 5)];
-    assert.ok(range(10).some((k) => row.every((v, c) => v === rows[5 * k + c])), `row ${r} of the subset is no row of the file`);
+    assert.ok(
+      range(10).some((k) => row.every((v, c) => v === rows[5 * k + c])),
+      `row ${r} of the subset is no row of the file`,
+    );
   }
 });
 
 test('binary data errors are diagnostics at the path: shape against the data names, example counts, a bad file', () => {
-  const labels = npy(range(10, (i) => i % 3), [10], '<i8');
+  const labels = npy(
+    range(10, (i) => i % 3),
+    [10],
+    '<i8',
+  );
   const wide = onlyError(SRC_IMG, { 'img.idx': idx(range(90), [10, 3, 3]), 'lab.npy': labels });
-  assert.equal(wide.message, 'data file "img.idx" holds an array of shape [10, 3, 3] (10 examples of 9 numbers) but the data names on this line take 4; declare e.g. `data x[9] from …`');
+  assert.equal(
+    wide.message,
+    'data file "img.idx" holds an array of shape [10, 3, 3] (10 examples of 9 numbers) but the data names on this line take 4; declare e.g. `data x[9] from …`',
+  );
   assertRange(wide, [3, 21, 30]);
   const count = onlyError(SRC_IMG, { 'img.idx': idx(range(40), [10, 2, 2]), 'lab.npy': npy([1, 2], [2], '<i8') });
   assert.equal(count.message, 'data file "lab.npy" has 2 examples but an earlier data file has 10; every file must hold the same examples');
@@ -169,15 +203,33 @@ test('binary data errors are diagnostics at the path: shape against the data nam
   const r = checkSource(SRC_IMG, { readFile: () => 'text' });
   assert.match(r.diagnostics[0].message, /cannot read the data file "img\.idx": binary data files cannot be read here/);
   // Too large a data set: the fix says to add `dataset size`.
-  const big = errorsOf(SRC_IMG.replace('pixels[4]', 'pixels[4096]').replace('W[3, 4]', 'W[3, 4096]'), { 'img.idx': idx(new Array(4096 * 4100).fill(1), [4100, 64, 64]), 'lab.npy': npy(new Array(4100).fill(1), [4100]) });
+  const big = errorsOf(SRC_IMG.replace('pixels[4]', 'pixels[4096]').replace('W[3, 4]', 'W[3, 4096]'), {
+    'img.idx': idx(new Array(4096 * 4100).fill(1), [4100, 64, 64]),
+    'lab.npy': npy(new Array(4100).fill(1), [4100]),
+  });
   assert.match(big[0].message, /at most 16777216 \(128 MiB\) are kept in memory: add `dataset size = 4095`/);
 });
 
 test('files on disk: the regular-file checks apply, binary files reach simulation workers', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'noether-npy-'));
   try {
-    fs.writeFileSync(path.join(dir, 'img.idx'), zlib.gzipSync(idx(range(40, (i) => (i * 37) % 256), [10, 2, 2])));
-    fs.writeFileSync(path.join(dir, 'lab.npy'), npy(range(10, (i) => i % 3), [10], '<i8'));
+    fs.writeFileSync(
+      path.join(dir, 'img.idx'),
+      zlib.gzipSync(
+        idx(
+          range(40, (i) => (i * 37) % 256),
+          [10, 2, 2],
+        ),
+      ),
+    );
+    fs.writeFileSync(
+      path.join(dir, 'lab.npy'),
+      npy(
+        range(10, (i) => i % 3),
+        [10],
+        '<i8',
+      ),
+    );
     const src = SRC_IMG + 'train sgd(lr = 0.5, batch = 2, steps = 50, chains = 2, seed = 1)\n';
     const readFile = makeReadFile(dir, null);
     assert.ok(checkSource(src, { readFile }).model);

@@ -45,7 +45,9 @@ test("a file's deep chain is detected from the loss itself, with the ½ folded i
   assert.ok(Math.abs((law.tc as number) - 0.4 / 4.08) < 1e-12, `tc ${law.tc}`);
   assert.equal(law.moments, 'exact-moments');
   assert.equal(law.variable, 'u1·u2');
-  const three = modelOf('param a = 1\nparam b = 1\nparam c = 1\ndata x ~ normal(0, 1)\ndata e ~ normal(0, 1)\nloss = (a*b*c*x - (x + e))^2\ntrain sgd(lr = 0.01, batch = 1, steps = 10, chains = 1)\n');
+  const three = modelOf(
+    'param a = 1\nparam b = 1\nparam c = 1\ndata x ~ normal(0, 1)\ndata e ~ normal(0, 1)\nloss = (a*b*c*x - (x + e))^2\ntrain sgd(lr = 0.01, batch = 1, steps = 10, chains = 1)\n',
+  );
   const l3 = deepChainLaw(three, three.trains[0]);
   assert.ok(l3 && 'density' in l3 && l3.depth === 2 && l3.tc === null);
   for (const other of [
@@ -78,7 +80,7 @@ test('SGD on u·w: measured quantiles of v, extrapolated to η → 0 at T = 0.00
 
 test("a bootstrap resample's pooled quantiles, found by bisection, equal those of the pool built and sorted", () => {
   let seed = 7;
-  const rand = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296);
+  const rand = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296;
   // Chains of unequal lengths, with ties within and across chains.
   const chains = Array.from({ length: 23 }, (_, c) => Array.from({ length: 5 + (c % 7) * 13 }, () => Math.round(rand() * 50) / 10 - 2));
   const sorted = chains.map((c) => Float64Array.from(c).sort());
@@ -96,5 +98,8 @@ test("a bootstrap resample's pooled quantiles, found by bisection, equal those o
     assert.deepEqual(pooledQuantiles(sorted, all, times, levels), naive, `resample ${trial}`);
   }
   // One chain of one sample: every quantile is that sample.
-  assert.deepEqual(pooledQuantiles([Float64Array.of(3)], Float64Array.of(3), [2], levels), levels.map(() => 3));
+  assert.deepEqual(
+    pooledQuantiles([Float64Array.of(3)], Float64Array.of(3), [2], levels),
+    levels.map(() => 3),
+  );
 });

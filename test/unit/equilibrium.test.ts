@@ -63,7 +63,8 @@ function invariantsOf(point: Record<string, number>, k: number): { UtU: Matrix; 
 }
 
 function assertClose(A: Matrix, B: Matrix, tol: number, what: string): void {
-  for (let i = 0; i < A.rows; i++) for (let j = 0; j < A.columns; j++) assert.ok(Math.abs(A.get(i, j) - B.get(i, j)) < tol, `${what}[${i},${j}] = ${A.get(i, j)} vs ${B.get(i, j)}`);
+  for (let i = 0; i < A.rows; i++)
+    for (let j = 0; j < A.columns; j++) assert.ok(Math.abs(A.get(i, j) - B.get(i, j)) < tol, `${what}[${i},${j}] = ${A.get(i, j)} vs ${B.get(i, j)}`);
 }
 
 for (const k of [2, 3] as const) {
@@ -87,7 +88,17 @@ for (const k of [2, 3] as const) {
 
   test(`GL(${k}) with isotropic label noise: the end point is the closed form (no rotation)`, () => {
     const { Lx, V } = CORRELATED[k];
-    const Le = k === 2 ? [[0.4, 0], [0, 0.4]] : [[0.4, 0, 0], [0, 0.4, 0], [0, 0, 0.4]];
+    const Le =
+      k === 2
+        ? [
+            [0.4, 0],
+            [0, 0.4],
+          ]
+        : [
+            [0.4, 0, 0],
+            [0, 0.4, 0],
+            [0, 0, 0.4],
+          ];
     const r = analyzeSource(twoLayerSource(k, Lx, Le, V));
     const p = r.predictions![0];
     assert.equal(p.balance, undefined);
@@ -105,7 +116,10 @@ test("anisotropic two-layer net with one output: SGD balances the layers in the 
   assert.equal(p.status, 'equilibrium');
   assert.ok(p.residual! < 1e-8, `residual ${p.residual}`);
   const e = p.endPoint!;
-  const U = [[e['U[0,0]'], e['U[0,1]']], [e['U[1,0]'], e['U[1,1]']]];
+  const U = [
+    [e['U[0,0]'], e['U[0,1]']],
+    [e['U[1,0]'], e['U[1,1]']],
+  ];
   const W = [e['W[0,0]'], e['W[0,1]']];
   // The file: x ~ normal(0, [2, 1]) so Σx = diag(4, 1), tr Σx = 5; the scalar output's noise Σε cancels.
   const sx = [4, 1];
@@ -114,7 +128,8 @@ test("anisotropic two-layer net with one output: SGD balances the layers in the 
       const dataMetric = U[i][0] * sx[0] * U[j][0] + U[i][1] * sx[1] * U[j][1];
       assert.ok(Math.abs(5 * W[i] * W[j] - dataMetric) < 1e-6, `tr Σx·(WᵀW)[${i},${j}] = ${5 * W[i] * W[j]} vs (U Σx Uᵀ)[${i},${j}] = ${dataMetric}`);
       // Norm balance would be U Uᵀ = WᵀW: each rescaling charge ‖U_i‖² − W_i² would vanish.
-      if (i === j) assert.ok(U[i][0] ** 2 + U[i][1] ** 2 - W[i] ** 2 > 0.1, `not norm-balanced: ‖U_${i}‖² − W_${i}² = ${U[i][0] ** 2 + U[i][1] ** 2 - W[i] ** 2}`);
+      if (i === j)
+        assert.ok(U[i][0] ** 2 + U[i][1] ** 2 - W[i] ** 2 > 0.1, `not norm-balanced: ‖U_${i}‖² − W_${i}² = ${U[i][0] ** 2 + U[i][1] ** 2 - W[i] ** 2}`);
     }
   }
   assert.ok(p.charges[0]! > 0.1 && p.charges[1]! > 0.1, `the rescaling charges stay away from 0: ${p.charges}`);
@@ -138,4 +153,3 @@ test('stability: lr at or above 2/λ_max(H) at the start or the end is a warning
   assert.ok(Math.abs(st.lambdaMaxEnd! - 4) < 1e-6, `λ_max at the end ${st.lambdaMaxEnd}`);
   assert.ok(!analyzeSource(readExample('two-layer-scalar.loss')).diagnostics.some((x) => /stability bound/.test(x.message)), 'no warning at lr = 0.05');
 });
-

@@ -29,7 +29,11 @@ test('weighted least squares recovers a line and its χ²', () => {
 
 test('the aη + cη² fit recovers both coefficients and the standard error of a', () => {
   const eta = [0.01, 0.02, 0.04];
-  const f = fitLinearQuadratic(eta, eta.map((e) => 3 * e - 5 * e * e), [1e-3, 1e-3, 1e-3]);
+  const f = fitLinearQuadratic(
+    eta,
+    eta.map((e) => 3 * e - 5 * e * e),
+    [1e-3, 1e-3, 1e-3],
+  );
   assert.ok(Math.abs(f.a - 3) < 1e-9 && Math.abs(f.c + 5) < 1e-7, `${f.a}, ${f.c}`);
   // Var(a) = (XᵀWX)⁻¹₁₁ for X = [η, η²], W = I/σ².
   const s11 = eta.reduce((a, e) => a + e * e, 0) / 1e-6;
@@ -50,7 +54,9 @@ for (const exp of [deepDiagonal, escape, noiseCurvature, sharpness, discreteEqui
     const res = await exp.run({ size: 'small', readLoss });
     const cpu = process.cpuUsage(cpu0);
     const seconds = (cpu.user + cpu.system) / 1e6;
-    const failed = res.checks.filter((c) => !c.pass).map((c) => `${c.name}: predicted ${c.predicted}, measured ${c.measured} ± ${c.stdErr} (tolerance ${c.tolerance})`);
+    const failed = res.checks
+      .filter((c) => !c.pass)
+      .map((c) => `${c.name}: predicted ${c.predicted}, measured ${c.measured} ± ${c.stdErr} (tolerance ${c.tolerance})`);
     assert.deepEqual(failed, [], 'every check passes');
     assert.ok(res.pass && res.checks.length >= 5, `${res.checks.length} checks`);
     assert.ok(res.figures.length >= 1 && res.figures.every((f) => f.series.length > 0 && f.series.every((s) => s.x.length === s.y.length)));
@@ -60,7 +66,8 @@ for (const exp of [deepDiagonal, escape, noiseCurvature, sharpness, discreteEqui
     assert.ok(statistical.length >= 2, 'statistical checks with positive standard errors');
     // Standard errors small enough to be informative: below the scale of the measured quantity (a
     // difference predicted to be 0 measures noise of the order of its SE, so it has no scale here).
-    for (const c of statistical.filter((x) => x.predicted !== 0)) assert.ok(c.stdErr <= Math.max(Math.abs(c.measured), Math.abs(c.predicted), 1e-3), `${c.name}: SE ${c.stdErr} vs ${c.measured}`);
+    for (const c of statistical.filter((x) => x.predicted !== 0))
+      assert.ok(c.stdErr <= Math.max(Math.abs(c.measured), Math.abs(c.predicted), 1e-3), `${c.name}: SE ${c.stdErr} vs ${c.measured}`);
     assert.ok(seconds < 120, `${exp.name} took ${seconds} s of CPU`);
   });
 }
@@ -90,7 +97,9 @@ test('the exact mean exit time of the escape experiment matches 4096 simulated c
   const fine = exactMeanExitSteps(0.5, 1, 2, 401);
   const mid = exactMeanExitSteps(0.5, 1, 2, 201);
   assert.ok(Math.abs(fine - mid) < 1e-3 * fine, `${mid} vs ${fine}`);
-  const run = (await simulateSource(src, { workers: 2, trains: [{ lr: 0.5, batch: 1, chains: 4096, seed: 77 }], escape: { component: 'w', above: 2, below: -2 } })).runs[0];
+  const run = (
+    await simulateSource(src, { workers: 2, trains: [{ lr: 0.5, batch: 1, chains: 4096, seed: 77 }], escape: { component: 'w', above: 2, below: -2 } })
+  ).runs[0];
   const t = run.firstPassage!.filter((x): x is number => x !== null);
   assert.equal(t.length, 4096);
   const m = t.reduce((a, b) => a + b, 0) / t.length;

@@ -20,7 +20,11 @@ async function runSmall(name: string): Promise<ExperimentResult> {
   assert.ok(e, `experiment ${name} is registered`);
   const r = await e.run({ size: 'small', workers: 2, readLoss });
   const failed = r.checks.filter((c) => !c.pass);
-  assert.equal(failed.length, 0, `failed checks:\n${failed.map((c) => `${c.name}: predicted ${c.predicted}, measured ${c.measured} ± ${c.stdErr}, tolerance ${c.tolerance}`).join('\n')}`);
+  assert.equal(
+    failed.length,
+    0,
+    `failed checks:\n${failed.map((c) => `${c.name}: predicted ${c.predicted}, measured ${c.measured} ± ${c.stdErr}, tolerance ${c.tolerance}`).join('\n')}`,
+  );
   assert.ok(r.pass && r.checks.length > 0);
   assert.ok(r.figures.length > 0 && r.figures.every((f) => f.series.length > 0));
   return r;
@@ -75,9 +79,26 @@ test('experiment 4 (fluctuations), small: stationary variances and covariance ag
 
 test('reports: JSON and a self-contained HTML page with inline SVG', () => {
   const r: ExperimentResult = {
-    name: 'x', title: 'T <b>', size: 'small', seconds: 1, pass: false, notes: ['n'],
+    name: 'x',
+    title: 'T <b>',
+    size: 'small',
+    seconds: 1,
+    pass: false,
+    notes: ['n'],
     checks: [check('c', 1, 2, 0.1)],
-    figures: [{ id: 'f', title: 'F', xLabel: 'x', yLabel: 'y', yLog: true, series: [{ name: 's', x: [1, 2, 3], y: [1, 10, 100], yErr: [0.1, 1, 10], style: 'points' }, { name: 'l', x: [1, 3], y: [1, 100], style: 'dashed' }] }],
+    figures: [
+      {
+        id: 'f',
+        title: 'F',
+        xLabel: 'x',
+        yLabel: 'y',
+        yLog: true,
+        series: [
+          { name: 's', x: [1, 2, 3], y: [1, 10, 100], yErr: [0.1, 1, 10], style: 'points' },
+          { name: 'l', x: [1, 3], y: [1, 100], style: 'dashed' },
+        ],
+      },
+    ],
   };
   const html = reportHtml([r]);
   assert.match(html, /<svg/);
@@ -92,13 +113,41 @@ test('reports: JSON and a self-contained HTML page with inline SVG', () => {
 test('CLI: `noether experiment` usage errors exit 2; a .loss file runs as a generic experiment', async () => {
   const out: string[] = [];
   const err: string[] = [];
-  assert.equal(await mainAsync(['experiment'], (s) => out.push(s), (s) => err.push(s)), 2);
-  assert.equal(await mainAsync(['experiment', 'no-such-experiment'], (s) => out.push(s), (s) => err.push(s)), 2);
-  assert.equal(await mainAsync(['experiment', 'balance', '--size', 'huge'], (s) => out.push(s), (s) => err.push(s)), 2);
+  assert.equal(
+    await mainAsync(
+      ['experiment'],
+      (s) => out.push(s),
+      (s) => err.push(s),
+    ),
+    2,
+  );
+  assert.equal(
+    await mainAsync(
+      ['experiment', 'no-such-experiment'],
+      (s) => out.push(s),
+      (s) => err.push(s),
+    ),
+    2,
+  );
+  assert.equal(
+    await mainAsync(
+      ['experiment', 'balance', '--size', 'huge'],
+      (s) => out.push(s),
+      (s) => err.push(s),
+    ),
+    2,
+  );
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'noether-exp-'));
   const file = path.join(dir, 'tiny.loss');
-  fs.writeFileSync(file, 'param u = 1.5\nparam w = 0.2\ndata x ~ normal(0, 1)\nloss = (u*w*x - 2*x)^2 / 2\ntrain sgd(lr = 0.05, batch = 1, steps = 2000, chains = 8, seed = 1)\ntrain gd(lr = 0.05, steps = 2000)\n');
-  const code = await mainAsync(['experiment', file, '--out', dir, '--workers', '0'], (s) => out.push(s), (s) => err.push(s));
+  fs.writeFileSync(
+    file,
+    'param u = 1.5\nparam w = 0.2\ndata x ~ normal(0, 1)\nloss = (u*w*x - 2*x)^2 / 2\ntrain sgd(lr = 0.05, batch = 1, steps = 2000, chains = 8, seed = 1)\ntrain gd(lr = 0.05, steps = 2000)\n',
+  );
+  const code = await mainAsync(
+    ['experiment', file, '--out', dir, '--workers', '0'],
+    (s) => out.push(s),
+    (s) => err.push(s),
+  );
   assert.equal(code, 0, out.join('\n') + err.join('\n'));
   assert.ok(fs.existsSync(path.join(dir, 'tiny.html')) && fs.existsSync(path.join(dir, 'tiny.json')));
   const json = JSON.parse(fs.readFileSync(path.join(dir, 'tiny.json'), 'utf8'));

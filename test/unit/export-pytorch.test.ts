@@ -122,9 +122,15 @@ test('text from the file reaches the script only escaped in comments and as stri
 });
 
 test('export refuses a file with errors, a missing train line and an unknown target, with the reason', () => {
-  assert.throws(() => exportPyTorch('param w = 1\nloss = (w - q)^2\ntrain sgd(lr = 0.1)\n'), (e: ExportError) => /the file has errors \(line 2: unknown name `q`/.test(e.message) && e.diagnostics.length === 1);
+  assert.throws(
+    () => exportPyTorch('param w = 1\nloss = (w - q)^2\ntrain sgd(lr = 0.1)\n'),
+    (e: ExportError) => /the file has errors \(line 2: unknown name `q`/.test(e.message) && e.diagnostics.length === 1,
+  );
   assert.throws(() => exportPyTorch('param w = 1\nloss = w^2\n'), /no train line: add one/);
-  assert.throws(() => exportPyTorch('param w = 1\nloss = w^2\ntrain sgd(lr = 0.1)\n', { train: 1 }), /no train line number 1 \(it has 1; they are numbered from 0\)/);
+  assert.throws(
+    () => exportPyTorch('param w = 1\nloss = w^2\ntrain sgd(lr = 0.1)\n', { train: 1 }),
+    /no train line number 1 \(it has 1; they are numbered from 0\)/,
+  );
   const lr = path.join(EXAMPLES, 'linear-regression.loss');
   const noTarget = noether(['export', lr]);
   assert.equal(noTarget.status, 2);
@@ -187,7 +193,8 @@ async function compareLossAndGradient(source: string, points: number, readFile?:
   for (let k = 0; k < points; k++) {
     const theta = model.components.map(() => rnd() * 1.5);
     const data = model.dataComponents.map(() => 0.6 + Math.abs(rnd()));
-    const shaped = (vals: number[], shape: number[]) => (shape.length === 0 ? vals[0] : shape.length === 1 ? vals : Array.from({ length: shape[0] }, (_, i) => vals.slice(i * shape[1], (i + 1) * shape[1])));
+    const shaped = (vals: number[], shape: number[]) =>
+      shape.length === 0 ? vals[0] : shape.length === 1 ? vals : Array.from({ length: shape[0] }, (_, i) => vals.slice(i * shape[1], (i + 1) * shape[1]));
     const p = Object.fromEntries(model.params.map((q) => [q.name, shaped(theta.slice(q.offset, q.offset + q.size), q.shape)]));
     const z = Object.fromEntries(model.data.map((d) => [d.name, shaped(data.slice(d.offset, d.offset + d.size), d.shape)]));
     cases.push({ p, z, theta, data });
@@ -207,7 +214,8 @@ async function compareLossAndGradient(source: string, points: number, readFile?:
   results.forEach((r, k) => {
     const out = new Float64Array(1 + model.components.length);
     fn.evaluate(cases[k].theta, cases[k].data, out);
-    const close = (x: number, y: number, what: string) => assert.ok(Math.abs(x - y) <= 1e-9 * Math.max(1, Math.abs(y)), `${what} at point ${k}: torch ${x}, engine ${y}`);
+    const close = (x: number, y: number, what: string) =>
+      assert.ok(Math.abs(x - y) <= 1e-9 * Math.max(1, Math.abs(y)), `${what} at point ${k}: torch ${x}, engine ${y}`);
     close(r.loss, out[0], 'loss');
     model.components.forEach((c, i) => close(r.grad[i], out[1 + i], `∂ℓ/∂${c}`));
   });
@@ -218,24 +226,35 @@ test('every function of the language: the script`s loss and its gradient are the
   for (const f of Object.keys(FUNCTIONS)) assert.match(EVERY_FUNCTION, new RegExp(`\\b${f}\\(`), `the test file calls ${f}`);
   await compareLossAndGradient(EVERY_FUNCTION, 12);
   // Renamed names, a file without data, a scalar-only file.
-  await compareLossAndGradient('param lambda = 0.5, θ = 1.5\nparam w² = 0.1\ndata p ~ normal(0, 1)\nloss = (lambda*θ*p - 1)^2 + w²^4 + abs(θ)\ntrain sgd(lr = 0.01)\n', 6);
+  await compareLossAndGradient(
+    'param lambda = 0.5, θ = 1.5\nparam w² = 0.1\ndata p ~ normal(0, 1)\nloss = (lambda*θ*p - 1)^2 + w²^4 + abs(θ)\ntrain sgd(lr = 0.01)\n',
+    6,
+  );
   await compareLossAndGradient('param w[2] = [1, 2]\nloss = norm2(w - [3, 1]) + exp(-w[0])\ntrain gd(lr = 0.1)\n', 4);
 });
 
 const FASHION = '/usr/share/datasets/fashion-mnist';
 
-test('the Fashion-MNIST MLP (examples/real-data): its 6000 images embedded as bytes, its loss and gradient the engine`s', {
-  skip: skip ?? (fs.existsSync(path.join(FASHION, 'train-images-idx3-ubyte.gz')) ? undefined : `the Fashion-MNIST files are not in ${FASHION} (apt-get install dataset-fashion-mnist)`),
-}, async () => {
-  const file = path.join(EXAMPLES, 'real-data', 'fashion-mlp.loss');
-  const source = fs.readFileSync(file, 'utf8');
-  const readFile = makeReadFile(path.dirname(file), null);
-  const script = exportPyTorch(source, { readFile }).script;
-  assert.match(script, /^# 6000 × 785 numbers, every one exactly a uint8 \(little-endian\), base64-encoded\.$/m);
-  assert.match(script, /^ {4}return cross_entropy\(W2 @ h \+ b2, label\)$/m);
-  assert.ok(script.length < 8e6, `${script.length} characters`);
-  await compareLossAndGradient(source, 2, readFile);
-});
+test(
+  'the Fashion-MNIST MLP (examples/real-data): its 6000 images embedded as bytes, its loss and gradient the engine`s',
+  {
+    skip:
+      skip ??
+      (fs.existsSync(path.join(FASHION, 'train-images-idx3-ubyte.gz'))
+        ? undefined
+        : `the Fashion-MNIST files are not in ${FASHION} (apt-get install dataset-fashion-mnist)`),
+  },
+  async () => {
+    const file = path.join(EXAMPLES, 'real-data', 'fashion-mlp.loss');
+    const source = fs.readFileSync(file, 'utf8');
+    const readFile = makeReadFile(path.dirname(file), null);
+    const script = exportPyTorch(source, { readFile }).script;
+    assert.match(script, /^# 6000 × 785 numbers, every one exactly a uint8 \(little-endian\), base64-encoded\.$/m);
+    assert.match(script, /^ {4}return cross_entropy\(W2 @ h \+ b2, label\)$/m);
+    assert.ok(script.length < 8e6, `${script.length} characters`);
+    await compareLossAndGradient(source, 2, readFile);
+  },
+);
 
 /** One train line's final parameters, chain by chain, from the engine (in this thread). */
 async function engineFinal(source: string, run: number, files: Record<string, string | Uint8Array> = {}): Promise<number[][]> {
@@ -316,7 +335,9 @@ test('a large binary data set is embedded as base64 of its exact type (bytes for
   const summary = await runExported(file);
   assertSameParameters(summary, await engineFinal(src, 0, files), model.components, 'gd on a binary data set');
   // Pixels alone are bytes: a quarter of the float32 size, an eighth of float64.
-  const bytes = exportPyTorch(src.replace('data y from "y.npy"', 'data y from "py.npy"'), { readFile: memoryFiles({ ...files, 'py.npy': npy(pixels.slice(0, n), [n], '|u1') }) }).script;
+  const bytes = exportPyTorch(src.replace('data y from "y.npy"', 'data y from "py.npy"'), {
+    readFile: memoryFiles({ ...files, 'py.npy': npy(pixels.slice(0, n), [n], '|u1') }),
+  }).script;
   assert.match(bytes, /^# 2500 × 11 numbers, every one exactly a uint8 \(little-endian\), base64-encoded\.$/m);
   assert.ok(bytes.length < text.length / 5, `${bytes.length} characters against ${text.length}`);
   assert.deepEqual(packRows(Float64Array.from([1, -2, 300])).type, 'int16');
@@ -349,7 +370,10 @@ test('the data laws: each distribution`s moments, per-entry parameters, random s
     'out.update({"param " + k: stats(v) for k, v in p.items()})',
     'print(json.dumps(out))',
   ].join('\n');
-  const s = JSON.parse(await python(['-c', harness, script])) as Record<string, { mean: number[]; var: number[] }> & { dataset: Record<string, number[]>; batch: Record<string, number[]> };
+  const s = JSON.parse(await python(['-c', harness, script])) as Record<string, { mean: number[]; var: number[] }> & {
+    dataset: Record<string, number[]>;
+    batch: Record<string, number[]>;
+  };
   const n = 200000;
   const check = (name: string, mean: number[], variance: number[]) => {
     mean.forEach((m, i) => {
@@ -374,7 +398,13 @@ test('the data laws: each distribution`s moments, per-entry parameters, random s
 // ---- the same statistics as `noether simulate --json`, within standard errors ------------------
 
 interface EngineRun {
-  stationary: { mean: Record<string, number>; var: Record<string, number>; meanStdErr: Record<string, number>; varStdErr: Record<string, number>; theory?: { var: Record<string, number> } };
+  stationary: {
+    mean: Record<string, number>;
+    var: Record<string, number>;
+    meanStdErr: Record<string, number>;
+    varStdErr: Record<string, number>;
+    theory?: { var: Record<string, number> };
+  };
   series: { lossMean: number[]; lossStd: number[] };
   chains: number;
   charges: { finalMean: number; finalStd: number }[];
@@ -432,5 +462,11 @@ test('two-layer-scalar: the exported script`s final mean loss, stationary law an
   assert.equal(torch.charges[0].text, 'u² − w²');
   assert.equal(torch.charges[0].initial, 2.21);
   const ch = engine.charges[0];
-  agree(torch.charges[0].final.mean, (torch.charges[0].final.std as number) / Math.sqrt(32), ch.finalMean, ch.finalStd / Math.sqrt(engine.chains), 'final charge');
+  agree(
+    torch.charges[0].final.mean,
+    (torch.charges[0].final.std as number) / Math.sqrt(32),
+    ch.finalMean,
+    ch.finalStd / Math.sqrt(engine.chains),
+    'final charge',
+  );
 });

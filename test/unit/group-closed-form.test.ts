@@ -68,13 +68,16 @@ test('a bias in the group: [U, b] with the constant input, M = 0.16·I₂, N = 0
 });
 
 test('anisotropic noise with fewer hidden units than outputs: the form holds, M and N are not determined and not listed', () => {
-  const source = BIAS.replace('data  eps[2] ~ normal(0, 0.2)', 'data  eps[2] ~ normal(0, [0.3, 0.1])').replace('data  x[3] ~ normal(0, 1)', 'data  x[3] ~ normal(0, [1, 2, 0.5])');
+  const source = BIAS.replace('data  eps[2] ~ normal(0, 0.2)', 'data  eps[2] ~ normal(0, [0.3, 0.1])').replace(
+    'data  x[3] ~ normal(0, 1)',
+    'data  x[3] ~ normal(0, [1, 2, 0.5])',
+  );
   const law = matrixLaw('bias-gl-anisotropic', source);
   assert.equal(law.onMinimum, undefined);
   assert.match(law.text, /with constant matrices M, N .*not listed/);
 });
 
-test('each entry of dQ/dt is the law (C) of Q[i,j]: entry (0,1) is half the generator 2·Q[0,1]\'s closed form', () => {
+test("each entry of dQ/dt is the law (C) of Q[i,j]: entry (0,1) is half the generator 2·Q[0,1]'s closed form", () => {
   const a = analysis('two-layer-matrix');
   const model = modelOf(readExample('two-layer-matrix.loss'));
   const law = matrixLaw('two-layer-matrix');
@@ -97,19 +100,47 @@ test('each entry of dQ/dt is the law (C) of Q[i,j]: entry (0,1) is half the gene
 // Newton solve wandered to entries of 1e160, ml-matrix's eigensolver overflowed and the analysis
 // crashed with "Cannot read properties of undefined".
 test('an interpolating linear net: the analysis completes and the matrix law says the noise vanishes on the minimum manifold', () => {
-  const a = analysis('interpolating-gl4', 'param W[4,4] ~ normal(0, 0.3)\nparam V[4,4] ~ normal(0, 0.3)\ndata x[4] ~ normal(0, 1)\nloss = sum((V@(W@x) - x)^2) / 2\ntrain sgd(lr = 0.01, batch = 4)\n');
+  const a = analysis(
+    'interpolating-gl4',
+    'param W[4,4] ~ normal(0, 0.3)\nparam V[4,4] ~ normal(0, 0.3)\ndata x[4] ~ normal(0, 1)\nloss = sum((V@(W@x) - x)^2) / 2\ntrain sgd(lr = 0.01, batch = 4)\n',
+  );
   const g = a.groups.find((x) => x.structure.type === 'gl');
   assert.ok(g?.sgdClosedForm, g?.sgdClosedFormNote);
   assert.match(g.sgdClosedForm.text, /the minibatch noise vanishes .* dQ\/dt = 0: Q stays where gradient flow left it/);
-  assert.deepEqual(g.sgdClosedForm.onMinimum?.M.flat().every((v) => v === 0), true);
+  assert.deepEqual(
+    g.sgdClosedForm.onMinimum?.M.flat().every((v) => v === 0),
+    true,
+  );
 });
 
 test('pseudoSolve: entries of 1e160 and 1e-160 are scaled, not overflowed; non-finite input gives NaN, not a crash', async () => {
   const { pseudoSolve } = await import('../../src/core/analysis/linalg');
   for (const s of [1e160, 1e-160]) {
-    const x = pseudoSolve([[2 * s, 0], [0, s]], [4 * s, 3 * s]);
+    const x = pseudoSolve(
+      [
+        [2 * s, 0],
+        [0, s],
+      ],
+      [4 * s, 3 * s],
+    );
     assert.ok(Math.abs(x[0] - 2) < 1e-12 && Math.abs(x[1] - 3) < 1e-12, `${s}: ${x}`);
   }
-  assert.ok(pseudoSolve([[NaN, 0], [0, 1]], [1, 1]).every(Number.isNaN));
-  assert.ok(pseudoSolve([[1, 0], [0, 1]], [Infinity, 1]).every(Number.isNaN));
+  assert.ok(
+    pseudoSolve(
+      [
+        [NaN, 0],
+        [0, 1],
+      ],
+      [1, 1],
+    ).every(Number.isNaN),
+  );
+  assert.ok(
+    pseudoSolve(
+      [
+        [1, 0],
+        [0, 1],
+      ],
+      [Infinity, 1],
+    ).every(Number.isNaN),
+  );
 });

@@ -11,7 +11,6 @@ import { buildReport, reportMarkdown } from '../../src/editor/report/report';
 import { generatorsText, groupCharge, groupsHeadline, runChargeName, runChargeText } from '../../src/shared/groupText';
 import { analysis, ROOT } from './helpers';
 
-
 /** A 12-20-10 linear net (440 components): GL(20), 210 generators, three listed (a browser fixture). */
 const GL20 = fs.readFileSync(path.join(ROOT, 'test', 'browser', 'fixtures', 'linear-net-gl20.loss'), 'utf8');
 
@@ -42,7 +41,10 @@ test('CLI report: the GL(3) group first, in matrix form, then its six generators
 
 test('CLI report: a scalar net names its one-generator group and its charge C₁', () => {
   const text = formatReport('two-layer-scalar.loss', analysis('two-layer-scalar'));
-  assert.match(text, /1 symmetry in 1 group:\nThe charge of the symmetries is all the conservation laws of gradient flow \(Lie-algebra rank 1 of 2\)\.\n\nGroup 1: rescaling of u, w — rescaling, proved \(homogeneity\); acts on u, w\n {2}charge {8}C₁ = u² − w²\n/);
+  assert.match(
+    text,
+    /1 symmetry in 1 group:\nThe charge of the symmetries is all the conservation laws of gradient flow \(Lie-algebra rank 1 of 2\)\.\n\nGroup 1: rescaling of u, w — rescaling, proved \(homogeneity\); acts on u, w\n {2}charge {8}C₁ = u² − w²\n/,
+  );
   assert.match(text, /start's orbit \(secondary: .*\): C goes from 2\.21 to 0, at u = 0\.5477, w = 0\.5477/);
   assert.doesNotMatch(text, /Generators:/, 'a one-generator group is not listed again');
 });
@@ -51,7 +53,10 @@ test('CLI report: two translation groups, and a file with no symmetry', () => {
   const text = formatReport('softmax-translation.loss', analysis('softmax-translation'));
   assert.match(text, /3 symmetries in 2 groups:/);
   // Numerical, not proved: cross_entropy's onehot is exact only for labels in 0…K−1 (LANGUAGE.md).
-  assert.match(text, /Group 1: translation of W along its rows .* — translation, numerical: translations are re-checked [^\n]*; acts on W\n {2}charge {8}C = 1ᵀW\n/);
+  assert.match(
+    text,
+    /Group 1: translation of W along its rows .* — translation, numerical: translations are re-checked [^\n]*; acts on W\n {2}charge {8}C = 1ᵀW\n/,
+  );
   assert.match(text, /Group 2: translation of b by a constant \(b → b \+ c·1\) — translation, numerical: [^\n]*; acts on b\n {2}charge {8}C = 1ᵀb\n/);
   const none = formatReport('tanh-network.loss', analysis('tanh-network'));
   assert.match(none, /No continuous symmetry: no conserved quantity, no balance law/);
@@ -117,7 +122,10 @@ test('hover on a parameter of a big model: short, one block, summarised generato
   assert.equal(count(hover, /\n---\n/g), 1, 'one group block');
   assert.match(hover, /\*\*rescaling of each hidden neuron \\\(W1, b1 against W2\\\)\*\* — rescaling, proved \\\(homogeneity\\\), dimension 12/);
   assert.match(hover, /- \*\*charge\*\* Q\\_j = ‖W1\\\[j,:\\\]‖² \\\+ b1\\\[j\\\]² − ‖W2\\\[:,j\\\]‖² for each j\n/);
-  assert.match(hover, /- \*\*generators\*\*: dimension 12: Q\\\[0\\\], Q\\\[1\\\], Q\\\[2\\\], Q\\\[3\\\], Q\\\[4\\\], Q\\\[5\\\], … \\\(\\\+6 more listed\\\)\n/);
+  assert.match(
+    hover,
+    /- \*\*generators\*\*: dimension 12: Q\\\[0\\\], Q\\\[1\\\], Q\\\[2\\\], Q\\\[3\\\], Q\\\[4\\\], Q\\\[5\\\], … \\\(\\\+6 more listed\\\)\n/,
+  );
   assert.doesNotMatch(hover, /secondary/, 'no start-orbit solve beyond its size');
   assert.ok(hover.length < 2000, `${hover.length} characters`);
   // b2 is in no group: said so, with what the group acts on.
@@ -165,7 +173,10 @@ test('Markdown report: groups first with matrix-form charges and laws, then a ta
   const groups = md.indexOf('## Symmetry groups');
   const generators = md.indexOf('## Generators');
   assert.ok(groups > md.indexOf('## Where SGD ends') && generators > groups, 'where SGD ends, then groups, then generators');
-  assert.match(md, /### GL\(3\) on the hidden index of U, W\n\n- linear, proved \(covariance\); acts on U, W\n- Charge: Q = U Uᵀ − Wᵀ W {2}\(\$Q = U U\^\{\\top\} - W\^\{\\top\} W\$\)\n- Law \(C\) in closed form: on the minimum manifold \(∇L = 0\): dQ\/dt = [^\n]*\n- Each generator's own law \(C\), anywhere: in the table of generators below\n- At the noise equilibrium: Wᵀ M W = U N Uᵀ\n- Gradient flow: dQ\/dt = 0/);
+  assert.match(
+    md,
+    /### GL\(3\) on the hidden index of U, W\n\n- linear, proved \(covariance\); acts on U, W\n- Charge: Q = U Uᵀ − Wᵀ W {2}\(\$Q = U U\^\{\\top\} - W\^\{\\top\} W\$\)\n- Law \(C\) in closed form: on the minimum manifold \(∇L = 0\): dQ\/dt = [^\n]*\n- Each generator's own law \(C\), anywhere: in the table of generators below\n- At the noise equilibrium: Wᵀ M W = U N Uᵀ\n- Gradient flow: dQ\/dt = 0/,
+  );
   assert.match(md, /- SGD, exact per step: Q\(θₜ₊₁\)/);
   assert.match(md, /- SGD, continuous time: dQ\/dt = /);
   assert.equal(count(md, /^\| C[₁-₉] \| 1 \| (rescaling|linear) \| proved /gm), 6, 'six generator rows');
@@ -173,6 +184,10 @@ test('Markdown report: groups first with matrix-form charges and laws, then a ta
   const big = reportMarkdown(buildReport('gl20.loss', analysis('gl20', GL20), undefined, 'test'));
   assert.match(big, /- Generators: dimension 210: Q\[0,0\], Q\[1,1\], Q\[0,1\] tracked in runs, 207 more not listed/);
   assert.match(big, /\| … \| 1 \| \| \| 207 not listed \(the charge Q = U Uᵀ − Wᵀ W holds them all\) \|/);
-  assert.match(big, /\| Q\[0,1\] \| 1 \| linear \| proved \(covariance\) \| Q\[0,1\] = U\[0,:\]·U\[1,:\] − W\[:,0\]·W\[:,1\] \| — \|\n/, 'no prediction columns, no start-orbit solve');
+  assert.match(
+    big,
+    /\| Q\[0,1\] \| 1 \| linear \| proved \(covariance\) \| Q\[0,1\] = U\[0,:\]·U\[1,:\] − W\[:,0\]·W\[:,1\] \| — \|\n/,
+    'no prediction columns, no start-orbit solve',
+  );
   assert.doesNotMatch(big, /NaN/);
 });

@@ -78,7 +78,10 @@ test('a two-layer linear net beyond the component search: GL(k) on the hidden in
   assert.match(g.laws.sgdStep, /Q\(θₜ₊₁\) = Q\(θₜ\) \+ η²·\(ĝ_U ĝ_Uᵀ − ĝ_Wᵀ ĝ_W\)/);
   assert.match(g.laws.sgdContinuous, /dQ\/dt = η·\(1\/B\)·E_z\[δ_U δ_Uᵀ − δ_Wᵀ δ_W\] \+ η·\(∇_UL ∇_ULᵀ − ∇_WLᵀ ∇_WL\)/);
   assert.equal(g.symmetries.length + g.unlisted, 78);
-  assert.deepEqual(g.symmetries.map((i) => r.symmetries[i].label), ['Q[0,0]', 'Q[1,1]', 'Q[0,1]']);
+  assert.deepEqual(
+    g.symmetries.map((i) => r.symmetries[i].label),
+    ['Q[0,0]', 'Q[1,1]', 'Q[0,1]'],
+  );
   assert.equal(r.symmetries[g.symmetries[2]].charge.text, 'Q[0,1] = U[0,:]·U[1,:] − W[:,0]·W[:,1]');
 });
 
@@ -106,12 +109,18 @@ test('a deep linear net: one GL group per hidden index, and the flat list reads 
     'loss = norm2(W3 @ (W2 @ (W1 @ x)) - y) / 2',
   ].join('\n');
   const r = analyzeSource(src);
-  assert.deepEqual(r.groups.map((g) => [g.name, g.dimension, g.status]), [
-    ['GL(4) on the hidden index of W1, W2', 10, 'proved'],
-    ['GL(5) on the hidden index of W2, W3', 15, 'proved'],
-  ]);
+  assert.deepEqual(
+    r.groups.map((g) => [g.name, g.dimension, g.status]),
+    [
+      ['GL(4) on the hidden index of W1, W2', 10, 'proved'],
+      ['GL(5) on the hidden index of W2, W3', 15, 'proved'],
+    ],
+  );
   assert.equal(r.symmetries.length, 25);
-  assert.deepEqual(r.groups.map((g) => g.charge.text), ['Q = W1 W1ᵀ − W2ᵀ W2', 'Q = W2 W2ᵀ − W3ᵀ W3']);
+  assert.deepEqual(
+    r.groups.map((g) => g.charge.text),
+    ['Q = W1 W1ᵀ − W2ᵀ W2', 'Q = W2 W2ᵀ − W3ᵀ W3'],
+  );
 });
 
 test('softmax logits: translations along the output index; dot(a, relu(v x)) contracts like a product', () => {
@@ -128,16 +137,30 @@ test('softmax logits: translations along the output index; dot(a, relu(v x)) con
   const names = groups.map((g) => g.name);
   assert.ok(names.includes('rescaling of each hidden neuron (W1 against W2)'), names.join('; '));
   const t = groups.filter((g) => g.kind === 'translation');
-  assert.deepEqual(t.map((g) => [g.tensors.join(','), g.dimension]).sort(), [['W2', 6], ['b2', 1]]);
-  const relu = findGroups(checkSource('param v[3, 2] ~ normal(0, 1)\nparam a[3] ~ normal(0, 1)\ndata x[2] ~ normal(0, 1)\nloss = dot(a, relu(v @ x))^2\n').model!);
-  assert.deepEqual(relu.groups.map((g) => g.name), ['rescaling of each hidden neuron (v against a)']);
+  assert.deepEqual(t.map((g) => [g.tensors.join(','), g.dimension]).sort(), [
+    ['W2', 6],
+    ['b2', 1],
+  ]);
+  const relu = findGroups(
+    checkSource('param v[3, 2] ~ normal(0, 1)\nparam a[3] ~ normal(0, 1)\ndata x[2] ~ normal(0, 1)\nloss = dot(a, relu(v @ x))^2\n').model!,
+  );
+  assert.deepEqual(
+    relu.groups.map((g) => g.name),
+    ['rescaling of each hidden neuron (v against a)'],
+  );
 });
 
 test('near-symmetries are rejected at network size: the residual is above the rounding bound', () => {
   // A tiny term breaks GL(12) and every rescaling; a relu net loses its rescalings to a cubic term.
-  assert.deepEqual(findGroups(checkSource(linear(30, 12, 30, ' + 1e-9 * norm2(U)')).model!).groups.map((g) => g.name), []);
+  assert.deepEqual(
+    findGroups(checkSource(linear(30, 12, 30, ' + 1e-9 * norm2(U)')).model!).groups.map((g) => g.name),
+    [],
+  );
   const broken = findGroups(checkSource(mlp(20, 10, 3, ' + 1e-9 * sum(b1 * b1 * b1)')).model!).groups;
-  assert.deepEqual(broken.map((g) => g.name), []);
+  assert.deepEqual(
+    broken.map((g) => g.name),
+    [],
+  );
   // tanh is not homogeneous: no rescaling, and nothing else.
   const tanh = 'param W1[5, 4] ~ normal(0, 1)\nparam W2[2, 5] ~ normal(0, 1)\ndata x[4] ~ normal(0, 1)\nloss = norm2(W2 @ tanh(W1 @ x)) / 2\n';
   assert.deepEqual(findGroups(checkSource(tanh).model!).groups, []);
@@ -166,7 +189,10 @@ test('analysis of large files is bounded: a 784-64-10 MLP and a 100-50-100 linea
     const r = analyzeSource(src);
     const cpu = process.cpuUsage(started);
     assert.ok((cpu.user + cpu.system) / 1000 < budget, `${name}: ${(cpu.user + cpu.system) / 1000} ms of CPU`);
-    assert.deepEqual(r.groups.map((g) => g.name), [name]);
+    assert.deepEqual(
+      r.groups.map((g) => g.name),
+      [name],
+    );
     assert.equal(r.groups[0].status, 'proved');
   }
 });

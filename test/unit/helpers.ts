@@ -53,6 +53,10 @@ export function evalExpr(model: Model, expr: string, theta: ArrayLike<number>): 
   const r = checkSource(`${decl.join('\n')}\nloss = ${expr}\n`);
   if (!r.model) throw new Error(r.diagnostics.map((d) => d.message).join('; '));
   const out = new Float64Array(1 + r.model.components.length);
-  compileLossGradient(r.model)(r.model.components.map((c) => theta[model.components.indexOf(c)]), new Float64Array(0), out);
+  compileLossGradient(r.model)(
+    r.model.components.map((c) => theta[model.components.indexOf(c)]),
+    new Float64Array(0),
+    out,
+  );
   return out[0];
 }

@@ -22,8 +22,14 @@ test('a stored run: series downsampled consistently, still a valid result, stati
   const s = c.runs[0].series;
   const idx = keptIndices(n, 50);
   assert.equal(s.steps.length, idx.length);
-  assert.deepEqual(s.steps, idx.map((i) => result.runs[0].series.steps[i]));
-  assert.deepEqual(s.charges[0].mean, idx.map((i) => result.runs[0].series.charges[0].mean[i]));
+  assert.deepEqual(
+    s.steps,
+    idx.map((i) => result.runs[0].series.steps[i]),
+  );
+  assert.deepEqual(
+    s.charges[0].mean,
+    idx.map((i) => result.runs[0].series.charges[0].mean[i]),
+  );
   assert.ok(s.lossMean.length === idx.length && s.survivors.length === idx.length && s.charges[0].predicted.length === idx.length);
   assert.ok(s.drift[0].measured.length <= idx.length && s.traceH.length <= idx.length);
   assert.equal(s.steps[s.steps.length - 1], result.runs[0].series.steps[n - 1], 'the last record is kept');

@@ -16,25 +16,34 @@ import { readExample } from './helpers';
 const lse = (z: number[]) => Math.log(z.reduce((s, x) => s + Math.exp(x), 0));
 
 test('onehot, logsumexp, softmax and cross_entropy: values', () => {
-  const m = modelOk([
-    'param z[4] = [0.5, -1, 2, 0.25]',
-    'data c ~ const(2)',
-    'let h = onehot(c, 4)',
-    'let p = softmax(z)',
-    'let l = logsumexp(z)',
-    'let e = cross_entropy(z, c)',
-    'let ev = cross_entropy(z, onehot(c, 4))',
-    'let soft = cross_entropy(z, [0.25, 0.25, 0.5, 0])',
-    'loss = e',
-  ].join('\n'));
+  const m = modelOk(
+    [
+      'param z[4] = [0.5, -1, 2, 0.25]',
+      'data c ~ const(2)',
+      'let h = onehot(c, 4)',
+      'let p = softmax(z)',
+      'let l = logsumexp(z)',
+      'let e = cross_entropy(z, c)',
+      'let ev = cross_entropy(z, onehot(c, 4))',
+      'let soft = cross_entropy(z, [0.25, 0.25, 0.5, 0])',
+      'loss = e',
+    ].join('\n'),
+  );
   const z = [0.5, -1, 2, 0.25];
-  for (const c of [0, 1, 2, 3]) assert.deepEqual(letFn(m, 'h')(z, [c]), [0, 1, 2, 3].map((k) => (k === c ? 1 : 0)));
+  for (const c of [0, 1, 2, 3])
+    assert.deepEqual(
+      letFn(m, 'h')(z, [c]),
+      [0, 1, 2, 3].map((k) => (k === c ? 1 : 0)),
+    );
   // A label outside 0 … K−1 (or not an integer) has no class: all zeros.
   assert.deepEqual(letFn(m, 'h')(z, [4]), [0, 0, 0, 0]);
   assert.deepEqual(letFn(m, 'h')(z, [-1]), [0, 0, 0, 0]);
   const p = letFn(m, 'p')(z, [2]);
   p.forEach((pk, k) => close(pk, Math.exp(z[k] - lse(z))));
-  close(p.reduce((a, b) => a + b, 0), 1);
+  close(
+    p.reduce((a, b) => a + b, 0),
+    1,
+  );
   close(letFn(m, 'l')(z, [2])[0], lse(z));
   for (const c of [0, 1, 2, 3]) {
     close(letFn(m, 'e')(z, [c])[0], lse(z) - z[c]);
@@ -48,7 +57,10 @@ test('logsumexp and cross_entropy are stable for large logits (no overflow, no u
   close(letFn(m, 'l')([1000, 1000, 999], [0])[0], 1000 + Math.log(2 + Math.exp(-1)));
   close(lossFn(m)([-1000, 0, 0], [0]), 1000 + Math.log(2));
   const p = letFn(m, 'p')([800, 0, -800], [0]);
-  assert.deepEqual(p.map((x) => Number.isFinite(x)), [true, true, true]);
+  assert.deepEqual(
+    p.map((x) => Number.isFinite(x)),
+    [true, true, true],
+  );
   close(p[0], 1);
   // A matrix: logsumexp over every entry.
   const mm = modelOk('param Z[2, 2] = 0\nloss = logsumexp(Z)');
@@ -72,19 +84,18 @@ function gradientsMatchFiniteDifferences(m: Model, theta: number[], z: number[])
       up[i] += h;
       dn[i] -= h;
       const fd = (f(up, z) - f(dn, z)) / (2 * h);
-      assert.ok(Math.abs(out[1 + i] - fd) <= 1e-7 * Math.max(1, Math.abs(fd)), `component ${m.components[i]}: gradient ${out[1 + i]} vs finite difference ${fd}`);
+      assert.ok(
+        Math.abs(out[1 + i] - fd) <= 1e-7 * Math.max(1, Math.abs(fd)),
+        `component ${m.components[i]}: gradient ${out[1 + i]} vs finite difference ${fd}`,
+      );
     }
   }
 }
 
 test('gradients of cross_entropy (label and vector target), logsumexp and softmax match finite differences', () => {
-  const net = modelOk([
-    'param W[3, 2] = 0',
-    'param b[3] = 0',
-    'data x[2] ~ normal(0, 1)',
-    'data c ~ const(1)',
-    'loss = cross_entropy(W @ x + b, c)',
-  ].join('\n'));
+  const net = modelOk(
+    ['param W[3, 2] = 0', 'param b[3] = 0', 'data x[2] ~ normal(0, 1)', 'data c ~ const(1)', 'loss = cross_entropy(W @ x + b, c)'].join('\n'),
+  );
   gradientsMatchFiniteDifferences(net, [0.3, -0.2, 1.1, 0.4, -0.7, 0.05, 0.1, -0.3, 0.2], [0.8, -1.3, 1]);
   gradientsMatchFiniteDifferences(net, [0.3, -0.2, 1.1, 0.4, -0.7, 0.05, 0.1, -0.3, 0.2], [0.8, -1.3, 2]);
   const vec = modelOk('param z[3] = 0\ndata t[3] ~ uniform(0, 1)\nloss = cross_entropy(z, t) + logsumexp(z * z) + dot(softmax(z), [1, -2, 0.5])');
@@ -135,5 +146,11 @@ test('examples/softmax-translation.loss written with cross_entropy: the logit tr
   assert.deepEqual(charges, ['W[0,0] + W[1,0]', 'W[0,1] + W[1,1]', 'b[0] + b[1]']);
   // The old explicit form finds the same three.
   const old = src.replace(/loss\s*=.*/, 'loss  = log(exp(z[0]) + exp(z[1])) - (c*z[1] + (1 - c)*z[0])');
-  assert.deepEqual(analyzeSource(old, { file: 'x.loss' }).symmetries.filter((s) => s.kind === 'translation').map((s) => s.charge.text).sort(), charges);
+  assert.deepEqual(
+    analyzeSource(old, { file: 'x.loss' })
+      .symmetries.filter((s) => s.kind === 'translation')
+      .map((s) => s.charge.text)
+      .sort(),
+    charges,
+  );
 });

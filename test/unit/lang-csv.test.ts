@@ -48,7 +48,11 @@ test('a missing file: error on the path with the reason', () => {
   assert.equal(d.message, 'cannot read the data file "d.csv": no such file (the path is relative to the .loss file)');
   assertRange(d, [2, 16, 23]);
   // Other read failures keep their message; no readFile at all is an error too, not an exception.
-  const r = checkSource(SRC, { readFile: () => { throw new Error('EACCES: permission denied'); } });
+  const r = checkSource(SRC, {
+    readFile: () => {
+      throw new Error('EACCES: permission denied');
+    },
+  });
   assert.match(r.diagnostics[0].message, /cannot read the data file "d.csv": EACCES: permission denied/);
   const none = checkSource(SRC);
   assert.equal(none.model, undefined);
@@ -126,9 +130,13 @@ test('without_replacement is accepted with CSV data (a finite data set)', () => 
   assert.equal(m.trains[0].sampling, 'without_replacement');
 });
 
-test('a bad CSV error is one error among the file\'s others (recovery)', () => {
+test("a bad CSV error is one error among the file's others (recovery)", () => {
   const errs = check('param w = 1\ndata x, y from "d.csv"\nloss = (w*x - y)^2 + q\ntrain sgd(lr = 0)\n').diagnostics;
-  assert.deepEqual(errs.map((d) => d.line), [2, 3, 4], errs.map(fmt).join('\n'));
+  assert.deepEqual(
+    errs.map((d) => d.line),
+    [2, 3, 4],
+    errs.map(fmt).join('\n'),
+  );
 });
 
 test('examples/csv-regression.loss: 200 rows, one proved rescaling symmetry, Σ from the data set', () => {

@@ -30,7 +30,10 @@ test('unknown name equally near several known names: all suggested, one fix each
   const d = onlyError(src);
   assert.equal(d.message, 'unknown name `uw`; did you mean `u` or `w`?');
   assertRange(d, [4, 9, 11]);
-  assert.deepEqual(d.fixes, [{ title: 'change to `u`', replacement: 'u' }, { title: 'change to `w`', replacement: 'w' }]);
+  assert.deepEqual(d.fixes, [
+    { title: 'change to `u`', replacement: 'u' },
+    { title: 'change to `w`', replacement: 'w' },
+  ]);
   assert.deepEqual(d.fix, d.fixes?.[0]);
   for (const fix of d.fixes ?? []) fixMakesValid(src, { ...d, fix });
   // Three equally near: listed as `a`, `b` or `c`; an optimizer, a key and a statement keyword likewise.
@@ -40,7 +43,10 @@ test('unknown name equally near several known names: all suggested, one fix each
   const k2 = onlyError('param w = 1\nloss = w^2\ntrain adam(lr = 0.1, betas = 0.9)\n');
   // Only the keys of this optimizer are suggested (`beta` is momentum's).
   assert.equal(k2.message, 'unknown key `betas` for `adam`; did you mean `beta1` or `beta2`?');
-  assert.deepEqual(k2.fixes?.map((f) => f.replacement), ['beta1', 'beta2']);
+  assert.deepEqual(
+    k2.fixes?.map((f) => f.replacement),
+    ['beta1', 'beta2'],
+  );
   // A single suggestion has `fix` only (no `fixes` list).
   const one = onlyError('param w = 1\nloss = (w2 - 1)^2\n');
   assert.equal(one.fixes, undefined);
@@ -50,7 +56,13 @@ test('unknown name equally near several known names: all suggested, one fix each
 test('more equally near names than are listed: the message counts the rest', () => {
   const names = Array.from({ length: 20 }, (_, i) => `q${String.fromCharCode(97 + i)}`);
   const d = onlyError(`param ${names.map((n) => `${n} = 1`).join(', ')}\nloss = qz^2 + ${names.join(' + ')}\n`);
-  assert.equal(d.message, `unknown name \`qz\`; did you mean ${names.slice(0, 12).map((n) => `\`${n}\``).join(', ')} or one of 8 more equally near?`);
+  assert.equal(
+    d.message,
+    `unknown name \`qz\`; did you mean ${names
+      .slice(0, 12)
+      .map((n) => `\`${n}\``)
+      .join(', ')} or one of 8 more equally near?`,
+  );
   assert.equal(d.fixes?.length, 12);
 });
 
@@ -189,7 +201,10 @@ test('no parameters', () => {
   assertRange(d, [1, 1, 2]);
   // A `param` line with a syntax error is reported as such, not as "no parameters".
   const e = errorsOf('data x ~ normal(0, 1)\nparam w = [1\nloss = x^2\n');
-  assert.deepEqual(e.map((x) => x.message), ['expected `]`, found the end of the line']);
+  assert.deepEqual(
+    e.map((x) => x.message),
+    ['expected `]`, found the end of the line'],
+  );
 });
 
 test('bad distribution arguments: std < 0, p outside [0, 1], lo > hi, wrong arity, not constant', () => {
@@ -413,7 +428,13 @@ test('syntax errors: missing `)` (fix inserts it), bad characters, stray backsla
   assert.equal(semi.fix?.replacement, '');
   const bs = errorsOf('param w = 1 \\ x\nloss = w\n');
   assert.equal(bs[0].message, 'a `\\` continues a statement only at the end of a line');
-  assert.deepEqual(bs.map((d) => [d.line, d.column]), [[1, 13], [1, 15]]);
+  assert.deepEqual(
+    bs.map((d) => [d.line, d.column]),
+    [
+      [1, 13],
+      [1, 15],
+    ],
+  );
   // …but a comment may follow it.
   assert.equal(errorCount('param w = 1, \\ # more\n v = 2\nloss = w + v\n'), 0);
   const str = errorsOf('param w = 1\ndata x, y from "oops.csv\nloss = w*x\n');
@@ -428,13 +449,17 @@ test('syntax errors: missing `)` (fix inserts it), bad characters, stray backsla
 test('recovery: errors on three different lines are all reported, in order', () => {
   const src = [
     'param w = 1',
-    'param v = (2',           // syntax error, line 2
-    'loss = (w2 - 1)^2',      // unknown name, line 3
-    'train sgd(lr = -1)',     // value out of range, line 4
+    'param v = (2', // syntax error, line 2
+    'loss = (w2 - 1)^2', // unknown name, line 3
+    'train sgd(lr = -1)', // value out of range, line 4
     'train adam(lr = 0.1, beta = 0.5)', // key of another optimizer, line 5
   ].join('\n');
   const errs = errorsOf(src);
-  assert.deepEqual(errs.map((d) => d.line), [2, 3, 4, 5], errs.map(fmt).join('\n'));
+  assert.deepEqual(
+    errs.map((d) => d.line),
+    [2, 3, 4, 5],
+    errs.map(fmt).join('\n'),
+  );
   assert.match(errs[0].message, /expected `\)`/);
   assert.match(errs[1].message, /unknown name `w2`; did you mean `w`\?/);
   assert.match(errs[2].message, /`lr` must be > 0/);
@@ -482,7 +507,7 @@ test('"did you mean": nearest known name, none for far or very long names', () =
   assert.equal(nearest('a'.repeat(99) + 'b', ['a'.repeat(100)]), 'a'.repeat(100));
   // Skipping candidates by length never changes the answer: compare with a brute-force search.
   let seed = 1;
-  const rnd = (n: number) => ((seed = (seed * 16807) % 2147483647) % n);
+  const rnd = (n: number) => (seed = (seed * 16807) % 2147483647) % n;
   const word = () => Array.from({ length: 1 + rnd(7) }, () => 'abcde'[rnd(5)]).join('');
   for (let t = 0; t < 300; t++) {
     const cands = Array.from({ length: 1 + rnd(12) }, word);
@@ -495,7 +520,9 @@ test('"did you mean": nearest known name, none for far or very long names', () =
       if (d < bestD && d <= Math.max(1, Math.floor(Math.max(name.length, c.length) / 2))) [best, bestD] = [c, d];
     }
     assert.equal(nearest(name, cands), best, `${name} in ${cands.join(',')}`);
-    const all = cands.filter((c, i) => cands.indexOf(c) === i && editDistance(name, c) === bestD && bestD <= Math.max(1, Math.floor(Math.max(name.length, c.length) / 2)));
+    const all = cands.filter(
+      (c, i) => cands.indexOf(c) === i && editDistance(name, c) === bestD && bestD <= Math.max(1, Math.floor(Math.max(name.length, c.length) / 2)),
+    );
     assert.deepEqual(nearestAll(name, cands), all, `all of ${name} in ${cands.join(',')}`);
   }
 });

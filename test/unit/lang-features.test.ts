@@ -74,13 +74,16 @@ test('Outline: several params on one line, defaults, CSV data, dataset and a lon
     'train gd(lr = 0.1)',
   ].join('\n');
   const syms = documentSymbols(src);
-  assert.deepEqual(syms.slice(0, 5).map((s) => [s.name, s.detail]), [
-    ['u', 'scalar = 1'],
-    ['w', 'scalar ~ uniform(-1, 1)'],
-    ['z', 'scalar ~ normal(0, 1)'],
-    ['x', 'scalar from "data/regression.csv"'],
-    ['y', 'scalar from "data/regression.csv"'],
-  ]);
+  assert.deepEqual(
+    syms.slice(0, 5).map((s) => [s.name, s.detail]),
+    [
+      ['u', 'scalar = 1'],
+      ['w', 'scalar ~ uniform(-1, 1)'],
+      ['z', 'scalar ~ normal(0, 1)'],
+      ['x', 'scalar from "data/regression.csv"'],
+      ['y', 'scalar from "data/regression.csv"'],
+    ],
+  );
   assert.deepEqual([syms[5].kind, syms[5].detail, spanText(src, syms[5].selection)], ['dataset', 'size = 64', 'dataset']);
   assert.equal(syms[6].detail.length, 80);
   assert.ok(syms[6].detail.endsWith('…'));
@@ -92,16 +95,25 @@ test('Outline: several params on one line, defaults, CSV data, dataset and a lon
 
 test('Outline of a file with a syntax error: the lines that parse are listed', () => {
   const syms = documentSymbols('param u = 1\nparam = 2\nloss = u^2\n');
-  assert.deepEqual(syms.map((s) => s.name), ['u', 'loss']);
+  assert.deepEqual(
+    syms.map((s) => s.name),
+    ['u', 'loss'],
+  );
 });
 
 test('declarations and uses: every use of a name in lets, loss, inits and train values; not keys or sampling values', () => {
   const src = example('two-layer-scalar.loss');
   const idx = nameIndex(src);
   assert.deepEqual([...idx.declarations.keys()], ['u', 'w', 'x', 'eps', 'y']);
-  assert.deepEqual(idx.uses.map((u) => u.name), ['x', 'eps', 'u', 'w', 'x', 'y']);
+  assert.deepEqual(
+    idx.uses.map((u) => u.name),
+    ['x', 'eps', 'u', 'w', 'x', 'y'],
+  );
   const train = nameIndex('param w = 1\nloss = w^2\ntrain sgd(lr = 0.1, sampling = with_replacement)\n');
-  assert.deepEqual(train.uses.map((u) => u.name), ['w']);
+  assert.deepEqual(
+    train.uses.map((u) => u.name),
+    ['w'],
+  );
 });
 
 test('go to definition and references: from a use or the declaration, the same occurrences', () => {
@@ -121,7 +133,10 @@ test('go to definition and references: from a use or the declaration, the same o
   assert.equal(afterU?.name, 'u');
   const onW = nameAt(src, ...at(src, 'u*w', 0, 2));
   assert.equal(onW?.name, 'w');
-  assert.deepEqual(onW?.occurrences.map((s) => s.line), [at(src, 'param w')[0], at(src, 'u*w')[0]]);
+  assert.deepEqual(
+    onW?.occurrences.map((s) => s.line),
+    [at(src, 'param w')[0], at(src, 'u*w')[0]],
+  );
   // Keywords, functions, numbers and undeclared names are not names one can navigate.
   assert.equal(nameAt(src, ...at(src, 'loss')), undefined);
   assert.equal(nameAt(src, ...at(src, 'normal')), undefined);
@@ -142,18 +157,21 @@ test('rename: every occurrence, the new name validated', () => {
   assert.equal(p.spans.length, 2);
   // Refused: not a name, a keyword, a function, a distribution, a name already declared.
   const problems = ['2x', 'a b', 'a-b', '', 'loss', 'from', 'exp', 'normal', 'w', 'x'].map((n) => renameProblem(src, 'u', n));
-  assert.deepEqual(problems.map((m) => m?.replace(/`[^`]*`/g, 'N')), [
-    'N is not a name: a name is a letter or _ followed by letters, digits and _',
-    'N is not a name: a name is a letter or _ followed by letters, digits and _',
-    'N is not a name: a name is a letter or _ followed by letters, digits and _',
-    'N is not a name: a name is a letter or _ followed by letters, digits and _',
-    'N is a keyword of the language',
-    'N is a keyword of the language',
-    'N is a built-in function',
-    'N is a distribution',
-    'N is already declared (as a param on line 6)',
-    'N is already declared (as a data on line 7)',
-  ]);
+  assert.deepEqual(
+    problems.map((m) => m?.replace(/`[^`]*`/g, 'N')),
+    [
+      'N is not a name: a name is a letter or _ followed by letters, digits and _',
+      'N is not a name: a name is a letter or _ followed by letters, digits and _',
+      'N is not a name: a name is a letter or _ followed by letters, digits and _',
+      'N is not a name: a name is a letter or _ followed by letters, digits and _',
+      'N is a keyword of the language',
+      'N is a keyword of the language',
+      'N is a built-in function',
+      'N is a distribution',
+      'N is already declared (as a param on line 6)',
+      'N is already declared (as a data on line 7)',
+    ],
+  );
   assert.equal(renameProblem(src, 'u', 'u'), undefined, 'the same name is no change');
   const refused = renameAt(src, ...at(src, 'y)^2'), 'u');
   assert.deepEqual(refused, { ok: false, message: '`u` is already declared (as a param on line 5)' });
@@ -209,10 +227,16 @@ test('completions after `train`: the optimizers; inside the parentheses: the key
   const src = 'param w = 1\nloss = w^2\ntrain adam(lr = 0.1, )\n';
   const keys = completionsAt(src, 3, 21);
   assert.equal(keys.context, 'trainKey');
-  assert.deepEqual(labels(keys), trainKeysFor('adam').filter((k) => k !== 'lr'));
+  assert.deepEqual(
+    labels(keys),
+    trainKeysFor('adam').filter((k) => k !== 'lr'),
+  );
   assert.ok(labels(keys).includes('beta1') && !labels(keys).includes('beta'), 'adam keys, not momentum`s');
   const momentum = completionsAt('train momentum(lr = 0.1, b', 1, 27);
-  assert.deepEqual(labels(momentum).filter((k) => k.startsWith('b')), ['batch', 'beta']);
+  assert.deepEqual(
+    labels(momentum).filter((k) => k.startsWith('b')),
+    ['batch', 'beta'],
+  );
   assert.deepEqual(momentum.replace, { line: 1, column: 26, endLine: 1, endColumn: 27 });
   const batch = completionsAt('train sgd(', 1, 11).entries.find((e) => e.label === 'batch');
   assert.deepEqual([batch?.snippet, batch?.documentation], ['batch = ${1:4}', 'minibatch size B (default 1)']);
@@ -242,20 +266,47 @@ test('completions in an expression: params, data, the lets above, and the functi
   const c = completionsAt(src, lossLine, lineText.length + 1);
   assert.equal(c.context, 'expression');
   const names = c.entries.filter((e) => e.kind !== 'function');
-  assert.deepEqual(names.map((e) => [e.label, e.kind]), [['u', 'param'], ['w', 'param'], ['x', 'data'], ['eps', 'data'], ['y', 'let']]);
-  assert.deepEqual(c.entries.filter((e) => e.kind === 'function').map((e) => e.label), Object.keys(FUNCTIONS));
+  assert.deepEqual(
+    names.map((e) => [e.label, e.kind]),
+    [
+      ['u', 'param'],
+      ['w', 'param'],
+      ['x', 'data'],
+      ['eps', 'data'],
+      ['y', 'let'],
+    ],
+  );
+  assert.deepEqual(
+    c.entries.filter((e) => e.kind === 'function').map((e) => e.label),
+    Object.keys(FUNCTIONS),
+  );
   const dot = c.entries.find((e) => e.label === 'dot');
   assert.deepEqual([dot?.snippet, dot?.documentation], ['dot(${1:a}, ${2:b})', FUNCTIONS.dot]);
   assert.equal(c.entries.find((e) => e.label === 'exp')?.snippet, 'exp($1)');
   assert.equal(c.entries.find((e) => e.label === 'cross_entropy')?.snippet, 'cross_entropy(${1:logits}, ${2:target})');
   // A let sees only the lets above it, never itself.
   const lets = 'param w = 1\nlet a = w\nlet b = w + \nlet c = w\nloss = c\n';
-  assert.deepEqual(completionsAt(lets, 3, 13).entries.filter((e) => e.kind !== 'function').map((e) => e.label), ['w', 'a']);
+  assert.deepEqual(
+    completionsAt(lets, 3, 13)
+      .entries.filter((e) => e.kind !== 'function')
+      .map((e) => e.label),
+    ['w', 'a'],
+  );
   // A declaration still being typed (its line does not parse yet) declares its names all the same.
   const typing = 'param u = 1, w = 0.5\ndata x ~ \ndata a[2], b from\nlet y = 2*x\nloss = (u*w*x - y)^2\n';
-  assert.deepEqual(completionsAt(typing, 5, 21).entries.filter((e) => e.kind !== 'function').map((e) => [e.label, e.kind]), [
-    ['u', 'param'], ['w', 'param'], ['y', 'let'], ['x', 'data'], ['a', 'data'], ['b', 'data'],
-  ]);
+  assert.deepEqual(
+    completionsAt(typing, 5, 21)
+      .entries.filter((e) => e.kind !== 'function')
+      .map((e) => [e.label, e.kind]),
+    [
+      ['u', 'param'],
+      ['w', 'param'],
+      ['y', 'let'],
+      ['x', 'data'],
+      ['a', 'data'],
+      ['b', 'data'],
+    ],
+  );
   // Comments and strings: nothing.
   assert.equal(completionsAt('loss = w # w', 1, 13).context, 'none');
   assert.equal(completionsAt('data x from "da', 1, 16).context, 'none');

@@ -38,7 +38,10 @@ export function fmt(d: Diagnostic): string {
 
 /** Asserts a diagnostic's range, [line, column, endColumn] on one line or [line, column, endLine, endColumn]. */
 export function assertRange(d: Diagnostic, range: [number, number, number] | [number, number, number, number]): void {
-  const want = range.length === 3 ? { line: range[0], column: range[1], endLine: range[0], endColumn: range[2] } : { line: range[0], column: range[1], endLine: range[2], endColumn: range[3] };
+  const want =
+    range.length === 3
+      ? { line: range[0], column: range[1], endLine: range[0], endColumn: range[2] }
+      : { line: range[0], column: range[1], endLine: range[2], endColumn: range[3] };
   assert.deepEqual({ line: d.line, column: d.column, endLine: d.endLine, endColumn: d.endColumn }, want, fmt(d));
 }
 
@@ -120,7 +123,9 @@ function nodeFn(m: Model, id: number): (p: number[], d?: number[]) => number[] {
   return (p, d = []) => {
     tensor.evaluate(p, d, a);
     scalar(p, d, b);
-    a.forEach((x, i) => assert.ok(Object.is(x, b[i]) || Math.abs(x - b[i]) <= 1e-12 * Math.max(1, Math.abs(b[i])), `tensor ${x} vs scalar ${b[i]} at entry ${i}`));
+    a.forEach((x, i) =>
+      assert.ok(Object.is(x, b[i]) || Math.abs(x - b[i]) <= 1e-12 * Math.max(1, Math.abs(b[i])), `tensor ${x} vs scalar ${b[i]} at entry ${i}`),
+    );
     return [...a];
   };
 }

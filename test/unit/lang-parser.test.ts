@@ -22,7 +22,10 @@ test('param: scalar, shaped, value, list, nested list, `~` and `= ~` inits, defa
   );
   assert.equal(p.statements.length, 7);
   const d = p.statements.map((s, i) => stmt(p, i, 'param').decls[0]);
-  assert.deepEqual(d.map((x) => x.name), ['a', 'b', 'v', 'U', 'c', 'd', 'e']);
+  assert.deepEqual(
+    d.map((x) => x.name),
+    ['a', 'b', 'v', 'U', 'c', 'd', 'e'],
+  );
   assert.equal(d[0].init, undefined);
   assert.equal(d[0].shape, undefined);
   assert.deepEqual(d[1].init?.kind === 'value' && show(d[1].init.value), '1.5');
@@ -30,7 +33,11 @@ test('param: scalar, shaped, value, list, nested list, `~` and `= ~` inits, defa
   assert.equal(d[2].init?.kind === 'value' && show(d[2].init.value), '[1 2 3]');
   assert.deepEqual(d[3].shape?.dims, [2, 2]);
   assert.equal(d[3].init?.kind === 'value' && show(d[3].init.value), '[[1 0] [0 1]]');
-  for (const [i, name, nargs] of [[4, 'normal', 2], [5, 'uniform', 2], [6, 'normal', 2]] as const) {
+  for (const [i, name, nargs] of [
+    [4, 'normal', 2],
+    [5, 'uniform', 2],
+    [6, 'normal', 2],
+  ] as const) {
     const init = d[i].init;
     assert.ok(init && init.kind === 'dist');
     assert.equal(init.dist.name, name);
@@ -47,8 +54,14 @@ test('param: scalar, shaped, value, list, nested list, `~` and `= ~` inits, defa
 test('several params share a line', () => {
   const p = parseOk('param u = 1, w = 0.5, V[2] ~ normal(0, 1), z');
   const s = stmt(p, 0, 'param');
-  assert.deepEqual(s.decls.map((d) => d.name), ['u', 'w', 'V', 'z']);
-  assert.deepEqual(s.decls.map((d) => d.init?.kind ?? 'none'), ['value', 'value', 'dist', 'none']);
+  assert.deepEqual(
+    s.decls.map((d) => d.name),
+    ['u', 'w', 'V', 'z'],
+  );
+  assert.deepEqual(
+    s.decls.map((d) => d.init?.kind ?? 'none'),
+    ['value', 'value', 'dist', 'none'],
+  );
   assert.deepEqual(sp(s.decls[1].nameSpan), { line: 1, column: 14, endLine: 1, endColumn: 15 });
 });
 
@@ -61,8 +74,14 @@ test('data: `~` distribution, several names from a CSV, vector shapes', () => {
   assert.deepEqual(s1.names[0].shape?.dims, [2]);
   assert.equal(s1.dist?.args.length, 0);
   const s2 = stmt(p, 2, 'data');
-  assert.deepEqual(s2.names.map((n) => n.name), ['a', 'b', 'c']);
-  assert.deepEqual(s2.names.map((n) => n.shape?.dims ?? []), [[], [2], []]);
+  assert.deepEqual(
+    s2.names.map((n) => n.name),
+    ['a', 'b', 'c'],
+  );
+  assert.deepEqual(
+    s2.names.map((n) => n.shape?.dims ?? []),
+    [[], [2], []],
+  );
   assert.equal(s2.file?.path, 'd/f.csv');
   assert.deepEqual([s2.file?.span.column, s2.file?.span.endColumn], [22, 31]);
   assert.equal(s2.dist, undefined);
@@ -78,7 +97,14 @@ test('dataset, let, loss and train statements', () => {
   assert.deepEqual(sp(stmt(p, 2, 'loss').keywordSpan), { line: 3, column: 1, endLine: 3, endColumn: 5 });
   const t = stmt(p, 3, 'train');
   assert.equal(t.optimizer, 'sgd');
-  assert.deepEqual(t.args.map((a) => [a.key, show(a.value)]), [['lr', '0.05'], ['batch', '4'], ['sampling', 'without_replacement']]);
+  assert.deepEqual(
+    t.args.map((a) => [a.key, show(a.value)]),
+    [
+      ['lr', '0.05'],
+      ['batch', '4'],
+      ['sampling', 'without_replacement'],
+    ],
+  );
   assert.deepEqual(sp(t.args[1].keySpan), { line: 4, column: 22, endLine: 4, endColumn: 27 });
   assert.deepEqual(stmt(p, 4, 'train').args, []);
 });
@@ -92,7 +118,10 @@ test('comments, blank lines and CRLF line ends are ignored', () => {
 test('a backslash at the end of a line continues the statement; positions stay those of the source', () => {
   const p = parseOk('param u = 1, \\\n      w = 2\nloss = u + \\   # comment after the backslash\n   w\n');
   const s = stmt(p, 0, 'param');
-  assert.deepEqual(s.decls.map((d) => d.name), ['u', 'w']);
+  assert.deepEqual(
+    s.decls.map((d) => d.name),
+    ['u', 'w'],
+  );
   assert.deepEqual(sp(s.decls[1].nameSpan), { line: 2, column: 7, endLine: 2, endColumn: 8 });
   const l = stmt(p, 1, 'loss');
   assert.equal(show(l.value), '(+ u w)');
@@ -114,7 +143,10 @@ test('a backslash at the very end of the file is harmless and points nowhere pas
 
 test('Greek and other Unicode letters are names', () => {
   const p = parseOk('param α = 1, βeta_2 = 2, Ω[2]\nlet λ = α*βeta_2\nloss = λ + sum(Ω)');
-  assert.deepEqual(stmt(p, 0, 'param').decls.map((d) => d.name), ['α', 'βeta_2', 'Ω']);
+  assert.deepEqual(
+    stmt(p, 0, 'param').decls.map((d) => d.name),
+    ['α', 'βeta_2', 'Ω'],
+  );
   assert.equal(show(stmt(p, 2, 'loss').value), '(+ λ (sum Ω))');
   // Columns count UTF-16 code units, as editors do: `𝑤` (outside the BMP) is 2 wide.
   const q = parseOk('let 𝑤 = 1');
@@ -194,6 +226,12 @@ test('the depth guard does not leak between statements after an error', () => {
 test('parsing recovers at the next line and keeps the good statements', () => {
   const diags = new DiagnosticBag();
   const p = parse('param w = (1\nparam v = 2\nlet = 3\nloss = v + \ntrain sgd(lr = 1)', diags);
-  assert.deepEqual(p.statements.map((s) => s.kind), ['param', 'train']);
-  assert.deepEqual(diags.items.map((d) => d.line), [1, 3, 4]);
+  assert.deepEqual(
+    p.statements.map((s) => s.kind),
+    ['param', 'train'],
+  );
+  assert.deepEqual(
+    diags.items.map((d) => d.line),
+    [1, 3, 4],
+  );
 });

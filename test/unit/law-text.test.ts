@@ -14,9 +14,9 @@ import { conservationLawsText, expectedCounts, groupClosedForms, productComparis
 import { isAnalysisResult, isSimulationResult, jsonSafe } from '../../src/shared/protocol';
 import { analysis, readExample, ROOT } from './helpers';
 
-
 const URI = 'file:///w/model.loss';
-const UW1 = 'param u = 0.8\nparam w = 0.3\ndata x ~ normal(0, 1)\ndata y ~ normal(0, 1)\nloss = (u * (w + 1) * x - y)^2 / 2\ntrain sgd(lr = 0.01, batch = 2, steps = 100, chains = 2)\n';
+const UW1 =
+  'param u = 0.8\nparam w = 0.3\ndata x ~ normal(0, 1)\ndata y ~ normal(0, 1)\nloss = (u * (w + 1) * x - y)^2 / 2\ntrain sgd(lr = 0.01, batch = 2, steps = 100, chains = 2)\n';
 const GL20 = fs.readFileSync(path.join(ROOT, 'test', 'browser', 'fixtures', 'linear-net-gl20.loss'), 'utf8');
 /** Markdown without its backslash escapes. */
 const plain = (s: string) => s.replace(/\\([\\`*_{}[\]()#+!|<>])/g, '$1');
@@ -29,7 +29,10 @@ test('hover: its first line is law (C) in closed form, then the equilibrium cond
     const lines = plain(hover).split('\n');
     assert.equal(lines[0].trimEnd(), law.text);
     assert.match(lines[0], /^d\(u² − w²\)\/dt = −η·\[\(1\/B\)·\(2·u²·w² − 8·u·w \+ 8\.25\) \+ \(u²·w² − 4·u·w \+ 4\)\]·\(u² − w²\) = /);
-    assert.match(lines[1], /^\*equilibrium\*: u² − w² = 0, or where the rate vanishes: −0\.075·u²·w² \+ 0\.3·u·w − 0\.303125 = 0 — \*solved\*: \*\*SGD ends at\*\* u = 1\.414, w = 1\.414 · C₁ = 0 · relaxes in ≈6400 steps/);
+    assert.match(
+      lines[1],
+      /^\*equilibrium\*: u² − w² = 0, or where the rate vanishes: −0\.075·u²·w² \+ 0\.3·u·w − 0\.303125 = 0 — \*solved\*: \*\*SGD ends at\*\* u = 1\.414, w = 1\.414 · C₁ = 0 · relaxes in ≈6400 steps/,
+    );
     // The generic law stays below, in the group's block.
     assert.ok(hover.indexOf('**SGD, continuous time**') > hover.indexOf('*equilibrium*'));
   }
@@ -39,7 +42,10 @@ test('hover: a deep chain leads with both laws; a matrix-form group points to th
   const chain = plain(paramHoverMarkdown(analysis('deep-scalar-chain'), 'b', URI)).split('\n');
   assert.match(chain[0], /^d\(a² − c²\)\/dt = −η·\[/);
   assert.match(chain[1], /^d\(b² − c²\)\/dt = −η·\[/);
-  assert.match(chain[2], /^\*equilibrium\*: a² − c² = 0, or where the rate vanishes: .*; b² − c² = 0, or where the rate vanishes: .* — \*solved\*: \*\*SGD ends at\*\* /);
+  assert.match(
+    chain[2],
+    /^\*equilibrium\*: a² − c² = 0, or where the rate vanishes: .*; b² − c² = 0, or where the rate vanishes: .* — \*solved\*: \*\*SGD ends at\*\* /,
+  );
   const m = analysis('two-layer-matrix');
   const f = groupClosedForms(m, 0);
   assert.equal(f.inline, false);
@@ -65,10 +71,19 @@ test('hover: no closed form — SGD ends first, and the group says why there is 
 });
 
 test('conservation laws: one sentence — all of them from the symmetries, further ones no symmetry explains, or not counted', () => {
-  assert.equal(conservationLawsText(analysis('two-layer-scalar')), 'The charge of the symmetries is all the conservation laws of gradient flow (Lie-algebra rank 1 of 2).');
-  assert.equal(conservationLawsText(analysis('two-layer-matrix')), 'The 6 charges of the symmetries are all the conservation laws of gradient flow (Lie-algebra rank 12 of 18).');
+  assert.equal(
+    conservationLawsText(analysis('two-layer-scalar')),
+    'The charge of the symmetries is all the conservation laws of gradient flow (Lie-algebra rank 1 of 2).',
+  );
+  assert.equal(
+    conservationLawsText(analysis('two-layer-matrix')),
+    'The 6 charges of the symmetries are all the conservation laws of gradient flow (Lie-algebra rank 12 of 18).',
+  );
   const uw1 = analysis('uw1', UW1);
-  assert.match(conservationLawsText(uw1) ?? '', /^1 further conservation law exists that no linear symmetry explains \(1 in all, 0 from symmetries; Lie-algebra rank 1 of 2\)\.$/);
+  assert.match(
+    conservationLawsText(uw1) ?? '',
+    /^1 further conservation law exists that no linear symmetry explains \(1 in all, 0 from symmetries; Lie-algebra rank 1 of 2\)\.$/,
+  );
   const gl = analysis('gl20', GL20);
   assert.match(conservationLawsText(gl) ?? '', /^Conservation laws of gradient flow: not counted \(.*small models only\)\.$/);
   assert.equal(conservationLawsText({ conservationLaws: undefined }), undefined);
@@ -90,7 +105,10 @@ test('CLI report: one closed-form line per symmetry, in its group or under its g
   const chain = formatReport('deep-scalar-chain.loss', analysis('deep-scalar-chain'));
   assert.equal((chain.match(/^ {2}law \(C\) {7}d\([ab]² − c²\)\/dt = /gm) ?? []).length, 2);
   const matrix = formatReport('two-layer-matrix.loss', analysis('two-layer-matrix'));
-  assert.match(matrix, /\n {2}law \(C\) {7}on the minimum manifold \(∇L = 0\): dQ\/dt = η·\(1\/B\)·\(Wᵀ M W − U N Uᵀ\) = −η·\(1\/B\)·0\.12·Q[^\n]*\n {16}each generator's own closed form: under Generators, below\n {2}equilibrium {3}Wᵀ M W = U N Uᵀ\n/);
+  assert.match(
+    matrix,
+    /\n {2}law \(C\) {7}on the minimum manifold \(∇L = 0\): dQ\/dt = η·\(1\/B\)·\(Wᵀ M W − U N Uᵀ\) = −η·\(1\/B\)·0\.12·Q[^\n]*\n {16}each generator's own closed form: under Generators, below\n {2}equilibrium {3}Wᵀ M W = U N Uᵀ\n/,
+  );
   assert.equal((matrix.match(/^ {6}law \(C\): d\([^\n]*\)\/dt = η·\(1\/B\)·\(a polynomial of \d+ terms\)/gm) ?? []).length, 6, 'one line under each generator');
   const relu = formatReport('relu-network.loss', analysis('relu-network'));
   assert.match(relu, /\n {2}law \(C\) {7}closed form none: the loss is not polynomial in the data/);
@@ -102,7 +120,10 @@ test('Markdown report: the closed form in the group section, or a column of the 
   assert.match(scalar, /\n- At the noise equilibrium: u² − w² = 0, or where the rate vanishes: /);
   assert.doesNotMatch(scalar, /\| law \(C\) in closed form \|/);
   const matrix = reportMarkdown(buildReport('m.loss', analysis('two-layer-matrix'), undefined, 'test'));
-  assert.match(matrix, /\n- Law \(C\) in closed form: on the minimum manifold \(∇L = 0\): dQ\/dt = [^\n]*\n- Each generator's own law \(C\), anywhere: in the table of generators below\n/);
+  assert.match(
+    matrix,
+    /\n- Law \(C\) in closed form: on the minimum manifold \(∇L = 0\): dQ\/dt = [^\n]*\n- Each generator's own law \(C\), anywhere: in the table of generators below\n/,
+  );
   assert.match(matrix, /start's orbit \(secondary\) \| law \(C\) in closed form \|\n/);
   assert.equal((matrix.match(/\| d\([^|]*\)\/dt = η·\(1\/B\)[^|]*\|\n/g) ?? []).length, 6);
 });
@@ -118,7 +139,7 @@ test('expected counts of a density over histogram bins: the mass of each bin tim
   // A triangle p(x) = x/2 on [0, 2], sampled coarsely; bin edges between grid points are interpolated.
   const tri = { x: [0, 1, 2], p: [0, 0.5, 1] };
   const c = expectedCounts(tri, [0, 0.5, 1.5, 2], 1000);
-  const exact = (a: number, b: number) => 1000 * (b * b - a * a) / 4;
+  const exact = (a: number, b: number) => (1000 * (b * b - a * a)) / 4;
   assert.ok(Math.abs(c[0] - exact(0, 0.5)) < 1e-9 && Math.abs(c[1] - exact(0.5, 1.5)) < 1e-9 && Math.abs(c[2] - exact(1.5, 2)) < 1e-9, String(c));
   // Nulls (NaN in JSON) are skipped.
   assert.deepEqual(expectedCounts({ x: [0, null, 2], p: [0.5, 0.5, 0.5] }, [0, 2], 10), [10]);
@@ -126,18 +147,39 @@ test('expected counts of a density over histogram bins: the mass of each bin tim
 
 test('product comparison: quantile rows theory against measured ± SE, and the facts (mode, T, T_c, collapse)', () => {
   const st = {
-    theory: { source: 's', mean: {}, var: {}, cov: [], variable: 'u·w', quantiles: [0.5, 0.7, 0.9, 1.1, 1.3], mode: 0.88, tc: 0.25, collapsed: false, temperature: 0.05, depth: 1 },
+    theory: {
+      source: 's',
+      mean: {},
+      var: {},
+      cov: [],
+      variable: 'u·w',
+      quantiles: [0.5, 0.7, 0.9, 1.1, 1.3],
+      mode: 0.88,
+      tc: 0.25,
+      collapsed: false,
+      temperature: 0.05,
+      depth: 1,
+    },
     product: { variable: 'u·w', quantiles: [0.51, 0.7, 0.91, 1.12, 1.31], quantileStdErr: [0.01, 0.01, NaN, 0.02, 0.02], samples: 1200 },
   };
   const c = productComparison(st);
   assert.ok(c);
   assert.equal(c.variable, 'u·w');
-  assert.deepEqual(c.rows.map((r) => r.level), [0.1, 0.25, 0.5, 0.75, 0.9]);
+  assert.deepEqual(
+    c.rows.map((r) => r.level),
+    [0.1, 0.25, 0.5, 0.75, 0.9],
+  );
   assert.deepEqual(c.rows[2], { level: 0.5, theory: 0.9, measured: 0.91, se: null });
   assert.equal(c.samples, 1200);
   assert.equal(productFactsText(c), 'mode 0.88; T = ηκ = 0.05; T_c = 0.25 (in units of ηκ)');
-  assert.equal(productFactsText({ ...c, collapsed: true }), 'the product collapses to 0 (T ≥ T_c): no density away from 0; T = ηκ = 0.05; T_c = 0.25 (in units of ηκ)');
-  assert.equal(productFactsText({ ...c, mode: null, tc: null, depth: 2 }), 'mode: the density peaks at 0; T = ηκ = 0.05; no sharp collapse temperature at depth D = 2');
+  assert.equal(
+    productFactsText({ ...c, collapsed: true }),
+    'the product collapses to 0 (T ≥ T_c): no density away from 0; T = ηκ = 0.05; T_c = 0.25 (in units of ηκ)',
+  );
+  assert.equal(
+    productFactsText({ ...c, mode: null, tc: null, depth: 2 }),
+    'mode: the density peaks at 0; T = ηκ = 0.05; no sharp collapse temperature at depth D = 2',
+  );
   assert.equal(productComparison({ theory: { source: 'Gaussian', mean: { u: 0 }, var: { u: 1 }, cov: [[1]] } }), undefined);
   assert.equal(productComparison({}), undefined);
 });
@@ -163,7 +205,10 @@ test("a deep chain's run ships the histogram of its product; the CLI and the Mar
   broken.runs[0].stationary.product.histogram.counts.pop();
   assert.equal(isSimulationResult(broken), false, 'a histogram whose edges and counts disagree is refused');
   const text = formatSimulation('deep-scalar-chain.loss', r);
-  assert.match(text, /\n {2}product a·b·c, continuous-time law \(O\(η\) corrections not included\): mode [^;]+; T = ηκ = 0\.01; no sharp collapse temperature at depth D = 2\n/);
+  assert.match(
+    text,
+    /\n {2}product a·b·c, continuous-time law \(O\(η\) corrections not included\): mode [^;]+; T = ηκ = 0\.01; no sharp collapse temperature at depth D = 2\n/,
+  );
   assert.match(text, /\n {6}quantiles theory vs measured ± SE: q10 [\d.]+ vs [\d.]+ ± [\d.e−]+; q25 /);
   assert.doesNotMatch(text, /theory —|undefined|NaN/);
   const md = reportMarkdown(buildReport('deep-scalar-chain.loss', analysis('deep-scalar-chain'), r, 'test'));

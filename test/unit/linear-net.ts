@@ -19,7 +19,11 @@ export function closedForm(Lx: number[][], Le: number[][], V: number[][]): { S: 
   const v = new Matrix(V);
   const Sx = lx.mmul(lx.transpose());
   const Se = le.mmul(le.transpose());
-  const K = v.transpose().mmul(Se).mmul(v).mul(Sx.trace() / Se.trace());
+  const K = v
+    .transpose()
+    .mmul(Se)
+    .mmul(v)
+    .mul(Sx.trace() / Se.trace());
   const h = sqrtm(Sx);
   const hi = new Matrix(new EigenvalueDecomposition(h, { assumeSymmetric: true }).eigenvectorMatrix);
   const hinv = hi.mmul(Matrix.diag(new EigenvalueDecomposition(h, { assumeSymmetric: true }).realEigenvalues.map((x) => 1 / x))).mmul(hi.transpose());
@@ -36,8 +40,28 @@ export function matText(M: number[][]): string {
 
 /** Two-layer linear net ‖WUx − y‖²/2, x = Lx z, y = V x + Le n with z, n standard normal. */
 export function twoLayerSource(k: number, Lx: number[][], Le: number[][], V: number[][], lr = 0.01, steps = 1000, chains = 1): string {
-  const U0 = k === 2 ? [[0.9, 0.2], [0.1, 0.4]] : [[0.8, 0.1, 0.0], [0.2, 0.5, 0.1], [0.0, 0.3, 0.9]];
-  const W0 = k === 2 ? [[0.5, 0.1], [0.3, 1.1]] : [[0.5, 0.0, 0.2], [0.1, 0.7, 0.0], [0.3, 0.1, 0.4]];
+  const U0 =
+    k === 2
+      ? [
+          [0.9, 0.2],
+          [0.1, 0.4],
+        ]
+      : [
+          [0.8, 0.1, 0.0],
+          [0.2, 0.5, 0.1],
+          [0.0, 0.3, 0.9],
+        ];
+  const W0 =
+    k === 2
+      ? [
+          [0.5, 0.1],
+          [0.3, 1.1],
+        ]
+      : [
+          [0.5, 0.0, 0.2],
+          [0.1, 0.7, 0.0],
+          [0.3, 0.1, 0.4],
+        ];
   return [
     `param U[${k}, ${k}] = ${matText(U0)}`,
     `param W[${k}, ${k}] = ${matText(W0)}`,
@@ -51,7 +75,35 @@ export function twoLayerSource(k: number, Lx: number[][], Le: number[][], V: num
 }
 
 export const CORRELATED: Record<2 | 3, { Lx: number[][]; Le: number[][]; V: number[][] }> = {
-  2: { Lx: [[1, 0], [0.6, 0.8]], Le: [[0.3, 0], [0.1, 0.5]], V: [[1, 0.4], [-0.3, 0.8]] },
-  3: { Lx: [[1, 0, 0], [0.5, 0.9, 0], [-0.3, 0.2, 1.2]], Le: [[0.4, 0, 0], [0.1, 0.2, 0], [0, 0.15, 0.6]], V: [[1, 0.5, 0], [0, 1, 0.5], [0.5, -0.2, 1]] },
+  2: {
+    Lx: [
+      [1, 0],
+      [0.6, 0.8],
+    ],
+    Le: [
+      [0.3, 0],
+      [0.1, 0.5],
+    ],
+    V: [
+      [1, 0.4],
+      [-0.3, 0.8],
+    ],
+  },
+  3: {
+    Lx: [
+      [1, 0, 0],
+      [0.5, 0.9, 0],
+      [-0.3, 0.2, 1.2],
+    ],
+    Le: [
+      [0.4, 0, 0],
+      [0.1, 0.2, 0],
+      [0, 0.15, 0.6],
+    ],
+    V: [
+      [1, 0.5, 0],
+      [0, 1, 0.5],
+      [0.5, -0.2, 1],
+    ],
+  },
 };
-

@@ -28,7 +28,10 @@ function readAll(bytes: Uint8Array): { shape: number[]; values: number[] } {
 }
 
 test('npy: float64 and int64 arrays read back with their shape and values; the data starts on a 64-byte boundary', () => {
-  const m = f8Rows([[1, 2.5, -3], [-0.125, 1e300, 5e-324]]);
+  const m = f8Rows([
+    [1, 2.5, -3],
+    [-0.125, 1e300, 5e-324],
+  ]);
   const bytes = npyBytes(m);
   const headerLen = new DataView(bytes.buffer).getUint16(8, true);
   assert.equal((10 + headerLen) % 64, 0);
@@ -49,7 +52,10 @@ test('crc32 is the zip checksum (check value of "123456789")', () => {
 
 test('zip: member names, offsets and sizes are where the central directory says; names are unique', () => {
   const a = new Uint8Array([1, 2, 3]);
-  const z = zipStore([{ name: 'a.npy', bytes: a }, { name: 'ü.npy', bytes: new Uint8Array(0) }]);
+  const z = zipStore([
+    { name: 'a.npy', bytes: a },
+    { name: 'ü.npy', bytes: new Uint8Array(0) },
+  ]);
   const v = new DataView(z.buffer);
   const end = z.length - 22;
   assert.equal(v.getUint32(end, true), 0x06054b50);
@@ -59,27 +65,44 @@ test('zip: member names, offsets and sizes are where the central directory says;
   assert.equal(v.getUint32(cd + 16, true), crc32(a));
   assert.equal(v.getUint32(v.getUint32(cd + 42, true), true), 0x04034b50);
   assert.deepEqual(Array.from(z.subarray(30 + 5, 30 + 5 + 3)), [1, 2, 3]);
-  assert.throws(() => zipStore([{ name: 'x', bytes: a }, { name: 'x', bytes: a }]), /repeated/);
+  assert.throws(
+    () =>
+      zipStore([
+        { name: 'x', bytes: a },
+        { name: 'x', bytes: a },
+      ]),
+    /repeated/,
+  );
   assert.throws(() => npzBytes({ 'bad/name': f8([1]) }), /invalid array name/);
 });
 
 test('npz: numpy.load reads every array with its dtype, shape and values (also strings, NaN, 0-length)', { skip: numpyMissing }, async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'noether-npz-'));
   const file = path.join(dir, 'a.npz');
-  fs.writeFileSync(file, npzBytes({
-    m: f8Rows([[1, 2, 3], [4, 5, null]]),
-    s: strings(['u', 'w[1]', 'θ²']),
-    e: f8([]),
-    i: { dtype: '<i8', shape: [2, 1], data: [5, -6] },
-  }));
-  const out = await python(['-c', `
+  fs.writeFileSync(
+    file,
+    npzBytes({
+      m: f8Rows([
+        [1, 2, 3],
+        [4, 5, null],
+      ]),
+      s: strings(['u', 'w[1]', 'θ²']),
+      e: f8([]),
+      i: { dtype: '<i8', shape: [2, 1], data: [5, -6] },
+    }),
+  );
+  const out = await python([
+    '-c',
+    `
 import json, sys, zipfile, numpy as np
 assert zipfile.ZipFile(sys.argv[1]).testzip() is None
 z = np.load(sys.argv[1])
 m = z['m']
 print(json.dumps({'files': sorted(z.files), 'm': [str(m.dtype), list(m.shape), m[0].tolist(), bool(np.isnan(m[1, 2]))],
   's': [str(z['s'].dtype), z['s'].tolist()], 'e': list(z['e'].shape), 'i': [str(z['i'].dtype), z['i'].tolist()]}))
-`, file]);
+`,
+    file,
+  ]);
   const j = JSON.parse(out);
   assert.deepEqual(j.files, ['e', 'i', 'm', 's']);
   assert.deepEqual(j.m, ['float64', [2, 3], [1, 2, 3], true]);
@@ -95,7 +118,9 @@ test("a run's arrays: numpy sees each series with the run's shapes and the same 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'noether-npz-'));
   const file = path.join(dir, 'run.npz');
   fs.writeFileSync(file, npzBytes(runArrays(result)));
-  const out = await python(['-c', `
+  const out = await python([
+    '-c',
+    `
 import json, sys, numpy as np
 z = np.load(sys.argv[1])
 nan = lambda a: [None if np.isnan(x) else float(x) for x in np.asarray(a, dtype=float).ravel()]
@@ -105,7 +130,9 @@ print(json.dumps({k: [list(z[k].shape)] for k in z.files} | {
   'var': nan(z['run0_stationary_var']), 'time_last': float(z['run0_time'][-1]),
   'per_chain': nan(z['run0_final_per_chain'][2]),
 }))
-`, file]);
+`,
+    file,
+  ]);
   const j = JSON.parse(out);
   const n = run.series.steps.length;
   assert.deepEqual(j.components, ['u', 'w']);
@@ -117,7 +144,10 @@ print(json.dumps({k: [list(z[k].shape)] for k in z.files} | {
   assert.deepEqual(j.run0_stationary_cov, [[2, 2]]);
   assert.deepEqual(j.run0_final_per_chain, [[3, 2]]);
   assert.deepEqual(j.loss, run.series.lossMean.slice(0, 5));
-  assert.deepEqual(j.charge_last, run.series.charges.map((c) => c.mean[n - 1]));
+  assert.deepEqual(
+    j.charge_last,
+    run.series.charges.map((c) => c.mean[n - 1]),
+  );
   assert.deepEqual(j.var, [run.stationary.var.u, run.stationary.var.w]);
   assert.equal(j.time_last, run.series.steps[n - 1] * run.lr);
   assert.deepEqual(j.per_chain, run.finalPerChain?.[2]);
@@ -126,15 +156,39 @@ print(json.dumps({k: [list(z[k].shape)] for k in z.files} | {
 test('noether simulate --npz F writes the arrays numpy loads, beside the usual output', { skip: numpyMissing }, async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'noether-npz-'));
   const file = path.join(dir, 'lr.npz');
-  const r = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'noether.js'), 'simulate', 'examples/linear-regression.loss', '--steps', '300', '--chains', '2', '--workers', '0', '--json', '--npz', file], { encoding: 'utf8', cwd: ROOT });
+  const r = spawnSync(
+    process.execPath,
+    [
+      path.join(ROOT, 'bin', 'noether.js'),
+      'simulate',
+      'examples/linear-regression.loss',
+      '--steps',
+      '300',
+      '--chains',
+      '2',
+      '--workers',
+      '0',
+      '--json',
+      '--npz',
+      file,
+    ],
+    { encoding: 'utf8', cwd: ROOT },
+  );
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stderr, /arrays written to/);
   const json = JSON.parse(r.stdout);
-  const out = await python(['-c', 'import json, sys, numpy as np; z = np.load(sys.argv[1]); print(json.dumps([z["run0_loss_mean"].tolist(), z["components"].tolist()]))', file]);
+  const out = await python([
+    '-c',
+    'import json, sys, numpy as np; z = np.load(sys.argv[1]); print(json.dumps([z["run0_loss_mean"].tolist(), z["components"].tolist()]))',
+    file,
+  ]);
   const [loss, components] = JSON.parse(out);
   assert.deepEqual(components, ['w']);
   assert.deepEqual(loss, json.runs[0].series.lossMean);
-  const bad = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'noether.js'), 'simulate', 'examples/linear-regression.loss', '--npz'], { encoding: 'utf8', cwd: ROOT });
+  const bad = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'noether.js'), 'simulate', 'examples/linear-regression.loss', '--npz'], {
+    encoding: 'utf8',
+    cwd: ROOT,
+  });
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /--npz needs a value/);
 });

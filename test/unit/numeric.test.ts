@@ -12,7 +12,12 @@ function linreg(lr: number, batch: number, sigma = 0.5, a = 1): string {
   return `param w = 2\ndata x ~ normal(0, ${Math.sqrt(a)})\ndata eps ~ normal(0, ${sigma})\nloss = (w*x - (2*x + eps))^2 / 2\ntrain sgd(lr = ${lr}, batch = ${batch}, steps = 40000, chains = 64, seed = 11)\n`;
 }
 
-for (const [lr, batch] of [[0.1, 1], [0.4, 1], [0.1, 4], [0.4, 4]] as const) {
+for (const [lr, batch] of [
+  [0.1, 1],
+  [0.4, 1],
+  [0.1, 4],
+  [0.4, 4],
+] as const) {
   test(`1-D linear regression: stationary Var[w] matches THEORY.md §5 (η = ${lr}, B = ${batch})`, async () => {
     const r = await simulateSource(linreg(lr, batch), { workers: 0 });
     const run = r.runs[0];
@@ -41,7 +46,6 @@ test('d-dimensional linear regression: stationary covariance solves the §5 line
   for (let it = 0; it < 10000; it++) {
     const tr = a[0] * P[0] + a[1] * P[1];
     P = a.map((ai) => (eta * eta * ((1 / S) * ai * tr + (sigma2 * ai) / S)) / (2 * eta * ai - eta * eta * ((1 - 1 / S) * ai * ai + (2 / S) * ai * ai)));
-
   }
   for (const [i, c] of ['w[0]', 'w[1]'].entries()) {
     const v = run.stationary.var[c];
@@ -54,7 +58,11 @@ test('d-dimensional linear regression: stationary covariance solves the §5 line
 });
 
 test('scalar two-layer net: SGD balances u² = w² from three starts; GD moves only by the discrete term', async () => {
-  for (const [u, w] of [[1.5, 0.2], [0.2, 1.5], [-1, 0.6]]) {
+  for (const [u, w] of [
+    [1.5, 0.2],
+    [0.2, 1.5],
+    [-1, 0.6],
+  ]) {
     const src = readExample('two-layer-scalar.loss').replace('param u = 1.5', `param u = ${u}`).replace('param w = 0.2', `param w = ${w}`);
     const r = await simulateSource(src, { workers: 0, steps: 60000, chains: 16 });
     const [sgd, gd] = r.runs;
@@ -199,7 +207,8 @@ test('a diverging run is stopped and reported with its step, chain and the last 
 
 test('escape: each chain stops at its first passage, reported per chain', async () => {
   // Stationary std ≈ 1 around 0 (THEORY.md §5 with η = 0.5, σ = 1): crossing w > 2 is frequent.
-  const src = 'param w = 0\ndata x ~ normal(0, 1)\ndata eps ~ normal(0, 1)\nloss = (w*x - eps)^2 / 2\ntrain sgd(lr = 0.5, batch = 1, steps = 200000, chains = 16, seed = 3)\n';
+  const src =
+    'param w = 0\ndata x ~ normal(0, 1)\ndata eps ~ normal(0, 1)\nloss = (w*x - eps)^2 / 2\ntrain sgd(lr = 0.5, batch = 1, steps = 200000, chains = 16, seed = 3)\n';
   const run = (await simulateSource(src, { workers: 2, escape: { component: 'w', above: 2 } })).runs[0];
   assert.equal(run.firstPassage?.length, 16);
   run.firstPassage!.forEach((step, c) => {
@@ -229,7 +238,10 @@ test('large models: tr H and λ_max from Hessian-vector products match the exact
   assert.ok(Math.abs(lastL - Math.max(...a)) < 0.02 * Math.max(...a), `λ_max ${lastL} vs ${Math.max(...a)}`);
   // Hutchinson: each record averages 2 Rademacher probes of a diagonal H: exact (zᵢ² = 1).
   const exactTrace = a.reduce((x, y) => x + y, 0);
-  assert.ok(tr.every((t) => Math.abs(t - exactTrace) < 1e-9 * exactTrace), `tr H ${tr[0]} vs ${exactTrace}`);
+  assert.ok(
+    tr.every((t) => Math.abs(t - exactTrace) < 1e-9 * exactTrace),
+    `tr H ${tr[0]} vs ${exactTrace}`,
+  );
 });
 
 test('a stale worker bundle is refused with a clear message, not misread', async () => {

@@ -32,7 +32,10 @@ test('scalar net: SGD ends at u = w = √2 and its charge agrees with the predic
   }
 });
 
-for (const [k, steps, chains] of [[2, 100000, 32], [3, 80000, 16]] as const) {
+for (const [k, steps, chains] of [
+  [2, 100000, 32],
+  [3, 80000, 16],
+] as const) {
   test(`GL(${k}), correlated inputs and anisotropic label noise: simulated UᵀU and WWᵀ at the predicted end point, not at the law-of-balance point`, async () => {
     const { Lx, Le, V } = CORRELATED[k];
     const src = twoLayerSource(k, Lx, Le, V, 0.02, steps, chains);
@@ -62,8 +65,18 @@ for (const [k, steps, chains] of [[2, 100000, 32], [3, 80000, 16]] as const) {
           bu += bal[u(r, i)] * bal[u(r, j)];
           bw += bal[w(i, r)] * bal[w(j, r)];
         }
-        pairs.push({ label: `UᵀU[${i},${j}]`, value: (th) => Array.from({ length: k }, (_, r) => at(th, u(r, i)) * at(th, u(r, j))).reduce((a, b) => a + b, 0), predicted: pu, balance: bu });
-        pairs.push({ label: `WWᵀ[${i},${j}]`, value: (th) => Array.from({ length: k }, (_, r) => at(th, w(i, r)) * at(th, w(j, r))).reduce((a, b) => a + b, 0), predicted: pw, balance: bw });
+        pairs.push({
+          label: `UᵀU[${i},${j}]`,
+          value: (th) => Array.from({ length: k }, (_, r) => at(th, u(r, i)) * at(th, u(r, j))).reduce((a, b) => a + b, 0),
+          predicted: pu,
+          balance: bu,
+        });
+        pairs.push({
+          label: `WWᵀ[${i},${j}]`,
+          value: (th) => Array.from({ length: k }, (_, r) => at(th, w(i, r)) * at(th, w(j, r))).reduce((a, b) => a + b, 0),
+          predicted: pw,
+          balance: bw,
+        });
       }
     }
     let largestBalanceZ = 0;
@@ -88,7 +101,10 @@ test('law (C) against the measured charge at every record point of long runs, SG
     for (let k = 0; k < res.mean.length; k++) {
       const se = Number.isFinite(res.se[k]) ? res.se[k] : 0; // one GD chain: the law is deterministic
       const scale = 1e-9 * Math.max(1, Math.abs(c.mean[k]));
-      assert.ok(Math.abs(res.mean[k]) <= Z * se + res.quadrature[k] + scale, `${run.optimizer}, step ${run.series.steps[k]}: measured − predicted ${res.mean[k]} ± ${se} (quadrature ${res.quadrature[k]})`);
+      assert.ok(
+        Math.abs(res.mean[k]) <= Z * se + res.quadrature[k] + scale,
+        `${run.optimizer}, step ${run.series.steps[k]}: measured − predicted ${res.mean[k]} ± ${se} (quadrature ${res.quadrature[k]})`,
+      );
     }
   }
   // GD's charge moves only by the η² discretisation term; the prediction follows it exactly.

@@ -38,7 +38,14 @@ export interface ExportSummary {
   components: string[];
   componentCount: number;
   train: { index: number; optimizer: string; steps: number; chains: number; seed: number };
-  stationary: { burnin: number; samples: number; mean: Record<string, number>; var: Record<string, number>; meanStdErr: Record<string, number>; varStdErr: Record<string, number> };
+  stationary: {
+    burnin: number;
+    samples: number;
+    mean: Record<string, number>;
+    var: Record<string, number>;
+    meanStdErr: Record<string, number>;
+    varStdErr: Record<string, number>;
+  };
   final: { mean: Record<string, number>; var: Record<string, number> | null };
   loss: { final: { mean: number; std: number | null; stdErr: number | null; window: number }; stationary: { mean: number; stdErr: number | null } };
   charges: { kind: string; text: string; initial: number; final: { mean: number; std: number | null } }[];

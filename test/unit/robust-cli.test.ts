@@ -10,7 +10,7 @@ const BIN = path.join(ROOT, 'bin', 'noether.js');
 const EXAMPLE = 'examples/two-layer-scalar.loss';
 const run = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', cwd: ROOT, timeout: 60_000, maxBuffer: 1 << 28 });
 
-test('simulate: flags outside the train keys\' bounds and the pool\'s are usage errors (exit 2), checked before any work', () => {
+test("simulate: flags outside the train keys' bounds and the pool's are usage errors (exit 2), checked before any work", () => {
   const cases: [string[], RegExp][] = [
     [['--chains', '1e9'], /--chains needs a whole number between 1 and 10⁵ \(as the `chains` key\), got 1e9/],
     [['--chains', '0'], /--chains needs a whole number between 1 and 10⁵/],
@@ -40,18 +40,24 @@ test('simulate: flags outside the train keys\' bounds and the pool\'s are usage 
   assert.equal(JSON.parse(ok.stdout).runs[0].steps, 2000);
 });
 
-test('simulate --workers 0 refuses a scalar view too large for the main thread\'s stack, not a tensor-path model', () => {
+test("simulate --workers 0 refuses a scalar view too large for the main thread's stack, not a tensor-path model", () => {
   // 8 components (a scalar view: its Hessian and gradient are straight-line code) and 7807 scalar operations.
   const f = tmpFile('hess.loss', 'param w[8] ~ normal(0, 0.1)\ndata X[300,8] ~ normal(0, 1)\nloss = sum(tanh(X@w)^2)\n');
   const r = run('simulate', f, '--steps', '5', '--workers', '0');
   assert.equal(r.status, 2, r.stderr);
-  assert.match(r.stderr, /--workers 0 runs the chains in the main thread, whose stack holds the straight-line code of models of up to 5000 scalar operations; this one has 7807: use --workers 1 or more/);
+  assert.match(
+    r.stderr,
+    /--workers 0 runs the chains in the main thread, whose stack holds the straight-line code of models of up to 5000 scalar operations; this one has 7807: use --workers 1 or more/,
+  );
   // In a worker thread it runs (each chain's gradient flow to its predicted end takes a while on a busy machine).
   const slow = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', cwd: ROOT, timeout: 180_000, maxBuffer: 1 << 28 });
   const w = slow('simulate', f, '--steps', '5', '--workers', '1', '--json');
   assert.equal(w.status, 0, w.stderr);
   // A model without a scalar view (the tensor path: loops, not straight-line code) runs in the main thread.
-  const big = tmpFile('big.loss', 'param W[64, 100] ~ normal(0, 0.1)\nparam V[10, 64] ~ normal(0, 0.1)\ndata x[100] ~ normal(0, 1)\nloss = norm2(V @ relu(W @ x)) / 2\ntrain sgd(lr = 0.001, steps = 5)\n');
+  const big = tmpFile(
+    'big.loss',
+    'param W[64, 100] ~ normal(0, 0.1)\nparam V[10, 64] ~ normal(0, 0.1)\ndata x[100] ~ normal(0, 1)\nloss = norm2(V @ relu(W @ x)) / 2\ntrain sgd(lr = 0.001, steps = 5)\n',
+  );
   const t = slow('simulate', big, '--workers', '0', '--json');
   assert.equal(t.status, 0, t.stderr);
   assert.equal(JSON.parse(t.stdout).runs[0].steps, 5);

@@ -68,7 +68,10 @@ test('a data file over MAX_DATA_FILE_BYTES is refused from its size, before read
   // The same for a .loss file, whose limit is 1 MiB.
   const loss = path.join(dir, 'big.loss');
   fs.writeFileSync(loss, 'x'.repeat(MAX_LOSS_FILE_BYTES + 1));
-  assert.throws(() => readRegularFile(loss, MAX_LOSS_FILE_BYTES, '.loss files'), /\.loss files are read up to 1\.0 MiB and this one has 1\.0 MiB \(1048577 bytes\)/);
+  assert.throws(
+    () => readRegularFile(loss, MAX_LOSS_FILE_BYTES, '.loss files'),
+    /\.loss files are read up to 1\.0 MiB and this one has 1\.0 MiB \(1048577 bytes\)/,
+  );
   fs.writeFileSync(loss, 'x'.repeat(MAX_LOSS_FILE_BYTES));
   assert.equal(readRegularFile(loss, MAX_LOSS_FILE_BYTES).length, MAX_LOSS_FILE_BYTES);
 });
@@ -107,6 +110,9 @@ test('a CSV that would exceed MAX_DATASET_VALUES numbers in memory is an error a
   const text = new Array(MAX_DATASET_VALUES / width + 1).fill(row).join('\n');
   const r = checkSource(`param u = 1\ndata ${names} from "d.csv"\nloss = u^2 * sum(x)\n`, { readFile: () => text });
   const d = r.diagnostics.find((x) => x.severity === 'error');
-  assert.match(d?.message ?? '', /more than 4096 rows: a data set is kept in memory up to 16777216 numbers \(128 MiB\), which is 4096 examples of 4096 data components/);
+  assert.match(
+    d?.message ?? '',
+    /more than 4096 rows: a data set is kept in memory up to 16777216 numbers \(128 MiB\), which is 4096 examples of 4096 data components/,
+  );
   assert.equal(d?.line, 2);
 });

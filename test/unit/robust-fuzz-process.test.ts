@@ -18,7 +18,10 @@ test('process fuzz: every hostile case of issue 10 and 20 generated files end by
   const cases = [...hostileCases(), ...generatedCases(20, 20240611)];
   assert.ok(cases.length > 50);
   const s = await fuzzProcesses(cases, { timeoutMs: 90_000, maxOldSpaceMb: 512 });
-  assert.deepEqual(s.failures.map((f) => `${f.name}: ${f.problems.join('; ')}`), []);
+  assert.deepEqual(
+    s.failures.map((f) => `${f.name}: ${f.problems.join('; ')}`),
+    [],
+  );
   assert.equal(s.count, cases.length);
 });
 

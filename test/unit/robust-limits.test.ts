@@ -28,7 +28,10 @@ test('a loss past MAX_SCALAR_OPERATIONS gets no scalar view and takes the tensor
   assert.equal(hasScalarView(m), false);
   assert.equal(m.scalarOperations, undefined);
   const a = analyzeSource(src);
-  assert.deepEqual(a.diagnostics.filter((x) => x.severity === 'error'), []);
+  assert.deepEqual(
+    a.diagnostics.filter((x) => x.severity === 'error'),
+    [],
+  );
   for (const workers of [0, 2]) {
     const r = await simulateSource(src, { workers, analysis: a });
     assert.equal(r.runs[0].steps, 4);
@@ -68,7 +71,10 @@ test(`at most ${MAX_TRAIN_LINES} train lines: one error on the first line past t
   const trains = Array.from({ length: MAX_TRAIN_LINES + 3 }, (_, i) => `train sgd(lr = 0.01, seed = ${i})`).join('\n');
   const src = `param w = 1\ndata x ~ normal(0, 1)\nloss = (w*x)^2\n${trains}\n`;
   const d = onlyError(src);
-  assert.equal(d.message, `at most ${MAX_TRAIN_LINES} \`train\` lines per file (each is a run with its own worker threads); this one and the 2 after it are 3 too many: split them over several files`);
+  assert.equal(
+    d.message,
+    `at most ${MAX_TRAIN_LINES} \`train\` lines per file (each is a run with its own worker threads); this one and the 2 after it are 3 too many: split them over several files`,
+  );
   assert.equal(d.line, 4 + MAX_TRAIN_LINES);
   const ok = `param w = 1\ndata x ~ normal(0, 1)\nloss = (w*x)^2\n${trains.split('\n').slice(0, MAX_TRAIN_LINES).join('\n')}\n`;
   assert.equal(checkSource(ok).model?.trains.length, MAX_TRAIN_LINES);

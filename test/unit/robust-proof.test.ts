@@ -50,7 +50,10 @@ test('a 12-line file whose proofs take 40 s in nerdamer is analysed within the b
   const stopped = flat.filter((s) => s.status === 'numerical');
   assert.ok(stopped.length > 0);
   for (const s of stopped) {
-    assert.match(s.proofNote ?? '', new RegExp(`stopped at its ${SYMBOLIC_DEADLINE_MS / 1000} s deadline|symbolic time budget \\(${SYMBOLIC_BUDGET_MS / 1000} s\\)`));
+    assert.match(
+      s.proofNote ?? '',
+      new RegExp(`stopped at its ${SYMBOLIC_DEADLINE_MS / 1000} s deadline|symbolic time budget \\(${SYMBOLIC_BUDGET_MS / 1000} s\\)`),
+    );
     assert.ok(s.residual <= 1e-8);
   }
   for (const s of flat.filter((x) => x.status === 'proved')) assert.equal(s.proofNote, undefined);
@@ -63,20 +66,26 @@ test('a 12-line file whose proofs take 40 s in nerdamer is analysed within the b
   // (brackets at up to three points on this badly scaled model) take a few seconds of their own.
   assert.ok(ms < SYMBOLIC_BUDGET_MS + 12000, `${ms} ms of CPU`);
   assert.ok(a.symmetries.length > 0);
-  assert.deepEqual(a.groups.map((g) => [g.status, g.proof]), [['proved', 'covariance']]);
+  assert.deepEqual(
+    a.groups.map((g) => [g.status, g.proof]),
+    [['proved', 'covariance']],
+  );
   for (const s of a.symmetries) {
     assert.equal(s.status, 'proved');
     assert.equal(s.proofNote, undefined);
   }
 });
 
-test('proofs that finish keep their status and no note; the CLI exits at once after them (the worker is unref\'d)', () => {
+test("proofs that finish keep their status and no note; the CLI exits at once after them (the worker is unref'd)", () => {
   const a = analyzeSource(readExample('two-layer-matrix.loss'));
   assert.equal(a.symmetries.length, 6);
   assert.ok(a.symmetries.every((s) => s.status === 'proved' && s.proofNote === undefined));
   assert.equal(a.symmetries.filter((s) => s.proof === 'nerdamer').length, 3);
   const t0 = Date.now();
-  const r = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'noether.js'), 'analyze', path.join(EXAMPLES, 'two-layer-matrix.loss')], { encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'noether.js'), 'analyze', path.join(EXAMPLES, 'two-layer-matrix.loss')], {
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   assert.equal(r.error, undefined, 'the process did not exit');
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /linear \(proved, by nerdamer\)/);

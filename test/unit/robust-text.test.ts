@@ -15,7 +15,6 @@ const run = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], {
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 const RAW_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 
-
 test('control characters from a file are escaped in every message, and long quotes are cut', () => {
   assert.equal(escapeControls('a\u001b[31mb\u009bc\u202ed\ne'), 'a\\u001b[31mb\\u009bc\\u202ed\\u000ae');
   assert.equal(escapeControls('a\u001bb\nc\td', true), 'a\\u001bb\nc\td');
@@ -27,7 +26,11 @@ test('control characters from a file are escaped in every message, and long quot
     `param w = 1\nloss = w^2 "${esc}\u202e"\n`, // a string
   ];
   for (const src of cases) {
-    const ds = checkSource(src, { readFile: () => { throw Object.assign(new Error('ENOENT'), { code: 'ENOENT' }); } }).diagnostics;
+    const ds = checkSource(src, {
+      readFile: () => {
+        throw Object.assign(new Error('ENOENT'), { code: 'ENOENT' });
+      },
+    }).diagnostics;
     assert.ok(ds.length > 0);
     for (const d of ds) assert.doesNotMatch(d.message, RAW_CONTROL, JSON.stringify(d.message));
     const f = tmpFile('evil.loss', src);
@@ -47,4 +50,3 @@ test('control characters from a file are escaped in every message, and long quot
   assert.match(r.stderr, new RegExp(`row 3, column 1: "${'9'.repeat(60)}…" is not a finite number`));
   assert.ok(r.stderr.length < 2000, `${r.stderr.length} characters`);
 });
-

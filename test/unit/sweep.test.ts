@@ -37,10 +37,22 @@ test("a sweep checks its key and values as the file's own train keys are checked
 test('linear regression across lr: the measured stationary variance agrees with the discrete-time theory within 4 SE', async () => {
   const values = [0.05, 0.1, 0.2];
   const progress: number[] = [];
-  const s = await sweepSource(LINEAR, { file: 'linear-regression.loss', key: 'lr', values, steps: 40000, chains: 16, workers: 0, onProgress: (p) => progress.push(p.fraction) });
+  const s = await sweepSource(LINEAR, {
+    file: 'linear-regression.loss',
+    key: 'lr',
+    values,
+    steps: 40000,
+    chains: 16,
+    workers: 0,
+    onProgress: (p) => progress.push(p.fraction),
+  });
   assert.equal(s.cancelled, false);
   assert.deepEqual(s.values, values);
-  assert.deepEqual(s.points.map((p) => p.lr), values, 'each run used its swept lr');
+  assert.deepEqual(
+    s.points.map((p) => p.lr),
+    values,
+    'each run used its swept lr',
+  );
   assert.ok(s.points.every((p) => p.status === 'completed' && p.chains === 16 && p.steps === 40000));
   assert.ok(progress.length >= 3 && progress.every((f, i) => f >= 0 && f <= 1 && (i === 0 || f >= progress[i - 1])), 'progress grows to 1');
   assert.equal(progress[progress.length - 1], 1);
@@ -66,8 +78,15 @@ test('linear regression across lr: the measured stationary variance agrees with 
 test('a cancelled sweep returns the values it finished', async () => {
   const controller = new AbortController();
   const s = await sweepSource(LINEAR, {
-    key: 'batch', values: [1, 2, 4], steps: 2000, chains: 2, workers: 0, signal: controller.signal,
-    onProgress: (p) => { if (p.index === 1) controller.abort(); },
+    key: 'batch',
+    values: [1, 2, 4],
+    steps: 2000,
+    chains: 2,
+    workers: 0,
+    signal: controller.signal,
+    onProgress: (p) => {
+      if (p.index === 1) controller.abort();
+    },
   });
   assert.equal(s.cancelled, true);
   assert.deepEqual(s.values, [1]);
@@ -76,12 +95,19 @@ test('a cancelled sweep returns the values it finished', async () => {
 
 test('noether sweep --json: the result; a bad key is a usage error (exit 2)', () => {
   const bin = path.join(ROOT, 'bin', 'noether.js');
-  const r = spawnSync(process.execPath, [bin, 'sweep', 'examples/linear-regression.loss', '--key', 'batch', '--values', '1:2:2', '--steps', '500', '--chains', '2', '--workers', '0', '--json'], { encoding: 'utf8', cwd: ROOT });
+  const r = spawnSync(
+    process.execPath,
+    [bin, 'sweep', 'examples/linear-regression.loss', '--key', 'batch', '--values', '1:2:2', '--steps', '500', '--chains', '2', '--workers', '0', '--json'],
+    { encoding: 'utf8', cwd: ROOT },
+  );
   assert.equal(r.status, 0, r.stderr);
   const j = JSON.parse(r.stdout);
   assert.equal(j.key, 'batch');
   assert.deepEqual(j.values, [1, 2]);
-  assert.deepEqual(j.points.map((p: { batch: number }) => p.batch), [1, 2]);
+  assert.deepEqual(
+    j.points.map((p: { batch: number }) => p.batch),
+    [1, 2],
+  );
   assert.ok(j.quantities.some((q: { id: string }) => q.id === 'var:w'));
   const bad = spawnSync(process.execPath, [bin, 'sweep', 'examples/linear-regression.loss', '--key', 'eps', '--values', '1'], { encoding: 'utf8', cwd: ROOT });
   assert.equal(bad.status, 2);

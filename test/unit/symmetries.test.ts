@@ -30,14 +30,22 @@ test('scalar two-layer net: one rescaling u² − w²', () => {
   assert.equal(syms.length, 1);
   assert.equal(syms[0].kind, 'rescaling');
   assert.equal(syms[0].status, 'proved');
-  assert.deepEqual(syms[0].matrix, [[1, 0], [0, -1]]);
+  assert.deepEqual(syms[0].matrix, [
+    [1, 0],
+    [0, -1],
+  ]);
 });
 
 test('deep scalar chain: a two-dimensional span of rescalings', () => {
   const syms = findSymmetries(modelOf(readExample('deep-scalar-chain.loss')));
   assert.equal(syms.length, 2);
   assert.ok(syms.every((s) => s.kind === 'rescaling' && s.status === 'proved'));
-  assert.ok(sameSpan(syms.map((s) => flat(s.matrix!)), [diag(3, { 0: 1, 1: -1 }), diag(3, { 1: 1, 2: -1 })]));
+  assert.ok(
+    sameSpan(
+      syms.map((s) => flat(s.matrix!)),
+      [diag(3, { 0: 1, 1: -1 }), diag(3, { 1: 1, 2: -1 })],
+    ),
+  );
 });
 
 test('two-layer 3×3 linear net: the six symmetric generators of GL(3)', () => {
@@ -62,7 +70,12 @@ test('two-layer 3×3 linear net: the six symmetric generators of GL(3)', () => {
       expected.push(A.flat());
     }
   }
-  assert.ok(sameSpan(syms.map((s) => flat(s.matrix!)), expected));
+  assert.ok(
+    sameSpan(
+      syms.map((s) => flat(s.matrix!)),
+      expected,
+    ),
+  );
 });
 
 test('scale-invariant model: scaling of w', () => {
@@ -70,14 +83,23 @@ test('scale-invariant model: scaling of w', () => {
   assert.equal(syms.length, 1);
   assert.equal(syms[0].kind, 'scaling');
   assert.equal(syms[0].status, 'proved');
-  assert.deepEqual(syms[0].matrix, [[1, 0, 0], [0, 1, 0], [0, 0, 0]]);
+  assert.deepEqual(syms[0].matrix, [
+    [1, 0, 0],
+    [0, 1, 0],
+    [0, 0, 0],
+  ]);
 });
 
 test('relu network: one rescaling per hidden unit', () => {
   const syms = findSymmetries(modelOf(readExample('relu-network.loss')));
   assert.equal(syms.length, 2);
   assert.ok(syms.every((s) => s.kind === 'rescaling' && s.status === 'proved'));
-  assert.ok(sameSpan(syms.map((s) => flat(s.matrix!)), [diag(6, { 0: 1, 1: 1, 4: -1 }), diag(6, { 2: 1, 3: 1, 5: -1 })]));
+  assert.ok(
+    sameSpan(
+      syms.map((s) => flat(s.matrix!)),
+      [diag(6, { 0: 1, 1: 1, 4: -1 }), diag(6, { 2: 1, 3: 1, 5: -1 })],
+    ),
+  );
 });
 
 test('softmax: translations of logits, nothing else', () => {
@@ -86,12 +108,30 @@ test('softmax: translations of logits, nothing else', () => {
   const src = readExample('softmax-translation.loss');
   const syms = findSymmetries(modelOf(src));
   assert.ok(syms.every((s) => s.kind === 'translation' && s.status === 'numerical'));
-  assert.ok(sameSpan(syms.map((s) => s.direction!), [[1, 0, 1, 0, 0, 0], [0, 1, 0, 1, 0, 0], [0, 0, 0, 0, 1, 1]]));
+  assert.ok(
+    sameSpan(
+      syms.map((s) => s.direction!),
+      [
+        [1, 0, 1, 0, 0, 0],
+        [0, 1, 0, 1, 0, 0],
+        [0, 0, 0, 0, 1, 1],
+      ],
+    ),
+  );
   assert.equal(syms.length, 3);
   // Written out for a 0/1 label, the same loss is invariant for every real c: proved.
   const explicit = findSymmetries(modelOf(src.replace(/^loss\s*=.*$/m, 'loss = log(exp(z[0]) + exp(z[1])) - (c*z[1] + (1 - c)*z[0])')));
   assert.ok(explicit.every((s) => s.kind === 'translation' && s.status === 'proved'));
-  assert.ok(sameSpan(explicit.map((s) => s.direction!), [[1, 0, 1, 0, 0, 0], [0, 1, 0, 1, 0, 0], [0, 0, 0, 0, 1, 1]]));
+  assert.ok(
+    sameSpan(
+      explicit.map((s) => s.direction!),
+      [
+        [1, 0, 1, 0, 0, 0],
+        [0, 1, 0, 1, 0, 0],
+        [0, 0, 0, 0, 1, 1],
+      ],
+    ),
+  );
 });
 
 test('linear regression and the tanh network: no symmetry', () => {
@@ -129,7 +169,11 @@ test('a rescaling that shares a parameter with a translation is found beside it'
   const syms = findSymmetries(modelOf('param a = 1\nparam b = 0.5\nparam c = 0.3\ndata x ~ normal(0, 1)\nloss = ((a*b + a*c)*x - x)^2\n'));
   assert.equal(syms.length, 2);
   const r = syms.find((s) => s.kind === 'rescaling');
-  assert.deepEqual(r?.matrix, [[1, 0, 0], [0, -1, 0], [0, 0, -1]]);
+  assert.deepEqual(r?.matrix, [
+    [1, 0, 0],
+    [0, -1, 0],
+    [0, 0, -1],
+  ]);
   assert.equal(r?.status, 'proved');
   assert.deepEqual(syms.find((s) => s.kind === 'translation')?.direction, [0, 1, -1]);
 });
@@ -153,23 +197,30 @@ test('GL on non-square layers, matrix chains and attention scores', () => {
   };
   // GL(2) on the hidden index of U[2,3], W[3,2]: 3 symmetric generators.
   assert.deepEqual(
-    count('param U[2, 3] = [[0.5, 0.1, -0.2], [0.3, 0.4, 0.2]]\nparam W[3, 2] = [[0.2, 0.1], [0.5, -0.3], [0.1, 0.7]]\ndata x[3] ~ normal(0, 1)\nloss = norm2(W @ (U @ x) - x) / 2\n'),
+    count(
+      'param U[2, 3] = [[0.5, 0.1, -0.2], [0.3, 0.4, 0.2]]\nparam W[3, 2] = [[0.2, 0.1], [0.5, -0.3], [0.1, 0.7]]\ndata x[3] ~ normal(0, 1)\nloss = norm2(W @ (U @ x) - x) / 2\n',
+    ),
     { rescaling: 2, linear: 1, all: 3 },
   );
   // GL(2) × GL(2) on the two hidden indices of C B A x.
   assert.deepEqual(
-    count('param A[2, 2] = [[0.5, 0.1], [0.3, 0.4]]\nparam B[2, 2] = [[0.2, 0.1], [0.5, -0.3]]\nparam C[2, 2] = [[0.1, 0.7], [0.2, 0.3]]\ndata x[2] ~ normal(0, 1)\nloss = norm2(C @ (B @ (A @ x)) - x) / 2\n'),
+    count(
+      'param A[2, 2] = [[0.5, 0.1], [0.3, 0.4]]\nparam B[2, 2] = [[0.2, 0.1], [0.5, -0.3]]\nparam C[2, 2] = [[0.1, 0.7], [0.2, 0.3]]\ndata x[2] ~ normal(0, 1)\nloss = norm2(C @ (B @ (A @ x)) - x) / 2\n',
+    ),
     { rescaling: 4, linear: 2, all: 6 },
   );
   // Attention scores (Wq x)·(Wk z): GL(2) on the shared key/query index.
   assert.deepEqual(
-    count('param Wq[2, 3] = [[0.5, 0.1, 0.2], [0.3, 0.4, -0.1]]\nparam Wk[2, 3] = [[0.2, 0.1, 0.3], [0.5, -0.3, 0.2]]\ndata x[3] ~ normal(0, 1)\ndata z[3] ~ normal(0, 1)\ndata y ~ normal(0, 1)\nloss = (dot(Wq @ x, Wk @ z) - y)^2 / 2\n'),
+    count(
+      'param Wq[2, 3] = [[0.5, 0.1, 0.2], [0.3, 0.4, -0.1]]\nparam Wk[2, 3] = [[0.2, 0.1, 0.3], [0.5, -0.3, 0.2]]\ndata x[3] ~ normal(0, 1)\ndata z[3] ~ normal(0, 1)\ndata y ~ normal(0, 1)\nloss = (dot(Wq @ x, Wk @ z) - y)^2 / 2\n',
+    ),
     { rescaling: 2, linear: 1, all: 3 },
   );
 });
 
 test('layer normalisation: translations of the pre-activations and of the read-out, proved through the exact 1/3 of mean()', () => {
-  const src = 'param W[3, 2] = [[0.5, 0.1], [0.3, -0.4], [0.2, 0.2]]\nparam a[3] = [0.3, 0.2, 0.1]\ndata x[2] ~ normal(0, 1)\ndata y ~ normal(0,1)\n' +
+  const src =
+    'param W[3, 2] = [[0.5, 0.1], [0.3, -0.4], [0.2, 0.2]]\nparam a[3] = [0.3, 0.2, 0.1]\ndata x[2] ~ normal(0, 1)\ndata y ~ normal(0,1)\n' +
     'let h = W @ x\nlet c = h - mean(h)\nlet n = c / sqrt(mean(c * c) + 0.001)\nloss = (dot(a, n) - y)^2\n';
   const syms = findSymmetries(modelOf(src));
   assert.equal(syms.length, 3);

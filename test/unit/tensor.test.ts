@@ -75,7 +75,10 @@ test('SGD, GD, momentum and Adam: tensor and straight-line kernels follow the sa
         const db = kt.run(b, 0, 500);
         assert.equal(da, db, `${file} ${optimizer}: steps done`);
         for (let i = 0; i < a.theta.length; i++) {
-          assert.ok(Math.abs(a.theta[i] - b.theta[i]) <= 1e-9 * (1 + Math.abs(a.theta[i])), `${file} ${optimizer} γ=${weightDecay}: θ[${i}] ${a.theta[i]} vs ${b.theta[i]}`);
+          assert.ok(
+            Math.abs(a.theta[i] - b.theta[i]) <= 1e-9 * (1 + Math.abs(a.theta[i])),
+            `${file} ${optimizer} γ=${weightDecay}: θ[${i}] ${a.theta[i]} vs ${b.theta[i]}`,
+          );
         }
         if (ks.checksLaw && symmetries.length) assert.ok(b.ctl[2] < 1e-12, `${file} ${optimizer}: law (D) residual ${b.ctl[2]}`);
       }

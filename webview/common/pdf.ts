@@ -21,26 +21,120 @@
 // ---- font metrics: Adobe's AFM advance widths (1/1000 em), codes 32–255 of the encoding ----
 
 /** Helvetica, WinAnsiEncoding codes 32–255 (0 where WinAnsi has no character). */
-const HELVETICA = [278,278,355,556,556,889,667,191,333,333,389,584,278,333,278,278,556,556,556,556,556,556,556,556,556,556,278,278,584,584,584,556,1015,667,667,722,722,667,611,778,722,278,500,667,556,833,722,778,667,778,722,667,611,722,667,944,667,667,611,278,278,278,469,556,333,556,556,500,556,556,278,556,556,222,222,500,222,833,556,556,556,556,333,500,278,556,500,722,500,500,500,334,260,334,584,350,556,0,222,556,333,1000,556,556,333,1000,667,333,1000,0,611,0,0,222,222,333,333,350,556,1000,333,1000,500,333,944,0,500,667,278,333,556,556,556,556,260,556,333,737,370,556,584,333,737,333,400,584,333,333,333,578,537,278,333,333,365,556,834,834,834,611,667,667,667,667,667,667,1000,722,667,667,667,667,278,278,278,278,722,722,778,778,778,778,778,584,778,722,722,722,722,667,667,611,556,556,556,556,556,556,889,500,556,556,556,556,278,278,278,278,556,556,556,556,556,556,556,584,611,556,556,556,556,500,556,500];
+const HELVETICA = [
+  278, 278, 355, 556, 556, 889, 667, 191, 333, 333, 389, 584, 278, 333, 278, 278, 556, 556, 556, 556, 556, 556, 556, 556, 556, 556, 278, 278, 584, 584, 584,
+  556, 1015, 667, 667, 722, 722, 667, 611, 778, 722, 278, 500, 667, 556, 833, 722, 778, 667, 778, 722, 667, 611, 722, 667, 944, 667, 667, 611, 278, 278, 278,
+  469, 556, 333, 556, 556, 500, 556, 556, 278, 556, 556, 222, 222, 500, 222, 833, 556, 556, 556, 556, 333, 500, 278, 556, 500, 722, 500, 500, 500, 334, 260,
+  334, 584, 350, 556, 0, 222, 556, 333, 1000, 556, 556, 333, 1000, 667, 333, 1000, 0, 611, 0, 0, 222, 222, 333, 333, 350, 556, 1000, 333, 1000, 500, 333, 944,
+  0, 500, 667, 278, 333, 556, 556, 556, 556, 260, 556, 333, 737, 370, 556, 584, 333, 737, 333, 400, 584, 333, 333, 333, 578, 537, 278, 333, 333, 365, 556, 834,
+  834, 834, 611, 667, 667, 667, 667, 667, 667, 1000, 722, 667, 667, 667, 667, 278, 278, 278, 278, 722, 722, 778, 778, 778, 778, 778, 584, 778, 722, 722, 722,
+  722, 667, 667, 611, 556, 556, 556, 556, 556, 556, 889, 500, 556, 556, 556, 556, 278, 278, 278, 278, 556, 556, 556, 556, 556, 556, 556, 584, 611, 556, 556,
+  556, 556, 500, 556, 500,
+];
 /** Helvetica-Bold, WinAnsiEncoding codes 32–255. */
-const HELVETICA_BOLD = [278,333,474,556,556,889,722,238,333,333,389,584,278,333,278,278,556,556,556,556,556,556,556,556,556,556,333,333,584,584,584,611,975,722,722,722,722,667,611,778,722,278,556,722,611,833,722,778,667,778,722,667,611,722,667,944,667,667,611,333,278,333,584,556,333,556,611,556,611,556,333,611,611,278,278,556,278,889,611,611,611,611,389,556,333,611,556,778,556,556,500,389,280,389,584,350,556,0,278,556,500,1000,556,556,333,1000,667,333,1000,0,611,0,0,278,278,500,500,350,556,1000,333,1000,556,333,944,0,500,667,278,333,556,556,556,556,280,556,333,737,370,556,584,333,737,333,400,584,333,333,333,611,556,278,333,333,365,556,834,834,834,611,722,722,722,722,722,722,1000,722,667,667,667,667,278,278,278,278,722,722,778,778,778,778,778,584,778,722,722,722,722,667,667,611,556,556,556,556,556,556,889,556,556,556,556,556,278,278,278,278,611,611,611,611,611,611,611,584,611,611,611,611,611,556,611,556];
+const HELVETICA_BOLD = [
+  278, 333, 474, 556, 556, 889, 722, 238, 333, 333, 389, 584, 278, 333, 278, 278, 556, 556, 556, 556, 556, 556, 556, 556, 556, 556, 333, 333, 584, 584, 584,
+  611, 975, 722, 722, 722, 722, 667, 611, 778, 722, 278, 556, 722, 611, 833, 722, 778, 667, 778, 722, 667, 611, 722, 667, 944, 667, 667, 611, 333, 278, 333,
+  584, 556, 333, 556, 611, 556, 611, 556, 333, 611, 611, 278, 278, 556, 278, 889, 611, 611, 611, 611, 389, 556, 333, 611, 556, 778, 556, 556, 500, 389, 280,
+  389, 584, 350, 556, 0, 278, 556, 500, 1000, 556, 556, 333, 1000, 667, 333, 1000, 0, 611, 0, 0, 278, 278, 500, 500, 350, 556, 1000, 333, 1000, 556, 333, 944,
+  0, 500, 667, 278, 333, 556, 556, 556, 556, 280, 556, 333, 737, 370, 556, 584, 333, 737, 333, 400, 584, 333, 333, 333, 611, 556, 278, 333, 333, 365, 556, 834,
+  834, 834, 611, 722, 722, 722, 722, 722, 722, 1000, 722, 667, 667, 667, 667, 278, 278, 278, 278, 722, 722, 778, 778, 778, 778, 778, 584, 778, 722, 722, 722,
+  722, 667, 667, 611, 556, 556, 556, 556, 556, 556, 889, 556, 556, 556, 556, 556, 278, 278, 278, 278, 611, 611, 611, 611, 611, 611, 611, 584, 611, 611, 611,
+  611, 611, 556, 611, 556,
+];
 /** Symbol, its built-in encoding, codes 32–255. */
-const SYMBOL = [250,333,713,500,549,833,778,439,333,333,500,549,250,549,250,278,500,500,500,500,500,500,500,500,500,500,278,278,549,549,549,444,549,722,667,722,612,611,763,603,722,333,631,722,686,889,722,722,768,741,556,592,611,690,439,768,645,795,611,333,863,333,658,500,500,631,549,549,494,439,521,411,603,329,603,549,549,576,521,549,549,521,549,603,439,576,713,686,493,686,494,480,200,480,549,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,750,620,247,549,167,713,500,753,753,753,753,1042,987,603,987,603,400,549,411,549,549,713,494,460,549,549,549,549,1000,603,1000,658,823,686,795,987,768,768,823,768,768,713,713,713,713,713,713,713,768,713,790,790,890,823,549,250,713,603,603,1042,987,603,987,603,494,329,790,790,786,713,384,384,384,384,384,384,494,494,494,494,0,329,274,686,686,686,384,384,384,384,384,384,494,494,494,494,0];
+const SYMBOL = [
+  250, 333, 713, 500, 549, 833, 778, 439, 333, 333, 500, 549, 250, 549, 250, 278, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 278, 278, 549, 549, 549,
+  444, 549, 722, 667, 722, 612, 611, 763, 603, 722, 333, 631, 722, 686, 889, 722, 722, 768, 741, 556, 592, 611, 690, 439, 768, 645, 795, 611, 333, 863, 333,
+  658, 500, 500, 631, 549, 549, 494, 439, 521, 411, 603, 329, 603, 549, 549, 576, 521, 549, 549, 521, 549, 603, 439, 576, 713, 686, 493, 686, 494, 480, 200,
+  480, 549, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 750, 620, 247, 549, 167, 713, 500, 753, 753, 753,
+  753, 1042, 987, 603, 987, 603, 400, 549, 411, 549, 549, 713, 494, 460, 549, 549, 549, 549, 1000, 603, 1000, 658, 823, 686, 795, 987, 768, 768, 823, 768, 768,
+  713, 713, 713, 713, 713, 713, 713, 768, 713, 790, 790, 890, 823, 549, 250, 713, 603, 603, 1042, 987, 603, 987, 603, 494, 329, 790, 790, 786, 713, 384, 384,
+  384, 384, 384, 384, 494, 494, 494, 494, 0, 329, 274, 686, 686, 686, 384, 384, 384, 384, 384, 384, 494, 494, 494, 494, 0,
+];
 
 /** WinAnsi codes 128–159 by Unicode character (the rest of 160–255 is Latin-1 itself). */
 const WIN_ANSI_HIGH: Record<string, number> = {
-  '€': 0x80, '‚': 0x82, 'ƒ': 0x83, '„': 0x84, '…': 0x85, '†': 0x86, '‡': 0x87, 'ˆ': 0x88, '‰': 0x89, 'Š': 0x8a, '‹': 0x8b, 'Œ': 0x8c, 'Ž': 0x8e,
-  '‘': 0x91, '’': 0x92, '“': 0x93, '”': 0x94, '•': 0x95, '–': 0x96, '—': 0x97, '˜': 0x98, '™': 0x99, 'š': 0x9a, '›': 0x9b, 'œ': 0x9c, 'ž': 0x9e, 'Ÿ': 0x9f,
+  '€': 0x80,
+  '‚': 0x82,
+  ƒ: 0x83,
+  '„': 0x84,
+  '…': 0x85,
+  '†': 0x86,
+  '‡': 0x87,
+  ˆ: 0x88,
+  '‰': 0x89,
+  Š: 0x8a,
+  '‹': 0x8b,
+  Œ: 0x8c,
+  Ž: 0x8e,
+  '‘': 0x91,
+  '’': 0x92,
+  '“': 0x93,
+  '”': 0x94,
+  '•': 0x95,
+  '–': 0x96,
+  '—': 0x97,
+  '˜': 0x98,
+  '™': 0x99,
+  š: 0x9a,
+  '›': 0x9b,
+  œ: 0x9c,
+  ž: 0x9e,
+  Ÿ: 0x9f,
   // Not WinAnsi: glyph approximations in it.
-  '−': 0x96, '‐': 0x2d, '‑': 0x2d, '\u00a0': 0x20, '\u2009': 0x20, '\u202f': 0x20, '⋅': 0xb7, '∙': 0xb7, '∗': 0x2a, '∕': 0x2f, '∣': 0x7c, 'ℓ': 0x6c,
+  '−': 0x96,
+  '‐': 0x2d,
+  '‑': 0x2d,
+  '\u00a0': 0x20,
+  '\u2009': 0x20,
+  '\u202f': 0x20,
+  '⋅': 0xb7,
+  '∙': 0xb7,
+  '∗': 0x2a,
+  '∕': 0x2f,
+  '∣': 0x7c,
+  ℓ: 0x6c,
 };
 
 /** Symbol's codes of Greek letters and mathematical signs WinAnsi lacks. */
 const SYMBOL_CODES: Record<string, number> = (() => {
   const out: Record<string, number> = {};
-  const greek = 'αa βb γg δd εe ζz ηh θq ιi κk λl μm νn ξx οo πp ρr σs ςV τt υu φf χc ψy ωw ϕj ϑJ ϖv ϵe ΑA ΒB ΓG ΔD ΕE ΖZ ΗH ΘQ ΙI ΚK ΛL ΜM ΝN ΞX ΟO ΠP ΡR ΣS ΤT ΥU ΦF ΧC ΨY ΩW';
+  const greek =
+    'αa βb γg δd εe ζz ηh θq ιi κk λl μm νn ξx οo πp ρr σs ςV τt υu φf χc ψy ωw ϕj ϑJ ϖv ϵe ΑA ΒB ΓG ΔD ΕE ΖZ ΗH ΘQ ΙI ΚK ΛL ΜM ΝN ΞX ΟO ΠP ΡR ΣS ΤT ΥU ΦF ΧC ΨY ΩW';
   for (const pair of greek.split(' ')) out[pair[0]] = pair.charCodeAt(1);
-  Object.assign(out, { '≈': 0xbb, '≤': 0xa3, '≥': 0xb3, '≠': 0xb9, '≡': 0xba, '∞': 0xa5, '∂': 0xb6, '∇': 0xd1, '∑': 0xe5, '∏': 0xd5, '√': 0xd6, '∈': 0xce, '∉': 0xcf, '→': 0xae, '←': 0xac, '↔': 0xab, '⇒': 0xde, '∝': 0xb5, '∼': 0x7e, '′': 0xa2, '″': 0xb2, '∅': 0xc6, '∫': 0xf2, '⊥': 0x5e, '∀': 0x22, '∃': 0x24, '∧': 0xd9, '∨': 0xda, '⊗': 0xc4, '⊕': 0xc5 });
+  Object.assign(out, {
+    '≈': 0xbb,
+    '≤': 0xa3,
+    '≥': 0xb3,
+    '≠': 0xb9,
+    '≡': 0xba,
+    '∞': 0xa5,
+    '∂': 0xb6,
+    '∇': 0xd1,
+    '∑': 0xe5,
+    '∏': 0xd5,
+    '√': 0xd6,
+    '∈': 0xce,
+    '∉': 0xcf,
+    '→': 0xae,
+    '←': 0xac,
+    '↔': 0xab,
+    '⇒': 0xde,
+    '∝': 0xb5,
+    '∼': 0x7e,
+    '′': 0xa2,
+    '″': 0xb2,
+    '∅': 0xc6,
+    '∫': 0xf2,
+    '⊥': 0x5e,
+    '∀': 0x22,
+    '∃': 0x24,
+    '∧': 0xd9,
+    '∨': 0xda,
+    '⊗': 0xc4,
+    '⊕': 0xc5,
+  });
   return out;
 })();
 
@@ -49,7 +143,11 @@ const SHIFTED: Record<string, [string, 1 | -1]> = (() => {
   const out: Record<string, [string, 1 | -1]> = {};
   const sup = '⁰0 ¹1 ²2 ³3 ⁴4 ⁵5 ⁶6 ⁷7 ⁸8 ⁹9 ⁺+ ⁻− ⁼= ⁽( ⁾) ⁿn ⁱi ᵀT ᵗt ᵏk ᵐm ʲj ˣx ʸy ᵃa ᵇb ᶜc ᵈd ᵉe ᶠf ᵍg ʰh ˡl ᵒo ᵖp ʳr ˢs ᵘu ᵛv ʷw ᶻz';
   const sub = '₀0 ₁1 ₂2 ₃3 ₄4 ₅5 ₆6 ₇7 ₈8 ₉9 ₊+ ₋− ₌= ₍( ₎) ₐa ₑe ₒo ₓx ₕh ₖk ₗl ₘm ₙn ₚp ₛs ₜt ᵢi ⱼj ᵣr ᵤu ᵥv';
-  for (const [list, shift] of [[sup, 1], [sub, -1]] as const) for (const pair of list.split(' ')) out[pair[0]] = [pair.slice(1), shift];
+  for (const [list, shift] of [
+    [sup, 1],
+    [sub, -1],
+  ] as const)
+    for (const pair of list.split(' ')) out[pair[0]] = [pair.slice(1), shift];
   return out;
 })();
 
@@ -153,7 +251,9 @@ export function writePdf(page: PdfPage): string {
   const gsRes = gsNames.length ? ` /ExtGState << ${gsNames.map((n, i) => `/${n} ${firstGs + i} 0 R`).join(' ')} >>` : '';
   add('<< /Type /Catalog /Pages 2 0 R >>');
   add('<< /Type /Pages /Kids [3 0 R] /Count 1 >>');
-  add(`<< /Type /Page /Parent 2 0 R /MediaBox [0 0 ${num(page.width)} ${num(page.height)}] /Contents 4 0 R /Resources << /ProcSet [/PDF /Text] /Font << /F1 5 0 R /F2 6 0 R /F3 7 0 R >>${gsRes} >> >>`);
+  add(
+    `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 ${num(page.width)} ${num(page.height)}] /Contents 4 0 R /Resources << /ProcSet [/PDF /Text] /Font << /F1 5 0 R /F2 6 0 R /F3 7 0 R >>${gsRes} >> >>`,
+  );
   add(`<< /Length ${page.content.length} >>\nstream\n${page.content}\nendstream`);
   add('<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>');
   add('<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold /Encoding /WinAnsiEncoding >>');
@@ -191,7 +291,17 @@ export function parseSvgColor(c: string | null | undefined): [number, number, nu
   if (!c) return null;
   const s = c.trim().toLowerCase();
   if (s === 'none' || s === 'transparent') return null;
-  const NAMED: Record<string, string> = { black: '#000', white: '#fff', red: '#f00', green: '#008000', blue: '#00f', gray: '#808080', grey: '#808080', yellow: '#ff0', orange: '#ffa500' };
+  const NAMED: Record<string, string> = {
+    black: '#000',
+    white: '#fff',
+    red: '#f00',
+    green: '#008000',
+    blue: '#00f',
+    gray: '#808080',
+    grey: '#808080',
+    yellow: '#ff0',
+    orange: '#ffa500',
+  };
   if (NAMED[s]) return parseSvgColor(NAMED[s]);
   let m = /^#([0-9a-f]{3,8})$/.exec(s);
   if (m) {
@@ -218,24 +328,43 @@ type Matrix = [number, number, number, number, number, number];
 export function parseTransform(t: string | null): Matrix | null {
   if (!t) return null;
   let m: Matrix = [1, 0, 0, 1, 0, 0];
-  const mul = (a: Matrix, b: Matrix): Matrix => [a[0] * b[0] + a[2] * b[1], a[1] * b[0] + a[3] * b[1], a[0] * b[2] + a[2] * b[3], a[1] * b[2] + a[3] * b[3], a[0] * b[4] + a[2] * b[5] + a[4], a[1] * b[4] + a[3] * b[5] + a[5]];
+  const mul = (a: Matrix, b: Matrix): Matrix => [
+    a[0] * b[0] + a[2] * b[1],
+    a[1] * b[0] + a[3] * b[1],
+    a[0] * b[2] + a[2] * b[3],
+    a[1] * b[2] + a[3] * b[3],
+    a[0] * b[4] + a[2] * b[5] + a[4],
+    a[1] * b[4] + a[3] * b[5] + a[5],
+  ];
   const re = /(matrix|translate|scale|rotate|skewX|skewY)\s*\(([^)]*)\)/g;
   let g: RegExpExecArray | null;
   while ((g = re.exec(t))) {
-    const a = g[2].split(/[\s,]+/).filter(Boolean).map(Number);
+    const a = g[2]
+      .split(/[\s,]+/)
+      .filter(Boolean)
+      .map(Number);
     let n: Matrix;
     switch (g[1]) {
-      case 'matrix': n = [a[0], a[1], a[2], a[3], a[4], a[5]]; break;
-      case 'translate': n = [1, 0, 0, 1, a[0] || 0, a[1] || 0]; break;
-      case 'scale': n = [a[0], 0, 0, a[1] ?? a[0], 0, 0]; break;
+      case 'matrix':
+        n = [a[0], a[1], a[2], a[3], a[4], a[5]];
+        break;
+      case 'translate':
+        n = [1, 0, 0, 1, a[0] || 0, a[1] || 0];
+        break;
+      case 'scale':
+        n = [a[0], 0, 0, a[1] ?? a[0], 0, 0];
+        break;
       case 'rotate': {
         const r = ((a[0] || 0) * Math.PI) / 180;
         const [cx, cy] = [a[1] || 0, a[2] || 0];
         n = [Math.cos(r), Math.sin(r), -Math.sin(r), Math.cos(r), cx - cx * Math.cos(r) + cy * Math.sin(r), cy - cx * Math.sin(r) - cy * Math.cos(r)];
         break;
       }
-      case 'skewX': n = [1, 0, Math.tan(((a[0] || 0) * Math.PI) / 180), 1, 0, 0]; break;
-      default: n = [1, Math.tan(((a[0] || 0) * Math.PI) / 180), 0, 1, 0, 0];
+      case 'skewX':
+        n = [1, 0, Math.tan(((a[0] || 0) * Math.PI) / 180), 1, 0, 0];
+        break;
+      default:
+        n = [1, Math.tan(((a[0] || 0) * Math.PI) / 180), 0, 1, 0, 0];
     }
     m = mul(m, n);
   }
@@ -353,7 +482,18 @@ interface Style {
   anchor: string;
 }
 
-const INITIAL: Style = { fill: '#000', stroke: null, strokeWidth: 1, dash: [], fillOpacity: 1, strokeOpacity: 1, opacity: 1, fontSize: 16, bold: false, anchor: 'start' };
+const INITIAL: Style = {
+  fill: '#000',
+  stroke: null,
+  strokeWidth: 1,
+  dash: [],
+  fillOpacity: 1,
+  strokeOpacity: 1,
+  opacity: 1,
+  fontSize: 16,
+  bold: false,
+  anchor: 'start',
+};
 
 function styleOf(el: Element, parent: Style): Style {
   const a = (n: string) => el.getAttribute(n);
@@ -362,7 +502,10 @@ function styleOf(el: Element, parent: Style): Style {
   if (a('stroke') !== null) s.stroke = a('stroke');
   if (a('stroke-width') !== null) s.strokeWidth = parseFloat(a('stroke-width') as string) || 0;
   if (a('stroke-dasharray') !== null) {
-    const d = (a('stroke-dasharray') as string).split(/[\s,]+/).filter(Boolean).map(Number);
+    const d = (a('stroke-dasharray') as string)
+      .split(/[\s,]+/)
+      .filter(Boolean)
+      .map(Number);
     s.dash = d.every((v) => Number.isFinite(v) && v >= 0) && d.some((v) => v > 0) ? (d.length % 2 ? [...d, ...d] : d) : [];
   }
   if (a('fill-opacity') !== null) s.fillOpacity = parseFloat(a('fill-opacity') as string);
@@ -378,7 +521,10 @@ function styleOf(el: Element, parent: Style): Style {
 
 /** The page's content from a parsed <svg> element. */
 export function svgElementToPage(svg: Element): PdfPage {
-  const vb = (svg.getAttribute('viewBox') ?? '').split(/[\s,]+/).filter(Boolean).map(Number);
+  const vb = (svg.getAttribute('viewBox') ?? '')
+    .split(/[\s,]+/)
+    .filter(Boolean)
+    .map(Number);
   const attrNum = (v: string | null, fallback: number) => (v !== null && Number.isFinite(parseFloat(v)) ? parseFloat(v) : fallback);
   const hasVb = vb.length === 4 && vb.every(Number.isFinite) && vb[2] > 0 && vb[3] > 0;
   const width = attrNum(svg.getAttribute('width'), hasVb ? vb[2] : 560);
@@ -446,7 +592,10 @@ export function svgElementToPage(svg: Element): PdfPage {
   };
 
   const points = (el: Element) => {
-    const p = (el.getAttribute('points') ?? '').split(/[\s,]+/).filter(Boolean).map(Number);
+    const p = (el.getAttribute('points') ?? '')
+      .split(/[\s,]+/)
+      .filter(Boolean)
+      .map(Number);
     const out: string[] = [];
     for (let k = 0; k + 1 < p.length; k += 2) out.push(`${num(p[k])} ${num(p[k + 1])} ${k ? 'l' : 'm'}`);
     return out;
@@ -466,7 +615,10 @@ export function svgElementToPage(svg: Element): PdfPage {
       // Clip paths of rects, circles and paths (their union), in the user space of the clipped element.
       const shapes: string[] = [];
       for (const c of Array.from(clip.children)) {
-        if (c.localName === 'rect') shapes.push(`${num(len(c.getAttribute('x'), vw))} ${num(len(c.getAttribute('y'), vh))} ${num(len(c.getAttribute('width'), vw))} ${num(len(c.getAttribute('height'), vh))} re`);
+        if (c.localName === 'rect')
+          shapes.push(
+            `${num(len(c.getAttribute('x'), vw))} ${num(len(c.getAttribute('y'), vh))} ${num(len(c.getAttribute('width'), vw))} ${num(len(c.getAttribute('height'), vh))} re`,
+          );
         else if (c.localName === 'circle') shapes.push(circleOps(len(c.getAttribute('cx'), vw), len(c.getAttribute('cy'), vh), len(c.getAttribute('r'), vw)));
         else if (c.localName === 'path') shapes.push(pathOps(c.getAttribute('d') ?? ''));
       }
@@ -485,7 +637,11 @@ export function svgElementToPage(svg: Element): PdfPage {
         break;
       }
       case 'line':
-        paint(`${num(len(el.getAttribute('x1'), vw))} ${num(len(el.getAttribute('y1'), vh))} m ${num(len(el.getAttribute('x2'), vw))} ${num(len(el.getAttribute('y2'), vh))} l`, s, false);
+        paint(
+          `${num(len(el.getAttribute('x1'), vw))} ${num(len(el.getAttribute('y1'), vh))} m ${num(len(el.getAttribute('x2'), vw))} ${num(len(el.getAttribute('y2'), vh))} l`,
+          s,
+          false,
+        );
         break;
       case 'polyline':
       case 'polygon': {

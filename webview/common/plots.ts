@@ -134,21 +134,42 @@ export class Plot {
 
   private titleEl: HTMLElement | undefined;
 
-  constructor(parent: HTMLElement, public opts: PlotOptions, data: PlotData) {
+  constructor(
+    parent: HTMLElement,
+    public opts: PlotOptions,
+    data: PlotData,
+  ) {
     this.data = data;
     this.body = h('div', { class: 'nl-plot-body' });
     if (opts.compact) {
       this.el = h('div', { class: 'nl-spark', 'data-plot-id': opts.id, title: opts.title }, this.body);
     } else {
       const buttons = exportButtons((format, scale) => void this.export(format, scale));
-      const toggles = opts.toggles === false ? [] : (['logx', 'logy'] as const).map((which) => {
-        const b = h('button', { type: 'button', class: 'nl-toggle', 'data-toggle': which, 'aria-pressed': 'false', title: `Logarithmic ${which === 'logx' ? 'x' : 'y'} axis` }, which === 'logx' ? 'log x' : 'log y');
-        b.addEventListener('click', () => this.toggle(which));
-        this.toggleEls[which] = b;
-        return b;
-      });
-      this.el = h('section', { class: 'nl-plot-card', 'data-plot-id': opts.id },
-        h('header', { class: 'nl-plot-header' },
+      const toggles =
+        opts.toggles === false
+          ? []
+          : (['logx', 'logy'] as const).map((which) => {
+              const b = h(
+                'button',
+                {
+                  type: 'button',
+                  class: 'nl-toggle',
+                  'data-toggle': which,
+                  'aria-pressed': 'false',
+                  title: `Logarithmic ${which === 'logx' ? 'x' : 'y'} axis`,
+                },
+                which === 'logx' ? 'log x' : 'log y',
+              );
+              b.addEventListener('click', () => this.toggle(which));
+              this.toggleEls[which] = b;
+              return b;
+            });
+      this.el = h(
+        'section',
+        { class: 'nl-plot-card', 'data-plot-id': opts.id },
+        h(
+          'header',
+          { class: 'nl-plot-header' },
           (this.titleEl = h('h3', { class: 'nl-plot-title' }, opts.title)),
           opts.headerExtra ?? null,
           h('span', { class: 'nl-spacer' }),
@@ -308,8 +329,14 @@ export class Plot {
     // Room on the right for half of the last x tick label (it is centred on its tick), so that it is
     // never clipped, in the panel or in an export.
     const rightPad = compact ? 2 : Math.max(12, Math.ceil(textWidth([fmtTick(x1), fmtTick(x0)], font) / 2) + 6);
-    const logSplits = { filter: majorOnly, grid: { stroke: t.grid, width: 1, filter: majorOnly }, ticks: { stroke: t.grid, width: 1, size: 4, filter: majorOnly } };
-    const minPositiveX = Array.from(this.data.x).filter((v) => v > 0).reduce((a, b) => Math.min(a, b), Infinity);
+    const logSplits = {
+      filter: majorOnly,
+      grid: { stroke: t.grid, width: 1, filter: majorOnly },
+      ticks: { stroke: t.grid, width: 1, size: 4, filter: majorOnly },
+    };
+    const minPositiveX = Array.from(this.data.x)
+      .filter((v) => v > 0)
+      .reduce((a, b) => Math.min(a, b), Infinity);
     return {
       width: this.width(),
       height: this.height(),
@@ -357,13 +384,16 @@ export class Plot {
           },
           // On log / asinh axes keep only powers of ten (uPlot's minor splits make a busy grid).
           ...(ys && ys !== 'linear' ? logSplits : {}),
-          ...(this.opts.yTicks ? { values: (_u: uPlot, splits: number[]) => splits.map((v) => (v === null || v === undefined ? '' : (this.opts.yTicks as (x: number) => string)(v))) } : {}),
+          ...(this.opts.yTicks
+            ? {
+                values: (_u: uPlot, splits: number[]) =>
+                  splits.map((v) => (v === null || v === undefined ? '' : (this.opts.yTicks as (x: number) => string)(v))),
+              }
+            : {}),
         },
       ],
       legend: { show: !compact, live: this.opts.legendValues !== false },
-      cursor: compact
-        ? { show: false, drag: { x: false, y: false } }
-        : { drag: { x: true, y: false, setScale: true }, points: { size: 6 } },
+      cursor: compact ? { show: false, drag: { x: false, y: false } } : { drag: { x: true, y: false, setScale: true }, points: { size: 6 } },
       hooks: {
         drawAxes: [(u) => drawBands(u, bands, t)],
         // Remember only the user's zooms (a drag selection); uPlot applies its own scale changes
@@ -411,7 +441,13 @@ export class Plot {
     const out: LegendItem[] = [];
     for (const s of this.data.series) {
       if (s.noLegend) continue;
-      out.push({ label: s.label, color: s.color, dash: DASH[s.kind ?? 'line'], fill: s.kind === 'bars' ? withAlpha(s.color, 0.5) : undefined, points: s.kind === 'points' });
+      out.push({
+        label: s.label,
+        color: s.color,
+        dash: DASH[s.kind ?? 'line'],
+        fill: s.kind === 'bars' ? withAlpha(s.color, 0.5) : undefined,
+        points: s.kind === 'points',
+      });
     }
     for (const b of this.data.bands ?? []) out.push({ label: b.label, color: b.color, fill: withAlpha(b.color, 0.2) });
     return out;
@@ -424,7 +460,9 @@ export class Plot {
     const W = u ? u.width : 560;
     const H = u ? u.height : this.height();
     const pr = u ? u.ctx.canvas.width / Math.max(1, u.width) : 1;
-    const bb = u ? { left: u.bbox.left / pr, top: u.bbox.top / pr, width: u.bbox.width / pr, height: u.bbox.height / pr } : { left: 60, top: 10, width: W - 70, height: H - 50 };
+    const bb = u
+      ? { left: u.bbox.left / pr, top: u.bbox.top / pr, width: u.bbox.width / pr, height: u.bbox.height / pr }
+      : { left: 60, top: 10, width: W - 70, height: H - 50 };
     const xs = u?.scales.x;
     const ys = u?.scales.y;
     const d = this.data;
@@ -434,7 +472,8 @@ export class Plot {
     const title = wrapText(this.opts.title, `600 13px ${t.font}`, W - 20);
     const titleH = 8 + title.length * 17;
     const legend = layoutLegend(this.legendItems(), W, fontCss);
-    const px = (v: number) => (u && u.scales.x.distr && u.scales.x.distr !== 1 ? bb.left + u.valToPos(v, 'x') : bb.left + ((v - x0) / (x1 - x0 || 1)) * bb.width);
+    const px = (v: number) =>
+      u && u.scales.x.distr && u.scales.x.distr !== 1 ? bb.left + u.valToPos(v, 'x') : bb.left + ((v - x0) / (x1 - x0 || 1)) * bb.width;
     const logY = u?.scales.y.distr === 3;
     const py = (v: number) => {
       if (u && u.scales.y.distr && u.scales.y.distr !== 1) return titleH + bb.top + u.valToPos(logY && !(v > 0) ? y0 : v, 'y');
@@ -450,8 +489,14 @@ export class Plot {
     const totalH = H + titleH + legend.height;
     out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${totalH}" viewBox="0 0 ${W} ${totalH}">`);
     out.push(`<rect width="100%" height="100%" fill="${xmlEscape(t.bg)}"/>`);
-    title.forEach((line, k) => out.push(`<text x="10" y="${17 + k * 17}" fill="${xmlEscape(t.fg)}" font-family="${xmlEscape(t.font)}" font-size="13" font-weight="600">${xmlEscape(line)}</text>`));
-    out.push(`<defs><clipPath id="plot-area"><rect x="${f(bb.left)}" y="${f(titleH + bb.top)}" width="${f(bb.width)}" height="${f(bb.height)}"/></clipPath></defs>`);
+    title.forEach((line, k) =>
+      out.push(
+        `<text x="10" y="${17 + k * 17}" fill="${xmlEscape(t.fg)}" font-family="${xmlEscape(t.font)}" font-size="13" font-weight="600">${xmlEscape(line)}</text>`,
+      ),
+    );
+    out.push(
+      `<defs><clipPath id="plot-area"><rect x="${f(bb.left)}" y="${f(titleH + bb.top)}" width="${f(bb.width)}" height="${f(bb.height)}"/></clipPath></defs>`,
+    );
     // Grid and tick labels; a label that would cross the edge is anchored inside it.
     for (const [k, v] of xTicks.entries()) {
       const X = px(v);
@@ -460,19 +505,33 @@ export class Plot {
       const anchor = X + half > W - 2 ? 'end' : X - half < 2 ? 'start' : 'middle';
       const tx = anchor === 'end' ? W - 2 : anchor === 'start' ? 2 : X;
       out.push(`<line x1="${f(X)}" x2="${f(X)}" y1="${f(titleH + bb.top)}" y2="${f(titleH + bb.top + bb.height)}" stroke="${xmlEscape(t.grid)}"/>`);
-      out.push(`<text class="nl-xtick" x="${f(tx)}" y="${f(titleH + bb.top + bb.height + 14)}" text-anchor="${anchor}" fill="${xmlEscape(t.fg)}" ${fontAttr}>${xmlEscape(label)}</text>`);
+      out.push(
+        `<text class="nl-xtick" x="${f(tx)}" y="${f(titleH + bb.top + bb.height + 14)}" text-anchor="${anchor}" fill="${xmlEscape(t.fg)}" ${fontAttr}>${xmlEscape(label)}</text>`,
+      );
     }
     for (const [k, v] of yTicks.entries()) {
       out.push(`<line x1="${f(bb.left)}" x2="${f(bb.left + bb.width)}" y1="${f(py(v))}" y2="${f(py(v))}" stroke="${xmlEscape(t.grid)}"/>`);
-      out.push(`<text class="nl-ytick" x="${f(bb.left - 6)}" y="${f(py(v) + 4)}" text-anchor="end" fill="${xmlEscape(t.fg)}" ${fontAttr}>${xmlEscape(yLabels[k])}</text>`);
+      out.push(
+        `<text class="nl-ytick" x="${f(bb.left - 6)}" y="${f(py(v) + 4)}" text-anchor="end" fill="${xmlEscape(t.fg)}" ${fontAttr}>${xmlEscape(yLabels[k])}</text>`,
+      );
     }
     out.push(`<rect x="${f(bb.left)}" y="${f(titleH + bb.top)}" width="${f(bb.width)}" height="${f(bb.height)}" fill="none" stroke="${xmlEscape(t.grid)}"/>`);
-    out.push(`<text x="${f(bb.left + bb.width / 2)}" y="${f(titleH + H - 4)}" text-anchor="middle" fill="${xmlEscape(t.fg)}" ${fontAttr}>${xmlEscape(this.opts.xLabel)}</text>`);
-    out.push(`<text transform="translate(12 ${f(titleH + bb.top + bb.height / 2)}) rotate(-90)" text-anchor="middle" fill="${xmlEscape(t.fg)}" ${fontAttr}>${xmlEscape(this.opts.yLabel)}</text>`);
+    out.push(
+      `<text x="${f(bb.left + bb.width / 2)}" y="${f(titleH + H - 4)}" text-anchor="middle" fill="${xmlEscape(t.fg)}" ${fontAttr}>${xmlEscape(this.opts.xLabel)}</text>`,
+    );
+    out.push(
+      `<text transform="translate(12 ${f(titleH + bb.top + bb.height / 2)}) rotate(-90)" text-anchor="middle" fill="${xmlEscape(t.fg)}" ${fontAttr}>${xmlEscape(this.opts.yLabel)}</text>`,
+    );
     out.push(`<g clip-path="url(#plot-area)">`);
     for (const b of d.bands ?? []) {
       for (const seg of segments(d.x, b.lower, b.upper)) {
-        const pts = [...seg.map((i) => `${f(px(d.x[i]))},${f(py(b.upper[i] as number))}`), ...seg.slice().reverse().map((i) => `${f(px(d.x[i]))},${f(py(b.lower[i] as number))}`)];
+        const pts = [
+          ...seg.map((i) => `${f(px(d.x[i]))},${f(py(b.upper[i] as number))}`),
+          ...seg
+            .slice()
+            .reverse()
+            .map((i) => `${f(px(d.x[i]))},${f(py(b.lower[i] as number))}`),
+        ];
         out.push(`<polygon points="${pts.join(' ')}" fill="${xmlEscape(b.color)}" fill-opacity="0.18" stroke="none"/>`);
       }
     }
@@ -486,12 +545,15 @@ export class Plot {
           if (v === null || v === undefined) continue;
           const top = py(Math.max(v, 0));
           const base = py(Math.max(0, y0));
-          out.push(`<rect x="${f(px(d.x[i]) - gap * 0.45)}" y="${f(Math.min(top, base))}" width="${f(gap * 0.9)}" height="${f(Math.abs(base - top))}" fill="${color}" fill-opacity="0.45" stroke="${color}"/>`);
+          out.push(
+            `<rect x="${f(px(d.x[i]) - gap * 0.45)}" y="${f(Math.min(top, base))}" width="${f(gap * 0.9)}" height="${f(Math.abs(base - top))}" fill="${color}" fill-opacity="0.45" stroke="${color}"/>`,
+          );
         }
       } else if (s.kind === 'points') {
         for (let i = 0; i < d.x.length; i++) {
           const v = s.values[i];
-          if (v !== null && v !== undefined && Number.isFinite(v)) out.push(`<circle cx="${f(px(d.x[i]))}" cy="${f(py(v))}" r="${f(Math.max(2, (s.size ?? 3) / 2))}" fill="${color}"/>`);
+          if (v !== null && v !== undefined && Number.isFinite(v))
+            out.push(`<circle cx="${f(px(d.x[i]))}" cy="${f(py(v))}" r="${f(Math.max(2, (s.size ?? 3) / 2))}" fill="${color}"/>`);
         }
       } else {
         const pattern = DASH[s.kind ?? 'line'];
@@ -580,7 +642,10 @@ export function legendSvg(legend: LegendLayout, top: number, t: Theme): string {
     const ly = top + y;
     if (it.fill) out.push(`<rect x="${f(x)}" y="${ly - 5}" width="20" height="10" fill="${xmlEscape(it.color)}" fill-opacity="0.4"/>`);
     else if (it.points) out.push(`<circle cx="${f(x + 10)}" cy="${ly}" r="3" fill="${xmlEscape(it.color)}"/>`);
-    else out.push(`<line x1="${f(x)}" x2="${f(x + 20)}" y1="${ly}" y2="${ly}" stroke="${xmlEscape(it.color)}" stroke-width="2"${it.dash ? ` stroke-dasharray="${it.dash.join(' ')}"` : ''}/>`);
+    else
+      out.push(
+        `<line x1="${f(x)}" x2="${f(x + 20)}" y1="${ly}" y2="${ly}" stroke="${xmlEscape(it.color)}" stroke-width="2"${it.dash ? ` stroke-dasharray="${it.dash.join(' ')}"` : ''}/>`,
+      );
     out.push(`<text x="${f(x + 26)}" y="${ly + 4}" fill="${xmlEscape(t.fg)}" ${fontAttr}>${xmlEscape(it.label)}</text>`);
   }
   return out.join('\n');
@@ -643,7 +708,6 @@ function median(a: number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 
-
 function seriesOptions(s: PlotSeries, t: Theme): uPlot.Series {
   const width = s.width ?? t.lineWidth;
   const base: uPlot.Series = {
@@ -660,8 +724,7 @@ function seriesOptions(s: PlotSeries, t: Theme): uPlot.Series {
     case 'dotted':
     case 'dashdot':
       return { ...base, dash: DASH[s.kind] };
-    case 'points':
-    {
+    case 'points': {
       const size = s.size ?? 3;
       const color = size > 3 ? s.color : withAlpha(s.color, 0.5);
       return { ...base, width: 0, paths: () => null, points: { show: true, size, width: 0, fill: color, stroke: color } };
@@ -701,7 +764,10 @@ function positiveMin(u: uPlot): number {
 }
 
 function toAligned(d: PlotData): uPlot.AlignedData {
-  return [Array.from(d.x), ...d.series.map((s) => Array.from(s.values, (v) => (v === undefined ? undefined : v === null || !Number.isFinite(v) ? null : v)))] as uPlot.AlignedData;
+  return [
+    Array.from(d.x),
+    ...d.series.map((s) => Array.from(s.values, (v) => (v === undefined ? undefined : v === null || !Number.isFinite(v) ? null : v))),
+  ] as uPlot.AlignedData;
 }
 
 function sig(d: PlotData): string {

@@ -60,10 +60,14 @@ export function heatMapsSvg(title: string, maps: HeatMap[], width: number, t: Th
     m.values.forEach((row, i) => {
       row.forEach((v, j) => {
         const ok = v !== null && Number.isFinite(v);
-        body.push(`<rect class="nl-cell" x="${f(x0 + j * cw)}" y="${f(mapTop + i * ch)}" width="${f(cw + 0.3)}" height="${f(ch + 0.3)}" fill="${ok ? divergingColor(v as number, max, t) : 'none'}" data-value="${ok ? v : ''}"/>`);
+        body.push(
+          `<rect class="nl-cell" x="${f(x0 + j * cw)}" y="${f(mapTop + i * ch)}" width="${f(cw + 0.3)}" height="${f(ch + 0.3)}" fill="${ok ? divergingColor(v as number, max, t) : 'none'}" data-value="${ok ? v : ''}"/>`,
+        );
       });
       if (ch >= 9 || i % Math.ceil(9 / ch) === 0) {
-        body.push(`<text x="${f(x0 - 4)}" y="${f(mapTop + i * ch + ch / 2 + 4)}" text-anchor="end" fill="${xmlEscape(t.fg)}" ${fontAttr}>${xmlEscape(m.rowLabels[i] ?? '')}</text>`);
+        body.push(
+          `<text x="${f(x0 - 4)}" y="${f(mapTop + i * ch + ch / 2 + 4)}" text-anchor="end" fill="${xmlEscape(t.fg)}" ${fontAttr}>${xmlEscape(m.rowLabels[i] ?? '')}</text>`,
+        );
       }
     });
     const mcols = m.values[0]?.length ?? 0;
@@ -73,9 +77,14 @@ export function heatMapsSvg(title: string, maps: HeatMap[], width: number, t: Th
       const cx = x0 + (tk.index + 0.5) * cw;
       const half = textWidth([tk.label], font) / 2;
       const anchor = cx + half > x0 + mcols * cw + 4 ? 'end' : 'middle';
-      body.push(`<text x="${f(anchor === 'end' ? x0 + mcols * cw : cx)}" y="${f(bottom + 14)}" text-anchor="${anchor}" fill="${xmlEscape(t.fg)}" ${fontAttr}>${xmlEscape(tk.label)}</text>`);
+      body.push(
+        `<text x="${f(anchor === 'end' ? x0 + mcols * cw : cx)}" y="${f(bottom + 14)}" text-anchor="${anchor}" fill="${xmlEscape(t.fg)}" ${fontAttr}>${xmlEscape(tk.label)}</text>`,
+      );
     }
-    if (m.xLabel) body.push(`<text x="${f(x0 + (mcols * cw) / 2)}" y="${f(bottom + 30)}" text-anchor="middle" fill="${xmlEscape(t.muted)}" ${fontAttr}>${xmlEscape(m.xLabel)}</text>`);
+    if (m.xLabel)
+      body.push(
+        `<text x="${f(x0 + (mcols * cw) / 2)}" y="${f(bottom + 30)}" text-anchor="middle" fill="${xmlEscape(t.muted)}" ${fontAttr}>${xmlEscape(m.xLabel)}</text>`,
+      );
     body.push(`</g>`);
     x = x0 + mcols * cw + gap;
   }
@@ -85,15 +94,25 @@ export function heatMapsSvg(title: string, maps: HeatMap[], width: number, t: Th
   const steps = 24;
   for (let k = 0; k < steps; k++) {
     const v = max * (1 - (2 * (k + 0.5)) / steps);
-    body.push(`<rect class="nl-colorbar" x="${f(bx)}" y="${f(mapTop + (k * bh) / steps)}" width="12" height="${f(bh / steps + 0.3)}" fill="${divergingColor(v, max, t)}"/>`);
+    body.push(
+      `<rect class="nl-colorbar" x="${f(bx)}" y="${f(mapTop + (k * bh) / steps)}" width="12" height="${f(bh / steps + 0.3)}" fill="${divergingColor(v, max, t)}"/>`,
+    );
   }
-  for (const [v, yy] of [[max, mapTop], [0, mapTop + bh / 2], [-max, mapTop + bh]] as const) {
+  for (const [v, yy] of [
+    [max, mapTop],
+    [0, mapTop + bh / 2],
+    [-max, mapTop + bh],
+  ] as const) {
     body.push(`<text x="${f(bx + 16)}" y="${f(yy + 4)}" fill="${xmlEscape(t.fg)}" ${fontAttr}>${xmlEscape(fmtTick(v))}</text>`);
   }
   const height = mapTop + Math.max(bh, rows * ch) + 40;
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${f(height)}" viewBox="0 0 ${width} ${f(height)}">`);
   out.push(`<rect width="100%" height="100%" fill="${xmlEscape(t.bg)}"/>`);
-  titleLines.forEach((line, k) => out.push(`<text x="10" y="${17 + k * 17}" fill="${xmlEscape(t.fg)}" font-family="${xmlEscape(t.font)}" font-size="13" font-weight="600">${xmlEscape(line)}</text>`));
+  titleLines.forEach((line, k) =>
+    out.push(
+      `<text x="10" y="${17 + k * 17}" fill="${xmlEscape(t.fg)}" font-family="${xmlEscape(t.font)}" font-size="13" font-weight="600">${xmlEscape(line)}</text>`,
+    ),
+  );
   out.push(...body, `</svg>`);
   return out.join('\n');
 }
@@ -148,19 +167,29 @@ export function phaseSvg(p: PhasePortrait, width: number, t: Theme = readTheme()
   const out: string[] = [];
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${f(H + legend.height)}" viewBox="0 0 ${width} ${f(H + legend.height)}">`);
   out.push(`<rect width="100%" height="100%" fill="${xmlEscape(t.bg)}"/>`);
-  titleLines.forEach((line, k) => out.push(`<text x="10" y="${17 + k * 17}" fill="${xmlEscape(t.fg)}" font-family="${xmlEscape(t.font)}" font-size="13" font-weight="600">${xmlEscape(line)}</text>`));
+  titleLines.forEach((line, k) =>
+    out.push(
+      `<text x="10" y="${17 + k * 17}" fill="${xmlEscape(t.fg)}" font-family="${xmlEscape(t.font)}" font-size="13" font-weight="600">${xmlEscape(line)}</text>`,
+    ),
+  );
   out.push(`<defs><clipPath id="phase-area"><rect x="${f(bb.left)}" y="${f(bb.top)}" width="${f(bb.width)}" height="${f(bb.height)}"/></clipPath></defs>`);
   for (const [k, v] of xt.entries()) {
     out.push(`<line x1="${f(px(v))}" x2="${f(px(v))}" y1="${f(bb.top)}" y2="${f(bb.top + bb.height)}" stroke="${xmlEscape(t.grid)}"/>`);
-    out.push(`<text class="nl-xtick" x="${f(px(v))}" y="${f(bb.top + bb.height + 14)}" text-anchor="middle" fill="${xmlEscape(t.fg)}" ${fontAttr}>${xmlEscape(xl[k])}</text>`);
+    out.push(
+      `<text class="nl-xtick" x="${f(px(v))}" y="${f(bb.top + bb.height + 14)}" text-anchor="middle" fill="${xmlEscape(t.fg)}" ${fontAttr}>${xmlEscape(xl[k])}</text>`,
+    );
   }
   for (const [k, v] of yt.entries()) {
     out.push(`<line x1="${f(bb.left)}" x2="${f(bb.left + bb.width)}" y1="${f(py(v))}" y2="${f(py(v))}" stroke="${xmlEscape(t.grid)}"/>`);
     out.push(`<text x="${f(bb.left - 6)}" y="${f(py(v) + 4)}" text-anchor="end" fill="${xmlEscape(t.fg)}" ${fontAttr}>${xmlEscape(yl[k])}</text>`);
   }
   out.push(`<rect x="${f(bb.left)}" y="${f(bb.top)}" width="${f(bb.width)}" height="${f(bb.height)}" fill="none" stroke="${xmlEscape(t.grid)}"/>`);
-  out.push(`<text x="${f(bb.left + bb.width / 2)}" y="${f(bb.top + bb.height + 30)}" text-anchor="middle" fill="${xmlEscape(t.fg)}" ${fontAttr}>${xmlEscape(p.xLabel)}</text>`);
-  out.push(`<text transform="translate(12 ${f(bb.top + bb.height / 2)}) rotate(-90)" text-anchor="middle" fill="${xmlEscape(t.fg)}" ${fontAttr}>${xmlEscape(p.yLabel)}</text>`);
+  out.push(
+    `<text x="${f(bb.left + bb.width / 2)}" y="${f(bb.top + bb.height + 30)}" text-anchor="middle" fill="${xmlEscape(t.fg)}" ${fontAttr}>${xmlEscape(p.xLabel)}</text>`,
+  );
+  out.push(
+    `<text transform="translate(12 ${f(bb.top + bb.height / 2)}) rotate(-90)" text-anchor="middle" fill="${xmlEscape(t.fg)}" ${fontAttr}>${xmlEscape(p.yLabel)}</text>`,
+  );
   out.push(`<g clip-path="url(#phase-area)">`);
   for (const c of p.curves) {
     if (c.points.length < 2) continue;
@@ -182,15 +211,24 @@ export function phaseSvg(p: PhasePortrait, width: number, t: Theme = readTheme()
     }
     const d = parts.join(' ');
     if (!d) continue;
-    out.push(`<path class="nl-phase-curve" data-role="${xmlEscape(c.role)}" d="${d}" fill="none" stroke="${xmlEscape(c.color)}" stroke-width="${c.width ?? 1.5}"${c.dash ? ` stroke-dasharray="${c.dash.join(' ')}"` : ''}${c.opacity !== undefined ? ` stroke-opacity="${c.opacity}"` : ''}/>`);
+    out.push(
+      `<path class="nl-phase-curve" data-role="${xmlEscape(c.role)}" d="${d}" fill="none" stroke="${xmlEscape(c.color)}" stroke-width="${c.width ?? 1.5}"${c.dash ? ` stroke-dasharray="${c.dash.join(' ')}"` : ''}${c.opacity !== undefined ? ` stroke-opacity="${c.opacity}"` : ''}/>`,
+    );
   }
   for (const m of p.markers) {
     const [X, Y] = [px(m.at[0]), py(m.at[1])];
     if (!Number.isFinite(X) || !Number.isFinite(Y)) continue;
     const c = xmlEscape(m.color);
-    if (m.shape === 'circle') out.push(`<circle class="nl-phase-marker" data-role="${xmlEscape(m.role)}" cx="${f(X)}" cy="${f(Y)}" r="5" fill="${c}" stroke="${xmlEscape(t.bg)}"/>`);
-    else if (m.shape === 'square') out.push(`<rect class="nl-phase-marker" data-role="${xmlEscape(m.role)}" x="${f(X - 4.5)}" y="${f(Y - 4.5)}" width="9" height="9" fill="none" stroke="${c}" stroke-width="2"/>`);
-    else out.push(`<path class="nl-phase-marker" data-role="${xmlEscape(m.role)}" d="M${f(X - 6)} ${f(Y - 6)} L${f(X + 6)} ${f(Y + 6)} M${f(X - 6)} ${f(Y + 6)} L${f(X + 6)} ${f(Y - 6)}" stroke="${c}" stroke-width="2.5"/>`);
+    if (m.shape === 'circle')
+      out.push(`<circle class="nl-phase-marker" data-role="${xmlEscape(m.role)}" cx="${f(X)}" cy="${f(Y)}" r="5" fill="${c}" stroke="${xmlEscape(t.bg)}"/>`);
+    else if (m.shape === 'square')
+      out.push(
+        `<rect class="nl-phase-marker" data-role="${xmlEscape(m.role)}" x="${f(X - 4.5)}" y="${f(Y - 4.5)}" width="9" height="9" fill="none" stroke="${c}" stroke-width="2"/>`,
+      );
+    else
+      out.push(
+        `<path class="nl-phase-marker" data-role="${xmlEscape(m.role)}" d="M${f(X - 6)} ${f(Y - 6)} L${f(X + 6)} ${f(Y + 6)} M${f(X - 6)} ${f(Y + 6)} L${f(X + 6)} ${f(Y - 6)}" stroke="${c}" stroke-width="2.5"/>`,
+      );
   }
   out.push(`</g>`);
   out.push(legendSvg(legend, H, t));
@@ -225,9 +263,19 @@ export class SvgFigure {
   ) {
     this.body = h('div', { class: 'nl-figure-body' });
     const buttons = exportButtons((format, scale) => void this.export(format as 'png' | 'svg' | 'pdf', scale ?? 2), false);
-    this.el = h('section', { class: 'nl-plot-card nl-figure', 'data-figure-id': id },
-      h('header', { class: 'nl-plot-header' }, h('h3', { class: 'nl-plot-title' }, title), ...controls, h('span', { class: 'nl-spacer' }), h('span', { class: 'nl-export-buttons' }, buttons)),
-      this.body);
+    this.el = h(
+      'section',
+      { class: 'nl-plot-card nl-figure', 'data-figure-id': id },
+      h(
+        'header',
+        { class: 'nl-plot-header' },
+        h('h3', { class: 'nl-plot-title' }, title),
+        ...controls,
+        h('span', { class: 'nl-spacer' }),
+        h('span', { class: 'nl-export-buttons' }, buttons),
+      ),
+      this.body,
+    );
     this.observer = new ResizeObserver(() => {
       const w = Math.floor(this.body.clientWidth);
       if (w > 0 && Math.abs(w - this.lastWidth) > 4) this.redraw();

@@ -1,8 +1,6 @@
 // The webview side of the host connection: acquireVsCodeApi once, envelopes with ids, replies
 // awaited by id, every received message validated (invalid ones are logged and ignored).
-import {
-  FromWebviewMessage, idCounter, isToWebviewMessage, ReplyMessage, ToWebviewMessage, ToWebviewType, Unsent,
-} from '../../src/shared/protocol';
+import { FromWebviewMessage, idCounter, isToWebviewMessage, ReplyMessage, ToWebviewMessage, ToWebviewType, Unsent } from '../../src/shared/protocol';
 
 interface VsCodeApi {
   postMessage(message: unknown): void;
@@ -11,9 +9,8 @@ interface VsCodeApi {
 }
 declare function acquireVsCodeApi(): VsCodeApi;
 
-const api: VsCodeApi = typeof acquireVsCodeApi === 'function'
-  ? acquireVsCodeApi()
-  : { postMessage: () => undefined, getState: () => undefined, setState: () => undefined };
+const api: VsCodeApi =
+  typeof acquireVsCodeApi === 'function' ? acquireVsCodeApi() : { postMessage: () => undefined, getState: () => undefined, setState: () => undefined };
 
 const nextId = idCounter();
 const pending = new Map<number, (reply: ReplyMessage) => void>();

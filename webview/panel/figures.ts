@@ -26,7 +26,8 @@ export function renderFigures(container: HTMLElement, runs: RunResult[]): void {
     });
     const neurons = neuronGroup(a);
     const run = runs.find((r) => r.series.charges.length > 0);
-    if (neurons !== undefined && run) wanted.push({ id: 'neurons', title: `Per-neuron charges over time (${a.groups[neurons].name})`, draw: (w) => neuronHeatSvg(a, neurons, run, w) });
+    if (neurons !== undefined && run)
+      wanted.push({ id: 'neurons', title: `Per-neuron charges over time (${a.groups[neurons].name})`, draw: (w) => neuronHeatSvg(a, neurons, run, w) });
     const phaseRuns = runs.filter((r) => r.series.chains?.some((c) => c.theta));
     if (phaseRuns.length && a.components.length >= 2 && a.symmetries.length) {
       wanted.push({ id: 'phase', title: 'Phase portrait', draw: (w) => phasePortraitSvg(a, phaseRuns, w), controls: () => phaseControls(a) });
@@ -110,17 +111,25 @@ function matrixChargeSvg(a: AnalysisResult, gi: number, runs: RunResult[], width
     const mean = per[0].map((row, i) => row.map((_, j) => per.reduce((s, q) => s + q[i][j], 0) / per.length));
     maps.push({ title: 'measured (end)', values: mean, rowLabels: labels, colLabels: labels });
   }
-  const p = (run?.prediction ?? a.predictions?.find((x) => x.status === 'equilibrium'));
+  const p = run?.prediction ?? a.predictions?.find((x) => x.status === 'equilibrium');
   if (p && p.status === 'equilibrium' && p.endPoint) {
     const end = p.endPoint;
     const q = glCharge(a, gi, (i) => end[comps[i]] ?? NaN);
     if (q) maps.push({ title: 'predicted (end)', values: q, rowLabels: labels, colLabels: labels });
   }
   const g = a.groups[gi];
-  const gauge = p?.orientationDependent?.some((x) => x) ? ' Off-diagonal entries depend on the orientation within the group (gauge): compare the invariants.' : '';
+  const gauge = p?.orientationDependent?.some((x) => x)
+    ? ' Off-diagonal entries depend on the orientation within the group (gauge): compare the invariants.'
+    : '';
   const measured = run?.finalPerChain ? ` Measured: the mean over ${run.finalPerChain.length} chains of each chain's Q at the end of ${runLabel(run)}.` : '';
   const predicted = p && p.status === 'equilibrium' ? ` Predicted: Q at where ${runLabel(p)} is predicted to end.` : '';
-  return heatMapsSvg(`${g.charge.text}, entry by entry (diverging scale centred at 0).${measured}${predicted}${gauge}`, maps, width, readTheme(), k > 12 ? 14 : 36);
+  return heatMapsSvg(
+    `${g.charge.text}, entry by entry (diverging scale centred at 0).${measured}${predicted}${gauge}`,
+    maps,
+    width,
+    readTheme(),
+    k > 12 ? 14 : 36,
+  );
 }
 
 // ---- per-neuron charges ----
@@ -167,7 +176,11 @@ function phasePair(a: AnalysisResult): [number, number] {
 function phaseControls(a: AnalysisResult): HTMLElement[] {
   const [ix, iy] = phasePair(a);
   const select = (axis: string, chosen: number) => {
-    const el = h('select', { class: 'nl-select', 'data-axis': axis, 'aria-label': `${axis} component` }, a.components.map((c, i) => h('option', { value: String(i), selected: i === chosen }, c)));
+    const el = h(
+      'select',
+      { class: 'nl-select', 'data-axis': axis, 'aria-label': `${axis} component` },
+      a.components.map((c, i) => h('option', { value: String(i), selected: i === chosen }, c)),
+    );
     el.addEventListener('change', () => {
       const sel = [...(el.closest('header')?.querySelectorAll('select') ?? [])].map((s) => a.components[Number((s as HTMLSelectElement).value)]);
       patchState<PanelState>({ phase: { ...(getState<PanelState>().phase ?? {}), [model.fileName]: [sel[0], sel[1]] } });
@@ -214,7 +227,7 @@ function levelSet(f: (x: number, y: number) => number, level: number, view: [num
       const pts: [number, number][] = [];
       for (let e = 0; e < 4; e++) {
         const [p, q] = [c[e], c[(e + 1) % 4]];
-        if ((p[2] < 0) !== (q[2] < 0)) pts.push(cross(p[0], p[1], p[2], q[0], q[1], q[2]));
+        if (p[2] < 0 !== q[2] < 0) pts.push(cross(p[0], p[1], p[2], q[0], q[1], q[2]));
       }
       for (let k = 0; k + 1 < pts.length; k += 2) out.push(pts[k], pts[k + 1], [NaN, NaN]);
     }
@@ -327,13 +340,17 @@ function phasePortraitSvg(a: AnalysisResult, runs: RunResult[], width: number): 
     legend.push({ label: 'predicted end point', color: theoryColor(pred?.run ?? 0), points: true });
   }
   for (const r of runs) legend.push({ label: `${runLabel(r)}: chains ${(r.series.chains ?? []).map((c) => c.chain).join(', ')}`, color: colorOf(r.run) });
-  return phaseSvg({
-    title: `${comps[iy]} against ${comps[ix]} (other components held at the start for the level sets)`,
-    xLabel: comps[ix],
-    yLabel: comps[iy],
-    curves,
-    markers,
-    legend,
-    view,
-  }, width, t);
+  return phaseSvg(
+    {
+      title: `${comps[iy]} against ${comps[ix]} (other components held at the start for the level sets)`,
+      xLabel: comps[ix],
+      yLabel: comps[iy],
+      curves,
+      markers,
+      legend,
+      view,
+    },
+    width,
+    t,
+  );
 }

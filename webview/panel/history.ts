@@ -26,12 +26,20 @@ function renderBar(hasRuns: boolean): void {
   clear(overlayBar);
   overlayBar.hidden = !hasRuns && !overlay.entry;
   if (overlay.entry) {
-    overlayBar.append(h('span', { class: 'nl-overlay-label' }, `Overlaid (dotted): ${overlay.label} — ${overlay.runs.map(runLabel).join(', ')}`), ' ',
-      chip('Clear overlay', 'Stop drawing the earlier run', 'clearOverlay'));
+    overlayBar.append(
+      h('span', { class: 'nl-overlay-label' }, `Overlaid (dotted): ${overlay.label} — ${overlay.runs.map(runLabel).join(', ')}`),
+      ' ',
+      chip('Clear overlay', 'Stop drawing the earlier run', 'clearOverlay'),
+    );
   }
   if (hasRuns) {
-    overlayBar.append(h('span', { class: 'nl-spacer' }), h('span', { class: 'nl-muted' }, 'Export the latest run: '),
-      chip('JSON', 'Save the latest run as JSON', 'exportJson', 'latest'), ' ', chip('.npz', 'Save the latest run as numpy arrays (.npz)', 'exportNpz', 'latest'));
+    overlayBar.append(
+      h('span', { class: 'nl-spacer' }),
+      h('span', { class: 'nl-muted' }, 'Export the latest run: '),
+      chip('JSON', 'Save the latest run as JSON', 'exportJson', 'latest'),
+      ' ',
+      chip('.npz', 'Save the latest run as numpy arrays (.npz)', 'exportNpz', 'latest'),
+    );
   }
 }
 
@@ -50,7 +58,7 @@ export function overlayKey(): string {
 function overlaySeries(id: string, r: RunResult): ArrayLike<number | null> | null {
   if (id === 'loss') return r.series.lossMean;
   const m = /^charge-(\d+)$/.exec(id);
-  return m ? r.series.charges[Number(m[1])]?.mean ?? null : null;
+  return m ? (r.series.charges[Number(m[1])]?.mean ?? null) : null;
 }
 
 /**
@@ -63,7 +71,9 @@ export function withOverlay<D extends { opts: { id: string; yTicks?: unknown }; 
   const muted = readTheme().muted;
   return defs.map((d) => {
     if (d.opts.yTicks) return d;
-    const extra = overlay.runs.map((r) => ({ r, y: overlaySeries(d.opts.id, r) })).filter((x): x is { r: RunResult; y: ArrayLike<number | null> } => x.y !== null);
+    const extra = overlay.runs
+      .map((r) => ({ r, y: overlaySeries(d.opts.id, r) }))
+      .filter((x): x is { r: RunResult; y: ArrayLike<number | null> } => x.y !== null);
     if (!extra.length) return d;
     const own = [...d.data.series.map((s) => s.values), ...(d.data.bands ?? []).flatMap((b) => [b.lower, b.upper])];
     const t = joinTables([{ x: d.data.x, ys: own }, ...extra.map(({ r, y }) => ({ x: xOf(r), ys: [y as ArrayLike<PlotValue>] }))]);

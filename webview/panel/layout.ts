@@ -11,7 +11,12 @@ export const fileTitle = h('h1', { class: 'nl-file' }, 'Noether Lab');
 export const subtitle = h('span', { class: 'nl-subtitle' });
 export const progressFill = h('div', { class: 'nl-progress-fill' });
 export const progressText = h('span', { class: 'nl-progress-text' });
-export const progress = h('div', { class: 'nl-progress', hidden: true, role: 'progressbar', 'aria-label': 'Simulation progress' }, h('div', { class: 'nl-progress-track' }, progressFill), progressText);
+export const progress = h(
+  'div',
+  { class: 'nl-progress', hidden: true, role: 'progressbar', 'aria-label': 'Simulation progress' },
+  h('div', { class: 'nl-progress-track' }, progressFill),
+  progressText,
+);
 export const status = h('span', { class: 'nl-status', role: 'status', 'aria-live': 'polite' });
 
 export function commandButton(label: string, command: WebviewCommand, title: string, secondary = true): HTMLElement {
@@ -21,7 +26,9 @@ export function commandButton(label: string, command: WebviewCommand, title: str
 }
 export const stopButton = commandButton('Stop', 'stop', 'Stop the running simulation');
 stopButton.hidden = true;
-export const toolbar = h('div', { class: 'nl-toolbar' },
+export const toolbar = h(
+  'div',
+  { class: 'nl-toolbar' },
   commandButton('Run', 'run', 'Run the file’s train lines', false),
   commandButton('Compare SGD vs GD', 'compare', 'Run SGD and GD from the same start'),
   commandButton('Where SGD ends', 'findEquilibrium', 'Predict again where each noisy run ends'),
@@ -34,7 +41,9 @@ export const symPanel = h('div', { class: 'nl-tab-body', id: 'tab-symmetries' })
 export const dynPanel = h('div', { class: 'nl-tab-body', id: 'tab-dynamics' });
 export const statPanel = h('div', { class: 'nl-tab-body', id: 'tab-stationary' });
 export const symCount = h('vscode-badge', { variant: 'counter', class: 'nl-tab-count' }, '0');
-export const tabs = h('vscode-tabs', { 'selected-index': String(saved.tab ?? 0), class: 'nl-tabs' },
+export const tabs = h(
+  'vscode-tabs',
+  { 'selected-index': String(saved.tab ?? 0), class: 'nl-tabs' },
   h('vscode-tab-header', { slot: 'header', 'data-tab': 'symmetries' }, 'Symmetries ', symCount),
   h('vscode-tab-panel', {}, symPanel),
   h('vscode-tab-header', { slot: 'header', 'data-tab': 'dynamics' }, 'Dynamics'),
@@ -47,13 +56,7 @@ tabs.addEventListener('vsc-tabs-select', (e) => {
   patchState<PanelState>({ tab: idx });
 });
 
-app.append(
-  h('header', { class: 'nl-top' }, h('div', { class: 'nl-heading' }, fileTitle, subtitle), toolbar),
-  progress,
-  banner,
-  tabs,
-  status,
-);
+app.append(h('header', { class: 'nl-top' }, h('div', { class: 'nl-heading' }, fileTitle, subtitle), toolbar), progress, banner, tabs, status);
 
 export function badge(text: string, cls: string, title?: string): HTMLElement {
   return h('vscode-badge', { class: `nl-badge ${cls}`, title }, text);
@@ -83,7 +86,6 @@ export function highlight(tab: number, id: string): void {
   el.classList.add('nl-focus');
   setTimeout(() => el.classList.remove('nl-focus'), 2500);
 }
-
 
 // ---- progress ----
 

@@ -48,7 +48,6 @@ export function syncPlots(container: HTMLElement, key: string, defs: PlotDef[]):
   for (const d of defs) plots.get(d.opts.id)?.update(d.data, d.opts);
 }
 
-
 export function colorOf(runIndex: number): string {
   const p = readTheme().palette;
   return p[runIndex % p.length];

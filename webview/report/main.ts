@@ -58,12 +58,14 @@ function figurePlot(parent: HTMLElement, fig: Figure, stem: string): void {
     if (!keys.includes(key)) keys.push(key);
     return palette[keys.indexOf(key) % palette.length];
   };
-  const t = joinTables(fig.series.map((s) => {
-    const y = s.y.map((v) => (Number.isFinite(v) ? v : null));
-    const lo = s.yErr ? s.y.map((v, i) => (Number.isFinite(v) ? v - (s.yErr?.[i] ?? 0) : null)) : [];
-    const hi = s.yErr ? s.y.map((v, i) => (Number.isFinite(v) ? v + (s.yErr?.[i] ?? 0) : null)) : [];
-    return { x: s.x, ys: s.yErr ? [y, lo, hi] : [y] };
-  }));
+  const t = joinTables(
+    fig.series.map((s) => {
+      const y = s.y.map((v) => (Number.isFinite(v) ? v : null));
+      const lo = s.yErr ? s.y.map((v, i) => (Number.isFinite(v) ? v - (s.yErr?.[i] ?? 0) : null)) : [];
+      const hi = s.yErr ? s.y.map((v, i) => (Number.isFinite(v) ? v + (s.yErr?.[i] ?? 0) : null)) : [];
+      return { x: s.x, ys: s.yErr ? [y, lo, hi] : [y] };
+    }),
+  );
   const series: PlotSeries[] = [];
   const bands: PlotBand[] = [];
   let col = 0;
@@ -74,16 +76,52 @@ function figurePlot(parent: HTMLElement, fig: Figure, stem: string): void {
     if (s.yErr) bands.push({ label: `${s.name} ± SE`, lower: t.ys[col++], upper: t.ys[col++], color });
   }
   const positive = series.every((s) => Array.prototype.every.call(s.values, (v: number | null | undefined) => v === null || v === undefined || v > 0));
-  plots.push(new Plot(parent, {
-    id: fig.id, title: fig.title, xLabel: fig.xLog ? `${fig.xLabel} (log scale in the saved report)` : fig.xLabel, yLabel: fig.yLabel,
-    yScale: fig.yLog && positive ? 'log' : 'linear', fileStem: `${stem}-${fig.id}`, onExport: exportData,
-  }, { x: t.x, series, bands }));
+  plots.push(
+    new Plot(
+      parent,
+      {
+        id: fig.id,
+        title: fig.title,
+        xLabel: fig.xLog ? `${fig.xLabel} (log scale in the saved report)` : fig.xLabel,
+        yLabel: fig.yLabel,
+        yScale: fig.yLog && positive ? 'log' : 'linear',
+        fileStem: `${stem}-${fig.id}`,
+        onExport: exportData,
+      },
+      { x: t.x, series, bands },
+    ),
+  );
 }
 
 function table(t: ReportTable): HTMLElement {
-  return h('div', { class: 'nl-table-wrap' }, h('table', { class: 'nl-table nl-report-table' },
-    h('thead', {}, h('tr', {}, t.columns.map((c) => h('th', { scope: 'col' }, c)))),
-    h('tbody', {}, t.rows.map((r, i) => h('tr', { class: t.rowStatus?.[i] ? `nl-${t.rowStatus[i]}` : undefined }, r.map((c, j) => h(j === 0 ? 'th' : 'td', j === 0 ? { scope: 'row' } : {}, richText(c))))))));
+  return h(
+    'div',
+    { class: 'nl-table-wrap' },
+    h(
+      'table',
+      { class: 'nl-table nl-report-table' },
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          t.columns.map((c) => h('th', { scope: 'col' }, c)),
+        ),
+      ),
+      h(
+        'tbody',
+        {},
+        t.rows.map((r, i) =>
+          h(
+            'tr',
+            { class: t.rowStatus?.[i] ? `nl-${t.rowStatus[i]}` : undefined },
+            r.map((c, j) => h(j === 0 ? 'th' : 'td', j === 0 ? { scope: 'row' } : {}, richText(c))),
+          ),
+        ),
+      ),
+    ),
+  );
 }
 
 function statusBadge(s: 'pass' | 'fail' | undefined, all = false): HTMLElement | null {
@@ -92,10 +130,13 @@ function statusBadge(s: 'pass' | 'fail' | undefined, all = false): HTMLElement |
 }
 
 function section(s: ReportSection, stem: string): HTMLElement {
-  const el = h('section', { class: 'nl-report-section', id: `section-${s.id}` },
+  const el = h(
+    'section',
+    { class: 'nl-report-section', id: `section-${s.id}` },
     h('h2', {}, s.title, ' ', statusBadge(s.status)),
     s.meta ? h('p', { class: 'nl-muted' }, s.meta) : null,
-    s.paragraphs.map((p) => h('p', { class: 'nl-report-note' }, richText(p))));
+    s.paragraphs.map((p) => h('p', { class: 'nl-report-note' }, richText(p))),
+  );
   const figs = h('div', { class: 'nl-plots' });
   el.append(figs);
   for (const f of s.figures) figurePlot(figs, f, stem);
@@ -110,11 +151,30 @@ function render(): void {
     app.append(h('p', { class: 'nl-empty' }, 'Loading the report…'));
     return;
   }
-  const stem = doc.title.replace(/^Noether Lab (experiments?: )?/i, '').replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/^-+|-+$/g, '') || 'report';
+  const stem =
+    doc.title
+      .replace(/^Noether Lab (experiments?: )?/i, '')
+      .replace(/[^A-Za-z0-9_.-]+/g, '-')
+      .replace(/^-+|-+$/g, '') || 'report';
   app.append(h('header', { class: 'nl-report-top' }, h('h1', {}, doc.title, ' ', statusBadge(doc.status, doc.sections.length > 1))));
-  if (doc.files?.length) app.append(h('p', { class: 'nl-muted nl-report-files' }, 'Written to ', doc.files.flatMap((f, i) => [i ? ' and ' : '', h('code', {}, f)])));
+  if (doc.files?.length)
+    app.append(
+      h(
+        'p',
+        { class: 'nl-muted nl-report-files' },
+        'Written to ',
+        doc.files.flatMap((f, i) => [i ? ' and ' : '', h('code', {}, f)]),
+      ),
+    );
   for (const p of doc.intro) app.append(h('p', { class: 'nl-report-note' }, richText(p)));
-  if (doc.sections.length > 1) app.append(h('nav', { class: 'nl-report-nav' }, doc.sections.flatMap((s, i) => [i ? ' · ' : '', h('a', { href: `#section-${s.id}` }, s.id)])));
+  if (doc.sections.length > 1)
+    app.append(
+      h(
+        'nav',
+        { class: 'nl-report-nav' },
+        doc.sections.flatMap((s, i) => [i ? ' · ' : '', h('a', { href: `#section-${s.id}` }, s.id)]),
+      ),
+    );
   for (const s of doc.sections) app.append(section(s, stem));
   app.append(status);
 }

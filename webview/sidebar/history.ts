@@ -19,26 +19,46 @@ function when(t: number): string {
 
 function item(e: HistoryItem, overlaid: boolean): HTMLElement {
   const lines = e.runs.map((r) => `${r.label}${r.status !== e.status ? ` (${r.status})` : ''}`).join(', ') || e.title;
-  return h('li', { class: `nl-history-item status-${e.status}`, 'data-entry': e.id, title: `${e.title} — ${e.status}` },
-    h('div', { class: 'nl-history-head' },
+  return h(
+    'li',
+    { class: `nl-history-item status-${e.status}`, 'data-entry': e.id, title: `${e.title} — ${e.status}` },
+    h(
+      'div',
+      { class: 'nl-history-head' },
       h('span', { class: 'nl-history-time' }, when(e.time)),
-      h('span', { class: `nl-history-status nl-verdict verdict-${e.status === 'completed' ? 'agrees' : e.status === 'diverged' ? 'disagrees' : 'relaxing'}` }, e.status)),
+      h(
+        'span',
+        { class: `nl-history-status nl-verdict verdict-${e.status === 'completed' ? 'agrees' : e.status === 'diverged' ? 'disagrees' : 'relaxing'}` },
+        e.status,
+      ),
+    ),
     h('div', { class: 'nl-history-runs' }, lines),
-    h('div', { class: 'nl-history-buttons' },
+    h(
+      'div',
+      { class: 'nl-history-buttons' },
       overlaid
         ? button('Clear overlay', 'Stop drawing this run over the panel’s plots', 'clearOverlay')
         : button('Overlay', 'Draw this run over the current plots in the panel', 'overlay', e.id),
       button('JSON', 'Export this run as JSON', 'exportJson', e.id),
       button('.npz', 'Export this run as numpy arrays (.npz)', 'exportNpz', e.id),
-      button('Delete', 'Delete this run from the history', 'delete', e.id)));
+      button('Delete', 'Delete this run from the history', 'delete', e.id),
+    ),
+  );
 }
 
 /** The history section (null when no file is shown). */
 export function historySection(m: HistoryMessage | undefined): HTMLElement | null {
   if (!m?.uri) return null;
-  const list = h('ol', { class: 'nl-history', id: 'nl-history' }, m.entries.map((e) => item(e, e.id === m.overlaid)));
-  return h('section', { class: 'nl-history-section' },
+  const list = h(
+    'ol',
+    { class: 'nl-history', id: 'nl-history' },
+    m.entries.map((e) => item(e, e.id === m.overlaid)),
+  );
+  return h(
+    'section',
+    { class: 'nl-history-section' },
     h('h2', {}, `History (${m.entries.length})`),
     m.entries.length ? list : h('p', { class: 'nl-muted' }, 'Finished runs are kept here (the last 20 of this file).'),
-    m.entries.length ? h('div', { class: 'nl-history-footer' }, button('Clear history', 'Delete every stored run of this file', 'clear')) : null);
+    m.entries.length ? h('div', { class: 'nl-history-footer' }, button('Clear history', 'Delete every stored run of this file', 'clear')) : null,
+  );
 }

@@ -6,7 +6,17 @@ import 'uplot/dist/uPlot.min.css';
 import '../../media/webview/common.css';
 import '../../media/webview/sidebar.css';
 
-import { AnalysisResult, FromWebviewType, GroupReport, HistoryMessage, RunResult, SimulationResult, SummaryMessage, ToWebviewMessage, ToWebviewType } from '../../src/shared/protocol';
+import {
+  AnalysisResult,
+  FromWebviewType,
+  GroupReport,
+  HistoryMessage,
+  RunResult,
+  SimulationResult,
+  SummaryMessage,
+  ToWebviewMessage,
+  ToWebviewType,
+} from '../../src/shared/protocol';
 import { historySection } from './history';
 import { clear, h } from '../common/dom';
 import { fmtShort, runLabel } from '../common/format';
@@ -30,12 +40,20 @@ let currentUri: string | null = null;
 function sgdEnds(analysis: AnalysisResult): HTMLElement | null {
   const preds = analysis.predictions ?? [];
   if (!preds.length) return null;
-  return h('ul', { class: 'nl-ends', id: 'nl-sgd-ends' }, preds.slice(0, 4).map((p) => {
-    const l = predictionLine(analysis, p, { maxComponents: 4 });
-    const text = [l.head, l.relaxation].filter(Boolean).join(' · ');
-    return h('li', { 'data-run': String(p.run), 'data-status': p.status, title: `${runLabel(p)}: ${predictionSentence(analysis, p, 24)}` },
-      preds.length > 1 ? h('span', { class: 'nl-muted' }, `${runLabel(p)}: `) : null, text);
-  }));
+  return h(
+    'ul',
+    { class: 'nl-ends', id: 'nl-sgd-ends' },
+    preds.slice(0, 4).map((p) => {
+      const l = predictionLine(analysis, p, { maxComponents: 4 });
+      const text = [l.head, l.relaxation].filter(Boolean).join(' · ');
+      return h(
+        'li',
+        { 'data-run': String(p.run), 'data-status': p.status, title: `${runLabel(p)}: ${predictionSentence(analysis, p, 24)}` },
+        preds.length > 1 ? h('span', { class: 'nl-muted' }, `${runLabel(p)}: `) : null,
+        text,
+      );
+    }),
+  );
 }
 
 /** Sparklines of charges at most (a big group tracks many: the panel plots them all). */
@@ -58,24 +76,38 @@ function groupItem(analysis: AnalysisResult, g: GroupReport, gi: number): HTMLEl
   } else if (p && ends) {
     const end = p.status === 'equilibrium' ? p.endPoint : null;
     const moved = end ? movedComponents(analysis, g.symmetries).filter((c) => c in end) : [];
-    const comps = end ? moved.slice(0, 6).map((comp) => {
-      const b = h('button', { class: 'nl-chip', type: 'button', title: `Show ${comp} in the editor` }, `${comp} = ${sig4(end[comp])}`);
-      b.addEventListener('click', () => send({ type: FromWebviewType.ShowInEditor, component: comp }));
-      return b;
-    }) : [];
-    eq = h('div', { class: 'nl-eq' }, h('span', { class: 'nl-muted' }, `SGD ends with ${ends}`), comps.length ? h('div', {}, comps) : null,
-      moved.length > 6 ? h('span', { class: 'nl-muted' }, `+${moved.length - 6} more`) : null);
+    const comps = end
+      ? moved.slice(0, 6).map((comp) => {
+          const b = h('button', { class: 'nl-chip', type: 'button', title: `Show ${comp} in the editor` }, `${comp} = ${sig4(end[comp])}`);
+          b.addEventListener('click', () => send({ type: FromWebviewType.ShowInEditor, component: comp }));
+          return b;
+        })
+      : [];
+    eq = h(
+      'div',
+      { class: 'nl-eq' },
+      h('span', { class: 'nl-muted' }, `SGD ends with ${ends}`),
+      comps.length ? h('div', {}, comps) : null,
+      moved.length > 6 ? h('span', { class: 'nl-muted' }, `+${moved.length - 6} more`) : null,
+    );
   } else {
     eq = h('div', { class: 'nl-eq nl-muted', title: p?.reason ?? '' }, g.kind === 'translation' ? 'conserved by SGD' : 'no prediction of where SGD ends');
   }
   const dim = g.unlisted ? `dim ${g.dimension} (${g.symmetries.length} tracked)` : `dim ${g.dimension}`;
-  return h('li', { class: 'nl-sym nl-group', 'data-group': String(gi), 'data-kind': g.kind },
+  return h(
+    'li',
+    { class: 'nl-sym nl-group', 'data-group': String(gi), 'data-kind': g.kind },
     h('div', { class: 'nl-sym-name', title: `${g.name} — ${groupStatusText(g)}` }, g.name),
-    h('div', { class: 'nl-sym-head' },
+    h(
+      'div',
+      { class: 'nl-sym-head' },
       h('vscode-badge', { class: `nl-badge kind-${g.kind}` }, g.kind),
       h('vscode-badge', { class: `nl-badge status-${g.status}`, title: groupStatusText(g) }, g.status),
-      h('vscode-badge', { class: 'nl-badge nl-dim', title: generatorsText(analysis, g) }, dim)),
-    charge, eq);
+      h('vscode-badge', { class: 'nl-badge nl-dim', title: generatorsText(analysis, g) }, dim),
+    ),
+    charge,
+    eq,
+  );
 }
 
 let history: HistoryMessage | undefined;
@@ -92,9 +124,14 @@ function render(): void {
   clear(app);
   const { fileName, analysis, simulation } = current;
   if (!fileName) {
-    app.append(h('div', { class: 'nl-empty', id: 'nl-empty-state' },
-      h('p', {}, 'No .loss file is active.'),
-      h('p', {}, 'Open a .loss file to see its symmetries, Noether charges, noise equilibria and the latest run.')));
+    app.append(
+      h(
+        'div',
+        { class: 'nl-empty', id: 'nl-empty-state' },
+        h('p', {}, 'No .loss file is active.'),
+        h('p', {}, 'Open a .loss file to see its symmetries, Noether charges, noise equilibria and the latest run.'),
+      ),
+    );
     return;
   }
   app.append(h('h1', { class: 'nl-file', title: fileName }, fileName));
@@ -112,7 +149,10 @@ function render(): void {
   if (!analysis.groups.length) list.append(h('li', { class: 'nl-muted' }, 'No symmetry found.'));
   analysis.groups.forEach((g, gi) => list.append(groupItem(analysis, g, gi)));
   const n = generatorCount(analysis);
-  app.append(h('h2', {}, analysis.groups.length ? `Symmetries: ${n} in ${analysis.groups.length === 1 ? '1 group' : `${analysis.groups.length} groups`}` : 'Symmetries'), list);
+  app.append(
+    h('h2', {}, analysis.groups.length ? `Symmetries: ${n} in ${analysis.groups.length === 1 ? '1 group' : `${analysis.groups.length} groups`}` : 'Symmetries'),
+    list,
+  );
 
   const runs = (simulation?.runs ?? []).filter((r) => r.series.steps.length > 1);
   if (!runs.length) {
@@ -120,21 +160,55 @@ function render(): void {
     return;
   }
   app.append(h('h2', {}, 'Latest run'));
-  const legend = h('div', { class: 'nl-legend' }, runs.map((r) => h('span', { class: 'nl-legend-item' }, h('span', { class: 'nl-swatch', 'data-color-index': String(r.run % 6) }), runLabel(r))));
+  const legend = h(
+    'div',
+    { class: 'nl-legend' },
+    runs.map((r) => h('span', { class: 'nl-legend-item' }, h('span', { class: 'nl-swatch', 'data-color-index': String(r.run % 6) }), runLabel(r))),
+  );
   app.append(legend);
   for (const r of runs) {
-    if (r.divergence) app.append(h('p', { class: 'nl-error nl-diverged', 'data-run': String(r.run), title: r.divergence.message }, `${runLabel(r)} diverged: ${r.divergence.chains} of ${r.divergence.of} chains (curves: survivors only)`));
+    if (r.divergence)
+      app.append(
+        h(
+          'p',
+          { class: 'nl-error nl-diverged', 'data-run': String(r.run), title: r.divergence.message },
+          `${runLabel(r)} diverged: ${r.divergence.chains} of ${r.divergence.of} chains (curves: survivors only)`,
+        ),
+      );
     const judged = r.charges.filter((c) => c.verdict !== 'no prediction');
     if (judged.length) {
-      app.append(h('p', { class: 'nl-verdicts', 'data-run': String(r.run) }, h('span', { class: 'nl-muted' }, `${runLabel(r)}: `),
-        judged.slice(0, 4).flatMap((c, k) => [k ? ', ' : '', h('span', { class: `nl-verdict verdict-${c.verdict}`, title: c.verdictNote }, `${runChargeName(c)} ${c.verdict}`)])));
+      app.append(
+        h(
+          'p',
+          { class: 'nl-verdicts', 'data-run': String(r.run) },
+          h('span', { class: 'nl-muted' }, `${runLabel(r)}: `),
+          judged
+            .slice(0, 4)
+            .flatMap((c, k) => [
+              k ? ', ' : '',
+              h('span', { class: `nl-verdict verdict-${c.verdict}`, title: c.verdictNote }, `${runChargeName(c)} ${c.verdict}`),
+            ]),
+        ),
+      );
     }
   }
-  spark('loss', 'loss', runs, (r) => r.series.lossMean, (r) => r.series.lossMean[r.series.lossMean.length - 1]);
+  spark(
+    'loss',
+    'loss',
+    runs,
+    (r) => r.series.lossMean,
+    (r) => r.series.lossMean[r.series.lossMean.length - 1],
+  );
   const nc = Math.max(0, ...runs.map((r) => r.series.charges.length));
   for (let i = 0; i < Math.min(nc, MAX_SPARKS); i++) {
     const c = runs.find((r) => r.charges[i])?.charges[i];
-    spark(`charge-${i}`, c ? runChargeName(c) : `C${i + 1}`, runs.filter((r) => r.series.charges[i]), (r) => r.series.charges[i].mean, (r) => r.charges[i]?.finalMean ?? r.series.charges[i].mean[r.series.charges[i].mean.length - 1]);
+    spark(
+      `charge-${i}`,
+      c ? runChargeName(c) : `C${i + 1}`,
+      runs.filter((r) => r.series.charges[i]),
+      (r) => r.series.charges[i].mean,
+      (r) => r.charges[i]?.finalMean ?? r.series.charges[i].mean[r.series.charges[i].mean.length - 1],
+    );
   }
   if (nc > MAX_SPARKS) app.append(h('p', { class: 'nl-muted nl-more-sparks' }, `${nc - MAX_SPARKS} more charges in the panel's Dynamics tab.`));
 }
@@ -144,11 +218,28 @@ function spark(id: string, label: string, runs: RunResult[], values: (r: RunResu
   const palette = readTheme().palette;
   const t = joinTables(runs.map((r) => ({ x: r.series.steps, ys: [values(r)] })));
   const data: PlotData = { x: t.x, series: runs.map((r, k) => ({ label: runLabel(r), values: t.ys[k], color: palette[r.run % palette.length], width: 1.5 })) };
-  const row = h('div', { class: 'nl-spark-row', 'data-spark': id },
-    h('div', { class: 'nl-spark-label' }, h('span', {}, label), h('span', { class: 'nl-muted' }, runs.map((r) => fmtShort(last(r))).join(' · '))));
+  const row = h(
+    'div',
+    { class: 'nl-spark-row', 'data-spark': id },
+    h('div', { class: 'nl-spark-label' }, h('span', {}, label), h('span', { class: 'nl-muted' }, runs.map((r) => fmtShort(last(r))).join(' · '))),
+  );
   app.append(row);
   const positive = data.series.every((s) => Array.prototype.every.call(s.values, (v: number | null | undefined) => v === null || v === undefined || v > 0));
-  sparks.push(new Plot(row, { id: `spark-${id}`, title: `${label} over steps`, xLabel: 'step', yLabel: label, compact: true, height: 42, yScale: id === 'loss' && positive ? 'log' : 'linear' }, data));
+  sparks.push(
+    new Plot(
+      row,
+      {
+        id: `spark-${id}`,
+        title: `${label} over steps`,
+        xLabel: 'step',
+        yLabel: label,
+        compact: true,
+        height: 42,
+        yScale: id === 'loss' && positive ? 'log' : 'linear',
+      },
+      data,
+    ),
+  );
 }
 
 function handle(m: ToWebviewMessage): void {

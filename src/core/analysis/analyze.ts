@@ -212,8 +212,10 @@ export function analyzeModel(model: Model, base: AnalysisResult): AnalysisResult
   const minimum = flowMin ? Float64Array.from(names, (c) => flowMin.point[c]) : undefined;
   const groups = list.groups.map((g, gi): GroupReport => {
     // Groups of the component search's generators exist for small models only (dense generators).
-    const texts = g.structure.type === 'components' && dense ? componentTexts(dense.symmetries[g.structure.symmetries[0]], names, k) : describeGroup(g, model.params, k);
-    const matrixLaw = g.structure.type !== 'gl' ? undefined : dense ? groupClosedForm(model as ScalarModel, g, k, minimum) : { note: closedFormSkippedNote(names.length) };
+    const texts =
+      g.structure.type === 'components' && dense ? componentTexts(dense.symmetries[g.structure.symmetries[0]], names, k) : describeGroup(g, model.params, k);
+    const matrixLaw =
+      g.structure.type !== 'gl' ? undefined : dense ? groupClosedForm(model as ScalarModel, g, k, minimum) : { note: closedFormSkippedNote(names.length) };
     return {
       name: g.name,
       kind: g.kind,
@@ -233,7 +235,16 @@ export function analyzeModel(model: Model, base: AnalysisResult): AnalysisResult
   const closed = dense ? closedFormLaws(model as ScalarModel, dense.symmetries, k) : undefined;
   const closedFormSkipped = closedFormSkippedNote(names.length);
   const reports = symmetries.map((s, i) => {
-    const r = report(s, model, list.groups, groups, theta, k, start, exponential.findIndex((e) => e === s));
+    const r = report(
+      s,
+      model,
+      list.groups,
+      groups,
+      theta,
+      k,
+      start,
+      exponential.findIndex((e) => e === s),
+    );
     const c = closed?.[i];
     if (c && 'law' in c) r.laws = { ...r.laws, sgdClosedForm: c.law };
     else r.laws = { ...r.laws, sgdClosedForm: null, sgdClosedFormNote: c ? c.note : closedFormSkipped };
@@ -253,7 +264,9 @@ export function analyzeModel(model: Model, base: AnalysisResult): AnalysisResult
     predictions,
     stability,
     startOrbit: start ? { status: start.status, reason: start.reason } : undefined,
-    conservationLaws: small ? conservationLaws(model as ScalarModel, symmetries) : { note: 'the count of all conservation laws (Lie-algebra rank) is computed for small models only' },
+    conservationLaws: small
+      ? conservationLaws(model as ScalarModel, symmetries)
+      : { note: 'the count of all conservation laws (Lie-algebra rank) is computed for small models only' },
   };
 }
 
@@ -317,9 +330,7 @@ function report(
   let involves: string[];
   if (s.matrix || s.direction) {
     texts = describeLaws(s, names, k);
-    involves = s.direction
-      ? names.filter((_, i) => s.direction[i] !== 0)
-      : names.filter((_, i) => s.matrix[i].some((x) => x !== 0));
+    involves = s.direction ? names.filter((_, i) => s.direction[i] !== 0) : names.filter((_, i) => s.matrix[i].some((x) => x !== 0));
   } else {
     // A generator of a large model: its entry of the group's charge, and the group's laws.
     const text = s.label ? generatorChargeText(groupList[s.group], model.params, s.label, false) : undefined;
@@ -348,16 +359,18 @@ function report(
     label: s.label,
   };
   if (s.kind === 'translation') {
-    out.equilibriumNote = k.weightDecay > 0
-      ? 'a translation charge decays geometrically to 0 under weight decay; noise does not move it'
-      : 'a translation charge is conserved exactly by SGD: every point of the orbit is stationary';
+    out.equilibriumNote =
+      k.weightDecay > 0
+        ? 'a translation charge decays geometrically to 0 under weight decay; noise does not move it'
+        : 'a translation charge is conserved exactly by SGD: every point of the orbit is stationary';
     return out;
   }
   // An equilibrium exists for small models only, whose exponential generators have their matrix.
   if (!start || !s.matrix) return out;
   const charge = start.charges[generator];
   if (!start.point || charge === null || charge === undefined) {
-    out.equilibriumNote = start.status === 'grows' && charge === null ? start.growth.find((g) => g.generator === generator)?.law ?? start.reason : start.reason;
+    out.equilibriumNote =
+      start.status === 'grows' && charge === null ? (start.growth.find((g) => g.generator === generator)?.law ?? start.reason) : start.reason;
     return out;
   }
   out.equilibrium = {

@@ -44,7 +44,9 @@ function expectations(model: ScalarModel, roots: number[]): { nodes: number[]; m
   if (!model.dataset) {
     if (model.data.some((d) => !d.dists)) return { note: 'the data come from a file with no declared law' };
     const nodes = expectedNodes(model, roots);
-    return nodes ? { nodes, method: 'exact-moments' } : { note: 'the loss is not polynomial in the data (or its expansion is too large), so the data expectation has no closed form here' };
+    return nodes
+      ? { nodes, method: 'exact-moments' }
+      : { note: 'the loss is not polynomial in the data (or its expansion is too large), so the data expectation has no closed form here' };
   }
   const rows = datasetRows(model);
   const dim = model.dataComponents.length;
@@ -76,7 +78,8 @@ function expectations(model: ScalarModel, roots: number[]): { nodes: number[]; m
     });
     return { nodes, method: 'dataset' };
   } catch (e) {
-    if (e instanceof NotPolynomial) return { note: 'the loss is not polynomial in the data (or its expansion is too large), so the average over the data set has no closed form here' };
+    if (e instanceof NotPolynomial)
+      return { note: 'the loss is not polynomial in the data (or its expansion is too large), so the average over the data set has no closed form here' };
     throw e;
   }
 }
@@ -219,7 +222,10 @@ export function closedFormDrifts(model: ScalarModel, syms: Symmetry[], k: Traini
           tex: gamma === 0 ? `\\frac{d}{dt}\\left(${c.tex}\\right) = 0` : `\\frac{d}{dt}\\left(${c.tex}\\right) = -\\gamma\\left(${c.tex}\\right)`,
           expr,
           factorised: true,
-          equilibrium: gamma === 0 ? { text: 'every value is stationary: noise does not move a translation charge', tex: '\\dot C = 0' } : { text: `${c.text} = 0`, tex: `${c.tex} = 0` },
+          equilibrium:
+            gamma === 0
+              ? { text: 'every value is stationary: noise does not move a translation charge', tex: '\\dot C = 0' }
+              : { text: `${c.text} = 0`, tex: `${c.tex} = 0` },
           method: 'exact-moments',
         },
       };
@@ -287,7 +293,10 @@ export function closedFormDrifts(model: ScalarModel, syms: Symmetry[], k: Traini
           expr: d.expr,
           factorised: false,
           equilibrium: long
-            ? { text: `${gamma > 0 ? `2γ·${Ctext}` : '0'} = η·${kappaT}·tr(AΣ) + η·∇LᵀA∇L, jointly for every charge`, tex: `${gamma > 0 ? `2\\gamma ${Ctex}` : '0'} = \\eta\\,${kappaX}\\,\\mathrm{tr}(A\\Sigma) + \\eta\\,\\nabla L^{\\top}A\\nabla L` }
+            ? {
+                text: `${gamma > 0 ? `2γ·${Ctext}` : '0'} = η·${kappaT}·tr(AΣ) + η·∇LᵀA∇L, jointly for every charge`,
+                tex: `${gamma > 0 ? `2\\gamma ${Ctex}` : '0'} = \\eta\\,${kappaX}\\,\\mathrm{tr}(A\\Sigma) + \\eta\\,\\nabla L^{\\top}A\\nabla L`,
+              }
             : {
                 text: `${gamma > 0 ? `2γ·${Ctext} = ` : '0 = '}η·${kappaT}·(${t1.text}) + η·(${t2.text}), jointly for every charge`,
                 tex: `${gamma > 0 ? `2\\gamma ${Ctex} = ` : '0 = '}\\eta\\,${kappaX}\\left(${t1.tex}\\right) + \\eta\\left(${t2.tex}\\right)`,
@@ -307,7 +316,10 @@ export function closedFormDrifts(model: ScalarModel, syms: Symmetry[], k: Traini
       const Ctext = paren(c.text);
       return {
         law: {
-          text: expr.length <= 600 ? `d${Ctext}/dt = ${expr} ${consts}` : `d${Ctext}/dt = an exact expression of ${expr.length} characters in the parameters (see expr) ${consts}`,
+          text:
+            expr.length <= 600
+              ? `d${Ctext}/dt = ${expr} ${consts}`
+              : `d${Ctext}/dt = an exact expression of ${expr.length} characters in the parameters (see expr) ${consts}`,
           tex: `\\frac{d}{dt}\\left(${c.tex}\\right) = -2\\gamma C + \\eta\\,${kappaX}\\,\\mathrm{tr}(A\\Sigma) + \\eta\\,\\nabla L^{\\top}A\\nabla L \\quad\\text{(exact in the parameters; see expr)}`,
           expr,
           factorised: false,

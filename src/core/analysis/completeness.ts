@@ -143,8 +143,16 @@ function lieRankAt(model: ScalarModel, grads: number[], theta: Float64Array, rng
     // Random brackets of this level until three in a row add nothing (generic combinations reach
     // the whole bracket span with probability one).
     while (misses < 3 && span.basis.length < n && g.nodes.length - nodes0 < NODE_BUDGET) {
-      const X = combine(g, base, base.map(() => rng.normal()));
-      const Y = combine(g, current, current.map(() => rng.normal()));
+      const X = combine(
+        g,
+        base,
+        base.map(() => rng.normal()),
+      );
+      const Y = combine(
+        g,
+        current,
+        current.map(() => rng.normal()),
+      );
       const B = bracket(g, params, X, Y);
       const v = value(B);
       if (v.value.every(Number.isFinite) && span.offer(v.value, v.error)) {
@@ -171,7 +179,9 @@ function independentCharges(generators: ChargeGenerator[], theta: Float64Array):
   const exact = new Float64Array(theta.length);
   for (const s of generators) {
     // ∇(θᵀAθ) = (A + Aᵀ)θ; its rounding error is far below the tolerance, so none is passed.
-    const grad = s.matrix ? Float64Array.from(theta, (_x, i) => s.matrix!.reduce((acc, row, j) => acc + (s.matrix![i][j] + row[i]) * theta[j], 0)) : Float64Array.from(s.direction ?? []);
+    const grad = s.matrix
+      ? Float64Array.from(theta, (_x, i) => s.matrix!.reduce((acc, row, j) => acc + (s.matrix![i][j] + row[i]) * theta[j], 0))
+      : Float64Array.from(s.direction ?? []);
     span.offer(grad, exact);
   }
   return span.basis.length;
@@ -179,7 +189,8 @@ function independentCharges(generators: ChargeGenerator[], theta: Float64Array):
 
 export function conservationLaws(model: ScalarModel, symmetries: ChargeGenerator[]): ConservationLaws | { note: string } {
   const n = model.components.length;
-  if (n > COMPLETENESS_MAX_COMPONENTS) return { note: `the count of all conservation laws (Lie-algebra rank) is computed for models up to ${COMPLETENESS_MAX_COMPONENTS} components` };
+  if (n > COMPLETENESS_MAX_COMPONENTS)
+    return { note: `the count of all conservation laws (Lie-algebra rank) is computed for models up to ${COMPLETENESS_MAX_COMPONENTS} components` };
   const rng = new Rng(1789, 0, STREAM_ANALYSIS);
   const grads = gradient(model.graph, model.loss, model.paramNodes);
   const rows = datasetRows(model);
@@ -221,6 +232,8 @@ export function conservationLaws(model: ScalarModel, symmetries: ChargeGenerator
     largestRejected: span.largestRejected,
     vanished: span.vanished,
     tolerance: TOLERANCE,
-    summary: clearGap ? summary : `uncertain: the rank decision has no clear gap (weakest accepted residual ${accepted.toPrecision(2)}, strongest rejected ${span.largestRejected.toPrecision(2)}); ${summary}`,
+    summary: clearGap
+      ? summary
+      : `uncertain: the rank decision has no clear gap (weakest accepted residual ${accepted.toPrecision(2)}, strongest rejected ${span.largestRejected.toPrecision(2)}); ${summary}`,
   };
 }

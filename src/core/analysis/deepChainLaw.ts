@@ -49,7 +49,7 @@ const close = (a: number, b: number, rel = 1e-9) => Math.abs(a - b) <= rel * Mat
 export function deepChainLaw(model: ScalarModel, spec: TrainSpec): ChainLaw | { note: string } | undefined {
   const m = model.components.length;
   if (m < 2 || !model.params.every((p) => p.shape.length === 0)) return undefined;
-  if (spec.optimizer !== 'sgd') return { note: "the stationary law of a deep chain is derived for plain SGD" };
+  if (spec.optimizer !== 'sgd') return { note: 'the stationary law of a deep chain is derived for plain SGD' };
   if (spec.weightDecay !== 0) return { note: 'the stationary law of a deep chain is derived here without weight decay' };
   const g = model.graph;
   const ev = compileEvaluator(g, [model.loss]);

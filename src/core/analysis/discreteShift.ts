@@ -106,7 +106,11 @@ export function discreteShift(inp: DiscreteShiftInput): DiscreteShift | undefine
   const ASigma = gens.map((A) => new Matrix(A).mmul(new Matrix(sigma0)).to2DArray());
   const M = gens.map((A) => gens.map((_, l) => 2 * eta * kappa * traceProduct(A, ASigma[l])));
   // Neutral directions (no noise along them) do not move: the pseudo-inverse leaves them out.
-  const eps = pseudoSolve(M, R.map((r) => eta * r), 1e-10);
+  const eps = pseudoSolve(
+    M,
+    R.map((r) => eta * r),
+    1e-10,
+  );
   const orbit = K.map((row) => row.reduce((s, x, l) => s + x * eps[l], 0));
   const fluctuation = gens.map((A) => traceProduct(A, Parr) + 2 * quad(A, theta, mu));
   const shift = orbit.map((o, k) => o + fluctuation[k]);
@@ -116,4 +120,3 @@ export function discreteShift(inp: DiscreteShiftInput): DiscreteShift | undefine
   const mean = Array.from(theta, (x, i) => x + mu[i] + Ath.reduce((acc, a, k) => acc + eps[k] * a[i], 0));
   return { shift, orbit, fluctuation, chargeCov, mean, cov: Parr, R, terms };
 }
-

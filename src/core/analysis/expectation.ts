@@ -11,7 +11,10 @@ export function expectedNodes(model: ScalarModel, roots: number[]): number[] | u
   try {
     // Symbolic coefficients cost far more than numbers: a smaller budget before Monte Carlo.
     const polys = expandInData(model.graph, roots, ring, 60_000);
-    const moments = momentTable(model.data.flatMap((d) => d.dists ?? []), maxDegree(polys) + 1);
+    const moments = momentTable(
+      model.data.flatMap((d) => d.dists ?? []),
+      maxDegree(polys) + 1,
+    );
     return polys.map((p) => expectation(ring, p, moments));
   } catch (e) {
     if (e instanceof NotPolynomial) return undefined;

@@ -70,12 +70,14 @@ export function evalForm(f: SparseForm, x: ArrayLike<number>): number {
   return s;
 }
 
-
 /**
  * A charge of the analysis' JSON (a dense `matrix` A: θᵀAθ, a `direction` v: vᵀθ, or its sparse
  * `form`) at a point; undefined when the symmetry is given only in compact form (`action`).
  */
-export function chargeValue(s: { matrix?: number[][]; direction?: number[]; form?: { i: number[]; j: number[]; c: number[] } }, theta: ArrayLike<number>): number | undefined {
+export function chargeValue(
+  s: { matrix?: number[][]; direction?: number[]; form?: { i: number[]; j: number[]; c: number[] } },
+  theta: ArrayLike<number>,
+): number | undefined {
   if (s.matrix) {
     let v = 0;
     s.matrix.forEach((row, i) => row.forEach((a, j) => (v += a === 0 ? 0 : a * theta[i] * theta[j])));

@@ -128,7 +128,10 @@ export function gradientFlow(theta0: ArrayLike<number>, eg: ExpectedGradient, op
     if (norm(k[0]) <= stopAt) return result(true);
     if (norm(k[0]) <= handover) return polish();
     if (evaluations >= maxEvaluations || Date.now() > deadline) {
-      return result(false, `gradient flow had not reached a minimum at t = ${t.toPrecision(3)} (‖∇L‖ = ${norm(k[0]).toExponential(2)}, ${evaluations} gradient evaluations)`);
+      return result(
+        false,
+        `gradient flow had not reached a minimum at t = ${t.toPrecision(3)} (‖∇L‖ = ${norm(k[0]).toExponential(2)}, ${evaluations} gradient evaluations)`,
+      );
     }
     for (let s = 1; s < 7; s++) {
       for (let i = 0; i < n; i++) {

@@ -95,7 +95,8 @@ function scalarOf(X: number[][], rel = 1e-9): number | undefined {
 function matrixText(X: number[][], tex: boolean): string {
   if (X.length === 1) return num(X[0][0]);
   const m = scalarOf(X);
-  if (m !== undefined) return m === 0 ? '0' : tex ? `${num(m)}\\,I_{${X.length}}` : `${num(m)}·I${X.length === 1 ? '' : String(X.length).replace(/\d/g, (c) => '₀₁₂₃₄₅₆₇₈₉'[+c])}`;
+  if (m !== undefined)
+    return m === 0 ? '0' : tex ? `${num(m)}\\,I_{${X.length}}` : `${num(m)}·I${X.length === 1 ? '' : String(X.length).replace(/\d/g, (c) => '₀₁₂₃₄₅₆₇₈₉'[+c])}`;
   if (tex) return `\\begin{pmatrix}${X.map((r) => r.map((v) => num(v)).join(' & ')).join(' \\\\ ')}\\end{pmatrix}`;
   return `[${X.map((r) => `[${r.map((v) => num(v)).join(', ')}]`).join(', ')}]`;
 }
@@ -175,15 +176,25 @@ export function groupClosedForm(model: ScalarModel, group: Group, k: TrainingCon
   for (let s = 0; s < ORBIT_POINTS; s++) {
     const theta = Float64Array.from(minimum);
     if (s > 0) {
-      const g = Matrix.eye(size).add(Matrix.from1DArray(size, size, Array.from({ length: size * size }, () => 0.3 * rng.normal())));
+      const g = Matrix.eye(size).add(
+        Matrix.from1DArray(
+          size,
+          size,
+          Array.from({ length: size * size }, () => 0.3 * rng.normal()),
+        ),
+      );
       const gi = inverse(g).transpose();
-      for (const [rowsOf, G] of [[Lrows, g], [Rrows, gi]] as [number[][], Matrix][]) {
+      for (const [rowsOf, G] of [
+        [Lrows, g],
+        [Rrows, gi],
+      ] as [number[][], Matrix][]) {
         const old = rowsOf.map((r) => r.map((c) => minimum[c]));
-        for (let i = 0; i < size; i++) for (let t = 0; t < rowsOf[i].length; t++) {
-          let v = 0;
-          for (let l = 0; l < size; l++) v += G.get(i, l) * old[l][t];
-          theta[rowsOf[i][t]] = v;
-        }
+        for (let i = 0; i < size; i++)
+          for (let t = 0; t < rowsOf[i].length; t++) {
+            let v = 0;
+            for (let l = 0; l < size; l++) v += G.get(i, l) * old[l][t];
+            theta[rowsOf[i][t]] = v;
+          }
       }
     }
     const Lm = Lrows.map((r) => r.map((c) => theta[c]));
@@ -219,15 +230,26 @@ export function groupClosedForm(model: ScalarModel, group: Group, k: TrainingCon
         text: `on the minimum manifold (∇L = 0) the minibatch noise vanishes (L = 0 there: every example is fitted), so dQ/dt = ${k.weightDecay > 0 ? '−2γ·Q: weight decay alone drives Q to 0' : '0: Q stays where gradient flow left it'} ${consts} (the exact drift at ${ORBIT_POINTS} points of the minimum's orbit is at rounding level; the drift anywhere, entry by entry, is in entries)`,
         tex: `\\frac{dQ}{dt} = ${k.weightDecay > 0 ? '-2\\gamma Q' : '0'}\\quad\\text{(no noise on the minimum manifold)}`,
         entries,
-        equilibrium: { text: k.weightDecay > 0 ? 'Q = 0' : 'every Q is stationary on the minimum manifold: the noise vanishes there', tex: k.weightDecay > 0 ? 'Q = 0' : '\\dot Q = 0' },
-        onMinimum: { M: Array.from({ length: dR }, () => new Array<number>(dR).fill(0)), N: Array.from({ length: dL }, () => new Array<number>(dL).fill(0)), residual: 0, points: ORBIT_POINTS, ...(rate > 0 ? { factor: rate } : {}) },
+        equilibrium: {
+          text: k.weightDecay > 0 ? 'Q = 0' : 'every Q is stationary on the minimum manifold: the noise vanishes there',
+          tex: k.weightDecay > 0 ? 'Q = 0' : '\\dot Q = 0',
+        },
+        onMinimum: {
+          M: Array.from({ length: dR }, () => new Array<number>(dR).fill(0)),
+          N: Array.from({ length: dL }, () => new Array<number>(dL).fill(0)),
+          residual: 0,
+          points: ORBIT_POINTS,
+          ...(rate > 0 ? { factor: rate } : {}),
+        },
         method: first.law.method,
       },
     };
   }
   const full = lsq(X);
   if (scale === 0 || !(full.res <= FORM_TOLERANCE)) {
-    return generic(`on the minimum manifold the drift is not of the form R M Rᵀ − L N Lᵀ with constant M, N (relative residual ${full.res.toExponential(1)} at ${ORBIT_POINTS} points of the orbit)`);
+    return generic(
+      `on the minimum manifold the drift is not of the form R M Rᵀ − L N Lᵀ with constant M, N (relative residual ${full.res.toExponential(1)} at ${ORBIT_POINTS} points of the orbit)`,
+    );
   }
   const unpack = (sol: number[], idx: [number, number][], off: number, d: number) => {
     const out = Array.from({ length: d }, () => new Array<number>(d).fill(0));
@@ -248,15 +270,26 @@ export function groupClosedForm(model: ScalarModel, group: Group, k: TrainingCon
   } else {
     // Fewer hidden units than inputs or outputs: only M's and N's compressions onto the members'
     // spans enter the law, so they are not determined. Multiples of the identity still may be.
-    const cols = (from: number, to: number, diagOnly: [number, number][]) => rows.map((r) => r.slice(from, to).reduce((a, v, t) => a + (diagOnly[t][0] === diagOnly[t][1] ? v : 0), 0));
+    const cols = (from: number, to: number, diagOnly: [number, number][]) =>
+      rows.map((r) => r.slice(from, to).reduce((a, v, t) => a + (diagOnly[t][0] === diagOnly[t][1] ? v : 0), 0));
     const mCol = cols(0, mIdx.length, mIdx);
     const nCol = cols(mIdx.length, mIdx.length + nIdx.length, nIdx);
     const two = lsq(new Matrix(rows.map((_, r) => [mCol[r], nCol[r]])));
     if (two.rank === 2 && two.res <= FORM_TOLERANCE) {
       identified = true;
       residual = two.res;
-      M = unpack(mIdx.map(([a, b]) => (a === b ? two.sol[0] : 0)), mIdx, 0, dR);
-      N = unpack(nIdx.map(([a, b]) => (a === b ? two.sol[1] : 0)), nIdx, 0, dL);
+      M = unpack(
+        mIdx.map(([a, b]) => (a === b ? two.sol[0] : 0)),
+        mIdx,
+        0,
+        dR,
+      );
+      N = unpack(
+        nIdx.map(([a, b]) => (a === b ? two.sol[1] : 0)),
+        nIdx,
+        0,
+        dL,
+      );
     } else {
       M = [];
       N = [];
@@ -294,9 +327,10 @@ export function groupClosedForm(model: ScalarModel, group: Group, k: TrainingCon
   }
   lead += `, M = ${matrixText(M, false)}, N = ${matrixText(N, false)}`;
   leadX += `,\\quad M = ${matrixText(M, true)},\\ N = ${matrixText(N, true)}`;
-  const where = factor !== undefined && factor > 0
-    ? `: SGD's noise drives Q to 0 at rate ${num(factor)} per unit time t = η·steps (≈${Math.round(1 / (factor * k.lr))} steps)`
-    : '';
+  const where =
+    factor !== undefined && factor > 0
+      ? `: SGD's noise drives Q to 0 at rate ${num(factor)} per unit time t = η·steps (≈${Math.round(1 / (factor * k.lr))} steps)`
+      : '';
   return {
     law: {
       text: `on the minimum manifold (∇L = 0): ${lead} ${consts}${where} (M, N fitted to the exact drift at ${ORBIT_POINTS} points of the minimum's orbit, relative residual ${residual.toExponential(1)}; the drift anywhere, entry by entry, is in entries)`,

@@ -73,11 +73,26 @@ function expression(group: Group, params: ParamInfo[], slot: Slot, tex: boolean)
   const st = group.structure;
   switch (st.type) {
     case 'gl':
-      return [signed(st.members.map((m) => ({ coef: m.sign, term: outerTerm(params[m.param], m, slot, tex) })), tex)];
+      return [
+        signed(
+          st.members.map((m) => ({ coef: m.sign, term: outerTerm(params[m.param], m, slot, tex) })),
+          tex,
+        ),
+      ];
     case 'diagonal':
-      return [signed(st.members.map((m) => ({ coef: m.sign, term: sliceTerm(params[m.param], m, slot, tex) })), tex)];
+      return [
+        signed(
+          st.members.map((m) => ({ coef: m.sign, term: sliceTerm(params[m.param], m, slot, tex) })),
+          tex,
+        ),
+      ];
     case 'tensors':
-      return st.vectors.map((v) => signed(v.map((c, p) => ({ coef: c, term: normTerm(params[p], slot, tex) })), tex));
+      return st.vectors.map((v) =>
+        signed(
+          v.map((c, p) => ({ coef: c, term: normTerm(params[p], slot, tex) })),
+          tex,
+        ),
+      );
     default:
       return [];
   }
@@ -101,13 +116,25 @@ function shiftCharge(group: Group, params: ParamInfo[], tex: boolean): string {
     if (p.shape.length === 1) return `${one}${T}${x}`;
     return f.axis === 0 ? `${one}${T}${x}` : `${x}${one}`;
   });
-  for (const v of st.combos) parts.push(signed(v.map((c, p) => ({ coef: c, term: params[p].shape.length === 0 ? (tex ? texName(params[p].name) : params[p].name) : `${one}${T}${tex ? texName(params[p].name) : params[p].name}` })), tex));
+  for (const v of st.combos)
+    parts.push(
+      signed(
+        v.map((c, p) => ({
+          coef: c,
+          term: params[p].shape.length === 0 ? (tex ? texName(params[p].name) : params[p].name) : `${one}${T}${tex ? texName(params[p].name) : params[p].name}`,
+        })),
+        tex,
+      ),
+    );
   return parts.join(', ');
 }
 
 export function describeGroup(group: Group, params: ParamInfo[], k: TrainingConstants): GroupTexts {
   const decay = k.weightDecay > 0;
-  const exact = group.status === 'proved' ? 'exact for every batch' : 'held to rounding at every re-check point (not proved, so exactness for every batch is not guaranteed)';
+  const exact =
+    group.status === 'proved'
+      ? 'exact for every batch'
+      : 'held to rounding at every re-check point (not proved, so exactness for every batch is not guaranteed)';
   const consts = `[η = ${num(k.lr)}, B = ${k.batch}${decay ? `, γ = ${num(k.weightDecay)}` : ''}]`;
   if (group.kind === 'translation') {
     const text = shiftCharge(group, params, false);
@@ -116,7 +143,9 @@ export function describeGroup(group: Group, params: ParamInfo[], k: TrainingCons
       charge: { text: `C = ${text}`, tex: `C = ${tex}` },
       laws: {
         gradientFlow: `dC/dt = ${decay ? '−γ·C' : '0'}   (conserved by gradient flow${decay ? ' without weight decay' : ''})`,
-        sgdStep: decay ? `C(θₜ₊₁) = (1 − ηγ)·C(θₜ) ${consts}: ${exact}` : `C(θₜ₊₁) = C(θₜ): ${group.status === 'proved' ? 'conserved exactly by every SGD step, whatever the batch' : exact}`,
+        sgdStep: decay
+          ? `C(θₜ₊₁) = (1 − ηγ)·C(θₜ) ${consts}: ${exact}`
+          : `C(θₜ₊₁) = C(θₜ): ${group.status === 'proved' ? 'conserved exactly by every SGD step, whatever the batch' : exact}`,
         sgdContinuous: decay ? `dC/dt = −γ·C: noise does not move it` : 'dC/dt = 0: noise does not move it',
       },
       lawsTex: {
@@ -173,7 +202,12 @@ export function describeGroup(group: Group, params: ParamInfo[], k: TrainingCons
     lawsTex: {
       gradientFlow: valueTex.map((c) => `\\frac{d}{dt}\\left(${c}\\right) = 0`).join(',\\quad '),
       sgdStep: valueTex.map((c, i) => `C = ${c}:\\ C_{t+1} = ${stepFactorTex}C_t + \\eta^2\\left(${gradTex[i]}\\right)`).join(',\\quad '),
-      sgdContinuous: valueTex.map((c, i) => `\\frac{dC}{dt} = ${decay ? '-2\\gamma C + ' : ''}\\eta\\,${kappaTex}\\,\\mathbb{E}_z\\!\\left[${noiseTex[i]}\\right] + \\eta\\left(${fullTex[i]}\\right)`).join(',\\quad '),
+      sgdContinuous: valueTex
+        .map(
+          (c, i) =>
+            `\\frac{dC}{dt} = ${decay ? '-2\\gamma C + ' : ''}\\eta\\,${kappaTex}\\,\\mathbb{E}_z\\!\\left[${noiseTex[i]}\\right] + \\eta\\left(${fullTex[i]}\\right)`,
+        )
+        .join(',\\quad '),
     },
   };
 }
@@ -188,7 +222,8 @@ export function generatorChargeText(group: Group, params: ParamInfo[], label: st
     const terms = st.members.map((mem) => {
       const p = params[mem.param];
       const x = tex ? texName(p.name) : p.name;
-      if (p.shape.length === 1) return { coef: mem.sign, term: i === j ? (tex ? `${x}_{${i}}^2` : `${x}[${i}]²`) : tex ? `${x}_{${i}} ${x}_{${j}}` : `${x}[${i}]·${x}[${j}]` };
+      if (p.shape.length === 1)
+        return { coef: mem.sign, term: i === j ? (tex ? `${x}_{${i}}^2` : `${x}[${i}]²`) : tex ? `${x}_{${i}} ${x}_{${j}}` : `${x}[${i}]·${x}[${j}]` };
       const sl = (a: string) => (mem.axis === 0 ? (tex ? `${x}_{${a},:}` : `${x}[${a},:]`) : tex ? `${x}_{:,${a}}` : `${x}[:,${a}]`);
       return { coef: mem.sign, term: i === j ? (tex ? `\\lVert ${sl(i)}\\rVert^2` : `‖${sl(i)}‖²`) : tex ? `${sl(i)}\\cdot ${sl(j)}` : `${sl(i)}·${sl(j)}` };
     });
@@ -197,7 +232,10 @@ export function generatorChargeText(group: Group, params: ParamInfo[], label: st
   if (st.type === 'diagonal') {
     const m = /^Q\[(\d+)\]$/.exec(label);
     if (!m) return undefined;
-    return `${tex ? `Q_{${m[1]}}` : label} = ${signed(st.members.map((mem) => ({ coef: mem.sign, term: sliceTerm(params[mem.param], mem, 'value', tex, m[1]) })), tex)}`;
+    return `${tex ? `Q_{${m[1]}}` : label} = ${signed(
+      st.members.map((mem) => ({ coef: mem.sign, term: sliceTerm(params[mem.param], mem, 'value', tex, m[1]) })),
+      tex,
+    )}`;
   }
   return undefined;
 }

@@ -256,7 +256,8 @@ export function proveCovariance(g: TGraph, loss: number, members: AxisMember[]):
         if (zero.has(n.a) || zero.has(n.b)) zero.add(id);
         const ca = ta[sa.length - 1];
         const cb = tb[0];
-        if (ca + cb !== 0) out = undefined; // a contraction pairs a vector with a covector (or two invariants)
+        if (ca + cb !== 0)
+          out = undefined; // a contraction pairs a vector with a covector (or two invariants)
         else {
           const res: number[] = [];
           if (sa.length === 2) res.push(ta[0]);

@@ -162,7 +162,13 @@ export function recheckForm(form: SparseForm, pts: { theta: Float64Array; grad: 
 }
 
 /** Sum over the rest index of T·G along member's axis, entry i: the diagonal of X = Σ s T_(a) G_(a)ᵀ. */
-function classDiagonal(params: ParamInfo[], members: AxisMember[], size: number, theta: ArrayLike<number>, grad: ArrayLike<number>): { x: Float64Array; scale: Float64Array } {
+function classDiagonal(
+  params: ParamInfo[],
+  members: AxisMember[],
+  size: number,
+  theta: ArrayLike<number>,
+  grad: ArrayLike<number>,
+): { x: Float64Array; scale: Float64Array } {
   const x = new Float64Array(size);
   const scale = new Float64Array(size);
   for (const m of members) {
@@ -285,17 +291,24 @@ export function findGroups(model: Model, fn: GradientFn = gradientFunction(model
     const found = classGroup(model, cls, pts, rng);
     if (!found) continue;
     addGroup(found.group, found.gens);
-    const diagVectors = found.group.structure.type === 'gl' ? Array.from({ length: cls.size }, (_, i) => unit(cls.size, i)) : (found.group.structure as { vectors: number[][] }).vectors;
+    const diagVectors =
+      found.group.structure.type === 'gl'
+        ? Array.from({ length: cls.size }, (_, i) => unit(cls.size, i))
+        : (found.group.structure as { vectors: number[][] }).vectors;
     for (const v of diagVectors) diagSpan.add(flatDiagonal(params, n, diagonalSpec(cls.members, cls.size, v)));
   }
 
   // ---- scalings of whole tensors -----------------------------------------------------------------
   const P = params.length;
-  const tensorRows = pts.ensure(2 * P + 24).map((s) => normalized(params.map((p) => {
-    let t = 0;
-    for (let i = p.offset; i < p.offset + p.size; i++) t += s.theta[i] * s.grad[i];
-    return t;
-  })));
+  const tensorRows = pts.ensure(2 * P + 24).map((s) =>
+    normalized(
+      params.map((p) => {
+        let t = 0;
+        for (let i = p.offset; i < p.offset + p.size; i++) t += s.theta[i] * s.grad[i];
+        return t;
+      }),
+    ),
+  );
   const tensorVecs: number[][] = [];
   for (const raw of rref(nullSpace(tensorRows, P))) {
     const v = snapVector(raw).v;
@@ -308,7 +321,9 @@ export function findGroups(model: Model, fn: GradientFn = gradientFunction(model
     tensorVecs.push(v);
   }
   if (tensorVecs.length > 0) {
-    const proved = tensorVecs.every((v) => proveTensorHomogeneity(g, model.tloss, params, flatDiagonal(params, n, { scalings: v.map((c, p) => ({ param: p, coef: c })) })));
+    const proved = tensorVecs.every((v) =>
+      proveTensorHomogeneity(g, model.tloss, params, flatDiagonal(params, n, { scalings: v.map((c, p) => ({ param: p, coef: c })) })),
+    );
     const involved = params.filter((_, p) => tensorVecs.some((v) => v[p] !== 0)).map((p) => p.name);
     const scaling = tensorVecs.length === 1 && tensorVecs[0].every((c) => c >= 0);
     addGroup(
@@ -374,7 +389,8 @@ function classGroup(model: Model, cls: AxisClass, pts: Points, rng: Rng): { grou
     if (residual !== undefined) {
       const proved = proveCovariance(model.tgraph, model.tloss, members);
       const gens: { spec: GeneratorSpec; label: string }[] = [];
-      for (let i = 0; i < k; i++) for (let j = i; j < k; j++) gens.push({ spec: { axes: [{ members, size: k, entries: [[i, j, i === j ? 1 : 0.5]] }] }, label: `Q[${i},${j}]` });
+      for (let i = 0; i < k; i++)
+        for (let j = i; j < k; j++) gens.push({ spec: { axes: [{ members, size: k, entries: [[i, j, i === j ? 1 : 0.5]] }] }, label: `Q[${i},${j}]` });
       return {
         group: {
           name: `GL(${k}) on ${index}`,
@@ -437,12 +453,18 @@ function classGroup(model: Model, cls: AxisClass, pts: Points, rng: Rng): { grou
   const each = kept.length === k && kept.every((v, i) => v[i] === 1 && v.every((x, j) => j === i || x === 0));
   const unitsOnly = kept.every((v) => v.filter((x) => x !== 0).length === 1);
   const covector = members.filter((m) => m.sign < 0);
-  const against = covector.length > 0 && covector.length < members.length
-    ? ` (${memberNames(params, members.filter((m) => m.sign > 0)).join(', ')} against ${memberNames(params, covector).join(', ')})`
-    : ` (${tensors.join(', ')})`;
+  const against =
+    covector.length > 0 && covector.length < members.length
+      ? ` (${memberNames(
+          params,
+          members.filter((m) => m.sign > 0),
+        ).join(', ')} against ${memberNames(params, covector).join(', ')})`
+      : ` (${tensors.join(', ')})`;
   const neuronList = kept.map((v) => v.findIndex((x) => x !== 0));
   const name = each
-    ? k === 1 ? `rescaling of the hidden neuron${against}` : `rescaling of each hidden neuron${against}`
+    ? k === 1
+      ? `rescaling of the hidden neuron${against}`
+      : `rescaling of each hidden neuron${against}`
     : unitsOnly
       ? `rescaling of hidden neurons ${neuronList.join(', ')}${against}`
       : `rescalings along ${index}`;
@@ -557,13 +579,14 @@ function shiftGroups(model: Model, pts: Points, rng: Rng): { group: Group; gens:
   for (const f of families) {
     const p = params[f.param];
     const gens = f.ats.map((r) => ({ spec: { shifts: [{ param: f.param, axis: f.axis, at: r, coef: 1 }] } as GeneratorSpec, label: '' }));
-    const what = f.axis === null
-      ? `${p.name} (it does not enter the loss)`
-      : p.shape.length === 1
-        ? `${p.name} by a constant (${p.name} → ${p.name} + c·1)`
-        : f.axis === 0
-          ? `${p.name} along its rows (${p.name} → ${p.name} + 1cᵀ: every column shifted by its own constant)`
-          : `${p.name} along its columns (${p.name} → ${p.name} + c1ᵀ: every row shifted by its own constant)`;
+    const what =
+      f.axis === null
+        ? `${p.name} (it does not enter the loss)`
+        : p.shape.length === 1
+          ? `${p.name} by a constant (${p.name} → ${p.name} + c·1)`
+          : f.axis === 0
+            ? `${p.name} along its rows (${p.name} → ${p.name} + 1cᵀ: every column shifted by its own constant)`
+            : `${p.name} along its columns (${p.name} → ${p.name} + c1ᵀ: every row shifted by its own constant)`;
     out.push({
       group: {
         name: `translation of ${what}`,

@@ -42,11 +42,13 @@ export function chargeInvariants(generators: number[][][]): ChargeInvariants {
       if (R.some((r) => r.some((x) => Math.abs(x) > 1e-12))) rotations.push(R);
     }
   }
-  const G = generators.map((A) => generators.map((B) => {
-    let s = 0;
-    for (let i = 0; i < A.length; i++) for (let j = 0; j < A.length; j++) s += A[i][j] * B[j][i];
-    return s;
-  }));
+  const G = generators.map((A) =>
+    generators.map((B) => {
+      let s = 0;
+      for (let i = 0; i < A.length; i++) for (let j = 0; j < A.length; j++) s += A[i][j] * B[j][i];
+      return s;
+    }),
+  );
   const metric = pseudoInverse(G);
   if (rotations.length === 0) return { rotations, linear: [], metric };
   // Σ_k a_k [R, A_k] = 0 for every rotation R: one row per (R, entry).

@@ -202,11 +202,13 @@ function generalizedEigenvalues(M: number[][], K: number[][]): number[] {
   // With K = V diag(k) Vᵀ on its range, the rates are the eigenvalues of k^{-1/2} VᵀMV k^{-1/2}.
   const Vm = ek.eigenvectorMatrix;
   const cols = keep.map(([x, i]) => Vm.getColumn(i).map((v) => v / Math.sqrt(x)));
-  const R = cols.map((ci) => cols.map((cj) => {
-    let s = 0;
-    for (let a = 0; a < m; a++) for (let b = 0; b < m; b++) s += ci[a] * M[a][b] * cj[b];
-    return s;
-  }));
+  const R = cols.map((ci) =>
+    cols.map((cj) => {
+      let s = 0;
+      for (let a = 0; a < m; a++) for (let b = 0; b < m; b++) s += ci[a] * M[a][b] * cj[b];
+      return s;
+    }),
+  );
   return new EigenvalueDecomposition(new Matrix(R), { assumeSymmetric: true }).realEigenvalues;
 }
 
@@ -214,12 +216,28 @@ export function jointEquilibrium(inp: JointEquilibriumInput): JointEquilibrium {
   const { eta, kappa, gamma } = inp;
   const m = inp.generators.length;
   const empty = (status: EquilibriumStatus, reason: string): JointEquilibrium => ({
-    status, reason, point: null, charges: inp.generators.map(() => null), rates: [], residual: NaN, growth: [], neutral: [], iterations: 0,
+    status,
+    reason,
+    point: null,
+    charges: inp.generators.map(() => null),
+    rates: [],
+    residual: NaN,
+    growth: [],
+    neutral: [],
+    iterations: 0,
   });
   if (m === 0) return empty('none', 'the loss has no exponential symmetry, so there is no charge to balance');
   // Work on the components some generator moves; the others are fixed by the whole group.
   const moved = new Set<number>();
-  for (const A of inp.generators) A.forEach((row, i) => row.forEach((a, j) => { if (a !== 0) { moved.add(i); moved.add(j); } }));
+  for (const A of inp.generators)
+    A.forEach((row, i) =>
+      row.forEach((a, j) => {
+        if (a !== 0) {
+          moved.add(i);
+          moved.add(j);
+        }
+      }),
+    );
   const idx = [...moved].sort((a, b) => a - b);
   const n = idx.length;
   const gens = inp.generators.map((A) => matFrom(A, idx));
@@ -296,7 +314,14 @@ export function jointEquilibrium(inp: JointEquilibriumInput): JointEquilibrium {
     // Entries beyond 1e150 square to infinity inside the eigensolver: the orbit has run off.
     const tooBig = (x: number) => !(Math.abs(x) <= 1e150);
     if (G.some(tooBig) || M.some((r) => r.some(tooBig))) {
-      return { ...empty('none', `the drift of law (C) does not vanish at any finite point the joint solve reached (after ${iterations} Newton steps the noise terms exceed 1e150): no equilibrium is predicted`), iterations, residual: NaN };
+      return {
+        ...empty(
+          'none',
+          `the drift of law (C) does not vanish at any finite point the joint solve reached (after ${iterations} Newton steps the noise terms exceed 1e150): no equilibrium is predicted`,
+        ),
+        iterations,
+        residual: NaN,
+      };
     }
     Mfinal = M;
     residual = Math.max(0, ...G.map((x, a) => (termScale[a] > 0 ? Math.abs(x) / termScale[a] : 0)));
@@ -364,11 +389,17 @@ export function jointEquilibrium(inp: JointEquilibriumInput): JointEquilibrium {
   const Ath = nonNeutral.map((k) => matVec(gens[k], th));
   const K = Ath.map((x) => Ath.map((y) => 2 * dotArr(x, y)));
   const Msub = sub.map((a) => sub.map((b) => Mfinal[a]?.[b] ?? 0));
-  const rates = generalizedEigenvalues(Msub, K).filter((r) => r > 0).sort((a, b) => a - b);
+  const rates = generalizedEigenvalues(Msub, K)
+    .filter((r) => r > 0)
+    .sort((a, b) => a - b);
   const growth = growing.map((k) => growthLaw(k, gens[k], th, S, T));
   const converged = residual <= 1e-8;
   if (!converged && active.length > 0) {
-    return { ...empty('none', `the joint solve did not converge (largest relative drift ${residual.toExponential(2)} after ${iterations} Newton steps)`), iterations, residual };
+    return {
+      ...empty('none', `the joint solve did not converge (largest relative drift ${residual.toExponential(2)} after ${iterations} Newton steps)`),
+      iterations,
+      residual,
+    };
   }
   const status: EquilibriumStatus = growing.length > 0 ? 'grows' : active.length === neutral.length ? 'none' : 'equilibrium';
   const reason =
@@ -398,13 +429,19 @@ function growthLaw(k: number, A: Mat, th: Float64Array, S: Mat, T: number): { ge
   const n = A.length;
   let c = 0;
   let tr = 0;
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
-    c += th[i] * A[i][j] * th[j];
-    tr += A[i][j] * S[j][i];
-  }
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < n; j++) {
+      c += th[i] * A[i][j] * th[j];
+      tr += A[i][j] * S[j][i];
+    }
   const rate = T * tr;
   const s = c * tr;
-  return { generator: k, rate, invariant: s, law: `dC/dt = ηκ tr(AΣ) = ${rate.toPrecision(4)} now; if the loss is scale invariant along it, C(t)² = C₀² + 2ηκ·s·t with s = C·tr(AΣ) = ${s.toPrecision(4)} (√t growth)` };
+  return {
+    generator: k,
+    rate,
+    invariant: s,
+    law: `dC/dt = ηκ tr(AΣ) = ${rate.toPrecision(4)} now; if the loss is scale invariant along it, C(t)² = C₀² + 2ηκ·s·t with s = C·tr(AΣ) = ${s.toPrecision(4)} (√t growth)`,
+  };
 }
 
 function dotArr(a: ArrayLike<number>, b: ArrayLike<number>): number {

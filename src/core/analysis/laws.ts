@@ -20,7 +20,6 @@ export interface TrainingConstants {
   kappaText: string;
 }
 
-
 export function texName(component: string): string {
   const m = /^(.+)\[(.+)\]$/.exec(component);
   const base = m ? m[1] : component;
@@ -84,7 +83,9 @@ export function describeLaws(sym: Symmetry, names: string[], k: TrainingConstant
   const decay = k.weightDecay > 0;
   // Exactness for every batch follows from the symmetry; an unproved one only held numerically.
   const exact = sym.status === 'proved';
-  const everyBatch = exact ? 'exact for every batch' : 'held to rounding at every re-check point, but the symmetry is not proved, so exactness for every batch is not guaranteed';
+  const everyBatch = exact
+    ? 'exact for every batch'
+    : 'held to rounding at every re-check point, but the symmetry is not proved, so exactness for every batch is not guaranteed';
   const eta = num(k.lr);
   if (sym.kind === 'translation') {
     const v = sym.direction;
@@ -153,4 +154,3 @@ export function describeLaws(sym: Symmetry, names: string[], k: TrainingConstant
     },
   };
 }
-

@@ -161,5 +161,11 @@ export function pseudoSolve(G: number[][], b: ArrayLike<number>, relTol = 1e-12)
 
 /** G⁺ for a symmetric positive semidefinite G (see pseudoSolve). */
 export function pseudoInverse(G: number[][], relTol = 1e-12): number[][] {
-  return G.map((_, j) => pseudoSolve(G, G.map((__, i) => (i === j ? 1 : 0)), relTol));
+  return G.map((_, j) =>
+    pseudoSolve(
+      G,
+      G.map((__, i) => (i === j ? 1 : 0)),
+      relTol,
+    ),
+  );
 }

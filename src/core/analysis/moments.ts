@@ -126,7 +126,10 @@ function exactCovariance(model: ScalarModel, theta: Float64Array, gradNodes: num
   const total = sizes.reduce((a, b) => a + b, 0);
   const pairWork = (total * total + sizes.reduce((a, b) => a + b * b, 0)) / 2;
   if (pairWork > EXACT_PAIR_WORK) return undefined;
-  const moments = momentTable(model.data.flatMap((d) => d.dists ?? []), 2 * maxDegree(polys) + 1);
+  const moments = momentTable(
+    model.data.flatMap((d) => d.dists ?? []),
+    2 * maxDegree(polys) + 1,
+  );
   const mean = polys.map((p) => expectation(ring, p, moments));
   const cov: number[][] = Array.from({ length: n }, () => new Array<number>(n).fill(0));
   try {

@@ -187,7 +187,15 @@ export function predictAll(model: Model, symmetries: SymmetryAction[], fn: Gradi
 }
 
 function specOf(spec: TrainSpec): NonNullable<Prediction['spec']> {
-  return { optimizer: spec.optimizer, lr: spec.lr, batch: spec.batch, weightDecay: spec.weightDecay, seed: spec.seed, sampling: spec.sampling, beta: spec.beta };
+  return {
+    optimizer: spec.optimizer,
+    lr: spec.lr,
+    batch: spec.batch,
+    weightDecay: spec.weightDecay,
+    seed: spec.seed,
+    sampling: spec.sampling,
+    beta: spec.beta,
+  };
 }
 
 function record(names: string[], v: ArrayLike<number>): Record<string, number> {
@@ -206,7 +214,15 @@ export function predictRun(
   const names = model.components;
   const kappa = minibatchNoiseFactor(model, spec);
   const eta = effectiveLearningRate(spec);
-  const header = { run, spec: specOf(spec), optimizer: spec.optimizer, lr: spec.lr, batch: spec.batch, weightDecay: spec.weightDecay, growth: [] as Prediction['growth'] };
+  const header = {
+    run,
+    spec: specOf(spec),
+    optimizer: spec.optimizer,
+    lr: spec.lr,
+    batch: spec.batch,
+    weightDecay: spec.weightDecay,
+    growth: [] as Prediction['growth'],
+  };
   const noPrediction = (reason: string, minimum: Prediction['minimum'], noise: Prediction['noise']): Prediction => ({
     ...header,
     status: 'none',
@@ -241,7 +257,10 @@ export function predictRun(
   const noise = cache.noise;
   const noiseInfo = { method: noise.method, samples: noise.samples, flow: eg.method };
   if (!(kappa > 0)) {
-    return { ...none('no minibatch noise (the batch is the whole data set, sampled without replacement): the charges keep their gradient-flow values', noise.method), noise: noiseInfo };
+    return {
+      ...none('no minibatch noise (the batch is the whole data set, sampled without replacement): the charges keep their gradient-flow values', noise.method),
+      noise: noiseInfo,
+    };
   }
   const exponential = symmetries.flatMap((s, i) => (s.matrix ? [{ i, matrix: s.matrix }] : []));
   const expIdx = exponential.map((e) => e.i);
@@ -323,10 +342,11 @@ export function predictRun(
         if (shift) {
           let lin = 0;
           let tr = 0;
-          for (let a = 0; a < M.length; a++) for (let b = 0; b < M.length; b++) {
-            lin += 2 * cExp[a] * M[a][b] * shift.shift[b];
-            tr += M[a][b] * shift.chargeCov[b][a];
-          }
+          for (let a = 0; a < M.length; a++)
+            for (let b = 0; b < M.length; b++) {
+              lin += 2 * cExp[a] * M[a][b] * shift.shift[b];
+              tr += M[a][b] * shift.chargeCov[b][a];
+            }
           etaQ = lin + tr;
         }
         invariants.push({
@@ -341,11 +361,18 @@ export function predictRun(
   }
   const growth = eq.growth.map((g) => ({ symmetry: expIdx[g.generator], rate: g.rate, invariant: g.invariant, law: g.law }));
   let reason = eq.reason;
-  if (expIdx.length === 0) reason = directions.length > 0 ? (spec.weightDecay > 0 ? 'translation charges decay to 0 under weight decay' : 'translation charges are conserved exactly by SGD') : 'the loss has no continuous symmetry';
+  if (expIdx.length === 0)
+    reason =
+      directions.length > 0
+        ? spec.weightDecay > 0
+          ? 'translation charges decay to 0 under weight decay'
+          : 'translation charges are conserved exactly by SGD'
+        : 'the loss has no continuous symmetry';
   if (slow && rotationRate > 0) {
     reason = `the law-of-balance point (every charge drift zero) is not stationary here: the slow drift along the minima also turns the group's rotations, so SGD ends on a steady rotation (rate ${rotationRate.toPrecision(3)} per unit t = η·steps) where the symmetric part of that drift vanishes; the charges turn, their invariants stay`;
   }
-  if (slow && slow.offOrbit > 1e-3) reason += `; the minima extend beyond the symmetry orbit and SGD also drifts along them (${(100 * slow.offOrbit).toFixed(1)}% of the slow drift), which this prediction leaves out`;
+  if (slow && slow.offOrbit > 1e-3)
+    reason += `; the minima extend beyond the symmetry orbit and SGD also drifts along them (${(100 * slow.offOrbit).toFixed(1)}% of the slow drift), which this prediction leaves out`;
   return {
     ...base,
     status: expIdx.length === 0 ? (directions.length > 0 ? 'equilibrium' : 'none') : eq.status,

@@ -83,7 +83,8 @@ export function proveByHomogeneity(g: Graph, loss: number, paramNodes: number[],
         const y = n.b !== undefined ? (deg.get(n.b) as number) : 0;
         if (n.fn === 'step' || n.fn === 'sign') d = eq(x, 0) || !Number.isNaN(x) ? 0 : NaN;
         else if (eq(x, 0) && eq(y, 0)) d = 0;
-        else if (n.fn === 'relu' || n.fn === 'abs') d = x; // positively homogeneous of degree 1
+        else if (n.fn === 'relu' || n.fn === 'abs')
+          d = x; // positively homogeneous of degree 1
         else if (n.fn === 'sqrt') d = x / 2;
         else if ((n.fn === 'max' || n.fn === 'min') && eq(x, y)) d = x;
         else d = NaN;
@@ -102,7 +103,13 @@ export function proveByHomogeneity(g: Graph, loss: number, paramNodes: number[],
  * Cancellations then happen in small subexpressions (e.g. one hidden-unit sum of W U x for a
  * GL symmetry) instead of in the expanded loss, which keeps the symbolic work small.
  */
-export function proveByTangents(g: Graph, loss: number, paramNodes: number[], field: number[], samplePoints: { theta: ArrayLike<number>; z: ArrayLike<number> }[]): boolean {
+export function proveByTangents(
+  g: Graph,
+  loss: number,
+  paramNodes: number[],
+  field: number[],
+  samplePoints: { theta: ArrayLike<number>; z: ArrayLike<number> }[],
+): boolean {
   const fieldOf = new Map<number, number>();
   paramNodes.forEach((id, i) => fieldOf.set(id, field[i]));
   const order = g.reachable([loss]);
@@ -139,7 +146,10 @@ export function proveByTangents(g: Graph, loss: number, paramNodes: number[], fi
   const candidates = order.filter((id) => g.constValue(T1.get(id) as number) === undefined);
   if (candidates.length === 0) return g.constValue(T1.get(loss) as number) === 0;
   if (candidates.length > 20000) return false;
-  const evaluate = compileEvaluator(g, candidates.map((id) => T1.get(id) as number));
+  const evaluate = compileEvaluator(
+    g,
+    candidates.map((id) => T1.get(id) as number),
+  );
   const values = new Float64Array(candidates.length);
   const vanishes = new Array<boolean>(candidates.length).fill(true);
   for (const pt of samplePoints) {

@@ -78,7 +78,10 @@ export function slowDrift(inp: SlowDriftInput, x: Float64Array, sigmaX?: number[
     for (let i = 0; i < n; i++) s += u[i] * w[i];
     return s;
   };
-  const coef = pseudoSolve(T.map((u) => T.map((w) => dot(u, w))), T.map((u) => dot(u, D)));
+  const coef = pseudoSolve(
+    T.map((u) => T.map((w) => dot(u, w))),
+    T.map((u) => dot(u, D)),
+  );
   let res = 0;
   for (let i = 0; i < n; i++) res += (D[i] - T.reduce((s, t, k) => s + coef[k] * t[i], 0)) ** 2;
   const nrm = dot(D, D);
@@ -159,12 +162,19 @@ export function slowEquilibrium(inp: SlowDriftInput, start: ArrayLike<number>): 
     if (size(cur) <= 1e-10 * ref) break;
     // Newton step J δ = −c, least squares (JᵀJ δ = −Jᵀc).
     const JtJ = Array.from({ length: m }, (_, a) => Array.from({ length: m }, (__, b) => J.reduce((s, row) => s + row[a] * row[b], 0)));
-    const delta = pseudoSolve(JtJ, Array.from({ length: m }, (_, a) => -J.reduce((s, row, k) => s + row[a] * (cur as SlowDrift).symmetric[k], 0)));
+    const delta = pseudoSolve(
+      JtJ,
+      Array.from({ length: m }, (_, a) => -J.reduce((s, row, k) => s + row[a] * (cur as SlowDrift).symmetric[k], 0)),
+    );
     // Backtrack on the size of the symmetric part.
     let t = 1;
     let accepted = false;
     for (let ls = 0; ls < 30; ls++) {
-      const y = step(inp.generators, delta.map((v) => t * v), pt);
+      const y = step(
+        inp.generators,
+        delta.map((v) => t * v),
+        pt,
+      );
       const d = at(y);
       if (d && size(d) < size(cur)) {
         pt = y;
@@ -180,6 +190,9 @@ export function slowEquilibrium(inp: SlowDriftInput, start: ArrayLike<number>): 
   // Scaled to order one for the eigensolver (its eigenvalues scale back linearly).
   const js = Math.max(1e-300, ...J.map((row) => Math.max(...row.map(Math.abs))));
   const je = new EigenvalueDecomposition(new Matrix(J.map((row) => row.map((v) => v / js))));
-  const rates = je.realEigenvalues.map((r) => -r * js).filter((r) => r > 0).sort((a, b) => a - b);
+  const rates = je.realEigenvalues
+    .map((r) => -r * js)
+    .filter((r) => r > 0)
+    .sort((a, b) => a - b);
   return { point: pt.x, jacobian: J, rotation: cur.rotation, rates, offOrbit: cur.offOrbit, residual: size(cur) / ref, iterations: it };
 }

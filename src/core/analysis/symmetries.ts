@@ -105,10 +105,16 @@ export function findSymmetries(model: ScalarModel, fn: GradientFn = gradientFunc
     }
   };
   const diagonal = pairs.slice(0, n);
-  const diagBasis = nullSpace(samples.map((s) => row(s, diagonal)), n).map((v) => [...v, ...new Array<number>(pairs.length - n).fill(0)]);
+  const diagBasis = nullSpace(
+    samples.map((s) => row(s, diagonal)),
+    n,
+  ).map((v) => [...v, ...new Array<number>(pairs.length - n).fill(0)]);
   for (const v of representatives(diagBasis, trivial)) accept(v);
   if (full) {
-    const fullBasis = nullSpace(samples.map((s) => row(s, pairs)), pairs.length);
+    const fullBasis = nullSpace(
+      samples.map((s) => row(s, pairs)),
+      pairs.length,
+    );
     for (const v of representatives(fullBasis, [...trivial, ...kept])) accept(v);
   }
   return [...exponentials, ...translations];
@@ -170,12 +176,7 @@ function recheck(model: ScalarModel, fresh: Sample[]): Recheck {
  * of its own evaluation: the running error bound of each g_i, the rounding of f_i, and the sum.
  * A near-symmetry such as (u·w·x − y)² + 10⁻¹²·u² leaves a residual far above that bound.
  */
-function verify(
-  model: ScalarModel,
-  fresh: Sample[],
-  check: Recheck,
-  cand: Generator,
-): Symmetry | undefined {
+function verify(model: ScalarModel, fresh: Sample[], check: Recheck, cand: Generator): Symmetry | undefined {
   const n = model.components.length;
   let worst = 0;
   for (let p = 0; p < fresh.length; p++) {
@@ -217,7 +218,17 @@ function verify(
   takeProofNote(g); // a note from an earlier candidate is not this one's
   const A = cand.matrix;
   const isDiagonal = A !== undefined && A.every((row, i) => row.every((x, j) => i === j || x === 0));
-  if (A && isDiagonal && proveByHomogeneity(g, model.loss, model.paramNodes, A.map((r, i) => r[i]))) proof = 'homogeneity';
+  if (
+    A &&
+    isDiagonal &&
+    proveByHomogeneity(
+      g,
+      model.loss,
+      model.paramNodes,
+      A.map((r, i) => r[i]),
+    )
+  )
+    proof = 'homogeneity';
   else {
     const field = model.paramNodes.map((_, i) => {
       if (cand.direction) return g.constant(cand.direction[i]);

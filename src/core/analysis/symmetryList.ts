@@ -11,14 +11,15 @@ import { pseudoSolve } from './linalg';
 import type { CompactGenerator, ExponentialKind, Generator, Symmetry, SymmetryFacts } from './symmetryTypes';
 
 /** A listed generator in its group. */
-type Listed<G> = G & SymmetryFacts & {
-  /** Index of the group it belongs to. */
-  group: number;
-  /** The compact generator (large models, where no dense matrix is kept). */
-  action?: GeneratorSpec;
-  /** Its name within the group (Q[0,1], Q[3]), when it has one. */
-  label?: string;
-};
+type Listed<G> = G &
+  SymmetryFacts & {
+    /** Index of the group it belongs to. */
+    group: number;
+    /** The compact generator (large models, where no dense matrix is kept). */
+    action?: GeneratorSpec;
+    /** Its name within the group (Q[0,1], Q[3]), when it has one. */
+    label?: string;
+  };
 
 /** Small models list every generator with its dense matrix or direction. */
 export type DenseListedSymmetry = Listed<Generator>;
@@ -191,7 +192,7 @@ export function reconcile(model: Model, search: GroupSearch, flat: Symmetry[]): 
       tensors: involved,
       status: s.status,
       proof: s.proof,
-      proofNote: s.status === 'proved' ? undefined : s.proofNote ?? 'holds at every re-check point within rounding; not proved symbolically',
+      proofNote: s.status === 'proved' ? undefined : (s.proofNote ?? 'holds at every re-check point within rounding; not proved symbolically'),
       structure: { type: 'components', symmetries: [idx] },
       residual: s.residual,
     });
@@ -199,7 +200,8 @@ export function reconcile(model: Model, search: GroupSearch, flat: Symmetry[]): 
     s.group = groups.length - 1;
   });
   // Generators listed from a group that the component search had proved share its proof.
-  for (const s of symmetries) if (s.status !== 'proved' && groups[s.group].status === 'proved') Object.assign(s, groupStatus(groups[s.group]), { proofNote: undefined });
+  for (const s of symmetries)
+    if (s.status !== 'proved' && groups[s.group].status === 'proved') Object.assign(s, groupStatus(groups[s.group]), { proofNote: undefined });
   return { symmetries, groups, unlisted };
 }
 
@@ -218,7 +220,13 @@ export function listGroups(model: Model, search: GroupSearch): SymmetryList {
   const unlisted = search.groups.map(() => 0);
   search.groups.forEach((g, gi) => {
     const gens = search.generators.filter((gen) => gen.group === gi);
-    const keep = gens.length <= MAX_LISTED_PER_GROUP && (g.structure.type !== 'gl' || gens.length <= MAX_FLAT) ? gens.map((_, i) => i) : sampleOf(gens.map((x) => x.label), g.structure.type);
+    const keep =
+      gens.length <= MAX_LISTED_PER_GROUP && (g.structure.type !== 'gl' || gens.length <= MAX_FLAT)
+        ? gens.map((_, i) => i)
+        : sampleOf(
+            gens.map((x) => x.label),
+            g.structure.type,
+          );
     unlisted[gi] = gens.length - keep.length;
     for (const i of keep) {
       const gen = gens[i];

@@ -51,7 +51,10 @@ export interface PyTorchExport {
 }
 
 export class ExportError extends Error {
-  constructor(message: string, readonly diagnostics: Diagnostic[] = []) {
+  constructor(
+    message: string,
+    readonly diagnostics: Diagnostic[] = [],
+  ) {
     super(message);
   }
 }
@@ -64,12 +67,59 @@ export const MAX_EMBEDDED_BYTES = 64 * 2 ** 20;
 export const MAX_CHARGE_TERMS = 250_000;
 
 const PYTHON_KEYWORDS = [
-  'False', 'None', 'True', 'and', 'as', 'assert', 'async', 'await', 'break', 'class', 'continue', 'def', 'del', 'elif', 'else', 'except',
-  'finally', 'for', 'from', 'global', 'if', 'import', 'in', 'is', 'lambda', 'nonlocal', 'not', 'or', 'pass', 'raise', 'return', 'try',
-  'while', 'with', 'yield',
+  'False',
+  'None',
+  'True',
+  'and',
+  'as',
+  'assert',
+  'async',
+  'await',
+  'break',
+  'class',
+  'continue',
+  'def',
+  'del',
+  'elif',
+  'else',
+  'except',
+  'finally',
+  'for',
+  'from',
+  'global',
+  'if',
+  'import',
+  'in',
+  'is',
+  'lambda',
+  'nonlocal',
+  'not',
+  'or',
+  'pass',
+  'raise',
+  'return',
+  'try',
+  'while',
+  'with',
+  'yield',
 ];
 /** Names the loss function itself uses: a file's name spelled so is renamed. */
-const SCRIPT_NAMES = ['torch', 'math', 'p', 'z', 'tensor', 'transpose', 'maximum', 'minimum', 'softplus', 'onehot', 'logsumexp', 'softmax', 'cross_entropy', 'DEVICE'];
+const SCRIPT_NAMES = [
+  'torch',
+  'math',
+  'p',
+  'z',
+  'tensor',
+  'transpose',
+  'maximum',
+  'minimum',
+  'softplus',
+  'onehot',
+  'logsumexp',
+  'softmax',
+  'cross_entropy',
+  'DEVICE',
+];
 
 // ---- formatting ------------------------------------------------------------------------------
 
@@ -126,7 +176,10 @@ function identifiers(names: string[]): Map<string, string> {
   let k = 0;
   for (const n of names) {
     if (out.has(n)) continue;
-    const ascii = n.normalize('NFKD').replace(/[^A-Za-z0-9_]/g, '').replace(/^[0-9_]+/, '');
+    const ascii = n
+      .normalize('NFKD')
+      .replace(/[^A-Za-z0-9_]/g, '')
+      .replace(/^[0-9_]+/, '');
     let id = `${ascii || 'v'}_`;
     while (taken.has(id)) id = `${ascii || 'v'}_${++k}`;
     taken.add(id);
@@ -140,8 +193,16 @@ function identifiers(names: string[]): Map<string, string> {
 const PRECEDENCE = { additive: 1, multiplicative: 2, unary: 3, power: 4, atom: 5 } as const;
 
 const ELEMENTWISE: Record<string, string> = {
-  exp: 'torch.exp', log: 'torch.log', sqrt: 'torch.sqrt', abs: 'torch.abs', tanh: 'torch.tanh', sigmoid: 'torch.sigmoid',
-  relu: 'torch.relu', softplus: 'softplus', sin: 'torch.sin', cos: 'torch.cos',
+  exp: 'torch.exp',
+  log: 'torch.log',
+  sqrt: 'torch.sqrt',
+  abs: 'torch.abs',
+  tanh: 'torch.tanh',
+  sigmoid: 'torch.sigmoid',
+  relu: 'torch.relu',
+  softplus: 'softplus',
+  sin: 'torch.sin',
+  cos: 'torch.cos',
 };
 
 /**
@@ -169,11 +230,23 @@ function scalarConstant(e: Expr): number | undefined {
       if (args.some((x) => x === undefined)) return undefined;
       const [a, b] = args as number[];
       const f: Record<string, () => number> = {
-        exp: () => Math.exp(a), log: () => Math.log(a), sqrt: () => Math.sqrt(a), abs: () => Math.abs(a), tanh: () => Math.tanh(a),
-        sigmoid: () => (a >= 0 ? 1 / (1 + Math.exp(-a)) : Math.exp(a) / (1 + Math.exp(a))), relu: () => (a > 0 ? a : 0),
+        exp: () => Math.exp(a),
+        log: () => Math.log(a),
+        sqrt: () => Math.sqrt(a),
+        abs: () => Math.abs(a),
+        tanh: () => Math.tanh(a),
+        sigmoid: () => (a >= 0 ? 1 / (1 + Math.exp(-a)) : Math.exp(a) / (1 + Math.exp(a))),
+        relu: () => (a > 0 ? a : 0),
         softplus: () => (a > 30 ? a : Math.log1p(Math.exp(a))),
-        sin: () => Math.sin(a), cos: () => Math.cos(a), sum: () => a, mean: () => a, norm2: () => a * a, transpose: () => a,
-        dot: () => a * b, max: () => Math.max(a, b), min: () => Math.min(a, b),
+        sin: () => Math.sin(a),
+        cos: () => Math.cos(a),
+        sum: () => a,
+        mean: () => a,
+        norm2: () => a * a,
+        transpose: () => a,
+        dot: () => a * b,
+        max: () => Math.max(a, b),
+        min: () => Math.min(a, b),
       };
       return Object.hasOwn(f, e.callee) && args.length === (['dot', 'max', 'min'].includes(e.callee) ? 2 : 1) ? f[e.callee]() : undefined;
     }
@@ -368,16 +441,8 @@ const FUNCTION_HELPERS: Record<string, string[]> = {
     '    d = tensor(label) - torch.arange(k, dtype=torch.get_default_dtype(), device=DEVICE)',
     '    return (d + 0.5 > 0).to(d.dtype) - (d - 0.5 > 0).to(d.dtype)',
   ],
-  logsumexp: [
-    'def logsumexp(z):',
-    '    """log Σ exp(z) over every entry, computed stably."""',
-    '    return torch.logsumexp(tensor(z).reshape(-1), dim=0)',
-  ],
-  softmax: [
-    'def softmax(z):',
-    '    """exp(z − logsumexp(z)), over every entry of z."""',
-    '    return torch.exp(z - logsumexp(z))',
-  ],
+  logsumexp: ['def logsumexp(z):', '    """log Σ exp(z) over every entry, computed stably."""', '    return torch.logsumexp(tensor(z).reshape(-1), dim=0)'],
+  softmax: ['def softmax(z):', '    """exp(z − logsumexp(z)), over every entry of z."""', '    return torch.exp(z - logsumexp(z))'],
   cross_entropy: [
     'def cross_entropy(logits, target):',
     '    """logsumexp(logits) − logits[target] for an integer class, −Σ target·log softmax(logits) for a vector target."""',
@@ -394,8 +459,16 @@ const FUNCTION_HELPERS: Record<string, string[]> = {
 const DIST_HELPERS: Record<ComponentDist['kind'], string[]> = {
   normal: ['def normal(shape, mean, std):', '    return mean + std * torch.randn(shape, generator=generator, device=DEVICE)'],
   uniform: ['def uniform(shape, lo, hi):', '    return lo + (hi - lo) * torch.rand(shape, generator=generator, device=DEVICE)'],
-  bernoulli: ['def bernoulli(shape, p):', '    """1 with probability p, else 0."""', '    return (torch.rand(shape, generator=generator, device=DEVICE) < p).to(torch.get_default_dtype())'],
-  rademacher: ['def rademacher(shape):', '    """+1 or -1 with probability 1/2 each."""', '    return 1.0 - 2.0 * (torch.rand(shape, generator=generator, device=DEVICE) < 0.5).to(torch.get_default_dtype())'],
+  bernoulli: [
+    'def bernoulli(shape, p):',
+    '    """1 with probability p, else 0."""',
+    '    return (torch.rand(shape, generator=generator, device=DEVICE) < p).to(torch.get_default_dtype())',
+  ],
+  rademacher: [
+    'def rademacher(shape):',
+    '    """+1 or -1 with probability 1/2 each."""',
+    '    return 1.0 - 2.0 * (torch.rand(shape, generator=generator, device=DEVICE) < 0.5).to(torch.get_default_dtype())',
+  ],
   const: ['def const(shape, value):', '    return torch.zeros(shape, device=DEVICE) + value'],
 };
 
@@ -443,7 +516,9 @@ export function exportPyTorch(source: string, opts: PyTorchExportOptions = {}): 
   const line = model.trains[index];
   if (!line) {
     throw new ExportError(
-      model.trains.length === 0 ? 'the file has no train line: add one such as `train sgd(lr = 0.01)`' : `the file has no train line number ${index} (it has ${model.trains.length}; they are numbered from 0)`,
+      model.trains.length === 0
+        ? 'the file has no train line: add one such as `train sgd(lr = 0.01)`'
+        : `the file has no train line number ${index} (it has ${model.trains.length}; they are numbered from 0)`,
     );
   }
   const spec: TrainSpec = { ...line, steps: opts.steps ?? line.steps, chains: opts.chains ?? line.chains, seed: opts.seed ?? line.seed };
@@ -509,12 +584,12 @@ class ScriptWriter {
       ...(overrides.length ? [`#   with ${overrides.join(', ')} (overridden at export)`] : []),
       `# Exported by Noether Lab${this.opts.version ? ` ${this.opts.version}` : ''} (\`noether export FILE --to pytorch\`).`,
       '#',
-      '# It trains CHAINS independent chains in lockstep (each tensor\'s first dimension is the chain)',
-      '# with the data law, the per-example loss and the update rule of Noether Lab\'s simulator, and prints',
+      "# It trains CHAINS independent chains in lockstep (each tensor's first dimension is the chain)",
+      "# with the data law, the per-example loss and the update rule of Noether Lab's simulator, and prints",
       '# a JSON summary: the stationary mean and variance of every parameter component after a burn-in',
       '# of half the steps (with standard errors over chains), the final loss and the final Noether',
-      '# charges. Its random numbers come from torch\'s generator seeded with SEED, not from Noether',
-      '# Lab\'s streams: the results agree with `noether simulate --json` in distribution, within',
+      "# charges. Its random numbers come from torch's generator seeded with SEED, not from Noether",
+      "# Lab's streams: the results agree with `noether simulate --json` in distribution, within",
       '# standard errors, not draw for draw.',
       '#',
       '# Needs PyTorch 1.13 or later (vmap: torch.func, or functorch on 1.13); uses a GPU when there is one.',
@@ -555,7 +630,7 @@ class ScriptWriter {
       'BURNIN = STEPS // 2  # the stationary statistics use the parameters after this many steps',
       '# Per-component statistics for the first REPORTED components (as `noether simulate --json`); raise it for more.',
       'REPORTED = 64',
-      '# The final loss: each chain\'s mean minibatch loss over the steps of Noether Lab\'s last record.',
+      "# The final loss: each chain's mean minibatch loss over the steps of Noether Lab's last record.",
       `FINAL_WINDOW = ${finalWindow(s)}`,
       '',
       'generator = torch.Generator(device=DEVICE)',
@@ -592,7 +667,7 @@ class ScriptWriter {
     this.emit(
       '# ---- the parameters: a tensor [CHAINS, *shape] each ----------------------------------------------',
       `PARAMETERS = [${m.params.map((p) => pyString(p.name)).join(', ')}]`,
-      '# Every parameter entry, in Noether Lab\'s order (the keys of the summary).',
+      "# Every parameter entry, in Noether Lab's order (the keys of the summary).",
       `COMPONENTS = [${m.components.map(pyString).join(', ')}]`,
       '',
       '',
@@ -737,7 +812,12 @@ class ScriptWriter {
       const cols = d.size === 1 ? `ROWS[:, ${d.offset}]` : `ROWS[:, ${d.offset}:${d.offset + d.size}]`;
       return d.shape.length === 2 ? `${cols}.reshape(N, ${d.shape.join(', ')})` : cols;
     };
-    this.emit('# ---- the data set (N rows; columns ' + m.dataComponents.slice(0, 6).map(commentText).join(', ') + (m.dataComponents.length > 6 ? ', …' : '') + ') ----------');
+    this.emit(
+      '# ---- the data set (N rows; columns ' +
+        m.dataComponents.slice(0, 6).map(commentText).join(', ') +
+        (m.dataComponents.length > 6 ? ', …' : '') +
+        ') ----------',
+    );
     if (rows.length <= MAX_LITERAL_VALUES) {
       const text: string[] = [];
       for (let r = 0; r < n; r++) text.push(`    [${Array.from(rows.subarray(r * this.dataDim, (r + 1) * this.dataDim), pyNumber).join(', ')}],`);
@@ -754,7 +834,10 @@ class ScriptWriter {
       const b64 = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('base64');
       const lines: string[] = [];
       for (let k = 0; k < b64.length; k += 100) lines.push(`    "${b64.slice(k, k + 100)}"`);
-      this.emit(`# ${n} × ${this.dataDim} numbers, every one exactly a ${type} (little-endian), base64-encoded.`, 'ROWS = torch.frombuffer(bytearray(base64.b64decode(');
+      this.emit(
+        `# ${n} × ${this.dataDim} numbers, every one exactly a ${type} (little-endian), base64-encoded.`,
+        'ROWS = torch.frombuffer(bytearray(base64.b64decode(',
+      );
       for (const l of lines) this.out.push(l);
       this.emit(`)), dtype=torch.${type}).reshape(N, ${this.dataDim}).to(torch.get_default_dtype()).to(DEVICE)`);
     }
@@ -786,7 +869,10 @@ class ScriptWriter {
       '',
       '',
       ...(m.data.length
-        ? ['# The loss of every example of every chain: [CHAINS, n] (vmap over the chains, then over the examples).', 'batched_loss = vmap(vmap(example_loss, in_dims=(None, 0)), in_dims=(0, 0))']
+        ? [
+            '# The loss of every example of every chain: [CHAINS, n] (vmap over the chains, then over the examples).',
+            'batched_loss = vmap(vmap(example_loss, in_dims=(None, 0)), in_dims=(0, 0))',
+          ]
         : ['# The file has no data: one loss per chain, [CHAINS, 1].', 'batched_loss = vmap(lambda p, z: example_loss(p, z)[None], in_dims=(0, None))']),
       '',
       '',
@@ -805,7 +891,7 @@ class ScriptWriter {
 
   private optimizer(): void {
     const o = this.spec.optimizer;
-    this.emit('# ---- the update rule (Noether Lab\'s, which is PyTorch\'s) ----------------------------------------');
+    this.emit("# ---- the update rule (Noether Lab's, which is PyTorch's) ----------------------------------------");
     if (o === 'sgd' || o === 'gd') {
       this.emit(
         'def initial_state(params):',
@@ -871,11 +957,14 @@ class ScriptWriter {
     this.chargeCount = usable.length;
     this.emit(
       '# ---- the Noether charges ---------------------------------------------------------------------------',
-      '# Each symmetry\'s charge is θᵀAθ (exponential symmetries) or vᵀθ (translations) of the flattened',
+      "# Each symmetry's charge is θᵀAθ (exponential symmetries) or vᵀθ (translations) of the flattened",
       '# parameters (COMPONENTS order): its nonzero terms c·θ[i]·θ[j], with j = -1 for a linear term c·θ[i].',
     );
     if (syms.length === 0) this.emit('# The file has no continuous symmetry (or the export was not given its analysis): no charge.');
-    else if (usable.length < syms.length) this.emit(`# ${syms.length - usable.length} of the ${syms.length} charges are not embedded (more than ${MAX_CHARGE_TERMS} terms in all, or no explicit form).`);
+    else if (usable.length < syms.length)
+      this.emit(
+        `# ${syms.length - usable.length} of the ${syms.length} charges are not embedded (more than ${MAX_CHARGE_TERMS} terms in all, or no explicit form).`,
+      );
     this.emit('CHARGES = [');
     for (const { s, f } of usable) {
       const form = f as NonNullable<typeof f>;
@@ -1017,12 +1106,6 @@ class ScriptWriter {
       '',
     );
     if (this.rows) this.rowsBlock();
-    this.emit(
-      `FILE = ${pyString(this.opts.file ?? '')}`,
-      `TRAIN_INDEX = ${this.index}`,
-      '',
-      'if __name__ == "__main__":',
-      '    main()',
-    );
+    this.emit(`FILE = ${pyString(this.opts.file ?? '')}`, `TRAIN_INDEX = ${this.index}`, '', 'if __name__ == "__main__":', '    main()');
   }
 }

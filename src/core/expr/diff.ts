@@ -16,17 +16,29 @@ export function localPartials(g: Graph, id: number): [number, number][] {
     case 'data':
       return [];
     case 'add':
-      return [[n.a, one], [n.b, one]];
+      return [
+        [n.a, one],
+        [n.b, one],
+      ];
     case 'mul':
-      return [[n.a, n.b], [n.b, n.a]];
+      return [
+        [n.a, n.b],
+        [n.b, n.a],
+      ];
     case 'div':
-      return [[n.a, g.div(one, n.b)], [n.b, g.neg(g.div(id, n.b))]];
+      return [
+        [n.a, g.div(one, n.b)],
+        [n.b, g.neg(g.div(id, n.b))],
+      ];
     case 'neg':
       return [[n.a, g.constant(-1)]];
     case 'pow': {
       const c = g.constValue(n.b);
       if (c !== undefined) return [[n.a, g.mul(g.constant(c), g.pow(n.a, g.constant(c - 1)))]];
-      return [[n.a, g.mul(n.b, g.pow(n.a, g.sub(n.b, one)))], [n.b, g.mul(id, g.fn('log', n.a))]];
+      return [
+        [n.a, g.mul(n.b, g.pow(n.a, g.sub(n.b, one)))],
+        [n.b, g.mul(id, g.fn('log', n.a))],
+      ];
     }
     case 'fn': {
       const a = n.a;
@@ -55,7 +67,10 @@ export function localPartials(g: Graph, id: number): [number, number][] {
         case 'min': {
           const b = n.b as number;
           const s = n.fn === 'max' ? g.fn('step', g.sub(a, b)) : g.fn('step', g.sub(b, a));
-          return [[a, s], [b, g.sub(one, s)]];
+          return [
+            [a, s],
+            [b, g.sub(one, s)],
+          ];
         }
         case 'step':
         case 'sign':

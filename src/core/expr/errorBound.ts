@@ -74,7 +74,7 @@ export function evaluateWithErrors(g: Graph, outputs: number[], p: ArrayLike<num
         switch (n.fn) {
           case 'exp':
             x = Math.exp(va);
-            err = Math.abs(x) * (Math.expm1(ea)) + LIB * Math.abs(x);
+            err = Math.abs(x) * Math.expm1(ea) + LIB * Math.abs(x);
             break;
           case 'log':
             x = Math.log(va);

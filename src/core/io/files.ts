@@ -12,8 +12,7 @@ export const MAX_DATA_FILE_BYTES = 64 * MB;
 /** Largest `.loss` file read, in bytes (1 MiB; the language reads at most 10⁶ characters). */
 export const MAX_LOSS_FILE_BYTES = 1 * MB;
 
-export const UNTRUSTED_READ_MESSAGE =
-  'reading data files outside the workspace is disabled in an untrusted workspace (trust the workspace to allow it)';
+export const UNTRUSTED_READ_MESSAGE = 'reading data files outside the workspace is disabled in an untrusted workspace (trust the workspace to allow it)';
 
 /** A file we will not read (not a regular file, or too large); `message` says why and what to do. */
 export class FileRefusedError extends Error {

@@ -5,29 +5,49 @@ import { OptimizerName } from './model';
 import { nameTable } from './names';
 
 export const ELEMENTWISE = nameTable<FnName>({
-  exp: 'exp', log: 'log', sqrt: 'sqrt', abs: 'abs', tanh: 'tanh', sigmoid: 'sigmoid',
-  relu: 'relu', softplus: 'softplus', sin: 'sin', cos: 'cos',
+  exp: 'exp',
+  log: 'log',
+  sqrt: 'sqrt',
+  abs: 'abs',
+  tanh: 'tanh',
+  sigmoid: 'sigmoid',
+  relu: 'relu',
+  softplus: 'softplus',
+  sin: 'sin',
+  cos: 'cos',
 });
 export const REDUCTIONS = ['sum', 'mean', 'norm2'];
 export const FUNCTIONS = nameTable<string>({
-  exp: 'eˣ, elementwise', log: 'natural logarithm, elementwise', sqrt: 'square root, elementwise',
-  abs: '|x|, elementwise', tanh: 'hyperbolic tangent, elementwise', sigmoid: '1/(1+e⁻ˣ), elementwise',
-  relu: 'max(x, 0), elementwise', softplus: 'log(1+eˣ), elementwise', sin: 'sine, elementwise',
-  cos: 'cosine, elementwise', sum: 'sum of all entries', mean: 'mean of all entries',
-  dot: 'inner product of two tensors of one shape', norm2: 'sum of squares of all entries',
-  transpose: 'matrix transpose', max: 'elementwise maximum of two values', min: 'elementwise minimum of two values',
-  onehot: '`onehot(label, K)`: the vector of K entries with 1 at the integer class `label` (0 … K−1) and 0 elsewhere (all 0 for a label outside 0 … K−1); no gradient flows through the label',
+  exp: 'eˣ, elementwise',
+  log: 'natural logarithm, elementwise',
+  sqrt: 'square root, elementwise',
+  abs: '|x|, elementwise',
+  tanh: 'hyperbolic tangent, elementwise',
+  sigmoid: '1/(1+e⁻ˣ), elementwise',
+  relu: 'max(x, 0), elementwise',
+  softplus: 'log(1+eˣ), elementwise',
+  sin: 'sine, elementwise',
+  cos: 'cosine, elementwise',
+  sum: 'sum of all entries',
+  mean: 'mean of all entries',
+  dot: 'inner product of two tensors of one shape',
+  norm2: 'sum of squares of all entries',
+  transpose: 'matrix transpose',
+  max: 'elementwise maximum of two values',
+  min: 'elementwise minimum of two values',
+  onehot:
+    '`onehot(label, K)`: the vector of K entries with 1 at the integer class `label` (0 … K−1) and 0 elsewhere (all 0 for a label outside 0 … K−1); no gradient flows through the label',
   logsumexp: '`logsumexp(z)` = log Σ exp(zₖ) over all entries, computed stably as m + log Σ exp(zₖ − m) with m = max zₖ; its gradient is softmax(z)',
   softmax: '`softmax(z)` = exp(z − logsumexp(z)): probabilities, one per entry of z; shifting every logit by one amount leaves it unchanged',
   cross_entropy:
-    '`cross_entropy(logits, target)` = logsumexp(logits) − logits[target] for an integer class `target`, or −Σ targetₖ·log softmax(logits)ₖ for a vector `target` of the logits\' shape (one-hot or probabilities)',
+    "`cross_entropy(logits, target)` = logsumexp(logits) − logits[target] for an integer class `target`, or −Σ targetₖ·log softmax(logits)ₖ for a vector `target` of the logits' shape (one-hot or probabilities)",
 });
 
 export const OPTIMIZERS = nameTable<string>({
   sgd: 'minibatch stochastic gradient descent',
   gd: 'full-batch gradient descent (the expected gradient)',
   momentum: 'heavy-ball momentum as in PyTorch: m ← β·m + ĝ, θ ← θ − lr·m',
-  adam: "Adam as in PyTorch",
+  adam: 'Adam as in PyTorch',
 } satisfies Record<OptimizerName, string>);
 
 export interface KeySpec {
@@ -45,7 +65,11 @@ export const TRAIN_KEYS = nameTable<KeySpec>({
   seed: { doc: 'random seed (default 0)', kind: 'int', check: (v) => (v >= 0 && v < 2 ** 53 ? undefined : 'must be ≥ 0') },
   weight_decay: { doc: 'weight decay γ (default 0)', kind: 'number', check: (v) => (v >= 0 && isFinite(v) ? undefined : 'must be ≥ 0') },
   sampling: { doc: '`with_replacement` (default) or `without_replacement` (epochs of shuffled batches of a finite data set)', kind: 'sampling' },
-  record_every: { doc: 'record statistics every this many steps (default: at most 2000 points per series)', kind: 'int', check: (v) => (v >= 1 ? undefined : 'must be ≥ 1') },
+  record_every: {
+    doc: 'record statistics every this many steps (default: at most 2000 points per series)',
+    kind: 'int',
+    check: (v) => (v >= 1 ? undefined : 'must be ≥ 1'),
+  },
   warmup: { doc: 'linear learning-rate warmup over this many steps (default 0)', kind: 'int', check: (v) => (v >= 0 ? undefined : 'must be ≥ 0') },
   beta: { doc: 'momentum β (default 0.9)', optimizers: ['momentum'], kind: 'number', check: (v) => (v >= 0 && v < 1 ? undefined : 'must be in [0, 1)') },
   beta1: { doc: 'Adam β₁ (default 0.9)', optimizers: ['adam'], kind: 'number', check: (v) => (v >= 0 && v < 1 ? undefined : 'must be in [0, 1)') },

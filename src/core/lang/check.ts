@@ -112,7 +112,11 @@ class Checker {
   /** Quick check: what was left to the full check. */
   readonly incomplete: ('data-files' | 'size')[] = [];
 
-  constructor(private readonly diags: DiagnosticBag, private readonly options: CheckOptions, source: string) {
+  constructor(
+    private readonly diags: DiagnosticBag,
+    private readonly options: CheckOptions,
+    source: string,
+  ) {
     this.lines = source.split('\n');
     this.lw = new Lowering(diags, options.quick === true, this.lines);
   }
@@ -127,7 +131,8 @@ class Checker {
 
     let dataset: Dataset | undefined;
     const datasetStatements = st.filter((s) => s.kind === 'dataset') as Extract<Statement, { kind: 'dataset' }>[];
-    if (datasetStatements.length > 1) this.diags.error(datasetStatements[1].span, 'only one `dataset` line is allowed', { title: 'remove this line', replacement: '' });
+    if (datasetStatements.length > 1)
+      this.diags.error(datasetStatements[1].span, 'only one `dataset` line is allowed', { title: 'remove this line', replacement: '' });
     const ds = datasetStatements[0];
     const fileData = csvStatements.length > 0;
     // `dataset size = N`: N examples drawn from `~` data, or chosen from the data files' examples.
@@ -151,7 +156,7 @@ class Checker {
         if (!fileData) {
           const seedEnd = ds.seedSpan ?? ds.seed.span;
           const whole: Span = { line: ds.size.span.endLine, column: ds.size.span.endColumn, endLine: seedEnd.endLine, endColumn: seedEnd.endColumn };
-          this.diags.error(whole, 'a `seed` chooses a subset of a data file\'s examples; data drawn with `~` is drawn with the `train` line\'s seed', {
+          this.diags.error(whole, "a `seed` chooses a subset of a data file's examples; data drawn with `~` is drawn with the `train` line's seed", {
             title: 'remove the seed',
             replacement: '',
           });
@@ -201,11 +206,10 @@ class Checker {
             continue;
           }
           if (v && v.shape.length > 0) {
-            this.diags.error(
-              s.value.span,
-              `the loss must be a scalar, but this expression has shape ${shapeText(v.shape)}; reduce it with sum(…) or mean(…)`,
-              { title: 'wrap in sum(…)', replacement: `sum(${this.lw.textOf(s.value.span)})` },
-            );
+            this.diags.error(s.value.span, `the loss must be a scalar, but this expression has shape ${shapeText(v.shape)}; reduce it with sum(…) or mean(…)`, {
+              title: 'wrap in sum(…)',
+              replacement: `sum(${this.lw.textOf(s.value.span)})`,
+            });
           } else if (v) loss = v.id;
         } else if (s.kind === 'train') {
           if (++trainLines > MAX_TRAIN_LINES) {
@@ -271,7 +275,14 @@ class Checker {
         let constEntries = 0;
         for (const id of this.lw.g.reachable([loss])) constEntries += this.lw.g.constValues(id)?.length ?? 0;
         const limit = Math.min(MAX_SCALAR_NODES, 2 * MAX_SCALAR_OPERATIONS + constEntries);
-        const view = scalarize(this.lw.g, [loss], this.params.map((p) => p.offset), this.data.map((d) => d.offset), undefined, limit);
+        const view = scalarize(
+          this.lw.g,
+          [loss],
+          this.params.map((p) => p.offset),
+          this.data.map((d) => d.offset),
+          undefined,
+          limit,
+        );
         const scalarLoss = (view.values.get(loss) as number[])[0];
         const ops = scalarOperations(view.graph, scalarLoss);
         if (ops > MAX_SCALAR_OPERATIONS) throw new TooLargeForScalars();
@@ -378,7 +389,10 @@ class Checker {
       const source = this.readDataFile(file, width, subset === undefined);
       if (!source) return undefined;
       if (n !== undefined && source.rows !== n) {
-        this.diags.error(file.span, `data file ${quote(file.path)} has ${source.rows} ${source.table ? 'rows' : 'examples'} but an earlier data file has ${n}; every file must hold the same examples`);
+        this.diags.error(
+          file.span,
+          `data file ${quote(file.path)} has ${source.rows} ${source.table ? 'rows' : 'examples'} but an earlier data file has ${n}; every file must hold the same examples`,
+        );
         return undefined;
       }
       n = source.rows;
@@ -389,7 +403,10 @@ class Checker {
     let selection: Dataset['selection'] = 'all';
     if (subset) {
       if (subset.size > n) {
-        this.diags.error(subset.span, `the data files hold ${n} examples, fewer than the ${subset.size} asked for`, { title: `change to ${n}`, replacement: String(n) });
+        this.diags.error(subset.span, `the data files hold ${n} examples, fewer than the ${subset.size} asked for`, {
+          title: `change to ${n}`,
+          replacement: String(n),
+        });
         return undefined;
       }
       if (subset.seed === undefined) {

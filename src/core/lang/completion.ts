@@ -53,7 +53,13 @@ export const KEYWORD_DOCS = nameTable<string>({
 });
 
 /** Functions that take two arguments (the others take one). */
-const BINARY_FUNCTIONS = nameTable<[string, string]>({ dot: ['a', 'b'], max: ['a', 'b'], min: ['a', 'b'], onehot: ['label', 'K'], cross_entropy: ['logits', 'target'] });
+const BINARY_FUNCTIONS = nameTable<[string, string]>({
+  dot: ['a', 'b'],
+  max: ['a', 'b'],
+  min: ['a', 'b'],
+  onehot: ['label', 'K'],
+  cross_entropy: ['logits', 'target'],
+});
 
 /** A value to start from for each train key's snippet. */
 const KEY_EXAMPLES = nameTable<string>({
@@ -132,7 +138,9 @@ function classify(before: Token[], next: Token | undefined): CompletionContext {
       }
       if (depth !== 1) return { kind: 'none' };
       if (isOp(prev, '(') || isOp(prev, ',')) {
-        const given = before.filter((t, k) => t.kind === 'name' && k >= 2 && isOp(before[k + 1], '=') && (isOp(before[k - 1], '(') || isOp(before[k - 1], ','))).map((t) => t.text);
+        const given = before
+          .filter((t, k) => t.kind === 'name' && k >= 2 && isOp(before[k + 1], '=') && (isOp(before[k - 1], '(') || isOp(before[k - 1], ',')))
+          .map((t) => t.text);
         return { kind: 'trainKey', optimizer, given, equalsFollows: isOp(next, '=') };
       }
       if (isOp(prev, '=') && before[before.length - 2]?.text === 'sampling') return { kind: 'samplingValue' };
@@ -140,7 +148,11 @@ function classify(before: Token[], next: Token | undefined): CompletionContext {
     }
     case 'dataset':
       // `dataset size = N` and, for data files, `, seed = S` (a seeded subset of N examples).
-      return before.length === 1 ? { kind: 'datasetKey' } : isOp(prev, ',') && !before.some((t) => t.text === 'seed') ? { kind: 'datasetSeed' } : { kind: 'none' };
+      return before.length === 1
+        ? { kind: 'datasetKey' }
+        : isOp(prev, ',') && !before.some((t) => t.text === 'seed')
+          ? { kind: 'datasetSeed' }
+          : { kind: 'none' };
     case 'let': {
       const eq = before.findIndex((t) => isOp(t, '='));
       return eq >= 0 ? { kind: 'expression', line: first.line, ownName: before[1]?.text } : { kind: 'none' };
@@ -163,7 +175,9 @@ function entriesFor(ctx: CompletionContext, source: string, tokens: Token[]): Co
         label: o,
         kind: 'optimizer',
         detail: 'optimizer',
-        documentation: `${OPTIMIZERS[o]}. Keys: ${trainKeysFor(o).map((k) => `\`${k}\``).join(', ')}.`,
+        documentation: `${OPTIMIZERS[o]}. Keys: ${trainKeysFor(o)
+          .map((k) => `\`${k}\``)
+          .join(', ')}.`,
         snippet: ctx.parenFollows ? undefined : `${o}(lr = \${1:0.01}$0)`,
       }));
     case 'trainKey':
@@ -173,7 +187,13 @@ function entriesFor(ctx: CompletionContext, source: string, tokens: Token[]): Co
           const spec = TRAIN_KEYS[k];
           const only = spec.optimizers ? ` (only for ${spec.optimizers.join(', ')})` : '';
           const value = k === 'sampling' ? `\${1|${SAMPLING_VALUES.join(',')}|}` : `\${1:${lookupName(KEY_EXAMPLES, k) ?? '1'}}`;
-          return { label: k, kind: 'trainKey', detail: `train key of ${ctx.optimizer}`, documentation: `${spec.doc}${only}`, snippet: ctx.equalsFollows ? undefined : `${k} = ${value}` };
+          return {
+            label: k,
+            kind: 'trainKey',
+            detail: `train key of ${ctx.optimizer}`,
+            documentation: `${spec.doc}${only}`,
+            snippet: ctx.equalsFollows ? undefined : `${k} = ${value}`,
+          };
         });
     case 'samplingValue':
       return SAMPLING_VALUES.map((v) => ({
@@ -186,7 +206,13 @@ function entriesFor(ctx: CompletionContext, source: string, tokens: Token[]): Co
       return Object.keys(DISTRIBUTIONS).map((d) => {
         const spec = DISTRIBUTIONS[d];
         const args = spec.params.map((p, k) => `\${${k + 1}:${p}}`).join(', ');
-        return { label: d, kind: 'distribution', detail: `${d}(${spec.params.join(', ')})`, documentation: spec.doc, snippet: ctx.parenFollows ? undefined : `${d}(${args})` };
+        return {
+          label: d,
+          kind: 'distribution',
+          detail: `${d}(${spec.params.join(', ')})`,
+          documentation: spec.doc,
+          snippet: ctx.parenFollows ? undefined : `${d}(${args})`,
+        };
       });
     case 'datasetKey':
       return [{ label: 'size', kind: 'keyword', detail: 'dataset size = N', documentation: KEYWORD_DOCS.dataset, snippet: 'size = ${1:64}' }];

@@ -33,7 +33,9 @@ export function parseCsvCached(path: string, text: string, width: number, perExa
   let entry: { text: string; width: number; maxRows: number; table?: CsvTable; error?: string };
   try {
     const why =
-      maxRows < MAX_CSV_ROWS ? `: a data set is kept in memory up to ${MAX_DATASET_VALUES} numbers (128 MiB), which is ${maxRows} examples of ${perExample} data components` : '';
+      maxRows < MAX_CSV_ROWS
+        ? `: a data set is kept in memory up to ${MAX_DATASET_VALUES} numbers (128 MiB), which is ${maxRows} examples of ${perExample} data components`
+        : '';
     entry = { text, width, maxRows, table: parseCsvTable(text, width, maxRows, why) };
   } catch (e) {
     if (!(e instanceof CsvError)) throw e;
@@ -76,7 +78,10 @@ export interface RowSource {
 
 /** A value in a data file that is not a finite number, found while copying the chosen examples. */
 export class DataFileFailure extends Error {
-  constructor(readonly file: { path: string; span: Span }, message: string) {
+  constructor(
+    readonly file: { path: string; span: Span },
+    message: string,
+  ) {
     super(message);
   }
 }

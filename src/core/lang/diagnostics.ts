@@ -171,8 +171,7 @@ export function didYouMean(guesses: string[], fallback = ''): { text: string; fi
   const shown = guesses.slice(0, MAX_SUGGESTIONS);
   const q = shown.map((g) => `\`${g}\``);
   const more = guesses.length - shown.length;
-  const list =
-    more > 0 ? `${q.join(', ')} or one of ${more} more equally near` : q.length === 1 ? q[0] : `${q.slice(0, -1).join(', ')} or ${q[q.length - 1]}`;
+  const list = more > 0 ? `${q.join(', ')} or one of ${more} more equally near` : q.length === 1 ? q[0] : `${q.slice(0, -1).join(', ')} or ${q[q.length - 1]}`;
   return { text: `; did you mean ${list}?`, fixes: shown.map((g) => ({ title: `change to \`${g}\``, replacement: g })) };
 }
 

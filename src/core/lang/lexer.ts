@@ -2,13 +2,7 @@
 // otherwise end statements. Unknown characters become diagnostics, never exceptions.
 import { DiagnosticBag, Span, quote } from './diagnostics';
 
-export type TokenKind =
-  | 'name'
-  | 'number'
-  | 'string'
-  | 'op'
-  | 'newline'
-  | 'eof';
+export type TokenKind = 'name' | 'number' | 'string' | 'op' | 'newline' | 'eof';
 
 export interface Token extends Span {
   kind: TokenKind;
@@ -30,10 +24,7 @@ export function tokenize(source: string, diags: DiagnosticBag): Token[] {
   let i = 0;
   const text = source.length > MAX_SOURCE_LENGTH ? source.slice(0, MAX_SOURCE_LENGTH) : source;
   if (source.length > MAX_SOURCE_LENGTH) {
-    diags.error(
-      { line: 1, column: 1, endLine: 1, endColumn: 2 },
-      `file is too long (${source.length} characters; at most ${MAX_SOURCE_LENGTH} are read)`,
-    );
+    diags.error({ line: 1, column: 1, endLine: 1, endColumn: 2 }, `file is too long (${source.length} characters; at most ${MAX_SOURCE_LENGTH} are read)`);
   }
 
   const push = (kind: TokenKind, t: string, startCol: number, value?: number) => {
@@ -82,11 +73,10 @@ export function tokenize(source: string, diags: DiagnosticBag): Token[] {
         col = 1;
         continue;
       }
-      diags.error(
-        { line, column: col, endLine: line, endColumn: col + 1 },
-        'a `\\` continues a statement only at the end of a line',
-        { title: 'remove the backslash', replacement: '' },
-      );
+      diags.error({ line, column: col, endLine: line, endColumn: col + 1 }, 'a `\\` continues a statement only at the end of a line', {
+        title: 'remove the backslash',
+        replacement: '',
+      });
       i++;
       col++;
       continue;
@@ -137,11 +127,7 @@ export function tokenize(source: string, diags: DiagnosticBag): Token[] {
       continue;
     }
     const hint = ch === '*' ? '' : ch === ';' ? ' (statements end at the end of a line)' : '';
-    diags.error(
-      { line, column: col, endLine: line, endColumn: col + 1 },
-      `unexpected character ${quote(ch)}${hint}`,
-      { title: 'remove it', replacement: '' },
-    );
+    diags.error({ line, column: col, endLine: line, endColumn: col + 1 }, `unexpected character ${quote(ch)}${hint}`, { title: 'remove it', replacement: '' });
     i++;
     col++;
   }

@@ -39,7 +39,11 @@ export class Lowering {
   /** Lowering a constant (initial values, distribution and train arguments): no quick budget. */
   private constDepth = 0;
 
-  constructor(private readonly diags: DiagnosticBag, private readonly quick: boolean, private readonly lines: string[]) {}
+  constructor(
+    private readonly diags: DiagnosticBag,
+    private readonly quick: boolean,
+    private readonly lines: string[],
+  ) {}
 
   textOf(s: Span): string {
     if (s.line === s.endLine) return (this.lines[s.line - 1] ?? '').slice(s.column - 1, s.endColumn - 1);
@@ -48,7 +52,6 @@ export class Lowering {
     parts.push((this.lines[s.endLine - 1] ?? '').slice(0, s.endColumn - 1));
     return parts.join('\n');
   }
-
 
   /** A constant that is a scalar (broadcast to every entry) or has exactly `size` entries. */
   constPerEntry(e: Expr, size: number, shape: number[], what: string): number[] | undefined {
@@ -190,8 +193,7 @@ export class Lowering {
   private broadcast(a: TensorValue, b: TensorValue, e: { left: Expr; right: Expr; span: Span }, what: string): number[] | undefined {
     if (a.shape.length === 0) return b.shape;
     if (b.shape.length === 0 || sameShape(a.shape, b.shape)) return a.shape;
-    const hint =
-      a.shape.length === 2 && b.shape.length >= 1 && a.shape[1] === b.shape[0] ? '; for a matrix product use `@`' : '';
+    const hint = a.shape.length === 2 && b.shape.length >= 1 && a.shape[1] === b.shape[0] ? '; for a matrix product use `@`' : '';
     this.diags.error(
       e.span,
       `shape mismatch in ${what}: the left side has shape ${shapeText(a.shape)}, the right side ${shapeText(b.shape)}; elementwise operations need equal shapes or a scalar${hint}`,
@@ -272,7 +274,13 @@ export class Lowering {
    * label = k and 0 for any other integer (step has zero derivative: no gradient through a label).
    */
   private onehot(label: number, k: number): number {
-    const d = this.g.sub(this.g.fill(label, [k]), this.g.constant(Float64Array.from({ length: k }, (_, i) => i), [k]));
+    const d = this.g.sub(
+      this.g.fill(label, [k]),
+      this.g.constant(
+        Float64Array.from({ length: k }, (_, i) => i),
+        [k],
+      ),
+    );
     const half = this.g.scalar(0.5);
     return this.g.sub(this.g.unary('step', this.g.add(d, half)), this.g.unary('step', this.g.sub(d, half)));
   }

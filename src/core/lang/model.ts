@@ -60,7 +60,17 @@ export interface TrainSpec {
 
 /** The values of the keys a train line leaves out (`lr` has none: a train line must give it). */
 export const TRAIN_DEFAULTS: Readonly<Omit<TrainSpec, 'optimizer' | 'lr' | 'span' | 'given' | 'lrSpan' | 'recordEvery'>> = {
-  batch: 1, steps: 10000, chains: 1, seed: 0, weightDecay: 0, sampling: 'with_replacement', beta: 0.9, beta1: 0.9, beta2: 0.999, eps: 1e-8, warmup: 0,
+  batch: 1,
+  steps: 10000,
+  chains: 1,
+  seed: 0,
+  weightDecay: 0,
+  sampling: 'with_replacement',
+  beta: 0.9,
+  beta1: 0.9,
+  beta2: 0.999,
+  eps: 1e-8,
+  warmup: 0,
 };
 
 /** A finite training set: N examples, each a full data vector (row-major, N × dataDim). */

@@ -25,7 +25,10 @@ class Parser {
   private depth = 0;
   private readonly treeDepth = new WeakMap<Expr, number>();
 
-  constructor(private readonly tokens: Token[], private readonly diags: DiagnosticBag) {}
+  constructor(
+    private readonly tokens: Token[],
+    private readonly diags: DiagnosticBag,
+  ) {}
 
   program(): Program {
     const statements: Statement[] = [];
@@ -98,7 +101,7 @@ class Parser {
       } else if (this.acceptOp('~')) {
         init = { kind: 'dist', dist: this.dist() };
       }
-      const endSpan = init ? (init.kind === 'dist' ? init.dist.span : init.value.span) : shape?.span ?? nameTok;
+      const endSpan = init ? (init.kind === 'dist' ? init.dist.span : init.value.span) : (shape?.span ?? nameTok);
       decls.push({ name: nameTok.text, nameSpan: nameTok, shape, init, span: joinSpans(nameTok, endSpan) });
     } while (this.acceptOp(','));
     return { kind: 'param', decls, span: joinSpans(kw, this.prev()) };

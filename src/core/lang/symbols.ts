@@ -75,7 +75,13 @@ export function documentSymbols(source: string): DocumentSymbol[] {
         }
         break;
       case 'dataset':
-        out.push({ name: 'dataset', kind: 'dataset', detail: cut(`size = ${text(st.size.span)}${st.seed ? `, seed = ${text(st.seed.span)}` : ''}`), span: st.span, selection: keywordSpan(st) });
+        out.push({
+          name: 'dataset',
+          kind: 'dataset',
+          detail: cut(`size = ${text(st.size.span)}${st.seed ? `, seed = ${text(st.seed.span)}` : ''}`),
+          span: st.span,
+          selection: keywordSpan(st),
+        });
         break;
       case 'let':
         out.push({ name: st.name, kind: 'let', detail: cut(`= ${text(st.value.span)}`), span: st.span, selection: st.nameSpan });
@@ -249,7 +255,8 @@ export function renameAt(source: string, line: number, column: number, newName: 
   const index = nameIndex(source);
   const at = nameAt(source, line, column, index);
   if (!at) return { ok: false, message: 'only a declared name (a param, data or let) can be renamed' };
-  if (index.syntaxErrors > 0) return { ok: false, message: `fix the syntax errors first (${index.firstSyntaxError}): a line that does not parse may use \`${at.name}\`` };
+  if (index.syntaxErrors > 0)
+    return { ok: false, message: `fix the syntax errors first (${index.firstSyntaxError}): a line that does not parse may use \`${at.name}\`` };
   const problem = renameProblem(source, at.name, newName, index);
   if (problem) return { ok: false, message: problem };
   return { ok: true, name: at.name, spans: at.occurrences };

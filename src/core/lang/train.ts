@@ -73,7 +73,10 @@ export function checkTrain(s: Extract<Statement, { kind: 'train' }>, ctx: TrainC
     }
     const x = v.values[0];
     if (spec.kind === 'int' && !Number.isInteger(x)) {
-      ctx.diags.error(a.value.span, `\`${a.key}\` must be a whole number, found ${x}`, { title: `round to ${Math.max(1, Math.round(x))}`, replacement: String(Math.max(1, Math.round(x))) });
+      ctx.diags.error(a.value.span, `\`${a.key}\` must be a whole number, found ${x}`, {
+        title: `round to ${Math.max(1, Math.round(x))}`,
+        replacement: String(Math.max(1, Math.round(x))),
+      });
       ok = false;
       continue;
     }
@@ -84,18 +87,43 @@ export function checkTrain(s: Extract<Statement, { kind: 'train' }>, ctx: TrainC
       continue;
     }
     switch (a.key) {
-      case 'lr': t.lr = x; t.lrSpan = a.value.span; break;
-      case 'batch': t.batch = x; break;
-      case 'steps': t.steps = x; break;
-      case 'chains': t.chains = x; break;
-      case 'seed': t.seed = x; break;
-      case 'weight_decay': t.weightDecay = x; break;
-      case 'record_every': t.recordEvery = x; break;
-      case 'warmup': t.warmup = x; break;
-      case 'beta': t.beta = x; break;
-      case 'beta1': t.beta1 = x; break;
-      case 'beta2': t.beta2 = x; break;
-      case 'eps': t.eps = x; break;
+      case 'lr':
+        t.lr = x;
+        t.lrSpan = a.value.span;
+        break;
+      case 'batch':
+        t.batch = x;
+        break;
+      case 'steps':
+        t.steps = x;
+        break;
+      case 'chains':
+        t.chains = x;
+        break;
+      case 'seed':
+        t.seed = x;
+        break;
+      case 'weight_decay':
+        t.weightDecay = x;
+        break;
+      case 'record_every':
+        t.recordEvery = x;
+        break;
+      case 'warmup':
+        t.warmup = x;
+        break;
+      case 'beta':
+        t.beta = x;
+        break;
+      case 'beta1':
+        t.beta1 = x;
+        break;
+      case 'beta2':
+        t.beta2 = x;
+        break;
+      case 'eps':
+        t.eps = x;
+        break;
     }
   }
   if (!seen.has('lr')) {

@@ -217,7 +217,13 @@ function gdSampleFor(model: Model, spec: TrainSpec, rows: Float64Array | undefin
  * and per-chain predictions where the starts differ (random initial values) and the model is small:
  * written to the batch, and returned for the first update.
  */
-function startPredictions(job: ChainJob, model: Model, batch: ChainBatch, lambdaMaxStart: (() => number) | undefined, shouldStop?: () => boolean): Partial<ChainUpdate> {
+function startPredictions(
+  job: ChainJob,
+  model: Model,
+  batch: ChainBatch,
+  lambdaMaxStart: (() => number) | undefined,
+  shouldStop?: () => boolean,
+): Partial<ChainUpdate> {
   const spec = job.spec;
   const extra: Partial<ChainUpdate> = {};
   if (job.predict && !shouldStop?.()) {
@@ -239,7 +245,13 @@ function startPredictions(job: ChainJob, model: Model, batch: ChainBatch, lambda
   }
   if (batch.prediction) batch.chainPredictions.push({ chain: 0, charges: batch.prediction.charges });
   const randomStart = model.params.some((p) => p.init.kind === 'dist');
-  if (randomStart && job.kappa !== null && spec.optimizer !== 'gd' && model.components.length <= PER_CHAIN_PREDICTION_MAX_COMPONENTS && effectiveLearningRate(spec) !== undefined) {
+  if (
+    randomStart &&
+    job.kappa !== null &&
+    spec.optimizer !== 'gd' &&
+    model.components.length <= PER_CHAIN_PREDICTION_MAX_COMPONENTS &&
+    effectiveLearningRate(spec) !== undefined
+  ) {
     const fn = gradientFunction(model);
     const others = job.chains.filter((c) => c !== 0).slice(0, PER_CHAIN_PREDICTIONS - (batch.prediction ? 1 : 0));
     for (const c of others) {
@@ -265,7 +277,14 @@ class LawCTracker {
   private readonly drift: Float64Array;
   private readonly spec: TrainSpec;
 
-  constructor(job: ChainJob, model: Model, rows: Float64Array | undefined, private readonly states: ChainState[], private readonly alive: boolean[], forms: SparseForm[]) {
+  constructor(
+    job: ChainJob,
+    model: Model,
+    rows: Float64Array | undefined,
+    private readonly states: ChainState[],
+    private readonly alive: boolean[],
+    forms: SparseForm[],
+  ) {
     const nsym = job.symmetries.length;
     // Law (C) predicts the charges: nothing to predict without a symmetry.
     this.predictor = job.kappa === null || nsym === 0 ? undefined : lawCPredictor(model, job.symmetries, job.spec, job.kappa, rows);
@@ -401,7 +420,13 @@ class Recorder {
     const steps = this.job.spec.steps;
     const due = index % this.probeStride === 0 || step >= steps;
     const i0 = this.i0;
-    if (this.probe && i0 >= 0 && due && alive[i0] && (index === 0 || step >= steps || this.probeMillis <= Math.max(PROBE_FREE_MS, 0.1 * (Date.now() - this.started)))) {
+    if (
+      this.probe &&
+      i0 >= 0 &&
+      due &&
+      alive[i0] &&
+      (index === 0 || step >= steps || this.probeMillis <= Math.max(PROBE_FREE_MS, 0.1 * (Date.now() - this.started)))
+    ) {
       const t0 = Date.now();
       const [tr, lm] = this.probe(states[i0].theta);
       this.probeMillis += Date.now() - t0;
@@ -461,7 +486,10 @@ export function runChains(job: ChainJob, onUpdate?: (u: ChainUpdate) => void, sh
 
   // Record point 0: the initial state, its loss averaged over a fixed probe of examples.
   law.gridPoint(0);
-  recorder.record(0, states.map((st) => probeLoss(st.theta)));
+  recorder.record(
+    0,
+    states.map((st) => probeLoss(st.theta)),
+  );
   update(startExtra);
 
   // A call's work: chains × steps × examples per step × the model's size, bounded so that a stop is
@@ -481,7 +509,11 @@ export function runChains(job: ChainJob, onUpdate?: (u: ChainUpdate) => void, sh
       if (live.length === 0) break;
       const chunk = Math.max(1, Math.min(target - done, Math.floor(MAX_WORK_PER_CALL / (workPerStep * live.length))));
       for (const k of live) states[k].ctl[CTL.lossSum] = 0;
-      kernel.runBlock(live.map((k) => states[k]), done, chunk);
+      kernel.runBlock(
+        live.map((k) => states[k]),
+        done,
+        chunk,
+      );
       for (const k of live) {
         const st = states[k];
         const did = st.ctl[CTL.callDone];

@@ -57,14 +57,23 @@ export function compactRun(r: RunResult, max = HISTORY_SERIES_POINTS): RunResult
         mean: pick(c.mean, idx),
         std: pick(c.std, idx),
         predicted: pick(c.predicted, idx),
-        ...(c.lawResidual ? { lawResidual: { mean: pick(c.lawResidual.mean, idx), se: pick(c.lawResidual.se, idx), quadrature: pick(c.lawResidual.quadrature, idx) } } : {}),
+        ...(c.lawResidual
+          ? { lawResidual: { mean: pick(c.lawResidual.mean, idx), se: pick(c.lawResidual.se, idx), quadrature: pick(c.lawResidual.quadrature, idx) } }
+          : {}),
       })),
       drift: s.drift.map((d) => ({ measured: pick(d.measured, driftIdx), predicted: pick(d.predicted, driftIdx) })),
       traceH: pick(s.traceH, idx),
       lambdaMaxH: pick(s.lambdaMaxH, idx),
       // The chains' own paths share the records' grid: thinned with it.
       ...(s.chains
-        ? { chains: s.chains.map((c) => ({ chain: c.chain, loss: pick(c.loss, idx), charges: c.charges.map((x) => pick(x, idx)), ...(c.theta ? { theta: c.theta.map((x) => pick(x, idx)) } : {}) })) }
+        ? {
+            chains: s.chains.map((c) => ({
+              chain: c.chain,
+              loss: pick(c.loss, idx),
+              charges: c.charges.map((x) => pick(x, idx)),
+              ...(c.theta ? { theta: c.theta.map((x) => pick(x, idx)) } : {}),
+            })),
+          }
         : {}),
     },
   };

@@ -184,7 +184,6 @@ export function linForm(v: number[], x: (i: number) => string): { value: string;
   return { value: terms.join(' + ') || '0', abs: absTerms.join(' + ') || '0' };
 }
 
-
 /**
  * Law (D) after the update, for charge k: the new charge (`cn`, with its terms' absolute sum `cna`,
  * computed by `compute`) against (1 − ηγ)²C + η²ĝᵀAĝ (or (1 − ηγ)C for a translation), relative to

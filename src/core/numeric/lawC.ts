@@ -62,7 +62,8 @@ export function lawCPredictor(model: Model, syms: KernelSymmetry[], spec: TrainS
     const qNodes = syms.map((s) => {
       if (!s.matrix) return g.constant(0);
       let acc = g.constant(0);
-      for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) if (s.matrix[i][j] !== 0) acc = g.add(acc, g.mul(g.constant(s.matrix[i][j]), g.mul(grads[i], grads[j])));
+      for (let i = 0; i < n; i++)
+        for (let j = 0; j < n; j++) if (s.matrix[i][j] !== 0) acc = g.add(acc, g.mul(g.constant(s.matrix[i][j]), g.mul(grads[i], grads[j])));
       return acc;
     });
     const exact = expectedNodes(model, [...grads, ...qNodes]);

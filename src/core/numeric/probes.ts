@@ -89,7 +89,10 @@ function hessianVector(model: Model, rows?: Float64Array): (theta: Float64Array,
   let q = g.scalar(0);
   gr.forEach((gp, k) => (q = g.add(q, g.sum(g.mul(gp, vs[k])))));
   const layout = layoutOf(model);
-  const ev = compileTensorEvaluator(g, tensorGradient(g, q, model.paramTensors), { paramOffset: layout.paramOffset, dataOffset: [...layout.dataOffset, ...model.params.map((p) => dim + p.offset)] }).evaluate;
+  const ev = compileTensorEvaluator(g, tensorGradient(g, q, model.paramTensors), {
+    paramOffset: layout.paramOffset,
+    dataOffset: [...layout.dataOffset, ...model.params.map((p) => dim + p.offset)],
+  }).evaluate;
   const { sample, count } = fixedExamples(model, HVP_EXAMPLES, 96, rows, 0);
   const input = new Float64Array(dim + n);
   const out = new Float64Array(n);
@@ -146,7 +149,13 @@ function hvpProbe(model: Model, rows?: Float64Array): (theta: Float64Array) => [
  * A fixed set of examples (count × dataDim) for Monte Carlo estimates along a run: the whole
  * finite data set when it has at most `useAllUpTo` rows, else `draws` examples from a seeded stream.
  */
-export function fixedExamples(model: Model, draws: number, seed: number, rows: Float64Array | undefined, useAllUpTo: number): { sample: Float64Array; count: number } {
+export function fixedExamples(
+  model: Model,
+  draws: number,
+  seed: number,
+  rows: Float64Array | undefined,
+  useAllUpTo: number,
+): { sample: Float64Array; count: number } {
   const dim = model.dataComponents.length;
   const N = rows ? rows.length / Math.max(1, dim) : 0;
   if (rows && N <= useAllUpTo) return { sample: rows, count: N };
@@ -164,7 +173,10 @@ export function fixedExamples(model: Model, draws: number, seed: number, rows: F
 export function lossProbe(model: Model, rows?: Float64Array): (theta: Float64Array) => number {
   const dim = model.dataComponents.length;
   const { sample, count } = fixedExamples(model, 256, 97, rows, 1024);
-  const ev = hasScalarView(model) && model.components.length <= 64 ? compileEvaluator(model.graph, [model.loss]) : compileTensorEvaluator(model.tgraph, [model.tloss], layoutOf(model)).evaluate;
+  const ev =
+    hasScalarView(model) && model.components.length <= 64
+      ? compileEvaluator(model.graph, [model.loss])
+      : compileTensorEvaluator(model.tgraph, [model.tloss], layoutOf(model)).evaluate;
   const out = new Float64Array(1);
   return (theta) => {
     let s = 0;
@@ -175,4 +187,3 @@ export function lossProbe(model: Model, rows?: Float64Array): (theta: Float64Arr
     return s / count;
   };
 }
-

@@ -19,8 +19,18 @@ import type { RunResult, SimulationResult } from './types';
 /** The constants of a run (what `meta` lists per run). */
 export function runMeta(r: RunResult): Record<string, unknown> {
   return {
-    run: r.run, optimizer: r.optimizer, lr: r.lr, batch: r.batch, steps: r.steps, chains: r.chains, weightDecay: r.weightDecay, seed: r.seed,
-    status: r.status, recordEvery: r.recordEvery, burnin: r.stationary.burnin, stationaryReached: r.stationary.reached,
+    run: r.run,
+    optimizer: r.optimizer,
+    lr: r.lr,
+    batch: r.batch,
+    steps: r.steps,
+    chains: r.chains,
+    weightDecay: r.weightDecay,
+    seed: r.seed,
+    status: r.status,
+    recordEvery: r.recordEvery,
+    burnin: r.stationary.burnin,
+    stationaryReached: r.stationary.reached,
     ...(r.stationary.theory ? { theory: r.stationary.theory.source } : {}),
   };
 }
@@ -45,11 +55,26 @@ export function runArrays(result: SimulationResult, extraMeta: Record<string, un
     out[`${p}survivors`] = f8(s.survivors);
     out[`${p}loss_mean`] = f8(s.lossMean);
     out[`${p}loss_std`] = f8(s.lossStd);
-    out[`${p}charge_mean`] = f8Rows(s.charges.map((c) => c.mean), n);
-    out[`${p}charge_std`] = f8Rows(s.charges.map((c) => c.std), n);
-    out[`${p}charge_predicted`] = f8Rows(s.charges.map((c) => c.predicted), n);
-    out[`${p}drift_measured`] = f8Rows(s.drift.map((d) => d.measured), Math.max(0, n - 1));
-    out[`${p}drift_predicted`] = f8Rows(s.drift.map((d) => d.predicted), Math.max(0, n - 1));
+    out[`${p}charge_mean`] = f8Rows(
+      s.charges.map((c) => c.mean),
+      n,
+    );
+    out[`${p}charge_std`] = f8Rows(
+      s.charges.map((c) => c.std),
+      n,
+    );
+    out[`${p}charge_predicted`] = f8Rows(
+      s.charges.map((c) => c.predicted),
+      n,
+    );
+    out[`${p}drift_measured`] = f8Rows(
+      s.drift.map((d) => d.measured),
+      Math.max(0, n - 1),
+    );
+    out[`${p}drift_predicted`] = f8Rows(
+      s.drift.map((d) => d.predicted),
+      Math.max(0, n - 1),
+    );
     out[`${p}trace_h`] = f8(padded(s.traceH, n));
     out[`${p}lambda_max_h`] = f8(padded(s.lambdaMaxH, n));
     out[`${p}charge_initial`] = f8(r.charges.map((c) => c.initial));

@@ -14,7 +14,19 @@ import { ChainBatch, ChainJob, ChainUpdate, ENGINE_PROTOCOL, RecordPoint, runCha
 import { evalForm, kernelSymmetry, sparseForm } from '../analysis/forms';
 import { KernelSymmetry } from './kernel';
 import { LAW_C_DESCRIPTION } from './lawC';
-import { ChainTrace, ChargeSummary, Divergence, DivergenceSummary, Histogram, InvariantSummary, ProductStatistics, RunResult, SimulationProgress, SimulationResult, VerdictFields } from './types';
+import {
+  ChainTrace,
+  ChargeSummary,
+  Divergence,
+  DivergenceSummary,
+  Histogram,
+  InvariantSummary,
+  ProductStatistics,
+  RunResult,
+  SimulationProgress,
+  SimulationResult,
+  VerdictFields,
+} from './types';
 import { deepChainLaw } from '../analysis/deepChainLaw';
 
 export interface SimulateOptions {
@@ -43,7 +55,10 @@ export interface SimulateOptions {
 }
 
 export class SimulationInputError extends Error {
-  constructor(message: string, readonly diagnostics: AnalysisResult['diagnostics']) {
+  constructor(
+    message: string,
+    readonly diagnostics: AnalysisResult['diagnostics'],
+  ) {
     super(message);
   }
 }
@@ -102,8 +117,7 @@ export async function simulateSource(source: string, opts: SimulateOptions = {})
   }
   const model = checked.model;
   const analysis =
-    opts.analysis ??
-    analyzeModel(model, { file: opts.file ?? '', components: [], parameters: [], initial: {}, groups: [], symmetries: [], diagnostics: [] });
+    opts.analysis ?? analyzeModel(model, { file: opts.file ?? '', components: [], parameters: [], initial: {}, groups: [], symmetries: [], diagnostics: [] });
   const specs = runSpecs(model, opts);
   const runs: RunResult[] = [];
   for (const [index, spec] of specs.entries()) {
@@ -189,7 +203,8 @@ async function simulateRun(ctx: RunContext): Promise<RunResult> {
     const { component, above, below, norm2Above } = opts.escape;
     const index = component === undefined ? 0 : model.components.indexOf(component);
     if (index < 0) throw new SimulationInputError(`escape: no component \`${component}\` (components: ${model.components.join(', ')})`, []);
-    if ((above !== undefined || below !== undefined) && component === undefined) throw new SimulationInputError('escape: a threshold `above`/`below` needs its `component`', []);
+    if ((above !== undefined || below !== undefined) && component === undefined)
+      throw new SimulationInputError('escape: a threshold `above`/`below` needs its `component`', []);
     escape = { index, above, below, norm2Above };
   }
   const statComponents = Math.min(model.components.length, STAT_COMPONENTS);
@@ -312,7 +327,16 @@ function range(n: number): number[] {
 function matchingPrediction(analysis: AnalysisResult, spec: TrainSpec): ChainJob['prediction'] {
   return analysis.predictions?.find((p) => {
     const t = p.spec;
-    return t !== undefined && t.optimizer === spec.optimizer && t.lr === spec.lr && t.batch === spec.batch && t.weightDecay === spec.weightDecay && t.seed === spec.seed && t.sampling === spec.sampling && t.beta === spec.beta;
+    return (
+      t !== undefined &&
+      t.optimizer === spec.optimizer &&
+      t.lr === spec.lr &&
+      t.batch === spec.batch &&
+      t.weightDecay === spec.weightDecay &&
+      t.seed === spec.seed &&
+      t.sampling === spec.sampling &&
+      t.beta === spec.beta
+    );
   });
 }
 
@@ -343,19 +367,51 @@ export function buildRun(
   const survivors = range(records).map((k) => sum(k, (r) => r.count));
   const mean = (s: number, c: number) => (c > 0 ? s / c : NaN);
   const std = (s: number, q: number, c: number) => (c > 1 ? Math.sqrt(Math.max(0, q / c - (s / c) ** 2)) : c === 1 ? 0 : NaN);
-  const lossMean = range(records).map((k) => mean(sum(k, (r) => r.lossSum), survivors[k]));
-  const lossStd = range(records).map((k) => std(sum(k, (r) => r.lossSum), sum(k, (r) => r.lossSq), survivors[k]));
+  const lossMean = range(records).map((k) =>
+    mean(
+      sum(k, (r) => r.lossSum),
+      survivors[k],
+    ),
+  );
+  const lossStd = range(records).map((k) =>
+    std(
+      sum(k, (r) => r.lossSum),
+      sum(k, (r) => r.lossSq),
+      survivors[k],
+    ),
+  );
   const lawCount = range(records).map((k) => sum(k, (r) => r.lawCount));
   const charges = range(nsym).map((j) => {
-    const m = range(records).map((k) => mean(sum(k, (r) => r.chargeSum[j]), survivors[k]));
-    const sd = range(records).map((k) => std(sum(k, (r) => r.chargeSum[j]), sum(k, (r) => r.chargeSq[j]), survivors[k]));
+    const m = range(records).map((k) =>
+      mean(
+        sum(k, (r) => r.chargeSum[j]),
+        survivors[k],
+      ),
+    );
+    const sd = range(records).map((k) =>
+      std(
+        sum(k, (r) => r.chargeSum[j]),
+        sum(k, (r) => r.chargeSq[j]),
+        survivors[k],
+      ),
+    );
     const predicted = range(records).map((k) => (kappa === null || lawCount[k] === 0 ? null : sum(k, (r) => r.lawSum[j]) / lawCount[k]));
-    const res = range(records).map((k) => mean(sum(k, (r) => r.resSum[j]), lawCount[k]));
+    const res = range(records).map((k) =>
+      mean(
+        sum(k, (r) => r.resSum[j]),
+        lawCount[k],
+      ),
+    );
     const resSe = range(records).map((k) => {
       const c = lawCount[k];
       return c > 1 ? Math.sqrt(Math.max(0, sum(k, (r) => r.resSq[j]) / c - res[k] ** 2) / (c - 1)) : NaN;
     });
-    const quad = range(records).map((k) => mean(sum(k, (r) => r.quadSum[j]), lawCount[k]));
+    const quad = range(records).map((k) =>
+      mean(
+        sum(k, (r) => r.quadSum[j]),
+        lawCount[k],
+      ),
+    );
     return { mean: m, std: sd, predicted, ...(kappa === null ? {} : { lawResidual: { mean: res, se: resSe, quadrature: quad } }) };
   });
   const drift = range(nsym).map((j) => ({
@@ -366,13 +422,20 @@ export function buildRun(
   const allDiverged = shares.flatMap((b) => b.diverged).sort((a, b) => a.chain - b.chain);
   const dead = new Set(allDiverged.map((d) => d.chain));
   // Final state over the chains that did not diverge, in chain order (independent of the split).
-  const finals = shares.flatMap((b) => b.finalTheta).filter((f) => !dead.has(f.chain)).sort((a, b) => a.chain - b.chain);
+  const finals = shares
+    .flatMap((b) => b.finalTheta)
+    .filter((f) => !dead.has(f.chain))
+    .sort((a, b) => a.chain - b.chain);
   const finalMean = new Array<number>(n).fill(finals.length ? 0 : NaN);
   const finalVar = new Array<number>(n).fill(finals.length > 1 ? 0 : NaN);
   for (const f of finals) f.theta.forEach((x, i) => (finalMean[i] += x / finals.length));
   if (finals.length > 1) for (const f of finals) f.theta.forEach((x, i) => (finalVar[i] += (x - finalMean[i]) ** 2 / (finals.length - 1)));
   if (finals.length === 1) finalVar.fill(0);
-  const burn = chooseBurnin(steps, lossMean, charges.map((c) => c.mean));
+  const burn = chooseBurnin(
+    steps,
+    lossMean,
+    charges.map((c) => c.mean),
+  );
   const stationary = stationaryStats(names, shares, burn, nsym);
   const prediction = shares.find((b) => b.prediction)?.prediction;
   const theory = shares.find((b) => b.stationaryTheory)?.stationaryTheory;
@@ -381,14 +444,34 @@ export function buildRun(
   if (chain && 'density' in chain) {
     const { source, variable, density, quantiles, mode, tc, collapsed, temperature, depth } = chain;
     const base = stationary.theory ?? { source: '', mean: {}, var: {}, cov: [] };
-    stationary.theory = { ...base, source: base.source ? `${base.source}; ${source}` : source, variable, density, quantiles, mode, tc, collapsed, temperature, depth };
+    stationary.theory = {
+      ...base,
+      source: base.source ? `${base.source}; ${source}` : source,
+      variable,
+      density,
+      quantiles,
+      mode,
+      tc,
+      collapsed,
+      temperature,
+      depth,
+    };
     const measured = productQuantiles(names, shares, stationary.burnin, dead);
     if (measured) stationary.product = { variable, ...measured };
   }
   const forms = analysis.symmetries.map((s) => sparseForm(kernelSymmetry(model, s)));
   const theta0 = initialPoint(model, 0, spec.seed);
   const lastK = records - 1;
-  const judged = verdicts(analysis, model, shares, burn, dead, charges.map((c) => c.mean), steps, prediction);
+  const judged = verdicts(
+    analysis,
+    model,
+    shares,
+    burn,
+    dead,
+    charges.map((c) => c.mean),
+    steps,
+    prediction,
+  );
   const chargeSummaries: ChargeSummary[] = analysis.symmetries.map((s, j) => ({
     symmetry: j,
     kind: s.kind,
@@ -434,11 +517,17 @@ export function buildRun(
     },
     stepsPerSecond: (Math.min(...shares.map((b) => b.stepsDone)) * spec.chains) / Math.max(1e-3, elapsedMs / 1000),
     firstPassage: shares.some((b) => b.firstPassage.length > 0)
-      ? shares.flatMap((b) => b.firstPassage).sort((a, b) => a.chain - b.chain).map((f) => f.step)
+      ? shares
+          .flatMap((b) => b.firstPassage)
+          .sort((a, b) => a.chain - b.chain)
+          .map((f) => f.step)
       : undefined,
     finalPerChain:
       shares.every((b) => b.finalTheta.length > 0) && spec.chains * n <= 1e6
-        ? shares.flatMap((b) => b.finalTheta).sort((a, b) => a.chain - b.chain).map((f) => f.theta)
+        ? shares
+            .flatMap((b) => b.finalTheta)
+            .sort((a, b) => a.chain - b.chain)
+            .map((f) => f.theta)
         : undefined,
   };
 }
@@ -567,7 +656,15 @@ function verdict(
   }
   const used = perChain.map((c) => ({ ...c, p: predictedFor(c.chain) })).filter((c): c is typeof c & { p: number } => c.p !== null && c.p !== undefined);
   if (used.length === 0) {
-    return { measured: perChain.length ? avg(perChain.map((c) => c.m)) : null, measuredStdErr: null, z: null, etaTerm, zDiscrete: null, verdict: 'no prediction', verdictNote: 'no surviving chain with a prediction' };
+    return {
+      measured: perChain.length ? avg(perChain.map((c) => c.m)) : null,
+      measuredStdErr: null,
+      z: null,
+      etaTerm,
+      zDiscrete: null,
+      verdict: 'no prediction',
+      verdictNote: 'no surviving chain with a prediction',
+    };
   }
   const p0 = avg(used.map((c) => c.p));
   const diffs = used.map((c) => c.m - c.p);
@@ -585,7 +682,11 @@ function verdict(
   const base = { measured, measuredStdErr, z: Number.isFinite(z) ? z : null, etaTerm, zDiscrete: zd !== null && Number.isFinite(zd) ? zd : null };
   const where = `${used.length} chain${used.length === 1 ? '' : 's'}, after step ${burninStep}`;
   if (Math.abs(dbar) <= tol) {
-    return { ...base, verdict: 'agrees', verdictNote: `measured − predicted = ${fmtNum(dbar)} within 4 SE${etaTerm ? ` + the O(η) term ${fmtNum(Math.abs(etaTerm))}` : ''} (${where})` };
+    return {
+      ...base,
+      verdict: 'agrees',
+      verdictNote: `measured − predicted = ${fmtNum(dbar)} within 4 SE${etaTerm ? ` + the O(η) term ${fmtNum(Math.abs(etaTerm))}` : ''} (${where})`,
+    };
   }
   // Still moving towards the prediction? Compare the distance over the last tenth with the tenth before.
   const K = seriesMean.length;
@@ -635,14 +736,41 @@ function verdicts(
   const predictedCharges = (chain: number) => (randomStart ? chainPredictions.get(chain) : prediction?.charges);
   const relax = prediction?.relaxationSteps ?? null;
   const charges = range(nsym).map((j): VerdictFields => {
-    const noPrediction = (note: string): VerdictFields => ({ measured: null, measuredStdErr: null, z: null, etaTerm: null, zDiscrete: null, verdict: 'no prediction', verdictNote: note });
+    const noPrediction = (note: string): VerdictFields => ({
+      measured: null,
+      measuredStdErr: null,
+      z: null,
+      etaTerm: null,
+      zDiscrete: null,
+      verdict: 'no prediction',
+      verdictNote: note,
+    });
     if (!prediction) return noPrediction('no prediction for this run (gd, Adam, or no law of balance)');
     if (prediction.charges[j] === null) {
-      return noPrediction(prediction.status === 'grows' ? 'this charge grows without bound: there is no equilibrium value to compare' : `no predicted value: ${prediction.reason}`);
+      return noPrediction(
+        prediction.status === 'grows'
+          ? 'this charge grows without bound: there is no equilibrium value to compare'
+          : `no predicted value: ${prediction.reason}`,
+      );
     }
-    const v = verdict((c) => c[j], (chain) => predictedCharges(chain)?.[j], prediction.etaTerms?.[j] ?? null, shares, burn, dead, seriesMeans[j], steps, relax);
+    const v = verdict(
+      (c) => c[j],
+      (chain) => predictedCharges(chain)?.[j],
+      prediction.etaTerms?.[j] ?? null,
+      shares,
+      burn,
+      dead,
+      seriesMeans[j],
+      steps,
+      relax,
+    );
     if (prediction.orientationDependent?.[j]) {
-      return { ...v, verdict: 'no prediction', verdictNote: 'its value depends on the orientation within the rotations of the group, along which SGD diffuses: only the invariants below are predicted' };
+      return {
+        ...v,
+        verdict: 'no prediction',
+        verdictNote:
+          'its value depends on the orientation within the rotations of the group, along which SGD diffuses: only the invariants below are predicted',
+      };
     }
     return v;
   });
@@ -718,7 +846,7 @@ function productQuantiles(names: string[], shares: ChainBatch[], burnin: number,
   const quantiles = pooledQuantiles(sorted, all, new Array<number>(sorted.length).fill(1), levels);
   const histogram = productHistogram(all);
   let seed = 12345;
-  const rand = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296);
+  const rand = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296;
   const boots = Array.from({ length: 200 }, () => {
     const times = new Array<number>(sorted.length).fill(0);
     for (let k = 0; k < sorted.length; k++) times[Math.floor(rand() * sorted.length)]++;
@@ -856,10 +984,11 @@ function stationaryStats(names: string[], shares: ChainBatch[], burn: { record: 
   for (let i = 0; i < Math.min(K, 16); i++) {
     let lo = Infinity;
     let hi = -Infinity;
-    for (const c of perChain) for (let t = 0; t < c.m; t++) {
-      lo = Math.min(lo, c.at(t, i));
-      hi = Math.max(hi, c.at(t, i));
-    }
+    for (const c of perChain)
+      for (let t = 0; t < c.m; t++) {
+        lo = Math.min(lo, c.at(t, i));
+        hi = Math.max(hi, c.at(t, i));
+      }
     if (!(hi > lo)) continue;
     const bins = 40;
     const counts = new Array<number>(bins).fill(0);

@@ -7,7 +7,21 @@ import { ScalarModel } from '../lang/model';
 import { gradient } from '../expr/diff';
 import { emitBlock, numberLiteral as lit } from '../expr/codegen';
 import { expectedNodes } from '../analysis/expectation';
-import { ChainState, CTL, DIVERGENCE_LIMIT, escapeCondition, GD_SAMPLE, GdGradient, Kernel, KernelInputs, chooseRow, denseChargeForm, lawAfter, sampleInto, ZIGGURAT } from './kernelCommon';
+import {
+  ChainState,
+  CTL,
+  DIVERGENCE_LIMIT,
+  escapeCondition,
+  GD_SAMPLE,
+  GdGradient,
+  Kernel,
+  KernelInputs,
+  chooseRow,
+  denseChargeForm,
+  lawAfter,
+  sampleInto,
+  ZIGGURAT,
+} from './kernelCommon';
 
 /** Up to this many components, parameters, gradients and optimizer state live in local variables. */
 export const UNROLL_MAX = 64;
@@ -28,7 +42,10 @@ export function generateScalarKernel(inp: KernelInputs & { model: ScalarModel })
   const Z = (k: number) => (unrolled ? `z${k}` : `z[${k}]`);
   /** One statement per component (unrolled) or a loop over `i`. */
   const each = (stmt: (c: { P: string; G: string; M: string; V: string; O: string; i: string }) => string): string => {
-    if (unrolled) return range(n).map((i) => stmt({ P: P(i), G: G(i), M: M(i), V: V(i), O: `o${i}`, i: String(i) })).join('\n');
+    if (unrolled)
+      return range(n)
+        .map((i) => stmt({ P: P(i), G: G(i), M: M(i), V: V(i), O: `o${i}`, i: String(i) }))
+        .join('\n');
     return `for (let i = 0; i < ${n}; i++) { ${stmt({ P: 'th[i]', G: 'gs[i]', M: 'm[i]', V: 'v[i]', O: 'prev[i]', i: 'i' })} }`;
   };
   const lines: string[] = [];
@@ -38,7 +55,11 @@ export function generateScalarKernel(inp: KernelInputs & { model: ScalarModel })
   let gdGradient: GdGradient | undefined;
   const body: string[] = [];
   const block = (data: (k: number) => string, prefix: string) => emitBlock(g, [model.loss, ...grads], { param: P, data, prefix });
-  const accumulate = (values: string[]) => values.slice(1).map((v, i) => `${G(i)} += ${v};`).join('\n');
+  const accumulate = (values: string[]) =>
+    values
+      .slice(1)
+      .map((v, i) => `${G(i)} += ${v};`)
+      .join('\n');
   if (spec.optimizer === 'gd') {
     const exact = inp.rows ? undefined : expectedNodes(model, [model.loss, ...grads]);
     if (exact) {
@@ -50,13 +71,22 @@ export function generateScalarKernel(inp: KernelInputs & { model: ScalarModel })
       const fixed = inp.rows ?? inp.gdSample;
       const N = fixed ? fixed.length / Math.max(1, dim) : GD_SAMPLE;
       const b = block((k) => `src[r + ${k}]`, 't');
-      body.push(each((c) => `${c.G} = 0;`), 'let lsum = 0;');
+      body.push(
+        each((c) => `${c.G} = 0;`),
+        'let lsum = 0;',
+      );
       body.push(`for (let e = 0; e < ${N}; e++) {`, `const r = e * ${dim};`, b.code, `lsum += ${b.values[0]};`, accumulate(b.values), '}');
-      body.push(`const lstep = lsum / ${N};`, each((c) => `${c.G} /= ${N};`));
+      body.push(
+        `const lstep = lsum / ${N};`,
+        each((c) => `${c.G} /= ${N};`),
+      );
     }
   } else {
     const b = block(Z, 't');
-    body.push(each((c) => `${c.G} = 0;`), 'let lsum = 0;');
+    body.push(
+      each((c) => `${c.G} = 0;`),
+      'let lsum = 0;',
+    );
     body.push(`for (let b = 0; b < ${spec.batch}; b++) {`);
     if (inp.rows) {
       body.push(...chooseRow(inp.rows.length / Math.max(1, dim), dim, spec.sampling === 'without_replacement'));
@@ -66,7 +96,11 @@ export function generateScalarKernel(inp: KernelInputs & { model: ScalarModel })
     }
     body.push(b.code, `lsum += ${b.values[0]};`, accumulate(b.values), '}');
     if (spec.batch === 1) body.push('const lstep = lsum;');
-    else body.push(`const lstep = lsum / ${spec.batch};`, each((c) => `${c.G} /= ${spec.batch};`));
+    else
+      body.push(
+        `const lstep = lsum / ${spec.batch};`,
+        each((c) => `${c.G} /= ${spec.batch};`),
+      );
   }
 
   // ---- the kernel ---------------------------------------------------------------------------
@@ -79,17 +113,54 @@ export function generateScalarKernel(inp: KernelInputs & { model: ScalarModel })
   const usesMomentum = spec.optimizer === 'momentum' || spec.optimizer === 'adam';
   const usesAdam = spec.optimizer === 'adam';
   if (unrolled) {
-    emit(`let ${range(n).map((i) => `p${i} = th[${i}], g${i} = 0`).join(', ')};`);
-    if (usesMomentum) emit(`let ${range(n).map((i) => `m${i} = m[${i}]`).join(', ')};`);
-    if (usesAdam) emit(`let ${range(n).map((i) => `v${i} = v[${i}]`).join(', ')};`);
-    if (dim > 0) emit(`let ${range(dim).map((k) => `z${k} = 0`).join(', ')};`);
+    emit(
+      `let ${range(n)
+        .map((i) => `p${i} = th[${i}], g${i} = 0`)
+        .join(', ')};`,
+    );
+    if (usesMomentum)
+      emit(
+        `let ${range(n)
+          .map((i) => `m${i} = m[${i}]`)
+          .join(', ')};`,
+      );
+    if (usesAdam)
+      emit(
+        `let ${range(n)
+          .map((i) => `v${i} = v[${i}]`)
+          .join(', ')};`,
+      );
+    if (dim > 0)
+      emit(
+        `let ${range(dim)
+          .map((k) => `z${k} = 0`)
+          .join(', ')};`,
+      );
   }
   const save = [
     'rs[0] = s0; rs[1] = s1; rs[2] = s2; rs[3] = s3;',
     `ctl[${CTL.lossSum}] = lossSum; ctl[${CTL.lawResidual}] = lawMax;`,
-    ...(unrolled ? [range(n).map((i) => `th[${i}] = p${i};`).join(' ')] : []),
-    ...(unrolled && usesMomentum ? [range(n).map((i) => `m[${i}] = m${i};`).join(' ')] : []),
-    ...(unrolled && usesAdam ? [range(n).map((i) => `v[${i}] = v${i};`).join(' ')] : []),
+    ...(unrolled
+      ? [
+          range(n)
+            .map((i) => `th[${i}] = p${i};`)
+            .join(' '),
+        ]
+      : []),
+    ...(unrolled && usesMomentum
+      ? [
+          range(n)
+            .map((i) => `m[${i}] = m${i};`)
+            .join(' '),
+        ]
+      : []),
+    ...(unrolled && usesAdam
+      ? [
+          range(n)
+            .map((i) => `v[${i}] = v${i};`)
+            .join(' '),
+        ]
+      : []),
   ].join(' ');
   emit(`let lossSum = ctl[${CTL.lossSum}], lawMax = ctl[${CTL.lawResidual}];`);
   emit('for (let s = 0; s < nsteps; s++) {');
@@ -107,7 +178,13 @@ export function generateScalarKernel(inp: KernelInputs & { model: ScalarModel })
     const q = denseChargeForm(sym, G);
     emit(`const q${k} = ${q.value}, qa${k} = ${q.abs};`);
   });
-  emit(unrolled ? range(n).map((i) => `const o${i} = p${i};`).join(' ') : `for (let i = 0; i < ${n}; i++) prev[i] = th[i];`);
+  emit(
+    unrolled
+      ? range(n)
+          .map((i) => `const o${i} = p${i};`)
+          .join(' ')
+      : `for (let i = 0; i < ${n}; i++) prev[i] = th[i];`,
+  );
   switch (spec.optimizer) {
     case 'sgd':
     case 'gd':
@@ -131,16 +208,30 @@ export function generateScalarKernel(inp: KernelInputs & { model: ScalarModel })
   }
   // Divergence: a NaN/Inf or a parameter beyond the limit stops the chain at its last finite point.
   // (x − x is NaN exactly when x is NaN or infinite.)
-  const finite = unrolled ? range(n).map((i) => `p${i} - p${i} === 0`).join(' && ') : 'true';
-  const small = unrolled ? range(n).map((i) => `p${i} <= ${DIVERGENCE_LIMIT} && p${i} >= -${DIVERGENCE_LIMIT}`).join(' && ') : 'true';
+  const finite = unrolled
+    ? range(n)
+        .map((i) => `p${i} - p${i} === 0`)
+        .join(' && ')
+    : 'true';
+  const small = unrolled
+    ? range(n)
+        .map((i) => `p${i} <= ${DIVERGENCE_LIMIT} && p${i} >= -${DIVERGENCE_LIMIT}`)
+        .join(' && ')
+    : 'true';
   if (unrolled) {
     emit(`if (!(${small})) {`);
     emit(`  const bad = (${finite}) ? 2 : 1;`);
-    emit(`  ${range(n).map((i) => `p${i} = o${i};`).join(' ')} ctl[${CTL.divergedAt}] = t; ctl[${CTL.divergedKind}] = bad; ${save} return s;`);
+    emit(
+      `  ${range(n)
+        .map((i) => `p${i} = o${i};`)
+        .join(' ')} ctl[${CTL.divergedAt}] = t; ctl[${CTL.divergedKind}] = bad; ${save} return s;`,
+    );
     emit('}');
   } else {
     emit('let bad = 0;');
-    emit(`for (let i = 0; i < ${n}; i++) { const x = th[i]; if (x !== x || x === Infinity || x === -Infinity) { bad = 1; break; } if (x > ${DIVERGENCE_LIMIT} || x < -${DIVERGENCE_LIMIT}) bad = 2; }`);
+    emit(
+      `for (let i = 0; i < ${n}; i++) { const x = th[i]; if (x !== x || x === Infinity || x === -Infinity) { bad = 1; break; } if (x > ${DIVERGENCE_LIMIT} || x < -${DIVERGENCE_LIMIT}) bad = 2; }`,
+    );
     emit(`if (bad !== 0) { for (let i = 0; i < ${n}; i++) th[i] = prev[i]; ctl[${CTL.divergedAt}] = t; ctl[${CTL.divergedKind}] = bad; ${save} return s; }`);
   }
   // Law (D) after the update.

@@ -114,7 +114,8 @@ export function parseSweepValues(text: string): number[] {
     const log = Boolean(range[1] || range[5]);
     const [a, b] = [num(range[2]), num(range[3])];
     const n = num(range[4]);
-    if (!Number.isInteger(n) || n < 1 || n > MAX_SWEEP_VALUES) throw new SweepInputError(`the count N of A:B:N must be a whole number from 1 to ${MAX_SWEEP_VALUES}, got ${range[4]}`);
+    if (!Number.isInteger(n) || n < 1 || n > MAX_SWEEP_VALUES)
+      throw new SweepInputError(`the count N of A:B:N must be a whole number from 1 to ${MAX_SWEEP_VALUES}, got ${range[4]}`);
     if (log && !(a > 0 && b > 0)) throw new SweepInputError('a log range needs A > 0 and B > 0');
     values = Array.from({ length: n }, (_, i) => {
       const f = n === 1 ? 0 : i / (n - 1);
@@ -148,12 +149,20 @@ export async function sweepSource(source: string, opts: SweepOptions): Promise<S
   const checked = checkSource(source, opts.readFile ? { readFile: opts.readFile } : {});
   if (!checked.model) {
     const first = checked.diagnostics.find((d) => d.severity === 'error');
-    throw new SimulationInputError(`the file has errors${first ? ` (line ${first.line}: ${first.message})` : ''}`, checked.diagnostics.map((d) => ({ ...d })));
+    throw new SimulationInputError(
+      `the file has errors${first ? ` (line ${first.line}: ${first.message})` : ''}`,
+      checked.diagnostics.map((d) => ({ ...d })),
+    );
   }
   const model = checked.model;
   const train = opts.train ?? 0;
   const base = model.trains[train];
-  if (!base) throw new SweepInputError(model.trains.length ? `the file has no train line number ${train} (it has ${model.trains.length}, numbered from 0)` : 'the file has no train line to sweep');
+  if (!base)
+    throw new SweepInputError(
+      model.trains.length
+        ? `the file has no train line number ${train} (it has ${model.trains.length}, numbered from 0)`
+        : 'the file has no train line to sweep',
+    );
   const keys = sweepableKeys(base.optimizer);
   if (!keys.includes(opts.key)) throw new SweepInputError(`\`${opts.key}\` is not a numeric key of \`${base.optimizer}\` (keys: ${keys.join(', ')})`);
   if (!opts.values.length || opts.values.length > MAX_SWEEP_VALUES) throw new SweepInputError(`a sweep takes 1 to ${MAX_SWEEP_VALUES} values`);
@@ -167,8 +176,15 @@ export async function sweepSource(source: string, opts: SweepOptions): Promise<S
     }
     const n = specs.length;
     const sim = await simulateSource(source, {
-      file: opts.file, readFile: opts.readFile, workers: opts.workers, signal: opts.signal, workerScript: opts.workerScript,
-      trains: [spec], steps: opts.steps, chains: opts.chains, seed: opts.seed,
+      file: opts.file,
+      readFile: opts.readFile,
+      workers: opts.workers,
+      signal: opts.signal,
+      workerScript: opts.workerScript,
+      trains: [spec],
+      steps: opts.steps,
+      chains: opts.chains,
+      seed: opts.seed,
       onProgress: opts.onProgress ? (p) => opts.onProgress?.({ index: i, value: opts.values[i], fraction: Math.min(1, (i + p.fraction) / n) }) : undefined,
     });
     const run = sim.runs[0];
@@ -187,8 +203,17 @@ export async function sweepSource(source: string, opts: SweepOptions): Promise<S
     components: model.components,
     values: opts.values.slice(0, runs.length),
     points: runs.map((r, i) => ({
-      value: opts.values[i], status: r.status, reached: r.stationary.reached, burnin: r.stationary.burnin, samples: r.stationary.samples,
-      lr: r.lr, batch: r.batch, steps: r.steps, chains: r.chains, diverged: r.divergence?.chains ?? r.diverged.length, stepsPerSecond: r.stepsPerSecond,
+      value: opts.values[i],
+      status: r.status,
+      reached: r.stationary.reached,
+      burnin: r.stationary.burnin,
+      samples: r.stationary.samples,
+      lr: r.lr,
+      batch: r.batch,
+      steps: r.steps,
+      chains: r.chains,
+      diverged: r.divergence?.chains ?? r.diverged.length,
+      stepsPerSecond: r.stepsPerSecond,
     })),
     quantities: sweepQuantities(runs),
     cancelled,
@@ -204,26 +229,48 @@ export function sweepQuantities(runs: RunResult[]): SweepQuantity[] {
   const theorySource = runs.find((r) => r.stationary.theory && Object.keys(r.stationary.theory.var).length)?.stationary.theory?.source;
   const out: SweepQuantity[] = [];
   const stats = [
-    { kind: 'variance', id: 'var', label: (c: string) => `Var[${c}]`, value: (r: RunResult, c: string) => [r.stationary.var[c], r.stationary.varStdErr?.[c], r.stationary.theory?.var[c]] },
-    { kind: 'mean', id: 'mean', label: (c: string) => `E[${c}]`, value: (r: RunResult, c: string) => [r.stationary.mean[c], r.stationary.meanStdErr?.[c], r.stationary.theory?.mean[c]] },
+    {
+      kind: 'variance',
+      id: 'var',
+      label: (c: string) => `Var[${c}]`,
+      value: (r: RunResult, c: string) => [r.stationary.var[c], r.stationary.varStdErr?.[c], r.stationary.theory?.var[c]],
+    },
+    {
+      kind: 'mean',
+      id: 'mean',
+      label: (c: string) => `E[${c}]`,
+      value: (r: RunResult, c: string) => [r.stationary.mean[c], r.stationary.meanStdErr?.[c], r.stationary.theory?.mean[c]],
+    },
   ] as const;
   for (const st of stats) {
     for (const c of comps) {
       const v = runs.map((r) => st.value(r, c).map(fin));
-      out.push({ id: `${st.id}:${c}`, kind: st.kind, label: st.label(c), measured: v.map((x) => x[0]), stdErr: v.map((x) => x[1]), theory: v.map((x) => x[2]), ...(theorySource ? { theorySource } : {}) });
+      out.push({
+        id: `${st.id}:${c}`,
+        kind: st.kind,
+        label: st.label(c),
+        measured: v.map((x) => x[0]),
+        stdErr: v.map((x) => x[1]),
+        theory: v.map((x) => x[2]),
+        ...(theorySource ? { theorySource } : {}),
+      });
     }
   }
   const nCharges = Math.min(MAX_SWEEP_CHARGES, runs[0].charges.length);
   for (let j = 0; j < nCharges; j++) {
     const c = runs[0].charges[j];
     out.push({
-      id: `charge:${j}`, kind: 'charge', label: `${c.text} at the end`,
+      id: `charge:${j}`,
+      kind: 'charge',
+      label: `${c.text} at the end`,
       // The stationary mean over the predicting chains; without a prediction, the mean at the last record.
       measured: runs.map((r) => fin(r.charges[j]?.measured ?? r.charges[j]?.finalMean)),
       stdErr: runs.map((r) => {
         const q = r.charges[j];
         if (!q) return null;
-        return q.measured !== null ? fin(q.measuredStdErr) : fin(q.finalStd / Math.sqrt(Math.max(1, r.series.survivors[r.series.survivors.length - 1] ?? r.chains)));
+        return q.measured !== null
+          ? fin(q.measuredStdErr)
+          : fin(q.finalStd / Math.sqrt(Math.max(1, r.series.survivors[r.series.survivors.length - 1] ?? r.chains)));
       }),
       theory: runs.map((r) => fin(r.charges[j]?.predictedEquilibrium)),
       etaTerm: runs.map((r) => fin(r.charges[j]?.etaTerm)),
@@ -231,7 +278,14 @@ export function sweepQuantities(runs: RunResult[]): SweepQuantity[] {
     });
   }
   const losses = runs.map(stationaryLoss);
-  out.push({ id: 'loss', kind: 'loss', label: 'loss after burn-in', measured: losses.map((l) => l.mean), stdErr: losses.map((l) => l.se), theory: runs.map(() => null) });
+  out.push({
+    id: 'loss',
+    kind: 'loss',
+    label: 'loss after burn-in',
+    measured: losses.map((l) => l.mean),
+    stdErr: losses.map((l) => l.se),
+    theory: runs.map(() => null),
+  });
   return out;
 }
 
@@ -260,11 +314,14 @@ export function sweepText(s: SweepResult): string {
   const shown = s.quantities.filter((q) => q.theory.some((t) => t !== null));
   const cols = (shown.length ? shown : s.quantities).slice(0, 6);
   const f = (x: number | null) => (x === null ? '—' : Math.abs(x) >= 1e-3 && Math.abs(x) < 1e5 ? Number(x.toPrecision(4)).toString() : x.toExponential(3));
-  const lines = [`sweep of ${s.key} on train line ${s.train} (${s.optimizer}) of ${s.file || 'the file'}: ${s.values.length} value${s.values.length === 1 ? '' : 's'}${s.cancelled ? ' (cancelled: the values finished so far)' : ''}`];
+  const lines = [
+    `sweep of ${s.key} on train line ${s.train} (${s.optimizer}) of ${s.file || 'the file'}: ${s.values.length} value${s.values.length === 1 ? '' : 's'}${s.cancelled ? ' (cancelled: the values finished so far)' : ''}`,
+  ];
   for (const q of cols) {
     lines.push('', `${q.label}${q.theory.some((t) => t !== null) ? ' — measured ± SE against theory' : ' — measured ± SE'}`);
     s.points.forEach((p, i) => {
-      const z = q.theory[i] !== null && q.measured[i] !== null && q.stdErr[i] ? ((q.measured[i] as number) - (q.theory[i] as number)) / (q.stdErr[i] as number) : null;
+      const z =
+        q.theory[i] !== null && q.measured[i] !== null && q.stdErr[i] ? ((q.measured[i] as number) - (q.theory[i] as number)) / (q.stdErr[i] as number) : null;
       const th = q.theory[i] !== null ? `   theory ${f(q.theory[i])}${z !== null ? `   z = ${z.toFixed(1)}` : ''}` : '';
       const flags = [p.status !== 'completed' ? p.status : '', p.reached ? '' : 'not stationary'].filter(Boolean).join(', ');
       lines.push(`  ${s.key} = ${f(p.value)}: ${f(q.measured[i])} ± ${f(q.stdErr[i])}${th}${flags ? `   (${flags})` : ''}`);

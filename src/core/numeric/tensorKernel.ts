@@ -13,7 +13,20 @@ import { BatchedAddress, BatchedPlan, emitBatched, planBatched } from '../tensor
 import { emitDots } from '../tensor/dots';
 import { operands, sizeOf } from '../tensor/graph';
 import { layoutOf } from '../tensor/evaluate';
-import { ChainState, CTL, DIVERGENCE_LIMIT, escapeCondition, GD_SAMPLE, GdGradient, Kernel, KernelInputs, chooseRow, normalInto, uniformInto, ZIGGURAT } from './kernelCommon';
+import {
+  ChainState,
+  CTL,
+  DIVERGENCE_LIMIT,
+  escapeCondition,
+  GD_SAMPLE,
+  GdGradient,
+  Kernel,
+  KernelInputs,
+  chooseRow,
+  normalInto,
+  uniformInto,
+  ZIGGURAT,
+} from './kernelCommon';
 import { isQuadratic, sparseForm } from '../analysis/forms';
 
 /** Constant pool grown while generating: per-component distribution parameters, law forms. */
@@ -103,7 +116,14 @@ const MAX_BATCHED_WORKSPACE = 1 << 22;
  * batch innermost, evaluate the graph once for all of them, and reduce each parameter's gradient
  * over the batch straight into gs (an outer-product gradient Σ_b δ_b ⊗ x_b as one reduction).
  */
-function batchedStep(model: KernelInputs['model'], bp: BatchedPlan, grads: number[], pool: Pool, rows: Float64Array | undefined, withoutReplacement: boolean): string[] {
+function batchedStep(
+  model: KernelInputs['model'],
+  bp: BatchedPlan,
+  grads: number[],
+  pool: Pool,
+  rows: Float64Array | undefined,
+  withoutReplacement: boolean,
+): string[] {
   const g = model.tgraph;
   const B = bp.B;
   const dim = model.dataComponents.length;
@@ -117,10 +137,11 @@ function batchedStep(model: KernelInputs['model'], bp: BatchedPlan, grads: numbe
     for (const d of model.data) if (d.dists) out.push(drawData(d.dists, d.offset, pool, (i) => `(${i}) * ${B} + b`));
   }
   out.push('}');
-  for (const id of bp.order) if (!bp.skipped.has(id)) {
-    const code = emitBatched(g, id, bp);
-    if (code) out.push(code);
-  }
+  for (const id of bp.order)
+    if (!bp.skipped.has(id)) {
+      const code = emitBatched(g, id, bp);
+      if (code) out.push(code);
+    }
   const loss = A(model.tloss);
   out.push(loss.batched ? `for (let b = 0; b < ${B}; b++) lsum += ${loss.array}[${loss.offset} + b];` : `lsum = ${B} * ${loss.array}[${loss.offset}];`);
   grads.forEach((id, k) => {
@@ -133,7 +154,9 @@ function batchedStep(model: KernelInputs['model'], bp: BatchedPlan, grads: numbe
       const [m, nn] = nd.shape;
       out.push(
         emitDots({
-          P: m, Q: nn, T: B,
+          P: m,
+          Q: nn,
+          T: B,
           X: { array: a.array, offset: a.offset, outer: B, inner: 1 },
           Y: { array: c.array, offset: c.offset, outer: B, inner: 1 },
           O: { array: 'gs', offset: off, outer: nn, inner: 1 },
@@ -149,7 +172,10 @@ function batchedStep(model: KernelInputs['model'], bp: BatchedPlan, grads: numbe
       return;
     }
     const a = A(id);
-    if (a.batched) out.push(`for (let i = 0; i < ${size}; i++) { const ab = ${a.offset} + i * ${B}; let s = 0; for (let b = 0; b < ${B}; b++) s += ${a.array}[ab + b]; gs[${off} + i] = s / ${B}; }`);
+    if (a.batched)
+      out.push(
+        `for (let i = 0; i < ${size}; i++) { const ab = ${a.offset} + i * ${B}; let s = 0; for (let b = 0; b < ${B}; b++) s += ${a.array}[ab + b]; gs[${off} + i] = s / ${B}; }`,
+      );
     else out.push(`for (let i = 0; i < ${size}; i++) gs[${off} + i] = ${a.array}[${a.offset} + i];`);
   });
   out.push(`const lstep = lsum / ${B};`);
@@ -197,7 +223,11 @@ export function generateTensorKernel(inp: KernelInputs): Kernel {
       .filter((x) => x)
       .join('\n');
   const accumulate = `if (b === 0) {\n${gradInto('=')}\n} else {\n${gradInto('+=')}\n}`;
-  const example = p.order.filter((id) => !fused.has(id)).map((id) => emitNode(g, id, p)).filter((x) => x).join('\n');
+  const example = p.order
+    .filter((id) => !fused.has(id))
+    .map((id) => emitNode(g, id, p))
+    .filter((x) => x)
+    .join('\n');
 
   // ---- the gradient estimate for one step ----
   const body: string[] = [];
@@ -207,7 +237,16 @@ export function generateTensorKernel(inp: KernelInputs): Kernel {
     gdGradient = inp.rows ? 'finite-set' : 'sampled';
     const fixed = inp.rows ?? inp.gdSample;
     const N = fixed ? fixed.length / Math.max(1, dim) : GD_SAMPLE;
-    body.push(`for (let e = 0; e < ${N}; e++) {`, 'const b = e;', `const r = e * ${dim};`, `for (let k = 0; k < ${dim}; k++) z[k] = src[r + k];`, example, `lsum += ${lossAt};`, accumulate, '}');
+    body.push(
+      `for (let e = 0; e < ${N}; e++) {`,
+      'const b = e;',
+      `const r = e * ${dim};`,
+      `for (let k = 0; k < ${dim}; k++) z[k] = src[r + k];`,
+      example,
+      `lsum += ${lossAt};`,
+      accumulate,
+      '}',
+    );
     body.push(`const lstep = lsum / ${N};`, `for (let i = 0; i < ${n}; i++) gs[i] /= ${N};`);
   } else if (batchedPlan) {
     body.push(...batchedStep(model, batchedPlan, grads, pool, inp.rows, spec.sampling === 'without_replacement'));
@@ -293,7 +332,9 @@ export function generateTensorKernel(inp: KernelInputs): Kernel {
       emit(`for (let i = 0; i < ${n}; i++) { const o = th[i]; prev[i] = o; const x = ${gamma === 0 ? 'o' : 'f * o'} - lr * gs[i]; th[i] = x; ${check} }`);
       break;
     case 'momentum':
-      emit(`for (let i = 0; i < ${n}; i++) { const o = th[i]; prev[i] = o; const mi = ${lit(spec.beta)} * m[i] + gs[i] + ${lit(gamma)} * o; m[i] = mi; const x = o - lr * mi; th[i] = x; ${check} }`);
+      emit(
+        `for (let i = 0; i < ${n}; i++) { const o = th[i]; prev[i] = o; const mi = ${lit(spec.beta)} * m[i] + gs[i] + ${lit(gamma)} * o; m[i] = mi; const x = o - lr * mi; th[i] = x; ${check} }`,
+      );
       break;
     case 'adam':
       emit(`const at = ++ctl[${CTL.adamT}];`);
@@ -324,8 +365,17 @@ export function generateTensorKernel(inp: KernelInputs): Kernel {
   const src = inp.rows ?? inp.gdSample ?? new Float64Array(0);
   // eslint-disable-next-line no-new-func -- generated from graph nodes, offsets and sizes only (see the header)
   const factory = new Function('w', 'K', 'src', 'zb', 'ZG', 'LI', 'LJ', 'LC', 'LO', 'LQ', 'LA', source) as (
-    w: Float64Array, K: Float64Array, src: Float64Array, zb: Float64Array, zg: Float64Array,
-    li: Int32Array, lj: Int32Array, lc: Float64Array, lo: Int32Array, lq: Float64Array, la: Float64Array,
+    w: Float64Array,
+    K: Float64Array,
+    src: Float64Array,
+    zb: Float64Array,
+    zg: Float64Array,
+    li: Int32Array,
+    lj: Int32Array,
+    lc: Float64Array,
+    lo: Int32Array,
+    lq: Float64Array,
+    la: Float64Array,
   ) => (states: ChainState[], t0: number, n: number) => void;
   const block = factory(
     new Float64Array(batchedPlan ? batchedPlan.workspace : p.workspace),
@@ -333,7 +383,12 @@ export function generateTensorKernel(inp: KernelInputs): Kernel {
     src,
     new Float64Array(batchedPlan ? dim * B : 0),
     ZIGGURAT,
-    law.I, law.J, law.C, starts, law.quad, law.acc,
+    law.I,
+    law.J,
+    law.C,
+    starts,
+    law.quad,
+    law.acc,
   );
   const one: ChainState[] = [];
   return {

@@ -11,10 +11,7 @@ import { MessageChannel, MessagePort, receiveMessageOnPort, Worker } from 'worke
 import { READY, REPLY, SymbolicReply, SymbolicRequest } from './protocol';
 
 export type SymbolicVerdict =
-  | { kind: 'zero'; ms: number }
-  | { kind: 'not-zero'; ms: number }
-  | { kind: 'timeout'; ms: number }
-  | { kind: 'unavailable'; ms: number; reason: string };
+  { kind: 'zero'; ms: number } | { kind: 'not-zero'; ms: number } | { kind: 'timeout'; ms: number } | { kind: 'unavailable'; ms: number; reason: string };
 
 /** How long a starting worker may take to load nerdamer (not counted in any proof's deadline). */
 export const STARTUP_DEADLINE_MS = 15_000;

@@ -119,7 +119,10 @@ export function emitBatched(g: TGraph, id: number, p: BatchedPlan): string {
       };
       const xa = operand(a, sa, 'xa');
       const xc = operand(c, sc, 'xc');
-      const hoist = [!a.batched && sa === N ? `const xa_i = ${a.array}[${a.offset} + i];` : '', !c.batched && sc === N ? `const xc_i = ${c.array}[${c.offset} + i];` : ''].join(' ');
+      const hoist = [
+        !a.batched && sa === N ? `const xa_i = ${a.array}[${a.offset} + i];` : '',
+        !c.batched && sc === N ? `const xc_i = ${c.array}[${c.offset} + i];` : '',
+      ].join(' ');
       return `{ ${pre.join(' ')} for (let i = 0; i < ${N}; i++) { const ib = i * ${B}; ${hoist} for (let b = 0; b < ${B}; b++) { const x = ${xa}; w[${o.offset} + ib + b] = ${binaryExpr(n.fn, 'x', xc, k)}; } } }`;
     }
     case 'matmul': {
@@ -139,7 +142,9 @@ export function emitBatched(g: TGraph, id: number, p: BatchedPlan): string {
         // entry loaded once per block (for a matrix operand, one such product per column j).
         const dots = (j: string) =>
           emitDots({
-            P: m, Q: B, T: k,
+            P: m,
+            Q: B,
+            T: k,
             X: { array: a.array, offset: a.offset, outer: k, inner: 1 },
             Y: { array: c.array, offset: `${c.offset} + ${j} * ${B}`, outer: 1, inner: nn * B },
             O: { array: 'w', offset: `${o.offset} + ${j} * ${B}`, outer: nn * B, inner: 1 },
@@ -151,7 +156,9 @@ export function emitBatched(g: TGraph, id: number, p: BatchedPlan): string {
         // A batch times a weight (δᵀW): for each row i of the batched operand, blocks of columns × examples.
         const dots = (i: string) =>
           emitDots({
-            P: nn, Q: B, T: k,
+            P: nn,
+            Q: B,
+            T: k,
             X: { array: c.array, offset: c.offset, outer: 1, inner: nn },
             Y: { array: a.array, offset: `${a.offset} + ${i} * ${k * B}`, outer: 1, inner: B },
             O: { array: 'w', offset: `${o.offset} + ${i} * ${nn * B}`, outer: B, inner: 1 },
@@ -170,7 +177,8 @@ export function emitBatched(g: TGraph, id: number, p: BatchedPlan): string {
       const a = A(n.a);
       const c = A(n.b);
       const [m, nn] = n.shape;
-      if (!o.batched) return `for (let i = 0; i < ${m}; i++) for (let j = 0; j < ${nn}; j++) ${R(o, `i * ${nn} + j`, '0')} = ${R(a, 'i', '0')} * ${R(c, 'j', '0')};`;
+      if (!o.batched)
+        return `for (let i = 0; i < ${m}; i++) for (let j = 0; j < ${nn}; j++) ${R(o, `i * ${nn} + j`, '0')} = ${R(a, 'i', '0')} * ${R(c, 'j', '0')};`;
       return `for (let i = 0; i < ${m}; i++) for (let j = 0; j < ${nn}; j++) { const ob = ${o.offset} + (i * ${nn} + j) * ${B}; for (let b = 0; b < ${B}; b++) w[ob + b] = ${R(a, 'i')} * ${R(c, 'j')}; }`;
     }
     case 'transpose': {
@@ -201,7 +209,8 @@ export function emitBatched(g: TGraph, id: number, p: BatchedPlan): string {
       const a = A(n.a);
       const start = flatStart(n.shape, n.at);
       const M = sizeOf(g.shape(n.a));
-      if (!o.batched) return `{ for (let i = 0; i < ${N}; i++) ${R(o, 'i', '0')} = 0; for (let i = 0; i < ${M}; i++) ${R(o, `${start} + i`, '0')} = ${R(a, 'i', '0')}; }`;
+      if (!o.batched)
+        return `{ for (let i = 0; i < ${N}; i++) ${R(o, 'i', '0')} = 0; for (let i = 0; i < ${M}; i++) ${R(o, `${start} + i`, '0')} = ${R(a, 'i', '0')}; }`;
       return `{ for (let t = 0; t < ${N * B}; t++) w[${o.offset} + t] = 0; for (let t = 0; t < ${M * B}; t++) w[${o.offset + start * B} + t] = ${a.array}[${a.offset} + t]; }`;
     }
     case 'stack': {

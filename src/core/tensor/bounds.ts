@@ -169,10 +169,11 @@ export function evaluateBounds(g: TGraph, outputs: number[], layout: Layout, the
         const [r, cc] = g.shape(n.a);
         const a = va(n.a);
         const ae = ea(n.a);
-        for (let i = 0; i < r; i++) for (let j = 0; j < cc; j++) {
-          v[j * r + i] = a[i * cc + j];
-          e[j * r + i] = ae[i * cc + j];
-        }
+        for (let i = 0; i < r; i++)
+          for (let j = 0; j < cc; j++) {
+            v[j * r + i] = a[i * cc + j];
+            e[j * r + i] = ae[i * cc + j];
+          }
         break;
       }
       case 'sum': {

@@ -117,9 +117,25 @@ export function emitNode(g: TGraph, id: number, p: Plan): string {
       const out = { array: o.array, offset: o.offset, outer: nn, inner: 1 };
       if (sa.length === 1 && sb.length === 2) {
         // aᵀB: output j is the dot product of a with column j of B.
-        return emitDots({ P: nn, Q: 1, T: k, X: { array: b.array, offset: b.offset, outer: 1, inner: nn }, Y: { array: a.array, offset: a.offset, outer: 0, inner: 1 }, O: { ...out, outer: 1 }, op: '=' });
+        return emitDots({
+          P: nn,
+          Q: 1,
+          T: k,
+          X: { array: b.array, offset: b.offset, outer: 1, inner: nn },
+          Y: { array: a.array, offset: a.offset, outer: 0, inner: 1 },
+          O: { ...out, outer: 1 },
+          op: '=',
+        });
       }
-      return emitDots({ P: m, Q: nn, T: k, X: { array: a.array, offset: a.offset, outer: k, inner: 1 }, Y: { array: b.array, offset: b.offset, outer: 1, inner: nn }, O: out, op: '=' });
+      return emitDots({
+        P: m,
+        Q: nn,
+        T: k,
+        X: { array: a.array, offset: a.offset, outer: k, inner: 1 },
+        Y: { array: b.array, offset: b.offset, outer: 1, inner: nn },
+        O: out,
+        op: '=',
+      });
     }
     case 'outer': {
       const a = A(n.a);
@@ -161,7 +177,10 @@ export function emitNode(g: TGraph, id: number, p: Plan): string {
 
 /** Statements computing every node of the plan in order. */
 export function emitPlan(g: TGraph, p: Plan): string {
-  return p.order.map((id) => emitNode(g, id, p)).filter((s) => s).join('\n');
+  return p.order
+    .map((id) => emitNode(g, id, p))
+    .filter((s) => s)
+    .join('\n');
 }
 
 export type TensorEvaluator = (theta: ArrayLike<number>, z: ArrayLike<number>, out: Float64Array) => void;
@@ -182,4 +201,3 @@ export function compileTensorEvaluator(g: TGraph, outputs: number[], layout: Lay
   const factory = new Function('w', 'K', body) as (w: Float64Array, K: Float64Array) => TensorEvaluator;
   return { evaluate: factory(new Float64Array(p.workspace), p.constants), size: off };
 }
-

@@ -58,5 +58,7 @@ export function emitDots(d: Dots): string {
   const [pb, qb] = d.Q === 1 ? [4, 1] : [2, 4];
   const Pm = d.P - (d.P % pb);
   const Qm = d.Q - (d.Q % qb);
-  return [block(d, 0, Pm, pb, 0, Qm, qb), block(d, 0, Pm, pb, Qm, d.Q, 1), block(d, Pm, d.P, 1, 0, Qm, qb), block(d, Pm, d.P, 1, Qm, d.Q, 1)].filter((s) => s).join('\n');
+  return [block(d, 0, Pm, pb, 0, Qm, qb), block(d, 0, Pm, pb, Qm, d.Q, 1), block(d, Pm, d.P, 1, 0, Qm, qb), block(d, Pm, d.P, 1, Qm, d.Q, 1)]
+    .filter((s) => s)
+    .join('\n');
 }

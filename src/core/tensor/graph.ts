@@ -117,7 +117,11 @@ export class TGraph {
   unary(fn: UnaryFn, a: number): number {
     const sh = this.shape(a);
     const ca = this.constValues(a);
-    if (ca) return this.constant(Array.from(ca, (x) => (fn === 'neg' ? -x : evalFn(fn, x, 0))), sh);
+    if (ca)
+      return this.constant(
+        Array.from(ca, (x) => (fn === 'neg' ? -x : evalFn(fn, x, 0))),
+        sh,
+      );
     const na = this.nodes[a];
     if (fn === 'neg' && na.op === 'unary' && na.fn === 'neg') return na.a;
     return this.intern({ op: 'unary', fn, a, shape: sh }, `${fn}(${a})`);

@@ -127,7 +127,8 @@ export class AnalysisService implements vscode.Disposable {
       const { result, trains } = await this.client.analyze(`${purpose}:${key}`, { ...this.request(snap.uri, snap.text), mode: 'check' });
       return { uri: snap.uri, version: snap.version, diagnostics: result.diagnostics, trains };
     } catch (e) {
-      if (!(e instanceof StaleRequestError)) this.log.error(`check of ${vscode.workspace.asRelativePath(snap.uri)} v${snap.version} failed: ${(e as Error).message}`);
+      if (!(e instanceof StaleRequestError))
+        this.log.error(`check of ${vscode.workspace.asRelativePath(snap.uri)} v${snap.version} failed: ${(e as Error).message}`);
       return undefined;
     }
   }
@@ -182,30 +183,28 @@ export class AnalysisService implements vscode.Disposable {
     this.timers.delete(key);
     const version = doc.version;
     const entry: Entry = { version, promise: Promise.resolve(undefined) };
-    entry.promise = this.client
-      .analyze(key, this.request(doc.uri, doc.getText()))
-      .then(
-        ({ result, ms }) => {
-          entry.result = result;
-          const current = this.cache.get(key) === entry;
-          this.log.info(
-            `analysed ${vscode.workspace.asRelativePath(doc.uri)} v${version} in ${ms.toFixed(0)} ms: ` +
-              `${symmetriesWord(generatorCount(result))} in ${result.groups.length} group${result.groups.length === 1 ? '' : 's'}, ${result.diagnostics.length} diagnostics${current ? '' : ' (stale, dropped)'}`,
-          );
-          if (current) this.emitter.fire({ uri: doc.uri, version, result });
-          return result;
-        },
-        (e: Error) => {
-          if (e instanceof StaleRequestError) {
-            this.log.debug(`analysis of ${doc.uri.toString()} v${version} skipped: ${e.message}`);
-            return undefined;
-          }
-          entry.error = e.message;
-          this.log.error(`analysis of ${vscode.workspace.asRelativePath(doc.uri)} v${version} failed: ${e.message}`);
-          if (this.cache.get(key) === entry) this.failEmitter.fire({ uri: doc.uri, version });
+    entry.promise = this.client.analyze(key, this.request(doc.uri, doc.getText())).then(
+      ({ result, ms }) => {
+        entry.result = result;
+        const current = this.cache.get(key) === entry;
+        this.log.info(
+          `analysed ${vscode.workspace.asRelativePath(doc.uri)} v${version} in ${ms.toFixed(0)} ms: ` +
+            `${symmetriesWord(generatorCount(result))} in ${result.groups.length} group${result.groups.length === 1 ? '' : 's'}, ${result.diagnostics.length} diagnostics${current ? '' : ' (stale, dropped)'}`,
+        );
+        if (current) this.emitter.fire({ uri: doc.uri, version, result });
+        return result;
+      },
+      (e: Error) => {
+        if (e instanceof StaleRequestError) {
+          this.log.debug(`analysis of ${doc.uri.toString()} v${version} skipped: ${e.message}`);
           return undefined;
-        },
-      );
+        }
+        entry.error = e.message;
+        this.log.error(`analysis of ${vscode.workspace.asRelativePath(doc.uri)} v${version} failed: ${e.message}`);
+        if (this.cache.get(key) === entry) this.failEmitter.fire({ uri: doc.uri, version });
+        return undefined;
+      },
+    );
     this.cache.set(key, entry);
     return entry.promise;
   }

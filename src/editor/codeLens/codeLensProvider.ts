@@ -23,7 +23,9 @@ export function predictionLens(a: AnalysisResult, run: number): { title: string;
   if (!p) return undefined;
   const l = predictionLine(a, p, { maxComponents: 3 });
   const title = [l.head, l.relaxation].filter(Boolean).join(' · ');
-  const tooltip = [`${l.head}${l.charges ? ` (${l.charges})` : ''}${l.relaxation ? `; the charges relax in ${l.relaxation}` : ''}.`, l.reason, p.order].filter(Boolean).join('\n');
+  const tooltip = [`${l.head}${l.charges ? ` (${l.charges})` : ''}${l.relaxation ? `; the charges relax in ${l.relaxation}` : ''}.`, l.reason, p.order]
+    .filter(Boolean)
+    .join('\n');
   return { title: truncate(`$(target) ${title}`), tooltip: `${tooltip}\nClick to show the prediction in the Noether Lab panel.` };
 }
 
@@ -64,7 +66,12 @@ export class LossCodeLensProvider implements vscode.CodeLensProvider, vscode.Dis
       else title = config.autoAnalyze ? '$(symbol-misc) Analyze' : '$(symbol-misc) Analyze (auto-analysis is off)';
       lenses.push(
         new vscode.CodeLens(range, { title, command: 'noetherLab.showPanel', arguments: [uri], tooltip }),
-        new vscode.CodeLens(range, { title: '$(target) Where SGD ends', command: 'noetherLab.findEquilibrium', arguments: [uri], tooltip: 'Predict where each noisy run ends: gradient flow to a minimum, then the noise equilibrium of the whole symmetry group there' }),
+        new vscode.CodeLens(range, {
+          title: '$(target) Where SGD ends',
+          command: 'noetherLab.findEquilibrium',
+          arguments: [uri],
+          tooltip: 'Predict where each noisy run ends: gradient flow to a minimum, then the noise equilibrium of the whole symmetry group there',
+        }),
       );
     }
     lines.trains.forEach((t, i) => {
@@ -74,8 +81,18 @@ export class LossCodeLensProvider implements vscode.CodeLensProvider, vscode.Dis
       const lens = a && p && p.optimizer === t.optimizer ? predictionLens(a, i) : undefined;
       if (lens) lenses.push(new vscode.CodeLens(range, { ...lens, command: 'noetherLab.showPanel', arguments: [uri, { prediction: i }] }));
       lenses.push(
-        new vscode.CodeLens(range, { title: `$(play) Run ${t.optimizer}`, command: 'noetherLab.runSgd', arguments: [uri, i], tooltip: 'Simulate this train line' }),
-        new vscode.CodeLens(range, { title: '$(split-horizontal) Compare SGD vs GD', command: 'noetherLab.compareSgdGd', arguments: [uri, i], tooltip: 'Run this line as SGD and as full-batch GD side by side' }),
+        new vscode.CodeLens(range, {
+          title: `$(play) Run ${t.optimizer}`,
+          command: 'noetherLab.runSgd',
+          arguments: [uri, i],
+          tooltip: 'Simulate this train line',
+        }),
+        new vscode.CodeLens(range, {
+          title: '$(split-horizontal) Compare SGD vs GD',
+          command: 'noetherLab.compareSgdGd',
+          arguments: [uri, i],
+          tooltip: 'Run this line as SGD and as full-batch GD side by side',
+        }),
       );
     });
     return lenses;

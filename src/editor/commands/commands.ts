@@ -31,7 +31,9 @@ async function checkedRun(ctx: Ctx, doc: vscode.TextDocument, what: string): Pro
   const checked = await ctx.analysis.check(snap, 'run');
   const first = checked?.diagnostics.find((d) => d.severity === 'error');
   if (!checked || first || !checked.trains) {
-    const why = !checked ? ' could not be checked (see the Noether Lab log)' : ` has errors${first ? ` (line ${first.line}: ${first.message})` : ''}. See the Problems view.`;
+    const why = !checked
+      ? ' could not be checked (see the Noether Lab log)'
+      : ` has errors${first ? ` (line ${first.line}: ${first.message})` : ''}. See the Problems view.`;
     void vscode.window.showErrorMessage(`Noether Lab: cannot ${what}: ${path.basename(doc.uri.path)}${why}`);
     return undefined;
   }
@@ -55,7 +57,9 @@ async function startRun(
   try {
     const analysis = await ctx.analysis.analyzePinned(doc, snap);
     if (!analysis) {
-      void vscode.window.showErrorMessage(`Noether Lab: the analysis of ${path.basename(doc.uri.path)} failed: ${ctx.analysis.errorFor(doc) ?? 'see the Noether Lab log'}`);
+      void vscode.window.showErrorMessage(
+        `Noether Lab: the analysis of ${path.basename(doc.uri.path)} failed: ${ctx.analysis.errorFor(doc) ?? 'see the Noether Lab log'}`,
+      );
       return undefined;
     }
     if (!handle.signal.aborted) ctx.panel.showAnalysis(doc.uri, analysis, true);
@@ -89,65 +93,68 @@ function reportDivergence(ctx: Ctx, doc: vscode.TextDocument, runs: RunResult[])
   });
 }
 
-const analyze: CommandFactory = (ctx) => async (arg?: unknown): Promise<AnalysisResult | undefined> => {
-  const doc = await ctx.documentFor(arg);
-  if (!doc) return undefined;
-  const a = await ctx.analyzeNow(doc);
-  if (!a) return undefined;
-  ctx.panel.showAnalysis(doc.uri, a, true);
-  ctx.updateSidebar(doc.uri);
-  const errors = a.diagnostics.filter((d) => d.severity === 'error').length;
-  if (errors) void vscode.window.showWarningMessage(`Noether Lab: ${path.basename(doc.uri.path)} has ${errors} error${errors > 1 ? 's' : ''}; see the Problems view.`);
-  return a;
-};
+const analyze: CommandFactory =
+  (ctx) =>
+  async (arg?: unknown): Promise<AnalysisResult | undefined> => {
+    const doc = await ctx.documentFor(arg);
+    if (!doc) return undefined;
+    const a = await ctx.analyzeNow(doc);
+    if (!a) return undefined;
+    ctx.panel.showAnalysis(doc.uri, a, true);
+    ctx.updateSidebar(doc.uri);
+    const errors = a.diagnostics.filter((d) => d.severity === 'error').length;
+    if (errors)
+      void vscode.window.showWarningMessage(`Noether Lab: ${path.basename(doc.uri.path)} has ${errors} error${errors > 1 ? 's' : ''}; see the Problems view.`);
+    return a;
+  };
 
-const runSgd: CommandFactory = (ctx) => async (arg?: unknown, runIndex?: unknown): Promise<SimulationResult | undefined> => {
-  const doc = await ctx.documentFor(arg);
-  if (!doc) return undefined;
-  const checked = await checkedRun(ctx, doc, 'run');
-  if (!checked) return undefined;
-  const { snap, trains } = checked;
-  const d = defaults();
-  if (trains.length === 0) {
-    void vscode.window.showInformationMessage(
-      `Noether Lab: the file has no train line; running sgd(lr = 0.01, steps = ${d.steps}, chains = ${d.chains}). Add a \`train\` line to choose.`,
-    );
-    return startRun(ctx, doc, snap, 'SGD', { trains: [{ optimizer: 'sgd', lr: 0.01, steps: d.steps, chains: d.chains }] }, [0]);
-  }
-  const index = typeof runIndex === 'number' && Number.isInteger(runIndex) ? runIndex : undefined;
-  if (index !== undefined && (index < 0 || index >= trains.length)) {
-    void vscode.window.showErrorMessage(`Noether Lab: the file has no train line number ${index + 1}.`);
-    return undefined;
-  }
-  const indices = index !== undefined ? [index] : trains.map((_, i) => i);
-  const needsDefaults = indices.some((i) => !trains[i].given?.includes('steps') || !trains[i].given?.includes('chains'));
-  const title = indices.length === 1 ? `running ${trains[indices[0]].optimizer}` : `running ${indices.length} train lines`;
-  const options = needsDefaults
-    ? { trains: indices.map((i) => withDefaults(trains[i], d)) }
-    : index !== undefined
-      ? { run: index }
-      : {};
-  return startRun(ctx, doc, snap, title, options, needsDefaults ? indices.map((_, k) => k) : indices);
-};
+const runSgd: CommandFactory =
+  (ctx) =>
+  async (arg?: unknown, runIndex?: unknown): Promise<SimulationResult | undefined> => {
+    const doc = await ctx.documentFor(arg);
+    if (!doc) return undefined;
+    const checked = await checkedRun(ctx, doc, 'run');
+    if (!checked) return undefined;
+    const { snap, trains } = checked;
+    const d = defaults();
+    if (trains.length === 0) {
+      void vscode.window.showInformationMessage(
+        `Noether Lab: the file has no train line; running sgd(lr = 0.01, steps = ${d.steps}, chains = ${d.chains}). Add a \`train\` line to choose.`,
+      );
+      return startRun(ctx, doc, snap, 'SGD', { trains: [{ optimizer: 'sgd', lr: 0.01, steps: d.steps, chains: d.chains }] }, [0]);
+    }
+    const index = typeof runIndex === 'number' && Number.isInteger(runIndex) ? runIndex : undefined;
+    if (index !== undefined && (index < 0 || index >= trains.length)) {
+      void vscode.window.showErrorMessage(`Noether Lab: the file has no train line number ${index + 1}.`);
+      return undefined;
+    }
+    const indices = index !== undefined ? [index] : trains.map((_, i) => i);
+    const needsDefaults = indices.some((i) => !trains[i].given?.includes('steps') || !trains[i].given?.includes('chains'));
+    const title = indices.length === 1 ? `running ${trains[indices[0]].optimizer}` : `running ${indices.length} train lines`;
+    const options = needsDefaults ? { trains: indices.map((i) => withDefaults(trains[i], d)) } : index !== undefined ? { run: index } : {};
+    return startRun(ctx, doc, snap, title, options, needsDefaults ? indices.map((_, k) => k) : indices);
+  };
 
-const compareSgdGd: CommandFactory = (ctx) => async (arg?: unknown, runIndex?: unknown): Promise<SimulationResult | undefined> => {
-  const doc = await ctx.documentFor(arg);
-  if (!doc) return undefined;
-  const checked = await checkedRun(ctx, doc, 'compare SGD and GD');
-  if (!checked) return undefined;
-  const { snap, trains } = checked;
-  const d = defaults();
-  let i = typeof runIndex === 'number' && trains[runIndex] ? runIndex : trains.findIndex((t) => t.optimizer === 'sgd');
-  if (i < 0) i = 0;
-  const base: Partial<TrainSpec> = trains[i] ? withDefaults(trains[i], d) : { lr: 0.01, steps: d.steps, chains: d.chains };
-  const sgd: Partial<TrainSpec> = { ...base, optimizer: 'sgd' };
-  const gdIndex = trains.findIndex((t) => t.optimizer === 'gd');
-  // The file's own gd line when it has one; else the SGD line as full-batch GD, with the settings'
-  // chain count (GD's only randomness is a random start), on the same clock (steps) as SGD.
-  const gd: Partial<TrainSpec> =
-    gdIndex >= 0 ? { ...withDefaults(trains[gdIndex], d), optimizer: 'gd' } : { ...base, optimizer: 'gd', chains: d.chains, steps: base.steps ?? d.steps };
-  return startRun(ctx, doc, snap, 'comparing SGD and GD', { trains: [sgd, gd] }, [0, 1]);
-};
+const compareSgdGd: CommandFactory =
+  (ctx) =>
+  async (arg?: unknown, runIndex?: unknown): Promise<SimulationResult | undefined> => {
+    const doc = await ctx.documentFor(arg);
+    if (!doc) return undefined;
+    const checked = await checkedRun(ctx, doc, 'compare SGD and GD');
+    if (!checked) return undefined;
+    const { snap, trains } = checked;
+    const d = defaults();
+    let i = typeof runIndex === 'number' && trains[runIndex] ? runIndex : trains.findIndex((t) => t.optimizer === 'sgd');
+    if (i < 0) i = 0;
+    const base: Partial<TrainSpec> = trains[i] ? withDefaults(trains[i], d) : { lr: 0.01, steps: d.steps, chains: d.chains };
+    const sgd: Partial<TrainSpec> = { ...base, optimizer: 'sgd' };
+    const gdIndex = trains.findIndex((t) => t.optimizer === 'gd');
+    // The file's own gd line when it has one; else the SGD line as full-batch GD, with the settings'
+    // chain count (GD's only randomness is a random start), on the same clock (steps) as SGD.
+    const gd: Partial<TrainSpec> =
+      gdIndex >= 0 ? { ...withDefaults(trains[gdIndex], d), optimizer: 'gd' } : { ...base, optimizer: 'gd', chains: d.chains, steps: base.steps ?? d.steps };
+    return startRun(ctx, doc, snap, 'comparing SGD and GD', { trains: [sgd, gd] }, [0, 1]);
+  };
 
 /** Where each noisy train line ends (THEORY.md §4): shows the predictions in the panel and returns them. */
 const findEquilibrium: CommandFactory = (ctx) => async (arg?: unknown) => {
@@ -205,9 +212,11 @@ const exportReport: CommandFactory = (ctx) => async (arg?: unknown, outPath?: un
   await vscode.workspace.fs.writeFile(mdUri, enc.encode(reportMarkdown(report)));
   ctx.log.info(`report written: ${mdUri.fsPath} and ${jsonUri.fsPath}`);
   if (typeof outPath !== 'string') {
-    void vscode.window.showInformationMessage(`Noether Lab: report written to ${path.basename(mdUri.path)} and ${path.basename(jsonUri.path)}.`, 'Open').then((c) => {
-      if (c === 'Open') void vscode.window.showTextDocument(mdUri);
-    });
+    void vscode.window
+      .showInformationMessage(`Noether Lab: report written to ${path.basename(mdUri.path)} and ${path.basename(jsonUri.path)}.`, 'Open')
+      .then((c) => {
+        if (c === 'Open') void vscode.window.showTextDocument(mdUri);
+      });
   }
   return { json: jsonUri.fsPath, markdown: mdUri.fsPath };
 };

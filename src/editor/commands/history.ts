@@ -130,7 +130,11 @@ export const clearHistory: Factory = (ctx) => async (arg?: unknown, confirmed?: 
   const n = ctx.history.list(doc.uri).length;
   if (!n) return 0;
   if (confirmed !== true) {
-    const ok = await vscode.window.showWarningMessage(`Noether Lab: delete the ${n} stored run${n > 1 ? 's' : ''} of ${path.basename(doc.uri.path)}?`, { modal: true }, 'Delete');
+    const ok = await vscode.window.showWarningMessage(
+      `Noether Lab: delete the ${n} stored run${n > 1 ? 's' : ''} of ${path.basename(doc.uri.path)}?`,
+      { modal: true },
+      'Delete',
+    );
     if (ok !== 'Delete') return undefined;
   }
   if (ctx.panel.overlaid(doc.uri)) ctx.panel.showOverlay(doc.uri, null, '', []);

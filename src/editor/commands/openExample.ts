@@ -27,26 +27,28 @@ export function standaloneExamples(dir: string): { name: string; title: string; 
     .sort((a, b) => Number(b.name === DEFAULT_EXAMPLE) - Number(a.name === DEFAULT_EXAMPLE) || a.name.localeCompare(b.name));
 }
 
-export const openExample = (ctx: Ctx) => async (name?: unknown): Promise<vscode.TextEditor | undefined> => {
-  const examples = standaloneExamples(path.join(ctx.extension.extensionPath, 'examples'));
-  if (examples.length === 0) {
-    void vscode.window.showErrorMessage('Noether Lab: the examples are missing from the installed extension.');
-    return undefined;
-  }
-  let chosen = typeof name === 'string' ? examples.find((e) => e.name === name) : undefined;
-  if (typeof name === 'string' && !chosen) {
-    void vscode.window.showErrorMessage(`Noether Lab: no example \`${name}\` (examples: ${examples.map((e) => e.name).join(', ')}).`);
-    return undefined;
-  }
-  if (!chosen) {
-    const pick = await vscode.window.showQuickPick(
-      examples.map((e) => ({ label: e.name, detail: e.title, example: e })),
-      { title: 'Noether Lab: Open Example', placeHolder: 'An example learning problem (opened as a new, unsaved file)', matchOnDetail: true },
-    );
-    if (!pick) return undefined;
-    chosen = pick.example;
-  }
-  const doc = await vscode.workspace.openTextDocument({ language: 'loss', content: chosen.text });
-  ctx.log.info(`opened the example ${chosen.name} as an untitled document`);
-  return vscode.window.showTextDocument(doc);
-};
+export const openExample =
+  (ctx: Ctx) =>
+  async (name?: unknown): Promise<vscode.TextEditor | undefined> => {
+    const examples = standaloneExamples(path.join(ctx.extension.extensionPath, 'examples'));
+    if (examples.length === 0) {
+      void vscode.window.showErrorMessage('Noether Lab: the examples are missing from the installed extension.');
+      return undefined;
+    }
+    let chosen = typeof name === 'string' ? examples.find((e) => e.name === name) : undefined;
+    if (typeof name === 'string' && !chosen) {
+      void vscode.window.showErrorMessage(`Noether Lab: no example \`${name}\` (examples: ${examples.map((e) => e.name).join(', ')}).`);
+      return undefined;
+    }
+    if (!chosen) {
+      const pick = await vscode.window.showQuickPick(
+        examples.map((e) => ({ label: e.name, detail: e.title, example: e })),
+        { title: 'Noether Lab: Open Example', placeHolder: 'An example learning problem (opened as a new, unsaved file)', matchOnDetail: true },
+      );
+      if (!pick) return undefined;
+      chosen = pick.example;
+    }
+    const doc = await vscode.workspace.openTextDocument({ language: 'loss', content: chosen.text });
+    ctx.log.info(`opened the example ${chosen.name} as an untitled document`);
+    return vscode.window.showTextDocument(doc);
+  };

@@ -103,7 +103,11 @@ export class DiagnosticsController implements vscode.Disposable {
   /** The full check's diagnostics replace the quick ones, if the document is still at that version. */
   private showFull(c: FullCheck): void {
     if (!this.current(c.uri, c.version)) return;
-    this.set(c.uri, c.version, c.diagnostics.map((d) => ({ ...d })));
+    this.set(
+      c.uri,
+      c.version,
+      c.diagnostics.map((d) => ({ ...d })),
+    );
   }
 
   private current(uri: vscode.Uri, version: number): vscode.TextDocument | undefined {

@@ -20,7 +20,10 @@ export class RunHistory implements vscode.Disposable {
   private readonly cache = new Map<string, SimulationResult>();
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly context: vscode.ExtensionContext, private readonly log: vscode.LogOutputChannel) {}
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly log: vscode.LogOutputChannel,
+  ) {}
 
   /** Where the stored runs are (said in the docs and the log). */
   get folder(): vscode.Uri {
@@ -35,7 +38,9 @@ export class RunHistory implements vscode.Disposable {
   /** The file's entries, newest first. */
   list(uri: vscode.Uri): HistoryEntry[] {
     const key = uri.toString();
-    return this.index().filter((e) => e.uri === key).sort((a, b) => b.time - a.time);
+    return this.index()
+      .filter((e) => e.uri === key)
+      .sort((a, b) => b.time - a.time);
   }
 
   entry(id: string): HistoryEntry | undefined {
@@ -53,9 +58,16 @@ export class RunHistory implements vscode.Disposable {
     const stored = jsonSafe(compactResult(result));
     const bytes = new TextEncoder().encode(JSON.stringify(stored));
     const time = Date.now();
-    const id = `${time.toString(36)}-${Math.floor(Math.random() * 36 ** 4).toString(36).padStart(4, '0')}`;
+    const id = `${time.toString(36)}-${Math.floor(Math.random() * 36 ** 4)
+      .toString(36)
+      .padStart(4, '0')}`;
     const entry: HistoryEntry = {
-      id, uri: uri.toString(), time, title, status: resultStatus(result), bytes: bytes.length,
+      id,
+      uri: uri.toString(),
+      time,
+      title,
+      status: resultStatus(result),
+      bytes: bytes.length,
       runs: result.runs.map((r) => ({ label: runLabel(r), train: r.run, status: r.cancelled ? 'cancelled' : r.status })),
     };
     await vscode.workspace.fs.createDirectory(this.folder);
@@ -63,9 +75,14 @@ export class RunHistory implements vscode.Disposable {
     this.cache.set(id, stored);
     const all = [...this.index(), entry];
     const drop = entriesToDrop(all);
-    await this.context.workspaceState.update(INDEX_KEY, all.filter((e) => !drop.has(e.id)));
+    await this.context.workspaceState.update(
+      INDEX_KEY,
+      all.filter((e) => !drop.has(e.id)),
+    );
     await this.removeFiles([...drop]);
-    this.log.info(`run kept in the history: ${this.file(id).fsPath} (${(bytes.length / 1024).toFixed(0)} KiB)${drop.size ? `; ${drop.size} older run${drop.size > 1 ? 's' : ''} dropped` : ''}`);
+    this.log.info(
+      `run kept in the history: ${this.file(id).fsPath} (${(bytes.length / 1024).toFixed(0)} KiB)${drop.size ? `; ${drop.size} older run${drop.size > 1 ? 's' : ''} dropped` : ''}`,
+    );
     this.emitter.fire(entry.uri);
     return entry;
   }
@@ -98,7 +115,10 @@ export class RunHistory implements vscode.Disposable {
       const gone = new Set(ids);
       const all = this.index();
       const hit = all.filter((e) => gone.has(e.id));
-      await this.context.workspaceState.update(INDEX_KEY, all.filter((e) => !gone.has(e.id)));
+      await this.context.workspaceState.update(
+        INDEX_KEY,
+        all.filter((e) => !gone.has(e.id)),
+      );
       await this.removeFiles(hit.map((e) => e.id));
       for (const u of new Set(hit.map((e) => e.uri))) this.emitter.fire(u);
       return hit.length;

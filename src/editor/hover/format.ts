@@ -2,7 +2,18 @@
 import type { AnalysisResult, GroupReport } from '../../core/analysis/analyze';
 import { nameTable } from '../../core/lang/names';
 import type { StabilityInfo } from '../../core/analysis/predictions';
-import { generatorCount, generatorProofNotes, generatorsOf, generatorsText, groupCharge, groupEndsText, groupsOf, groupStartOrbitText, groupStatusText, symmetriesWord } from '../../shared/groupText';
+import {
+  generatorCount,
+  generatorProofNotes,
+  generatorsOf,
+  generatorsText,
+  groupCharge,
+  groupEndsText,
+  groupsOf,
+  groupStartOrbitText,
+  groupStatusText,
+  symmetriesWord,
+} from '../../shared/groupText';
 import { closedFormNoneText, conservationLawsText, groupClosedForms } from '../../shared/lawText';
 import { firstPrediction, predictionLine, runLabel, stabilityLine } from '../../shared/predictionText';
 
@@ -135,11 +146,18 @@ function conservationMarkdown(a: AnalysisResult): string {
 export function lossHoverMarkdown(a: AnalysisResult, uri: string, head: string): string {
   const ends = `${sgdEndsMarkdown(a)} ${showPanelLink(uri, predictionTarget(a), 'Predictions')}`;
   if (a.groups.length === 0) return `${ends}\n\n${head}${conservationMarkdown(a)}\n\n**${md(noSymmetryText())}**\n\n${showPanelLink(uri)}`;
-  const lead = closedFormLead(a, a.groups.map((_, gi) => gi), ends);
+  const lead = closedFormLead(
+    a,
+    a.groups.map((_, gi) => gi),
+    ends,
+  );
   const inGroups = a.groups.length === 1 ? 'in 1 group' : `in ${a.groups.length} groups`;
   const parts = [`${lead}\n\n${head}\n\n**${symmetriesWord(generatorCount(a))}** of ℓ, ${inGroups}:${conservationMarkdown(a)}`];
   a.groups.forEach((_, gi) => parts.push(groupHoverMarkdown(a, gi, uri)));
-  if (a.noise) parts.push(`*Laws for η = ${num(a.noise.lr)}, B = ${a.noise.batch}, γ = ${num(a.noise.weightDecay)} (${md(a.noise.basis)}); Σ by ${a.noise.method}; ${START_ORBIT_LABEL} with the same constants.*`);
+  if (a.noise)
+    parts.push(
+      `*Laws for η = ${num(a.noise.lr)}, B = ${a.noise.batch}, γ = ${num(a.noise.weightDecay)} (${md(a.noise.basis)}); Σ by ${a.noise.method}; ${START_ORBIT_LABEL} with the same constants.*`,
+    );
   return parts.join('\n\n---\n\n');
 }
 
@@ -159,9 +177,10 @@ export function paramHoverMarkdown(a: AnalysisResult, name: string, uri: string)
   const ends = `${sgdEndsMarkdown(a, idx, idx.length ? undefined : own)} ${showPanelLink(uri, predictionTarget(a), 'Predictions')}`;
   if (groups.length === 0) {
     const acted = [...new Set(a.groups.flatMap((g) => g.tensors))].join(', ');
-    const none = a.groups.length === 0
-      ? md(noSymmetryText())
-      : `No symmetry group of this loss acts on \`${name}\` (${a.groups.length === 1 ? 'its one group acts' : `its ${a.groups.length} groups act`} on ${md(acted)}).`;
+    const none =
+      a.groups.length === 0
+        ? md(noSymmetryText())
+        : `No symmetry group of this loss acts on \`${name}\` (${a.groups.length === 1 ? 'its one group acts' : `its ${a.groups.length} groups act`} on ${md(acted)}).`;
     return `${ends}\n\n${head}\n\n${none}\n\n${showPanelLink(uri)}`;
   }
   return [`${closedFormLead(a, groups, ends)}\n\n${head}`, ...groups.map((gi) => groupHoverMarkdown(a, gi, uri))].join('\n\n---\n\n');
@@ -177,7 +196,6 @@ export function stabilityMarkdown(st: StabilityInfo): string {
 export function noSymmetryText(): string {
   return 'No continuous symmetry: no conserved quantity, no balance law. (Checked: rescaling, scaling, general linear θ → e^{λA}θ with symmetric A, and translations.)';
 }
-
 
 /** Extra theory for train keys (THEORY.md), beyond the key's one-line doc. */
 export const TRAIN_KEY_THEORY = nameTable<string>({

@@ -64,7 +64,8 @@ export function locate(source: string, line: number, column: number): Located | 
   const kind = names.get(tok.text);
   if (kind) return { target: { kind: kind.kind, name: tok.text, declared: kind.spans.some((sp) => sp.line === tok.line && sp.column === tok.column) }, span };
   if (hasName(OPTIMIZERS, tok.text)) return { target: { kind: 'optimizer', name: tok.text }, span };
-  if (hasName(TRAIN_KEYS, tok.text) && first.text === 'train') return { target: { kind: 'trainKey', key: tok.text, optimizer: tokens[s + 1]?.text ?? 'sgd' }, span, trainIndex };
+  if (hasName(TRAIN_KEYS, tok.text) && first.text === 'train')
+    return { target: { kind: 'trainKey', key: tok.text, optimizer: tokens[s + 1]?.text ?? 'sgd' }, span, trainIndex };
   return undefined;
 }
 

@@ -53,7 +53,9 @@ export class LossInlayHintsProvider implements vscode.InlayHintsProvider, vscode
         if (!st || st.bound === null || !lr) return;
         const hint = new vscode.InlayHint(new vscode.Position(lr.value.endLine - 1, lr.value.endColumn - 1), stabilityHintLabel(st.bound, st.lr));
         hint.paddingLeft = true;
-        hint.tooltip = new vscode.MarkdownString(`${stabilityMarkdown(st)}\n\nGradient descent on the local quadratic is stable only for lr < 2/λ_max(H) (THEORY.md §7); SGD's fluctuations diverge earlier.`);
+        hint.tooltip = new vscode.MarkdownString(
+          `${stabilityMarkdown(st)}\n\nGradient descent on the local quadratic is stable only for lr < 2/λ_max(H) (THEORY.md §7); SGD's fluctuations diverge earlier.`,
+        );
         out.push(hint);
       });
     return out;
@@ -83,7 +85,7 @@ export class LossInlayHintsProvider implements vscode.InlayHintsProvider, vscode
       const hint = new vscode.InlayHint(new vscode.Position(p.span.endLine - 1, p.span.endColumn - 1), `${shown}${more}`);
       hint.paddingLeft = true;
       hint.tooltip = new vscode.MarkdownString(
-        'The Noether charges at the initial point (for a random start, chain 0 of the first train line\'s seed): conserved by gradient flow, driven by SGD\'s noise to where the panel predicts.',
+        "The Noether charges at the initial point (for a random start, chain 0 of the first train line's seed): conserved by gradient flow, driven by SGD's noise to where the panel predicts.",
       );
       return hint;
     });

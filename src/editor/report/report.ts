@@ -3,8 +3,30 @@
 import type { AnalysisResult } from '../../core/analysis/analyze';
 import type { Prediction } from '../../core/analysis/predictions';
 import type { RunResult, SimulationResult, VerdictFields } from '../../core/numeric/types';
-import { equilibriumText, generatorCharge, generatorCount, groupEndsText, groupStartOrbitText, generatorName, generatorsText, groupCharge, groupStatusText, runChargeName, runChargeText, symmetriesWord } from '../../shared/groupText';
-import { closedFormNoneText, conservationLawsText, groupClosedForms, levelName, measuredText, productComparison, productFactsText, CHAIN_LAW_LABEL } from '../../shared/lawText';
+import {
+  equilibriumText,
+  generatorCharge,
+  generatorCount,
+  groupEndsText,
+  groupStartOrbitText,
+  generatorName,
+  generatorsText,
+  groupCharge,
+  groupStatusText,
+  runChargeName,
+  runChargeText,
+  symmetriesWord,
+} from '../../shared/groupText';
+import {
+  closedFormNoneText,
+  conservationLawsText,
+  groupClosedForms,
+  levelName,
+  measuredText,
+  productComparison,
+  productFactsText,
+  CHAIN_LAW_LABEL,
+} from '../../shared/lawText';
 import { etaTermText, pointText, predictionSentence, runLabel, sig4, stabilityLine } from '../../shared/predictionText';
 import { noSymmetryText, num } from '../hover/format';
 
@@ -38,9 +60,14 @@ export function reportMarkdown(r: Report): string {
   }
   if (errors.length === 0) {
     out.push('## Problem', '');
-    out.push(`- Parameters: ${a.parameters.map((p) => (p.shape.length ? `${p.name}[${p.shape.join('×')}]` : p.name)).join(', ')} (${a.components.length} components)`);
+    out.push(
+      `- Parameters: ${a.parameters.map((p) => (p.shape.length ? `${p.name}[${p.shape.join('×')}]` : p.name)).join(', ')} (${a.components.length} components)`,
+    );
     out.push(`- Initial point: ${pointText(a.initial, a.components, MAX_POINT_COMPONENTS)}`);
-    if (a.noise) out.push(`- Noise Σ(θ₀): ${a.noise.method}${a.noise.samples ? ` (${a.noise.samples} samples)` : ''}; η = ${num(a.noise.lr)}, B = ${a.noise.batch}, γ = ${num(a.noise.weightDecay)} from ${a.noise.basis}`);
+    if (a.noise)
+      out.push(
+        `- Noise Σ(θ₀): ${a.noise.method}${a.noise.samples ? ` (${a.noise.samples} samples)` : ''}; η = ${num(a.noise.lr)}, B = ${a.noise.batch}, γ = ${num(a.noise.weightDecay)} from ${a.noise.basis}`,
+      );
     out.push('', '## Where SGD ends', '');
     const preds = a.predictions ?? [];
     if (preds.length === 0) out.push('No noisy train line (sgd or momentum): nothing to predict.', '');
@@ -76,7 +103,10 @@ function groupsMarkdown(a: AnalysisResult): string[] {
   const out = ['## Symmetry groups', ''];
   const conservation = conservationLawsText(a);
   if (a.groups.length === 0) return [...out, noSymmetryText(), '', ...(conservation ? [conservation, ''] : [])];
-  out.push(`${symmetriesWord(generatorCount(a))} of ℓ in ${a.groups.length === 1 ? '1 group' : `${a.groups.length} groups`}.${conservation ? ` ${conservation}` : ''}`, '');
+  out.push(
+    `${symmetriesWord(generatorCount(a))} of ℓ in ${a.groups.length === 1 ? '1 group' : `${a.groups.length} groups`}.${conservation ? ` ${conservation}` : ''}`,
+    '',
+  );
   const p = a.predictions?.[0];
   a.groups.forEach((g, gi) => {
     const charge = groupCharge(a, g);
@@ -104,8 +134,11 @@ function groupsMarkdown(a: AnalysisResult): string[] {
 function closedFormMarkdown(a: AnalysisResult, gi: number): string[] {
   const f = groupClosedForms(a, gi, MAX_CLOSED_FORMS);
   if (!f.count && !f.matrix) return f.notes.length ? [`- Law (C) in closed form: ${closedFormNoneText(f)}`] : [];
-  const out = f.inline || f.matrix ? f.laws.map(({ law }) => `- Law (C) in closed form: ${law.text}`) : ['- Law (C) in closed form: one per generator, in the table of generators below'];
-  if (f.matrix && f.count) out.push('- Each generator\'s own law (C), anywhere: in the table of generators below');
+  const out =
+    f.inline || f.matrix
+      ? f.laws.map(({ law }) => `- Law (C) in closed form: ${law.text}`)
+      : ['- Law (C) in closed form: one per generator, in the table of generators below'];
+  if (f.matrix && f.count) out.push("- Each generator's own law (C), anywhere: in the table of generators below");
   if (f.inline && f.more > 0) out.push(`- … ${f.more} more closed forms, one per generator (in the JSON report: \`laws.sgdClosedForm\`)`);
   for (const e of f.equilibria) out.push(`- At the noise equilibrium: ${e.text}`);
   return out;
@@ -119,26 +152,42 @@ function generatorsMarkdown(a: AnalysisResult): string[] {
   if (a.symmetries.length === 0) return [];
   const first = a.predictions?.[0];
   const p = first && (first.charges.some((c) => c !== null) || first.growth.length) ? first : undefined;
-  const out = ['## Generators', '', `Each listed generator's charge${p ? `, where SGD ends for it (run ${p.run})` : ''} and the start-orbit solve (secondary).`, ''];
+  const out = [
+    '## Generators',
+    '',
+    `Each listed generator's charge${p ? `, where SGD ends for it (run ${p.run})` : ''} and the start-orbit solve (secondary).`,
+    '',
+  ];
   // Law (C) in closed form beside each generator of a group whose laws are about sums over components.
   const perGenerator = a.groups.map((_, gi) => {
     const f = groupClosedForms(a, gi);
     return !f.inline && f.count > 0;
   });
   const lawCol = perGenerator.some((x) => x);
-  out.push(`| generator | group | kind | status | charge |${p ? ' where SGD ends | O(η) term |' : ''} start's orbit (secondary) |${lawCol ? ' law (C) in closed form |' : ''}`);
+  out.push(
+    `| generator | group | kind | status | charge |${p ? ' where SGD ends | O(η) term |' : ''} start's orbit (secondary) |${lawCol ? ' law (C) in closed form |' : ''}`,
+  );
   out.push(`|---|---|---|---|---|${p ? '---|---|' : ''}---|${lawCol ? '---|' : ''}`);
   a.groups.forEach((g, gi) => {
     for (const i of g.symmetries.slice(0, MAX_GENERATOR_ROWS)) {
       const s = a.symmetries[i];
       const c = p?.charges[i];
       const grows = p?.growth.some((x) => x.symmetry === i);
-      const end = p ? ` ${grows ? 'grows' : fmtOrDash(c)}${p.orientationDependent?.[i] ? ' (gauge-dependent)' : ''} | ${etaTermText(p.etaTerms?.[i], c) || '—'} |` : '';
-      out.push(`| ${cell(generatorName(a, i))} | ${gi + 1} | ${s.kind} | ${s.status}${s.proof ? ` (${s.proof})` : ''} | ${cell(generatorCharge(a, i).text)} |${end} ${s.equilibrium || s.equilibriumNote ? cell(equilibriumText(s)) : '—'} |${lawCol ? ` ${perGenerator[gi] && s.laws.sgdClosedForm ? cell(s.laws.sgdClosedForm.text) : perGenerator[gi] ? '—' : 'in its group, above'} |` : ''}`);
+      const end = p
+        ? ` ${grows ? 'grows' : fmtOrDash(c)}${p.orientationDependent?.[i] ? ' (gauge-dependent)' : ''} | ${etaTermText(p.etaTerms?.[i], c) || '—'} |`
+        : '';
+      out.push(
+        `| ${cell(generatorName(a, i))} | ${gi + 1} | ${s.kind} | ${s.status}${s.proof ? ` (${s.proof})` : ''} | ${cell(generatorCharge(a, i).text)} |${end} ${s.equilibrium || s.equilibriumNote ? cell(equilibriumText(s)) : '—'} |${lawCol ? ` ${perGenerator[gi] && s.laws.sgdClosedForm ? cell(s.laws.sgdClosedForm.text) : perGenerator[gi] ? '—' : 'in its group, above'} |` : ''}`,
+      );
     }
     const more = g.symmetries.length - Math.min(g.symmetries.length, MAX_GENERATOR_ROWS);
     if (more > 0 || g.unlisted > 0) {
-      const what = [more > 0 ? `${more} more listed` : '', g.unlisted > 0 ? `${g.unlisted} not listed (the charge ${groupCharge(a, g).text} holds them all)` : ''].filter(Boolean).join(', ');
+      const what = [
+        more > 0 ? `${more} more listed` : '',
+        g.unlisted > 0 ? `${g.unlisted} not listed (the charge ${groupCharge(a, g).text} holds them all)` : '',
+      ]
+        .filter(Boolean)
+        .join(', ');
       out.push(`| … | ${gi + 1} | | | ${cell(what)} |${p ? ' | |' : ''} |${lawCol ? ' |' : ''}`);
     }
   });
@@ -160,12 +209,17 @@ function predictionMarkdown(a: AnalysisResult, p: Prediction): string[] {
   }
   for (const g of p.growth) out.push(`- ${generatorName(a, g.symmetry)} grows: ${g.law}`);
   if (p.balance) {
-    const b = p.balance.charges.map((c, i) => (c === null ? null : `${generatorName(a, i)} = ${fmtOrDash(c)}`)).filter((x) => x !== null).join(', ');
+    const b = p.balance.charges
+      .map((c, i) => (c === null ? null : `${generatorName(a, i)} = ${fmtOrDash(c)}`))
+      .filter((x) => x !== null)
+      .join(', ');
     out.push(`- Secondary, the law-of-balance point (every charge drift zero, not stationary here): ${b}`);
   }
   // Beyond the end-point solve's size nothing was computed: the sentence above says why.
   if (p.minimum.loss === null || !Number.isFinite(p.minimum.loss)) return [...out, ''];
-  out.push(`- How: gradient flow from chain 0's start to a minimum (L = ${fmtOrDash(p.minimum.loss)}${p.minimum.converged ? '' : `; ${p.minimum.note ?? 'not converged'}`}), then the joint noise equilibrium of every generator there.`);
+  out.push(
+    `- How: gradient flow from chain 0's start to a minimum (L = ${fmtOrDash(p.minimum.loss)}${p.minimum.converged ? '' : `; ${p.minimum.note ?? 'not converged'}`}), then the joint noise equilibrium of every generator there.`,
+  );
   out.push(`- Accuracy: ${p.order}.`, '');
   // The end point only where it is predicted; else where gradient flow goes.
   const end = p.status === 'equilibrium' ? p.endPoint : null;
@@ -177,7 +231,9 @@ function predictionMarkdown(a: AnalysisResult, p: Prediction): string[] {
   if (p.charges.some((c) => c !== null)) {
     out.push('| charge | predicted at the end | O(η) discrete-time term | orientation-dependent |', '|---|---|---|---|');
     p.charges.forEach((c, i) => {
-      out.push(`| ${cell(generatorCharge(a, i).text)} | ${fmtOrDash(c)} | ${fmtOrDash(p.etaTerms?.[i])} | ${p.orientationDependent?.[i] ? 'yes: compare its invariants' : 'no'} |`);
+      out.push(
+        `| ${cell(generatorCharge(a, i).text)} | ${fmtOrDash(c)} | ${fmtOrDash(p.etaTerms?.[i])} | ${p.orientationDependent?.[i] ? 'yes: compare its invariants' : 'no'} |`,
+      );
     });
     out.push('');
   }
@@ -201,37 +257,46 @@ function runMarkdown(run: RunResult): string[] {
   const survivors = run.series.survivors;
   const alive = survivors.length ? survivors[survivors.length - 1] : run.chains;
   if (alive < run.chains) out.push(`Curves and statistics are over the surviving chains only (${alive} of ${run.chains} at the end).`, '');
-  if (run.prediction) out.push(`Prediction: ${run.prediction.status === 'equilibrium' ? 'SGD ends at the joint noise equilibrium' : run.prediction.reason}.`, '');
+  if (run.prediction)
+    out.push(`Prediction: ${run.prediction.status === 'equilibrium' ? 'SGD ends at the joint noise equilibrium' : run.prediction.reason}.`, '');
   if (run.charges.length || run.invariants?.length) {
     out.push('| quantity | predicted | O(η) term | measured ± SE | z | verdict | steps still needed | how |', '|---|---|---|---|---|---|---|---|');
     for (const c of run.charges) out.push(verdictRow(runChargeText(c), c.predictedEquilibrium, c));
     for (const inv of run.invariants ?? []) out.push(verdictRow(inv.text, inv.predicted, inv));
     out.push('');
     out.push('| charge | initial | final (mean ± std over chains) |', '|---|---|---|');
-    for (const c of run.charges) out.push(`| ${runChargeName(c)} (${c.kind}) | ${fmtOrDash(c.initial)} | ${fmtOrDash(c.finalMean)} ± ${fmtOrDash(c.finalStd)} |`);
+    for (const c of run.charges)
+      out.push(`| ${runChargeName(c)} (${c.kind}) | ${fmtOrDash(c.initial)} | ${fmtOrDash(c.finalMean)} ± ${fmtOrDash(c.finalStd)} |`);
     out.push('');
   }
   if (run.series.lawC && run.charges.length) out.push(`Law (C) curve: ${run.series.lawC}`, '');
   const st = run.stationary;
   const comps = Object.keys(st.mean);
   if (comps.length) {
-    out.push(`Stationary statistics after a burn-in of ${st.burnin} steps (${st.burninMethod}), ${st.samples} samples${st.reached ? '' : '. **Not stationary yet**: the charges or the loss still drift at the end'}.`);
+    out.push(
+      `Stationary statistics after a burn-in of ${st.burnin} steps (${st.burninMethod}), ${st.samples} samples${st.reached ? '' : '. **Not stationary yet**: the charges or the loss still drift at the end'}.`,
+    );
     if (st.theory) out.push(`Theory: ${st.theory.source}.`);
     out.push('');
     // The components' Gaussian laws; a deep chain's theory is the law of their product (below).
     const th = st.theory && Object.keys(st.theory.mean).length ? st.theory : undefined;
-    out.push(`| component | stationary mean ± s.e. | stationary variance ± s.e. |${th ? ' theory mean | theory variance |' : ''}`, `|---|---|---|${th ? '---|---|' : ''}`);
+    out.push(
+      `| component | stationary mean ± s.e. | stationary variance ± s.e. |${th ? ' theory mean | theory variance |' : ''}`,
+      `|---|---|---|${th ? '---|---|' : ''}`,
+    );
     for (const c of comps.slice(0, MAX_TABLE_COMPONENTS)) {
       out.push(
         `| ${cell(c)} | ${fmtOrDash(st.mean[c])} ± ${fmtOrDash(st.meanStdErr[c])} | ${fmtOrDash(st.var[c])} ± ${fmtOrDash(st.varStdErr[c])} |${th ? ` ${fmtOrDash(th.mean[c])} | ${fmtOrDash(th.var[c])} |` : ''}`,
       );
     }
-    if (comps.length > MAX_TABLE_COMPONENTS) out.push(`| … ${comps.length - MAX_TABLE_COMPONENTS} more components (in the JSON report) | | |${th ? ' | |' : ''}`);
+    if (comps.length > MAX_TABLE_COMPONENTS)
+      out.push(`| … ${comps.length - MAX_TABLE_COMPONENTS} more components (in the JSON report) | | |${th ? ' | |' : ''}`);
     out.push('');
   }
   const cmp = productComparison(st);
   if (cmp) {
-    const samples = cmp.samples === null ? 'not measured' : `measured over ${cmp.samples} samples (chains × records after the burn-in), SE by bootstrap over chains`;
+    const samples =
+      cmp.samples === null ? 'not measured' : `measured over ${cmp.samples} samples (chains × records after the burn-in), SE by bootstrap over chains`;
     out.push(`Law of the product ${cmp.variable}, the ${CHAIN_LAW_LABEL}: ${productFactsText(cmp)}; ${samples}.`, '');
     out.push('| quantile | theory | measured ± SE |', '|---|---|---|');
     for (const row of cmp.rows) out.push(`| ${levelName(row.level)} | ${sig4(row.theory)} | ${measuredText(row)} |`);

@@ -208,10 +208,17 @@ export class RunService implements vscode.Disposable {
    * nothing on the extension host's thread; rejects with its error (a bad key or value too).
    */
   sweep(snap: DocSnapshot, options: SweepRequest, signal: AbortSignal, onProgress: (p: SweepProgress) => void): Promise<SweepResult> {
-    return this.inWorker(snap, {}, undefined, signal, (m, done) => {
-      if (m.type === 'sweep-progress') onProgress(m.progress);
-      else if (m.type === 'sweep-done') done(m.result);
-    }, options);
+    return this.inWorker(
+      snap,
+      {},
+      undefined,
+      signal,
+      (m, done) => {
+        if (m.type === 'sweep-progress') onProgress(m.progress);
+        else if (m.type === 'sweep-done') done(m.result);
+      },
+      options,
+    );
   }
 
   private inWorker<T>(
@@ -238,7 +245,8 @@ export class RunService implements vscode.Disposable {
     if (signal.aborted) onAbort();
     return new Promise<T>((resolve, reject) => {
       worker.on('message', (m: RunWorkerMessage) => {
-        if (m.type === 'input-error' || m.type === 'error') reject(new Error(m.message)); // the file has errors, or a failure
+        if (m.type === 'input-error' || m.type === 'error')
+          reject(new Error(m.message)); // the file has errors, or a failure
         else onMessage(m, resolve);
       });
       worker.on('error', reject);

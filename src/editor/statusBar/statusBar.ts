@@ -88,7 +88,8 @@ export class StatusBar implements vscode.Disposable {
     }
     const error = this.analysis.errorFor(doc);
     if (error) return { text: '$(warning) Noether: analysis failed', tooltip: `The analysis of ${name} failed: ${error.split('\n')[0]}`, command: show };
-    if (this.analysis.isPending(doc) || config.autoAnalyze) return { text: '$(loading~spin) Noether: analysing…', tooltip: `Analysing ${name}…`, command: show };
+    if (this.analysis.isPending(doc) || config.autoAnalyze)
+      return { text: '$(loading~spin) Noether: analysing…', tooltip: `Analysing ${name}…`, command: show };
     return { text: '$(symbol-misc) Noether: Analyze', tooltip: `Analyse ${name} (auto-analysis is off).`, command: 'noetherLab.analyze' };
   }
 
