@@ -102,7 +102,9 @@ export function figureSvg(fig: Figure, width = 760, height = 420): string {
   const parts: string[] = [];
   parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`);
   parts.push(`<rect x="0" y="0" width="${width}" height="${height}" fill="#fff"/>`);
-  parts.push(`<text x="${width / 2}" y="18" text-anchor="middle" font-size="13" font-weight="bold">${esc(fig.title)}</text>`);
+  // A bold 13 px sans-serif character is about 0.62 em wide: a long title gets a smaller font, not clipped ends.
+  const titleSize = Math.max(9, Math.min(13, (width - 24) / (0.62 * [...fig.title].length)));
+  parts.push(`<text x="${width / 2}" y="18" text-anchor="middle" font-size="${titleSize.toFixed(1)}" font-weight="bold">${esc(fig.title)}</text>`);
   parts.push(`<clipPath id="clip-${esc(fig.id)}"><rect x="${m.l}" y="${m.t}" width="${W}" height="${H}"/></clipPath>`);
   parts.push(`<rect x="${m.l}" y="${m.t}" width="${W}" height="${H}" fill="none" stroke="#444"/>`);
   // A log axis over less than two decades would show one or two powers of ten: 1-2-5 ticks instead.
