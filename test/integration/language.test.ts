@@ -197,11 +197,11 @@ suite('Noether Lab: language support', () => {
     const { document: doc } = await open('two-layer-matrix.loss');
     const a = await (await api()).analysisFor(doc.uri);
     const hover = plain(await hoverText(doc, positionOf(doc, 'loss', 0, 1)));
-    // Each generator's closed form is about a sum over components: the hover says where they are.
-    assert.match(hover.split('\n')[0], /^\*law \(C\) in closed form for each of the 6 generators of GL\(3\) on the hidden index of U, W: in the panel/);
+    // The group's law in matrix form leads: the papers' form on the minimum manifold.
+    assert.match(hover.split('\n')[0], /^on the minimum manifold \(∇L = 0\): dQ\/dt = η·\(1\/B\)·\(Wᵀ M W − U N Uᵀ\) = −η·\(1\/B\)·0\.12·Q, M = 0\.12·I₃, N = 0\.12·I₃/);
     assert.match(
       hover.split('\n')[1],
-      /^\*equilibrium\*: 0 = η·\(1\/B\)·tr\(AΣ\) \+ η·∇LᵀA∇L, jointly for every charge — \*solved\*: \*\*SGD ends at\*\* U\[0,0\] = 1\.024, U\[0,1\] = 0\.2034, .*, … \(\+12 more\) · C₁ = 0, C₂ = 0, C₃ = 0, C₄ = 0, … \(\+2 more\) · relaxes in ≈83000 steps/,
+      /^\*equilibrium\*: Wᵀ M W = U N Uᵀ — \*solved\*: \*\*SGD ends at\*\* U\[0,0\] = 1\.024, U\[0,1\] = 0\.2034, .*, … \(\+12 more\) · C₁ = 0, C₂ = 0, C₃ = 0, C₄ = 0, … \(\+2 more\) · relaxes in ≈83000 steps/,
     );
     assert.strictEqual(a.symmetries.length, 6, 'GL(3) has six generators');
     assert.match(hover, /\*\*6 symmetries\*\* of ℓ, in 1 group:/);
