@@ -198,7 +198,10 @@ suite('Noether Lab: language support', () => {
     const a = await (await api()).analysisFor(doc.uri);
     const hover = plain(await hoverText(doc, positionOf(doc, 'loss', 0, 1)));
     // The group's law in matrix form leads: the papers' form on the minimum manifold.
-    assert.match(hover.split('\n')[0], /^on the minimum manifold \(∇L = 0\): dQ\/dt = η·\(1\/B\)·\(Wᵀ M W − U N Uᵀ\) = −η·\(1\/B\)·0\.12·Q, M = 0\.12·I₃, N = 0\.12·I₃/);
+    assert.match(
+      hover.split('\n')[0],
+      /^on the minimum manifold \(∇L = 0\): dQ\/dt = η·\(1\/B\)·\(Wᵀ M W − U N Uᵀ\) = −η·\(1\/B\)·0\.12·Q, M = 0\.12·I₃, N = 0\.12·I₃/,
+    );
     assert.match(
       hover.split('\n')[1],
       /^\*equilibrium\*: Wᵀ M W = U N Uᵀ — \*solved\*: \*\*SGD ends at\*\* U\[0,0\] = 1\.024, U\[0,1\] = 0\.2034, .*, … \(\+12 more\) · C₁ = 0, C₂ = 0, C₃ = 0, C₄ = 0, … \(\+2 more\) · relaxes in ≈83000 steps/,
