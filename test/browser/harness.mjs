@@ -5,6 +5,7 @@ import { createServer } from 'http';
 import { readFile } from 'fs/promises';
 import { extname, join, normalize, resolve } from 'path';
 import * as esbuild from 'esbuild';
+import { chromium } from 'playwright-core';
 
 export const root = resolve(new URL('../..', import.meta.url).pathname);
 
@@ -285,4 +286,12 @@ export async function exportOf(page, selector) {
   await page.click(selector);
   await page.waitForFunction((n) => window.__posted.filter((m) => m.type === 'exportData').length > n, before);
   return page.evaluate(() => window.__posted.filter((m) => m.type === 'exportData').at(-1));
+}
+
+/** Debian's Chromium, headless, as every browser test launches it. */
+export function launchChromium() {
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking'],
+  });
 }

@@ -10,8 +10,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from 'os';
 import { join } from 'path';
 import * as esbuild from 'esbuild';
-import { chromium } from 'playwright-core';
-import { exportOf, openPanel, root, startHarness } from './harness.mjs';
+import { exportOf, openPanel, root, launchChromium, startHarness } from './harness.mjs';
 
 const out = join(root, 'test-results/browser');
 mkdirSync(out, { recursive: true });
@@ -43,10 +42,7 @@ before(async () => {
   });
   protocol = await import(`data:text/javascript;base64,${Buffer.from(proto.outputFiles[0].text).toString('base64')}`);
   harness = await startHarness();
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking'],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {

@@ -6,8 +6,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
-import { chromium } from 'playwright-core';
-import { exportOf, openPanel, root, startHarness } from './harness.mjs';
+import { exportOf, openPanel, root, launchChromium, startHarness } from './harness.mjs';
 
 const fixtures = join(root, 'test/browser/fixtures');
 const out = join(root, 'test-results/browser');
@@ -20,10 +19,7 @@ let browser;
 before(async () => {
   execFileSync('sh', [join(root, 'test/browser/ensure-chromium.sh')], { stdio: 'inherit' });
   harness = await startHarness();
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking'],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {
