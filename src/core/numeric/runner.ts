@@ -54,6 +54,19 @@ export interface SimulateOptions {
   escape?: { component?: string; above?: number; below?: number; norm2Above?: number };
 }
 
+/** The checked model of `source`, or a SimulationInputError naming the first error. */
+export function checkedModel(source: string, opts: Parameters<typeof checkSource>[1]): Model {
+  const checked = checkSource(source, opts);
+  if (!checked.model) {
+    const first = checked.diagnostics.find((d) => d.severity === 'error');
+    throw new SimulationInputError(
+      `the file has errors${first ? ` (line ${first.line}: ${first.message})` : ''}`,
+      checked.diagnostics.map((d) => ({ ...d })),
+    );
+  }
+  return checked.model;
+}
+
 export class SimulationInputError extends Error {
   constructor(
     message: string,
@@ -107,15 +120,7 @@ export async function simulateSource(source: string, opts: SimulateOptions = {})
     files[p] = bytes;
     return bytes;
   };
-  const checked = checkSource(source, { readFile });
-  if (!checked.model) {
-    const first = checked.diagnostics.find((d) => d.severity === 'error');
-    throw new SimulationInputError(
-      `the file has errors${first ? ` (line ${first.line}: ${first.message})` : ''}`,
-      checked.diagnostics.map((d) => ({ ...d })),
-    );
-  }
-  const model = checked.model;
+  const model = checkedModel(source, { readFile });
   const analysis =
     opts.analysis ?? analyzeModel(model, { file: opts.file ?? '', components: [], parameters: [], initial: {}, groups: [], symmetries: [], diagnostics: [] });
   const specs = runSpecs(model, opts);

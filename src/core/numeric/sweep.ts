@@ -8,10 +8,10 @@
 //   - the loss after burn-in (measured only).
 // Used by `noether sweep` and the editor's "Noether Lab: Sweep…" (in its run worker). Pure: no
 // vscode import.
-import { checkSource, TRAIN_KEYS, trainKeysFor } from '../lang/check';
+import { TRAIN_KEYS, trainKeysFor } from '../lang/check';
 import { lookupName } from '../lang/names';
 import type { TrainSpec } from '../lang/model';
-import { SimulateOptions, simulateSource, SimulationInputError } from './runner';
+import { checkedModel, SimulateOptions, simulateSource } from './runner';
 import type { RunResult } from './types';
 
 /** At most this many values in one sweep. */
@@ -146,15 +146,7 @@ function sweptSpec(base: TrainSpec, key: string, value: number): Partial<TrainSp
 
 /** Runs the sweep; a cancelled one returns the values finished before the cancel. */
 export async function sweepSource(source: string, opts: SweepOptions): Promise<SweepResult> {
-  const checked = checkSource(source, opts.readFile ? { readFile: opts.readFile } : {});
-  if (!checked.model) {
-    const first = checked.diagnostics.find((d) => d.severity === 'error');
-    throw new SimulationInputError(
-      `the file has errors${first ? ` (line ${first.line}: ${first.message})` : ''}`,
-      checked.diagnostics.map((d) => ({ ...d })),
-    );
-  }
-  const model = checked.model;
+  const model = checkedModel(source, opts.readFile ? { readFile: opts.readFile } : {});
   const train = opts.train ?? 0;
   const base = model.trains[train];
   if (!base)
