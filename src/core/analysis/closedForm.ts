@@ -177,6 +177,16 @@ function short(x: number): string {
   return Number.isInteger(x) ? String(x) : String(Number(x.toPrecision(6)));
 }
 
+/** The file's constants as a law states them (`[η = 0.01, B = 4]`), and κ as text and TeX. */
+export function lawConstants(k: TrainingConstants): { consts: string; kappaT: string; kappaX: string } {
+  const perBatch = k.kappaText === '(1/B)';
+  return {
+    consts: `[η = ${short(k.lr)}, ${perBatch ? `B = ${k.batch}` : `κ = ${short(k.kappa)}`}${k.weightDecay > 0 ? `, γ = ${short(k.weightDecay)}` : ''}]`,
+    kappaT: perBatch ? '(1/B)' : 'κ',
+    kappaX: perBatch ? '\\tfrac{1}{B}' : '\\kappa',
+  };
+}
+
 const paren = (s: string) => (/[ +−-]/.test(s.trim().replace(/^−|^-/, '')) ? `(${s})` : s);
 
 export function closedFormLaws(model: ScalarModel, syms: Symmetry[], k: TrainingConstants): ClosedFormResult[] {
@@ -196,9 +206,7 @@ export function closedFormDrifts(model: ScalarModel, syms: Symmetry[], k: Traini
   const gamma = k.weightDecay;
   const eta = k.lr;
   const kappa = k.kappa;
-  const consts = `[η = ${short(eta)}, ${k.kappaText === '(1/B)' ? `B = ${k.batch}` : `κ = ${short(kappa)}`}${gamma > 0 ? `, γ = ${short(gamma)}` : ''}]`;
-  const kappaT = k.kappaText === '(1/B)' ? '(1/B)' : 'κ';
-  const kappaX = k.kappaText === '(1/B)' ? '\\tfrac{1}{B}' : '\\kappa';
+  const { consts, kappaT, kappaX } = lawConstants(k);
   const exp = syms.map((s, i) => (s.matrix ? i : -1)).filter((i) => i >= 0);
   let moments: { nodes: number[]; method: ClosedFormLaw['method'] } | { note: string } | undefined;
   const grads = exp.length > 0 ? gradient(g, model.loss, model.paramNodes) : [];

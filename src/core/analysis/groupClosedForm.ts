@@ -19,7 +19,7 @@ import { Matrix, inverse, SingularValueDecomposition } from 'ml-matrix';
 import { ParamInfo, ScalarModel } from '../lang/model';
 import { AxisMember } from '../tensor/axes';
 import { Rng } from '../util/rng';
-import { closedFormDrifts, ClosedFormLaw } from './closedForm';
+import { closedFormDrifts, ClosedFormLaw, lawConstants } from './closedForm';
 import { Group } from './groups';
 import { num, texName, TrainingConstants } from './laws';
 import { Symmetry } from './symmetries';
@@ -140,11 +140,16 @@ export function groupClosedForm(model: ScalarModel, group: Group, k: TrainingCon
   const Rn = sideName(params, right, false);
   const Lt = sideName(params, left, true);
   const Rt = sideName(params, right, true);
-  const kappaT = k.kappaText === '(1/B)' ? '(1/B)' : 'κ';
-  const kappaX = k.kappaText === '(1/B)' ? '\\tfrac{1}{B}' : '\\kappa';
-  const consts = `[η = ${num(k.lr)}, ${k.kappaText === '(1/B)' ? `B = ${k.batch}` : `κ = ${num(k.kappa)}`}${k.weightDecay > 0 ? `, γ = ${num(k.weightDecay)}` : ''}]`;
+  const { consts, kappaT, kappaX } = lawConstants(k);
   const decayT = k.weightDecay > 0 ? '−2γ·Q + ' : '';
   const decayX = k.weightDecay > 0 ? '-2\\gamma Q + ' : '';
+  // The noise term and the balance condition of the form, as text and TeX.
+  const noiseT = `${Rn.x} M ${Rn.xt} − ${Ln.x} N ${Ln.xt}`;
+  const noiseX = `${Rt.x} M ${Rt.xt} - ${Lt.x} N ${Lt.xt}`;
+  const balance = {
+    text: k.weightDecay > 0 ? `2γ·Q = η·${kappaT}·(${noiseT})` : `${Rn.x} M ${Rn.xt} = ${Ln.x} N ${Ln.xt}`,
+    tex: k.weightDecay > 0 ? `2\\gamma Q = \\eta\\,${kappaX}\\left(${noiseX}\\right)` : `${Rt.x} M ${Rt.xt} = ${Lt.x} N ${Lt.xt}`,
+  };
   const generic = (why: string): GroupClosedFormResult => ({
     law: {
       text: `dQ/dt by law (C), entry by entry: the ${entries.length} entries of law (C) for Q are polynomials in the parameters (in entries) ${consts}; ${why}`,
@@ -260,57 +265,32 @@ export function groupClosedForm(model: ScalarModel, group: Group, k: TrainingCon
     const big = Math.max(1e-300, ...out.flat().map(Math.abs));
     return out.map((r) => r.map((v) => (Math.abs(v) <= 1e-10 * big ? 0 : v)));
   };
-  let residual = full.res;
-  let M: number[][];
-  let N: number[][];
-  let identified = full.rank === mIdx.length + nIdx.length;
-  if (identified) {
-    M = unpack(full.sol, mIdx, 0, dR);
-    N = unpack(full.sol, nIdx, mIdx.length, dL);
-  } else {
-    // Fewer hidden units than inputs or outputs: only M's and N's compressions onto the members'
-    // spans enter the law, so they are not determined. Multiples of the identity still may be.
-    const cols = (from: number, to: number, diagOnly: [number, number][]) =>
-      rows.map((r) => r.slice(from, to).reduce((a, v, t) => a + (diagOnly[t][0] === diagOnly[t][1] ? v : 0), 0));
-    const mCol = cols(0, mIdx.length, mIdx);
-    const nCol = cols(mIdx.length, mIdx.length + nIdx.length, nIdx);
+  // M and N where the law determines them; fewer hidden units than inputs or outputs leave only
+  // their compressions onto the members' spans in the law, but multiples of the identity may still be.
+  const fit = ((): { M: number[][]; N: number[][]; residual: number } | undefined => {
+    if (full.rank === mIdx.length + nIdx.length) return { M: unpack(full.sol, mIdx, 0, dR), N: unpack(full.sol, nIdx, mIdx.length, dL), residual: full.res };
+    const traceCol = (from: number, idx: [number, number][]) => rows.map((r) => idx.reduce((acc, [a, b2], t) => acc + (a === b2 ? r[from + t] : 0), 0));
+    const mCol = traceCol(0, mIdx);
+    const nCol = traceCol(mIdx.length, nIdx);
     const two = lsq(new Matrix(rows.map((_, r) => [mCol[r], nCol[r]])));
-    if (two.rank === 2 && two.res <= FORM_TOLERANCE) {
-      identified = true;
-      residual = two.res;
-      M = unpack(
-        mIdx.map(([a, b]) => (a === b ? two.sol[0] : 0)),
-        mIdx,
-        0,
-        dR,
-      );
-      N = unpack(
-        nIdx.map(([a, b]) => (a === b ? two.sol[1] : 0)),
-        nIdx,
-        0,
-        dL,
-      );
-    } else {
-      M = [];
-      N = [];
-    }
-  }
-  if (!identified) {
-    const noiseT0 = `${Rn.x} M ${Rn.xt} − ${Ln.x} N ${Ln.xt}`;
+    if (two.rank !== 2 || !(two.res <= FORM_TOLERANCE)) return undefined;
+    const diag = (idx: [number, number][], v: number) => idx.map(([a, b2]) => (a === b2 ? v : 0));
+    return { M: unpack(diag(mIdx, two.sol[0]), mIdx, 0, dR), N: unpack(diag(nIdx, two.sol[1]), nIdx, 0, dL), residual: two.res };
+  })();
+  if (!fit) {
     return {
       law: {
-        text: `on the minimum manifold (∇L = 0): dQ/dt = ${decayT}η·${kappaT}·(${noiseT0}) with constant matrices M, N ${consts}; the law determines only their compressions onto the members' spans (fewer hidden units than inputs or outputs), so they are not listed (relative residual of the form ${full.res.toExponential(1)} at ${ORBIT_POINTS} points of the minimum's orbit; the drift anywhere, entry by entry, is in entries)`,
-        tex: `\\frac{dQ}{dt} = ${decayX}\\eta\\,${kappaX}\\left(${Rt.x} M ${Rt.xt} - ${Lt.x} N ${Lt.xt}\\right)`,
+        text: `on the minimum manifold (∇L = 0): dQ/dt = ${decayT}η·${kappaT}·(${noiseT}) with constant matrices M, N ${consts}; the law determines only their compressions onto the members' spans (fewer hidden units than inputs or outputs), so they are not listed (relative residual of the form ${full.res.toExponential(1)} at ${ORBIT_POINTS} points of the minimum's orbit; the drift anywhere, entry by entry, is in entries)`,
+        tex: `\\frac{dQ}{dt} = ${decayX}\\eta\\,${kappaX}\\left(${noiseX}\\right)`,
         entries,
-        equilibrium: { text: `${Rn.x} M ${Rn.xt} = ${Ln.x} N ${Ln.xt}`, tex: `${Rt.x} M ${Rt.xt} = ${Lt.x} N ${Lt.xt}` },
+        equilibrium: balance,
         method: first.law.method,
       },
     };
   }
+  const { M, N, residual } = fit;
   const m = scalarOf(M);
   const nn = scalarOf(N);
-  const noiseT = `${Rn.x} M ${Rn.xt} − ${Ln.x} N ${Ln.xt}`;
-  const noiseX = `${Rt.x} M ${Rt.xt} - ${Lt.x} N ${Lt.xt}`;
   let lead = `dQ/dt = ${decayT}η·${kappaT}·(${noiseT})`;
   let leadX = `\\frac{dQ}{dt} = ${decayX}\\eta\\,${kappaX}\\left(${noiseX}\\right)`;
   let factor: number | undefined;
@@ -336,10 +316,7 @@ export function groupClosedForm(model: ScalarModel, group: Group, k: TrainingCon
       text: `on the minimum manifold (∇L = 0): ${lead} ${consts}${where} (M, N fitted to the exact drift at ${ORBIT_POINTS} points of the minimum's orbit, relative residual ${residual.toExponential(1)}; the drift anywhere, entry by entry, is in entries)`,
       tex: leadX,
       entries,
-      equilibrium: {
-        text: k.weightDecay > 0 ? `2γ·Q = η·${kappaT}·(${noiseT})` : `${Rn.x} M ${Rn.xt} = ${Ln.x} N ${Ln.xt}`,
-        tex: k.weightDecay > 0 ? `2\\gamma Q = \\eta\\,${kappaX}\\left(${noiseX}\\right)` : `${Rt.x} M ${Rt.xt} = ${Lt.x} N ${Lt.xt}`,
-      },
+      equilibrium: balance,
       onMinimum: { M, N, residual, points: ORBIT_POINTS, ...(factor !== undefined ? { factor } : {}) },
       method: first.law.method,
     },

@@ -138,6 +138,26 @@ export function fmt(x: number, digits = 3): string {
   return Number(x.toPrecision(digits)).toString();
 }
 
+/** The mean first-passage time of a run's chains, its standard error, and the chains that never passed. */
+export interface Passage {
+  mean: number;
+  se: number;
+  censored: number;
+}
+
+export function passageOf(firstPassage: (number | null)[]): Passage {
+  const times = firstPassage.filter((t): t is number => t !== null);
+  const m = mean(times);
+  const sd = Math.sqrt(times.reduce((a, t) => a + (t - m) ** 2, 0) / Math.max(1, times.length - 1));
+  return { mean: m, se: sd / Math.sqrt(Math.max(1, times.length)), censored: firstPassage.length - times.length };
+}
+
+/** χ² of measured means against predictions with their own errors, as a fit with no free parameter. */
+export function chi2Fit(measured: Passage[], predicted: number[], predictedErr: number[]): LinearFit {
+  const chi2 = measured.reduce((a, p, k) => a + ((p.mean - predicted[k]) / Math.hypot(p.se, predictedErr[k])) ** 2, 0);
+  return { intercept: 0, slope: 0, interceptSe: 0, slopeSe: 0, chi2, dof: measured.length };
+}
+
 /** Runs a source in-process or on the context's workers, with cancellation. */
 export async function runSim(ctx: ExperimentContext, source: string, file: string, opts: Parameters<typeof simulateSource>[1], heavy: boolean) {
   if (ctx.signal?.aborted) throw new ExperimentCancelled();
@@ -251,21 +271,19 @@ export const escape: Experiment = {
         const seed = 1000 + 16 * si + ri;
         const sim = await runSim(ctx, source, 'escape.loss', { trains: [{ lr: eta, batch: B, chains, seed }], escape: { component: 'w', above: r, below: -r } }, false);
         progress.sub(`escape ${tag}, r = ${fmt(r)}`)(1);
-        const fp = sim.runs[0].firstPassage ?? [];
-        const times = fp.filter((t): t is number => t !== null);
-        censored += fp.length - times.length;
-        const m = mean(times);
-        const sd = Math.sqrt(times.reduce((a, t) => a + (t - m) ** 2, 0) / Math.max(1, times.length - 1));
+        const passage = passageOf(sim.runs[0].firstPassage ?? []);
+        censored += passage.censored;
+        const m = passage.mean;
         // Time in units t = η·steps; the standard error of log E[τ] by the delta method.
         logTau.push(Math.log(eta * m));
-        logTauSe.push(sd / Math.sqrt(times.length) / m);
+        logTauSe.push(passage.se / m);
         // The exact prediction, and its discretisation error (N = 201 against N = 101 cells).
         const fine = exactMeanExitSteps(eta, B, r, 201);
         const coarse = exactMeanExitSteps(eta, B, r, 101);
         exactTau.push(fine);
         exactErr.push(Math.abs(fine - coarse));
         measuredTau.push(m);
-        measuredSe.push(sd / Math.sqrt(times.length));
+        measuredSe.push(passage.se);
       }
       // Every c at once: χ² of the measured mean exit times against the exact ones.
       let chi2 = 0;

@@ -12,32 +12,16 @@
 //     exponential regime where the multiplicative noise of mean-square losses gives a power law.
 import { Check, Experiment, ExperimentContext, Figure, FigureSeries } from './types';
 import { result, stages } from './common';
-import { exactMeanExitSteps, exitStepsForKernel, fitAccepted, fitRejected, fmt, mean, runSim, significant, wls } from './escape';
+import { chi2Fit, exactMeanExitSteps, exitStepsForKernel, fitAccepted, fitRejected, fmt, Passage, passageOf, runSim, significant, wls } from './escape';
 import { check, Z } from './stats';
 
 /** Loss ratios c = L(r)/L(w*) of part (a), and barriers ΔL/v of part (b) (in units of the stationary variance). */
 const RATIOS = [5, 9, 17, 33];
 const BARRIERS = [2, 3, 4, 5, 6];
 
-interface Passage {
-  mean: number;
-  se: number;
-  censored: number;
-}
-
 async function meanExit(ctx: ExperimentContext, source: string, file: string, lr: number, batch: number, chains: number, seed: number, r: number): Promise<Passage> {
   const sim = await runSim(ctx, source, file, { trains: [{ lr, batch, chains, seed }], escape: { component: 'w', above: r, below: -r } }, false);
-  const fp = sim.runs[0].firstPassage ?? [];
-  const times = fp.filter((t): t is number => t !== null);
-  const m = mean(times);
-  const sd = Math.sqrt(times.reduce((a, t) => a + (t - m) ** 2, 0) / Math.max(1, times.length - 1));
-  return { mean: m, se: sd / Math.sqrt(Math.max(1, times.length)), censored: fp.length - times.length };
-}
-
-/** χ² of measured means against predictions with their own errors, as a fit with no free parameter. */
-function chi2Fit(measured: Passage[], predicted: number[], predictedErr: number[]) {
-  const chi2 = measured.reduce((a, p, k) => a + ((p.mean - predicted[k]) / Math.hypot(p.se, predictedErr[k])) ** 2, 0);
-  return { intercept: 0, slope: 0, interceptSe: 0, slopeSe: 0, chi2, dof: measured.length };
+  return passageOf(sim.runs[0].firstPassage ?? []);
 }
 
 /** The data line `data x ~ normal(0, …)` with another standard deviation. */

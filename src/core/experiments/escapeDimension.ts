@@ -8,7 +8,7 @@
 // are set against those of the exact exit times over the same c, and against paper (d)'s.
 import { Check, Experiment, ExperimentContext, Figure, FigureSeries } from './types';
 import { result, stages } from './common';
-import { fitAccepted, fmt, mean, runSim, significant, wls } from './escape';
+import { chi2Fit, fitAccepted, fmt, Passage, passageOf, runSim, significant, wls } from './escape';
 import { radialMeanExitSteps } from './radialExit';
 import { check, Z } from './stats';
 
@@ -22,12 +22,6 @@ export function withDimension(source: string, n: number): string {
   const re = /^(param\s+w|data\s+x)\[\d+\]/gm;
   if ((source.match(re) ?? []).length !== 2) throw new Error('escape-dimension.loss has no `param w[n]` and `data x[n]` lines');
   return source.replace(re, (_m, head: string) => `${head}[${n}]`);
-}
-
-interface Passage {
-  mean: number;
-  se: number;
-  censored: number;
 }
 
 export const escapeDimension: Experiment = {
@@ -61,19 +55,14 @@ export const escapeDimension: Experiment = {
       for (const [ri, r] of RADII.entries()) {
         // A seed per (n, r): the points of one curve are independent, as the χ² assumes.
         const sim = await runSim(ctx, source, 'escape-dimension.loss', { trains: [{ lr: ETA, batch: 1, chains, seed: 9000 + 16 * di + ri }], escape: { norm2Above: r * r } }, false);
-        const fp = sim.runs[0].firstPassage ?? [];
-        const times = fp.filter((t): t is number => t !== null);
-        const m = mean(times);
-        const sd = Math.sqrt(times.reduce((a, t) => a + (t - m) ** 2, 0) / Math.max(1, times.length - 1));
-        rows.push({ mean: m, se: sd / Math.sqrt(Math.max(1, times.length)), censored: fp.length - times.length });
+        rows.push(passageOf(sim.runs[0].firstPassage ?? []));
         progress.sub(`n = ${n}, c = ${fmt(1 + r * r)}`)(1);
       }
       const tag = `n = ${n}`;
       const censored = rows.reduce((a, p) => a + p.censored, 0);
       if (censored) notes.push(`${tag}: ${censored} chains did not escape within the step limit (left out; the mean is then biased low).`);
-      const chi2 = rows.reduce((a, p, k) => a + ((p.mean - exact[k]) / Math.hypot(p.se, exactErr[k])) ** 2, 0);
       checks.push(
-        fitAccepted(`${tag}: E[τ] at every c against the exact discrete-time exit times (χ²/dof)`, { intercept: 0, slope: 0, interceptSe: 0, slopeSe: 0, chi2, dof: rows.length },
+        fitAccepted(`${tag}: E[τ] at every c against the exact discrete-time exit times (χ²/dof)`, chi2Fit(rows, exact, exactErr),
           `exact ${exact.map((v) => fmt(v)).join(', ')}; measured ${rows.map((p) => `${fmt(p.mean)} ± ${fmt(p.se, 2)}`).join(', ')} steps`),
       );
       // Exponents over c ≥ 5 with the measured weights, measured and exact (its error from the coarse grid).
