@@ -1,5 +1,6 @@
 // Human-readable text report of an analysis, for the terminal.
 import { AnalysisResult } from '../core/analysis/analyze';
+import { lawDCoverage } from '../core/numeric/types';
 import {
   equilibriumText,
   generatorCharge,
@@ -177,7 +178,7 @@ export function formatSimulation(file: string, r: import('../core/numeric/types'
       );
     } else if (p) out.push(`  SGD ends      ${p.status === 'grows' ? 'no equilibrium: a charge grows' : 'no prediction'}: ${p.reason}`);
     if (Number.isFinite(run.lawResidual))
-      out.push(`  law (D) per step: max relative residual ${run.lawResidual.toExponential(2)} over every step of every chain`);
+      out.push(`  law (D) per step: max relative residual ${run.lawResidual.toExponential(2)} over ${lawDCoverage(run)} of every chain`);
     for (const c of run.charges) {
       const head = `  charge ${runChargeText(c)} (${c.kind}): ${fmt(c.initial)} → ${fmtMaybe(c.finalMean)} ± ${fmtMaybe(c.finalStd)} (over chains)`;
       out.push(head);

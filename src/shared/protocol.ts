@@ -537,7 +537,7 @@ export function isRunResult(x: unknown): x is RunResult {
   if (!isStationary(x.stationary)) return false;
   if (!isArrayOf(x.charges, isChargeSummary) || !isOptional(x.invariants, (v) => isArrayOf(v, isInvariantSummary))) return false;
   if (!isOptional(x.prediction, isPrediction)) return false;
-  if (!isNumOrNull(x.lawResidual)) return false;
+  if (!isNumOrNull(x.lawResidual) || !isOptional(x.lawStride, (r) => isInt(r) && r >= 1)) return false;
   return isOptional(x.firstPassage, (f) => isArrayOf(f, isNumOrNull));
 }
 

@@ -5,7 +5,9 @@
 import { hasScalarView, Model } from '../lang/model';
 import { gradient } from '../expr/diff';
 import { compileAveragedEvaluator, compileEvaluator } from '../expr/codegen';
-import { compileLossGradient } from '../tensor/evaluate';
+import { compileLossGradient, gradientTensors } from '../tensor/evaluate';
+import { dataDegree } from '../tensor/degree';
+import { ComponentDist } from '../lang/distributions';
 import { expectedNodes } from './expectation';
 import { datasetRows, drawExample } from './points';
 import { Rng, STREAM_ANALYSIS } from '../util/rng';
@@ -48,7 +50,12 @@ export function expectedGradient(model: Model, sampleSize = 2048, seed = 4242): 
   let sample: Float64Array;
   let count: number;
   let method: ExpectationMethod;
-  if (rows && rows.length / Math.max(1, dim) <= DATASET_WHOLE_MAX) {
+  const cubature = rows ? undefined : cubaturePoints(model);
+  if (cubature) {
+    sample = cubature;
+    count = 2 * dim;
+    method = 'exact';
+  } else if (rows && rows.length / Math.max(1, dim) <= DATASET_WHOLE_MAX) {
     sample = rows;
     count = rows.length / Math.max(1, dim);
     method = 'dataset';
@@ -95,4 +102,55 @@ export function expectedGradient(model: Model, sampleSize = 2048, seed = 4242): 
       return loss / count;
     },
   };
+}
+
+/**
+ * Where the loss and its gradient are polynomials of degree ≤ 3 in data whose components are drawn
+ * independently (degree ≤ 2: any distribution; degree 3: each symmetric about its mean), the
+ * expectation is exactly the average over the 2d points z = μ ± √d·σ_k e_k: the rule has the
+ * data's means, variances, zero covariances and zero third central moments. Returns the points
+ * (d per row), or undefined when the rule would not be exact.
+ */
+export function cubaturePoints(model: Model): Float64Array | undefined {
+  const dim = model.dataComponents.length;
+  if (dim === 0 || model.data.some((d) => !d.dists)) return undefined;
+  const degree = dataDegree(model.tgraph, [model.tloss, ...gradientTensors(model)]);
+  if (degree > 3) return undefined;
+  const mean = new Float64Array(dim);
+  const std = new Float64Array(dim);
+  for (const d of model.data) {
+    const dists = d.dists as ComponentDist[];
+    for (let k = 0; k < dists.length; k++) {
+      const m = moments(dists[k]);
+      if (degree === 3 && !m.symmetric) return undefined;
+      mean[d.offset + k] = m.mean;
+      std[d.offset + k] = m.std;
+    }
+  }
+  const points = new Float64Array(2 * dim * dim);
+  const r = Math.sqrt(dim);
+  for (let k = 0; k < dim; k++)
+    for (const [p, sign] of [
+      [2 * k, 1],
+      [2 * k + 1, -1],
+    ]) {
+      points.set(mean, p * dim);
+      points[p * dim + k] += sign * r * std[k];
+    }
+  return points;
+}
+
+function moments(d: ComponentDist): { mean: number; std: number; symmetric: boolean } {
+  switch (d.kind) {
+    case 'normal':
+      return { mean: d.mean, std: d.std, symmetric: true };
+    case 'uniform':
+      return { mean: (d.lo + d.hi) / 2, std: (d.hi - d.lo) / Math.sqrt(12), symmetric: true };
+    case 'bernoulli':
+      return { mean: d.p, std: Math.sqrt(d.p * (1 - d.p)), symmetric: d.p === 0.5 };
+    case 'rademacher':
+      return { mean: 0, std: 1, symmetric: true };
+    case 'const':
+      return { mean: d.value, std: 0, symmetric: true };
+  }
 }

@@ -1,6 +1,6 @@
 // Small dense linear algebra for the analysis: null spaces by SVD (ml-matrix), reduced row echelon
 // form, snapping to small rationals, and symmetric eigendecomposition.
-import { EigenvalueDecomposition, Matrix, SVD } from 'ml-matrix';
+import { EigenvalueDecomposition, Matrix, QrDecomposition, SVD } from 'ml-matrix';
 
 /**
  * Orthonormal basis (rows) of the null space of `rows` (K × m), by SVD with a relative
@@ -9,7 +9,7 @@ import { EigenvalueDecomposition, Matrix, SVD } from 'ml-matrix';
 export function nullSpace(rows: number[][], m: number, relTol = 1e-9): number[][] {
   if (m === 0) return [];
   if (rows.length === 0) return identity(m);
-  const M = new Matrix(rows);
+  const M = compressRows(rows, m);
   const svd = new SVD(M, { computeLeftSingularVectors: false, computeRightSingularVectors: true, autoTranspose: true });
   const s = svd.diagonal;
   const V = svd.rightSingularVectors;
@@ -20,6 +20,25 @@ export function nullSpace(rows: number[][], m: number, relTol = 1e-9): number[][
     if (smax === 0 || sj <= relTol * smax) out.push(V.getColumn(j));
   }
   return out;
+}
+
+/**
+ * A tall system (many more rows than unknowns) replaced by the R of its QR factorisation, built a
+ * chunk of rows at a time: same singular values and null space, but the SVD then costs m³ instead
+ * of rows·m² (tens of thousands of rows for a group's invariants or a large symmetry search).
+ */
+function compressRows(rows: number[][], m: number): Matrix {
+  if (rows.length <= 4 * m) return new Matrix(rows);
+  let R: number[][] = [];
+  for (let start = 0; start < rows.length; start += 3 * m) {
+    const stacked = new Matrix([...R, ...rows.slice(start, start + 3 * m)]);
+    if (stacked.rows < m) {
+      R = stacked.to2DArray();
+      continue;
+    }
+    R = new QrDecomposition(stacked).upperTriangularMatrix.to2DArray().slice(0, m);
+  }
+  return new Matrix(R);
 }
 
 export function identity(m: number): number[][] {

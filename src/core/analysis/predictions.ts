@@ -10,10 +10,11 @@ import { CovarianceMethod, noiseCovariance } from './moments';
 import { initialPoint } from './points';
 import { ExpectedGradient, expectedGradient } from './expectedLoss';
 import { FlowResult, gradientFlow, hessianByDifferences } from './gradientFlow';
+import { largestEigenvalue } from './lanczos';
 import { EquilibriumStatus, jointEquilibrium } from './jointEquilibrium';
 import { discreteShift } from './discreteShift';
 import { slowDrift, slowEquilibrium } from './slowDrift';
-import { chargeInvariants, linearInvariant, orientationDependent, quadraticInvariant } from './invariants';
+import { chargeInvariants, denseOf, linearInvariant, orientationDependent, quadraticInvariant } from './invariants';
 
 /** κ with Σ_B = κ Σ: 1/B for fresh data or with replacement, (N − B)/(B(N − 1)) without. */
 export function minibatchNoiseFactor(model: Model, spec: TrainSpec): number {
@@ -116,12 +117,29 @@ export interface StabilityInfo {
 export const PREDICTION_MAX_COMPONENTS = 400;
 /** The discrete-time shift needs Σ at 2·rank(H) points: only for small models. */
 const DISCRETE_SHIFT_MAX_COMPONENTS = 64;
-/** Largest model for which the dense Hessian by differences is computed (n gradient pairs, n³). */
+/** Largest model for which λ_max is computed (Hessian-vector products of the expected gradient). */
 const HESSIAN_MAX_COMPONENTS = 400;
+/** Up to this size the dense Hessian by differences (n gradient pairs, n³); beyond, Lanczos. */
+const DENSE_HESSIAN_MAX_COMPONENTS = 64;
 
 export function largestHessianEigenvalue(eg: ExpectedGradient, theta: ArrayLike<number>): number | null {
   const n = theta.length;
   if (n === 0 || n > HESSIAN_MAX_COMPONENTS) return null;
+  if (n > DENSE_HESSIAN_MAX_COMPONENTS) {
+    // Hv by central differences along v, with the dense version's step for the largest |θ_i|.
+    const th = Float64Array.from(theta);
+    const h = 1e-5 * Math.max(1, ...th.map(Math.abs));
+    const x = new Float64Array(n);
+    const gp = new Float64Array(n);
+    const gm = new Float64Array(n);
+    return largestEigenvalue((v, out) => {
+      for (let i = 0; i < n; i++) x[i] = th[i] + h * v[i];
+      eg.evaluate(x, gp);
+      for (let i = 0; i < n; i++) x[i] = th[i] - h * v[i];
+      eg.evaluate(x, gm);
+      for (let i = 0; i < n; i++) out[i] = (gp[i] - gm[i]) / (2 * h);
+    }, n);
+  }
   const H = hessianByDifferences(eg, Float64Array.from(theta));
   if (!H.every((r) => r.every(Number.isFinite))) return null;
   const ev = n === 1 ? [H[0][0]] : new EigenvalueDecomposition(new Matrix(H), { assumeSymmetric: true }).realEigenvalues;
@@ -273,7 +291,7 @@ export function predictRun(
   const inv = eq.status === 'equilibrium' && gens.length > 1 ? chargeInvariants(gens) : undefined;
   let slow: ReturnType<typeof slowEquilibrium>;
   if (inv && inv.rotations.length > 0 && eq.point && small) {
-    const drift = { generators: gens, rotations: inv.rotations, eg, sigma, eta, kappa, gamma: spec.weightDecay };
+    const drift = { generators: gens, rotations: inv.rotations.map(denseOf), eg, sigma, eta, kappa, gamma: spec.weightDecay };
     // Where the rotations do not move the charges (an isotropic equilibrium) the two points agree.
     const at = slowDrift(drift, Float64Array.from(eq.point));
     const size = (v: number[]) => Math.max(0, ...v.map(Math.abs));
@@ -320,7 +338,7 @@ export function predictRun(
   let invariants: PredictedInvariant[] | undefined;
   if (inv && inv.rotations.length > 0 && endTheta) {
     {
-      orientation = symmetries.map((s) => (s.matrix ? orientationDependent(s.matrix, inv.rotations, endTheta) : false));
+      orientation = symmetries.map((s) => (s.matrix ? orientationDependent(s.matrix, inv, endTheta) : false));
       if (orientation.some((x) => x)) {
         const cExp = expIdx.map((i) => charges[i] as number);
         const widen = (v: number[]) => symmetries.map((_, i) => (expIdx.includes(i) ? v[expIdx.indexOf(i)] : 0));

@@ -2,7 +2,7 @@
 // workers/cancellation/progress, and the law (C) check of a run.
 import * as os from 'os';
 import { simulateSource, SimulateOptions } from '../numeric/runner';
-import { RunResult, SimulationResult } from '../numeric/types';
+import { lawDCoverage, RunResult, SimulationResult } from '../numeric/types';
 import { check, Z } from './stats';
 import { Check, ExperimentContext, ExperimentResult, Figure, FigureSeries, Size } from './types';
 
@@ -116,7 +116,7 @@ function fmtT(x: number): string {
 /** Law (D) holds for every batch: its largest relative residual over every step is rounding. */
 export function lawDCheck(run: RunResult, label: string): Check {
   // 1e-12 ≈ 4500 ulps: each step's residual is a few roundings of sums of ≤ 64 terms.
-  return check(label, 0, run.lawResidual, 0, undefined, 1e-12, 'largest relative residual of the exact per-step law (D) over every step of every chain (rounding level)');
+  return check(label, 0, run.lawResidual, 0, undefined, 1e-12, `largest relative residual of the exact per-step law (D) over ${lawDCoverage(run)} of every chain (rounding level)`);
 }
 
 /** Mean charge ± its standard error over chains, against time t = η·steps, plus law (C) integrated. */

@@ -107,6 +107,8 @@ export interface ChainSamples {
 export interface ChainBatch {
   records: RecordPoint[];
   lawResidual: number;
+  /** Law (D) checks each charge on every lawStride-th step (the kernel's choice; 1: every step). */
+  lawStride?: number;
   finalTheta: { chain: number; theta: number[] }[];
   samples: ChainSamples[];
   diverged: Divergence[];
@@ -127,6 +129,7 @@ export interface ChainUpdate {
   records: RecordPoint[];
   stepsDone: number;
   lawResidual: number;
+  lawStride?: number;
   diverged: Divergence[];
   prediction?: Prediction;
   stationaryTheory?: StationaryTheory;
@@ -458,6 +461,7 @@ export function runChains(job: ChainJob, onUpdate?: (u: ChainUpdate) => void, sh
   const batch: ChainBatch = {
     records: [],
     lawResidual: 0,
+    lawStride: kernel.lawStride,
     finalTheta: [],
     samples: job.chains.map((c) => ({ chain: c, steps: [], values: [], charges: [] })),
     diverged: [],
@@ -473,6 +477,7 @@ export function runChains(job: ChainJob, onUpdate?: (u: ChainUpdate) => void, sh
       records: batch.records.slice(sent),
       stepsDone: batch.stepsDone,
       lawResidual: batch.lawResidual,
+      lawStride: batch.lawStride,
       diverged: batch.diverged.slice(sentDiverged),
       ...extra,
     });

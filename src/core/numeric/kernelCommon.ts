@@ -46,6 +46,8 @@ export interface Kernel {
   gdGradient?: GdGradient;
   /** Whether law (D) is checked on every step (false for momentum/adam, where it does not hold). */
   checksLaw: boolean;
+  /** Law (D) checks every charge on every `lawStride`-th step, a 1/lawStride share of them per step (1: all, every step). */
+  lawStride: number;
 }
 
 export interface ChainState {

@@ -179,6 +179,12 @@ interface RunContext {
   total: number;
 }
 
+/** The run's law (D) stride when the kernel checked the charges in rotation (absent: all, every step). */
+function lawStrideOf(shares: ChainBatch[], nsym: number): { lawStride?: number } {
+  const stride = Math.max(1, ...shares.map((b) => b.lawStride ?? 1));
+  return nsym > 0 && stride > 1 ? { lawStride: stride } : {};
+}
+
 /** One share of a run's chains as the runner accumulates it from the worker's updates. */
 function emptyShare(): ChainBatch {
   return { records: [], lawResidual: 0, finalTheta: [], samples: [], diverged: [], firstPassage: [], stepsDone: 0, chainPredictions: [] };
@@ -188,6 +194,7 @@ function applyUpdate(share: ChainBatch, u: ChainUpdate): void {
   share.records.push(...u.records);
   share.stepsDone = u.stepsDone;
   share.lawResidual = u.lawResidual;
+  share.lawStride = u.lawStride;
   share.diverged.push(...u.diverged);
   if (u.prediction) share.prediction = u.prediction;
   if (u.stationaryTheory) share.stationaryTheory = u.stationaryTheory;
@@ -508,6 +515,7 @@ export function buildRun(
     charges: chargeSummaries,
     ...(judged.invariants ? { invariants: judged.invariants } : {}),
     lawResidual: kappa === null || nsym === 0 ? NaN : Math.max(...shares.map((b) => b.lawResidual)),
+    ...lawStrideOf(shares, kappa === null ? 0 : nsym),
     series: {
       steps,
       survivors,

@@ -258,6 +258,7 @@ export function generateScalarKernel(inp: KernelInputs & { model: ScalarModel })
     source,
     gdGradient,
     checksLaw,
+    lawStride: 1,
   };
 }
 

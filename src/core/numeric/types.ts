@@ -205,6 +205,12 @@ export interface RunResult {
   invariants?: InvariantSummary[];
   /** Largest relative residual of the exact per-step law (D) over the run (rounding level); NaN (null in JSON) when there is no law to check: no symmetry, or momentum/Adam. */
   lawResidual: number;
+  /**
+   * Where checking every charge on every step would cost several steps' work, each step checks every
+   * lawStride-th charge in rotation, so each charge is checked on every lawStride-th step; absent
+   * when every charge is checked on every step.
+   */
+  lawStride?: number;
   series: Series;
   /** Escape experiments: first-passage step per chain (null: did not escape). */
   firstPassage?: (number | null)[];
@@ -226,4 +232,12 @@ export interface SimulationProgress {
   fraction: number;
   /** The partial series so far, for live plots (may be omitted between updates). */
   partial?: RunResult;
+}
+
+/** Which steps law (D)'s residual covers, in words: "every step", or "every 3rd step of each charge". */
+export function lawDCoverage(run: { lawStride?: number }): string {
+  const r = run.lawStride ?? 1;
+  if (r === 1) return 'every step';
+  const nth = r % 10 === 1 && r % 100 !== 11 ? 'st' : r % 10 === 2 && r % 100 !== 12 ? 'nd' : r % 10 === 3 && r % 100 !== 13 ? 'rd' : 'th';
+  return `every ${r}${nth} step of each charge (in rotation)`;
 }
