@@ -64,10 +64,14 @@ export class Ctx extends Disposable {
   readonly reports: ReportPanels;
   readonly history: RunHistory;
   readonly statusBar: StatusBar;
+  /** The extension's version (its package.json), for the log and the reports and scripts it writes. */
+  readonly version: string;
   private readonly notices: Notice[] = [];
 
   constructor(readonly extension: vscode.ExtensionContext) {
     super();
+    const { version } = extension.extension.packageJSON as { version?: unknown };
+    this.version = typeof version === 'string' ? version : 'unknown';
     this.log = this.own(vscode.window.createOutputChannel('Noether Lab', { log: true }));
     const worker = this.own(new AnalysisWorkerClient(path.join(extension.extensionPath, 'dist', 'analysisWorker.js'), this.log));
     this.analysis = this.own(new AnalysisService(worker, this.log));
@@ -110,7 +114,7 @@ export class Ctx extends Disposable {
       }),
     );
     this.updateSidebar();
-    this.log.info(`Noether Lab ${extension.extension.packageJSON.version} activated (trusted workspace: ${vscode.workspace.isTrusted})`);
+    this.log.info(`Noether Lab ${this.version} activated (trusted workspace: ${vscode.workspace.isTrusted})`);
   }
 
   /** Owns `d` (and `more`) until the extension deactivates (the last owned is disposed first); returns `d`. */
@@ -123,7 +127,7 @@ export class Ctx extends Disposable {
     let uri: vscode.Uri | undefined;
     if (arg instanceof vscode.Uri) uri = arg;
     else if (typeof arg === 'string' && arg) uri = arg.includes(':') && !/^[a-zA-Z]:[\\/]/.test(arg) ? vscode.Uri.parse(arg) : vscode.Uri.file(arg);
-    else if (arg && typeof arg === 'object' && 'uri' in arg && (arg as { uri: unknown }).uri instanceof vscode.Uri) uri = (arg as { uri: vscode.Uri }).uri;
+    else if (arg && typeof arg === 'object' && 'uri' in arg && arg.uri instanceof vscode.Uri) uri = arg.uri;
     if (!uri) {
       const active = vscode.window.activeTextEditor?.document;
       const doc = active && isLossDocument(active) ? active : vscode.window.visibleTextEditors.map((e) => e.document).find(isLossDocument);
@@ -133,7 +137,7 @@ export class Ctx extends Disposable {
     try {
       return await vscode.workspace.openTextDocument(uri);
     } catch (e) {
-      void vscode.window.showErrorMessage(`Noether Lab: cannot open ${uri.toString()}: ${e instanceof Error ? e.message : e}`);
+      void vscode.window.showErrorMessage(`Noether Lab: cannot open ${uri.toString()}: ${e instanceof Error ? e.message : String(e)}`);
       return undefined;
     }
   }

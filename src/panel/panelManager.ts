@@ -67,7 +67,10 @@ export class PanelManager extends Disposable {
     this.recorded = new MessageLog(MessageLog.wanted(context.extensionMode === vscode.ExtensionMode.Test));
     this.register(
       vscode.window.registerWebviewPanelSerializer(PanelManager.viewType, {
-        deserializeWebviewPanel: async (panel, state) => this.restore(panel, state),
+        deserializeWebviewPanel: (panel, state) => {
+          this.restore(panel, state);
+          return Promise.resolve();
+        },
       }),
       vscode.window.onDidChangeActiveColorTheme((t) => {
         for (const e of this.panels.values()) this.post(e, { type: ToWebviewType.Theme, kind: themeKind(t.kind) });
@@ -216,7 +219,7 @@ export class PanelManager extends Disposable {
   }
 
   private post(e: PanelEntry, message: Unsent<ToWebviewMessage>): number {
-    const full = jsonSafe({ ...message, id: this.nextId() } as ToWebviewMessage);
+    const full = jsonSafe({ ...message, id: this.nextId() });
     this.recorded.record(e.uri.toString(), full);
     void e.panel.webview.postMessage(full).then(
       (ok) => {

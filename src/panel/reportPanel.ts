@@ -29,9 +29,10 @@ export class ReportPanels extends Disposable {
     this.register(
       vscode.window.registerWebviewPanelSerializer(ReportPanels.viewType, {
         // The webview restores its document from its own state; the host only takes the panel back.
-        deserializeWebviewPanel: async (panel) => {
+        deserializeWebviewPanel: (panel) => {
           panel.webview.options = webviewOptions(this.context.extensionUri);
           this.adopt(panel);
+          return Promise.resolve();
         },
       }),
       vscode.window.onDidChangeActiveColorTheme((t) => {
@@ -85,7 +86,7 @@ export class ReportPanels extends Disposable {
   }
 
   private post(e: ReportEntry, message: Unsent<ToWebviewMessage>): void {
-    const full = jsonSafe({ ...message, id: this.nextId() } as ToWebviewMessage);
+    const full = jsonSafe({ ...message, id: this.nextId() });
     e.posted.push(full);
     void e.panel.webview.postMessage(full).then(undefined, (err) => this.log.warn(`Noether Lab report: postMessage failed: ${String(err)}`));
   }

@@ -101,7 +101,7 @@ export class SidebarViewProvider extends Disposable implements vscode.WebviewVie
   }
 
   private post(message: Unsent<ToWebviewMessage>): void {
-    const full = jsonSafe({ ...message, id: this.nextId() } as ToWebviewMessage);
+    const full = jsonSafe({ ...message, id: this.nextId() });
     this.posted.record('', full);
     void this.view?.webview.postMessage(full).then(undefined, (err) => this.log.warn(`Noether Lab side view: postMessage failed: ${String(err)}`));
   }

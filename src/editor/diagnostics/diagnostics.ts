@@ -66,8 +66,8 @@ export class DiagnosticsController extends Disposable {
         full = r.incomplete !== undefined;
       } catch (e) {
         // The core never throws on input; if it does, say so instead of crashing the host.
-        this.log.error(`check of ${key} threw: ${e instanceof Error ? e.stack : e}`);
-        items = [{ line: 1, column: 1, endLine: 1, endColumn: 1, severity: 'error', message: `internal error while checking: ${e}` }];
+        this.log.error(`check of ${key} threw: ${e instanceof Error ? e.stack : String(e)}`);
+        items = [{ line: 1, column: 1, endLine: 1, endColumn: 1, severity: 'error', message: `internal error while checking: ${String(e)}` }];
       }
       this.set(doc.uri, doc.version, items);
       this.log.trace(`checked ${key} v${doc.version} in ${(performance.now() - t0).toFixed(1)} ms${full ? ' (the rest in the worker)' : ''}`);
