@@ -215,7 +215,7 @@ const exportReport: CommandFactory = (ctx) => async (arg?: unknown, outPath?: un
     void vscode.window
       .showInformationMessage(`Noether Lab: report written to ${path.basename(mdUri.path)} and ${path.basename(jsonUri.path)}.`, 'Open')
       .then((c) => {
-        if (c === 'Open') void vscode.window.showTextDocument(mdUri);
+        if (c === 'Open') vscode.window.showTextDocument(mdUri).then(undefined, (e) => ctx.log.warn(`cannot open the report ${mdUri.fsPath}: ${String(e)}`));
       });
   }
   return { json: jsonUri.fsPath, markdown: mdUri.fsPath };
