@@ -37,6 +37,8 @@ export function activate(context: vscode.ExtensionContext): NoetherLabApi {
 }
 
 export function deactivate(): void {
-  ctx?.dispose();
+  // Forgotten first: a dispose that throws (after disposing everything) leaves no half-dead context.
+  const c = ctx;
   ctx = undefined;
+  c?.dispose();
 }

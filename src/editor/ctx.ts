@@ -3,6 +3,7 @@
 // AnalysisService). extension.ts only creates it and registers the command table.
 import * as path from 'path';
 import * as vscode from 'vscode';
+import { Disposable, DisposableLike } from './disposable';
 import type { AnalysisResult } from '../core/analysis/analyze';
 import type { SimulationProgress, SimulationResult } from '../core/numeric/types';
 import { PanelManager } from '../panel/panelManager';
@@ -53,7 +54,7 @@ export interface Notice {
 const SELECTOR: vscode.DocumentSelector = [{ language: LANGUAGE_ID }];
 const PROGRESS_THROTTLE_MS = 100;
 
-export class Ctx implements vscode.Disposable {
+export class Ctx extends Disposable {
   readonly log: vscode.LogOutputChannel;
   readonly analysis: AnalysisService;
   readonly diagnostics: DiagnosticsController;
@@ -63,10 +64,14 @@ export class Ctx implements vscode.Disposable {
   readonly reports: ReportPanels;
   readonly history: RunHistory;
   readonly statusBar: StatusBar;
-  private readonly disposables: vscode.Disposable[] = [];
+  /** The extension's version (its package.json), for the log and the reports and scripts it writes. */
+  readonly version: string;
   private readonly notices: Notice[] = [];
 
   constructor(readonly extension: vscode.ExtensionContext) {
+    super();
+    const { version } = extension.extension.packageJSON as { version?: unknown };
+    this.version = typeof version === 'string' ? version : 'unknown';
     this.log = this.own(vscode.window.createOutputChannel('Noether Lab', { log: true }));
     const worker = this.own(new AnalysisWorkerClient(path.join(extension.extensionPath, 'dist', 'analysisWorker.js'), this.log));
     this.analysis = this.own(new AnalysisService(worker, this.log));
@@ -109,12 +114,12 @@ export class Ctx implements vscode.Disposable {
       }),
     );
     this.updateSidebar();
-    this.log.info(`Noether Lab ${extension.extension.packageJSON.version} activated (trusted workspace: ${vscode.workspace.isTrusted})`);
+    this.log.info(`Noether Lab ${this.version} activated (trusted workspace: ${vscode.workspace.isTrusted})`);
   }
 
-  own<T extends vscode.Disposable[]>(...ds: T): T[0] {
-    this.disposables.push(...ds);
-    return ds[0];
+  /** Owns `d` (and `more`) until the extension deactivates (the last owned is disposed first); returns `d`. */
+  own<T extends DisposableLike>(d: T, ...more: DisposableLike[]): T {
+    return this.register(d, ...more);
   }
 
   /** The .loss document a command applies to: its argument (Uri or URI string), else the active editor. */
@@ -122,7 +127,7 @@ export class Ctx implements vscode.Disposable {
     let uri: vscode.Uri | undefined;
     if (arg instanceof vscode.Uri) uri = arg;
     else if (typeof arg === 'string' && arg) uri = arg.includes(':') && !/^[a-zA-Z]:[\\/]/.test(arg) ? vscode.Uri.parse(arg) : vscode.Uri.file(arg);
-    else if (arg && typeof arg === 'object' && 'uri' in arg && (arg as { uri: unknown }).uri instanceof vscode.Uri) uri = (arg as { uri: vscode.Uri }).uri;
+    else if (arg && typeof arg === 'object' && 'uri' in arg && arg.uri instanceof vscode.Uri) uri = arg.uri;
     if (!uri) {
       const active = vscode.window.activeTextEditor?.document;
       const doc = active && isLossDocument(active) ? active : vscode.window.visibleTextEditors.map((e) => e.document).find(isLossDocument);
@@ -132,7 +137,7 @@ export class Ctx implements vscode.Disposable {
     try {
       return await vscode.workspace.openTextDocument(uri);
     } catch (e) {
-      void vscode.window.showErrorMessage(`Noether Lab: cannot open ${uri.toString()}: ${e instanceof Error ? e.message : e}`);
+      void vscode.window.showErrorMessage(`Noether Lab: cannot open ${uri.toString()}: ${e instanceof Error ? e.message : String(e)}`);
       return undefined;
     }
   }
@@ -243,15 +248,5 @@ export class Ctx implements vscode.Disposable {
       reportPanels: () => this.reports.panels(),
       history: (uri) => ({ entries: this.history.list(uri), folder: this.history.folder.fsPath }),
     };
-  }
-
-  dispose(): void {
-    for (const d of this.disposables.splice(0).reverse()) {
-      try {
-        d.dispose();
-      } catch (e) {
-        console.error(e);
-      }
-    }
   }
 }

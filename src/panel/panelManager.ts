@@ -5,6 +5,7 @@
 // never open a panel: a panel closed during a run stays closed (its progress is dropped, its final
 // result is kept and shown when the panel is opened again).
 import * as vscode from 'vscode';
+import { Disposable, DisposableStore } from '../editor/disposable';
 import type { AnalysisResult } from '../core/analysis/analyze';
 import type { SimulationProgress, SimulationResult } from '../core/numeric/types';
 import {
@@ -32,7 +33,8 @@ interface PanelEntry {
   analysis?: AnalysisResult;
   progress?: SimulationProgress;
   result?: SimulationResult;
-  disposables: vscode.Disposable[];
+  /** The panel's listeners, disposed with it. */
+  disposables: DisposableStore;
   /** Restored after a reload: ask the extension for a fresh analysis once the webview is ready. */
   restored: boolean;
   /** A focus request posted before the webview was ready: sent again once it is. */
@@ -41,7 +43,7 @@ interface PanelEntry {
   overlay?: Unsent<OverlayMessage>;
 }
 
-export class PanelManager implements vscode.Disposable {
+export class PanelManager extends Disposable {
   static readonly viewType = 'noetherLab.panel';
 
   private readonly panels = new Map<string, PanelEntry>();
@@ -49,12 +51,11 @@ export class PanelManager implements vscode.Disposable {
   private readonly recorded: MessageLog;
   /** The last result of a run whose panel was closed: shown when the panel opens again. */
   private readonly keptResults = new Map<string, SimulationResult>();
-  private readonly commandEmitter = new vscode.EventEmitter<{ uri: vscode.Uri; command: WebviewCommand; args?: unknown }>();
-  private readonly disposables: vscode.Disposable[] = [];
+  private readonly commandEmitter = this.register(new vscode.EventEmitter<{ uri: vscode.Uri; command: WebviewCommand; args?: unknown }>());
   private readonly nextId = idCounter();
 
   readonly onDidReceiveCommand = this.commandEmitter.event;
-  private readonly historyEmitter = new vscode.EventEmitter<{ uri: vscode.Uri; action: HistoryActionMessage['action']; entry?: string }>();
+  private readonly historyEmitter = this.register(new vscode.EventEmitter<{ uri: vscode.Uri; action: HistoryActionMessage['action']; entry?: string }>());
   /** A history button in a panel (clear the overlay, export the latest run). */
   readonly onDidRequestHistoryAction = this.historyEmitter.event;
 
@@ -62,12 +63,14 @@ export class PanelManager implements vscode.Disposable {
     private readonly context: vscode.ExtensionContext,
     private readonly log: vscode.LogOutputChannel,
   ) {
+    super();
     this.recorded = new MessageLog(MessageLog.wanted(context.extensionMode === vscode.ExtensionMode.Test));
-    this.disposables.push(
-      this.commandEmitter,
-      this.historyEmitter,
+    this.register(
       vscode.window.registerWebviewPanelSerializer(PanelManager.viewType, {
-        deserializeWebviewPanel: async (panel, state) => this.restore(panel, state),
+        deserializeWebviewPanel: (panel, state) => {
+          this.restore(panel, state);
+          return Promise.resolve();
+        },
       }),
       vscode.window.onDidChangeActiveColorTheme((t) => {
         for (const e of this.panels.values()) this.post(e, { type: ToWebviewType.Theme, kind: themeKind(t.kind) });
@@ -146,10 +149,11 @@ export class PanelManager implements vscode.Disposable {
     return this.recorded.messages(uri.toString());
   }
 
-  dispose(): void {
+  /** Also closes every panel (each disposes its own listeners). */
+  override dispose(): void {
     for (const e of [...this.panels.values()]) e.panel.dispose();
     this.panels.clear();
-    for (const d of this.disposables.splice(0)) d.dispose();
+    super.dispose();
   }
 
   // ---- internals ----
@@ -199,15 +203,15 @@ export class PanelManager implements vscode.Disposable {
 
   private adopt(uri: vscode.Uri, panel: vscode.WebviewPanel, restored: boolean): PanelEntry {
     const key = uri.toString();
-    const e: PanelEntry = { uri, panel, ready: false, disposables: [], restored, result: this.keptResults.get(key) };
+    const e: PanelEntry = { uri, panel, ready: false, disposables: new DisposableStore(), restored, result: this.keptResults.get(key) };
     this.keptResults.delete(key);
     this.panels.set(key, e);
     panel.iconPath = vscode.Uri.joinPath(this.context.extensionUri, 'media', 'webview', 'noether.svg');
     panel.webview.html = renderHtml(panel.webview, this.context.extensionUri, 'panel', panel.title);
-    e.disposables.push(
+    e.disposables.add(
       panel.webview.onDidReceiveMessage((m) => this.receive(e, m)),
       panel.onDidDispose(() => {
-        for (const d of e.disposables.splice(0)) d.dispose();
+        e.disposables.dispose();
         if (this.panels.get(key) === e) this.panels.delete(key);
       }),
     );
@@ -215,7 +219,7 @@ export class PanelManager implements vscode.Disposable {
   }
 
   private post(e: PanelEntry, message: Unsent<ToWebviewMessage>): number {
-    const full = jsonSafe({ ...message, id: this.nextId() } as ToWebviewMessage);
+    const full = jsonSafe({ ...message, id: this.nextId() });
     this.recorded.record(e.uri.toString(), full);
     void e.panel.webview.postMessage(full).then(
       (ok) => {

@@ -3,6 +3,7 @@
 // an external browser, which remote and web sessions cannot open. The webview keeps its document
 // in its state, so a report panel survives a window reload through the serializer.
 import * as vscode from 'vscode';
+import { Disposable, DisposableStore } from '../editor/disposable';
 import { FromWebviewType, idCounter, isFromWebviewMessage, jsonSafe, ToWebviewMessage, ToWebviewType, Unsent } from '../shared/protocol';
 import type { ReportDoc } from '../shared/reportDoc';
 import { renderHtml, saveExport, themeKind, webviewOptions } from './hostUtil';
@@ -14,23 +15,24 @@ interface ReportEntry {
   posted: unknown[];
 }
 
-export class ReportPanels implements vscode.Disposable {
+export class ReportPanels extends Disposable {
   static readonly viewType = 'noetherLab.report';
 
   private readonly open = new Set<ReportEntry>();
-  private readonly disposables: vscode.Disposable[] = [];
   private readonly nextId = idCounter();
 
   constructor(
     private readonly context: vscode.ExtensionContext,
     private readonly log: vscode.LogOutputChannel,
   ) {
-    this.disposables.push(
+    super();
+    this.register(
       vscode.window.registerWebviewPanelSerializer(ReportPanels.viewType, {
         // The webview restores its document from its own state; the host only takes the panel back.
-        deserializeWebviewPanel: async (panel) => {
+        deserializeWebviewPanel: (panel) => {
           panel.webview.options = webviewOptions(this.context.extensionUri);
           this.adopt(panel);
+          return Promise.resolve();
         },
       }),
       vscode.window.onDidChangeActiveColorTheme((t) => {
@@ -61,9 +63,10 @@ export class ReportPanels implements vscode.Disposable {
     return [...this.open].map((e) => ({ title: e.panel.title, ready: e.ready, docTitle: e.doc?.title, posted: [...e.posted] }));
   }
 
-  dispose(): void {
+  /** Also closes every report panel. */
+  override dispose(): void {
     for (const e of [...this.open]) e.panel.dispose();
-    for (const d of this.disposables.splice(0)) d.dispose();
+    super.dispose();
   }
 
   private adopt(panel: vscode.WebviewPanel): ReportEntry {
@@ -71,18 +74,19 @@ export class ReportPanels implements vscode.Disposable {
     this.open.add(e);
     panel.iconPath = vscode.Uri.joinPath(this.context.extensionUri, 'media', 'webview', 'noether.svg');
     panel.webview.html = renderHtml(panel.webview, this.context.extensionUri, 'report', panel.title);
-    const subs = [
+    const subs = new DisposableStore();
+    subs.add(
       panel.webview.onDidReceiveMessage((m) => this.receive(e, m)),
       panel.onDidDispose(() => {
         this.open.delete(e);
-        for (const d of subs) d.dispose();
+        subs.dispose();
       }),
-    ];
+    );
     return e;
   }
 
   private post(e: ReportEntry, message: Unsent<ToWebviewMessage>): void {
-    const full = jsonSafe({ ...message, id: this.nextId() } as ToWebviewMessage);
+    const full = jsonSafe({ ...message, id: this.nextId() });
     e.posted.push(full);
     void e.panel.webview.postMessage(full).then(undefined, (err) => this.log.warn(`Noether Lab report: postMessage failed: ${String(err)}`));
   }

@@ -1,6 +1,7 @@
 // The Noether Lab side view: a compact live summary of the active `.loss` file (its symmetries and
 // charges, equilibria, sparklines of the latest run), or an empty state.
 import * as vscode from 'vscode';
+import { Disposable, DisposableStore } from '../editor/disposable';
 import type { AnalysisResult } from '../core/analysis/analyze';
 import type { SimulationResult } from '../core/numeric/types';
 import {
@@ -17,7 +18,7 @@ import {
 import { baseName, renderHtml, revealComponent, themeKind, webviewOptions } from './hostUtil';
 import { MessageLog } from './messageLog';
 
-export class SidebarViewProvider implements vscode.WebviewViewProvider, vscode.Disposable {
+export class SidebarViewProvider extends Disposable implements vscode.WebviewViewProvider {
   static readonly viewType = 'noetherLab.summary';
 
   private view: vscode.WebviewView | undefined;
@@ -26,11 +27,11 @@ export class SidebarViewProvider implements vscode.WebviewViewProvider, vscode.D
   private simulation: SimulationResult | undefined;
   /** What was posted, for the integration tests (off outside a test run; bounded). */
   private readonly posted: MessageLog;
-  private readonly disposables: vscode.Disposable[] = [];
-  private viewDisposables: vscode.Disposable[] = [];
+  /** The listeners of the current webview (a new one replaces them). */
+  private readonly viewDisposables = this.register(new DisposableStore());
   private readonly nextId = idCounter();
   private history: Unsent<HistoryMessage> | undefined;
-  private readonly historyEmitter = new vscode.EventEmitter<{ uri: vscode.Uri; action: HistoryActionMessage['action']; entry?: string }>();
+  private readonly historyEmitter = this.register(new vscode.EventEmitter<{ uri: vscode.Uri; action: HistoryActionMessage['action']; entry?: string }>());
   /** A button of the run history was pressed (for the file the side view shows). */
   readonly onDidRequestHistoryAction = this.historyEmitter.event;
 
@@ -38,9 +39,9 @@ export class SidebarViewProvider implements vscode.WebviewViewProvider, vscode.D
     private readonly context: vscode.ExtensionContext,
     private readonly log: vscode.LogOutputChannel,
   ) {
+    super();
     this.posted = new MessageLog(MessageLog.wanted(context.extensionMode === vscode.ExtensionMode.Test));
-    this.disposables.push(
-      this.historyEmitter,
+    this.register(
       vscode.window.onDidChangeActiveColorTheme((t) => {
         if (this.view) this.post({ type: ToWebviewType.Theme, kind: themeKind(t.kind) });
       }),
@@ -48,15 +49,15 @@ export class SidebarViewProvider implements vscode.WebviewViewProvider, vscode.D
   }
 
   resolveWebviewView(view: vscode.WebviewView): void {
-    for (const d of this.viewDisposables.splice(0)) d.dispose();
+    this.viewDisposables.clear();
     this.view = view;
     view.webview.options = webviewOptions(this.context.extensionUri);
     view.webview.html = renderHtml(view.webview, this.context.extensionUri, 'sidebar', 'Noether Lab');
-    this.viewDisposables.push(
+    this.viewDisposables.add(
       view.webview.onDidReceiveMessage((m) => this.receive(m)),
       view.onDidDispose(() => {
         if (this.view === view) this.view = undefined;
-        for (const d of this.viewDisposables.splice(0)) d.dispose();
+        this.viewDisposables.clear();
       }),
     );
   }
@@ -84,9 +85,8 @@ export class SidebarViewProvider implements vscode.WebviewViewProvider, vscode.D
     return this.posted.messages('');
   }
 
-  dispose(): void {
-    for (const d of this.viewDisposables.splice(0)) d.dispose();
-    for (const d of this.disposables.splice(0)) d.dispose();
+  override dispose(): void {
+    super.dispose();
     this.view = undefined;
   }
 
@@ -101,7 +101,7 @@ export class SidebarViewProvider implements vscode.WebviewViewProvider, vscode.D
   }
 
   private post(message: Unsent<ToWebviewMessage>): void {
-    const full = jsonSafe({ ...message, id: this.nextId() } as ToWebviewMessage);
+    const full = jsonSafe({ ...message, id: this.nextId() });
     this.posted.record('', full);
     void this.view?.webview.postMessage(full).then(undefined, (err) => this.log.warn(`Noether Lab side view: postMessage failed: ${String(err)}`));
   }

@@ -352,7 +352,7 @@ export function isAnalysisResult(x: unknown): x is AnalysisResult {
   if (!Array.isArray(x.parameters) || !x.parameters.every((p) => isObj(p) && isStr(p.name) && isNumArray(p.shape))) return false;
   if (!Array.isArray(x.symmetries) || !x.symmetries.every(isSymmetryReport)) return false;
   if (!Array.isArray(x.groups) || !x.groups.every(isGroupReport)) return false;
-  if (!x.symmetries.every((s) => (s as SymmetryReport).group < (x.groups as unknown[]).length)) return false;
+  if (!x.symmetries.every((s) => s.group < (x.groups as unknown[]).length)) return false;
   if (!Array.isArray(x.diagnostics) || !x.diagnostics.every((d) => isObj(d) && isStr(d.message) && isNum(d.line))) return false;
   if (x.noise !== undefined && !(isObj(x.noise) && isStr(x.noise.method) && isNum(x.noise.lr) && isNum(x.noise.batch))) return false;
   if (x.predictions !== undefined && !(Array.isArray(x.predictions) && x.predictions.every(isPrediction))) return false;

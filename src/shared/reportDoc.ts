@@ -95,7 +95,7 @@ export function sweepFigure(s: SweepResult, q: SweepQuantity): Figure {
     series.push({
       name: `${q.label}: theory + O(η) term`,
       x,
-      y: order.map((i) => (q.theory[i] === null || q.etaTerm?.[i] === null ? NaN : (q.theory[i] as number) + (q.etaTerm?.[i] as number))),
+      y: order.map((i) => (q.theory[i] === null || q.etaTerm?.[i] === null ? NaN : q.theory[i] + (q.etaTerm?.[i] as number))),
       style: 'dashed',
     });
   }

@@ -65,7 +65,10 @@ export async function runCommand(page: Page, title: string): Promise<void> {
       .first();
     const shown = await row.waitFor({ state: 'visible', timeout: 10_000 }).then(
       () => true,
-      (e: unknown) => (attempt >= 3 ? Promise.reject(e) : false),
+      (e: unknown) => {
+        if (attempt >= 3) throw e;
+        return false;
+      },
     );
     if (shown) {
       await row.click();

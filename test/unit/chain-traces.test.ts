@@ -24,7 +24,7 @@ test('traces: chains 0–3 at every record; their mean is the series mean when t
     assert.equal(t.theta?.length, 2, 'u and w for a two-component model');
     // The charge u² − w² from the traced parameters.
     for (let k = 0; k < n; k += 97) {
-      const [u, w] = [t.theta![0][k], t.theta![1][k]];
+      const [u, w] = [t.theta[0][k], t.theta[1][k]];
       assert.ok(Math.abs(t.charges[0][k] - (u * u - w * w)) < 1e-12, `chain ${t.chain} record ${k}`);
     }
   }
@@ -64,7 +64,7 @@ test('traceSpec keeps the traces bounded', () => {
   ]) {
     const s = traceSpec(chains, comps, charges, records);
     const values = s ? s.chains.length * records * (1 + s.charges + (s.theta ? comps : 0)) : 0;
-    assert.ok(values <= 400_000, `${values} values for ${[chains, comps, charges, records]}`);
+    assert.ok(values <= 400_000, `${values} values for ${[chains, comps, charges, records].join(', ')}`);
   }
 });
 

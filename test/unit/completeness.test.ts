@@ -11,7 +11,7 @@ function laws(src: string): ConservationLaws {
   assert.ok(isAnalysisResult(JSON.parse(JSON.stringify(r))), 'the analysis with its count passes the protocol');
   const c = r.conservationLaws;
   assert.ok(c && 'count' in c, JSON.stringify(c));
-  return c as ConservationLaws;
+  return c;
 }
 
 test('two-layer linear nets: r(r + 1)/2 conservation laws for hidden width r, all from GL(r)', () => {

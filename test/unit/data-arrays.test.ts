@@ -83,7 +83,7 @@ function failure(bytes: Uint8Array): string {
   try {
     parseArrayFile(bytes);
   } catch (e) {
-    assert.ok(e instanceof ArrayFileError, `not an ArrayFileError: ${e}`);
+    assert.ok(e instanceof ArrayFileError, `not an ArrayFileError: ${String(e)}`);
     return e.message;
   }
   assert.fail('parsed');

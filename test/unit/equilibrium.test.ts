@@ -10,7 +10,7 @@ import { closedForm, CORRELATED, twoLayerSource } from './linear-net';
 test("scalar two-layer net: SGD ends balanced on the minimum it reaches (u = w = √2), not on the start's orbit", () => {
   const r = analyzeSource(readExample('two-layer-scalar.loss'));
   assert.equal(r.predictions?.length, 1, 'one noisy train line (the gd line has no noise)');
-  const p = r.predictions![0];
+  const p = r.predictions[0];
   assert.equal(p.status, 'equilibrium');
   const { u, w } = p.endPoint!;
   assert.ok(Math.abs(u - Math.SQRT2) < 1e-9 && Math.abs(w - Math.SQRT2) < 1e-9, `end point (${u}, ${w})`);
@@ -79,7 +79,7 @@ for (const k of [2, 3] as const) {
     // reported as \`balance\`, and it is THEORY §4's closed form.
     assert.ok(p.balance, 'the balance point is reported beside the end point');
     const cf = closedForm(Lx, Le, V);
-    const b = invariantsOf(p.balance!.point, k);
+    const b = invariantsOf(p.balance.point, k);
     assertClose(b.UtU, cf.S, 1e-6, 'UᵀU');
     assertClose(b.WWt, cf.WWt, 1e-6, 'WWᵀ');
     assert.ok(p.relaxationSteps !== null && p.relaxationSteps > 0);
@@ -132,7 +132,7 @@ test("anisotropic two-layer net with one output: SGD balances the layers in the 
         assert.ok(U[i][0] ** 2 + U[i][1] ** 2 - W[i] ** 2 > 0.1, `not norm-balanced: ‖U_${i}‖² − W_${i}² = ${U[i][0] ** 2 + U[i][1] ** 2 - W[i] ** 2}`);
     }
   }
-  assert.ok(p.charges[0]! > 0.1 && p.charges[1]! > 0.1, `the rescaling charges stay away from 0: ${p.charges}`);
+  assert.ok(p.charges[0]! > 0.1 && p.charges[1]! > 0.1, `the rescaling charges stay away from 0: ${p.charges.join(', ')}`);
   // WᵀW has rank 1, so U Σx Uᵀ and U do: the hidden direction the output does not use collapses
   // (det U = 0.58 at the start).
   assert.ok(Math.abs(U[0][0] * U[1][1] - U[0][1] * U[1][0]) < 1e-3, `det U = ${U[0][0] * U[1][1] - U[0][1] * U[1][0]}`);
@@ -146,9 +146,9 @@ test('stability: lr at or above 2/λ_max(H) at the start or the end is a warning
   const r = analyzeSource(src);
   const d = r.diagnostics.find((x) => x.severity === 'warning' && /stability bound/.test(x.message));
   assert.ok(d, 'a warning');
-  assert.equal(d!.line, 11);
-  assert.equal(src.split('\n')[10].slice(d!.column - 1, d!.endColumn - 1), '0.6');
-  assert.ok(d!.fix && Number(d!.fix.replacement) < 0.5);
+  assert.equal(d.line, 11);
+  assert.equal(src.split('\n')[10].slice(d.column - 1, d.endColumn - 1), '0.6');
+  assert.ok(d.fix && Number(d.fix.replacement) < 0.5);
   const st = r.stability!.find((s) => s.run === 0)!;
   assert.ok(Math.abs(st.lambdaMaxEnd! - 4) < 1e-6, `λ_max at the end ${st.lambdaMaxEnd}`);
   assert.ok(!analyzeSource(readExample('two-layer-scalar.loss')).diagnostics.some((x) => /stability bound/.test(x.message)), 'no warning at lr = 0.05');

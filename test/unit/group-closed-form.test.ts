@@ -123,7 +123,7 @@ test('pseudoSolve: entries of 1e160 and 1e-160 are scaled, not overflowed; non-f
       ],
       [4 * s, 3 * s],
     );
-    assert.ok(Math.abs(x[0] - 2) < 1e-12 && Math.abs(x[1] - 3) < 1e-12, `${s}: ${x}`);
+    assert.ok(Math.abs(x[0] - 2) < 1e-12 && Math.abs(x[1] - 3) < 1e-12, `${s}: ${x.join(', ')}`);
   }
   assert.ok(
     pseudoSolve(

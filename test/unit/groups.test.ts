@@ -91,11 +91,11 @@ test('a small net past the full search (4×8 hidden layer) gets its GL(4) back i
   assert.equal(r.components.length, 44);
   const g = r.groups.find((x) => x.name === 'GL(4) on the hidden index of U, W');
   assert.ok(g, r.groups.map((x) => x.name).join('; '));
-  assert.equal(g!.dimension, 10);
+  assert.equal(g.dimension, 10);
   // The component search finds the 4 diagonal generators; the group adds the 6 off-diagonal ones.
   const exp = r.symmetries.filter((s) => s.kind !== 'translation');
   assert.equal(exp.length, 10);
-  assert.ok(exp.every((s) => s.group === r.groups.indexOf(g!)));
+  assert.ok(exp.every((s) => s.group === r.groups.indexOf(g)));
   assert.equal(exp.filter((s) => s.kind === 'linear').length, 6);
 });
 

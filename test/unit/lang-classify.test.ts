@@ -141,7 +141,7 @@ test('examples/softmax-translation.loss written with cross_entropy: the logit tr
   assert.match(src, /cross_entropy\(z, c\)/);
   const r = analyzeSource(src, { file: 'softmax-translation.loss' });
   const trans = r.symmetries.filter((s) => s.kind === 'translation');
-  assert.equal(trans.length, 3, r.symmetries.map((s) => s.charge).join('; '));
+  assert.equal(trans.length, 3, r.symmetries.map((s) => s.charge.text).join('; '));
   const charges = trans.map((s) => s.charge.text).sort();
   assert.deepEqual(charges, ['W[0,0] + W[1,0]', 'W[0,1] + W[1,1]', 'b[0] + b[1]']);
   // The old explicit form finds the same three.

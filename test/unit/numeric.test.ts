@@ -211,7 +211,7 @@ test('escape: each chain stops at its first passage, reported per chain', async 
     'param w = 0\ndata x ~ normal(0, 1)\ndata eps ~ normal(0, 1)\nloss = (w*x - eps)^2 / 2\ntrain sgd(lr = 0.5, batch = 1, steps = 200000, chains = 16, seed = 3)\n';
   const run = (await simulateSource(src, { workers: 2, escape: { component: 'w', above: 2 } })).runs[0];
   assert.equal(run.firstPassage?.length, 16);
-  run.firstPassage!.forEach((step, c) => {
+  run.firstPassage.forEach((step, c) => {
     assert.ok(step !== null && step >= 1 && step <= 200000, `chain ${c}: ${step}`);
     assert.ok(run.finalPerChain![c][0] > 2, `chain ${c} stopped past the threshold (${run.finalPerChain![c][0]})`);
   });

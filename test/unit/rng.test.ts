@@ -9,7 +9,7 @@ import { normalInto, ZIGGURAT } from '../../src/core/numeric/kernelCommon';
 function draw(n: number, seed: number): Float64Array {
   const body = `let s0 = ${seed} | 0, s1 = ${seed * 7 + 3} | 0, s2 = ${seed * 13 + 5} | 0, s3 = ${seed * 31 + 11} | 0, rv = 0;
 for (let k = 0; k < out.length; k++) { ${normalInto('rv')} out[k] = rv; }`;
-  // eslint-disable-next-line no-new-func -- the generator's own source, as the kernels use it
+  // eslint-disable-next-line no-new-func, @typescript-eslint/no-implied-eval -- the generator's own source, as the kernels use it
   const f = new Function('out', 'ZG', body) as (out: Float64Array, zg: Float64Array) => void;
   const out = new Float64Array(n);
   f(out, ZIGGURAT);

@@ -14,6 +14,11 @@ import { readTheme, Theme, withAlpha } from './theme';
 import { svgToPdfDataUrl } from './pdf';
 import type { ExportFormat } from '../../src/shared/protocol';
 
+/** uPlot's scale distributions (its const enum Scale.Distr, which isolated modules cannot read from the .d.ts). */
+const DISTR_LINEAR = 1 as uPlot.Scale.Distr;
+const DISTR_LOG = 3 as uPlot.Scale.Distr;
+const DISTR_ASINH = 4 as uPlot.Scale.Distr;
+
 export type SeriesKind = 'line' | 'dashed' | 'dotted' | 'dashdot' | 'points' | 'bars' | 'step' | 'spline';
 
 /**
@@ -296,7 +301,7 @@ export class Plot {
     const z = zoomStore.get(this.opts.id);
     if (z) this.u.setScale('x', { min: z[0], max: z[1] });
     else if (reset) {
-      const [lo, hi] = extent(this.u.data[0] as number[]);
+      const [lo, hi] = extent(this.u.data[0]);
       this.u.setScale('x', { min: lo, max: hi });
     }
   }
@@ -344,7 +349,7 @@ export class Plot {
       padding: compact ? [2, 2, 2, 2] : [10, rightPad, 0, 0],
       scales: {
         // log x: asinh, linear below the first recorded step after 0 (steps start at 0).
-        x: { time: false, ...(logX ? { distr: 4, log: 10, asinh: Number.isFinite(minPositiveX) ? minPositiveX : 1 } : {}) },
+        x: { time: false, ...(logX ? { distr: DISTR_ASINH, log: 10, asinh: Number.isFinite(minPositiveX) ? minPositiveX : 1 } : {}) },
         y: {
           ...yDistr(ys),
           range: (u, dmin, dmax) => {
@@ -473,14 +478,16 @@ export class Plot {
     const titleH = 8 + title.length * 17;
     const legend = layoutLegend(this.legendItems(), W, fontCss);
     const px = (v: number) =>
-      u && u.scales.x.distr && u.scales.x.distr !== 1 ? bb.left + u.valToPos(v, 'x') : bb.left + ((v - x0) / (x1 - x0 || 1)) * bb.width;
-    const logY = u?.scales.y.distr === 3;
+      u && u.scales.x.distr && u.scales.x.distr !== DISTR_LINEAR ? bb.left + u.valToPos(v, 'x') : bb.left + ((v - x0) / (x1 - x0 || 1)) * bb.width;
+    const logY = u?.scales.y.distr === DISTR_LOG;
     const py = (v: number) => {
-      if (u && u.scales.y.distr && u.scales.y.distr !== 1) return titleH + bb.top + u.valToPos(logY && !(v > 0) ? y0 : v, 'y');
+      if (u && u.scales.y.distr && u.scales.y.distr !== DISTR_LINEAR) return titleH + bb.top + u.valToPos(logY && !(v > 0) ? y0 : v, 'y');
       return titleH + bb.top + (1 - (v - y0) / (y1 - y0 || 1)) * bb.height;
     };
-    const yTicks = u && u.scales.y.distr && u.scales.y.distr !== 1 ? magnitudeTicks(y0, y1, logY) : niceTicks(y0, y1, Math.max(2, Math.floor(bb.height / 40)));
-    const xTicks = u && u.scales.x.distr && u.scales.x.distr !== 1 ? magnitudeTicks(x0, x1, false) : niceTicks(x0, x1, Math.max(2, Math.floor(bb.width / 80)));
+    const yTicks =
+      u && u.scales.y.distr && u.scales.y.distr !== DISTR_LINEAR ? magnitudeTicks(y0, y1, logY) : niceTicks(y0, y1, Math.max(2, Math.floor(bb.height / 40)));
+    const xTicks =
+      u && u.scales.x.distr && u.scales.x.distr !== DISTR_LINEAR ? magnitudeTicks(x0, x1, false) : niceTicks(x0, x1, Math.max(2, Math.floor(bb.width / 80)));
     const yLabels = this.opts.yTicks ? yTicks.map(this.opts.yTicks) : fmtTicks(yTicks);
     const xLabels = fmtTicks(xTicks);
     const f = (v: number) => v.toFixed(2);
@@ -750,8 +757,8 @@ function majorOnly(_u: uPlot, splits: number[]): (number | null)[] {
 }
 
 function yDistr(ys: PlotOptions['yScale']): Partial<uPlot.Scale> {
-  if (ys === 'log') return { distr: 3, log: 10 };
-  if (ys && typeof ys === 'object') return { distr: 4, log: 10, asinh: ys.asinh };
+  if (ys === 'log') return { distr: DISTR_LOG, log: 10 };
+  if (ys && typeof ys === 'object') return { distr: DISTR_ASINH, log: 10, asinh: ys.asinh };
   return {};
 }
 
@@ -811,7 +818,7 @@ function drawBands(u: uPlot, bands: PlotBand[], t: Theme): void {
   ctx.rect(left, top, width, height);
   ctx.clip();
   const ymin = u.scales.y.min ?? 0;
-  const logY = u.scales.y.distr === 3;
+  const logY = u.scales.y.distr === DISTR_LOG;
   const clampLow = (v: number) => (logY && !(v > 0) ? ymin : v);
   for (const b of bands) {
     ctx.fillStyle = withAlpha(b.color, t.kind.startsWith('high-contrast') ? 0.3 : 0.18);
@@ -914,7 +921,7 @@ export function joinTables(tables: { x: ArrayLike<number>; ys: ArrayLike<PlotVal
   const ys: PlotValue[][] = [];
   for (const t of tables) {
     for (const y of t.ys) {
-      const col: PlotValue[] = new Array(xs.length).fill(undefined);
+      const col = new Array<PlotValue>(xs.length).fill(undefined);
       for (let i = 0; i < t.x.length; i++) col[index.get(t.x[i]) as number] = own(y[i]);
       ys.push(col);
     }

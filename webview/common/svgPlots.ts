@@ -61,7 +61,7 @@ export function heatMapsSvg(title: string, maps: HeatMap[], width: number, t: Th
       row.forEach((v, j) => {
         const ok = v !== null && Number.isFinite(v);
         body.push(
-          `<rect class="nl-cell" x="${f(x0 + j * cw)}" y="${f(mapTop + i * ch)}" width="${f(cw + 0.3)}" height="${f(ch + 0.3)}" fill="${ok ? divergingColor(v as number, max, t) : 'none'}" data-value="${ok ? v : ''}"/>`,
+          `<rect class="nl-cell" x="${f(x0 + j * cw)}" y="${f(mapTop + i * ch)}" width="${f(cw + 0.3)}" height="${f(ch + 0.3)}" fill="${ok ? divergingColor(v, max, t) : 'none'}" data-value="${ok ? v : ''}"/>`,
         );
       });
       if (ch >= 9 || i % Math.ceil(9 / ch) === 0) {

@@ -67,7 +67,7 @@ function summarize(m: unknown): string {
 
 export function getState<T>(): Partial<T> {
   const s = api.getState();
-  return typeof s === 'object' && s !== null ? (s as Partial<T>) : {};
+  return typeof s === 'object' && s !== null ? s : {};
 }
 
 export function patchState<T extends object>(patch: Partial<T>): void {

@@ -182,7 +182,7 @@ function phaseControls(a: AnalysisResult): HTMLElement[] {
       a.components.map((c, i) => h('option', { value: String(i), selected: i === chosen }, c)),
     );
     el.addEventListener('change', () => {
-      const sel = [...(el.closest('header')?.querySelectorAll('select') ?? [])].map((s) => a.components[Number((s as HTMLSelectElement).value)]);
+      const sel = [...(el.closest('header')?.querySelectorAll('select') ?? [])].map((s) => a.components[Number(s.value)]);
       patchState<PanelState>({ phase: { ...(getState<PanelState>().phase ?? {}), [model.fileName]: [sel[0], sel[1]] } });
       figures.get('phase')?.redraw();
     });

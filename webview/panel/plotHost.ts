@@ -125,10 +125,10 @@ export function median(a: number[]): number {
 
 /** mean ∓ std; null where either is missing (no surviving chain): a gap, never a value from null. */
 export function lower(m: ArrayLike<number | null>, s: ArrayLike<number | null>): (number | null)[] {
-  return Array.from(m, (v, i) => (v === null || s[i] === null || s[i] === undefined ? null : v - (s[i] as number)));
+  return Array.from(m, (v, i) => (v === null || s[i] === null || s[i] === undefined ? null : v - s[i]));
 }
 export function upper(m: ArrayLike<number | null>, s: ArrayLike<number | null>): (number | null)[] {
-  return Array.from(m, (v, i) => (v === null || s[i] === null || s[i] === undefined ? null : v + (s[i] as number)));
+  return Array.from(m, (v, i) => (v === null || s[i] === null || s[i] === undefined ? null : v + s[i]));
 }
 export function padTo(a: ArrayLike<number>, n: number): (number | null)[] {
   return Array.from({ length: n }, (_, i) => (i < a.length ? a[i] : null));

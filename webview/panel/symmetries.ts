@@ -429,7 +429,7 @@ export function groupCard(a: AnalysisResult, g: GroupReport, gi: number): HTMLEl
   );
   let typeset = false;
   gens.addEventListener('toggle', () => {
-    if (!(gens as HTMLDetailsElement).open || typeset) return;
+    if (!gens.open || typeset) return;
     typeset = true;
     for (const x of items) x.typeset();
   });

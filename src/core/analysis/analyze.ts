@@ -265,7 +265,7 @@ export function analyzeModel(model: Model, base: AnalysisResult): AnalysisResult
     stability,
     startOrbit: start ? { status: start.status, reason: start.reason } : undefined,
     conservationLaws: small
-      ? conservationLaws(model as ScalarModel, symmetries)
+      ? conservationLaws(model, symmetries)
       : { note: 'the count of all conservation laws (Lie-algebra rank) is computed for small models only' },
   };
 }

@@ -33,7 +33,7 @@ export interface SparseForm {
 export function isQuadratic(s: KernelSymmetry): boolean {
   if (s.matrix) return true;
   if (s.direction) return false;
-  const f = s.form as SparseForm;
+  const f = s.form;
   return f.j.every((j) => j >= 0);
 }
 

@@ -578,7 +578,7 @@ function shiftGroups(model: Model, pts: Points, rng: Rng): { group: Group; gens:
   }
   for (const f of families) {
     const p = params[f.param];
-    const gens = f.ats.map((r) => ({ spec: { shifts: [{ param: f.param, axis: f.axis, at: r, coef: 1 }] } as GeneratorSpec, label: '' }));
+    const gens = f.ats.map((r) => ({ spec: { shifts: [{ param: f.param, axis: f.axis, at: r, coef: 1 }] }, label: '' }));
     const what =
       f.axis === null
         ? `${p.name} (it does not enter the loss)`

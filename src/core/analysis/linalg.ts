@@ -94,7 +94,7 @@ export function snapRational(x: number, maxDen = 12, tol = 1e-7): number | undef
 /** Snap every entry to a small rational when all of them snap; else scale to max |entry| = 1. */
 export function snapVector(v: number[]): { v: number[]; exact: boolean } {
   const snapped = v.map((x) => snapRational(x));
-  if (snapped.every((x) => x !== undefined)) return { v: snapped as number[], exact: true };
+  if (snapped.every((x) => x !== undefined)) return { v: snapped, exact: true };
   const mx = Math.max(...v.map(Math.abs));
   return { v: v.map((x) => x / mx), exact: false };
 }

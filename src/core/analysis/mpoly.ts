@@ -28,7 +28,7 @@ function mulKey(a: string, b: string): string {
 }
 
 export function constant(c: number): MPoly {
-  return c === 0 ? new Map() : new Map([['', c]]);
+  return new Map(c === 0 ? [] : [['', c]]);
 }
 
 export function variable(i: number): MPoly {

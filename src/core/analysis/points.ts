@@ -36,7 +36,7 @@ export function datasetRows(model: Model, seed = baseSeed(model)): Float64Array 
   if (!ds) return undefined;
   if (ds.rows) return ds.rows;
   let bySeed = drawnRows.get(ds);
-  if (!bySeed) drawnRows.set(ds, (bySeed = new Map()));
+  if (!bySeed) drawnRows.set(ds, (bySeed = new Map<number, Float64Array>()));
   const hit = bySeed.get(seed);
   if (hit) return hit;
   const dim = model.dataComponents.length;

@@ -93,7 +93,7 @@ export function mulPoly<C>(ring: Ring<C>, a: Poly<C>, b: Poly<C>, budget = new W
 }
 
 function constPoly<C>(ring: Ring<C>, c: C): Poly<C> {
-  return ring.isZero(c) ? new Map() : new Map([['', c]]);
+  return new Map(ring.isZero(c) ? [] : [['', c]]);
 }
 
 function dataFree<C>(p: Poly<C>, ring: Ring<C>): C | undefined {

@@ -160,7 +160,7 @@ export function reconcile(model: Model, search: GroupSearch, flat: Symmetry[]): 
   } else {
     // The component list as before, each generator in its group, then what it missed.
     flat.forEach((s, i) => {
-      symmetries.push({ ...s, group: typeof home[i] === 'number' ? (home[i] as number) : -1 });
+      symmetries.push({ ...s, group: typeof home[i] === 'number' ? home[i] : -1 });
       listSpan.add(vec(s));
     });
     search.generators.forEach((gen, k) => {

@@ -10,7 +10,7 @@ import { Check, ExperimentContext, ExperimentResult, Figure, FigureSeries, Size 
 export function setParam(source: string, name: string, value: number | number[] | number[][]): string {
   const re = new RegExp(`^param\\s+${name.replace(/[[\]]/g, '\\$&')}(\\s*\\[[^\\]]*\\])?\\s*=.*$`, 'm');
   if (!re.test(source)) throw new Error(`experiment file has no \`param ${name} = …\` line`);
-  const lit = (v: number | number[] | number[][]): string => (Array.isArray(v) ? `[${(v as (number | number[])[]).map((x) => lit(x as number | number[])).join(', ')}]` : fmt(v));
+  const lit = (v: number | number[] | number[][]): string => (Array.isArray(v) ? `[${(v as (number | number[])[]).map((x) => lit(x)).join(', ')}]` : fmt(v));
   return source.replace(re, (_m, shape: string | undefined) => `param ${name}${shape ?? ''} = ${lit(value)}`);
 }
 
@@ -124,7 +124,7 @@ export function chargeSeries(run: RunResult, j: number, name: string, withPredic
   const s = run.series.charges[j];
   const t = run.series.steps.map((k) => k * run.lr);
   const out: FigureSeries[] = [{ name, x: t, y: s.mean, yErr: s.std.map((v) => v / Math.sqrt(run.chains)), style: 'line' }];
-  if (withPrediction && s.predicted.every((v) => v !== null)) out.push({ name: `${name}: law (C)`, x: t, y: s.predicted as number[], style: 'dashed' });
+  if (withPrediction && s.predicted.every((v) => v !== null)) out.push({ name: `${name}: law (C)`, x: t, y: s.predicted, style: 'dashed' });
   return out;
 }
 

@@ -11,7 +11,6 @@
 // discrete-time SGD (paper (a)'s continuous-time T_c = E[xy]/Var[xy], i.e. η/B = 2T_c with the ½ loss;
 // its modified-loss correction T_c = β₂/(α₃ + β₂²)). λ(η) is computed by quadrature and compared with
 // the growth rate of log|u| measured from a tiny start, where the linearisation is exact to O(u²).
-import { TrainSpec } from '../lang/model';
 import { check, meanSe, Z } from './stats';
 import { lcg, result, stages } from './common';
 import { fmt, runSim, significant, simpson } from './escape';
@@ -116,7 +115,7 @@ export const deepDiagonal: Experiment = {
     const u0 = 1e-12;
     const lyapSteps = 400;
     const tiny = src(2).replace(/^param u1 = .*$/m, `param u1 = ${u0}`).replace(/^param u2 = .*$/m, `param u2 = ${u0}`);
-    const lyapRuns = await runSim(ctx, tiny, 'deep-diagonal-2.loss', { trains: lyapEtas.map((lr) => ({ lr, steps: lyapSteps, chains } as Partial<TrainSpec>)) }, true);
+    const lyapRuns = await runSim(ctx, tiny, 'deep-diagonal-2.loss', { trains: lyapEtas.map((lr) => ({ lr, steps: lyapSteps, chains })) }, true);
     progress.sub('Lyapunov exponent of the origin')(1);
     const lyapMeas = lyapRuns.runs.map((run) => meanSe((run.finalPerChain ?? []).map(([u]) => (Math.log(Math.abs(u)) - Math.log(u0)) / lyapSteps)));
     lyapEtas.forEach((eta, i) => {
@@ -138,7 +137,7 @@ export const deepDiagonal: Experiment = {
     const finals: Record<number, { eta: number; v: number[] }[]> = {};
     for (const D of [1, 2, 3, 4]) {
       const etas = D === 2 ? etas2 : etasOther;
-      const sim = await runSim(ctx, src(D), `deep-diagonal-${D}.loss`, { trains: etas.map((lr) => ({ lr, steps, chains } as Partial<TrainSpec>)) }, true);
+      const sim = await runSim(ctx, src(D), `deep-diagonal-${D}.loss`, { trains: etas.map((lr) => ({ lr, steps, chains })) }, true);
       progress.sub(`stationary laws, ${D} factor${D > 1 ? 's' : ''}`)(1);
       finals[D] = sim.runs.map((run, i) => ({ eta: etas[i], v: (run.finalPerChain ?? []).map((th) => th.reduce((a, b) => a * b, 1)).filter(Number.isFinite) }));
       if (D === 1) {

@@ -9,7 +9,6 @@
 // O(η) coefficient of g − predicted vanishes)? Both coefficients come from a weighted least-squares fit
 // r(η) = aη + cη² over the learning rates, so the O(η²) terms neither theory computes cannot bias them.
 import { analyzeSource } from '../analysis/analyze';
-import { Prediction } from '../analysis/predictions';
 import { RunResult } from '../numeric/types';
 import { lawDCheck, result, setParam, simulate, stages } from './common';
 import { fmt, significant } from './escape';
@@ -67,7 +66,7 @@ export const discreteEquilibrium: Experiment = {
 
     progress.sub('solving the continuous-time equilibrium');
     const analysis = analyzeSource(base, { file: FILE });
-    const pred = analysis.predictions?.[0] as Prediction | undefined;
+    const pred = analysis.predictions?.[0];
     if (!pred?.endPoint || !pred.relaxationSteps) throw new Error(`${FILE}: the engine found no noise equilibrium (${pred?.reason ?? 'no prediction'})`);
     // Start on the continuous equilibrium, so each run only has to relax by the O(η) shift.
     const start = setParam(setParam(base, 'U', matrixOf(pred.endPoint, 'U')), 'W', matrixOf(pred.endPoint, 'W'));
@@ -94,7 +93,7 @@ export const discreteEquilibrium: Experiment = {
       const eta = rows.map((r) => r.eta);
       const measured = inv.map((v) => v!.measured as number);
       const se = inv.map((v) => v!.measuredStdErr as number);
-      const continuous = inv.map((v) => v!.predicted as number);
+      const continuous = inv.map((v) => v!.predicted);
       const term = inv.map((v) => v!.etaTerm as number);
       const gap = fitLinearQuadratic(eta, measured.map((m, i) => m - continuous[i]), se);
       const rest = fitLinearQuadratic(eta, measured.map((m, i) => m - continuous[i] - term[i]), se);

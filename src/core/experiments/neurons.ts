@@ -6,7 +6,7 @@
 // dC_j/dt = η(N_in,j − N_out,j)/B + η(‖ḡ_in,j‖² − ‖ḡ_out,j‖²): SGD's noise drives C_j until the two
 // noise terms balance; GD has only the second (discrete-time) term.
 import { gradientFunction } from '../analysis/gradientFn';
-import { Model } from '../lang/model';
+import { Model, shapeText } from '../lang/model';
 
 export interface NeuronLayout {
   hidden: number;
@@ -27,7 +27,7 @@ export function neuronLayout(model: Model, first: string, bias: string | undefin
   const b = bias ? find(bias) : undefined;
   const [k, d] = U.shape;
   const [m, k2] = W.shape;
-  if (k !== k2) throw new Error(`${first} is ${U.shape} and ${second} is ${W.shape}: no shared hidden index`);
+  if (k !== k2) throw new Error(`${first} is ${shapeText(U.shape)} and ${second} is ${shapeText(W.shape)}: no shared hidden index`);
   const incoming: number[][] = [];
   const outgoing: number[][] = [];
   for (let j = 0; j < k; j++) {

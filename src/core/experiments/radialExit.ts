@@ -22,8 +22,8 @@ function normalCdf(x: number): number {
 /** Nodes and weights of Gauss–Hermite quadrature for E over N(0, 1) (Newton on the recurrence). */
 export function gaussHermiteNormal(m: number): { x: number[]; w: number[] } {
   // Physicists' nodes t (weight e^{−t²}), then x = √2·t, w/√π.
-  const x: number[] = new Array(m);
-  const w: number[] = new Array(m);
+  const x = new Array<number>(m);
+  const w = new Array<number>(m);
   const pim4 = Math.pow(Math.PI, -0.25);
   let z = 0;
   for (let i = 0; i < (m + 1) >> 1; i++) {

@@ -120,7 +120,7 @@ export type Evaluator = (p: ArrayLike<number>, d: ArrayLike<number>, out: Float6
 export function compileEvaluator(g: Graph, outputs: number[]): Evaluator {
   const { code, values } = emitBlock(g, outputs);
   const body = `"use strict";\n${code}\n${values.map((v, i) => `out[${i}] = ${v};`).join('\n')}`;
-  // eslint-disable-next-line no-new-func -- source built from graph nodes only (see header)
+  // eslint-disable-next-line no-new-func, @typescript-eslint/no-implied-eval -- source built from graph nodes only (see header)
   return new Function('p', 'd', 'out', body) as Evaluator;
 }
 
@@ -142,6 +142,6 @@ export function compileAveragedEvaluator(g: Graph, outputs: number[], dataDim: n
     '}',
     ...values.map((_, i) => `out[${i}] = s${i} / count;`),
   ].join('\n');
-  // eslint-disable-next-line no-new-func -- source built from graph nodes only (see header)
+  // eslint-disable-next-line no-new-func, @typescript-eslint/no-implied-eval -- source built from graph nodes only (see header)
   return new Function('p', 'rows', 'count', 'out', body) as AveragedEvaluator;
 }

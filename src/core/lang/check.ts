@@ -130,7 +130,7 @@ class Checker {
     for (const s of st) if (s.kind === 'let') this.lw.laterLets.set(s.name, s.nameSpan);
 
     let dataset: Dataset | undefined;
-    const datasetStatements = st.filter((s) => s.kind === 'dataset') as Extract<Statement, { kind: 'dataset' }>[];
+    const datasetStatements = st.filter((s) => s.kind === 'dataset');
     if (datasetStatements.length > 1)
       this.diags.error(datasetStatements[1].span, 'only one `dataset` line is allowed', { title: 'remove this line', replacement: '' });
     const ds = datasetStatements[0];
@@ -322,7 +322,7 @@ class Checker {
         this.diags.error(d.nameSpan, `too many parameters (more than ${MAX_COMPONENTS} components)`);
         continue;
       }
-      let init: ParamInfo['init'] = { kind: 'dist', dists: new Array(size).fill({ kind: 'normal', mean: 0, std: 1 }) };
+      let init: ParamInfo['init'] = { kind: 'dist', dists: new Array<ComponentDist>(size).fill({ kind: 'normal', mean: 0, std: 1 }) };
       if (d.init?.kind === 'dist') {
         const dists = this.dist(d.init.dist, size, shape);
         if (dists) init = { kind: 'dist', dists };

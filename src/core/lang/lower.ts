@@ -57,7 +57,7 @@ export class Lowering {
   constPerEntry(e: Expr, size: number, shape: number[], what: string): number[] | undefined {
     const v = this.constValue(e, what);
     if (!v) return undefined;
-    if (v.shape.length === 0) return new Array(size).fill(v.values[0]);
+    if (v.shape.length === 0) return new Array<number>(size).fill(v.values[0]);
     if (v.values.length === size && (sameShape(v.shape, shape) || v.shape.length === 1)) return v.values;
     this.diags.error(e.span, `${what} has shape ${shapeText(v.shape)} but the tensor has shape ${shapeText(shape)}; give one number or one per entry`);
     return undefined;

@@ -137,7 +137,7 @@ function runSpecs(model: Model, opts: SimulateOptions): { spec: TrainSpec; index
   // Without a train line: SGD with lr = 0.01 and the train line defaults.
   const base: TrainSpec = model.trains[0] ?? { ...TRAIN_DEFAULTS, optimizer: 'sgd', lr: 0.01, span: { line: 1, column: 1, endLine: 1, endColumn: 1 } };
   let list: { spec: TrainSpec; index: number }[];
-  if (opts.trains) list = opts.trains.map((t, i) => ({ spec: { ...base, ...t } as TrainSpec, index: i }));
+  if (opts.trains) list = opts.trains.map((t, i) => ({ spec: { ...base, ...t }, index: i }));
   else if (opts.run !== undefined) {
     if (!model.trains[opts.run]) throw new SimulationInputError(`the file has no train line number ${opts.run} (it has ${model.trains.length})`, []);
     list = [{ spec: model.trains[opts.run], index: opts.run }];
@@ -825,7 +825,7 @@ const chainLaws = new WeakMap<Model, Map<TrainSpec, ReturnType<typeof deepChainL
 function chainLawOf(model: Model, spec: TrainSpec): ReturnType<typeof deepChainLaw> {
   if (!hasScalarView(model)) return undefined;
   let m = chainLaws.get(model);
-  if (!m) chainLaws.set(model, (m = new Map()));
+  if (!m) chainLaws.set(model, (m = new Map<TrainSpec, ReturnType<typeof deepChainLaw>>()));
   if (!m.has(spec)) m.set(spec, deepChainLaw(model, spec));
   return m.get(spec);
 }

@@ -247,7 +247,7 @@ export function generateScalarKernel(inp: KernelInputs & { model: ScalarModel })
   emit('};');
   const source = `"use strict";\n${lines.join('\n')}`;
   const src = inp.rows ?? inp.gdSample ?? new Float64Array(0);
-  // eslint-disable-next-line no-new-func -- generated from graph nodes only (see the header)
+  // eslint-disable-next-line no-new-func, @typescript-eslint/no-implied-eval -- generated from graph nodes only (see the header)
   const factory = new Function('SRC', 'ZG', source) as (src: Float64Array, zg: Float64Array) => (st: ChainState, t0: number, n: number) => number;
   const run = factory(src, ZIGGURAT);
   return {

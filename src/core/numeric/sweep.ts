@@ -312,8 +312,7 @@ export function sweepText(s: SweepResult): string {
   for (const q of cols) {
     lines.push('', `${q.label}${q.theory.some((t) => t !== null) ? ' — measured ± SE against theory' : ' — measured ± SE'}`);
     s.points.forEach((p, i) => {
-      const z =
-        q.theory[i] !== null && q.measured[i] !== null && q.stdErr[i] ? ((q.measured[i] as number) - (q.theory[i] as number)) / (q.stdErr[i] as number) : null;
+      const z = q.theory[i] !== null && q.measured[i] !== null && q.stdErr[i] ? (q.measured[i] - q.theory[i]) / q.stdErr[i] : null;
       const th = q.theory[i] !== null ? `   theory ${f(q.theory[i])}${z !== null ? `   z = ${z.toFixed(1)}` : ''}` : '';
       const flags = [p.status !== 'completed' ? p.status : '', p.reached ? '' : 'not stationary'].filter(Boolean).join(', ');
       lines.push(`  ${s.key} = ${f(p.value)}: ${f(q.measured[i])} ± ${f(q.stdErr[i])}${th}${flags ? `   (${flags})` : ''}`);

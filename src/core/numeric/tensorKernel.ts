@@ -385,7 +385,7 @@ export function generateTensorKernel(inp: KernelInputs): Kernel {
   emit('};');
   const source = lines.join('\n');
   const src = inp.rows ?? inp.gdSample ?? new Float64Array(0);
-  // eslint-disable-next-line no-new-func -- generated from graph nodes, offsets and sizes only (see the header)
+  // eslint-disable-next-line no-new-func, @typescript-eslint/no-implied-eval -- generated from graph nodes, offsets and sizes only (see the header)
   const factory = new Function('W_', 'K_', 'SRC_', 'ZB_', 'ZG_', 'LI', 'LJ', 'LC', 'LO', 'LQ', 'LA', source) as (
     w: Float64Array,
     K: Float64Array,

@@ -197,7 +197,7 @@ export function compileTensorEvaluator(g: TGraph, outputs: number[], layout: Lay
     off += N;
   }
   const body = `"use strict";\nreturn function evaluate(th, z, out) {\n${emitPlan(g, p)}\n${copies.join('\n')}\n};`;
-  // eslint-disable-next-line no-new-func -- source built from node kinds, offsets and sizes only (see header)
+  // eslint-disable-next-line no-new-func, @typescript-eslint/no-implied-eval -- source built from node kinds, offsets and sizes only (see header)
   const factory = new Function('w', 'K', body) as (w: Float64Array, K: Float64Array) => TensorEvaluator;
   return { evaluate: factory(new Float64Array(p.workspace), p.constants), size: off };
 }

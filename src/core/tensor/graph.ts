@@ -198,7 +198,7 @@ export class TGraph {
 
   matmul(a: number, b: number): number {
     const shape = matmulShape(this.shape(a), this.shape(b));
-    if (!shape) throw new Error(`matmul of ${this.shape(a)} and ${this.shape(b)}`);
+    if (!shape) throw new Error(`matmul of [${this.shape(a).join(', ')}] and [${this.shape(b).join(', ')}]`);
     const ca = this.constValues(a);
     const cb = this.constValues(b);
     if (ca && cb) return this.constant(constMatmul(ca, this.shape(a), cb, this.shape(b)), shape);
@@ -280,7 +280,7 @@ export class TGraph {
     if (cs.every((c) => c !== undefined)) {
       const out = new Float64Array(sizeOf(shape));
       const k = sizeOf(inner);
-      cs.forEach((c, i) => out.set(c as Float64Array, i * k));
+      cs.forEach((c, i) => out.set(c, i * k));
       return this.constant(out, shape);
     }
     return this.intern({ op: 'stack', items, shape }, `st(${items.join(',')})`);

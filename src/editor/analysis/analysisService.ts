@@ -3,6 +3,7 @@
 // CodeLens, commands, panel, side view, the test API) goes through here, and so does the full
 // check (data files read) that the editor's thread never does itself.
 import * as vscode from 'vscode';
+import { Disposable } from '../disposable';
 import type { AnalysisResult } from '../../core/analysis/analyze';
 import type { TrainSpec } from '../../core/lang/model';
 import { config } from '../configuration/config';
@@ -49,24 +50,26 @@ interface Entry {
   error?: string;
 }
 
-export class AnalysisService implements vscode.Disposable {
+export class AnalysisService extends Disposable {
   private readonly cache = new Map<string, Entry>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly checkTimers = new Map<string, NodeJS.Timeout>();
-  private readonly emitter = new vscode.EventEmitter<AnalysisEvent>();
+  private readonly emitter = this.register(new vscode.EventEmitter<AnalysisEvent>());
   /** Fires when a current (not stale) analysis finishes. */
   readonly onDidAnalyze = this.emitter.event;
-  private readonly failEmitter = new vscode.EventEmitter<{ uri: vscode.Uri; version: number }>();
+  private readonly failEmitter = this.register(new vscode.EventEmitter<{ uri: vscode.Uri; version: number }>());
   /** Fires when the analysis of a version fails (timeout, crash): not when it is superseded. */
   readonly onDidFail = this.failEmitter.event;
-  private readonly checkEmitter = new vscode.EventEmitter<FullCheck>();
+  private readonly checkEmitter = this.register(new vscode.EventEmitter<FullCheck>());
   /** Fires when a scheduled full check finishes. */
   readonly onDidCheck = this.checkEmitter.event;
 
   constructor(
     private readonly client: AnalysisWorkerClient,
     private readonly log: vscode.LogOutputChannel,
-  ) {}
+  ) {
+    super();
+  }
 
   /** The cached analysis of exactly this version, if it has finished. */
   peek(doc: vscode.TextDocument): AnalysisResult | undefined {
@@ -240,10 +243,9 @@ export class AnalysisService implements vscode.Disposable {
     this.cache.clear();
   }
 
-  dispose(): void {
+  /** Also stops the debounce timers (a pending one would analyse after the end). */
+  override dispose(): void {
     this.clear();
-    this.emitter.dispose();
-    this.failEmitter.dispose();
-    this.checkEmitter.dispose();
+    super.dispose();
   }
 }

@@ -2,6 +2,7 @@
 // and a pending queue that keeps only the newest request per document (older ones are stale).
 import * as vscode from 'vscode';
 import { Worker } from 'worker_threads';
+import { Disposable } from '../disposable';
 import type { AnalysisResult } from '../../core/analysis/analyze';
 import type { TrainSpec } from '../../core/lang/model';
 import type { AnalysisReply, AnalysisRequest, ExportReply } from '../../worker/protocol';
@@ -28,22 +29,23 @@ export interface WorkerAnswer {
   exported?: ExportReply;
 }
 
-export class AnalysisWorkerClient implements vscode.Disposable {
+export class AnalysisWorkerClient extends Disposable {
   private worker: Worker | undefined;
   private running: (Job & { timer: NodeJS.Timeout }) | undefined;
   private readonly queue: Job[] = [];
   private nextId = 1;
-  private disposed = false;
 
   constructor(
     private readonly script: string,
     private readonly log: vscode.LogOutputChannel,
     private readonly timeoutMs = 60_000,
-  ) {}
+  ) {
+    super();
+  }
 
   /** Analyse; a queued (not yet started) request for the same key is dropped as stale. */
   analyze(key: string, req: Omit<AnalysisRequest, 'id'>): Promise<WorkerAnswer> {
-    if (this.disposed) return Promise.reject(new Error('the analysis worker is disposed'));
+    if (this.isDisposed) return Promise.reject(new Error('the analysis worker is disposed'));
     return new Promise((resolve, reject) => {
       for (let i = this.queue.length - 1; i >= 0; i--) {
         if (this.queue[i].key === key) this.queue.splice(i, 1)[0].reject(new StaleRequestError());
@@ -63,7 +65,7 @@ export class AnalysisWorkerClient implements vscode.Disposable {
     });
     w.on('exit', (code) => {
       if (this.worker === w) this.worker = undefined;
-      if (code !== 0 && !this.disposed) this.log.warn(`analysis worker exited with code ${code}`);
+      if (code !== 0 && !this.isDisposed) this.log.warn(`analysis worker exited with code ${code}`);
       this.failRunning(new Error(`the analysis worker exited (code ${code})`));
     });
     this.worker = w;
@@ -72,7 +74,7 @@ export class AnalysisWorkerClient implements vscode.Disposable {
   }
 
   private pump(): void {
-    if (this.running || this.disposed) return;
+    if (this.running || this.isDisposed) return;
     const job = this.queue.shift();
     if (!job) return;
     const worker = this.ensureWorker();
@@ -106,8 +108,10 @@ export class AnalysisWorkerClient implements vscode.Disposable {
     this.pump();
   }
 
-  dispose(): void {
-    this.disposed = true;
+  /** Rejects the queued and running requests and terminates the worker. */
+  override dispose(): void {
+    if (this.isDisposed) return;
+    super.dispose();
     for (const j of this.queue.splice(0)) j.reject(new Error('the analysis worker is disposed'));
     this.failRunning(new Error('the analysis worker is disposed'));
     void this.worker?.terminate();

@@ -2,6 +2,7 @@
 // `train` line with noise, "SGD ends at u = 1.414, w = 1.414 · ≈6400 steps" (→ the panel's
 // prediction), and on every `train` line "Run" and "Compare SGD vs GD".
 import * as vscode from 'vscode';
+import { Disposable } from '../disposable';
 import type { AnalysisService } from '../analysis/analysisService';
 import { config } from '../configuration/config';
 import { HOST_CHECK_MAX_CHARS } from '../diagnostics/diagnostics';
@@ -39,13 +40,13 @@ export function groupsLens(a: AnalysisResult): { title: string; tooltip: string 
   return { title, tooltip: [...lines, 'Click to show the groups, charges and laws in the Noether Lab panel.'].join('\n') };
 }
 
-export class LossCodeLensProvider implements vscode.CodeLensProvider, vscode.Disposable {
-  private readonly changed = new vscode.EventEmitter<void>();
+export class LossCodeLensProvider extends Disposable implements vscode.CodeLensProvider {
+  private readonly changed = this.register(new vscode.EventEmitter<void>());
   readonly onDidChangeCodeLenses = this.changed.event;
-  private readonly sub: vscode.Disposable;
 
   constructor(private readonly analysis: AnalysisService) {
-    this.sub = analysis.onDidAnalyze(() => this.changed.fire());
+    super();
+    this.register(analysis.onDidAnalyze(() => this.changed.fire()));
   }
 
   provideCodeLenses(doc: vscode.TextDocument): vscode.CodeLens[] {
@@ -96,10 +97,5 @@ export class LossCodeLensProvider implements vscode.CodeLensProvider, vscode.Dis
       );
     });
     return lenses;
-  }
-
-  dispose(): void {
-    this.sub.dispose();
-    this.changed.dispose();
   }
 }

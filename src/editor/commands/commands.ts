@@ -206,7 +206,7 @@ const exportReport: CommandFactory = (ctx) => async (arg?: unknown, outPath?: un
   const base = target.path.replace(/\.(md|json)$/i, '');
   const jsonUri = target.with({ path: `${base}.json` });
   const mdUri = target.with({ path: `${base}.md` });
-  const report = buildReport(fileLabel(doc.uri), a, ctx.runs.lastSimulation(doc.uri), ctx.extension.extension.packageJSON.version);
+  const report = buildReport(fileLabel(doc.uri), a, ctx.runs.lastSimulation(doc.uri), ctx.version);
   const enc = new TextEncoder();
   await vscode.workspace.fs.writeFile(jsonUri, enc.encode(JSON.stringify(report, null, 2) + '\n'));
   await vscode.workspace.fs.writeFile(mdUri, enc.encode(reportMarkdown(report)));
@@ -215,7 +215,7 @@ const exportReport: CommandFactory = (ctx) => async (arg?: unknown, outPath?: un
     void vscode.window
       .showInformationMessage(`Noether Lab: report written to ${path.basename(mdUri.path)} and ${path.basename(jsonUri.path)}.`, 'Open')
       .then((c) => {
-        if (c === 'Open') void vscode.window.showTextDocument(mdUri);
+        if (c === 'Open') vscode.window.showTextDocument(mdUri).then(undefined, (e) => ctx.log.warn(`cannot open the report ${mdUri.fsPath}: ${String(e)}`));
       });
   }
   return { json: jsonUri.fsPath, markdown: mdUri.fsPath };

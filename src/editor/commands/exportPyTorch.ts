@@ -55,7 +55,7 @@ export const exportPyTorch =
       });
       if (!target) return undefined;
     }
-    const reply = await ctx.analysis.exportPyTorch(snap, train, analysis.symmetries, ctx.extension.extension.packageJSON.version);
+    const reply = await ctx.analysis.exportPyTorch(snap, train, analysis.symmetries, ctx.version);
     if ('error' in reply) {
       void ctx.notify('error', `Noether Lab: cannot export ${name}: ${reply.error}.`);
       return undefined;

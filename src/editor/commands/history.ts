@@ -92,7 +92,7 @@ export const exportRun: Factory = (ctx) => async (arg?: unknown, entryArg?: unkn
       { title: 'Noether Lab: export the run as' },
     );
     if (!pick) return undefined;
-    format = pick.label as 'json' | 'npz';
+    format = pick.label;
   }
   let target: vscode.Uri | undefined;
   if (typeof targetArg === 'string' && targetArg) target = vscode.Uri.file(targetArg);

@@ -106,7 +106,11 @@ export const runExperiment =
     const summary = `${pass ? 'all checks PASS' : 'some checks FAIL'} (${results.map((r) => `${r.name} ${r.pass ? 'PASS' : 'FAIL'}`).join(', ')})`;
     void ctx.notify('info', `Noether Lab: ${summary}. Report: ${files.html}`, 'Open report', 'Save a copy…').then((choice) => {
       if (choice === 'Open report') ctx.reports.show(doc);
-      else if (choice === 'Save a copy…') void saveReportCopy(ctx, files, stem);
+      else if (choice === 'Save a copy…')
+        saveReportCopy(ctx, files, stem).catch((e) => {
+          ctx.log.error(`experiment report: the copy was not saved: ${e instanceof Error ? e.message : String(e)}`);
+          void ctx.notify('error', `Noether Lab: the report copy was not saved: ${e instanceof Error ? e.message : String(e)}`);
+        });
     });
     return results;
   };

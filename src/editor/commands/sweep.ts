@@ -37,7 +37,7 @@ export const sweep =
     }
     const doc = await ctx.documentFor(arg);
     if (!doc) return undefined;
-    const args: SweepArgs = typeof argsArg === 'object' && argsArg !== null ? (argsArg as SweepArgs) : {};
+    const args: SweepArgs = typeof argsArg === 'object' && argsArg !== null ? argsArg : {};
     const name = path.basename(doc.uri.path);
     const snap = snapshot(doc);
     const checked = await ctx.analysis.check(snap, 'run');
@@ -116,7 +116,7 @@ export const sweep =
         async (progress, token) => {
           token.onCancellationRequested(() => controller.abort());
           let reported = 0;
-          return ctx.runs.sweep(snap, { key: key as string, values, train, steps, chains }, controller.signal, (p) => {
+          return ctx.runs.sweep(snap, { key: key, values, train, steps, chains }, controller.signal, (p) => {
             const pct = Math.round(p.fraction * 100);
             if (pct > reported) {
               progress.report({ increment: pct - reported, message: `${key} = ${p.value} (${p.index + 1} of ${values.length}) · ${pct}%` });

@@ -7,6 +7,7 @@
 // analyse), so they show when it arrives for the current version. The core diagnostics are kept
 // per document so that the quick-fix provider can find each one's `fix`.
 import * as vscode from 'vscode';
+import { Disposable } from '../disposable';
 import { checkSource } from '../../core/lang/check';
 import { AnalysisService, FullCheck, isLossDocument } from '../analysis/analysisService';
 import { config } from '../configuration/config';
@@ -18,19 +19,19 @@ import { CoreDiagnostic, DIAGNOSTIC_SOURCE, toVsDiagnostic } from './convert';
  */
 export const HOST_CHECK_MAX_CHARS = 100_000;
 
-export class DiagnosticsController implements vscode.Disposable {
-  readonly collection = vscode.languages.createDiagnosticCollection(DIAGNOSTIC_SOURCE);
+export class DiagnosticsController extends Disposable {
+  readonly collection = this.register(vscode.languages.createDiagnosticCollection(DIAGNOSTIC_SOURCE));
   private readonly core = new Map<string, { version: number; items: CoreDiagnostic[] }>();
   /** Documents whose quick check left work to the full check (data files, a large loss). */
   private readonly needsFull = new Map<string, number>();
-  private readonly disposables: vscode.Disposable[] = [this.collection];
 
   constructor(
     private readonly analysis: AnalysisService,
     private readonly log: vscode.LogOutputChannel,
   ) {
+    super();
     const w = vscode.workspace;
-    this.disposables.push(
+    this.register(
       w.onDidOpenTextDocument((d) => this.refresh(d)),
       w.onDidChangeTextDocument((e) => e.contentChanges.length > 0 && this.refresh(e.document)),
       w.onDidCloseTextDocument((d) => {
@@ -65,8 +66,8 @@ export class DiagnosticsController implements vscode.Disposable {
         full = r.incomplete !== undefined;
       } catch (e) {
         // The core never throws on input; if it does, say so instead of crashing the host.
-        this.log.error(`check of ${key} threw: ${e instanceof Error ? e.stack : e}`);
-        items = [{ line: 1, column: 1, endLine: 1, endColumn: 1, severity: 'error', message: `internal error while checking: ${e}` }];
+        this.log.error(`check of ${key} threw: ${e instanceof Error ? e.stack : String(e)}`);
+        items = [{ line: 1, column: 1, endLine: 1, endColumn: 1, severity: 'error', message: `internal error while checking: ${String(e)}` }];
       }
       this.set(doc.uri, doc.version, items);
       this.log.trace(`checked ${key} v${doc.version} in ${(performance.now() - t0).toFixed(1)} ms${full ? ' (the rest in the worker)' : ''}`);
@@ -94,10 +95,6 @@ export class DiagnosticsController implements vscode.Disposable {
 
   coreDiagnostics(uri: vscode.Uri): CoreDiagnostic[] {
     return this.core.get(uri.toString())?.items ?? [];
-  }
-
-  dispose(): void {
-    for (const d of this.disposables) d.dispose();
   }
 
   /** The full check's diagnostics replace the quick ones, if the document is still at that version. */

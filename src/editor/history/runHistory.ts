@@ -5,6 +5,7 @@
 // all, series downsampled to 500 records. Files are read and written through vscode.workspace.fs
 // (asynchronous); the compaction and the JSON text of a run take milliseconds.
 import * as vscode from 'vscode';
+import { Disposable } from '../disposable';
 import { compactResult, entriesToDrop, HistoryEntry, resultStatus } from '../../core/numeric/history';
 import type { SimulationResult } from '../../core/numeric/types';
 import { runLabel } from '../../shared/predictionText';
@@ -12,8 +13,8 @@ import { isSimulationResult, jsonSafe } from '../../shared/protocol';
 
 const INDEX_KEY = 'noetherLab.runHistory';
 
-export class RunHistory implements vscode.Disposable {
-  private readonly emitter = new vscode.EventEmitter<string>();
+export class RunHistory extends Disposable {
+  private readonly emitter = this.register(new vscode.EventEmitter<string>());
   /** The history of a file (its URI string) changed. */
   readonly onDidChange = this.emitter.event;
   /** Results read or written this session, by entry id (the stored, downsampled copies). */
@@ -23,7 +24,9 @@ export class RunHistory implements vscode.Disposable {
   constructor(
     private readonly context: vscode.ExtensionContext,
     private readonly log: vscode.LogOutputChannel,
-  ) {}
+  ) {
+    super();
+  }
 
   /** Where the stored runs are (said in the docs and the log). */
   get folder(): vscode.Uri {
@@ -130,10 +133,6 @@ export class RunHistory implements vscode.Disposable {
   /** Clears the history of a file (or of every file). */
   clear(uri?: vscode.Uri): Promise<number> {
     return this.delete((uri ? this.list(uri) : this.index()).map((e) => e.id));
-  }
-
-  dispose(): void {
-    this.emitter.dispose();
   }
 
   private file(id: string): vscode.Uri {

@@ -3,6 +3,7 @@
 // the value of its charge at the file's initial point (chain 0 of the first train line's seed).
 // Only the analysis of exactly this version is used: a stale one could describe another loss.
 import * as vscode from 'vscode';
+import { Disposable } from '../disposable';
 import type { AnalysisResult } from '../../core/analysis/analyze';
 import { documentSymbols } from '../../core/lang/symbols';
 import { chargeValue } from '../../core/analysis/forms';
@@ -25,13 +26,13 @@ export function stabilityHintLabel(bound: number, lr: number): string {
   return `2/λ_max = ${num(bound)} ${lr < bound ? '✓' : '⚠'}`;
 }
 
-export class LossInlayHintsProvider implements vscode.InlayHintsProvider, vscode.Disposable {
-  private readonly changed = new vscode.EventEmitter<void>();
+export class LossInlayHintsProvider extends Disposable implements vscode.InlayHintsProvider {
+  private readonly changed = this.register(new vscode.EventEmitter<void>());
   readonly onDidChangeInlayHints = this.changed.event;
-  private readonly sub: vscode.Disposable;
 
   constructor(private readonly analysis: AnalysisService) {
-    this.sub = analysis.onDidAnalyze(() => this.changed.fire());
+    super();
+    this.register(analysis.onDidAnalyze(() => this.changed.fire()));
   }
 
   provideInlayHints(doc: vscode.TextDocument, range: vscode.Range): vscode.InlayHint[] {
@@ -89,10 +90,5 @@ export class LossInlayHintsProvider implements vscode.InlayHintsProvider, vscode
       );
       return hint;
     });
-  }
-
-  dispose(): void {
-    this.sub.dispose();
-    this.changed.dispose();
   }
 }

@@ -7,6 +7,7 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { Worker } from 'worker_threads';
+import { Disposable } from '../disposable';
 import type { AnalysisResult } from '../../core/analysis/analyze';
 import type { TrainSpec } from '../../core/lang/model';
 import type { SimulateOptions } from '../../core/numeric/runner';
@@ -50,13 +51,13 @@ export interface RunRequest {
   onProgress?: (p: SimulationProgress) => void;
 }
 
-export class RunService implements vscode.Disposable {
+export class RunService extends Disposable {
   /** Each file's active run (from its analysis to its end): Stop aborts it. */
   private readonly active = new Map<string, { controller: AbortController; version: number }>();
   private readonly last = new Map<string, SimulationResult>();
-  private readonly emitter = new vscode.EventEmitter<{ uri: vscode.Uri; result: SimulationResult; title: string }>();
+  private readonly emitter = this.register(new vscode.EventEmitter<{ uri: vscode.Uri; result: SimulationResult; title: string }>());
   readonly onDidFinish = this.emitter.event;
-  private readonly stateEmitter = new vscode.EventEmitter<RunState>();
+  private readonly stateEmitter = this.register(new vscode.EventEmitter<RunState>());
   /** A file's run started, progressed (a whole percent more done) or ended. */
   readonly onDidChangeState = this.stateEmitter.event;
   /** The overall percent done of each file's active run (while it simulates). */
@@ -65,7 +66,9 @@ export class RunService implements vscode.Disposable {
   constructor(
     private readonly extensionPath: string,
     private readonly log: vscode.LogOutputChannel,
-  ) {}
+  ) {
+    super();
+  }
 
   lastSimulation(uri: vscode.Uri): SimulationResult | undefined {
     return this.last.get(uri.toString());
@@ -257,10 +260,10 @@ export class RunService implements vscode.Disposable {
     });
   }
 
-  dispose(): void {
+  /** Also stops every active run (its worker ends with it). */
+  override dispose(): void {
     this.stop();
-    this.emitter.dispose();
-    this.stateEmitter.dispose();
+    super.dispose();
   }
 }
 

@@ -3,6 +3,7 @@
 // the active editor is not a `.loss` file.
 import * as path from 'path';
 import * as vscode from 'vscode';
+import { Disposable } from '../disposable';
 import type { AnalysisResult } from '../../core/analysis/analyze';
 import { AnalysisService, isLossDocument } from '../analysis/analysisService';
 import { config } from '../configuration/config';
@@ -29,22 +30,20 @@ export function analysisStatus(a: AnalysisResult): { text: string; tooltip: stri
   return { text: `$(symbol-misc) Noether: ${sym}${grp}`, tooltip: `${sym}${grp}: ${list}.` };
 }
 
-export class StatusBar implements vscode.Disposable {
-  private readonly item: vscode.StatusBarItem;
-  private readonly disposables: vscode.Disposable[] = [];
+export class StatusBar extends Disposable {
+  private readonly item = this.register(vscode.window.createStatusBarItem('noetherLab.status', vscode.StatusBarAlignment.Left, 100));
   private view: StatusView | undefined;
 
   constructor(
     private readonly analysis: AnalysisService,
     private readonly runs: RunService,
   ) {
-    this.item = vscode.window.createStatusBarItem('noetherLab.status', vscode.StatusBarAlignment.Left, 100);
+    super();
     this.item.name = 'Noether Lab';
     const refreshIfActive = (uri: vscode.Uri) => {
       if (vscode.window.activeTextEditor?.document.uri.toString() === uri.toString()) this.refresh();
     };
-    this.disposables.push(
-      this.item,
+    this.register(
       vscode.window.onDidChangeActiveTextEditor(() => this.refresh()),
       vscode.workspace.onDidChangeTextDocument((e) => e.contentChanges.length > 0 && refreshIfActive(e.document.uri)),
       analysis.onDidAnalyze((e) => refreshIfActive(e.uri)),
@@ -91,9 +90,5 @@ export class StatusBar implements vscode.Disposable {
     if (this.analysis.isPending(doc) || config.autoAnalyze)
       return { text: '$(loading~spin) Noether: analysing…', tooltip: `Analysing ${name}…`, command: show };
     return { text: '$(symbol-misc) Noether: Analyze', tooltip: `Analyse ${name} (auto-analysis is off).`, command: 'noetherLab.analyze' };
-  }
-
-  dispose(): void {
-    for (const d of this.disposables) d.dispose();
   }
 }
