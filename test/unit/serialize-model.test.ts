@@ -1,7 +1,9 @@
 // The checked model as plain data (src/core/lang/serialize.ts, issue 11): a model survives
 // serialize → structured clone → deserialize with its graphs rebuilt node for node, so the kernels
 // generated from the original and from the copy are the same source and take the same steps; a
-// data set's rows travel in shared memory.
+// data set's rows travel in shared memory. A run checks its source once: its simulation workers
+// get the serialised model and never check (a worker whose checker throws still runs), and a sweep
+// checks once for all its values.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -13,8 +15,11 @@ import { deserializeModel, SerializedModel, serializeModel } from '../../src/cor
 import { datasetRows } from '../../src/core/analysis/points';
 import { newChainState } from '../../src/core/numeric/chains';
 import { generateKernel } from '../../src/core/numeric/kernel';
-import { ROOT } from './helpers';
+import { simulateSource } from '../../src/core/numeric/runner';
+import { sweepSource } from '../../src/core/numeric/sweep';
+import { ROOT, tmpFile } from './helpers';
 
+// The checker's module object, whose export the runner calls through: patched below to count calls.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const checkModule = require('../../src/core/lang/check') as { checkSource: (source: string, opts?: object) => CheckResult };
 
@@ -85,4 +90,56 @@ test('deserializeModel refuses data of another format, and a node list that is n
   assert.throws(() => deserializeModel({ ...data, format: 0 }), /format 0/);
   const repeated: SerializedModel = { ...data, tnodes: [...data.tnodes, data.tnodes[0]] };
   assert.throws(() => deserializeModel(repeated), /not the nodes of a graph/);
+});
+
+/** Runs `f` with checkSource counting its calls (in this thread). */
+async function countingChecks<T>(f: () => Promise<T>): Promise<{ result: T; checks: number }> {
+  const original = checkModule.checkSource;
+  let checks = 0;
+  checkModule.checkSource = (source, opts) => {
+    checks++;
+    return original(source, opts);
+  };
+  try {
+    return { result: await f(), checks };
+  } finally {
+    checkModule.checkSource = original;
+  }
+}
+
+test('a run checks its source once: its workers rebuild the model and never check (their checker throws)', async () => {
+  // The real simulation worker, with a checker that fails the run if a worker calls it.
+  const worker = tmpFile(
+    'no-check-worker.js',
+    `const check = require(${JSON.stringify(require.resolve('../../src/core/lang/check'))});
+     check.checkSource = () => { throw new Error('a simulation worker checked the source'); };
+     require(${JSON.stringify(require.resolve('../../src/core/numeric/simWorker'))});`,
+  );
+  const { source, dir } = checked('examples/csv-regression.loss');
+  const reads: string[] = [];
+  const base = makeReadFile(dir, null);
+  const readFile = (p: string) => (reads.push(p), base(p));
+  const opts = { readFile, steps: 200, chains: 4, seed: 3, workerScript: worker };
+  const { result, checks } = await countingChecks(() => simulateSource(source, { ...opts, workers: 2 }));
+  assert.equal(checks, 1, 'one check for the run (two train lines, two workers each)');
+  assert.deepEqual(reads, ['data/regression.csv'], 'the data file is read once');
+  assert.equal(result.runs.length, 2);
+  assert.ok(result.runs.every((r) => r.status !== 'diverged' && r.steps === 200));
+  // The same numbers in-process, from the same seeds (up to the order in which the shares' sums are merged).
+  const inProcess = await simulateSource(source, { ...opts, workers: 0 });
+  inProcess.runs.forEach((r, k) =>
+    r.series.lossMean.forEach((x, i) => {
+      const y = result.runs[k].series.lossMean[i];
+      assert.ok(Math.abs(x - y) <= 1e-12 * Math.abs(x), `run ${k}, record ${i}: ${x} in-process, ${y} in workers`);
+    }),
+  );
+});
+
+test('a sweep checks its source once, whatever the number of values', async () => {
+  const { source, dir } = checked('examples/csv-regression.loss');
+  const { result, checks } = await countingChecks(() =>
+    sweepSource(source, { key: 'lr', values: [0.01, 0.02, 0.05], readFile: makeReadFile(dir, null), steps: 100, chains: 2, workers: 0 }),
+  );
+  assert.equal(checks, 1);
+  assert.equal(result.points.length, 3);
 });
