@@ -4,13 +4,14 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { analyzeSource } from '../core/analysis/analyze';
-import { checkSource, MAX_IN_THREAD_OPERATIONS, MAX_TRAIN_LINES, TRAIN_KEYS } from '../core/lang/check';
+import { MAX_IN_THREAD_OPERATIONS, MAX_TRAIN_LINES, TRAIN_KEYS } from '../core/lang/check';
 import { escapeControls } from '../core/lang/diagnostics';
 import { lookupName } from '../core/lang/names';
 import { makeReadFile, MAX_LOSS_FILE_BYTES, readRegularFile } from '../core/io/files';
 import { MAX_WORKERS } from '../core/numeric/limits';
 import { formatDiagnostics, formatReport, formatSimulation } from './report';
-import { simulateSource, SimulationInputError } from '../core/numeric/runner';
+import { checkedModel, simulateModel, SimulationInputError } from '../core/numeric/runner';
+import { serializeModel } from '../core/lang/serialize';
 import { npzBytes } from '../core/io/npz';
 import { finiteJson, runArrays } from '../core/numeric/runArrays';
 import { parseSweepValues, SweepInputError, sweepSource, sweepText } from '../core/numeric/sweep';
@@ -129,25 +130,23 @@ async function simulateCommand(rest: string[], out: (s: string) => void, err: (s
     workers: intFlag(flags, 'workers'),
     run: intFlag(flags, 'run'),
   };
-  if (numbers.workers === 0) {
-    // Only the straight-line path (a model's scalar view) is limited by the main thread's stack;
-    // models without one take the tensor path (loops) and run here at any size.
-    const model = checkSource(source, { readFile: makeReadFile(dir, null) }).model;
-    const ops = model?.scalarOperations ?? 0;
-    if (ops > MAX_IN_THREAD_OPERATIONS) {
-      throw new UsageError(
-        `--workers 0 runs the chains in the main thread, whose stack holds the straight-line code of models of up to ${MAX_IN_THREAD_OPERATIONS} scalar operations; this one has ${ops}: use --workers 1 or more`,
-      );
-    }
-  }
   const controller = new AbortController();
   const onSigint = () => controller.abort();
   process.once('SIGINT', onSigint);
   const meter = progressMeter(flags);
   try {
-    const result = await simulateSource(source, {
+    // Checked once here: the run and its workers simulate this model.
+    const model = checkedModel(source, { readFile: makeReadFile(dir, null) });
+    // Only the straight-line path (a model's scalar view) is limited by the main thread's stack;
+    // models without one take the tensor path (loops) and run here at any size.
+    const ops = model.scalarOperations ?? 0;
+    if (numbers.workers === 0 && ops > MAX_IN_THREAD_OPERATIONS) {
+      throw new UsageError(
+        `--workers 0 runs the chains in the main thread, whose stack holds the straight-line code of models of up to ${MAX_IN_THREAD_OPERATIONS} scalar operations; this one has ${ops}: use --workers 1 or more`,
+      );
+    }
+    const result = await simulateModel(serializeModel(model), {
       file,
-      readFile: makeReadFile(dir, null),
       ...numbers,
       signal: controller.signal,
       onProgress: meter && ((p) => meter.show(p.fraction, 'simulating…')),

@@ -9,8 +9,7 @@ import { compileTensorEvaluator } from '../../src/core/tensor/compile';
 import { layoutOf } from '../../src/core/tensor/evaluate';
 import { scalarize } from '../../src/core/tensor/scalarize';
 import { Model } from '../../src/core/lang/model';
-import type { DataReader } from '../../src/core/io/files';
-import { readerOf } from '../../src/core/numeric/chains';
+import { DataReader, readerOf } from '../../src/core/io/files';
 
 /** A readFile over an in-memory set of files (text, or bytes for binary data); anything else fails as a missing file would. */
 export function memoryFiles(files: Record<string, string | Uint8Array> = {}): DataReader {

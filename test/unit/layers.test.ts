@@ -119,7 +119,7 @@ async function bundleInputs(entry: string): Promise<{ inputs: string[]; text: st
   return { inputs: Object.keys(r.metafile.inputs), text: r.outputFiles[0].text };
 }
 
-test('layers: the simulation worker bundle has no proofs and no nerdamer; the run worker no nerdamer', async () => {
+test('layers: the simulation worker bundle has no proofs, no nerdamer and no checker; the run worker no nerdamer', async () => {
   const sim = await bundleInputs('src/core/numeric/simWorker.ts');
   assert.ok(sim.inputs.includes('src/core/numeric/chains.ts'), 'the metafile lists the bundle inputs');
   assert.deepEqual(
@@ -127,6 +127,11 @@ test('layers: the simulation worker bundle has no proofs and no nerdamer; the ru
     [],
   );
   assert.equal(sim.text.includes('nerdamer'), false, 'the simulation worker names no nerdamer');
+  // It receives the checked model (lang/serialize.ts): it cannot parse or check a source at all.
+  assert.deepEqual(
+    sim.inputs.filter((f) => /src\/core\/lang\/(check|parser|lexer|lower|csv|dataFiles|arrays)\.ts/.test(f)),
+    [],
+  );
   const run = await bundleInputs('src/worker/runWorker.ts');
   assert.ok(run.inputs.includes('src/core/numeric/runner.ts'));
   assert.deepEqual(

@@ -32,31 +32,88 @@ export type Node =
   | { op: 'pow'; a: number; b: number }
   | { op: 'fn'; fn: FnName; a: number; b?: number };
 
-export class Graph {
-  readonly nodes: Node[] = [];
+/**
+ * Hash-consed nodes (the scalar and the tensor graph): a node equal to one already there (the same
+ * key) is that one; a node's id is its index, its operands come before it.
+ */
+export class HashConsed<N> {
+  readonly nodes: N[] = [];
   private readonly ids = new Map<string, number>();
 
-  private intern(node: Node, key: string): number {
+  constructor(private readonly keyOf: (node: N) => string) {}
+
+  protected intern(node: N): number {
+    const key = this.keyOf(node);
     const found = this.ids.get(key);
     if (found !== undefined) return found;
     const id = this.nodes.length;
     this.nodes.push(node);
     this.ids.set(key, id);
+    this.added(node);
     return id;
+  }
+
+  /** Called once for each new node. */
+  protected added(node: N): void {
+    void node;
+  }
+
+  /** Interns another graph's node list into this new one: each node is new, so it keeps its id. */
+  protected internAll(nodes: readonly N[]): this {
+    nodes.forEach((n, i) => {
+      const id = this.intern(n);
+      if (id !== i) throw new Error(`node ${i} repeats node ${id}: not the nodes of a graph`);
+    });
+    return this;
+  }
+}
+
+/** The hash-consing key of a node: equal keys, equal nodes. */
+function nodeKey(n: Node): string {
+  switch (n.op) {
+    case 'const':
+      return `c${n.value}`;
+    case 'param':
+      return `p${n.index}`;
+    case 'data':
+      return `d${n.index}`;
+    case 'add':
+      return `+${n.a},${n.b}`;
+    case 'mul':
+      return `*${n.a},${n.b}`;
+    case 'div':
+      return `/${n.a},${n.b}`;
+    case 'neg':
+      return `-${n.a}`;
+    case 'pow':
+      return `^${n.a},${n.b}`;
+    case 'fn':
+      return n.b === undefined ? `${n.fn}(${n.a})` : `${n.fn}(${n.a},${n.b})`;
+  }
+}
+
+export class Graph extends HashConsed<Node> {
+  constructor() {
+    super(nodeKey);
+  }
+
+  /** A graph of these nodes (the `nodes` of another graph), with the same ids. */
+  static fromNodes(nodes: readonly Node[]): Graph {
+    return new Graph().internAll(nodes);
   }
 
   constant(value: number): number {
     // -0 and 0 are the same constant; NaN keeps its own key.
     const v = Object.is(value, -0) ? 0 : value;
-    return this.intern({ op: 'const', value: v }, `c${v}`);
+    return this.intern({ op: 'const', value: v });
   }
 
   param(index: number): number {
-    return this.intern({ op: 'param', index }, `p${index}`);
+    return this.intern({ op: 'param', index });
   }
 
   data(index: number): number {
-    return this.intern({ op: 'data', index }, `d${index}`);
+    return this.intern({ op: 'data', index });
   }
 
   constValue(id: number): number | undefined {
@@ -75,7 +132,7 @@ export class Graph {
     const na = this.nodes[a];
     if (na.op === 'neg' && na.a === b) return this.constant(0);
     const [x, y] = a <= b ? [a, b] : [b, a];
-    return this.intern({ op: 'add', a: x, b: y }, `+${x},${y}`);
+    return this.intern({ op: 'add', a: x, b: y });
   }
 
   sub(a: number, b: number): number {
@@ -87,7 +144,7 @@ export class Graph {
     const n = this.nodes[a];
     if (n.op === 'const') return this.constant(-n.value);
     if (n.op === 'neg') return n.a;
-    return this.intern({ op: 'neg', a }, `-${a}`);
+    return this.intern({ op: 'neg', a });
   }
 
   mul(a: number, b: number): number {
@@ -106,7 +163,7 @@ export class Graph {
     if (nb.op === 'neg') return this.neg(this.mul(a, nb.a));
     if (a === b) return this.pow(a, this.constant(2));
     const [x, y] = a <= b ? [a, b] : [b, a];
-    return this.intern({ op: 'mul', a: x, b: y }, `*${x},${y}`);
+    return this.intern({ op: 'mul', a: x, b: y });
   }
 
   div(a: number, b: number): number {
@@ -120,7 +177,7 @@ export class Graph {
     if (a === b) return this.constant(1);
     const na = this.nodes[a];
     if (na.op === 'neg') return this.neg(this.div(na.a, b));
-    return this.intern({ op: 'div', a, b }, `/${a},${b}`);
+    return this.intern({ op: 'div', a, b });
   }
 
   pow(a: number, b: number): number {
@@ -135,7 +192,7 @@ export class Graph {
       const inner = this.constValue(na.b);
       if (inner !== undefined) return this.pow(na.a, this.constant(inner * cb));
     }
-    return this.intern({ op: 'pow', a, b }, `^${a},${b}`);
+    return this.intern({ op: 'pow', a, b });
   }
 
   fn(fn: FnName, a: number, b?: number): number {
@@ -145,9 +202,9 @@ export class Graph {
       const cb = this.constValue(b);
       if (ca !== undefined && cb !== undefined) return this.constant(evalFn(fn, ca, cb));
       if (a === b) return a; // max(x, x) = min(x, x) = x
-      return this.intern({ op: 'fn', fn, a, b }, `${fn}(${a},${b})`);
+      return this.intern({ op: 'fn', fn, a, b });
     }
-    return this.intern({ op: 'fn', fn, a }, `${fn}(${a})`);
+    return this.intern({ op: 'fn', fn, a });
   }
 
   /** Ids of every node `roots` depend on, in increasing (topological) order. */

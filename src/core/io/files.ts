@@ -174,3 +174,22 @@ export interface DataReader {
   (path: string): string;
   bytes?: (path: string) => Uint8Array;
 }
+
+/** A data-file reader over contents already read (text or bytes, by the path as written). */
+export function readerOf(files: Record<string, string | Uint8Array>): DataReader {
+  const get = (p: string): string | Uint8Array => {
+    if (!Object.prototype.hasOwnProperty.call(files, p)) throw Object.assign(new Error('no such file'), { code: 'ENOENT' });
+    return files[p];
+  };
+  const read = ((p: string) => {
+    const c = get(p);
+    if (typeof c !== 'string') throw new Error('not a text file');
+    return c;
+  }) as DataReader;
+  read.bytes = (p: string) => {
+    const c = get(p);
+    if (typeof c === 'string') throw new Error('not a binary file');
+    return c;
+  };
+  return read;
+}

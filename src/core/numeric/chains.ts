@@ -4,9 +4,8 @@
 // law (D) residual, and a bounded, thinned sample of every chain's state for the stationary
 // statistics (the burn-in is chosen afterwards from the measured series). The same function runs
 // in a worker thread (one share of the chains each) or in-process; the runner merges the shares.
-import type { DataReader } from '../io/files';
-import { checkSource } from '../lang/check';
 import { Model, TrainSpec } from '../lang/model';
+import { deserializeModel, SerializedModel } from '../lang/serialize';
 import { datasetRows, drawExample, initialPoint } from '../analysis/points';
 import { gradientFunction } from '../analysis/gradientFn';
 import { effectiveLearningRate, Prediction, predictRun } from '../analysis/predictions';
@@ -22,16 +21,15 @@ import { LawCAccumulator, LawCPredictor, lawCPredictor, nextGridStep } from './l
  * Bumped whenever the job or message shape changes: a worker bundle built from older sources
  * refuses the job instead of silently returning a batch the runner misreads.
  */
-export const ENGINE_PROTOCOL = 6;
+export const ENGINE_PROTOCOL = 7;
 
 export interface ChainJob {
   protocol: number;
-  source: string;
   /**
-   * Contents of the data files the source names (workers cannot assume the same file system view):
-   * text for CSV, bytes for binary arrays (.npy, IDX, gzip).
+   * The checked model (serializeModel: checked once by the run, never again by a share), its
+   * data set's rows shared by every share.
    */
-  files: Record<string, string | Uint8Array>;
+  model: SerializedModel;
   runIndex: number;
   spec: TrainSpec;
   symmetries: KernelSymmetry[];
@@ -146,31 +144,6 @@ const PROBE_FREE_MS = 500;
 /** With random starts, this many chains per share also get their own prediction (small models). */
 const PER_CHAIN_PREDICTIONS = 8;
 const PER_CHAIN_PREDICTION_MAX_COMPONENTS = 64;
-
-export function modelFromJob(job: Pick<ChainJob, 'source' | 'files'>): Model {
-  const r = checkSource(job.source, { readFile: readerOf(job.files) });
-  if (!r.model) throw new Error(r.diagnostics.find((d) => d.severity === 'error')?.message ?? 'invalid file');
-  return r.model;
-}
-
-/** A data-file reader over contents already read (text or bytes, by the path as written). */
-export function readerOf(files: Record<string, string | Uint8Array>): DataReader {
-  const get = (p: string): string | Uint8Array => {
-    if (!Object.prototype.hasOwnProperty.call(files, p)) throw Object.assign(new Error('no such file'), { code: 'ENOENT' });
-    return files[p];
-  };
-  const read = ((p: string) => {
-    const c = get(p);
-    if (typeof c !== 'string') throw new Error('not a text file');
-    return c;
-  }) as DataReader;
-  read.bytes = (p: string) => {
-    const c = get(p);
-    if (typeof c === 'string') throw new Error('not a binary file');
-    return c;
-  };
-  return read;
-}
 
 export function newChainState(model: Model, chain: number, seed: number, rows?: Float64Array): ChainState {
   const n = model.components.length;
@@ -445,7 +418,7 @@ class Recorder {
  * point); `shouldStop` is polled between kernel calls (cancellation).
  */
 export function runChains(job: ChainJob, onUpdate?: (u: ChainUpdate) => void, shouldStop?: () => boolean): ChainBatch {
-  const model = modelFromJob(job);
+  const model = deserializeModel(job.model);
   const spec = job.spec;
   const rows = datasetRows(model, spec.seed);
   const dim = model.dataComponents.length;

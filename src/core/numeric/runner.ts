@@ -8,6 +8,7 @@ import * as path from 'path';
 import { Worker } from 'worker_threads';
 import { checkSource } from '../lang/check';
 import { hasScalarView, Model, TRAIN_DEFAULTS, TrainSpec } from '../lang/model';
+import { deserializeModel, SerializedModel, serializeModel } from '../lang/serialize';
 import { analyzeModel, AnalysisResult, minibatchNoiseFactor } from '../analysis/analyze';
 import { initialPoint } from '../analysis/points';
 import { ChainBatch, ChainJob, ChainUpdate, ENGINE_PROTOCOL, RecordPoint, runChains, TraceSpec } from './chains';
@@ -105,29 +106,26 @@ export function traceSpec(chains: number, components: number, charges: number, r
   return count > 0 ? { chains: range(count), charges: nc, theta } : undefined;
 }
 
+/** Checks the source once (its data files read here) and simulates the model (simulateModel). */
 export async function simulateSource(source: string, opts: SimulateOptions = {}): Promise<SimulationResult> {
-  // The data files' texts by path as written; no prototype, so a file named `__proto__` is a file.
-  const files = Object.create(null) as Record<string, string | Uint8Array>;
-  const readFile = ((p: string) => {
-    if (!opts.readFile) throw new Error('files cannot be read here');
-    const text = opts.readFile(p);
-    files[p] = text;
-    return text;
-  }) as DataReader;
-  readFile.bytes = (p: string) => {
-    if (!opts.readFile?.bytes) throw new Error('binary data files cannot be read here');
-    const bytes = opts.readFile.bytes(p);
-    files[p] = bytes;
-    return bytes;
-  };
-  const model = checkedModel(source, { readFile });
+  return simulateModel(serializeModel(checkedModel(source, { readFile: opts.readFile })), opts);
+}
+
+/**
+ * Simulates a checked model (serializeModel of it, taken before any analysis grew its graphs): the
+ * runner analyses its own copy, and every worker rebuilds the model from these data, which they
+ * receive instead of the source (nothing is parsed or checked again, the data set's rows are
+ * shared). A sweep checks once and simulates the same data at every value.
+ */
+export async function simulateModel(data: SerializedModel, opts: SimulateOptions = {}): Promise<SimulationResult> {
+  const model = deserializeModel(data);
   const analysis =
     opts.analysis ?? analyzeModel(model, { file: opts.file ?? '', components: [], parameters: [], initial: {}, groups: [], symmetries: [], diagnostics: [] });
   const specs = runSpecs(model, opts);
   const runs: RunResult[] = [];
   for (const [index, spec] of specs.entries()) {
     if (opts.signal?.aborted) break;
-    runs.push(await simulateRun({ source, files, model, analysis, spec: spec.spec, runIndex: spec.index, opts, ordinal: index, total: specs.length }));
+    runs.push(await simulateRun({ data, model, analysis, spec: spec.spec, runIndex: spec.index, opts, ordinal: index, total: specs.length }));
     if (runs[runs.length - 1].cancelled) break;
   }
   return { file: opts.file ?? '', components: model.components, runs };
@@ -168,8 +166,8 @@ export function recordInterval(spec: TrainSpec): number {
 }
 
 interface RunContext {
-  source: string;
-  files: Record<string, string | Uint8Array>;
+  /** What the workers rebuild the model from. */
+  data: SerializedModel;
   model: Model;
   analysis: AnalysisResult;
   spec: TrainSpec;
@@ -225,8 +223,7 @@ async function simulateRun(ctx: RunContext): Promise<RunResult> {
   const trace = traceSpec(spec.chains, model.components.length, symmetries.length, Math.ceil(spec.steps / recordEvery) + 1);
   const jobs: ChainJob[] = chainSets.map((chains) => ({
     protocol: ENGINE_PROTOCOL,
-    source: ctx.source,
-    files: ctx.files,
+    model: ctx.data,
     runIndex,
     spec,
     symmetries,

@@ -1,6 +1,7 @@
-// Worker-thread entry of the simulation pool: runs one share of a run's chains and streams the new
-// record points back (a few per message, never the whole history); a shared flag set by the main
-// thread cancels it between kernel calls.
+// Worker-thread entry of the simulation pool: runs one share of a run's chains on the checked model
+// the job carries (serialised: the worker parses and checks nothing) and streams the new record
+// points back (a few per message, never the whole history); a shared flag set by the main thread
+// cancels it between kernel calls.
 import { parentPort, workerData } from 'worker_threads';
 import { ChainJob, ChainUpdate, ENGINE_PROTOCOL, RecordPoint, runChains } from './chains';
 

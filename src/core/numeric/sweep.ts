@@ -11,7 +11,8 @@
 import { TRAIN_KEYS, trainKeysFor } from '../lang/check';
 import { lookupName } from '../lang/names';
 import type { TrainSpec } from '../lang/model';
-import { checkedModel, SimulateOptions, simulateSource } from './runner';
+import { serializeModel } from '../lang/serialize';
+import { checkedModel, SimulateOptions, simulateModel } from './runner';
 import type { RunResult } from './types';
 
 /** At most this many values in one sweep. */
@@ -144,9 +145,13 @@ function sweptSpec(base: TrainSpec, key: string, value: number): Partial<TrainSp
   return out;
 }
 
-/** Runs the sweep; a cancelled one returns the values finished before the cancel. */
+/**
+ * Runs the sweep; a cancelled one returns the values finished before the cancel. The source is
+ * checked once: every value's run simulates the same checked model.
+ */
 export async function sweepSource(source: string, opts: SweepOptions): Promise<SweepResult> {
   const model = checkedModel(source, opts.readFile ? { readFile: opts.readFile } : {});
+  const data = serializeModel(model);
   const train = opts.train ?? 0;
   const base = model.trains[train];
   if (!base)
@@ -167,9 +172,8 @@ export async function sweepSource(source: string, opts: SweepOptions): Promise<S
       break;
     }
     const n = specs.length;
-    const sim = await simulateSource(source, {
+    const sim = await simulateModel(data, {
       file: opts.file,
-      readFile: opts.readFile,
       workers: opts.workers,
       signal: opts.signal,
       workerScript: opts.workerScript,

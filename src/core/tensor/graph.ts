@@ -4,7 +4,7 @@
 // derivatives and the code generated from it grow with the expression, not with the number of
 // parameters (a 784 × 64 layer is one node, not 50 176). Nodes are hash-consed and topologically
 // ordered (operands have smaller ids). Constant subexpressions are folded.
-import { evalFn, FnName } from '../expr/graph';
+import { evalFn, FnName, HashConsed } from '../expr/graph';
 
 export type Shape = readonly number[];
 
@@ -62,20 +62,21 @@ export function matmulShape(a: Shape, b: Shape): Shape | undefined {
   return [];
 }
 
-export class TGraph {
-  readonly nodes: TNode[] = [];
-  private readonly ids = new Map<string, number>();
+export class TGraph extends HashConsed<TNode> {
   /** Total entries of all nodes: the generated code's workspace. */
   entries = 0;
 
-  private intern(node: TNode, key: string): number {
-    const found = this.ids.get(key);
-    if (found !== undefined) return found;
-    const id = this.nodes.length;
-    this.nodes.push(node);
-    this.ids.set(key, id);
+  constructor() {
+    super(nodeKey);
+  }
+
+  /** A graph of these nodes (the `nodes` of another graph), with the same ids. */
+  static fromNodes(nodes: readonly TNode[]): TGraph {
+    return new TGraph().internAll(nodes);
+  }
+
+  protected added(node: TNode): void {
     this.entries += sizeOf(node.shape);
-    return id;
   }
 
   shape(id: number): Shape {
@@ -94,16 +95,16 @@ export class TGraph {
   }
 
   param(index: number, shape: Shape): number {
-    return this.intern({ op: 'param', index, shape }, `p${index}`);
+    return this.intern({ op: 'param', index, shape });
   }
 
   data(index: number, shape: Shape): number {
-    return this.intern({ op: 'data', index, shape }, `d${index}`);
+    return this.intern({ op: 'data', index, shape });
   }
 
   constant(values: ArrayLike<number>, shape: Shape = []): number {
     const vals = Float64Array.from(values, (v) => (Object.is(v, -0) ? 0 : v));
-    return this.intern({ op: 'const', values: vals, shape }, `c[${shape.join(',')}]${Array.from(vals).join(',')}`);
+    return this.intern({ op: 'const', values: vals, shape });
   }
 
   scalar(v: number): number {
@@ -124,7 +125,7 @@ export class TGraph {
       );
     const na = this.nodes[a];
     if (fn === 'neg' && na.op === 'unary' && na.fn === 'neg') return na.a;
-    return this.intern({ op: 'unary', fn, a, shape: sh }, `${fn}(${a})`);
+    return this.intern({ op: 'unary', fn, a, shape: sh });
   }
 
   neg(a: number): number {
@@ -180,7 +181,7 @@ export class TGraph {
     }
     // Commutative operations: one order, so that a∘b and b∘a are one node.
     const [x, y] = (fn === 'add' || fn === 'mul' || fn === 'max' || fn === 'min') && sameShape(sa, sb) && b < a ? [b, a] : [a, b];
-    return this.intern({ op: 'binary', fn, a: x, b: y, shape }, `${fn}(${x},${y})`);
+    return this.intern({ op: 'binary', fn, a: x, b: y, shape });
   }
 
   add(a: number, b: number): number {
@@ -203,7 +204,7 @@ export class TGraph {
     const cb = this.constValues(b);
     if (ca && cb) return this.constant(constMatmul(ca, this.shape(a), cb, this.shape(b)), shape);
     if ((ca && ca.every((v) => v === 0)) || (cb && cb.every((v) => v === 0))) return this.zeros(shape);
-    return this.intern({ op: 'matmul', a, b, shape }, `@(${a},${b})`);
+    return this.intern({ op: 'matmul', a, b, shape });
   }
 
   outer(a: number, b: number): number {
@@ -217,7 +218,7 @@ export class TGraph {
       for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) out[i * n + j] = ca[i] * cb[j];
       return this.constant(out, shape);
     }
-    return this.intern({ op: 'outer', a, b, shape }, `o(${a},${b})`);
+    return this.intern({ op: 'outer', a, b, shape });
   }
 
   transpose(a: number): number {
@@ -232,7 +233,7 @@ export class TGraph {
       for (let i = 0; i < sh[0]; i++) for (let j = 0; j < sh[1]; j++) out[j * sh[0] + i] = ca[i * sh[1] + j];
       return this.constant(out, shape);
     }
-    return this.intern({ op: 'transpose', a, shape }, `T(${a})`);
+    return this.intern({ op: 'transpose', a, shape });
   }
 
   sum(a: number): number {
@@ -242,14 +243,14 @@ export class TGraph {
     if (ca) return this.scalar(ca.reduce((s, v) => s + v, 0));
     const na = this.nodes[a];
     if (na.op === 'fill') return this.mul(na.a, this.scalar(sizeOf(sh)));
-    return this.intern({ op: 'sum', a, shape: [] }, `sum(${a})`);
+    return this.intern({ op: 'sum', a, shape: [] });
   }
 
   fill(a: number, shape: Shape): number {
     if (shape.length === 0) return a;
     const x = this.scalarConst(a);
     if (x !== undefined) return this.constant(new Float64Array(sizeOf(shape)).fill(x), shape);
-    return this.intern({ op: 'fill', a, shape }, `fill(${a};${shape.join(',')})`);
+    return this.intern({ op: 'fill', a, shape });
   }
 
   index(a: number, at: number[]): number {
@@ -265,12 +266,12 @@ export class TGraph {
       const item = na.items[at[0]];
       return at.length === 1 ? item : this.index(item, at.slice(1));
     }
-    return this.intern({ op: 'index', a, at, shape }, `[${a};${at.join(',')}]`);
+    return this.intern({ op: 'index', a, at, shape });
   }
 
   scatter(a: number, at: number[], shape: Shape): number {
     if (this.constValues(a)?.every((v) => v === 0)) return this.zeros(shape);
-    return this.intern({ op: 'scatter', a, at, shape }, `sc(${a};${at.join(',')};${shape.join(',')})`);
+    return this.intern({ op: 'scatter', a, at, shape });
   }
 
   stack(items: number[]): number {
@@ -283,7 +284,7 @@ export class TGraph {
       cs.forEach((c, i) => out.set(c, i * k));
       return this.constant(out, shape);
     }
-    return this.intern({ op: 'stack', items, shape }, `st(${items.join(',')})`);
+    return this.intern({ op: 'stack', items, shape });
   }
 
   /** Ids of every node `roots` depend on, in increasing (topological) order. */
@@ -299,6 +300,38 @@ export class TGraph {
     const out: number[] = [];
     for (let i = 0; i < seen.length; i++) if (seen[i]) out.push(i);
     return out;
+  }
+}
+
+/** The hash-consing key of a node: equal keys, equal nodes. */
+function nodeKey(n: TNode): string {
+  switch (n.op) {
+    case 'param':
+      return `p${n.index}`;
+    case 'data':
+      return `d${n.index}`;
+    case 'const':
+      return `c[${n.shape.join(',')}]${Array.from(n.values).join(',')}`;
+    case 'unary':
+      return `${n.fn}(${n.a})`;
+    case 'binary':
+      return `${n.fn}(${n.a},${n.b})`;
+    case 'matmul':
+      return `@(${n.a},${n.b})`;
+    case 'outer':
+      return `o(${n.a},${n.b})`;
+    case 'transpose':
+      return `T(${n.a})`;
+    case 'sum':
+      return `sum(${n.a})`;
+    case 'fill':
+      return `fill(${n.a};${n.shape.join(',')})`;
+    case 'index':
+      return `[${n.a};${n.at.join(',')}]`;
+    case 'scatter':
+      return `sc(${n.a};${n.at.join(',')};${n.shape.join(',')})`;
+    case 'stack':
+      return `st(${n.items.join(',')})`;
   }
 }
 
