@@ -76,3 +76,24 @@ test('a form that is not a charge is caught in whichever share of the rotation i
     assert.ok(residual > 1e-6, `bogus charge at position ${slot}: residual ${residual}`);
   }
 });
+
+test('plain SGD at batch 1 updates θ straight from the gradient, also when a gradient is another parameter', () => {
+  // ∂/∂a (a·b) = b and ∂/∂b = a: both gradients are parameters, so the update must use the old values.
+  const model = checkSource(
+    'param a[40] ~ normal(0, 1)\nparam b[40] ~ normal(0, 1)\ndata x ~ normal(0, 1)\nloss = a @ b + 0.1 * x^2\ntrain sgd(lr = 0.01, batch = 1, steps = 3, chains = 1, seed = 2)\n',
+  ).model as Model;
+  const spec = model.trains[0];
+  const kernel = generateKernel({ model, spec, symmetries: [] });
+  const st = newChainState(model, 0, spec.seed);
+  const th = Array.from(st.theta);
+  kernel.runBlock([st], 0, 3);
+  for (let s = 0; s < 3; s++) {
+    const a = th.slice(0, 40);
+    const b = th.slice(40);
+    for (let i = 0; i < 40; i++) {
+      th[i] = a[i] - 0.01 * b[i];
+      th[40 + i] = b[i] - 0.01 * a[i];
+    }
+  }
+  assert.deepEqual(Array.from(st.theta), th);
+});

@@ -215,9 +215,9 @@ export function generateTensorKernel(inp: KernelInputs): Kernel {
   const addr = (id: number) => p.addr.get(id) as { array: string; offset: number };
   const lossAt = `${addr(model.tloss).array}[${addr(model.tloss).offset}]`;
   const fused = fusedOuterGradients(g, grads, p.order);
-  // Each parameter tensor's gradient goes to gs at the tensor's offset in θ: assigned by the first
-  // example of the batch, added by the others (no separate zeroing pass).
-  const gradInto = (op: '=' | '+=') =>
+  // Per parameter tensor, one loop handing each gradient entry (its offset in θ, its value) to `put`;
+  // an all-zero gradient only where `zeros` asks for it.
+  const perGradientEntry = (put: (at: string, value: string) => string, zeros: boolean) =>
     grads
       .map((id, k) => {
         const off = layout.paramOffset[k];
@@ -227,21 +227,40 @@ export function generateTensorKernel(inp: KernelInputs): Kernel {
           const a = addr(nd.a);
           const b = addr(nd.b);
           const [m, nn] = nd.shape;
-          return `for (let i = 0; i < ${m}; i++) { const ai = ${a.array}[${a.offset} + i]; const ro = ${off} + i * ${nn}; for (let j = 0; j < ${nn}; j++) gs[ro + j] ${op} ai * ${b.array}[${b.offset} + j]; }`;
+          return `for (let i = 0; i < ${m}; i++) { const ai = ${a.array}[${a.offset} + i]; const ro = ${off} + i * ${nn}; for (let j = 0; j < ${nn}; j++) ${put('ro + j', `ai * ${b.array}[${b.offset} + j]`)} }`;
         }
         const c = g.constValues(id);
-        if (c && c.every((x) => x === 0)) return op === '=' ? `for (let i = 0; i < ${size}; i++) gs[${off} + i] = 0;` : '';
+        if (c && c.every((x) => x === 0)) return zeros ? `for (let i = 0; i < ${size}; i++) ${put(`${off} + i`, '0')}` : '';
         const a = addr(id);
-        return `for (let i = 0; i < ${size}; i++) gs[${off} + i] ${op} ${a.array}[${a.offset} + i];`;
+        return `for (let i = 0; i < ${size}; i++) ${put(`${off} + i`, `${a.array}[${a.offset} + i]`)}`;
       })
       .filter((x) => x)
       .join('\n');
+  // Each parameter tensor's gradient goes to gs at the tensor's offset in θ: assigned by the first
+  // example of the batch, added by the others (no separate zeroing pass).
+  const gradInto = (op: '=' | '+=') => perGradientEntry((at, v) => `gs[${at}] ${op} ${v};`, op === '=');
   const accumulate = `if (b === 0) {\n${gradInto('=')}\n} else {\n${gradInto('+=')}\n}`;
+  // Plain SGD on one example per step with no law to check needs ĝ only for the update: each
+  // gradient entry goes straight into θ (old value kept in prev, bound checked), never through gs.
+  // Valid only when no gradient reads θ itself (∂(u·w)/∂u = w would read an updated w).
+  const readsTheta = grads.some((id) => {
+    const nd = g.nodes[id];
+    return fused.has(id) && nd.op === 'outer' ? addr(nd.a).array === 'th' || addr(nd.b).array === 'th' : addr(id)?.array === 'th';
+  });
+  const gammaStep = spec.weightDecay === 0 ? 'o' : 'f * o';
+  const fusedUpdate = () =>
+    perGradientEntry(
+      (at, v) =>
+        `{ const o = th[${at}]; prev[${at}] = o; const x = ${gammaStep} - lr * (${v}); th[${at}] = x; if (!(x <= ${DIVERGENCE_LIMIT} && x >= -${DIVERGENCE_LIMIT})) bad = 1; }`,
+      true,
+    );
   const example = p.order
     .filter((id) => !fused.has(id))
     .map((id) => emitNode(g, id, p))
     .filter((x) => x)
     .join('\n');
+
+  const fuseUpdate = spec.optimizer === 'sgd' && spec.batch === 1 && !batchedPlan && symmetries.length === 0 && !readsTheta;
 
   // ---- the gradient estimate for one step ----
   const body: string[] = [];
@@ -272,7 +291,7 @@ export function generateTensorKernel(inp: KernelInputs): Kernel {
     } else {
       for (const d of model.data) if (d.dists) body.push(drawData(d.dists, d.offset, pool));
     }
-    body.push(example, `lsum += ${lossAt};`, accumulate, '}');
+    body.push(example, `lsum += ${lossAt};`, fuseUpdate ? '' : accumulate, '}');
     body.push(spec.batch === 1 ? 'const lstep = lsum;' : `const lstep = lsum / ${spec.batch}; for (let i = 0; i < ${n}; i++) gs[i] /= ${spec.batch};`);
   }
 
@@ -351,7 +370,8 @@ export function generateTensorKernel(inp: KernelInputs): Kernel {
     case 'sgd':
     case 'gd':
       emit(gamma === 0 ? 'const f = 1;' : `const f = 1 - lr * ${lit(gamma)};`);
-      emit(`for (let i = 0; i < ${n}; i++) { const o = th[i]; prev[i] = o; const x = ${gamma === 0 ? 'o' : 'f * o'} - lr * gs[i]; th[i] = x; ${check} }`);
+      if (fuseUpdate) emit(fusedUpdate());
+      else emit(`for (let i = 0; i < ${n}; i++) { const o = th[i]; prev[i] = o; const x = ${gamma === 0 ? 'o' : 'f * o'} - lr * gs[i]; th[i] = x; ${check} }`);
       break;
     case 'momentum':
       emit(
