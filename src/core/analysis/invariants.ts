@@ -34,7 +34,7 @@ export function sparseOf(A: number[][]): SparseMatrix {
   });
 }
 
-export function denseOf(A: SparseMatrix): number[][] {
+export function toDense(A: SparseMatrix): number[][] {
   const n = A.length;
   return A.map((row) => {
     const r = new Array<number>(n).fill(0);

@@ -14,7 +14,7 @@ import { largestEigenvalue } from './lanczos';
 import { EquilibriumStatus, jointEquilibrium } from './jointEquilibrium';
 import { discreteShift } from './discreteShift';
 import { slowDrift, slowEquilibrium } from './slowDrift';
-import { chargeInvariants, denseOf, linearInvariant, orientationDependent, quadraticInvariant } from './invariants';
+import { chargeInvariants, linearInvariant, toDense, orientationDependent, quadraticInvariant } from './invariants';
 
 /** κ with Σ_B = κ Σ: 1/B for fresh data or with replacement, (N − B)/(B(N − 1)) without. */
 export function minibatchNoiseFactor(model: Model, spec: TrainSpec): number {
@@ -291,7 +291,7 @@ export function predictRun(
   const inv = eq.status === 'equilibrium' && gens.length > 1 ? chargeInvariants(gens) : undefined;
   let slow: ReturnType<typeof slowEquilibrium>;
   if (inv && inv.rotations.length > 0 && eq.point && small) {
-    const drift = { generators: gens, rotations: inv.rotations.map(denseOf), eg, sigma, eta, kappa, gamma: spec.weightDecay };
+    const drift = { generators: gens, rotations: inv.rotations.map(toDense), eg, sigma, eta, kappa, gamma: spec.weightDecay };
     // Where the rotations do not move the charges (an isotropic equilibrium) the two points agree.
     const at = slowDrift(drift, Float64Array.from(eq.point));
     const size = (v: number[]) => Math.max(0, ...v.map(Math.abs));

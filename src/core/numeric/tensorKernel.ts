@@ -190,7 +190,7 @@ function batchedStep(
  */
 const LAW_WORK_RATIO = 2;
 
-export function lawStride(model: KernelInputs['model'], spec: KernelInputs['spec'], terms: number): number {
+function lawStride(model: KernelInputs['model'], spec: KernelInputs['spec'], terms: number): number {
   const examples = spec.optimizer === 'gd' ? GD_SAMPLE : Math.max(1, spec.batch);
   const stepWork = examples * (model.tgraph.entries + model.components.length);
   return Math.max(1, Math.ceil((3 * terms) / (LAW_WORK_RATIO * stepWork)));
