@@ -140,6 +140,7 @@ export function cubaturePoints(model: Model): Float64Array | undefined {
   return points;
 }
 
+// Written out rather than derived from rawMoments: m2 − m1² cancels when |mean| ≫ std.
 function moments(d: ComponentDist): { mean: number; std: number; symmetric: boolean } {
   switch (d.kind) {
     case 'normal':

@@ -2,6 +2,7 @@
 // full reorthogonalisation. For the Hessian of a few hundred components this takes tens of
 // Hessian-vector products instead of the dense Hessian's n, and no n³ eigendecomposition.
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
+import { dot } from './linalg';
 
 export interface LanczosOptions {
   /** Largest Krylov dimension (default min(n, 150)). */
@@ -75,12 +76,6 @@ function ritzMax(alpha: number[], beta: number[]): number {
   if (k === 1) return alpha[0];
   const T = alpha.map((a, i) => alpha.map((_, j) => (i === j ? a : Math.abs(i - j) === 1 ? beta[Math.min(i, j)] : 0)));
   return Math.max(...new EigenvalueDecomposition(new Matrix(T), { assumeSymmetric: true }).realEigenvalues);
-}
-
-function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
-  return s;
 }
 
 function normalize(v: Float64Array): void {
