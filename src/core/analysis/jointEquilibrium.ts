@@ -13,6 +13,7 @@
 // Only rotation-invariant quantities of the result are meaningful (the equilibrium is unique up to
 // the orthogonal part of the group), e.g. the charges' eigen-structure, UᵀU and WWᵀ.
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
+import { dot } from './linalg';
 
 /** A symmetric generator as its nonzero entries (i ≤ j stored once, mirrored when applied). */
 export interface SparseSymmetric {
@@ -478,7 +479,7 @@ export function jointEquilibrium(inp: JointEquilibriumInput): JointEquilibrium {
   const nonNeutral = active.filter((k) => !neutral.includes(k));
   const sub = nonNeutral.map((k) => active.indexOf(k));
   const Ath = nonNeutral.map((k) => matVec(gens[k], th));
-  const K = Ath.map((x) => Ath.map((y) => 2 * dotArr(x, y)));
+  const K = Ath.map((x) => Ath.map((y) => 2 * dot(x, y)));
   const Msub = sub.map((a) => sub.map((b) => Mfinal[a]?.[b] ?? 0));
   const rates = generalizedEigenvalues(Msub, K)
     .filter((r) => r > 0)
@@ -533,12 +534,6 @@ function growthLaw(k: number, A: Mat, th: Float64Array, S: Mat, T: number): { ge
     invariant: s,
     law: `dC/dt = ηκ tr(AΣ) = ${rate.toPrecision(4)} now; if the loss is scale invariant along it, C(t)² = C₀² + 2ηκ·s·t with s = C·tr(AΣ) = ${s.toPrecision(4)} (√t growth)`,
   };
-}
-
-function dotArr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
-  return s;
 }
 
 function range(n: number): number[] {

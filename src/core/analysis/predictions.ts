@@ -15,6 +15,7 @@ import { EquilibriumStatus, jointEquilibrium } from './jointEquilibrium';
 import { discreteShift } from './discreteShift';
 import { slowDrift, slowEquilibrium } from './slowDrift';
 import { chargeInvariants, linearInvariant, toDense, orientationDependent, quadraticInvariant } from './invariants';
+import { dot } from './linalg';
 
 /** κ with Σ_B = κ Σ: 1/B for fresh data or with replacement, (N − B)/(B(N − 1)) without. */
 export function minibatchNoiseFactor(model: Model, spec: TrainSpec): number {
@@ -307,7 +308,7 @@ export function predictRun(
   if (spec.weightDecay > 0 && directions.length > 0) removeTranslations(point, directions);
   const chargeAt = (x: ArrayLike<number>) =>
     symmetries.map((s, i) => {
-      if (s.direction) return dotArr(s.direction, x);
+      if (s.direction) return dot(s.direction, x);
       const k = expIdx.indexOf(i);
       if (!s.matrix || eq.charges[k] === null || eq.charges[k] === undefined) return null; // grows: no equilibrium value
       return roundedCharge(s.matrix, x);
@@ -416,22 +417,16 @@ function removeTranslations(theta: Float64Array, dirs: number[][]): void {
   for (const v of dirs) {
     const w = [...v];
     for (const u of q) {
-      const d = dotArr(w, u);
+      const d = dot(w, u);
       for (let i = 0; i < w.length; i++) w[i] -= d * u[i];
     }
-    const nrm = Math.sqrt(dotArr(w, w));
+    const nrm = Math.sqrt(dot(w, w));
     if (nrm > 1e-12) q.push(w.map((x) => x / nrm));
   }
   for (const u of q) {
-    const d = dotArr(u, theta);
+    const d = dot(u, theta);
     for (let i = 0; i < theta.length; i++) theta[i] -= d * u[i];
   }
-}
-
-function dotArr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
-  return s;
 }
 
 /** θᵀAθ, reported as 0 when it is at the rounding level of its terms. */
