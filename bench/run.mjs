@@ -256,7 +256,7 @@ async function cColumn(d, h, batch) {
   };
   const steps = calibrate((k) => once(k, 1), { start: 100 });
   const r = once(steps, REPS);
-  return { ...stat(r.cpu), wall: stat(r.wall), steps, loss: r.loss, diverged: r.diverged, check: (s) => once(s, 1) };
+  return { ...stat(r.cpu), wall: stat(r.wall), steps, loss: r.loss, diverged: r.diverged, check: (s) => once(s, 1), rep: () => once(steps, 1).cpu[0] };
 }
 
 async function torchColumns(d, h, batch) {
@@ -309,7 +309,14 @@ function kernelColumn(source, batch, symmetries) {
     calibrate((s) => k.run(CHAINS, s)),
   );
   const per = (ms) => (ms * 1000) / (CHAINS * r.steps);
+  const rep = () => {
+    const c0 = process.cpuUsage();
+    k.run(CHAINS, r.steps);
+    const c = process.cpuUsage(c0);
+    return per((c.user + c.system) / 1000);
+  };
   return {
+    rep,
     ...stat(r.cpuMs.map(per)),
     wall: stat(r.ms.map(per)),
     steps: r.steps,
@@ -320,6 +327,25 @@ function kernelColumn(source, batch, symmetries) {
     norm2: r.last.norm2,
     diverged: r.last.diverged,
   };
+}
+
+/**
+ * kernel / C from interleaved repetitions (C, kernel, kernel, C, …): this machine's speed drifts by
+ * up to 1.7× within a minute (the C loop alone gives 0.8–1.4 µs at 400 parameters), so the ratio of
+ * two medians taken a minute apart moves with it; the median of ratios of neighbours does not.
+ */
+function pairedRatio(cRep, kernelRep, pairs = 2 * REPS + 1) {
+  const ratios = [];
+  for (let i = 0; i < pairs; i++) {
+    if (i % 2 === 0) {
+      const c = cRep();
+      ratios.push(kernelRep() / c);
+    } else {
+      const k = kernelRep();
+      ratios.push(k / cRep());
+    }
+  }
+  return { ...stat(ratios), max: Math.max(...ratios) };
 }
 
 /** Process CPU time (all threads: the main one and the simulation worker) in ms. */
@@ -392,6 +418,7 @@ for (const size of SIZES) {
     row.c = await cColumn(d, h, batch);
     row.torch = await torchColumns(d, h, batch);
     row.kernel = kernelColumn(source, batch, []);
+    row.paired = pairedRatio(row.c.rep, row.kernel.rep);
     row.kernelLaw = symmetries.length ? kernelColumn(source, batch, symmetries) : null;
     row.e2e = analysis && E2E_REPS > 0 ? await e2eColumn(source, analysis, (row.kernelLaw ?? row.kernel).median) : null;
     // The same random streams: C and the kernel must agree on the mean loss and ‖θ‖² (rounding only).
@@ -403,7 +430,7 @@ for (const size of SIZES) {
     const t = row.torch;
     console.log(
       `d=${d} h=${h} (${params} params) B=${batch}, CPU µs: C ${cell(row.c)}, PyTorch autograd ${cell(t?.autograd)} manual ${cell(t?.manual)}, ` +
-        `kernel (${row.kernel.kind}) ${cell(row.kernel)}, +law ${cell(row.kernelLaw)}, end to end ${cell(row.e2e?.marginal)} (total ${cell(row.e2e)}, fixed ${row.e2e?.setup ? secs(row.e2e.setup.median) : '—'}); ` +
+        `kernel (${row.kernel.kind}) ${cell(row.kernel)} (paired kernel / C ${row.paired.median.toFixed(2)}×), +law ${cell(row.kernelLaw)}, end to end ${cell(row.e2e?.marginal)} (total ${cell(row.e2e)}, fixed ${row.e2e?.setup ? secs(row.e2e.setup.median) : '—'}); ` +
         `mean loss C ${cCheck.loss.toPrecision(17)} / Noether ${row.kernel.loss.toPrecision(17)}, ‖θ‖² ${cCheck.norm2.toPrecision(17)} / ${row.kernel.norm2.toPrecision(17)} ` +
         `(${row.kernel.steps} steps, rel. diff ${row.agree.toExponential(1)})${t?.autograd ? ` / PyTorch ${t.autograd.loss.toPrecision(4)}` : ''}; load ${load()}`,
     );
@@ -436,12 +463,13 @@ for (const r of rows) {
 const best = (t) => (t ? [t.autograd, t.manual].filter(Boolean).sort((x, y) => x.median - y.median)[0] : null);
 console.log('\n### Ratios of CPU medians (Noether / peer); PyTorch = the faster of its two variants\n');
 console.log(
-  '| params | B | kernel / C | kernel / PyTorch | end to end, marginal / C | end to end, marginal / PyTorch | analysis, whole process | kernel | C = Noether (mean loss, ‖θ‖²) |',
+  '| params | B | kernel / C | kernel / C, paired: median (min–max) | kernel / PyTorch | end to end, marginal / C | end to end, marginal / PyTorch | analysis, whole process | kernel | C = Noether (mean loss, ‖θ‖²) |',
 );
-console.log('|---|---|---|---|---|---|---|---|---|');
+console.log('|---|---|---|---|---|---|---|---|---|---|');
 for (const r of rows) {
+  const p = r.paired;
   console.log(
-    `| ${r.params} | ${r.batch} | ${ratio(r.kernel, r.c)} | ${ratio(r.kernel, best(r.torch))} | ${ratio(r.e2e?.marginal, r.c)} | ${ratio(r.e2e?.marginal, best(r.torch))} | ` +
+    `| ${r.params} | ${r.batch} | ${ratio(r.kernel, r.c)} | ${p.median.toFixed(2)}× (${p.min.toFixed(2)}–${p.max.toFixed(2)}) | ${ratio(r.kernel, best(r.torch))} | ${ratio(r.e2e?.marginal, r.c)} | ${ratio(r.e2e?.marginal, best(r.torch))} | ` +
       `${secs(r.analysisMs)}: ${r.analysisNote} | ${r.kernel.kind}, built in ${r.kernel.buildMs.toFixed(0)} ms | ${r.agree < 1e-9 ? 'yes' : 'NO'} (rel. diff ${r.agree.toExponential(0)}) |`,
   );
 }
@@ -456,7 +484,8 @@ console.log(
     'of the N more steps per chain-step, fixed cost = 2T(N) − T(2N) (worker start-up, predictions, ~2000 record points, law (C) ' +
     'grid, probes, final statistics). The analysis is ' +
     'timed separately (`noether analyze` whole process, wall-clock, once per size). C = Noether: the mean loss and mean ‖θ‖² of ' +
-    'the C loop and the kernel at the same steps (same random streams) agree to rounding. Issue 9 asks for 400 parameters at B = 1 ' +
+    'the C loop and the kernel at the same steps (same random streams) agree to rounding. kernel / C, paired: the median of ' +
+    `${2 * REPS + 1} ratios of neighbouring repetitions, C and kernel interleaved (the machine's own speed drifts between columns). Issue 9 asks for 400 parameters at B = 1 ` +
     'and 2000 at B = 32 within 3× C (goal 1.5×), and faster than PyTorch at every size.',
 );
 

@@ -86,6 +86,36 @@ test('SGD, GD, momentum and Adam: tensor and straight-line kernels follow the sa
   }
 });
 
+test('the unrolled SGD update: tails of 1–3 entries, weight decay and a divergence, as the straight-line kernel has them', () => {
+  // 3×5 and 5×3 matrices: runs of 5 and 3 entries leave tails of 1 and 3 after the lanes of 4.
+  const source = (lr: number) =>
+    `param U[3, 5] ~ normal(0, 0.5)\nparam W[5, 3] ~ normal(0, 0.5)\ndata x[5] ~ normal(0, 1)\nloss = norm2(W @ (U @ x) - x) / 2\ntrain sgd(lr = ${lr}, batch = 1, steps = 300, chains = 1, seed = 3)\n`;
+  for (const lr of [0.05, 3]) {
+    const r = checkSource(source(lr));
+    assert.ok(r.model && hasScalarView(r.model));
+    const m: ScalarModel = r.model;
+    // Batch 1 without symmetries: θ updated straight from each gradient entry; batch 2: through ĝ.
+    for (const batch of [1, 2])
+      for (const weightDecay of [0, 0.01]) {
+        const inputs = { model: m, spec: { ...m.trains[0], batch, weightDecay }, symmetries: [] };
+        const a = newChainState(m, 0, 3);
+        const b = newChainState(m, 0, 3);
+        const da = generateScalarKernel(inputs).run(a, 0, 300);
+        const db = generateTensorKernel(inputs).run(b, 0, 300);
+        const what = `lr ${lr}, B = ${batch}, γ = ${weightDecay}`;
+        assert.equal(db, da, `${what}: steps done`);
+        // A diverging chain stops at the same step, back at its last finite point.
+        if (lr > 1) {
+          assert.ok(db < 300, `${what}: diverges`);
+          assert.equal(b.ctl[1], a.ctl[1], `${what}: step of the divergence`);
+          assert.ok(b.theta.every(Number.isFinite), `${what}: θ restored`);
+        }
+        for (let i = 0; i < a.theta.length; i++)
+          assert.ok(Math.abs(a.theta[i] - b.theta[i]) <= 1e-9 * (1 + Math.abs(a.theta[i])), `${what}: θ[${i}] ${a.theta[i]} vs ${b.theta[i]}`);
+      }
+  }
+});
+
 test('a 784-64-10 ReLU network lowers to a few tensor nodes and runs with the tensor kernel', async () => {
   const src = [
     'param W1[64, 784] ~ normal(0, 0.05)',

@@ -13,7 +13,7 @@ import { stationaryTheory } from '../analysis/stationaryTheory';
 import { ChainState, CTL, EscapeCondition, GD_SAMPLE, generateKernel, KernelSymmetry } from './kernel';
 import { Rng, STREAM_ANALYSIS, STREAM_DATA } from '../util/rng';
 import { Divergence, StationaryTheory } from './types';
-import { evalForm, SparseForm, sparseForm } from '../analysis/forms';
+import { FormTable, sparseForm } from '../analysis/forms';
 import { hessianProbe, lossProbe } from './probes';
 import { LawCAccumulator, LawCPredictor, lawCPredictor, nextGridStep } from './lawC';
 
@@ -240,6 +240,9 @@ function startPredictions(
   return extra;
 }
 
+/** Law (C)'s increments cost about this many operations or less: evaluated at every record point too. */
+const LAW_ON_RECORDS_COST = 20_000;
+
 /** Law (C) along every chain at the resolution of the steps: increments summed at each grid point. */
 class LawCTracker {
   readonly predictor: LawCPredictor | undefined;
@@ -247,8 +250,19 @@ class LawCTracker {
   readonly acc: (LawCAccumulator | undefined)[];
   /** Per chain: the charges at the start. */
   readonly charge0: number[][];
-  /** The drift summed over the chains at the last grid point. */
-  readonly driftNow: Float64Array;
+  /**
+   * Whether the increments are evaluated at every record point too, or only on their own grid
+   * (every step early on, then every t/64 steps) with the record points in between extrapolated:
+   * a record point gets its own evaluation when that is cheap, in itself (LAW_ON_RECORDS_COST) or
+   * next to the steps since the last record (a Monte Carlo average of a large model's per-example
+   * gradients is neither: at 400 parameters it cost more than the run's steps).
+   */
+  readonly onRecords: boolean;
+  /** The drift summed over the chains at the last grid point, and at the one before it. */
+  private readonly driftNow: Float64Array;
+  private readonly driftBefore: Float64Array;
+  private gridStep = 0;
+  private beforeStep = -1;
   private readonly inc: Float64Array;
   private readonly drift: Float64Array;
   private readonly spec: TrainSpec;
@@ -259,17 +273,24 @@ class LawCTracker {
     rows: Float64Array | undefined,
     private readonly states: ChainState[],
     private readonly alive: boolean[],
-    forms: SparseForm[],
+    forms: FormTable,
+    stepWork: number,
   ) {
     const nsym = job.symmetries.length;
     // Law (C) predicts the charges: nothing to predict without a symmetry.
     this.predictor = job.kappa === null || nsym === 0 ? undefined : lawCPredictor(model, job.symmetries, job.spec, job.kappa, rows);
     // A Monte Carlo law costs a sample average per chain and grid point: then 8 chains per share predict it.
     this.acc = job.chains.map((_, k) => (this.predictor !== undefined && (this.predictor.exact || k < 8) ? new LawCAccumulator(nsym) : undefined));
-    this.charge0 = states.map((st) => forms.map((f) => evalForm(f, st.theta)));
+    this.onRecords = this.predictor !== undefined && this.predictor.cost <= Math.max(LAW_ON_RECORDS_COST, 0.5 * job.recordEvery * stepWork);
+    this.charge0 = states.map((st) => {
+      const c = new Float64Array(forms.charges);
+      forms.evaluate(st.theta, c);
+      return Array.from(c);
+    });
     this.inc = new Float64Array(nsym);
     this.drift = new Float64Array(nsym);
     this.driftNow = new Float64Array(nsym);
+    this.driftBefore = new Float64Array(nsym);
     this.spec = job.spec;
   }
 
@@ -279,6 +300,9 @@ class LawCTracker {
     if (!predictor) return;
     const spec = this.spec;
     const lr = spec.warmup > 0 ? spec.lr * Math.min(1, (t + 1) / spec.warmup) : spec.lr;
+    this.driftBefore.set(this.driftNow);
+    this.beforeStep = this.gridStep;
+    this.gridStep = t;
     this.driftNow.fill(0);
     this.states.forEach((st, k) => {
       const a = this.acc[k];
@@ -287,6 +311,14 @@ class LawCTracker {
       a.add(t, this.inc);
       for (let j = 0; j < this.driftNow.length; j++) this.driftNow[j] += this.drift[j];
     });
+  }
+
+  /** The drift summed over the chains at `step`: at the last grid point, or extrapolated from the last two. */
+  driftAt(step: number): number[] {
+    const m = step - this.gridStep;
+    if (m <= 0 || this.beforeStep < 0) return Array.from(this.driftNow);
+    const h = this.gridStep - this.beforeStep;
+    return Array.from(this.driftNow, (d, j) => d + (m * (d - this.driftBefore[j])) / h);
   }
 }
 
@@ -310,7 +342,7 @@ class Recorder {
     private readonly batch: ChainBatch,
     private readonly states: ChainState[],
     private readonly alive: boolean[],
-    private readonly forms: SparseForm[],
+    private readonly forms: FormTable,
     private readonly law: LawCTracker,
     /** tr H and λ_max at chain 0's parameters, for the share that holds chain 0. */
     private readonly probe: ((theta: Float64Array) => [number, number]) | undefined,
@@ -320,14 +352,14 @@ class Recorder {
     const totalRecords = Math.ceil(job.spec.steps / job.recordEvery) + 1;
     this.probeStride = Math.max(1, Math.ceil(totalRecords / MAX_HESSIAN_PROBES));
     this.sampleStride = job.chains.map(() => 1);
-    this.cs = new Float64Array(forms.length);
+    this.cs = new Float64Array(forms.charges);
     this.K = Math.min(n, job.statComponents);
     this.traced = job.chains.map((c) => job.trace?.chains.includes(c) ?? false);
-    this.traceCharges = Math.min(forms.length, job.trace?.charges ?? 0);
+    this.traceCharges = Math.min(forms.charges, job.trace?.charges ?? 0);
   }
 
   record(step: number, lossPerChain: number[]): void {
-    const nsym = this.forms.length;
+    const nsym = this.forms.charges;
     const { batch, states, alive, cs, K } = this;
     const rp: RecordPoint = {
       step,
@@ -341,7 +373,7 @@ class Recorder {
       resSq: new Array<number>(nsym).fill(0),
       quadSum: new Array<number>(nsym).fill(0),
       lawCount: 0,
-      driftSum: Array.from(this.law.driftNow),
+      driftSum: this.law.driftAt(step),
       traceH: NaN,
       lambdaMaxH: NaN,
     };
@@ -353,9 +385,9 @@ class Recorder {
       const l = lossPerChain[k];
       rp.lossSum += l;
       rp.lossSq += l * l;
+      this.forms.evaluate(st.theta, cs);
       for (let j = 0; j < nsym; j++) {
-        const c = evalForm(this.forms[j], st.theta);
-        cs[j] = c;
+        const c = cs[j];
         rp.chargeSum[j] += c;
         rp.chargeSq[j] += c * c;
       }
@@ -371,12 +403,12 @@ class Recorder {
       if (a) {
         rp.lawCount++;
         for (let j = 0; j < nsym; j++) {
-          const pred = this.law.charge0[k][j] + a.fine[j];
+          const pred = this.law.charge0[k][j] + a.sumTo(j, step);
           const res = cs[j] - pred;
           rp.lawSum[j] += pred;
           rp.resSum[j] += res;
           rp.resSq[j] += res * res;
-          rp.quadSum[j] += a.quadratureError(j);
+          rp.quadSum[j] += a.quadratureError(j, step);
         }
       }
       // Thinned samples: every stride-th record; past the cap, keep every other one and double it.
@@ -426,7 +458,7 @@ export function runChains(job: ChainJob, onUpdate?: (u: ChainUpdate) => void, sh
   const n = model.components.length;
   const states = job.chains.map((c) => newChainState(model, c, spec.seed, rows));
   const alive = job.chains.map(() => true);
-  const forms = job.symmetries.map(sparseForm);
+  const forms = new FormTable(job.symmetries.map(sparseForm));
   const i0 = job.chains.indexOf(0);
   const probe = i0 >= 0 ? hessianProbe(model, rows) : undefined;
   const probeLoss = lossProbe(model, rows);
@@ -459,7 +491,10 @@ export function runChains(job: ChainJob, onUpdate?: (u: ChainUpdate) => void, sh
   };
 
   const startExtra = startPredictions(job, model, batch, probe && i0 >= 0 ? () => probe(states[i0].theta)[1] : undefined, shouldStop);
-  const law = new LawCTracker(job, model, rows, states, alive, forms);
+  // A step's work: examples per step × the model's size (graph entries and parameters).
+  const examplesPerStep = Math.max(1, spec.optimizer === 'gd' ? (rows ? rows.length / Math.max(1, dim) : GD_SAMPLE) : spec.batch);
+  const stepWork = examplesPerStep * (model.tgraph.entries + n);
+  const law = new LawCTracker(job, model, rows, states, alive, forms, stepWork);
   const recorder = new Recorder(job, batch, states, alive, forms, law, probe, i0, n);
 
   // Record point 0: the initial state, its loss averaged over a fixed probe of examples.
@@ -472,15 +507,15 @@ export function runChains(job: ChainJob, onUpdate?: (u: ChainUpdate) => void, sh
 
   // A call's work: chains × steps × examples per step × the model's size, bounded so that a stop is
   // seen quickly whatever the batch, the model or the number of chains.
-  const examplesPerStep = Math.max(1, spec.optimizer === 'gd' ? (rows ? rows.length / Math.max(1, dim) : GD_SAMPLE) : spec.batch);
   const workPerStep = examplesPerStep * Math.max(1, (model.tgraph.entries + n) / 64);
   let t = 0;
   let nextRecord = Math.min(spec.steps, job.recordEvery);
+  let nextGrid = nextGridStep(0);
   const lossSum = job.chains.map(() => 0);
   const lossSteps = job.chains.map(() => 0);
   let stopped = false;
   while (t < spec.steps && !stopped) {
-    const target = law.predictor ? Math.min(nextRecord, nextGridStep(t)) : nextRecord;
+    const target = law.predictor ? Math.min(nextRecord, law.onRecords ? nextGridStep(t) : nextGrid) : nextRecord;
     let done = t;
     while (done < target) {
       const live = states.map((_, k) => k).filter((k) => alive[k]);
@@ -520,7 +555,11 @@ export function runChains(job: ChainJob, onUpdate?: (u: ChainUpdate) => void, sh
     if (stopped) break;
     t = target;
     batch.stepsDone = t;
-    law.gridPoint(t);
+    // The law's grid is its own (record points between grid points extrapolate it); the last step is on it.
+    if (law.onRecords || t === nextGrid || t === spec.steps) {
+      law.gridPoint(t);
+      nextGrid = nextGridStep(t);
+    }
     if (t === nextRecord) {
       recorder.record(
         t,

@@ -11,7 +11,7 @@ import { gradient } from '../expr/diff';
 import { compileEvaluator } from '../expr/codegen';
 import { expectedNodes } from '../analysis/expectation';
 import { KernelSymmetry } from './kernel';
-import { evalForm, isQuadratic, sparseForm } from '../analysis/forms';
+import { FormTable, isQuadratic, sparseForm } from '../analysis/forms';
 import { fixedExamples } from './probes';
 import { gradientFunction } from '../analysis/gradientFn';
 
@@ -23,6 +23,8 @@ const DATASET_WHOLE_MAX = 256;
 export interface LawCPredictor {
   /** True when the expectations are exact (closed form or the whole finite data set). */
   exact: boolean;
+  /** Work of one evaluation (operations, roughly), to weigh it against the steps between records. */
+  cost: number;
   /**
    * Expected change of each charge over one step from θ at learning rate `lr` (law (D) in
    * expectation), written into `out`; `drift` receives law (C)'s dC/dt (per unit t = η·steps).
@@ -33,37 +35,39 @@ export interface LawCPredictor {
 export const LAW_C_DESCRIPTION =
   'law (C) summed step by step along every chain: C(θ₀) + Σ_t E[C_{t+1} − C_t | θ_t], with E[ΔC | θ] = ((1 − ηγ)² − 1)C + η²(κ tr(AΣ) + ∇LᵀA∇L) ' +
   '(the continuous-time law dC/dt = −2γC + η tr(AΣ_B) + η∇LᵀA∇L plus its η²γ²C term): exact in expectation at every order of η. ' +
-  'Evaluated at every step early on and then at least every 1/64 of the elapsed steps, summed by the trapezoid rule with its endpoint correction.';
+  'Evaluated at every step early on, then every 1/64 of the elapsed steps and at every record point where that is cheap, summed by the trapezoid rule with its endpoint correction; a record point between grid points extrapolates the last two linearly.';
 
 export function lawCPredictor(model: Model, syms: KernelSymmetry[], spec: TrainSpec, kappa: number, rows?: Float64Array): LawCPredictor {
   const n = model.components.length;
   const forms = syms.map(sparseForm);
+  const table = new FormTable(forms);
   const quadratic = syms.map(isQuadratic);
   const gamma = spec.weightDecay;
-  const finish = (th: Float64Array, lr: number, meanG: ArrayLike<number>, meanQ: ArrayLike<number>, out: Float64Array, drift: Float64Array) => {
+  const c = new Float64Array(syms.length);
+  const gAg = new Float64Array(syms.length);
+  const finish = (th: Float64Array, lr: number, meanG: Float64Array, meanQ: ArrayLike<number>, out: Float64Array, drift: Float64Array) => {
+    table.evaluate(th, c);
+    table.evaluate(meanG, gAg);
+    const f = 1 - lr * gamma;
     for (let k = 0; k < syms.length; k++) {
-      const c = evalForm(forms[k], th);
       if (!quadratic[k]) {
-        out[k] = -lr * gamma * c;
-        drift[k] = -gamma * c;
+        out[k] = -lr * gamma * c[k];
+        drift[k] = -gamma * c[k];
         continue;
       }
-      const gAg = evalForm(forms[k], meanG);
-      const noise = kappa * (meanQ[k] - gAg) + gAg; // κ tr(AΣ) + ∇LᵀA∇L, since E[gᵀAg] = tr(AΣ) + ∇LᵀA∇L
-      const f = 1 - lr * gamma;
-      out[k] = (f * f - 1) * c + lr * lr * noise;
-      drift[k] = -2 * gamma * c + lr * noise;
+      const noise = kappa * (meanQ[k] - gAg[k]) + gAg[k]; // κ tr(AΣ) + ∇LᵀA∇L, since E[gᵀAg] = tr(AΣ) + ∇LᵀA∇L
+      out[k] = (f * f - 1) * c[k] + lr * lr * noise;
+      drift[k] = -2 * gamma * c[k] + lr * noise;
     }
   };
   // Exact: E[∇ℓ] and E[∇ℓᵀA∇ℓ] as closed forms in θ (small models, polynomial in the data).
-  if (hasScalarView(model) && !rows && syms.every((s) => s.matrix || s.direction)) {
+  if (hasScalarView(model) && !rows) {
     const g = model.graph;
     const grads = gradient(g, model.loss, model.paramNodes);
-    const qNodes = syms.map((s) => {
-      if (!s.matrix) return g.constant(0);
+    // q_k = ∇ℓᵀA_k∇ℓ from the form's terms (c·∂_i ℓ·∂_j ℓ, off-diagonal pairs already doubled).
+    const qNodes = forms.map((f, k) => {
       let acc = g.constant(0);
-      for (let i = 0; i < n; i++)
-        for (let j = 0; j < n; j++) if (s.matrix[i][j] !== 0) acc = g.add(acc, g.mul(g.constant(s.matrix[i][j]), g.mul(grads[i], grads[j])));
+      if (quadratic[k]) for (let e = 0; e < f.c.length; e++) acc = g.add(acc, g.mul(g.constant(f.c[e]), g.mul(grads[f.i[e]], grads[f.j[e]])));
       return acc;
     });
     const exact = expectedNodes(model, [...grads, ...qNodes]);
@@ -73,6 +77,7 @@ export function lawCPredictor(model: Model, syms: KernelSymmetry[], spec: TrainS
       const none = new Float64Array(0);
       return {
         exact: true,
+        cost: g.reachable(exact).length + 2 * table.terms,
         increments: (th, lr, out, drift) => {
           ev(th, none, buf);
           finish(th, lr, buf.subarray(0, n), buf.subarray(n), out, drift);
@@ -81,22 +86,28 @@ export function lawCPredictor(model: Model, syms: KernelSymmetry[], spec: TrainS
     }
   }
   // Otherwise the average over fixed examples (the whole data set when it is small): per-example
-  // gradients, and each q_k = ∇ℓᵀA_k∇ℓ from its sparse form.
+  // gradients, and every q_k = ∇ℓᵀA_k∇ℓ in one pass of the form table.
   const dim = model.dataComponents.length;
   const { sample, count } = fixedExamples(model, MC_DRIFT_SAMPLES, 99, rows, DATASET_WHOLE_MAX);
   const fn = gradientFunction(model);
+  const z = new Float64Array(dim);
+  const gr = new Float64Array(n);
+  const q = new Float64Array(syms.length);
   const meanG = new Float64Array(n);
   const meanQ = new Float64Array(syms.length);
   return {
     exact: rows !== undefined && count === rows.length / Math.max(1, dim),
+    cost: count * (model.tgraph.entries + n + table.terms) + 2 * table.terms,
     increments: (th, lr, out, drift) => {
       meanG.fill(0);
       meanQ.fill(0);
       for (let e = 0; e < count; e++) {
-        fn.evaluate(th, sample.subarray(e * dim, (e + 1) * dim), fn.out);
-        const gr = fn.out.subarray(1);
+        for (let k = 0; k < dim; k++) z[k] = sample[e * dim + k];
+        fn.evaluate(th, z, fn.out);
+        for (let i = 0; i < n; i++) gr[i] = fn.out[i + 1];
         for (let i = 0; i < n; i++) meanG[i] += gr[i] / count;
-        for (let k = 0; k < syms.length; k++) if (quadratic[k]) meanQ[k] += evalForm(forms[k], gr) / count;
+        table.evaluate(gr, q);
+        for (let k = 0; k < q.length; k++) if (quadratic[k]) meanQ[k] += q[k] / count;
       }
       finish(th, lr, meanG, meanQ, out, drift);
     },
@@ -108,15 +119,23 @@ export function lawCPredictor(model: Model, syms: KernelSymmetry[], spec: TrainS
  * is exact (Σ over a unit interval is its left value), a longer interval h uses the trapezoid rule
  * with the Euler–Maclaurin endpoint term, Σ_{t=a}^{b−1} d_t ≈ h(d_a + d_b)/2 − (d_b − d_a)/2, exact
  * for d linear in t. A second sum over every other grid point gives Richardson's estimate of the
- * quadrature error, |fine − coarse|/3.
+ * quadrature error, |fine − coarse|/3. Between grid points (a record point that is not on the grid)
+ * the sum goes on with the increments extrapolated linearly from the last two grid points.
  */
 export class LawCAccumulator {
   readonly fine: Float64Array;
   private readonly coarse: Float64Array;
-  /** Increments at the last grid point and the one before it. */
+  /** Increments at the last grid point. */
   private readonly last: Float64Array;
+  /** Increments at the last point of the coarse grid (every other grid point). */
   private readonly prev: Float64Array;
+  /** Per step: the increments' slope over the last interval, and their curvature (below). */
+  private readonly slope: Float64Array;
+  private readonly curvature: Float64Array;
+  /** The latest of the two slope changes curvature is the larger of. */
+  private readonly lastBend: Float64Array;
   private lastStep = 0;
+  private lastH = 0;
   private prevStep = 0;
   private points = 0;
   /** The fine sum's last interval, to close the coarse sum at an odd grid point. */
@@ -127,6 +146,9 @@ export class LawCAccumulator {
     this.coarse = new Float64Array(m);
     this.last = new Float64Array(m);
     this.prev = new Float64Array(m);
+    this.slope = new Float64Array(m);
+    this.curvature = new Float64Array(m);
+    this.lastBend = new Float64Array(m);
     this.lastInterval = new Float64Array(m);
   }
 
@@ -138,7 +160,17 @@ export class LawCAccumulator {
         const seg = h === 1 ? this.last[k] : (h * (this.last[k] + d[k])) / 2 - (d[k] - this.last[k]) / 2;
         this.fine[k] += seg;
         this.lastInterval[k] = seg;
+        // The curvature per step² from the change of slope between the last two intervals, kept
+        // as the larger of the last two such changes (one alone vanishes where d″ changes sign).
+        const slope = (d[k] - this.last[k]) / h;
+        if (this.points > 1) {
+          const bend = Math.abs(slope - this.slope[k]) / ((h + this.lastH) / 2);
+          this.curvature[k] = Math.max(bend, this.lastBend[k]);
+          this.lastBend[k] = bend;
+        }
+        this.slope[k] = slope;
       }
+      this.lastH = h;
       // Every second point closes an interval of the coarse grid (from two points back).
       if (this.points % 2 === 0) {
         const H = step - this.prevStep;
@@ -154,10 +186,34 @@ export class LawCAccumulator {
     this.points++;
   }
 
-  /** Richardson's estimate of the quadrature error of `fine`, per charge. */
-  quadratureError(k: number): number {
+  /**
+   * The predicted sum of charge k's increments from the start to `step` (at or after the last grid
+   * point a): the grid's sum, plus Σ_{t=a}^{step−1} (d_a + s·(t − a)) with s the last interval's slope.
+   */
+  sumTo(k: number, step: number): number {
+    const m = step - this.lastStep;
+    if (this.points === 0 || m <= 0) return this.fine[k];
+    return this.fine[k] + m * this.last[k] + (this.slope[k] * m * (m - 1)) / 2;
+  }
+
+  /**
+   * The error estimate of sumTo(k, step): Richardson's estimate of the grid's quadrature error plus
+   * the extrapolation's (0 on the grid).
+   */
+  quadratureError(k: number, step = this.lastStep): number {
     const coarseNow = this.points % 2 === 0 ? this.coarse[k] + this.lastInterval[k] : this.coarse[k];
-    return Math.abs(this.fine[k] - coarseNow) / 3;
+    return Math.abs(this.fine[k] - coarseNow) / 3 + this.extrapolationError(k, step);
+  }
+
+  /**
+   * The extrapolation's error m steps past the last grid point: with d = d_a + d′τ + d″τ²/2 and the
+   * slope s = d′ − d″h/2 of the last interval (h steps), Σ_{τ<m} d − (m·d_a + s·m(m − 1)/2) =
+   * d″·(h·m(m − 1)/4 + m(m − 1)(2m − 1)/12); d″ from the recent slope changes, doubled for safety.
+   */
+  extrapolationError(k: number, step: number): number {
+    const m = step - this.lastStep;
+    if (m <= 1) return 0;
+    return 2 * this.curvature[k] * ((this.lastH * m * (m - 1)) / 4 + (m * (m - 1) * (2 * m - 1)) / 12);
   }
 }
 

@@ -27,7 +27,7 @@ import {
   uniformInto,
   ZIGGURAT,
 } from './kernelCommon';
-import { isQuadratic, sparseForm } from '../analysis/forms';
+import { FormTable, sparseForm } from '../analysis/forms';
 
 /** Constant pool grown while generating: per-component distribution parameters, law forms. */
 class Pool {
@@ -196,6 +196,42 @@ function lawStride(model: KernelInputs['model'], spec: KernelInputs['spec'], ter
   return Math.max(1, Math.ceil((3 * terms) / (LAW_WORK_RATIO * stepWork)));
 }
 
+/** A loop over `count` entries: θ's index of entry j and the gradient's value there, as code. */
+type EntryLoop = (count: number, at: (j: string) => string, value: (j: string) => string) => string;
+
+/** Entries per iteration of the unrolled SGD update. */
+const UPDATE_LANES = 4;
+
+/**
+ * The SGD update θ ← fθ − lr·g of a run of entries, keeping the old values in prev and checking
+ * the new ones' bound (a NaN fails it too). Unrolled: each iteration loads its entries first and
+ * stores after, because V8 re-checks a typed array's map, length and base after every store to
+ * one; with a store per entry that made the update half the step of a 400-parameter net at B = 1.
+ * The arithmetic, and so every bit of θ, is the plain loop's.
+ */
+function sgdUpdateLoop(decay: boolean): EntryLoop {
+  return (count, at, value) => {
+    const lanes = (idx: (q: number) => string, u: number) => {
+      const qs = Array.from({ length: u }, (_, q) => q);
+      return (
+        qs.map((q) => `const o${q} = th[${at(idx(q))}];`).join(' ') +
+        ' ' +
+        qs.map((q) => `const x${q} = ${decay ? `f * o${q}` : `o${q}`} - lr * (${value(idx(q))});`).join(' ') +
+        ' ' +
+        qs.map((q) => `prev[${at(idx(q))}] = o${q};`).join(' ') +
+        ' ' +
+        qs.map((q) => `th[${at(idx(q))}] = x${q};`).join(' ') +
+        ` if (!(${qs.map((q) => `Math.abs(x${q}) <= ${DIVERGENCE_LIMIT}`).join(' && ')})) bad = 1;`
+      );
+    };
+    const main = count - (count % UPDATE_LANES);
+    let out = '';
+    if (main > 0) out += `for (let j = 0; j < ${main}; j += ${UPDATE_LANES}) { ${lanes((q) => `j + ${q}`, UPDATE_LANES)} }`;
+    if (main < count) out += ` { ${lanes((q) => String(main + q), count - main)} }`;
+    return out;
+  };
+}
+
 export function generateTensorKernel(inp: KernelInputs): Kernel {
   const { model, spec, symmetries } = inp;
   const g = model.tgraph;
@@ -215,9 +251,9 @@ export function generateTensorKernel(inp: KernelInputs): Kernel {
   const addr = (id: number) => p.addr.get(id) as { array: string; offset: number };
   const lossAt = `${addr(model.tloss).array}[${addr(model.tloss).offset}]`;
   const fused = fusedOuterGradients(g, grads, p.order);
-  // Per parameter tensor, one loop handing each gradient entry (its offset in θ, its value) to `put`;
-  // an all-zero gradient only where `zeros` asks for it.
-  const perGradientEntry = (put: (at: string, value: string) => string, zeros: boolean) =>
+  // Per parameter tensor, the loops handing each gradient entry (its offset in θ, its value) to
+  // `loop`, which writes a loop over a run of entries; an all-zero gradient only where `zeros` asks.
+  const perGradientEntry = (loop: EntryLoop, zeros: boolean) =>
     grads
       .map((id, k) => {
         const off = layout.paramOffset[k];
@@ -227,18 +263,34 @@ export function generateTensorKernel(inp: KernelInputs): Kernel {
           const a = addr(nd.a);
           const b = addr(nd.b);
           const [m, nn] = nd.shape;
-          return `for (let i = 0; i < ${m}; i++) { const ai = ${a.array}[${a.offset} + i]; const ro = ${off} + i * ${nn}; for (let j = 0; j < ${nn}; j++) ${put('ro + j', `ai * ${b.array}[${b.offset} + j]`)} }`;
+          return `for (let i = 0; i < ${m}; i++) { const ai = ${a.array}[${a.offset} + i]; const ro = ${off} + i * ${nn}; ${loop(
+            nn,
+            (j) => `ro + ${j}`,
+            (j) => `ai * ${b.array}[${b.offset} + ${j}]`,
+          )} }`;
         }
         const c = g.constValues(id);
-        if (c && c.every((x) => x === 0)) return zeros ? `for (let i = 0; i < ${size}; i++) ${put(`${off} + i`, '0')}` : '';
+        if (c && c.every((x) => x === 0))
+          return zeros
+            ? loop(
+                size,
+                (j) => `${off} + ${j}`,
+                () => '0',
+              )
+            : '';
         const a = addr(id);
-        return `for (let i = 0; i < ${size}; i++) ${put(`${off} + i`, `${a.array}[${a.offset} + i]`)}`;
+        return loop(
+          size,
+          (j) => `${off} + ${j}`,
+          (j) => `${a.array}[${a.offset} + ${j}]`,
+        );
       })
       .filter((x) => x)
       .join('\n');
   // Each parameter tensor's gradient goes to gs at the tensor's offset in θ: assigned by the first
   // example of the batch, added by the others (no separate zeroing pass).
-  const gradInto = (op: '=' | '+=') => perGradientEntry((at, v) => `gs[${at}] ${op} ${v};`, op === '=');
+  const gradInto = (op: '=' | '+=') =>
+    perGradientEntry((count, at, value) => `for (let j = 0; j < ${count}; j++) gs[${at('j')}] ${op} ${value('j')};`, op === '=');
   const accumulate = `if (b === 0) {\n${gradInto('=')}\n} else {\n${gradInto('+=')}\n}`;
   // Plain SGD on one example per step with no law to check needs ĝ only for the update: each
   // gradient entry goes straight into θ (old value kept in prev, bound checked), never through gs.
@@ -247,13 +299,7 @@ export function generateTensorKernel(inp: KernelInputs): Kernel {
     const nd = g.nodes[id];
     return fused.has(id) && nd.op === 'outer' ? addr(nd.a).array === 'th' || addr(nd.b).array === 'th' : addr(id)?.array === 'th';
   });
-  const gammaStep = spec.weightDecay === 0 ? 'o' : 'f * o';
-  const fusedUpdate = () =>
-    perGradientEntry(
-      (at, v) =>
-        `{ const o = th[${at}]; prev[${at}] = o; const x = ${gammaStep} - lr * (${v}); th[${at}] = x; if (!(x <= ${DIVERGENCE_LIMIT} && x >= -${DIVERGENCE_LIMIT})) bad = 1; }`,
-      true,
-    );
+  const fusedUpdate = () => perGradientEntry(sgdUpdateLoop(spec.weightDecay !== 0), true);
   const example = p.order
     .filter((id) => !fused.has(id))
     .map((id) => emitNode(g, id, p))
@@ -299,28 +345,11 @@ export function generateTensorKernel(inp: KernelInputs): Kernel {
   // One loop over all terms, each tagged with its charge, accumulating into small arrays: the code
   // does not grow with the number of charges (64 rescalings of an MLP's neurons are one loop).
   const checksLaw = spec.optimizer === 'sgd' || spec.optimizer === 'gd';
-  const lawForms = (checksLaw ? symmetries : []).map(sparseForm);
-  const nsym = lawForms.length;
-  const nterms = lawForms.reduce((t, f) => t + f.c.length, 0);
-  const law = {
-    I: new Int32Array(nterms),
-    J: new Int32Array(nterms),
-    C: new Float64Array(nterms),
-    quad: Float64Array.from(checksLaw ? symmetries.map((x) => (isQuadratic(x) ? 1 : 0)) : []),
-    // Per charge: value and scale before the step (θ and ĝ) and after it.
-    acc: new Float64Array(6 * Math.max(1, nsym)),
-  };
-  {
-    let e = 0;
-    lawForms.forEach((f) => {
-      law.I.set(f.i, e);
-      law.J.set(f.j, e);
-      law.C.set(f.c, e);
-      e += f.c.length;
-    });
-  }
-  const starts = new Int32Array(nsym + 1);
-  lawForms.forEach((f, k) => (starts[k + 1] = starts[k] + f.c.length));
+  const law = new FormTable((checksLaw ? symmetries : []).map(sparseForm));
+  const nsym = law.charges;
+  const nterms = law.terms;
+  // Per charge: value and scale before the step (θ and ĝ) and after it.
+  const lawAcc = new Float64Array(6 * Math.max(1, nsym));
   const stride = lawStride(model, spec, nterms);
   // A helper of its own beside the kernel (terms are grouped by charge: one register sum each):
   // Σ c·x_i·x_j (or c·x_i) of charge k into LA[slot·nsym + k], and Σ |·| into the next slot, for
@@ -371,7 +400,14 @@ export function generateTensorKernel(inp: KernelInputs): Kernel {
     case 'gd':
       emit(gamma === 0 ? 'const f = 1;' : `const f = 1 - lr * ${lit(gamma)};`);
       if (fuseUpdate) emit(fusedUpdate());
-      else emit(`for (let i = 0; i < ${n}; i++) { const o = th[i]; prev[i] = o; const x = ${gamma === 0 ? 'o' : 'f * o'} - lr * gs[i]; th[i] = x; ${check} }`);
+      else
+        emit(
+          sgdUpdateLoop(gamma !== 0)(
+            n,
+            (j) => j,
+            (j) => `gs[${j}]`,
+          ),
+        );
       break;
     case 'momentum':
       emit(
@@ -416,7 +452,7 @@ export function generateTensorKernel(inp: KernelInputs): Kernel {
     lj: Int32Array,
     lc: Float64Array,
     lo: Int32Array,
-    lq: Float64Array,
+    lq: Uint8Array,
     la: Float64Array,
   ) => (states: ChainState[], t0: number, n: number) => void;
   const block = factory(
@@ -428,9 +464,9 @@ export function generateTensorKernel(inp: KernelInputs): Kernel {
     law.I,
     law.J,
     law.C,
-    starts,
+    law.starts,
     law.quad,
-    law.acc,
+    lawAcc,
   );
   const one: ChainState[] = [];
   return {
