@@ -131,14 +131,14 @@ export class FormTable {
     return this.C.length;
   }
 
-  /** out[k] = charge k at x, for every charge. */
-  evaluate(x: Float64Array, out: Float64Array): void {
+  /** out[k] = charge k at the point x[at], x[at + 1], …, for every charge. */
+  evaluate(x: Float64Array, out: Float64Array, at = 0): void {
     const { I, J, C, starts, quad } = this;
     for (let k = 0; k < quad.length; k++) {
       let v = 0;
       const e1 = starts[k + 1];
-      if (quad[k] === 1) for (let e = starts[k]; e < e1; e++) v += C[e] * x[I[e]] * x[J[e]];
-      else for (let e = starts[k]; e < e1; e++) v += C[e] * x[I[e]];
+      if (quad[k] === 1) for (let e = starts[k]; e < e1; e++) v += C[e] * x[at + I[e]] * x[at + J[e]];
+      else for (let e = starts[k]; e < e1; e++) v += C[e] * x[at + I[e]];
       out[k] = v;
     }
   }

@@ -91,7 +91,6 @@ export function lawCPredictor(model: Model, syms: KernelSymmetry[], spec: TrainS
   const { sample, count } = fixedExamples(model, MC_DRIFT_SAMPLES, 99, rows, DATASET_WHOLE_MAX);
   const fn = gradientFunction(model);
   const z = new Float64Array(dim);
-  const gr = new Float64Array(n);
   const q = new Float64Array(syms.length);
   const meanG = new Float64Array(n);
   const meanQ = new Float64Array(syms.length);
@@ -101,14 +100,18 @@ export function lawCPredictor(model: Model, syms: KernelSymmetry[], spec: TrainS
     increments: (th, lr, out, drift) => {
       meanG.fill(0);
       meanQ.fill(0);
+      // Sums first, one division at the end; the gradient is read where the evaluator put it
+      // (out[1…n]): at 50 890 parameters the copies cost as much as the forms.
+      const g = fn.out;
       for (let e = 0; e < count; e++) {
         for (let k = 0; k < dim; k++) z[k] = sample[e * dim + k];
-        fn.evaluate(th, z, fn.out);
-        for (let i = 0; i < n; i++) gr[i] = fn.out[i + 1];
-        for (let i = 0; i < n; i++) meanG[i] += gr[i] / count;
-        table.evaluate(gr, q);
-        for (let k = 0; k < q.length; k++) if (quadratic[k]) meanQ[k] += q[k] / count;
+        fn.evaluate(th, z, g);
+        for (let i = 0; i < n; i++) meanG[i] += g[i + 1];
+        table.evaluate(g, q, 1);
+        for (let k = 0; k < q.length; k++) if (quadratic[k]) meanQ[k] += q[k];
       }
+      for (let i = 0; i < n; i++) meanG[i] /= count;
+      for (let k = 0; k < q.length; k++) meanQ[k] /= count;
       finish(th, lr, meanG, meanQ, out, drift);
     },
   };
