@@ -15,6 +15,14 @@ interface ReportEntry {
   posted: unknown[];
 }
 
+/**
+ * A report webview that has not said it is ready after this long is loaded again (at most
+ * RELOADS_MAX times): in VS Code for the Web a webview's first load can stall in the service
+ * worker's hand-over ("Found unexpected service worker controller") and then never runs its script.
+ */
+const READY_TIMEOUT_MS = 6000;
+const RELOADS_MAX = 2;
+
 export class ReportPanels extends Disposable {
   static readonly viewType = 'noetherLab.report';
 
@@ -75,8 +83,19 @@ export class ReportPanels extends Disposable {
     panel.iconPath = vscode.Uri.joinPath(this.context.extensionUri, 'media', 'webview', 'noether.svg');
     panel.webview.html = renderHtml(panel.webview, this.context.extensionUri, 'report', panel.title);
     const subs = new DisposableStore();
+    let reloads = 0;
+    const watchdog = setInterval(() => {
+      if (e.ready || reloads >= RELOADS_MAX) {
+        clearInterval(watchdog);
+        return;
+      }
+      reloads++;
+      this.log.warn(`Noether Lab report: "${panel.title}" did not load in ${READY_TIMEOUT_MS / 1000} s; loading it again (${reloads} of ${RELOADS_MAX})`);
+      panel.webview.html = renderHtml(panel.webview, this.context.extensionUri, 'report', panel.title);
+    }, READY_TIMEOUT_MS);
     subs.add(
       panel.webview.onDidReceiveMessage((m) => this.receive(e, m)),
+      { dispose: () => clearInterval(watchdog) },
       panel.onDidDispose(() => {
         this.open.delete(e);
         subs.dispose();

@@ -258,9 +258,12 @@ suite('Noether Lab: commands, panel and side view', () => {
     assert.match(html, /reports[/\\]noise-curvature\.html$/);
     assert.ok(fs.existsSync(html) && fs.existsSync(html.replace(/\.html$/, '.json')), `report written to the storage: ${html}`);
     assert.match(fs.readFileSync(html, 'utf8'), /<svg/);
-    // The report in a webview panel: the page loads (it says ready) and receives the document.
-    const panel = await waitFor('the report panel, loaded', () =>
-      a.reportPanels().find((p) => p.docTitle === 'Noether Lab experiment: noise-curvature' && p.ready),
+    // The report in a webview panel: the page loads (it says ready) and receives the document. A
+    // first load that stalls is retried by the host every 6 s (reportPanel.ts), hence the wait.
+    const panel = await waitFor(
+      'the report panel, loaded',
+      () => a.reportPanels().find((p) => p.docTitle === 'Noether Lab experiment: noise-curvature' && p.ready),
+      45_000,
     );
     const doc = panel.posted.filter((m: any) => m.type === 'report').pop() as any;
     assert.ok(doc, 'the report document was posted');

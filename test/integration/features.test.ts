@@ -178,8 +178,9 @@ suite('Noether Lab: language features (Outline, completions, navigation, rename,
     await vscode.window.showTextDocument(await vscode.workspace.openTextDocument({ language: 'plaintext', content: 'hello' }));
     await waitFor('the item to hide', () => (a.statusBar() === undefined ? true : undefined));
     if (!simulationAvailable()) return this.skip();
-    // A run: "running N%" while it goes, then the analysis again.
-    const uri = await writeFile('status-run.loss', QUICK.replace('steps = 3000', 'steps = 60000'));
+    // A run: "running N%" while it goes, then the analysis again. Long enough (tens of seconds) that a
+    // progress report always comes before its end; the test stops it once the percentage shows.
+    const uri = await writeFile('status-run.loss', QUICK.replace('steps = 3000', 'steps = 5000000'));
     const runDoc = await vscode.workspace.openTextDocument(uri);
     await vscode.window.showTextDocument(runDoc);
     const run = vscode.commands.executeCommand('noetherLab.runSgd', uri);

@@ -88,7 +88,12 @@ suite('Noether Lab: run history and sweeps', () => {
     );
     const v = result.quantities.find((q: any) => q.id === 'var:w');
     assert.ok(v && v.theory.every((t: number | null) => t !== null && t > 0), 'the variance has its theory at each lr');
-    const panel = await waitFor('the sweep report panel, loaded', () => a.reportPanels().find((p) => p.docTitle === 'Sweep of lr: sweep.loss' && p.ready));
+    // A first load that stalls is retried by the host every 6 s (reportPanel.ts), hence the wait.
+    const panel = await waitFor(
+      'the sweep report panel, loaded',
+      () => a.reportPanels().find((p) => p.docTitle === 'Sweep of lr: sweep.loss' && p.ready),
+      45_000,
+    );
     const doc = (panel.posted.filter((m: any) => m.type === 'report').pop() as any).doc;
     assert.strictEqual(doc.sections[0].figures[0].id, 'sweep-var_w');
     assert.strictEqual(doc.sections[0].tables[0].rows.length, 2);
