@@ -89,6 +89,8 @@ export class ReportPanels extends Disposable {
         clearInterval(watchdog);
         return;
       }
+      // A webview in a background tab loads only when shown: nothing has stalled there.
+      if (!panel.visible) return;
       reloads++;
       this.log.warn(`Noether Lab report: "${panel.title}" did not load in ${READY_TIMEOUT_MS / 1000} s; loading it again (${reloads} of ${RELOADS_MAX})`);
       panel.webview.html = renderHtml(panel.webview, this.context.extensionUri, 'report', panel.title);
