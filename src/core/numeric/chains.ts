@@ -515,7 +515,8 @@ export function runChains(job: ChainJob, onUpdate?: (u: ChainUpdate) => void, sh
   const lossSteps = job.chains.map(() => 0);
   let stopped = false;
   while (t < spec.steps && !stopped) {
-    const target = law.predictor ? Math.min(nextRecord, law.onRecords ? nextGridStep(t) : nextGrid) : nextRecord;
+    // With the law on every record point its grid restarts there, so nextGrid is nextGridStep(t) then.
+    const target = law.predictor ? Math.min(nextRecord, nextGrid) : nextRecord;
     let done = t;
     while (done < target) {
       const live = states.map((_, k) => k).filter((k) => alive[k]);

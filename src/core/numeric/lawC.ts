@@ -11,7 +11,7 @@ import { gradient } from '../expr/diff';
 import { compileEvaluator } from '../expr/codegen';
 import { expectedNodes } from '../analysis/expectation';
 import { KernelSymmetry } from './kernel';
-import { FormTable, isQuadratic, sparseForm } from '../analysis/forms';
+import { FormTable, sparseForm } from '../analysis/forms';
 import { fixedExamples } from './probes';
 import { gradientFunction } from '../analysis/gradientFn';
 
@@ -41,7 +41,8 @@ export function lawCPredictor(model: Model, syms: KernelSymmetry[], spec: TrainS
   const n = model.components.length;
   const forms = syms.map(sparseForm);
   const table = new FormTable(forms);
-  const quadratic = syms.map(isQuadratic);
+  // θᵀAθ or vᵀθ, as the table has it.
+  const quadratic = table.quad;
   const gamma = spec.weightDecay;
   const c = new Float64Array(syms.length);
   const gAg = new Float64Array(syms.length);
@@ -50,7 +51,7 @@ export function lawCPredictor(model: Model, syms: KernelSymmetry[], spec: TrainS
     table.evaluate(meanG, gAg);
     const f = 1 - lr * gamma;
     for (let k = 0; k < syms.length; k++) {
-      if (!quadratic[k]) {
+      if (quadratic[k] !== 1) {
         out[k] = -lr * gamma * c[k];
         drift[k] = -gamma * c[k];
         continue;
@@ -67,7 +68,7 @@ export function lawCPredictor(model: Model, syms: KernelSymmetry[], spec: TrainS
     // q_k = ∇ℓᵀA_k∇ℓ from the form's terms (c·∂_i ℓ·∂_j ℓ, off-diagonal pairs already doubled).
     const qNodes = forms.map((f, k) => {
       let acc = g.constant(0);
-      if (quadratic[k]) for (let e = 0; e < f.c.length; e++) acc = g.add(acc, g.mul(g.constant(f.c[e]), g.mul(grads[f.i[e]], grads[f.j[e]])));
+      if (quadratic[k] === 1) for (let e = 0; e < f.c.length; e++) acc = g.add(acc, g.mul(g.constant(f.c[e]), g.mul(grads[f.i[e]], grads[f.j[e]])));
       return acc;
     });
     const exact = expectedNodes(model, [...grads, ...qNodes]);
@@ -108,7 +109,7 @@ export function lawCPredictor(model: Model, syms: KernelSymmetry[], spec: TrainS
         fn.evaluate(th, z, g);
         for (let i = 0; i < n; i++) meanG[i] += g[i + 1];
         table.evaluate(g, q, 1);
-        for (let k = 0; k < q.length; k++) if (quadratic[k]) meanQ[k] += q[k];
+        for (let k = 0; k < q.length; k++) if (quadratic[k] === 1) meanQ[k] += q[k];
       }
       for (let i = 0; i < n; i++) meanG[i] /= count;
       for (let k = 0; k < q.length; k++) meanQ[k] /= count;
